@@ -1,0 +1,2 @@
+//! The phongthu binary (being built).
+fn main() {}

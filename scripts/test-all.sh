@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test of phongthu: formatting, lints, the whole workspace on SQLite, the storage and
+# HTTP suites again on PostgreSQL, and the browser journeys in headless Chromium.
+# Needs: PostgreSQL on 127.0.0.1:5432 with trust auth (override with PHONGTHU_PG_URL), chromium,
+# node/npm, tesseract-ocr (+ -vie) and poppler-utils (installed by .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_URL="${PHONGTHU_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+if cargo nextest --version >/dev/null 2>&1; then
+  run_tests() { cargo nextest run --no-fail-fast --no-tests=pass "$@"; }
+else
+  run_tests() { cargo test --no-fail-fast "$@"; }
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== tests on SQLite (all crates)"
+run_tests --workspace
+
+echo "== storage and HTTP suites on PostgreSQL ($PG_URL)"
+PHONGTHU_TEST_DATABASE_URL="$PG_URL" run_tests -p phongthu-store -p phongthu-web
+
+echo "== contract doc tests"
+cargo test --workspace --doc
+
+echo "== browser journeys (headless Chromium)"
+cargo build -p phongthu
+if [ -d tests/browser ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --silent)
+  node --test tests/browser/
+fi
+echo "== all tests passed"
