@@ -1,0 +1,293 @@
+//! Reservist classes (hạng 1 / hạng 2, LNVQS Art. 24 as amended 2019), age groups (nhóm A / B,
+//! LNVQS Art. 25, UNCONFIRMED) and kinds of reserve equipment (phương tiện kỹ thuật dự bị, PTKT).
+
+use super::age::{within_end_of_age, Sex};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+/// Class of a reserve NCO or soldier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservistClass {
+    Class1,
+    Class2,
+}
+
+impl ReservistClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReservistClass::Class1 => "class_1",
+            ReservistClass::Class2 => "class_2",
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            ReservistClass::Class1 => "Quân nhân dự bị hạng một",
+            ReservistClass::Class2 => "Quân nhân dự bị hạng hai",
+        }
+    }
+}
+
+/// Months of People's Police service that make a man class 1. The brief records a contradiction
+/// (12 vs 20 months, law brief "Contradictions" 2); 12 is the likely corrected value. UNCONFIRMED.
+pub const POLICE_MONTHS_FOR_CLASS_1: u32 = 12;
+
+/// The service history that decides the reservist class (LNVQS Art. 24).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceHistory {
+    /// Months of active service as an NCO or soldier, already discharged.
+    pub active_service_months: u32,
+    /// Discharged NCO or soldier who has been in combat.
+    pub in_combat: bool,
+    /// Months of People's Police service (men who left the police).
+    pub police_months: u32,
+    /// Left professional-soldier (QNCN) service.
+    pub former_professional_soldier: bool,
+    /// Defence worker or employee converted from NCO or soldier status.
+    pub converted_defense_worker: bool,
+    /// Core militia who completed service: months as standing militia.
+    pub standing_militia_months: u32,
+    /// Core militia who completed service: months of concentrated training.
+    pub militia_concentrated_training_months: u32,
+    /// A class-2 soldier's months of concentrated training.
+    pub class2_concentrated_training_months: u32,
+    /// Months of continuous commune-police service.
+    pub commune_police_months: u32,
+}
+
+/// The reservist class given the service history: class 1 when any Art. 24 class-1 criterion holds,
+/// otherwise class 2 (discharged under 6 months, other defence workers, police under 12 months,
+/// men past call-up age who never served, women registered under Art. 12.2).
+pub fn classify(h: &ServiceHistory) -> ReservistClass {
+    let class1 = h.active_service_months >= 6
+        || h.in_combat
+        || h.police_months >= POLICE_MONTHS_FOR_CLASS_1
+        || h.former_professional_soldier
+        || h.converted_defense_worker
+        || h.standing_militia_months >= 12
+        || h.militia_concentrated_training_months >= 3
+        || h.class2_concentrated_training_months >= 6
+        || h.commune_police_months >= 36;
+    if class1 {
+        ReservistClass::Class1
+    } else {
+        ReservistClass::Class2
+    }
+}
+
+/// Reserve age group (LNVQS Art. 25). UNCONFIRMED: the article text was not retrieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgeGroup {
+    A,
+    B,
+}
+
+impl AgeGroup {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            AgeGroup::A => "Nhóm A",
+            AgeGroup::B => "Nhóm B",
+        }
+    }
+
+    /// Men: A to the end of 35, B 36 to the end of 45; women: A to the end of 30, B 31 to the end of
+    /// 40. `None` past group B.
+    pub fn of(birth: Date, sex: Sex, on: Date) -> Option<AgeGroup> {
+        let (a, b) = match sex {
+            Sex::Male => (35, 45),
+            Sex::Female => (30, 40),
+        };
+        if within_end_of_age(birth, a, on) {
+            Some(AgeGroup::A)
+        } else if within_end_of_age(birth, b, on) {
+            Some(AgeGroup::B)
+        } else {
+            None
+        }
+    }
+}
+
+/// Broad category of reserve equipment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EquipmentCategory {
+    Vehicle,
+    Machinery,
+    Vessel,
+    Other,
+}
+
+impl EquipmentCategory {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            EquipmentCategory::Vehicle => "Phương tiện vận tải",
+            EquipmentCategory::Machinery => "Máy móc, thiết bị",
+            EquipmentCategory::Vessel => "Phương tiện thủy",
+            EquipmentCategory::Other => "Phương tiện khác",
+        }
+    }
+}
+
+/// Kinds of reserve equipment registered in practice (law brief §4). The exhaustive legal list is
+/// UNCONFIRMED; the water, air, rail and equipment kinds come from the brief's note on the PTKT
+/// registration decree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EquipmentKind {
+    Car4x4NineSeats,
+    Coach,
+    Truck,
+    FuelTanker,
+    Ambulance,
+    SpecialPurposeRoadVehicle,
+    ConstructionMachinery,
+    LoadingEquipment,
+    RailVehicle,
+    InlandWaterVessel,
+    SeaVessel,
+    Aircraft,
+    CommunicationsEquipment,
+    MedicalEquipment,
+}
+
+impl EquipmentKind {
+    pub const ALL: [EquipmentKind; 14] = [
+        EquipmentKind::Car4x4NineSeats,
+        EquipmentKind::Coach,
+        EquipmentKind::Truck,
+        EquipmentKind::FuelTanker,
+        EquipmentKind::Ambulance,
+        EquipmentKind::SpecialPurposeRoadVehicle,
+        EquipmentKind::ConstructionMachinery,
+        EquipmentKind::LoadingEquipment,
+        EquipmentKind::RailVehicle,
+        EquipmentKind::InlandWaterVessel,
+        EquipmentKind::SeaVessel,
+        EquipmentKind::Aircraft,
+        EquipmentKind::CommunicationsEquipment,
+        EquipmentKind::MedicalEquipment,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EquipmentKind::Car4x4NineSeats => "car_4x4_nine_seats",
+            EquipmentKind::Coach => "coach",
+            EquipmentKind::Truck => "truck",
+            EquipmentKind::FuelTanker => "fuel_tanker",
+            EquipmentKind::Ambulance => "ambulance",
+            EquipmentKind::SpecialPurposeRoadVehicle => "special_purpose_road_vehicle",
+            EquipmentKind::ConstructionMachinery => "construction_machinery",
+            EquipmentKind::LoadingEquipment => "loading_equipment",
+            EquipmentKind::RailVehicle => "rail_vehicle",
+            EquipmentKind::InlandWaterVessel => "inland_water_vessel",
+            EquipmentKind::SeaVessel => "sea_vessel",
+            EquipmentKind::Aircraft => "aircraft",
+            EquipmentKind::CommunicationsEquipment => "communications_equipment",
+            EquipmentKind::MedicalEquipment => "medical_equipment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<EquipmentKind, String> {
+        EquipmentKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("Loại phương tiện kỹ thuật dự bị \"{s}\" không hợp lệ."))
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            EquipmentKind::Car4x4NineSeats => "Xe ô tô 9 chỗ hai cầu",
+            EquipmentKind::Coach => "Xe khách từ 10 chỗ trở lên",
+            EquipmentKind::Truck => "Xe tải từ 2,5 tấn trở lên",
+            EquipmentKind::FuelTanker => "Xe chở xăng dầu",
+            EquipmentKind::Ambulance => "Xe cứu thương",
+            EquipmentKind::SpecialPurposeRoadVehicle => "Xe chuyên dùng đường bộ",
+            EquipmentKind::ConstructionMachinery => "Máy thi công đường, cầu",
+            EquipmentKind::LoadingEquipment => "Thiết bị xếp dỡ",
+            EquipmentKind::RailVehicle => "Phương tiện đường sắt",
+            EquipmentKind::InlandWaterVessel => "Phương tiện thủy nội địa",
+            EquipmentKind::SeaVessel => "Tàu biển",
+            EquipmentKind::Aircraft => "Tàu bay",
+            EquipmentKind::CommunicationsEquipment => "Thiết bị thông tin liên lạc",
+            EquipmentKind::MedicalEquipment => "Trang thiết bị y tế",
+        }
+    }
+
+    pub fn category(self) -> EquipmentCategory {
+        use EquipmentKind::*;
+        match self {
+            Car4x4NineSeats
+            | Coach
+            | Truck
+            | FuelTanker
+            | Ambulance
+            | SpecialPurposeRoadVehicle
+            | RailVehicle
+            | Aircraft => EquipmentCategory::Vehicle,
+            ConstructionMachinery | LoadingEquipment => EquipmentCategory::Machinery,
+            InlandWaterVessel | SeaVessel => EquipmentCategory::Vessel,
+            CommunicationsEquipment | MedicalEquipment => EquipmentCategory::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn class_thresholds() {
+        let mut h = ServiceHistory::default();
+        assert_eq!(classify(&h), ReservistClass::Class2);
+        h.active_service_months = 5;
+        assert_eq!(classify(&h), ReservistClass::Class2);
+        h.active_service_months = 6;
+        assert_eq!(classify(&h), ReservistClass::Class1);
+        let h = ServiceHistory {
+            police_months: 11,
+            militia_concentrated_training_months: 2,
+            commune_police_months: 35,
+            ..Default::default()
+        };
+        assert_eq!(classify(&h), ReservistClass::Class2);
+        let h = ServiceHistory {
+            commune_police_months: 36,
+            ..Default::default()
+        };
+        assert_eq!(classify(&h), ReservistClass::Class1);
+    }
+
+    #[test]
+    fn age_groups() {
+        let on = date!(2026 - 06 - 30);
+        assert_eq!(
+            AgeGroup::of(date!(1990 - 07 - 01), Sex::Male, on),
+            Some(AgeGroup::A)
+        );
+        assert_eq!(
+            AgeGroup::of(date!(1990 - 06 - 30), Sex::Male, on),
+            Some(AgeGroup::B)
+        );
+        assert_eq!(
+            AgeGroup::of(date!(1995 - 06 - 30), Sex::Female, on),
+            Some(AgeGroup::B)
+        );
+        assert_eq!(AgeGroup::of(date!(1980 - 06 - 30), Sex::Male, on), None);
+    }
+
+    #[test]
+    fn equipment_kinds_round_trip() {
+        for k in EquipmentKind::ALL {
+            assert_eq!(EquipmentKind::parse(k.as_str()), Ok(k));
+            assert!(!k.label_vi().is_empty());
+        }
+        assert_eq!(
+            EquipmentKind::SeaVessel.category(),
+            EquipmentCategory::Vessel
+        );
+        assert!(EquipmentKind::parse("tank").is_err());
+    }
+}
