@@ -504,3 +504,23 @@ fn solver_is_deterministic() {
     let inst = synthetic_instance(11, 3000, 200, 20);
     assert_eq!(assign(&inst), assign(&inst));
 }
+
+#[test]
+fn specialty_rates_per_unit_and_roll_up() {
+    use phongthu_domain::reserve::specialty::roll_up;
+    let j = r#"{"reference_date":"2026-06-30","near_specialties":[["1A","1B"]],
+      "reservists":[
+        {"id":"a","specialty":"1A","birth_date":"2000-01-01","sex":"male","commune":"x"},
+        {"id":"b","specialty":"1B","birth_date":"2000-01-01","sex":"male","commune":"x"},
+        {"id":"c","specialty":"1A","birth_date":"2000-01-01","sex":"male","commune":"y"}],
+      "units":[
+        {"id":"u1","combat":true,"communes":["x"],"positions":[{"id":"p1","specialty":"1A","count":2}]},
+        {"id":"u2","combat":false,"communes":["y"],"positions":[{"id":"p2","specialty":"1A","count":1}]}]}"#;
+    let a = assign(&Instance::from_contract_json(j).unwrap());
+    let rates = a.rates_by_unit();
+    assert_eq!((rates["u1"].exact, rates["u1"].near), (1, 1));
+    assert_eq!(rates["u1"].exact_percent_vi(), "50,0%");
+    assert_eq!(rates["u2"].exact_per_mille(), Some(1000));
+    let up = roll_up(&rates, |_| Some("province"));
+    assert_eq!(up["province"].exact_per_mille(), Some(667));
+}

@@ -6,7 +6,7 @@
 //! Method: an exact min-cost flow. Reservists who are interchangeable — same set of units covering
 //! their commune, same specialty, same age class — are merged into one supply node whose capacity is
 //! their number. Edges: source → group (cap = size), group → position (cost −W for exact, −1 for
-//! near, with W = total seats + 1 so one exact seat outweighs every near seat), position → sink
+//! near, with W = min(seats, reservists) + 1 so one exact seat outweighs every near seat), position → sink
 //! (cap = count). The flow is then split back to persons deterministically (input order).
 
 use super::age::{within_end_of_age, Sex};
@@ -218,7 +218,8 @@ pub fn assign(instance: &Instance) -> Assignment {
     }
 
     let total_seats = instance.total_seats() as i64;
-    let w = total_seats + 1;
+    // One exact seat must outweigh all near seats; near seats ≤ min(seats, reservists).
+    let w = total_seats.min(instance.reservists.len() as i64) + 1;
     let np = idx.positions.len();
     let (s, t) = (0usize, 1usize);
     let group_node = |g: usize| 2 + g;
