@@ -1,2 +1,142 @@
-//! The phongthu binary (being built).
-fn main() {}
+//! The `phongthu` binary: parses the command line, loads the settings, picks the backend and runs
+//! one subcommand. Everything else lives in the library crates.
+
+mod cmd_admin;
+mod cmd_bench;
+mod cmd_contracts;
+mod cmd_territory;
+mod config;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "phongthu",
+    version,
+    about = "phongthu — quản lý công tác quốc phòng, quân sự địa phương / local military and defense work",
+    long_about = None
+)]
+pub struct Cli {
+    /// Tệp cấu hình TOML / TOML configuration file [env: PHONGTHU_CONFIG]
+    #[arg(long, global = true, value_name = "TỆP")]
+    config: Option<PathBuf>,
+    /// Cơ sở dữ liệu: sqlite://đường-dẫn hoặc postgres://... / database URL [env: PHONGTHU_DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Khởi động máy chủ web / Start the web server
+    Serve {
+        /// Địa chỉ lắng nghe / listen address [env: PHONGTHU_LISTEN]
+        #[arg(long, value_name = "ĐỊA-CHỈ")]
+        listen: Option<String>,
+        /// Nạp dữ liệu mẫu trước khi chạy / seed demo data first
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Áp dụng các bước chuyển đổi lược đồ / Apply database migrations
+    Migrate,
+    /// Quản lý người dùng / Manage users
+    #[command(subcommand)]
+    User(cmd_admin::UserCommand),
+    /// Tra cứu địa giới hành chính / Administrative units and their history
+    #[command(subcommand)]
+    Territory(cmd_territory::TerritoryCommand),
+    /// Tạo dữ liệu mẫu (một tỉnh, một Ban CH PTKV, ba xã, mỗi vai trò một tài khoản) / Seed demo data
+    Demo,
+    /// Nhật ký thay đổi / Audit log
+    #[command(subcommand)]
+    Audit(cmd_admin::AuditCommand),
+    /// In tệp cấu hình mẫu có chú thích / Print a commented example configuration
+    Config,
+    /// Nghĩa vụ quân sự / Military service
+    #[command(subcommand)]
+    Nvqs(cmd_contracts::NvqsCommand),
+    /// Dự bị động viên / Reserve forces
+    #[command(subcommand)]
+    Reserve(cmd_contracts::ReserveCommand),
+    /// Văn bản chỉ đạo / Directives
+    #[command(subcommand)]
+    Directive(cmd_contracts::DirectiveCommand),
+    /// Đo hiệu năng trên dữ liệu sinh ra / Benchmarks on generated data
+    #[command(subcommand)]
+    Bench(cmd_bench::BenchCommand),
+}
+
+/// An error with its exit code; the message is one Vietnamese sentence.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure { code: 1, message: e.to_string() }
+    }
+}
+
+pub type CmdResult = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = run(cli);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("Lỗi: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> CmdResult {
+    // Commands that need neither settings nor a database.
+    match &cli.command {
+        Command::Config => {
+            print!("{}", config::EXAMPLE);
+            return Ok(());
+        }
+        Command::Nvqs(c) => return cmd_contracts::nvqs(c),
+        Command::Reserve(c) => return cmd_contracts::reserve(c),
+        Command::Directive(c) => return cmd_contracts::directive(c),
+        _ => {}
+    }
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let settings = config::load(
+        cli.config.clone(),
+        config::FlagOverrides { listen, database_url: cli.database.clone() },
+    )?;
+    init_logging(&settings.log);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        match cli.command {
+            Command::Serve { demo, .. } => cmd_admin::serve(&settings, demo).await,
+            Command::Migrate => cmd_admin::migrate(&settings).await,
+            Command::User(c) => cmd_admin::user(&settings, c).await,
+            Command::Territory(c) => cmd_territory::run(&settings, c).await,
+            Command::Demo => cmd_admin::demo(&settings).await,
+            Command::Audit(c) => cmd_admin::audit(&settings, c).await,
+            Command::Bench(c) => cmd_bench::run(&settings, c).await,
+            Command::Config | Command::Nvqs(_) | Command::Reserve(_) | Command::Directive(_) => Ok(()),
+        }
+    })
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,1 +1,49 @@
-//! Storage (being built).
+//! Storage for phongthu: one schema and one set of queries for SQLite (embedded default) and
+//! PostgreSQL, chosen at run time by URL.
+//!
+//! * [`Store::open`] checks the URL, the file or server, and the schema version; it never creates
+//!   or overwrites anything silently.
+//! * Every read or write of scoped data goes through a [`Scoped`] handle made from an [`Actor`]:
+//!   the handle adds the actor's organisational subtree to every query, so no caller can forget it.
+//! * Every write runs in one transaction that also appends its hash-chained audit entry.
+//!
+//! Queries use `$1` placeholders, which both SQLite and PostgreSQL accept; the few dialect
+//! differences are commented where they occur.
+
+mod audit;
+mod db;
+mod demo;
+mod error;
+mod migrate;
+mod org;
+mod scope;
+mod seed;
+mod territory;
+pub mod testing;
+mod users;
+
+pub use audit::{AuditEntry, AuditFilter, VerifyReport};
+pub use db::{Backend, OpenOptions, Store};
+pub use demo::{DemoLogin, DemoReport, DEMO_PASSWORD};
+pub use error::StoreError;
+pub use migrate::{run as migrate, MigrationReport, LATEST_SCHEMA_VERSION};
+pub use org::{NewOrgUnit, OrgUnit};
+pub use scope::{Actor, Scoped};
+pub use territory::TerritoryLoadReport;
+pub use users::{ApiTokenInfo, NewUser, SessionInfo, User};
+
+/// The current instant as RFC 3339 UTC text, the form every timestamp column holds.
+pub(crate) fn now_text() -> String {
+    time_text(time::OffsetDateTime::now_utc())
+}
+
+pub(crate) fn time_text(t: time::OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+pub(crate) fn parse_time(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}

@@ -1,0 +1,432 @@
+//! Text preparation: Unicode NFC, mark-up left over from word processors and web pages, column
+//! gaps of `pdftotext -layout`, and lines broken by PDF extraction or page breaks.
+
+use super::folded::{fold_char, fold_str};
+use regex::Regex;
+use std::sync::LazyLock;
+use unicode_normalization::UnicodeNormalization;
+
+/// The column separator kept inside a line (a tab or a run of 3+ spaces in the input).
+pub(crate) const CELL: char = '\t';
+
+static SUP_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)<sup>\s*([0-9]+)\s*</sup>").expect("sup regex"));
+static TAG_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)</?[a-z][a-z0-9]*(\s[^<>]{0,200})?/?>").expect("tag regex"));
+static GAP_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[ \u{a0}\u{2007}\u{202f}]{3,}|\t+").expect("gap regex"));
+
+fn superscript(d: &str) -> String {
+    d.chars()
+        .map(|c| match c {
+            '0' => '⁰',
+            '1' => '¹',
+            '2' => '²',
+            '3' => '³',
+            '4' => '⁴',
+            '5' => '⁵',
+            '6' => '⁶',
+            '7' => '⁷',
+            '8' => '⁸',
+            '9' => '⁹',
+            c => c,
+        })
+        .collect()
+}
+
+/// Cleans the whole text and splits it into lines. Cells of a line are separated by [`CELL`];
+/// other white space is single spaces; lines are trimmed.
+pub(crate) fn clean_lines(text: &str) -> Vec<String> {
+    let nfc: String = text.nfc().collect();
+    let nfc = nfc.replace("\r\n", "\n").replace(['\r', '\u{c}'], "\n");
+    let nfc = SUP_RE.replace_all(&nfc, |c: &regex::Captures| superscript(&c[1]));
+    let nfc = TAG_RE.replace_all(&nfc, "");
+    let mut lines = Vec::new();
+    for raw in nfc.split('\n') {
+        let mut s = String::with_capacity(raw.len());
+        let mut prev: Option<char> = None;
+        for c in raw.chars() {
+            match c {
+                // Markdown emphasis and escapes; zero-width and BOM characters.
+                '*' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{ad}' => {}
+                '_' if prev.is_none_or(|p| !p.is_alphanumeric()) => {}
+                '\\' => {}
+                c if c.is_control() && c != '\t' => s.push(' '),
+                c => s.push(c),
+            }
+            prev = Some(c);
+        }
+        let s = s.replace('#', " ");
+        let s = GAP_RE.replace_all(&s, "\t");
+        let cells: Vec<String> = s
+            .split(CELL)
+            .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|c| !c.is_empty())
+            .collect();
+        lines.push(cells.join("\t"));
+    }
+    lines
+}
+
+/// `s` without its first `n` words.
+pub(crate) fn skip_words(s: &str, n: usize) -> &str {
+    let mut rest = s.trim_start();
+    for _ in 0..n {
+        rest = rest
+            .find(char::is_whitespace)
+            .map_or("", |i| rest[i..].trim_start());
+    }
+    rest
+}
+
+/// The cells of a line.
+pub(crate) fn cells(line: &str) -> impl Iterator<Item = &str> {
+    line.split(CELL).map(str::trim).filter(|c| !c.is_empty())
+}
+
+/// A line with its cells joined by single spaces.
+pub(crate) fn flat(line: &str) -> String {
+    cells(line).collect::<Vec<_>>().join(" ")
+}
+
+/// True when the text has letters and none of them is lower-case ("CHỈ THỊ", "T/M BAN THƯỜNG VỤ").
+pub(crate) fn is_upper(s: &str) -> bool {
+    let letters = s.chars().filter(|c| c.is_alphabetic()).count();
+    letters >= 2 && !s.chars().any(|c| c.is_lowercase())
+}
+
+/// Ends a sentence or clause, so that the next line is not its continuation.
+fn ends_clause(s: &str) -> bool {
+    s.trim_end()
+        .ends_with(['.', ':', ';', '!', '?', '…', '”', '"', '»'])
+}
+
+fn starts_lower(s: &str) -> bool {
+    s.chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(|c| c.is_lowercase())
+}
+
+/// A numbered item or heading start: "1.", "2)", "a)", "II.", "-", "+", "•".
+pub(crate) fn item_marker(s: &str) -> Option<(String, &str)> {
+    let t = s.trim_start();
+    if let Some(rest) = t.strip_prefix(['-', '+', '•', '–', '*']) {
+        if rest.starts_with(' ') {
+            return Some(("-".to_string(), rest.trim_start()));
+        }
+    }
+    let head: String = t.chars().take_while(|c| c.is_alphanumeric()).collect();
+    if head.is_empty() || head.chars().count() > 5 {
+        return None;
+    }
+    let rest = &t[head.len()..];
+    let (sep, rest) = match rest.chars().next() {
+        Some(c @ ('.' | ')')) => (c, &rest[1..]),
+        _ => return None,
+    };
+    // "1.143m²" is a number, not an item: the marker is followed by a space or a capital letter.
+    let next = rest.chars().next();
+    if !(next.is_none() || next.is_some_and(|c| c.is_whitespace() || c.is_uppercase())) {
+        return None;
+    }
+    let digits = head.chars().all(|c| c.is_ascii_digit()) && head.len() <= 2;
+    let roman = head.chars().all(|c| matches!(c, 'I' | 'V' | 'X')) && sep == '.';
+    let letter = head.chars().count() == 1 && head.chars().all(|c| c.is_lowercase());
+    if digits || roman || letter {
+        Some((head, rest.trim_start()))
+    } else {
+        None
+    }
+}
+
+/// Joins the lines of a body region into paragraphs, repairing lines broken by PDF extraction
+/// and page breaks (and dropping the line that OCR repeats across a page break).
+pub(crate) fn paragraphs(lines: &[String]) -> Vec<String> {
+    let mut paras: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut blank_before = true;
+    for line in lines {
+        let l = flat(line);
+        if l.is_empty() {
+            if !cur.is_empty() {
+                paras.push(std::mem::take(&mut cur));
+            }
+            blank_before = true;
+            continue;
+        }
+        if cur.is_empty() {
+            // A paragraph after a blank line continues the previous one when that one did not end
+            // its sentence and this one starts in lower case (page break).
+            if blank_before {
+                if let Some(last) = paras.last_mut() {
+                    if !ends_clause(last) && starts_lower(&l) && item_marker(&l).is_none() {
+                        let joined = join_dedup(last, &l);
+                        *last = joined;
+                        blank_before = false;
+                        continue;
+                    }
+                }
+            }
+            cur = l;
+        } else if item_marker(&l).is_some()
+            || (ends_clause(&cur) && !starts_lower(&l))
+            || is_upper(&l) != is_upper(&cur)
+        {
+            paras.push(std::mem::take(&mut cur));
+            cur = l;
+        } else {
+            cur = join_dedup(&cur, &l);
+        }
+        blank_before = false;
+    }
+    if !cur.is_empty() {
+        paras.push(cur);
+    }
+    paras
+}
+
+/// `a + " " + b`, dropping from `b` a run of 3+ words that repeats the end of `a`.
+fn join_dedup(a: &str, b: &str) -> String {
+    let aw: Vec<&str> = a.split(' ').collect();
+    let bw: Vec<&str> = b.split(' ').collect();
+    let max = aw.len().min(bw.len()).min(30);
+    for k in (3..=max).rev() {
+        let tail = &aw[aw.len() - k..];
+        let head = &bw[..k];
+        if tail
+            .iter()
+            .zip(head)
+            .all(|(x, y)| fold_str(x) == fold_str(y))
+        {
+            let rest = bw[k..].join(" ");
+            return if rest.is_empty() {
+                a.to_string()
+            } else {
+                format!("{a} {rest}")
+            };
+        }
+    }
+    format!("{a} {b}")
+}
+
+/// Syllable-case patterns of names of bodies and positions, in folded form: `1` capitalises the
+/// syllable. Used to turn upper-case headers ("VĂN PHÒNG BỘ TỔNG THAM MƯU") into the usual
+/// spelling ("Văn phòng Bộ Tổng Tham mưu").
+const CASE_PATTERNS: &[(&str, &str)] = &[
+    ("uy ban nhan dan", "1000"),
+    ("hoi dong nhan dan", "1000"),
+    ("ban thuong vu", "110"),
+    ("thuong truc", "10"),
+    ("ban chap hanh", "110"),
+    ("huyen uy", "10"),
+    ("tinh uy", "10"),
+    ("thanh uy", "10"),
+    ("thi uy", "10"),
+    ("dang uy", "10"),
+    ("dang bo", "10"),
+    ("chi bo", "10"),
+    ("van phong", "10"),
+    ("bo tong tham muu", "1110"),
+    ("bo quoc phong", "110"),
+    ("bo chi huy", "110"),
+    ("ban chi huy", "110"),
+    ("bo tu lenh", "110"),
+    ("quan su", "10"),
+    ("bo tham muu", "110"),
+    ("phong tham muu", "110"),
+    ("tham muu", "10"),
+    ("cuc chinh tri", "110"),
+    ("chinh tri", "10"),
+    ("quan khu", "10"),
+    ("mat tran to quoc", "1010"),
+    ("to quoc", "10"),
+    ("nghia vu quan su", "1000"),
+    ("phong thu khu vuc", "1000"),
+    ("hoi dong", "10"),
+    ("chu tich", "10"),
+    ("bi thu", "10"),
+    ("chanh van phong", "110"),
+    ("chi huy truong", "100"),
+    ("chinh tri vien", "100"),
+    ("truong ban", "10"),
+    ("tu lenh", "10"),
+    ("giam doc", "10"),
+    ("thu truong", "10"),
+    ("trung uong", "11"),
+    ("nhan dan", "00"),
+    ("viet nam", "11"),
+    ("cong an", "10"),
+    ("to chuc", "10"),
+    ("tuyen giao", "10"),
+    ("kiem tra", "10"),
+    ("dan van", "10"),
+    ("quan doi", "10"),
+    ("cua", "0"),
+    ("va", "0"),
+    ("ve", "0"),
+    ("tinh", "0"),
+    ("huyen", "0"),
+    ("xa", "0"),
+    ("phuong", "0"),
+    ("thi tran", "00"),
+    ("thanh pho", "00"),
+    ("thi xa", "00"),
+    ("quan", "0"),
+    ("dac khu", "00"),
+    ("khu vuc", "00"),
+];
+
+/// Authority prefixes of signature blocks, kept as printed.
+const AUTHORITY_PREFIXES: &[&str] = &["T/M", "TM.", "T/L", "TL.", "KT.", "Q.", "TUQ.", "K/T", "Q/"];
+
+fn capitalise(w: &str) -> String {
+    let mut cs = w.chars();
+    match cs.next() {
+        Some(f) => f.to_uppercase().chain(cs).collect(),
+        None => String::new(),
+    }
+}
+
+fn is_abbreviation(w: &str) -> bool {
+    let letters: String = w.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.is_empty() {
+        return true;
+    }
+    let vowels = letters
+        .chars()
+        .filter(|c| matches!(fold_char(*c), 'a' | 'e' | 'i' | 'o' | 'u' | 'y'))
+        .count();
+    vowels == 0
+        || w.chars().any(|c| c.is_ascii_digit())
+        || [
+            "TW", "CAND", "QĐND", "LLVT", "UBKT", "UBND", "HĐND", "UBMTTQ", "BTV", "BTL", "QK",
+            "BQP", "VPHU", "HU", "TU", "ĐU", "CHQS", "BCHQS", "PTKV", "DQTV", "DBĐV", "VP",
+        ]
+        .contains(&w)
+}
+
+/// Turns an upper-case name of a body or position into its usual spelling.
+pub(crate) fn case_name(upper: &str) -> String {
+    let words: Vec<&str> = upper.split_whitespace().collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        if i == 0 && AUTHORITY_PREFIXES.iter().any(|p| w.eq_ignore_ascii_case(p)) {
+            out.push(w.to_string());
+            i += 1;
+            continue;
+        }
+        if is_abbreviation(w) && w.chars().any(|c| c.is_uppercase()) {
+            out.push(w.to_string());
+            i += 1;
+            continue;
+        }
+        let mut matched = false;
+        for (pat, caps) in CASE_PATTERNS {
+            let n = pat.split(' ').count();
+            if i + n > words.len() {
+                continue;
+            }
+            let cand = words[i..i + n]
+                .iter()
+                .map(|x| fold_str(&x.to_lowercase()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            if cand == *pat {
+                for (k, flag) in caps.chars().enumerate() {
+                    let lw = words[i + k].to_lowercase();
+                    out.push(if flag == '1' { capitalise(&lw) } else { lw });
+                }
+                i += n;
+                matched = true;
+                break;
+            }
+        }
+        if !matched {
+            // Unknown syllables are taken for parts of a proper name.
+            out.push(capitalise(&w.to_lowercase()));
+            i += 1;
+        }
+    }
+    // The first word of the name (after an authority prefix) is always capitalised.
+    let first = usize::from(
+        out.first()
+            .is_some_and(|w| AUTHORITY_PREFIXES.contains(&w.as_str())),
+    );
+    if let Some(w) = out.get_mut(first) {
+        *w = capitalise(w);
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleans_markup_and_columns() {
+        let lines = clean_lines(
+            "“*mẫu mực*” 1.143m<sup>2</sup> **T/M**\r\nBỘ QUỐC PHÒNG      CỘNG HÒA\u{feff}",
+        );
+        assert_eq!(lines[0], "“mẫu mực” 1.143m² T/M");
+        assert_eq!(lines[1], "BỘ QUỐC PHÒNG\tCỘNG HÒA");
+    }
+
+    #[test]
+    fn joins_broken_lines_and_page_breaks() {
+        let lines: Vec<String> = [
+            "1. Tiếp tục quán triệt",
+            "các nghị quyết của Đảng.",
+            "2. Các địa phương",
+            "",
+            "còn lại tiếp tục xây dựng đề án mới cả về",
+            "",
+            "tiếp tục xây dựng đề án mới cả về chính trị.",
+            "Câu mới.",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let p = paragraphs(&lines);
+        assert_eq!(p[0], "1. Tiếp tục quán triệt các nghị quyết của Đảng.");
+        assert_eq!(
+            p[1],
+            "2. Các địa phương còn lại tiếp tục xây dựng đề án mới cả về chính trị."
+        );
+        assert_eq!(p[2], "Câu mới.");
+    }
+
+    #[test]
+    fn item_markers() {
+        assert_eq!(item_marker("1. Tiếp tục").unwrap().0, "1");
+        assert_eq!(item_marker("II. NHIỆM VỤ").unwrap().0, "II");
+        assert_eq!(item_marker("a) Xây dựng").unwrap().0, "a");
+        assert_eq!(item_marker("- Lưu VT").unwrap().0, "-");
+        assert!(item_marker("1.143m² đất").is_none());
+        assert!(item_marker("Năm 2025").is_none());
+        assert!(item_marker("2025. Năm").is_none());
+    }
+
+    #[test]
+    fn cases_upper_names() {
+        assert_eq!(
+            case_name("VĂN PHÒNG BỘ TỔNG THAM MƯU"),
+            "Văn phòng Bộ Tổng Tham mưu"
+        );
+        assert_eq!(case_name("T/M BAN THƯỜNG VỤ"), "T/M Ban Thường vụ");
+        assert_eq!(case_name("KT. CHỦ TỊCH"), "KT. Chủ tịch");
+        assert_eq!(case_name("PHÓ CHỦ TỊCH"), "Phó Chủ tịch");
+        assert_eq!(case_name("ỦY BAN NHÂN DÂN"), "Ủy ban nhân dân");
+        assert_eq!(
+            case_name("BAN THƯỜNG VỤ HUYỆN ỦY"),
+            "Ban Thường vụ Huyện ủy"
+        );
+        assert_eq!(case_name("UBND TỈNH SƠN LA"), "UBND tỉnh Sơn La");
+        assert_eq!(case_name("CHÁNH VĂN PHÒNG"), "Chánh Văn phòng");
+        assert_eq!(
+            case_name("BỘ CHỈ HUY QUÂN SỰ TỈNH HƯNG YÊN"),
+            "Bộ Chỉ huy Quân sự tỉnh Hưng Yên"
+        );
+    }
+}

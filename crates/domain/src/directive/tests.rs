@@ -1,0 +1,593 @@
+//! The seed documents (`/work/shared/seeds`, copied to `fixtures/`), with every field written by
+//! hand from reading the document; robustness variants; and property tests.
+
+use super::*;
+use proptest::prelude::*;
+use unicode_normalization::UnicodeNormalization;
+
+const SEED_002: &str = include_str!("fixtures/002_8dfa57f6b026e495.txt");
+const SEED_003: &str = include_str!("fixtures/003_90873ee1c2f566b3.txt");
+const SEED_004: &str = include_str!("fixtures/004_a002179fb364bf8d.txt");
+
+fn date(y: i32, m: u8, d: u8) -> Option<Date> {
+    Some(Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap())
+}
+
+fn strs(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn check_task(
+    t: &Task,
+    ordinal: &str,
+    summary_start: &str,
+    lead: Option<&str>,
+    coordinating: &[&str],
+    deadline: Option<&str>,
+    targets: &[&str],
+) {
+    assert_eq!(t.ordinal, ordinal);
+    assert!(
+        t.summary.starts_with(summary_start),
+        "task {ordinal} summary: {}",
+        t.summary
+    );
+    assert_eq!(t.lead.as_deref(), lead, "task {ordinal} lead");
+    assert_eq!(
+        t.coordinating,
+        strs(coordinating),
+        "task {ordinal} coordinating"
+    );
+    assert_eq!(t.deadline.as_deref(), deadline, "task {ordinal} deadline");
+    assert_eq!(t.targets, strs(targets), "task {ordinal} targets");
+}
+
+fn check_002(p: &ParsedDirective) {
+    assert_eq!(p.kind, DocumentKind::ChiThi);
+    // The converted text lost the header: no number is printed.
+    assert_eq!(p.number_symbol, None);
+    // "CỦA BAN THƯỜNG VỤ HUYỆN ỦY" completed with the place "Kim Động".
+    assert_eq!(p.issuer.as_deref(), Some("Ban Thường vụ Huyện ủy Kim Động"));
+    assert_eq!(p.place.as_deref(), Some("Kim Động"));
+    assert_eq!(p.date, date(2024, 12, 20));
+    assert_eq!(
+        p.title.as_deref(),
+        Some("Về nhiệm vụ quân sự, quốc phòng địa phương năm 2025")
+    );
+    assert_eq!(
+        p.signer,
+        Some(Signer {
+            name: "Bùi Văn Phúc".into(),
+            title_or_rank: Some("T/M Ban Thường vụ".into())
+        })
+    );
+    assert_eq!(
+        p.recipients,
+        strs(&[
+            "BTV Tỉnh ủy (để b/c)",
+            "Đảng ủy Quân sự tỉnh (để p/h)",
+            "Ban Thường vụ Huyện ủy",
+            "Thường trực HĐND huyện",
+            "Lãnh đạo UBND huyện",
+            "Các ban, ngành, MTTQ và các đoàn thể huyện",
+            "Các chi, đảng bộ trực thuộc Huyện ủy",
+            "Các đồng chí Huyện uỷ viên",
+            "Lưu VPHU",
+        ])
+    );
+    assert_eq!(
+        p.cited_documents,
+        strs(&[
+            "168/2018/NĐ-CP",
+            "02/2019/NĐ-CP",
+            "21/2019/NĐ-CP",
+            "52-NQ/TU",
+            "24-HD/BTCTW",
+            "50/CT-QP"
+        ])
+    );
+    assert_eq!(p.tasks.len(), 7, "{:#?}", p.tasks);
+    let t = &p.tasks;
+    check_task(
+        &t[0],
+        "1",
+        "Tiếp tục tổ chức thực hiện có hiệu quả Nghị quyết Trung ương 8 (khóa XIII)",
+        None,
+        &["phòng, ngành", "các cơ quan chức năng"],
+        Some("2025"),
+        &["1,5ha", "1.143m²", "01- 02 trụ sở"],
+    );
+    check_task(
+        &t[1],
+        "2",
+        "Lãnh đạo, chỉ đạo thực hiện tốt nhiệm vụ tuyển chọn",
+        None,
+        &[],
+        Some("2025"),
+        &[],
+    );
+    check_task(
+        &t[2],
+        "3",
+        "Lãnh đạo làm tốt công tác công tác quản lý",
+        None,
+        &[],
+        None,
+        &[],
+    );
+    check_task(
+        &t[3],
+        "4",
+        "Thường xuyên nâng cao chất lượng công tác tuyên truyền",
+        None,
+        &[],
+        Some("2025"),
+        &[
+            "trong sạch vững mạnh tiêu biểu",
+            "vững mạnh toàn diện “mẫu mực, tiêu biểu”",
+        ],
+    );
+    check_task(
+        &t[4],
+        "5",
+        "Đảng ủy Quân sự huyện, phối hợp với UBKT Huyện ủy",
+        Some("Đảng ủy Quân sự huyện"),
+        &[
+            "UBKT Huyện ủy",
+            "Ban Tổ chức Huyện ủy",
+            "Đảng ủy các xã, thị trấn",
+        ],
+        None,
+        &[],
+    );
+    check_task(
+        &t[5],
+        "6",
+        "Đảng ủy Quân sự huyện chủ động làm tốt việc phối hợp",
+        Some("Đảng ủy Quân sự huyện"),
+        &[
+            "các ban, ngành",
+            "Mặt trận Tổ quốc",
+            "tổ chức chính trị - xã hội",
+        ],
+        None,
+        &[],
+    );
+    check_task(
+        &t[6],
+        "7",
+        "Tiếp tục triển khai thực hiện Đề án bảo đảm trật tự an toàn giao thông",
+        None,
+        &[],
+        None,
+        &[],
+    );
+    assert_eq!(
+        p.topics,
+        vec![
+            Topic::TuyenQuan,
+            Topic::DanQuanTuVe,
+            Topic::DuBiDongVien,
+            Topic::GiaoDucQpan,
+            Topic::KhuVucPhongThu,
+            Topic::PhongThuDanSu,
+            Topic::HauPhuongQuanDoi,
+            Topic::DanVan,
+            Topic::KyLuatViPham,
+        ]
+    );
+}
+
+fn check_003(p: &ParsedDirective) {
+    assert_eq!(p.kind, DocumentKind::News);
+    assert_eq!(p.number_symbol, None);
+    // A news report has no issuing body, and gives "30/12" without a year.
+    assert_eq!(p.issuer, None);
+    assert_eq!(p.place, None);
+    assert_eq!(p.date, None);
+    assert_eq!(
+        p.title.as_deref(),
+        Some("Ban Thường vụ Đảng ủy Quân khu 7 làm việc với Ban Thường vụ Tỉnh ủy Lâm Đồng")
+    );
+    // Officials named in the body are not signers.
+    assert_eq!(p.signer, None);
+    assert!(p.recipients.is_empty());
+    assert!(p.cited_documents.is_empty());
+    assert!(p.tasks.is_empty());
+    assert_eq!(
+        p.topics,
+        vec![
+            Topic::TuyenQuan,
+            Topic::DanQuanTuVe,
+            Topic::DuBiDongVien,
+            Topic::GiaoDucQpan,
+            Topic::KhuVucPhongThu,
+            Topic::PhongThuDanSu,
+            Topic::HauPhuongQuanDoi,
+        ]
+    );
+}
+
+fn check_004(p: &ParsedDirective) {
+    assert_eq!(p.kind, DocumentKind::ThongBao);
+    assert_eq!(p.number_symbol.as_deref(), Some("677/TB-VP"));
+    // The OCR lost the header; the closing formula names the issuer.
+    assert_eq!(p.issuer.as_deref(), Some("Văn phòng Bộ Tổng Tham mưu"));
+    assert_eq!(p.place.as_deref(), Some("Hà Nội"));
+    assert_eq!(p.date, date(2022, 3, 7));
+    assert_eq!(
+        p.title.as_deref(),
+        Some("Kết luận Hội nghị tổng kết công tác quốc phòng ở bộ, ngành Trung ương, địa phương năm 2021; triển khai nhiệm vụ năm 2022")
+    );
+    assert_eq!(
+        p.signer,
+        Some(Signer {
+            name: "Đỗ Mạnh Vui".into(),
+            title_or_rank: Some("Thiếu tướng".into())
+        })
+    );
+    assert_eq!(
+        p.recipients,
+        strs(&[
+            "Đ/c TTMT (để b/c)",
+            "BT. 11; TCCT",
+            "Các Tổng cục: HC, KT, CNQP; TC2",
+            "Văn phòng: Chủ tịch Nước, TWĐ, CP",
+            "QK: 1, 2, 3, 4, 5, 7, 9, BTL Thủ đô HN",
+            "Quân đoàn: 1, 2, 3, 4",
+            "BTL: BDBP, HQ, PK-KQ, CSB, 86",
+            "BTL: CB, PB, TTLL, HH, ĐC, TTG",
+            "Ban CHQS bộ, ngành TW (68b)",
+            "UBND các tỉnh, TP trực thuộc TW",
+            "Các Học viện: QP, LQ, CT",
+            "Các Trường sĩ quan: LQ1, LQ2, CT",
+            "C12, C20, C40, C41, C50, C51, C54, C55, C56, C63, C89, C57 (05)",
+            "BĐ 11, 12, 15, 16, 18, TĐ CN VTQĐ",
+            "Lưu: VT, TH. Đúc 200",
+        ])
+    );
+    assert_eq!(
+        p.cited_documents,
+        strs(&[
+            "314/QĐ-BQP",
+            "28-NQ/TW",
+            "05-NQ/TW",
+            "12-CT/TW",
+            "07-QĐ/BTCTW"
+        ])
+    );
+    // The items under "II. MỘT SỐ NHIỆM VỤ TRỌNG TÂM NĂM 2022", not the results under "I.".
+    assert_eq!(p.tasks.len(), 6, "{:#?}", p.tasks);
+    let t = &p.tasks;
+    check_task(
+        &t[0],
+        "1",
+        "Tiếp tục quán triệt và thực hiện nghiêm túc các nghị quyết, chỉ thị",
+        None,
+        &[],
+        None,
+        &[],
+    );
+    check_task(
+        &t[1],
+        "2",
+        "Phối hợp chặt chẽ với Bộ Quốc phòng xây dựng thể chế",
+        None,
+        &["Bộ Quốc phòng"],
+        None,
+        &[],
+    );
+    check_task(
+        &t[2],
+        "3",
+        "Các cơ quan, đơn vị, địa phương tiếp tục quán triệt",
+        None,
+        &[],
+        None,
+        &[],
+    );
+    // Continued across the page break; "58/63" is a present result, not a target.
+    check_task(
+        &t[3],
+        "4",
+        "Hiện nay đã có 58/63 tỉnh, thành phố đã ban hành đề án",
+        None,
+        &[],
+        None,
+        &[],
+    );
+    check_task(
+        &t[4],
+        "5",
+        "Các bộ và địa phương chỉ đạo cơ quan chức năng",
+        None,
+        &[
+            "cơ quan chức năng của Bộ Quốc phòng",
+            "cơ quan quân sự địa phương liên quan",
+        ],
+        None,
+        &[],
+    );
+    check_task(
+        &t[5],
+        "6",
+        "Các bộ, ngành Trung ương, địa phương tiếp tục quan tâm",
+        None,
+        &[],
+        None,
+        &[],
+    );
+    assert_eq!(
+        p.topics,
+        vec![
+            Topic::DanQuanTuVe,
+            Topic::DuBiDongVien,
+            Topic::GiaoDucQpan,
+            Topic::KhuVucPhongThu,
+            Topic::DienTap,
+            Topic::PhongThuDanSu,
+        ]
+    );
+}
+
+#[test]
+fn seed_002_directive_of_kim_dong() {
+    check_002(&parse(SEED_002));
+}
+
+#[test]
+fn seed_003_news_report() {
+    check_003(&parse(SEED_003));
+}
+
+#[test]
+fn seed_004_notice_677() {
+    check_004(&parse(SEED_004));
+}
+
+#[test]
+fn task_4_of_004_is_joined_across_the_page_break() {
+    let p = parse(SEED_004);
+    // The continuation "còn lại tiếp tục xây dựng ..." is part of item 4, so the summary is whole.
+    assert!(!p.tasks[3].summary.contains("còn lại") || p.tasks[3].summary.contains("DQTV"));
+    let p2 = parse(SEED_004);
+    assert_eq!(p, p2);
+}
+
+/// The same documents in NFD, with the other tone-mark placement, CRLF line ends and extra
+/// spaces, must give the same fields (values are NFC).
+#[test]
+fn seeds_survive_nfd_tone_placement_and_whitespace() {
+    for (seed, check) in [
+        (SEED_002, check_002 as fn(&ParsedDirective)),
+        (SEED_003, check_003),
+        (SEED_004, check_004),
+    ] {
+        let nfd: String = seed.nfd().collect();
+        check(&parse(&nfd));
+        let crlf = seed.replace('\n', "\r\n").replace(", ", ",  ");
+        check(&parse(&crlf));
+    }
+    // Old tone placement ("uỷ", "hoà") in the head still completes the issuer.
+    let old = SEED_002.replace("HUYỆN ỦY", "HUYỆN UỶ");
+    assert_eq!(
+        parse(&old).issuer.as_deref(),
+        Some("Ban Thường vụ Huyện uỷ Kim Động")
+    );
+}
+
+/// Lines broken at ~70 columns as `pdftotext` does with a text layer: the fields do not change.
+#[test]
+fn seed_002_with_pdf_broken_lines() {
+    let mut out = String::new();
+    for line in SEED_002.lines() {
+        let mut cur = String::new();
+        for w in line.split(' ') {
+            if cur.chars().count() + w.chars().count() > 70 && !cur.is_empty() {
+                out.push_str(cur.trim_end());
+                out.push('\n');
+                cur.clear();
+            }
+            cur.push_str(w);
+            cur.push(' ');
+        }
+        out.push_str(cur.trim_end());
+        out.push('\n');
+    }
+    assert!(out.lines().count() > SEED_002.lines().count() + 50);
+    check_002(&parse(&out));
+}
+
+#[test]
+fn json_has_the_contract_fields() {
+    let p = parse(SEED_004);
+    let v: serde_json::Value = serde_json::to_value(&p).unwrap();
+    let obj = v.as_object().unwrap();
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        vec![
+            "cited_documents",
+            "date",
+            "issuer",
+            "kind",
+            "number_symbol",
+            "place",
+            "recipients",
+            "signer",
+            "tasks",
+            "title",
+            "topics"
+        ]
+    );
+    assert_eq!(v["kind"], "thong_bao");
+    assert_eq!(v["date"], "2022-03-07");
+    assert_eq!(v["signer"]["title_or_rank"], "Thiếu tướng");
+    let task = v["tasks"][0].as_object().unwrap();
+    let mut tk: Vec<&str> = task.keys().map(String::as_str).collect();
+    tk.sort_unstable();
+    assert_eq!(
+        tk,
+        vec![
+            "coordinating",
+            "deadline",
+            "lead",
+            "ordinal",
+            "summary",
+            "targets"
+        ]
+    );
+    assert!(v["topics"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("dien_tap")));
+    // Round trip.
+    let back: ParsedDirective = serde_json::from_value(v).unwrap();
+    assert_eq!(back, p);
+    let none = serde_json::to_value(parse("")).unwrap();
+    assert_eq!(none["date"], serde_json::Value::Null);
+    assert_eq!(none["signer"], serde_json::Value::Null);
+    assert_eq!(none["kind"], "other");
+    assert_eq!(none["topics"], serde_json::json!(["khac"]));
+}
+
+#[test]
+fn summary_in_vietnamese() {
+    let s = parse(SEED_004).summary_vi();
+    assert!(s.contains("Loại văn bản: Thông báo"), "{s}");
+    assert!(s.contains("Số, ký hiệu: 677/TB-VP"));
+    assert!(s.contains("Hà Nội, ngày 07/03/2022"));
+    assert!(s.contains("Người ký: Đỗ Mạnh Vui (Thiếu tướng)"));
+    assert!(s.contains("Nhiệm vụ (6):"));
+    assert!(s.contains("Phối hợp: Bộ Quốc phòng"));
+    let s = parse(SEED_002).summary_vi();
+    assert!(s.contains("Thời hạn: năm 2025"), "{s}");
+    assert!(s.contains("Chỉ tiêu: 1,5ha; 1.143m²; 01- 02 trụ sở"));
+    assert!(s.contains("Chủ trì: Đảng ủy Quân sự huyện"));
+    let s = parse("").summary_vi();
+    assert!(s.contains("Số, ký hiệu: (không ghi)"));
+}
+
+#[test]
+fn document_kinds_have_labels_and_round_trip() {
+    for k in DocumentKind::ALL {
+        assert_eq!(DocumentKind::parse(k.as_str()), Some(k));
+        assert!(!k.label_vi().is_empty());
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+    }
+    for t in Topic::ALL {
+        assert_eq!(Topic::parse(t.as_str()), Some(t));
+        assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+    }
+    assert_eq!(DocumentKind::ChiThi.label_vi(), "Chỉ thị");
+}
+
+#[test]
+fn a_plan_with_a_proper_head_and_explicit_deadlines() {
+    let text = "ỦY BAN NHÂN DÂN            CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\
+                XÃ ĐỒNG THANH                 Độc lập - Tự do - Hạnh phúc\n\
+                Số: 05/KH-UBND            Đồng Thanh, ngày 05 tháng 02 năm 2026\n\
+                \n\
+                KẾ HOẠCH\n\
+                Tuyển chọn và gọi công dân nhập ngũ năm 2026\n\
+                \n\
+                Căn cứ Luật Nghĩa vụ quân sự số 78/2015/QH13; Thông tư số 148/2018/TT-BQP.\n\
+                I. MỤC ĐÍCH, YÊU CẦU\n\
+                1. Tuyển chọn đúng người, đúng chỉ tiêu.\n\
+                II. NHIỆM VỤ\n\
+                1. Ban Chỉ huy Quân sự xã chủ trì, phối hợp với Công an xã, Trạm Y tế xã tổ chức sơ tuyển sức khỏe, hoàn thành trước ngày 15/10/2026.\n\
+                2. Giao Hội đồng Nghĩa vụ quân sự xã bảo đảm 100% chỉ tiêu giao quân; hoàn thành trong tháng 3/2026.\n\
+                III. TỔ CHỨC THỰC HIỆN\n\
+                Các ban, ngành thực hiện nghiêm Kế hoạch này.\n\
+                Nơi nhận:                                   TM. ỦY BAN NHÂN DÂN\n\
+                - Ban CHQS huyện (để b/c);                    CHỦ TỊCH\n\
+                - Lưu: VT.\n\
+                                                            Nguyễn Văn An\n";
+    let p = parse(text);
+    assert_eq!(p.kind, DocumentKind::KeHoach);
+    assert_eq!(p.number_symbol.as_deref(), Some("05/KH-UBND"));
+    assert_eq!(p.issuer.as_deref(), Some("Ủy ban nhân dân xã Đồng Thanh"));
+    assert_eq!(
+        p.title.as_deref(),
+        Some("Tuyển chọn và gọi công dân nhập ngũ năm 2026")
+    );
+    assert_eq!(
+        p.cited_documents,
+        strs(&["78/2015/QH13", "148/2018/TT-BQP"])
+    );
+    assert_eq!(p.tasks.len(), 2, "{:#?}", p.tasks);
+    assert_eq!(p.tasks[0].lead.as_deref(), Some("Ban Chỉ huy Quân sự xã"));
+    assert_eq!(
+        p.tasks[0].coordinating,
+        strs(&["Công an xã", "Trạm Y tế xã"])
+    );
+    assert_eq!(p.tasks[0].deadline.as_deref(), Some("2026-10-15"));
+    assert_eq!(
+        p.tasks[1].lead.as_deref(),
+        Some("Hội đồng Nghĩa vụ quân sự xã")
+    );
+    assert_eq!(p.tasks[1].deadline.as_deref(), Some("2026-03"));
+    assert_eq!(p.tasks[1].targets, strs(&["100% chỉ tiêu"]));
+    assert_eq!(p.recipients, strs(&["Ban CHQS huyện (để b/c)", "Lưu: VT"]));
+    let s = p.signer.unwrap();
+    assert_eq!(s.name, "Nguyễn Văn An");
+    assert_eq!(
+        s.title_or_rank.as_deref(),
+        Some("TM. Ủy ban nhân dân / Chủ tịch")
+    );
+    assert_eq!(p.topics, vec![Topic::TuyenQuan]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn parse_never_panics_on_arbitrary_text(s in "\\PC{0,400}") {
+        let p = parse(&s);
+        let _ = p.summary_vi();
+        prop_assert!(serde_json::to_string(&p).is_ok());
+    }
+
+    #[test]
+    fn parse_never_panics_on_document_like_text(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                Just("CHỈ THỊ".to_string()),
+                Just("Số: 12/KH-UBND".to_string()),
+                Just("Hà Nội, ngày 31 tháng 2 năm 2022".to_string()),
+                Just("Nơi nhận:".to_string()),
+                Just("- Lưu: VT.".to_string()),
+                Just("1. ".to_string()),
+                Just("II. NHIỆM VỤ".to_string()),
+                Just("phối hợp với".to_string()),
+                Just("chủ trì".to_string()),
+                Just("T/M BAN THƯỜNG VỤ".to_string()),
+                Just("\t".to_string()),
+                Just("\n\n".to_string()),
+                Just("100%".to_string()),
+                "\\PC{0,20}",
+            ],
+            0..40,
+        )
+    ) {
+        let s = parts.join("\n");
+        let p = parse(&s);
+        let _ = p.summary_vi();
+        // Parsing is deterministic.
+        prop_assert_eq!(parse(&s), p);
+    }
+
+    #[test]
+    fn parse_never_panics_on_mutated_seeds(cut in 0usize..14000, len in 0usize..400, junk in "\\PC{0,10}") {
+        for seed in [SEED_002, SEED_004] {
+            let mut s = seed.to_string();
+            let mut a = cut.min(s.len());
+            while !s.is_char_boundary(a) { a -= 1; }
+            let mut b = (a + len).min(s.len());
+            while !s.is_char_boundary(b) { b -= 1; }
+            s.replace_range(a..b, &junk);
+            let _ = parse(&s);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! serve, migrate, user, demo, audit.
+
+use crate::config::Settings;
+use crate::CmdResult;
+use clap::Subcommand;
+use phongthu_domain::auth::Role;
+use phongthu_store::{AuditFilter, NewUser, OpenOptions, Store};
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Thêm người dùng (in mật khẩu dùng một lần) / Add a user (prints a one-time password)
+    Add {
+        username: String,
+        /// Họ và tên / full name
+        #[arg(long)]
+        name: String,
+        /// admin | commander | leader | inspector
+        #[arg(long)]
+        role: String,
+        /// Mã số đơn vị (xem `phongthu user units`) / organisational unit id
+        #[arg(long)]
+        unit: i64,
+    },
+    /// Danh sách người dùng / List users
+    List,
+    /// Danh sách đơn vị tổ chức và mã số / List organisational units with their ids
+    Units,
+    /// Vô hiệu hóa người dùng / Disable a user
+    Disable { username: String },
+    /// Kích hoạt lại người dùng / Enable a user
+    Enable { username: String },
+    /// Cấp lại mật khẩu dùng một lần / Reset a password (prints a one-time password)
+    ResetPassword { username: String },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Kiểm tra chuỗi băm của nhật ký / Verify the hash chain
+    Verify,
+    /// Xem các dòng nhật ký mới nhất / Show the latest entries
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+pub async fn open(settings: &Settings) -> Result<Store, phongthu_store::StoreError> {
+    let store = Store::open(
+        &settings.database_url,
+        OpenOptions { max_connections: settings.max_connections, ..OpenOptions::default() },
+    )
+    .await?;
+    store.load_territory(phongthu_domain::territory::Territory::bundled(), false).await?;
+    if let Some((user, password)) = store.bootstrap().await? {
+        println!("Đã khởi tạo cơ sở dữ liệu {}.", store.description());
+        println!("Tài khoản quản trị đầu tiên / first administrator: {user}");
+        println!("Mật khẩu dùng một lần (chỉ hiện lần này, phải đổi khi đăng nhập) / one-time password: {password}");
+    }
+    Ok(store)
+}
+
+pub async fn serve(settings: &Settings, demo_data: bool) -> CmdResult {
+    let store = open(settings).await?;
+    if demo_data {
+        print_demo(&store.seed_demo().await?);
+    }
+    let listener = tokio::net::TcpListener::bind(&settings.listen).await.map_err(|e| {
+        format!("Không mở được địa chỉ {} để lắng nghe: {e} (cannot listen).", settings.listen)
+    })?;
+    println!("phongthu đang chạy tại http://{} ({})", listener.local_addr()?, store.description());
+    let state = phongthu_web::AppState::new(
+        store,
+        phongthu_web::WebSettings { secure_cookies: settings.secure_cookies, demo_banner: demo_data },
+    );
+    phongthu_web::serve(listener, state).await?;
+    Ok(())
+}
+
+pub async fn migrate(settings: &Settings) -> CmdResult {
+    let store = Store::open(
+        &settings.database_url,
+        OpenOptions { migrate: false, ..OpenOptions::default() },
+    )
+    .await?;
+    let report = phongthu_store::migrate(&store).await?;
+    if report.applied.is_empty() {
+        println!("Lược đồ đã ở phiên bản mới nhất ({}).", report.to_version);
+    } else {
+        println!(
+            "Đã nâng lược đồ từ phiên bản {} lên {}: {}.",
+            report.from_version,
+            report.to_version,
+            report.applied.join(", ")
+        );
+    }
+    let t = store.load_territory(phongthu_domain::territory::Territory::bundled(), false).await?;
+    if t.reloaded {
+        println!("Đã nạp {} đơn vị hành chính và {} quan hệ sắp xếp.", t.units, t.successions);
+    }
+    if let Some((user, password)) = store.bootstrap().await? {
+        println!("Tài khoản quản trị đầu tiên: {user}; mật khẩu dùng một lần: {password}");
+    }
+    Ok(())
+}
+
+fn print_demo(r: &phongthu_store::DemoReport) {
+    println!(
+        "{}",
+        if r.created { "Đã tạo dữ liệu mẫu." } else { "Dữ liệu mẫu đã có sẵn." }
+    );
+    println!("Các tài khoản mẫu (mật khẩu chung: {}):", r.password);
+    for l in &r.logins {
+        println!("  {:<12} {:<36} {}", l.username, l.role.label_vi(), l.unit_name);
+    }
+}
+
+pub async fn demo(settings: &Settings) -> CmdResult {
+    let store = open(settings).await?;
+    print_demo(&store.seed_demo().await?);
+    Ok(())
+}
+
+async fn find_user(store: &Store, username: &str) -> Result<phongthu_store::User, crate::Failure> {
+    store
+        .user_by_username(username)
+        .await?
+        .ok_or_else(|| format!("Không có người dùng \"{username}\".").into())
+}
+
+pub async fn user(settings: &Settings, cmd: UserCommand) -> CmdResult {
+    let store = open(settings).await?;
+    let actor = store.system_actor().await?;
+    let scoped = store.scoped(&actor);
+    match cmd {
+        UserCommand::Add { username, name, role, unit } => {
+            let role = Role::parse(&role)?;
+            let (u, password) = scoped
+                .create_user(NewUser { username, display_name: name, role, unit_id: unit, password: None })
+                .await?;
+            println!("Đã thêm {} ({}) tại {}.", u.username, u.role.label_vi(), u.unit_name);
+            if let Some(p) = password {
+                println!("Mật khẩu dùng một lần: {p}");
+            }
+        }
+        UserCommand::List => {
+            for u in scoped.users().await? {
+                println!(
+                    "{:<16} {:<8} {:<10} {:<28} {}",
+                    u.username,
+                    if u.active { "hoạt động" } else { "đã khóa" },
+                    u.role.as_str(),
+                    u.display_name,
+                    u.unit_name
+                );
+            }
+        }
+        UserCommand::Units => {
+            for o in scoped.org_units().await? {
+                println!("{:>6}  {:<26} {}", o.id, o.kind.as_str(), o.name);
+            }
+        }
+        UserCommand::Disable { username } => {
+            let u = find_user(&store, &username).await?;
+            scoped.set_user_active(u.id, false).await?;
+            println!("Đã vô hiệu hóa {username}.");
+        }
+        UserCommand::Enable { username } => {
+            let u = find_user(&store, &username).await?;
+            scoped.set_user_active(u.id, true).await?;
+            println!("Đã kích hoạt lại {username}.");
+        }
+        UserCommand::ResetPassword { username } => {
+            let u = find_user(&store, &username).await?;
+            let p = scoped.reset_password(u.id).await?;
+            println!("Mật khẩu dùng một lần mới của {username}: {p}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn audit(settings: &Settings, cmd: AuditCommand) -> CmdResult {
+    let store = open(settings).await?;
+    match cmd {
+        AuditCommand::Verify => {
+            let r = store.verify_audit().await?;
+            match r.broken {
+                None => {
+                    println!(
+                        "Nhật ký toàn vẹn: {} dòng, đầu chuỗi {} (băm {}).",
+                        r.entries, r.head_seq, r.head_hash
+                    );
+                    Ok(())
+                }
+                Some(b) => Err(crate::Failure { code: 1, message: format!("Nhật ký KHÔNG toàn vẹn. {b}") }),
+            }
+        }
+        AuditCommand::List { limit } => {
+            let actor = store.system_actor().await?;
+            for e in store
+                .scoped(&actor)
+                .audit_entries(&AuditFilter { limit, ..AuditFilter::default() })
+                .await?
+            {
+                println!(
+                    "{:>6} {} {:<12} {:<16} {}#{}",
+                    e.seq, e.at, e.actor_name, e.action, e.entity, e.entity_id
+                );
+            }
+            Ok(())
+        }
+    }
+}

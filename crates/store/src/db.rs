@@ -1,0 +1,241 @@
+use crate::error::StoreError;
+use crate::migrate;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Create a missing SQLite file (its directory must exist). The creation is logged.
+    pub create_if_missing: bool,
+    /// Apply pending migrations (in one transaction each).
+    pub migrate: bool,
+    pub max_connections: u32,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { create_if_missing: true, migrate: true, max_connections: 8 }
+    }
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+    description: String,
+}
+
+enum Target {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+fn parse_url(url: &str) -> Result<Target, StoreError> {
+    let url = url.trim();
+    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = rest.split('?').next().unwrap_or_default();
+        if path.is_empty() || path == ":memory:" {
+            return Err(StoreError::Config(
+                "Đường dẫn SQLite trống: hãy ghi rõ tệp, ví dụ sqlite://phongthu.db.".into(),
+            ));
+        }
+        return Ok(Target::Sqlite(PathBuf::from(path)));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Target::Postgres(url.to_string()));
+    }
+    Err(StoreError::Config(format!(
+        "Địa chỉ cơ sở dữ liệu \"{url}\" không hợp lệ: dùng sqlite://đường-dẫn hoặc postgres://máy-chủ/tên-csdl (Invalid database URL)."
+    )))
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+fn check_sqlite_file(path: &Path, create: bool) -> Result<bool, StoreError> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(StoreError::Config(format!(
+            "\"{}\" là một thư mục, không phải tệp cơ sở dữ liệu.",
+            path.display()
+        ))),
+        Ok(m) => {
+            if m.len() > 0 {
+                use std::io::Read;
+                let mut head = [0u8; 16];
+                let mut f = std::fs::File::open(path).map_err(|e| {
+                    StoreError::Unavailable(format!("Không mở được tệp \"{}\": {e}.", path.display()))
+                })?;
+                let n = f.read(&mut head).unwrap_or(0);
+                if n < 16 || &head != SQLITE_HEADER {
+                    return Err(StoreError::Incompatible(format!(
+                        "Tệp \"{}\" không phải cơ sở dữ liệu SQLite hoặc đã hỏng; phongthu không ghi đè lên nó.",
+                        path.display()
+                    )));
+                }
+            }
+            Ok(false)
+        }
+        Err(_) => {
+            let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+            if let Some(p) = parent {
+                if !p.is_dir() {
+                    return Err(StoreError::Config(format!(
+                        "Thư mục \"{}\" không tồn tại: kiểm tra lại đường dẫn cơ sở dữ liệu.",
+                        p.display()
+                    )));
+                }
+            }
+            if !create {
+                return Err(StoreError::Config(format!(
+                    "Không có tệp cơ sở dữ liệu \"{}\": kiểm tra lại đường dẫn, hoặc chạy `phongthu migrate` để tạo mới.",
+                    path.display()
+                )));
+            }
+            Ok(true)
+        }
+    }
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://path` or `postgres://...`).
+    pub async fn open(url: &str, opts: OpenOptions) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let target = parse_url(url)?;
+        let (connect_url, backend, description) = match &target {
+            Target::Sqlite(path) => {
+                let created = check_sqlite_file(path, opts.create_if_missing)?;
+                if created {
+                    tracing::info!("Tạo cơ sở dữ liệu SQLite mới tại {}", path.display());
+                }
+                let mode = if created { "rwc" } else { "rw" };
+                (
+                    format!("sqlite://{}?mode={mode}", path.display()),
+                    Backend::Sqlite,
+                    format!("SQLite {}", path.display()),
+                )
+            }
+            Target::Postgres(u) => (u.clone(), Backend::Postgres, redact(u)),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite {
+                opts.max_connections.max(1)
+            } else {
+                opts.max_connections
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; NORMAL sync is durable in WAL
+                        // mode except for the last transactions on power loss.
+                        use sqlx::Executor;
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&connect_url)
+            .await
+            .map_err(|e| connect_error(&description, e))?;
+        let store = Store { pool, backend, description };
+        // A query that touches the file: fails clearly on a corrupt database.
+        store.probe().await?;
+        migrate::check_version(&store).await?;
+        if opts.migrate {
+            migrate::run(&store).await?;
+        }
+        Ok(store)
+    }
+
+    async fn probe(&self) -> Result<(), StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT count(*) FROM sqlite_master",
+            Backend::Postgres => "SELECT 1",
+        };
+        sqlx::query(sql).fetch_one(&self.pool).await.map_err(|e| {
+            StoreError::Incompatible(format!(
+                "Không đọc được cơ sở dữ liệu {}: tệp có thể đã hỏng ({e}).",
+                self.description
+            ))
+        })?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// "SQLite path" or the PostgreSQL URL without its password.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<AnyRow> = sqlx::query("SELECT value FROM schema_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get::<String, _>(0)))
+    }
+}
+
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            format!("PostgreSQL {u}")
+        }
+        Err(_) => "PostgreSQL".into(),
+    }
+}
+
+fn connect_error(description: &str, e: sqlx::Error) -> StoreError {
+    let detail = e.to_string();
+    if detail.contains("file is not a database") || detail.contains("malformed") {
+        return StoreError::Incompatible(format!(
+            "Cơ sở dữ liệu {description} đã hỏng hoặc không phải tệp SQLite; phongthu không ghi đè lên nó."
+        ));
+    }
+    StoreError::Unavailable(format!(
+        "Không kết nối được tới cơ sở dữ liệu {description}: {detail} (Cannot connect to the database)."
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_unknown_schemes() {
+        assert!(matches!(parse_url("mysql://x"), Err(StoreError::Config(_))));
+        assert!(matches!(parse_url("phongthu.db"), Err(StoreError::Config(_))));
+        assert!(matches!(parse_url("sqlite://"), Err(StoreError::Config(_))));
+        assert!(matches!(parse_url("sqlite://a.db"), Ok(Target::Sqlite(_))));
+        assert!(matches!(parse_url("postgres://localhost/x"), Ok(Target::Postgres(_))));
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert!(!redact("postgres://u:secret@h/db").contains("secret"));
+    }
+}

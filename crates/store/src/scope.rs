@@ -1,0 +1,171 @@
+//! The actor and the scoped handle through which every scoped query passes.
+
+use crate::db::Store;
+use crate::error::StoreError;
+use phongthu_domain::audit::{entry_hash, AuditFields};
+use phongthu_domain::auth::{Permission, Role};
+use serde::Serialize;
+use sqlx::{Any, Row, Transaction};
+
+/// Who is acting: a logged-in user, an API token's owner, or the command line.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Actor {
+    /// None for the command line acting as the system.
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The organisational unit whose subtree the actor sees.
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub must_change_password: bool,
+}
+
+/// SQL that lists the organisational units in the actor's scope; bound to the actor's unit id.
+/// Every scoped query filters with `... unit_id IN (<SCOPE_UNITS>)`.
+pub(crate) const SCOPE_UNITS: &str = "SELECT descendant_id FROM org_closure WHERE ancestor_id = $1";
+
+/// A store handle bound to an actor. Reads return only rows in the actor's scope; writes check the
+/// role and the scope, and append the audit entry in the same transaction.
+pub struct Scoped<'a> {
+    pub(crate) store: &'a Store,
+    pub(crate) actor: Actor,
+}
+
+impl Store {
+    pub fn scoped(&self, actor: &Actor) -> Scoped<'_> {
+        Scoped { store: self, actor: actor.clone() }
+    }
+}
+
+impl Scoped<'_> {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn store(&self) -> &Store {
+        self.store
+    }
+
+    pub fn require(&self, p: Permission) -> Result<(), StoreError> {
+        if self.actor.role.allows(p) {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden(p.denied_vi().into()))
+        }
+    }
+
+    /// Whether an organisational unit lies in the actor's scope.
+    pub async fn unit_in_scope(&self, unit_id: i64) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query(
+            "SELECT count(*) FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2",
+        )
+        .bind(self.actor.unit_id)
+        .bind(unit_id)
+        .fetch_one(&self.store.pool)
+        .await?
+        .get(0);
+        Ok(n > 0)
+    }
+
+    pub(crate) async fn ensure_unit_in_scope(&self, unit_id: i64) -> Result<(), StoreError> {
+        if self.unit_in_scope(unit_id).await? {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden(
+                "Đơn vị này nằm ngoài phạm vi quản lý của bạn.".into(),
+            ))
+        }
+    }
+
+    /// Starts a write: checks the permission and takes the write lock (the audit head row) first,
+    /// so that concurrent writers queue instead of failing, on both backends.
+    pub(crate) async fn begin_write(&self, p: Permission) -> Result<WriteTx<'_>, StoreError> {
+        self.require(p)?;
+        begin_write_as(self.store, &self.actor).await
+    }
+}
+
+pub(crate) async fn begin_write_as<'s>(
+    store: &'s Store,
+    actor: &Actor,
+) -> Result<WriteTx<'s>, StoreError> {
+    let mut tx = store.pool.begin().await?;
+    // The first statement writes, so SQLite takes its write lock now and PostgreSQL locks the
+    // head row: audit sequence numbers are then assigned strictly in commit order.
+    sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    Ok(WriteTx { tx, actor: actor.clone() })
+}
+
+/// A write transaction that records audit entries as it goes.
+pub(crate) struct WriteTx<'s> {
+    pub tx: Transaction<'s, Any>,
+    pub actor: Actor,
+}
+
+impl WriteTx<'_> {
+    /// Appends one audit entry (who, when, unit, entity, before → after) in this transaction.
+    pub async fn audit(
+        &mut self,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        unit_id: Option<i64>,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let last_seq: i64 = head.get(0);
+        let last_hash: String = head.get(1);
+        let seq = last_seq + 1;
+        let at = crate::now_text();
+        let before = before.map(|v| v.to_string());
+        let after = after.map(|v| v.to_string());
+        let fields = AuditFields {
+            seq,
+            at: &at,
+            actor_id: self.actor.user_id,
+            actor_name: &self.actor.username,
+            unit_id,
+            action,
+            entity,
+            entity_id,
+            before: before.as_deref(),
+            after: after.as_deref(),
+        };
+        let hash = entry_hash(&last_hash, &fields);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_id, actor_name, unit_id, action, entity, entity_id, \
+             before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(seq)
+        .bind(&at)
+        .bind(self.actor.user_id)
+        .bind(&self.actor.username)
+        .bind(unit_id)
+        .bind(action)
+        .bind(entity)
+        .bind(entity_id)
+        .bind(before)
+        .bind(after)
+        .bind(&last_hash)
+        .bind(&hash)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(&hash)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,93 @@
+//! Test support shared by the storage suite and the HTTP suite: a scratch database per test, on
+//! SQLite by default or on PostgreSQL when `PHONGTHU_TEST_DATABASE_URL` names a server (a scratch
+//! database is created there and dropped afterwards).
+
+use crate::db::{OpenOptions, Store};
+use rand::RngCore;
+
+/// A scratch database; dropped (PostgreSQL) or deleted (SQLite) with the value.
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+/// The PostgreSQL server to test against, if any.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("PHONGTHU_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let mut u = url::Url::parse(url).expect("valid PostgreSQL URL");
+    u.set_path(&format!("/{name}"));
+    u.to_string()
+}
+
+impl TestDb {
+    /// An empty, migrated database with the territory loaded.
+    pub async fn new() -> TestDb {
+        let suffix = format!("{:016x}", rand::thread_rng().next_u64());
+        let (url, cleanup) = match postgres_url() {
+            Some(admin_url) => {
+                let name = format!("phongthu_test_{suffix}");
+                sqlx::any::install_default_drivers();
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+                    .await
+                    .expect("connect to the PostgreSQL test server");
+                sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create scratch database");
+                (replace_db_name(&admin_url, &name), Cleanup::Postgres { admin_url, name })
+            }
+            None => {
+                let path = std::env::temp_dir().join(format!("phongthu-test-{suffix}.db"));
+                (format!("sqlite://{}", path.display()), Cleanup::Sqlite(path))
+            }
+        };
+        let store = Store::open(&url, OpenOptions::default()).await.expect("open scratch store");
+        store
+            .load_territory(phongthu_domain::territory::Territory::bundled(), false)
+            .await
+            .expect("load territory");
+        TestDb { store, url, cleanup }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Sqlite(path) => {
+                for ext in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs outside any async context guarantee: use a private runtime. The pool is
+                // not closed from there (its sockets belong to the test's runtime, which is blocked
+                // here): DROP ... WITH (FORCE) ends its server sessions instead.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    if let Ok(rt) = rt {
+                        rt.block_on(async move {
+                            if let Ok(mut c) =
+                                <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await
+                            {
+                                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                    .execute(&mut c)
+                                    .await;
+                            }
+                        });
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
