@@ -20,6 +20,7 @@ mod error;
 mod forms;
 mod pages;
 mod session;
+mod throttle;
 
 use axum::http::{header, HeaderValue};
 use axum::Router;
@@ -48,11 +49,12 @@ struct Inner {
     store: Store,
     settings: WebSettings,
     territory: &'static Territory,
+    throttle: throttle::Throttle,
 }
 
 impl AppState {
     pub fn new(store: Store, settings: WebSettings) -> AppState {
-        AppState { inner: Arc::new(Inner { store, settings, territory: Territory::bundled() }) }
+        AppState { inner: Arc::new(Inner { store, settings, territory: Territory::bundled(), throttle: Default::default() }) }
     }
 
     pub fn store(&self) -> &Store {
@@ -65,6 +67,10 @@ impl AppState {
 
     pub fn territory(&self) -> &'static Territory {
         self.inner.territory
+    }
+
+    pub(crate) fn throttle(&self) -> &throttle::Throttle {
+        &self.inner.throttle
     }
 }
 

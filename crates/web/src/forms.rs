@@ -1,0 +1,93 @@
+//! Parsing of user input shared by pages and API: dates, levels, numbers, each with a Vietnamese
+//! error naming what was wrong.
+
+use crate::error::AppError;
+use phongthu_domain::territory::Level;
+use time::Date;
+
+/// Today in Vietnam (UTC+7): the day a user means by "today".
+pub fn today() -> Date {
+    (time::OffsetDateTime::now_utc() + time::Duration::hours(7)).date()
+}
+
+/// Parses `YYYY-MM-DD` or `DD/MM/YYYY`; empty means today.
+pub fn parse_date(s: Option<&str>) -> Result<Date, AppError> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(today());
+    };
+    parse_date_text(s).ok_or_else(|| {
+        AppError::bad_request(format!(
+            "Ngày \"{s}\" không hợp lệ: hãy nhập theo dạng NNNN-TT-NN (ví dụ 2025-07-01) hoặc NN/TT/NNNN (ví dụ 01/07/2025)."
+        ))
+    })
+}
+
+pub fn parse_date_text(s: &str) -> Option<Date> {
+    let iso = time::macros::format_description!("[year]-[month]-[day]");
+    if let Ok(d) = Date::parse(s, iso) {
+        return Some(d);
+    }
+    let parts: Vec<&str> = s.split('/').collect();
+    if let [d, m, y] = parts.as_slice() {
+        let (d, m, y) = (d.parse::<u8>().ok()?, m.parse::<u8>().ok()?, y.parse::<i32>().ok()?);
+        if !(1000..=9999).contains(&y) {
+            return None;
+        }
+        return Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok();
+    }
+    None
+}
+
+/// `DD/MM/YYYY`, the way dates are written in Vietnamese documents.
+pub fn vi_date(d: Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year())
+}
+
+pub fn parse_level(s: Option<&str>) -> Result<Option<Level>, AppError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Level::parse(s).map(Some).ok_or_else(|| {
+            AppError::bad_request(format!("Cấp \"{s}\" không hợp lệ: chọn tỉnh (province), huyện (district) hoặc xã (commune)."))
+        }),
+    }
+}
+
+/// RFC 3339 UTC text from the store, shown in Vietnam time as `DD/MM/YYYY HH:MM`.
+pub fn vi_datetime(rfc3339: &str) -> String {
+    match time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => {
+            let t = t.to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC));
+            format!("{} {:02}:{:02}", vi_date(t.date()), t.hour(), t.minute())
+        }
+        Err(_) => rfc3339.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn dates_in_both_forms() {
+        assert_eq!(parse_date_text("2025-07-01"), Some(date!(2025 - 07 - 01)));
+        assert_eq!(parse_date_text("01/07/2025"), Some(date!(2025 - 07 - 01)));
+        assert_eq!(parse_date_text("1/7/2025"), Some(date!(2025 - 07 - 01)));
+        assert_eq!(parse_date_text("31/02/2025"), None);
+        assert_eq!(parse_date_text("2025-13-01"), None);
+        assert_eq!(parse_date_text("hôm qua"), None);
+        let e = parse_date(Some("2025-99-99")).unwrap_err();
+        assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
+        assert!(e.message.contains("không hợp lệ"));
+        assert_eq!(parse_date(Some("  ")).unwrap(), today());
+    }
+
+    #[test]
+    fn levels_and_times() {
+        assert_eq!(parse_level(Some("commune")).unwrap(), Some(Level::Commune));
+        assert_eq!(parse_level(None).unwrap(), None);
+        assert!(parse_level(Some("thôn")).is_err());
+        assert_eq!(vi_datetime("2026-11-29T01:02:03Z"), "29/11/2026 08:02");
+        assert_eq!(vi_date(date!(2025 - 07 - 01)), "01/07/2025");
+    }
+}

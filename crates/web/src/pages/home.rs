@@ -1,0 +1,85 @@
+//! The home page: the user's unit, what lies in its scope, the territory at a glance, and (for
+//! those who may read it) the latest changes.
+
+use super::{render, Chrome};
+use crate::error::AppError;
+use crate::forms::{today, vi_datetime};
+use crate::session::Viewer;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use phongthu_domain::auth::Permission;
+use phongthu_domain::org::OrgKind;
+use phongthu_domain::territory::{Level, REFORM_DATE};
+use phongthu_store::AuditFilter;
+
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    unit_name: String,
+    display_name: String,
+    role_label: &'static str,
+    unit_counts: Vec<(&'static str, usize)>,
+    province: Option<(String, String, usize)>,
+    provinces_now: usize,
+    communes_now: usize,
+    provinces_before: usize,
+    recent_audit: Vec<AuditRow>,
+}
+
+pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
+    let units = scoped.org_units().await?;
+    let mut unit_counts: Vec<(&'static str, usize)> = Vec::new();
+    for kind in OrgKind::ALL {
+        let n = units.iter().filter(|u| u.kind == kind).count();
+        if n > 0 {
+            unit_counts.push((kind.label_vi(), n));
+        }
+    }
+    let t = state.territory();
+    let on = today().max(REFORM_DATE);
+    let own = units.iter().find(|u| u.id == viewer.actor.unit_id);
+    let province = own
+        .and_then(|u| u.province_code.as_deref())
+        .and_then(|code| t.unit_on(code, Some(Level::Province), on))
+        .map(|p| (p.code.clone(), p.name.clone(), t.children_on(p, on).len()));
+    let recent_audit = if viewer.actor.role.allows(Permission::ReadAudit) {
+        scoped
+            .audit_entries(&AuditFilter { limit: 5, ..Default::default() })
+            .await?
+            .into_iter()
+            .map(|a| AuditRow {
+                at: vi_datetime(&a.at),
+                actor: a.actor_name,
+                action: super::audit::action_label(&a.action).to_string(),
+                entity: format!("{} {}", super::audit::entity_label(&a.entity), a.entity_id),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let before = REFORM_DATE.previous_day().unwrap_or(REFORM_DATE);
+    let page = HomePage {
+        chrome: Chrome::new(&state, Some(&viewer), "Trang chủ", "home"),
+        unit_name: viewer.actor.unit_name.clone(),
+        display_name: viewer.actor.display_name.clone(),
+        role_label: viewer.actor.role.label_vi(),
+        unit_counts,
+        province,
+        provinces_now: t.list(Level::Province, on).len(),
+        communes_now: t.list(Level::Commune, on).len(),
+        provinces_before: t.list(Level::Province, before).len(),
+        recent_audit,
+    };
+    render(&page)
+}

@@ -1,0 +1,120 @@
+//! Server-rendered pages. Each handler takes the [`Viewer`] (which redirects to the login page when
+//! there is no session), reaches data only through `store.scoped(&viewer.actor)`, and renders one
+//! askama template.
+
+mod account;
+mod audit;
+mod home;
+mod login;
+mod org;
+mod territory;
+mod users;
+
+use crate::session::Viewer;
+pub use territory::find_unit as find_territory_unit;
+use crate::AppState;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use phongthu_domain::auth::Permission;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/territory", get(territory::list))
+        .route("/territory/{code}", get(territory::unit))
+        .route("/org", get(org::tree))
+        .route("/org/{id}", get(org::unit))
+        .route("/org/{id}/coverage", post(org::set_coverage))
+        .route("/org/{id}/children", post(org::add_child))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}/active", post(users::set_active))
+        .route("/users/{id}/reset-password", post(users::reset_password))
+        .route("/audit", get(audit::page))
+        .route("/account/password", get(account::form).post(account::change_password))
+        .route("/account/tokens", post(account::create_token))
+}
+
+/// What the layout needs: title, the user (if any), the CSRF token for the logout form.
+pub struct Chrome {
+    pub title: String,
+    pub nav: &'static str,
+    pub user: Option<ChromeUser>,
+    pub csrf: String,
+    pub demo_banner: bool,
+    pub version: &'static str,
+    pub asset_version: &'static str,
+}
+
+pub struct ChromeUser {
+    pub display_name: String,
+    pub role_label: &'static str,
+    pub unit_name: String,
+    pub can_manage_users: bool,
+    pub can_read_audit: bool,
+}
+
+impl Chrome {
+    pub fn new(state: &AppState, viewer: Option<&Viewer>, title: impl Into<String>, nav: &'static str) -> Chrome {
+        Chrome {
+            title: title.into(),
+            nav,
+            user: viewer.map(|v| ChromeUser {
+                display_name: v.actor.display_name.clone(),
+                role_label: v.actor.role.label_vi(),
+                unit_name: v.actor.unit_name.clone(),
+                can_manage_users: v.actor.role.allows(Permission::ManageUsers),
+                can_read_audit: v.actor.role.allows(Permission::ReadAudit),
+            }),
+            csrf: viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
+            demo_banner: state.settings().demo_banner,
+            version: env!("CARGO_PKG_VERSION"),
+            asset_version: crate::assets::VERSION,
+        }
+    }
+}
+
+/// Renders a template into an HTML response.
+pub fn render<T: Template>(t: &T) -> Result<Response, crate::AppError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    heading: &'static str,
+    message: String,
+}
+
+/// An error page without the user's navigation (the error may be about the session itself).
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Không tìm thấy",
+        StatusCode::FORBIDDEN => "Không được phép",
+        StatusCode::UNAUTHORIZED => "Cần đăng nhập",
+        StatusCode::BAD_REQUEST => "Dữ liệu không hợp lệ",
+        StatusCode::CONFLICT => "Xung đột dữ liệu",
+        StatusCode::TOO_MANY_REQUESTS => "Quá nhiều lần thử",
+        _ => "Có lỗi xảy ra",
+    };
+    let page = ErrorPage {
+        chrome: Chrome {
+            title: heading.into(),
+            nav: "",
+            user: None,
+            csrf: String::new(),
+            demo_banner: false,
+            version: env!("CARGO_PKG_VERSION"),
+            asset_version: crate::assets::VERSION,
+        },
+        heading,
+        message: message.to_string(),
+    };
+    let body = page.render().unwrap_or_else(|_| message.to_string());
+    (status, Html(body)).into_response()
+}

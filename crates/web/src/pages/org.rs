@@ -1,0 +1,194 @@
+//! The organisation tree of the user's scope, one unit's page, and (administrators) the coverage
+//! of a regional defense command and new subordinate units.
+
+use super::{render, Chrome};
+use crate::csrf;
+use crate::error::AppError;
+use crate::forms::today;
+use crate::session::Viewer;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use phongthu_domain::auth::Permission;
+use phongthu_domain::org::OrgKind;
+use phongthu_domain::territory::REFORM_DATE;
+use phongthu_store::{NewOrgUnit, OrgUnit};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub struct TreeRow {
+    pub id: i64,
+    pub depth: usize,
+    pub name: String,
+    pub kind: &'static str,
+    pub note: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "org_tree.html")]
+struct TreePage {
+    chrome: Chrome,
+    rows: Vec<TreeRow>,
+}
+
+/// Depth of each unit below the viewer's own unit (units arrive parents first).
+pub fn depths(units: &[OrgUnit]) -> HashMap<i64, usize> {
+    let mut depth: HashMap<i64, usize> = HashMap::new();
+    for u in units {
+        let d = u.parent_id.and_then(|p| depth.get(&p)).map(|d| d + 1).unwrap_or(0);
+        depth.insert(u.id, d);
+    }
+    depth
+}
+
+pub async fn tree(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let units = state.store().scoped(&viewer.actor).org_units().await?;
+    let depth = depths(&units);
+    let rows = units
+        .into_iter()
+        .map(|u| TreeRow { id: u.id, depth: depth[&u.id].min(6), name: u.name, kind: u.kind.label_vi(), note: u.note })
+        .collect();
+    render(&TreePage { chrome: Chrome::new(&state, Some(&viewer), "Tổ chức", "org"), rows })
+}
+
+#[derive(Template)]
+#[template(path = "org_unit.html")]
+struct UnitPage {
+    chrome: Chrome,
+    unit: OrgUnit,
+    kind_label: &'static str,
+    parent: Option<(i64, String)>,
+    admin_unit: Option<(String, String)>,
+    children: Vec<(i64, String, &'static str)>,
+    is_regional: bool,
+    coverage: Vec<(String, String)>,
+    coverage_codes: String,
+    can_manage: bool,
+    child_kinds: Vec<(&'static str, &'static str)>,
+    flash: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct UnitQuery {
+    saved: Option<String>,
+}
+
+pub async fn unit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
+    let unit = scoped.org_unit(id).await?;
+    let all = scoped.org_units().await?;
+    let parent = match unit.parent_id {
+        Some(p) => all.iter().find(|u| u.id == p).map(|u| (u.id, u.name.clone())),
+        None => None,
+    };
+    let children = all
+        .iter()
+        .filter(|u| u.parent_id == Some(id))
+        .map(|u| (u.id, u.name.clone(), u.kind.label_vi()))
+        .collect();
+    let t = state.territory();
+    let on = today().max(REFORM_DATE);
+    let admin_unit = unit
+        .admin_code
+        .as_deref()
+        .and_then(|c| t.unit_on(c, None, on))
+        .map(|a| (super::territory::unit_href(a), a.name.clone()));
+    let is_regional = unit.kind == OrgKind::RegionalDefenseCommand;
+    let codes = if is_regional { scoped.coverage(id).await? } else { Vec::new() };
+    let coverage = codes
+        .iter()
+        .map(|c| match t.unit_on(c, None, on) {
+            Some(a) => (super::territory::unit_href(a), format!("{} ({})", a.name, a.code)),
+            None => (format!("/territory/{c}"), c.clone()),
+        })
+        .collect();
+    let can_manage = viewer.actor.role.allows(Permission::ManageOrganisation);
+    let child_kinds = unit.kind.allowed_children().iter().map(|k| (k.as_str(), k.label_vi())).collect();
+    let page = UnitPage {
+        chrome: Chrome::new(&state, Some(&viewer), unit.name.clone(), "org"),
+        kind_label: unit.kind.label_vi(),
+        unit,
+        parent,
+        admin_unit,
+        children,
+        is_regional,
+        coverage,
+        coverage_codes: codes.join(", "),
+        can_manage,
+        child_kinds,
+        flash: q.saved.is_some().then_some("Đã lưu thay đổi."),
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct CoverageForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    communes: String,
+}
+
+pub async fn set_coverage(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<CoverageForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, &f.csrf)?;
+    let mut codes: Vec<String> = f
+        .communes
+        .split([',', ';', '\n', '\r', ' ', '\t'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    codes.sort();
+    codes.dedup();
+    state.store().scoped(&viewer.actor).set_coverage(id, &codes).await?;
+    Ok(Redirect::to(&format!("/org/{id}?saved=1")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ChildForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    admin_code: String,
+}
+
+pub async fn add_child(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<ChildForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, &f.csrf)?;
+    let kind = OrgKind::parse(&f.kind).map_err(AppError::bad_request)?;
+    let scoped = state.store().scoped(&viewer.actor);
+    let parent = scoped.org_unit(id).await?;
+    let admin_code = Some(f.admin_code.trim().to_string()).filter(|s| !s.is_empty());
+    let created = scoped
+        .create_org_unit(NewOrgUnit {
+            parent_id: Some(id),
+            kind,
+            name: f.name.trim().to_string(),
+            code: None,
+            admin_code,
+            province_code: parent.province_code.clone(),
+            note: None,
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/org/{}?saved=1", created.id)).into_response())
+}
