@@ -30,7 +30,7 @@ pub use migrate::{run as migrate, MigrationReport, LATEST_SCHEMA_VERSION};
 pub use org::{NewOrgUnit, OrgUnit};
 pub use scope::{Actor, Scoped};
 pub use territory::TerritoryLoadReport;
-pub use users::{ApiTokenInfo, NewUser, SessionInfo, User};
+pub use users::{ApiTokenInfo, NewUser, SessionInfo, User, LOCK_MINUTES, MAX_FAILED_LOGINS, SESSION_HOURS};
 
 /// The current instant as RFC 3339 UTC text, the form every timestamp column holds.
 pub(crate) fn now_text() -> String {
