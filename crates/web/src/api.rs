@@ -138,7 +138,7 @@ fn unit_dto(u: &AdminUnit) -> UnitDto {
 pub struct UnitsQuery {
     /// province | district | commune (default province; any level when searching)
     level: Option<String>,
-    /// Date, YYYY-MM-DD (default today)
+    /// Date, YYYY-MM-DD (default today; a search without a date covers every period)
     on: Option<String>,
     /// Name (diacritics optional) or code
     q: Option<String>,
@@ -158,7 +158,11 @@ async fn territory_units(
     let limit = q.limit.unwrap_or(500).min(20_000);
     let t = state.territory();
     let units = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(text) => t.search(text, level, Some(on), limit),
+        // Without a date, a search covers every period (old names too).
+        Some(text) => {
+            let dated = q.on.as_deref().is_some_and(|s| !s.trim().is_empty());
+            t.search(text, level, dated.then_some(on), limit)
+        }
         None => t.list(level.unwrap_or(phongthu_domain::territory::Level::Province), on).into_iter().take(limit).collect(),
     };
     Ok(Json(units.into_iter().map(unit_dto).collect()))

@@ -82,14 +82,17 @@ pub async fn list(
         let units = t.list(level, on);
         (format!("{} {} vào ngày {}.", units.len(), level_plural(level), vi_date(on)), units)
     } else {
-        let hits = t.search(&q, level, Some(on), 200);
-        (format!("{} kết quả cho \"{}\" vào ngày {} (tối đa 200).", hits.len(), q.trim(), vi_date(on)), hits)
+        // Without a date, a search covers every period, so that old names are found too.
+        let dated = query.on.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let hits = t.search(&q, level, dated.then_some(on), 200);
+        let when = if dated { format!("vào ngày {}", vi_date(on)) } else { "ở mọi thời kỳ".to_string() };
+        (format!("{} kết quả cho \"{}\" {when} (tối đa 200).", hits.len(), q.trim()), hits)
     };
     let page = ListPage {
         chrome: Chrome::new(&state, Some(&viewer), "Địa giới hành chính", "territory"),
         q,
         level: level.map(|l| l.as_str().to_string()).unwrap_or_default(),
-        on_iso: on.to_string(),
+        on_iso: query.on.clone().unwrap_or_default(),
         caption,
         rows: units.into_iter().map(|u| row(t, u)).collect(),
     };

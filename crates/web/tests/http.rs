@@ -1,0 +1,523 @@
+//! HTTP tests: the whole router on a scratch database (SQLite, or PostgreSQL when
+//! PHONGTHU_TEST_DATABASE_URL is set), driven request by request. They cover the login journey,
+//! bad input (wrong password, forged CSRF, expired session, other unit's data, unknown code,
+//! malformed date) and an authorisation matrix: every route × every role × own/other unit.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use phongthu_store::testing::TestDb;
+use phongthu_store::DemoReport;
+use phongthu_web::{router, AppState, WebSettings};
+use tower::ServiceExt;
+
+struct App {
+    _db: TestDb,
+    router: Router,
+    demo: DemoReport,
+    store: phongthu_store::Store,
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Resp {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+/// A logged-in browser: its session cookie and the CSRF token of its pages.
+#[derive(Clone)]
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+fn hidden_csrf(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).map(|i| i + marker.len()).expect("page has a CSRF field");
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl App {
+    async fn new() -> App {
+        let db = TestDb::new().await;
+        let store = db.store.clone();
+        store.bootstrap().await.unwrap();
+        let demo = store.seed_demo().await.unwrap();
+        let state = AppState::new(store.clone(), WebSettings { secure_cookies: false, demo_banner: true });
+        App { router: router(state), _db: db, demo, store }
+    }
+
+    async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    async fn get(&self, path: &str, s: Option<&Session>) -> Resp {
+        let mut b = Request::builder().uri(path);
+        if let Some(s) = s {
+            b = b.header(header::COOKIE, format!("phongthu_session={}", s.cookie));
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    async fn get_bearer(&self, path: &str, token: &str) -> Resp {
+        let req = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn post(&self, path: &str, s: Option<&Session>, fields: &[(&str, &str)]) -> Resp {
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(s) = s {
+            b = b.header(header::COOKIE, format!("phongthu_session={}", s.cookie));
+        }
+        self.send(b.body(Body::from(form_body(fields))).unwrap()).await
+    }
+
+    async fn try_login(&self, username: &str, password: &str) -> Resp {
+        let page = self.get("/login", None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let login_cookie = page.cookie("phongthu_login_csrf").expect("login CSRF cookie");
+        let csrf = hidden_csrf(&page.body);
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("phongthu_login_csrf={login_cookie}"))
+            .body(Body::from(form_body(&[
+                ("_csrf", &csrf),
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ])))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn login(&self, username: &str) -> Session {
+        let res = self.try_login(username, phongthu_store::DEMO_PASSWORD).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "login {username}: {}", res.body);
+        let cookie = res.cookie("phongthu_session").expect("session cookie");
+        let set = res.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
+        assert!(set.iter().any(|c| c.starts_with("phongthu_session=") && c.contains("HttpOnly") && c.contains("SameSite=Strict")));
+        let home = self.get("/", Some(&Session { cookie: cookie.clone(), csrf: String::new() })).await;
+        assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+        Session { csrf: hidden_csrf(&home.body), cookie }
+    }
+
+    async fn audit_count(&self) -> u64 {
+        self.store.verify_audit().await.unwrap().entries
+    }
+
+    fn unit_of(&self, username: &str) -> i64 {
+        self.demo.logins.iter().find(|l| l.username == username).unwrap().unit_id
+    }
+
+    /// Another province's command: outside every demo user's scope.
+    async fn other_province_unit(&self) -> i64 {
+        let admin = self.store.system_actor().await.unwrap();
+        let units = self.store.scoped(&admin).org_units().await.unwrap();
+        units
+            .iter()
+            .find(|u| u.kind == phongthu_domain::org::OrgKind::ProvincialCommand && u.id != self.demo.province_command_id)
+            .unwrap()
+            .id
+    }
+}
+
+#[tokio::test]
+async fn login_home_territory_logout() {
+    let app = App::new().await;
+    // Anonymous pages go to the login page; the API answers 401 in Vietnamese.
+    let r = app.get("/territory", None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/login?next=/territory");
+    let r = app.get("/api/v1/me", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("Cần đăng nhập"), "{}", r.body);
+
+    let s = app.login("chihuy").await;
+    let home = app.get("/", Some(&s)).await;
+    assert!(home.body.contains("Ban Chỉ huy Quân sự phường Phố Hiến"), "{}", home.body);
+    assert!(home.body.contains("34 tỉnh, thành phố"), "{}", home.body);
+    assert!(home.body.contains("Dữ liệu mẫu"));
+
+    // Search without diacritics.
+    let r = app.get("/territory?q=dong+thanh&level=commune", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Đồng Thanh"), "{}", r.body);
+    // Provinces before and after the reform.
+    let r = app.get("/territory?on=2025-06-30", Some(&s)).await;
+    assert!(r.body.contains("63 tỉnh, thành phố"), "{}", r.body);
+    let r = app.get("/territory?on=01/07/2025", Some(&s)).await;
+    assert!(r.body.contains("34 tỉnh, thành phố"), "{}", r.body);
+    // A province and its communes today; an old province's history.
+    let r = app.get("/territory/33?level=province", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Hưng Yên"));
+    assert!(r.body.contains("Các xã, phường, đặc khu"));
+    let r = app.get("/territory/34?level=province&on=2025-06-30", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Thái Bình"), "{}", r.body);
+    assert!(r.body.contains("nhập vào"), "{}", r.body);
+
+    // Log out: the session ends and its cookie no longer works.
+    let r = app.post("/logout", Some(&s), &[("_csrf", &s.csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/login?out=1");
+    let r = app.get("/", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/login?expired=1"), "{}", r.location());
+    let r = app.get(r.location(), None).await;
+    assert!(r.body.contains("Phiên làm việc đã hết hạn"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_vietnamese_answer_and_writes_nothing() {
+    let app = App::new().await;
+    // Wrong password: 401, a Vietnamese sentence, no session.
+    let r = app.try_login("chihuy", "sai-mat-khau-123").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("Tên đăng nhập hoặc mật khẩu không đúng"), "{}", r.body);
+    assert!(r.cookie("phongthu_session").is_none());
+    // A login post without the login form's CSRF cookie is refused.
+    let r = app.post("/login", None, &[("username", "chihuy"), ("password", phongthu_store::DEMO_PASSWORD), ("_csrf", "x")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("CSRF"), "{}", r.body);
+    assert!(r.cookie("phongthu_session").is_none());
+
+    let admin = app.login("quantri").await;
+    let before = app.audit_count().await;
+    // A forged CSRF token on a write: 403, nothing written.
+    let ptkv = app.demo.regional_command_id;
+    let r = app.post(&format!("/org/{ptkv}/coverage"), Some(&admin), &[("_csrf", "gia-mao"), ("communes", "")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("Mã chống giả mạo"), "{}", r.body);
+    let r = app.post("/users", Some(&admin), &[("username", "moi"), ("display_name", "Mới"), ("role", "leader"), ("unit_id", "1")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // An unknown commune code in the coverage: 400, nothing written.
+    let r = app.post(&format!("/org/{ptkv}/coverage"), Some(&admin), &[("_csrf", &admin.csrf), ("communes", "99999")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("99999"), "{}", r.body);
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    // Unknown code and malformed date.
+    let r = app.get("/territory/98765", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("Không có đơn vị hành chính nào mang mã"), "{}", r.body);
+    let r = app.get("/territory?on=2025-02-30", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("2025-02-30") && r.body.contains("không hợp lệ"), "{}", r.body);
+    let r = app.get("/api/v1/territory/units?on=hom-qua", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("không hợp lệ"));
+    // Another unit's data.
+    let other = app.other_province_unit().await;
+    let r = app.get(&format!("/org/{other}"), Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("ngoài phạm vi"), "{}", r.body);
+    // A bad API token.
+    let r = app.get_bearer("/api/v1/me", "khong-hop-le").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("không hợp lệ"), "{}", r.body);
+    // Unknown pages.
+    let r = app.get("/khong-co", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("Không có trang"));
+    assert_eq!(app.audit_count().await, before, "nothing written");
+}
+
+#[tokio::test]
+async fn split_communes_ask_for_a_choice() {
+    let app = App::new().await;
+    let s = app.login("lanhdao").await;
+    // Find an old commune that was split among several new ones.
+    let t = phongthu_domain::territory::Territory::bundled();
+    let day = time::macros::date!(2025 - 06 - 30);
+    let split = t
+        .list(phongthu_domain::territory::Level::Commune, day)
+        .into_iter()
+        .find(|u| t.successors(u).len() > 1)
+        .expect("a split commune");
+    let r = app.get(&format!("/territory/{}?level=commune&on=2025-06-30", split.code), Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("cần chọn theo thôn"), "{}", r.body);
+    assert!(r.body.contains("name=\"choice\""));
+    let choice = &t.successors(split)[1].0.code;
+    let r = app
+        .get(&format!("/territory/{}?level=commune&on=2025-06-30&choice={choice}", split.code), Some(&s))
+        .await;
+    assert!(r.body.contains(&format!("({choice})")), "{}", r.body);
+    // The API says 409 with the options, then the path once chosen.
+    let r = app.get(&format!("/api/v1/territory/units/{}/rollup?on=2025-06-30", split.code), Some(&s)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = app
+        .get(&format!("/api/v1/territory/units/{}/rollup?on=2025-06-30&choice={choice}", split.code), Some(&s))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let path = v["path"].as_array().unwrap();
+    assert_eq!(path.last().unwrap()["level"], "province");
+    assert_eq!(path.last().unwrap()["valid_to"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn bootstrap_admin_must_change_the_one_time_password() {
+    let db = TestDb::new().await;
+    let (user, password) = db.store.bootstrap().await.unwrap().unwrap();
+    let state = AppState::new(db.store.clone(), WebSettings::default());
+    let app = App { router: router(state), demo: DemoReport {
+        created: false, province_command_id: 0, regional_command_id: 0, commune_command_ids: vec![], logins: vec![], password: "",
+    }, store: db.store.clone(), _db: db };
+    let r = app.try_login(&user, &password).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/account/password");
+    let s = Session { cookie: r.cookie("phongthu_session").unwrap(), csrf: String::new() };
+    let r = app.get("/org", Some(&s)).await;
+    assert_eq!(r.location(), "/account/password", "other pages wait for the new password");
+    let page = app.get("/account/password", Some(&s)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = hidden_csrf(&page.body);
+    let s = Session { csrf, ..s };
+    let r = app
+        .post("/account/password", Some(&s), &[("_csrf", &s.csrf), ("current", &password), ("new_password", "ngan"), ("confirm", "ngan")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("ít nhất 10 ký tự"), "{}", r.body);
+    let r = app
+        .post("/account/password", Some(&s), &[("_csrf", &s.csrf), ("current", &password), ("new_password", "mat-khau-moi-2026"), ("confirm", "mat-khau-moi-2026")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Đã đổi mật khẩu"));
+    let r = app.get("/org", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Quân khu 1"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn api_tokens_and_openapi() {
+    let app = App::new().await;
+    let s = app.login("thanhtra").await;
+    let page = app.get("/account/password", Some(&s)).await;
+    let csrf = hidden_csrf(&page.body);
+    let r = app.post("/account/tokens", Some(&s), &[("_csrf", &csrf), ("name", "báo cáo")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let marker = "Mã truy cập mới: <code class=\"secret\">";
+    let start = r.body.find(marker).unwrap() + marker.len();
+    let token = r.body[start..].split('<').next().unwrap().to_string();
+    let me = app.get_bearer("/api/v1/me", &token).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    let v: serde_json::Value = serde_json::from_str(&me.body).unwrap();
+    assert_eq!(v["username"], "thanhtra");
+    assert_eq!(v["role"], "inspector");
+    let audit = app.get_bearer("/api/v1/audit?limit=5", &token).await;
+    assert_eq!(audit.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&audit.body).unwrap();
+    assert!(!v.as_array().unwrap().is_empty());
+    // Units come in Vietnamese order and search folds diacritics.
+    let r = app.get_bearer("/api/v1/territory/units?q=dong%20thanh&level=commune", &token).await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|u| u["name"].as_str().unwrap().contains("Đồng Thanh")));
+    let r = app.get_bearer("/api/v1/territory/units?level=province", &token).await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 34);
+    // The OpenAPI document describes every route.
+    let r = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for p in ["/me", "/territory/units", "/territory/units/{code}", "/territory/units/{code}/rollup", "/org/units", "/org/units/{id}", "/users", "/audit"] {
+        assert!(doc["paths"].get(p).is_some(), "{p} missing from OpenAPI");
+    }
+}
+
+#[tokio::test]
+async fn pages_make_no_outside_requests() {
+    let app = App::new().await;
+    let s = app.login("quantri").await;
+    for path in ["/", "/territory", "/territory/33?level=province", "/org", "/users", "/audit", "/account/password", "/login"] {
+        let r = app.get(path, (path != "/login").then_some(&s)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{path}");
+        for attr in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "url(http", "@import"] {
+            assert!(!r.body.contains(attr), "{path} refers outside: {attr}");
+        }
+        assert!(!r.body.contains(" style=\""), "{path}: inline styles are blocked by the CSP");
+    }
+    for asset in ["/assets/app.css", "/assets/app.js", "/assets/icon.svg"] {
+        let r = app.get(asset, None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(!r.body.contains("http://") && !r.body.contains("https://") || asset.ends_with(".svg"), "{asset}");
+    }
+}
+
+/// What a request should get.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    Allowed,
+    Denied,
+}
+use Expect::{Allowed, Denied};
+
+#[tokio::test]
+async fn authorisation_matrix() {
+    let app = App::new().await;
+    let other = app.other_province_unit().await;
+    let roles = ["quantri", "chihuy", "lanhdao", "thanhtra"];
+    let mut sessions = Vec::new();
+    for r in roles {
+        sessions.push((r, app.login(r).await));
+    }
+    let ptkv = app.demo.regional_command_id;
+    let second_commune = app.demo.commune_command_ids[1];
+    let mut failures = Vec::new();
+    for (who, s) in &sessions {
+        let own = app.unit_of(who);
+        let is_admin = *who == "quantri";
+        let audits = matches!(*who, "quantri" | "thanhtra");
+        // (method, path, expectation) for this role; "own" is the user's unit, "other" a unit
+        // outside the scope. The commune commander's scope is one commune.
+        let sibling_visible = *who != "chihuy";
+        let cases: Vec<(&str, String, Expect)> = vec![
+            ("GET", "/".into(), Allowed),
+            ("GET", "/territory".into(), Allowed),
+            ("GET", "/territory/33?level=province".into(), Allowed),
+            ("GET", "/org".into(), Allowed),
+            ("GET", format!("/org/{own}"), Allowed),
+            ("GET", format!("/org/{other}"), Denied),
+            ("GET", format!("/org/{second_commune}"), if sibling_visible { Allowed } else { Denied }),
+            ("GET", "/users".into(), if is_admin { Allowed } else { Denied }),
+            ("GET", "/audit".into(), if audits { Allowed } else { Denied }),
+            ("GET", "/account/password".into(), Allowed),
+            ("GET", "/api/v1/me".into(), Allowed),
+            ("GET", "/api/v1/org/units".into(), Allowed),
+            ("GET", format!("/api/v1/org/units/{own}"), Allowed),
+            ("GET", format!("/api/v1/org/units/{other}"), Denied),
+            ("GET", "/api/v1/users".into(), if is_admin { Allowed } else { Denied }),
+            ("GET", "/api/v1/audit".into(), if audits { Allowed } else { Denied }),
+            ("GET", "/api/v1/territory/units".into(), Allowed),
+            ("POST", format!("/org/{ptkv}/coverage"), if is_admin { Allowed } else { Denied }),
+            ("POST", format!("/org/{other}/coverage"), Denied),
+            ("POST", format!("/org/{own}/children"), if is_admin { Allowed } else { Denied }),
+            ("POST", format!("/org/{other}/children"), Denied),
+            ("POST", "/users#own".into(), if is_admin { Allowed } else { Denied }),
+            ("POST", "/users#other".into(), Denied),
+        ];
+        for (method, path, expect) in cases {
+            let before = app.audit_count().await;
+            let r = if method == "GET" {
+                app.get(&path, Some(s)).await
+            } else {
+                let (path, fields): (String, Vec<(&str, String)>) = match path.as_str() {
+                    p if p.ends_with("/coverage") => {
+                        let system = app.store.system_actor().await.unwrap();
+                        let current = app.store.scoped(&system).coverage(ptkv).await.unwrap().join(",");
+                        (p.into(), vec![("communes", current)])
+                    }
+                    p if p.ends_with("/children") => (
+                        p.into(),
+                        vec![("kind", "regional_defense_command".into()), ("name", format!("Ban CH PTKV thử {who}"))],
+                    ),
+                    "/users#own" => ("/users".into(), vec![
+                        ("username", format!("moi.{who}")), ("display_name", "Người Mới".into()),
+                        ("role", "leader".into()), ("unit_id", own.to_string()),
+                    ]),
+                    "/users#other" => ("/users".into(), vec![
+                        ("username", format!("ngoai.{who}")), ("display_name", "Người Ngoài".into()),
+                        ("role", "leader".into()), ("unit_id", other.to_string()),
+                    ]),
+                    _ => unreachable!(),
+                };
+                let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
+                all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+                app.post(&path, Some(s), &all).await
+            };
+            let got = match r.status {
+                StatusCode::OK | StatusCode::SEE_OTHER if !r.location().starts_with("/login") => Allowed,
+                StatusCode::FORBIDDEN => Denied,
+                other => {
+                    failures.push(format!("{who} {method} {path}: unexpected {other}: {}", &r.body[..r.body.len().min(300)]));
+                    continue;
+                }
+            };
+            if got != expect {
+                failures.push(format!("{who} {method} {path}: expected {expect:?}, got {got:?} ({})", r.status));
+            }
+            if got == Denied {
+                assert!(
+                    r.body.contains("Bạn không có quyền") || r.body.contains("ngoài phạm vi") || r.body.contains("Chỉ quản trị") || r.body.contains("Chỉ thanh tra") || r.body.contains("chỉ được xem"),
+                    "{who} {method} {path}: denial must say why in Vietnamese: {}", r.body
+                );
+                if method == "POST" {
+                    assert_eq!(app.audit_count().await, before, "{who} {method} {path}: a denied write writes nothing");
+                }
+            }
+        }
+    }
+    // Anonymous: pages redirect to the login page, the API answers 401.
+    for path in ["/", "/org", "/users", "/audit", "/territory"] {
+        let r = app.get(path, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
+    }
+    for path in ["/api/v1/me", "/api/v1/org/units", "/api/v1/users", "/api/v1/audit", "/api/v1/territory/units"] {
+        let r = app.get(path, None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    assert!(failures.is_empty(), "authorisation matrix failures:\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn regional_command_sees_only_its_communes() {
+    let app = App::new().await;
+    let s = app.login("chihuy.ptkv").await;
+    let ids = &app.demo.commune_command_ids;
+    assert_eq!(app.get(&format!("/org/{}", ids[0]), Some(&s)).await.status, StatusCode::OK);
+    assert_eq!(app.get(&format!("/org/{}", ids[1]), Some(&s)).await.status, StatusCode::OK);
+    assert_eq!(app.get(&format!("/org/{}", ids[2]), Some(&s)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&format!("/org/{}", app.demo.province_command_id), Some(&s)).await.status, StatusCode::FORBIDDEN);
+}
