@@ -1,0 +1,171 @@
+// Browser journeys of phongthu in real headless Chromium: log in, browse the territory, read a
+// unit's history, manage a user, read the audit log, print, log out. The server is the real
+// binary on a scratch SQLite file with the demo data. No request may leave the server.
+//
+// Run: cargo build -p phongthu && (cd tests/browser && npm ci) && node --test tests/browser/
+// Env: PHONGTHU_BIN (default target/debug/phongthu), CHROMIUM (default /usr/bin/chromium).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import net from "node:net";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = process.env.PHONGTHU_BIN || join(here, "..", "..", "target", "debug", "phongthu");
+const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+const PASSWORD = "phongthu-demo-2026";
+
+let server, browser, base, dir;
+const outside = [];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = s.address().port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitFor(url, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(url, { redirect: "manual" });
+      if (r.status > 0) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server did not start at ${url}`);
+}
+
+before(async () => {
+  assert.ok(existsSync(bin), `build the binary first: ${bin}`);
+  dir = mkdtempSync(join(tmpdir(), "phongthu-browser-"));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(bin, ["serve", "--demo", "--listen", `127.0.0.1:${port}`, "--database", `sqlite://${join(dir, "demo.db")}`], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PHONGTHU_LOG: "warn" },
+  });
+  let log = "";
+  server.stdout.on("data", (d) => (log += d));
+  server.stderr.on("data", (d) => (log += d));
+  server.on("exit", (code) => {
+    if (code) console.error(`phongthu exited with ${code}:\n${log}`);
+  });
+  await waitFor(`${base}/login`, 60000);
+  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function newPage() {
+  const context = await browser.newContext({ locale: "vi-VN" });
+  const page = await context.newPage();
+  page.on("request", (req) => {
+    if (!req.url().startsWith(base) && !req.url().startsWith("data:")) outside.push(req.url());
+  });
+  return page;
+}
+
+async function login(page, username) {
+  await page.goto(`${base}/`);
+  assert.match(page.url(), /\/login/);
+  await page.getByLabel("Tên đăng nhập").fill(username);
+  await page.getByLabel("Mật khẩu").fill(PASSWORD);
+  await page.getByRole("button", { name: "Đăng nhập" }).click();
+  await page.waitForURL(`${base}/`);
+}
+
+test("log in, browse the territory, read a history, log out", async () => {
+  const page = await newPage();
+  // A wrong password first: a Vietnamese message, still on the login page.
+  await page.goto(`${base}/login`);
+  await page.getByLabel("Tên đăng nhập").fill("chihuy");
+  await page.getByLabel("Mật khẩu").fill("sai-mat-khau-1");
+  await page.getByRole("button", { name: "Đăng nhập" }).click();
+  assert.match(await page.locator(".alert.error").innerText(), /không đúng/);
+
+  await login(page, "chihuy");
+  assert.match(await page.locator("h1").innerText(), /Phố Hiến/);
+
+  // Territory: search without diacritics, open an old commune, read its history.
+  await page.getByRole("link", { name: "Địa giới hành chính" }).click();
+  assert.match(await page.locator("h1").innerText(), /Địa giới hành chính/);
+  assert.equal(await page.locator("table.list tbody tr").count(), 34);
+  await page.getByLabel("Tên hoặc mã").fill("dong thanh");
+  await page.getByLabel("Cấp").selectOption("commune");
+  await page.getByRole("button", { name: "Xem" }).click();
+  // "dong thanh" finds both Đông Thanh and Đồng Thanh; open an Đồng Thanh.
+  const first = page.locator("table.list tbody tr a", { hasText: "Đồng Thanh" }).first();
+  assert.match(await first.innerText(), /Đồng Thanh/);
+  await first.click();
+  assert.match(await page.locator("h1").innerText(), /Đồng Thanh/);
+  const history = await page.locator("ul.history").innerText();
+  assert.match(history, /nhập vào|Thành lập/);
+  // Follow the history to today's commune, then to its province.
+  await page.locator("ul.history a").first().click();
+  assert.match(await page.locator("h1").innerText(), /^(Xã|Phường|Đặc khu|Tỉnh|Thành phố)/);
+
+  // A province today and its communes.
+  await page.goto(`${base}/territory/33?level=province`);
+  assert.match(await page.locator("h1").innerText(), /Hưng Yên/);
+  assert.ok((await page.locator("table.list tbody tr").count()) > 50);
+
+  // Keyboard: the skip link is the first focusable element.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+
+  // Print: navigation and forms are hidden.
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("header nav").isVisible(), false);
+  await page.emulateMedia({ media: "screen" });
+
+  await page.getByRole("button", { name: "Đăng xuất" }).click();
+  await page.waitForURL(/\/login\?out=1/);
+  assert.match(await page.locator(".alert.info").innerText(), /đã đăng xuất/);
+  // The old session is gone.
+  await page.goto(`${base}/org`);
+  assert.match(page.url(), /\/login/);
+  await page.context().close();
+});
+
+test("an administrator creates a user; an inspector reads the audit log", async () => {
+  const page = await newPage();
+  await login(page, "quantri");
+  await page.getByRole("link", { name: "Người dùng", exact: true }).click();
+  await page.getByLabel("Tên đăng nhập (chữ thường, số, dấu chấm)").fill("canbo.moi");
+  await page.getByLabel("Họ và tên").fill("Vũ Thị Hòa");
+  await page.getByLabel("Vai trò").selectOption("leader");
+  await page.getByRole("button", { name: "Tạo người dùng" }).click();
+  assert.match(await page.locator(".alert.warn").innerText(), /Mật khẩu dùng một lần của canbo\.moi/);
+  assert.match(await page.locator("table.list").innerText(), /Vũ Thị Hòa/);
+  // The commander of a commune cannot open the users page.
+  await page.context().close();
+
+  const insp = await newPage();
+  await login(insp, "thanhtra");
+  await insp.getByRole("link", { name: "Nhật ký", exact: true }).click();
+  await insp.getByLabel("Thao tác").fill("create");
+  await insp.getByRole("button", { name: "Lọc" }).click();
+  assert.match(await insp.locator("table.audit").innerText(), /canbo\.moi/);
+  await insp.getByRole("link", { name: "Kiểm tra tính toàn vẹn" }).click();
+  assert.match(await insp.locator(".alert.ok").innerText(), /toàn vẹn/);
+  await insp.context().close();
+});
+
+test("no request left the server", () => {
+  assert.deepEqual(outside, []);
+});
