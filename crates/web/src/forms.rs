@@ -91,3 +91,71 @@ mod tests {
         assert_eq!(vi_date(date!(2025 - 07 - 01)), "01/07/2025");
     }
 }
+
+/// Query, path and form extractors whose rejections are Vietnamese [`AppError`]s (axum's own are
+/// English plain text). `Api*` variants answer in JSON.
+pub mod extract {
+    use crate::error::AppError;
+    use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+    use axum::extract::{FromRequest, FromRequestParts};
+
+    fn query_error(e: QueryRejection) -> AppError {
+        AppError::bad_request(format!("Tham số trên địa chỉ không hợp lệ ({}).", e.body_text()))
+    }
+
+    fn path_error(e: PathRejection) -> AppError {
+        let _ = e;
+        AppError::not_found("Địa chỉ không hợp lệ: mã hoặc số hiệu trên đường dẫn không đúng dạng.")
+    }
+
+    fn form_error(e: FormRejection) -> AppError {
+        AppError::bad_request(format!("Dữ liệu biểu mẫu không hợp lệ ({}).", e.body_text()))
+    }
+
+    pub struct PageRejection(pub AppError);
+    pub struct ApiRejection(pub AppError);
+
+    impl axum::response::IntoResponse for PageRejection {
+        fn into_response(self) -> axum::response::Response {
+            self.0.into_response()
+        }
+    }
+
+    impl axum::response::IntoResponse for ApiRejection {
+        fn into_response(self) -> axum::response::Response {
+            self.0.as_json().into_response()
+        }
+    }
+
+    macro_rules! rejections {
+        ($($rej:ty => $f:ident),*) => {$(
+            impl From<$rej> for PageRejection {
+                fn from(e: $rej) -> Self { PageRejection($f(e)) }
+            }
+            impl From<$rej> for ApiRejection {
+                fn from(e: $rej) -> Self { ApiRejection($f(e)) }
+            }
+        )*};
+    }
+    rejections!(QueryRejection => query_error, PathRejection => path_error, FormRejection => form_error);
+
+    #[derive(FromRequestParts)]
+    #[from_request(via(axum::extract::Query), rejection(PageRejection))]
+    pub struct Query<T>(pub T);
+
+    #[derive(FromRequestParts)]
+    #[from_request(via(axum::extract::Path), rejection(PageRejection))]
+    pub struct Path<T>(pub T);
+
+    #[derive(FromRequest)]
+    #[from_request(via(axum::Form), rejection(PageRejection))]
+    pub struct Form<T>(pub T);
+
+    #[derive(FromRequestParts)]
+    #[from_request(via(axum::extract::Query), rejection(ApiRejection))]
+    pub struct ApiQuery<T>(pub T);
+
+    #[derive(FromRequestParts)]
+    #[from_request(via(axum::extract::Path), rejection(ApiRejection))]
+    pub struct ApiPath<T>(pub T);
+}

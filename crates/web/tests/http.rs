@@ -264,6 +264,14 @@ async fn bad_input_gets_a_vietnamese_answer_and_writes_nothing() {
     let r = app.get_bearer("/api/v1/me", "khong-hop-le").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.body.contains("không hợp lệ"), "{}", r.body);
+    // Malformed path and query parameters get Vietnamese answers too.
+    let r = app.get("/org/khong-phai-so", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("Địa chỉ không hợp lệ"), "{}", r.body);
+    let r = app.get("/api/v1/audit?limit=nhieu", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("Tham số"), "{}", r.body);
     // Unknown pages.
     let r = app.get("/khong-co", Some(&admin)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
+use crate::forms::extract::Form;
 use phongthu_store::StoreError;
 use serde::Deserialize;
 

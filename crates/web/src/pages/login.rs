@@ -7,10 +7,11 @@ use crate::error::AppError;
 use crate::session::{cookie, set_cookie, ClientAddr, Viewer, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use crate::forms::extract::Query;
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
+use crate::forms::extract::Form;
 use serde::Deserialize;
 
 #[derive(Template)]
