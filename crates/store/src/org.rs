@@ -250,6 +250,67 @@ impl Scoped<'_> {
         self.org_unit(id).await
     }
 
+    /// Moves a unit (with its subtree) under another parent, e.g. a provincial command to another
+    /// military region when the mapping is corrected (administrators; both units in scope).
+    pub async fn move_org_unit(&self, id: i64, new_parent_id: i64) -> Result<OrgUnit, StoreError> {
+        self.require(Permission::ManageOrganisation)?;
+        let unit = self.org_unit(id).await?;
+        let parent = self.org_unit(new_parent_id).await?;
+        if id == self.actor.unit_id {
+            return Err(StoreError::Invalid("Không thể chuyển đơn vị gốc trong phạm vi của bạn.".into()));
+        }
+        if unit.parent_id == Some(new_parent_id) {
+            return Ok(unit);
+        }
+        parent.kind.check_child(unit.kind).map_err(StoreError::Invalid)?;
+        let inside: i64 = sqlx::query(
+            "SELECT count(*) FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2 AND via = 'tree'",
+        )
+        .bind(id)
+        .bind(new_parent_id)
+        .fetch_one(&self.store.pool)
+        .await?
+        .get(0);
+        if inside > 0 {
+            return Err(StoreError::Invalid("Không thể chuyển một đơn vị vào chính đơn vị cấp dưới của nó.".into()));
+        }
+        let mut w = self.begin_write(Permission::ManageOrganisation).await?;
+        sqlx::query("UPDATE org_unit SET parent_id = $1 WHERE id = $2")
+            .bind(new_parent_id)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        // Re-link the subtree: drop its links to the old ancestors, add links to the new ones.
+        sqlx::query(
+            "DELETE FROM org_closure WHERE via = 'tree' \
+             AND descendant_id IN (SELECT descendant_id FROM org_closure WHERE ancestor_id = $1 AND via = 'tree') \
+             AND ancestor_id NOT IN (SELECT descendant_id FROM org_closure WHERE ancestor_id = $1 AND via = 'tree')",
+        )
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO org_closure (ancestor_id, descendant_id, via) \
+             SELECT a.ancestor_id, d.descendant_id, 'tree' FROM org_closure a, org_closure d \
+             WHERE a.descendant_id = $2 AND a.via = 'tree' AND d.ancestor_id = $1 AND d.via = 'tree'",
+        )
+        .bind(id)
+        .bind(new_parent_id)
+        .execute(&mut *w.tx)
+        .await?;
+        w.audit(
+            "move",
+            "org_unit",
+            &id.to_string(),
+            Some(id),
+            Some(&serde_json::json!({"parent_id": unit.parent_id})),
+            Some(&serde_json::json!({"parent_id": new_parent_id})),
+        )
+        .await?;
+        w.commit().await?;
+        self.org_unit(id).await
+    }
+
     /// Communes covered by a regional defense command.
     pub async fn coverage(&self, command_id: i64) -> Result<Vec<String>, StoreError> {
         self.org_unit(command_id).await?;

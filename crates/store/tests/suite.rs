@@ -150,6 +150,46 @@ async fn organisation_rules_and_coverage() {
 }
 
 #[tokio::test]
+async fn a_provincial_command_moves_to_another_region_with_its_subtree() {
+    let db = TestDb::new().await;
+    let demo = db.store.seed_demo().await.unwrap();
+    let system = db.store.system_actor().await.unwrap();
+    let s = db.store.scoped(&system);
+    let units = s.org_units().await.unwrap();
+    let province = units.iter().find(|u| u.id == demo.province_command_id).unwrap();
+    let old_region = province.parent_id.unwrap();
+    let new_region = units
+        .iter()
+        .find(|u| u.kind == OrgKind::MilitaryRegion && u.id != old_region)
+        .unwrap()
+        .id;
+    // Not into itself or its own subtree, not under a kind that cannot hold it.
+    assert!(matches!(s.move_org_unit(demo.province_command_id, demo.commune_command_ids[0]).await, Err(StoreError::Invalid(_))));
+    let before = db.store.verify_audit().await.unwrap().entries;
+    let moved = s.move_org_unit(demo.province_command_id, new_region).await.unwrap();
+    assert_eq!(moved.parent_id, Some(new_region));
+    assert_eq!(db.store.verify_audit().await.unwrap().entries, before + 1);
+    // The new region's users see the province and its communes; the old region's no longer do.
+    let in_scope = |region: i64, unit: i64| {
+        let store = db.store.clone();
+        let mut actor = system.clone();
+        async move {
+            actor.unit_id = region;
+            store.scoped(&actor).unit_in_scope(unit).await.unwrap()
+        }
+    };
+    assert!(in_scope(new_region, demo.commune_command_ids[2]).await);
+    assert!(!in_scope(old_region, demo.commune_command_ids[2]).await);
+    assert!(!in_scope(old_region, demo.province_command_id).await);
+    // A commune commander cannot move anything.
+    let commander = demo_actor(&db.store, "chihuy").await;
+    assert!(matches!(
+        db.store.scoped(&commander).move_org_unit(demo.province_command_id, old_region).await,
+        Err(StoreError::Forbidden(_))
+    ));
+}
+
+#[tokio::test]
 async fn every_write_is_audited_and_tampering_is_detected() {
     let db = TestDb::new().await;
     db.store.seed_demo().await.unwrap();

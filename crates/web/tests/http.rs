@@ -453,6 +453,7 @@ async fn authorisation_matrix() {
             ("POST", format!("/org/{other}/coverage"), Denied),
             ("POST", format!("/org/{own}/children"), if is_admin { Allowed } else { Denied }),
             ("POST", format!("/org/{other}/children"), Denied),
+            ("POST", format!("/org/{other}/move"), Denied),
             ("POST", "/users#own".into(), if is_admin { Allowed } else { Denied }),
             ("POST", "/users#other".into(), Denied),
         ];
@@ -467,6 +468,7 @@ async fn authorisation_matrix() {
                         let current = app.store.scoped(&system).coverage(ptkv).await.unwrap().join(",");
                         (p.into(), vec![("communes", current)])
                     }
+                    p if p.ends_with("/move") => (p.into(), vec![("parent_id", own.to_string())]),
                     p if p.ends_with("/children") => (
                         p.into(),
                         vec![("kind", "regional_defense_command".into()), ("name", format!("Ban CH PTKV thử {who}"))],

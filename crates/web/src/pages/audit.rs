@@ -63,6 +63,7 @@ pub fn action_label(action: &str) -> &str {
         "disable" => "Khóa tài khoản",
         "create_api_token" => "Tạo mã truy cập API",
         "update_coverage" => "Sửa địa bàn phụ trách",
+        "move" => "Chuyển đơn vị",
         other => other,
     }
 }

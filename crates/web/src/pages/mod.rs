@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/org/{id}", get(org::unit))
         .route("/org/{id}/coverage", post(org::set_coverage))
         .route("/org/{id}/children", post(org::add_child))
+        .route("/org/{id}/move", post(org::move_unit))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}/active", post(users::set_active))
         .route("/users/{id}/reset-password", post(users::reset_password))

@@ -67,6 +67,7 @@ struct UnitPage {
     coverage_codes: String,
     can_manage: bool,
     child_kinds: Vec<(&'static str, &'static str)>,
+    parent_options: Vec<(i64, String)>,
     flash: Option<&'static str>,
 }
 
@@ -111,6 +112,15 @@ pub async fn unit(
         .collect();
     let can_manage = viewer.actor.role.allows(Permission::ManageOrganisation);
     let child_kinds = unit.kind.allowed_children().iter().map(|k| (k.as_str(), k.label_vi())).collect();
+    // Where the unit could be moved: units in scope whose kind may hold it (not the unit itself).
+    let parent_options = if can_manage && id != viewer.actor.unit_id {
+        all.iter()
+            .filter(|u| u.id != id && Some(u.id) != unit.parent_id && u.kind.allowed_children().contains(&unit.kind))
+            .map(|u| (u.id, u.name.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = UnitPage {
         chrome: Chrome::new(&state, Some(&viewer), unit.name.clone(), "org"),
         kind_label: unit.kind.label_vi(),
@@ -123,6 +133,7 @@ pub async fn unit(
         coverage_codes: codes.join(", "),
         can_manage,
         child_kinds,
+        parent_options,
         flash: q.saved.is_some().then_some("Đã lưu thay đổi."),
     };
     render(&page)
@@ -191,4 +202,24 @@ pub async fn add_child(
         })
         .await?;
     Ok(Redirect::to(&format!("/org/{}?saved=1", created.id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    parent_id: String,
+}
+
+pub async fn move_unit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, &f.csrf)?;
+    let parent: i64 = f.parent_id.trim().parse().map_err(|_| AppError::bad_request("Hãy chọn đơn vị cấp trên mới."))?;
+    state.store().scoped(&viewer.actor).move_org_unit(id, parent).await?;
+    Ok(Redirect::to(&format!("/org/{id}?saved=1")).into_response())
 }
