@@ -128,7 +128,9 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite {
-                opts.max_connections.max(1)
+                // SQLite has one writer; each connection is a thread with its own page cache, so a
+                // few connections serve reads as fast as many and keep the idle memory small.
+                opts.max_connections.clamp(1, 4)
             } else {
                 opts.max_connections
             })
@@ -141,7 +143,8 @@ impl Store {
                         use sqlx::Executor;
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                             PRAGMA cache_size = -4096;",
                         )
                         .await?;
                     }
