@@ -195,6 +195,12 @@ async fn login_home_territory_logout() {
     assert!(r.body.contains("63 tỉnh, thành phố"), "{}", r.body);
     let r = app.get("/territory?on=01/07/2025", Some(&s)).await;
     assert!(r.body.contains("34 tỉnh, thành phố"), "{}", r.body);
+    // Sorted by name the Vietnamese way: Đ after D, "Điện Biên" after "Đắk Lắk".
+    let r = app.get("/territory?sort=name", Some(&s)).await;
+    let pos = |name: &str| r.body.find(name).unwrap_or_else(|| panic!("{name} missing"));
+    assert!(pos("Tỉnh An Giang") < pos("Tỉnh Bắc Ninh"));
+    assert!(pos("Tỉnh Đồng Tháp") < pos("Tỉnh Gia Lai"), "Đ before G");
+    assert!(pos("Thành phố Cần Thơ") > pos("Tỉnh Cà Mau") && pos("Tỉnh Đắk Lắk") > pos("Thành phố Cần Thơ"));
     // A province and its communes today; an old province's history.
     let r = app.get("/territory/33?level=province", Some(&s)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -12,6 +12,7 @@ use crate::forms::extract::{Path, Query};
 use axum::extract::State;
 use axum::response::Response;
 use phongthu_domain::territory::{AdminUnit, HistoryEvent, Level, RollupError, Territory};
+use phongthu_domain::text;
 use serde::Deserialize;
 use time::Date;
 
@@ -55,6 +56,7 @@ fn row(t: &Territory, u: &AdminUnit) -> UnitRow {
 #[template(path = "territory_list.html")]
 struct ListPage {
     chrome: Chrome,
+    by_name: bool,
     q: String,
     level: String,
     on_iso: String,
@@ -65,6 +67,8 @@ struct ListPage {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     q: Option<String>,
+    /// "name": Vietnamese alphabetical order of the names; otherwise the official order (by code).
+    sort: Option<String>,
     level: Option<String>,
     on: Option<String>,
 }
@@ -78,7 +82,8 @@ pub async fn list(
     let level = parse_level(query.level.as_deref())?;
     let t = state.territory();
     let q = query.q.clone().unwrap_or_default();
-    let (caption, units): (String, Vec<&AdminUnit>) = if q.trim().is_empty() {
+    let by_name = query.sort.as_deref() == Some("name");
+    let (caption, mut units): (String, Vec<&AdminUnit>) = if q.trim().is_empty() {
         let level = level.unwrap_or(Level::Province);
         let units = t.list(level, on);
         (format!("{} {} vào ngày {}.", units.len(), level_plural(level), vi_date(on)), units)
@@ -89,8 +94,12 @@ pub async fn list(
         let when = if dated { format!("vào ngày {}", vi_date(on)) } else { "ở mọi thời kỳ".to_string() };
         (format!("{} kết quả cho \"{}\" {when} (tối đa 200).", hits.len(), q.trim()), hits)
     };
+    if by_name {
+        units.sort_by(|a, b| text::compare(a.short_name(), b.short_name()).then_with(|| a.code.cmp(&b.code)));
+    }
     let page = ListPage {
         chrome: Chrome::new(&state, Some(&viewer), "Địa giới hành chính", "territory"),
+        by_name,
         q,
         level: level.map(|l| l.as_str().to_string()).unwrap_or_default(),
         on_iso: query.on.clone().unwrap_or_default(),
