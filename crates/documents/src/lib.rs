@@ -10,10 +10,13 @@
 
 mod docx;
 mod pdf;
+pub mod tabular;
 mod tool;
 
 pub use pdf::tool_available;
+pub use phongthu_domain::directive::legacy::LegacyEncoding;
 
+use phongthu_domain::directive::legacy;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -64,6 +67,8 @@ pub struct Extracted {
     pub source: SourceKind,
     /// Number of pages (1 for a text file).
     pub pages: usize,
+    /// The legacy encoding (TCVN3, VNI) the text was converted from, if any part of it was.
+    pub legacy: Option<LegacyEncoding>,
 }
 
 /// The type of a file, from its first bytes.
@@ -99,20 +104,13 @@ pub fn detect(bytes: &[u8]) -> FileType {
         return FileType::Text;
     }
     if starts(b"\xFF\xFE") {
-        return FileType::Utf16 {
-            little_endian: true,
-        };
+        return FileType::Utf16 { little_endian: true };
     }
     if starts(b"\xFE\xFF") {
-        return FileType::Utf16 {
-            little_endian: false,
-        };
+        return FileType::Utf16 { little_endian: false };
     }
     // The PDF header may follow some junk within the first 1024 bytes.
-    if bytes[..bytes.len().min(1024)]
-        .windows(5)
-        .any(|w| w == b"%PDF-")
-    {
+    if bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
         return FileType::Pdf;
     }
     if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") {
@@ -162,6 +160,8 @@ pub enum Progress {
     Rasterising { page: usize, pages: usize },
     /// Recognising the characters of page `page` of `pages`.
     Recognising { page: usize, pages: usize },
+    /// Text typed in a legacy encoding was converted to Unicode.
+    Converted(LegacyEncoding),
     /// Finished.
     Done { pages: usize, source: SourceKind },
 }
@@ -177,6 +177,9 @@ impl fmt::Display for Progress {
             Progress::Recognising { page, pages } => {
                 write!(f, "Đang nhận dạng trang {page}/{pages}")
             }
+            Progress::Converted(encoding) => {
+                write!(f, "Đã chuyển chữ từ {} sang Unicode", encoding.label_vi())
+            }
             Progress::Done { pages, source } => {
                 write!(f, "Đã đọc xong {pages} trang ({})", source.label_vi())
             }
@@ -188,13 +191,10 @@ impl fmt::Display for Progress {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("Không mở được tệp {}: {source}.", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("Tệp rỗng, không có nội dung để đọc.")]
     Empty,
-    #[error("Tệp văn bản không phải UTF-8 hợp lệ (byte lỗi ở vị trí {offset}); hãy lưu lại tệp với bảng mã UTF-8 (Unicode) rồi thử lại.")]
+    #[error("Tệp văn bản không phải UTF-8 hợp lệ (byte lỗi ở vị trí {offset}) và cũng không nhận ra bảng mã TCVN3 hay VNI; hãy lưu lại tệp với bảng mã UTF-8 (Unicode) rồi thử lại.")]
     InvalidUtf8 { offset: usize },
     #[error("Tệp Word cũ (.doc) chưa được hỗ trợ; hãy mở bằng Word và lưu lại dưới dạng .docx.")]
     LegacyOffice,
@@ -215,10 +215,7 @@ pub enum ReadError {
 }
 
 /// Reads the text of a document (UTF-8 text, DOCX, PDF, scanned PDF or image).
-pub fn read_document(
-    path: &Path,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Extracted, ReadError> {
+pub fn read_document(path: &Path, progress: &mut dyn FnMut(Progress)) -> Result<Extracted, ReadError> {
     let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
         path: path.to_path_buf(),
         source,
@@ -229,10 +226,12 @@ pub fn read_document(
     let out = match detect(&bytes) {
         FileType::Text => {
             progress(Progress::Detected("tệp văn bản"));
+            let (text, legacy) = decode_text(&bytes)?;
             Extracted {
-                text: decode_utf8(&bytes)?,
+                text,
                 source: SourceKind::Text,
                 pages: 1,
+                legacy,
             }
         }
         FileType::Utf16 { little_endian } => {
@@ -241,15 +240,17 @@ pub fn read_document(
                 text: decode_utf16(&bytes[2..], little_endian)?,
                 source: SourceKind::Text,
                 pages: 1,
+                legacy: None,
             }
         }
         FileType::Zip => {
             progress(Progress::Detected("tệp Word (DOCX)"));
-            let (text, pages) = docx::read_docx(&bytes)?;
+            let (text, pages, legacy) = docx::read_docx(&bytes)?;
             Extracted {
                 text,
                 source: SourceKind::Docx,
                 pages,
+                legacy,
             }
         }
         FileType::Pdf => {
@@ -265,11 +266,22 @@ pub fn read_document(
                 text: text.replace('\u{c}', "\n\n"),
                 source: SourceKind::Ocr,
                 pages,
+                legacy: None,
             }
         }
         FileType::LegacyOffice => return Err(ReadError::LegacyOffice),
         FileType::Binary => return Err(ReadError::Unsupported),
     };
+    let mut out = out;
+    // Mojibake of a legacy encoding in any source (a PDF made with .VnTime fonts, a converted
+    // text file, DOCX runs whose font name was lost).
+    if let Some((encoding, text)) = legacy::to_unicode_detected(&out.text) {
+        out.text = text;
+        out.legacy = out.legacy.or(Some(encoding));
+    }
+    if let Some(encoding) = out.legacy {
+        progress(Progress::Converted(encoding));
+    }
     if out.text.trim().is_empty() {
         return Err(match out.source {
             SourceKind::Text | SourceKind::Docx => ReadError::Empty,
@@ -281,6 +293,21 @@ pub fn read_document(
         source: out.source,
     });
     Ok(out)
+}
+
+/// UTF-8 text; or, when the bytes are not UTF-8, text typed in TCVN3 or VNI (detected on the
+/// bytes read as Windows-1252) converted to Unicode.
+fn decode_text(bytes: &[u8]) -> Result<(String, Option<LegacyEncoding>), ReadError> {
+    match decode_utf8(bytes) {
+        Ok(s) => Ok((s, None)),
+        Err(e) => {
+            let latin = legacy::decode_windows_1252(bytes);
+            match legacy::to_unicode_detected(&latin) {
+                Some((encoding, text)) => Ok((text, Some(encoding))),
+                None => Err(e),
+            }
+        }
+    }
 }
 
 fn decode_utf8(bytes: &[u8]) -> Result<String, ReadError> {
@@ -316,27 +343,13 @@ mod tests {
     fn detects_by_magic_bytes() {
         assert_eq!(detect(b"%PDF-1.4\n"), FileType::Pdf);
         assert_eq!(detect(b"PK\x03\x04rest"), FileType::Zip);
-        assert_eq!(
-            detect(b"\x89PNG\r\n\x1a\nxx"),
-            FileType::Image(ImageType::Png)
-        );
-        assert_eq!(
-            detect(b"\xFF\xD8\xFF\xE0"),
-            FileType::Image(ImageType::Jpeg)
-        );
+        assert_eq!(detect(b"\x89PNG\r\n\x1a\nxx"), FileType::Image(ImageType::Png));
+        assert_eq!(detect(b"\xFF\xD8\xFF\xE0"), FileType::Image(ImageType::Jpeg));
         assert_eq!(detect(b"II*\0...."), FileType::Image(ImageType::Tiff));
-        assert_eq!(
-            detect(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"),
-            FileType::LegacyOffice
-        );
+        assert_eq!(detect(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), FileType::LegacyOffice);
         assert_eq!(detect("Hà Nội".as_bytes()), FileType::Text);
         assert_eq!(detect(b"\xEF\xBB\xBFabc"), FileType::Text);
-        assert_eq!(
-            detect(b"\xFF\xFEa\0"),
-            FileType::Utf16 {
-                little_endian: true
-            }
-        );
+        assert_eq!(detect(b"\xFF\xFEa\0"), FileType::Utf16 { little_endian: true });
         assert_eq!(detect(b"a\0b\0c\0"), FileType::Binary);
     }
 
@@ -351,9 +364,7 @@ mod tests {
             package: "tesseract-ocr-vie",
             purpose: "nhận dạng chữ tiếng Việt",
         };
-        assert!(e
-            .to_string()
-            .starts_with("Không tìm thấy chương trình tesseract"));
+        assert!(e.to_string().starts_with("Không tìm thấy chương trình tesseract"));
         assert!(e.to_string().ends_with('.'));
         assert!(ReadError::Empty.to_string().ends_with('.'));
     }

@@ -20,10 +20,7 @@ fn has_text(page: &str) -> bool {
     page.chars().filter(|c| c.is_alphanumeric()).count() >= 3
 }
 
-pub(crate) fn read_pdf(
-    path: &Path,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Extracted, ReadError> {
+pub(crate) fn read_pdf(path: &Path, progress: &mut dyn FnMut(Progress)) -> Result<Extracted, ReadError> {
     let p = safe_path(path);
     progress(Progress::ExtractingText);
     let out = tool::run(
@@ -66,10 +63,7 @@ pub(crate) fn read_pdf(
                 continue;
             }
             let n = i + 1;
-            progress(Progress::Rasterising {
-                page: n,
-                pages: total,
-            });
+            progress(Progress::Rasterising { page: n, pages: total });
             let prefix = dir.path().join(format!("trang{n}"));
             let num = OsString::from(n.to_string());
             let r = tool::run(
@@ -94,10 +88,7 @@ pub(crate) fn read_pdf(
                     detail: last_line(&r.stderr),
                 });
             }
-            progress(Progress::Recognising {
-                page: n,
-                pages: total,
-            });
+            progress(Progress::Recognising { page: n, pages: total });
             *page = ocr_image(&png)?;
             source = SourceKind::Ocr;
             let _ = std::fs::remove_file(&png);
@@ -107,6 +98,7 @@ pub(crate) fn read_pdf(
         text: pages.join("\n\n").replace('\u{c}', "\n\n"),
         source,
         pages: total,
+        legacy: None,
     })
 }
 

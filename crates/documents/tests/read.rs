@@ -4,10 +4,9 @@
 //! `PHONGTHU_REQUIRE_OCR=1` (as in CI) they must run, and fail when a tool is missing.
 
 use phongthu_documents::{
-    read_document, tool_available, vietnamese_ocr_available, Extracted, Progress, ReadError,
-    SourceKind,
+    read_document, tool_available, vietnamese_ocr_available, Extracted, Progress, ReadError, SourceKind,
 };
-use phongthu_domain::directive::{parse, DocumentKind};
+use phongthu_domain::directive::{legacy, legacy::LegacyEncoding, parse, DocumentKind};
 use proptest::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -97,10 +96,79 @@ fn invalid_utf8_is_rejected_with_a_clear_message() {
     let e = r.unwrap_err();
     assert!(matches!(e, ReadError::InvalidUtf8 { offset: 1 }), "{e:?}");
     let msg = e.to_string();
-    assert!(
-        msg.contains("không phải UTF-8") && msg.contains("vị trí 1"),
-        "{msg}"
+    assert!(msg.contains("không phải UTF-8") && msg.contains("vị trí 1"), "{msg}");
+}
+
+/// Unicode text as the bytes of a file typed in a legacy encoding (Windows-1252 for characters
+/// outside the code chart, e.g. typographic quotes).
+fn legacy_bytes(s: &str, e: LegacyEncoding) -> Vec<u8> {
+    let m: String = s
+        .chars()
+        .map(|c| {
+            legacy::encode(&c.to_string(), e)
+                .or_else(|| legacy::encode(&c.to_lowercase().to_string(), e))
+                .unwrap_or_else(|| c.to_string())
+        })
+        .collect();
+    cp1252_bytes(&m)
+}
+
+/// Mojibake as the bytes it came from.
+fn cp1252_bytes(m: &str) -> Vec<u8> {
+    const CP1252: &str = "€\u{81}‚ƒ„…†‡ˆ‰Š‹Œ\u{8d}Ž\u{8f}\u{90}‘’“”•–—˜™š›œ\u{9d}žŸ";
+    let mut out = Vec::new();
+    {
+        for ch in m.chars() {
+            let code = u32::from(ch);
+            if let Some(i) = CP1252.chars().position(|x| x == ch) {
+                out.push(0x80 + u8::try_from(i).unwrap());
+            } else if code < 256 {
+                out.push(u8::try_from(code).unwrap());
+            } else {
+                out.push(b'?');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn legacy_tcvn3_and_vni_text_files_are_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = legacy_bytes(SEED_002, LegacyEncoding::Vni);
+    assert!(std::str::from_utf8(&bytes).is_err());
+    let p = write(dir.path(), "vni.txt", &bytes);
+    let (r, steps) = read(&p);
+    let e = r.unwrap();
+    assert_eq!(e.legacy, Some(LegacyEncoding::Vni));
+    assert!(steps.iter().any(|s| s.contains("bảng mã VNI")), "{steps:?}");
+    assert!(e.text.contains("Ban Thường vụ Huyện ủy"));
+    let d = parse(&e.text);
+    assert_eq!(d.kind, DocumentKind::ChiThi);
+    assert_eq!(d.tasks.len(), 7);
+    assert_eq!(d.issuer.as_deref(), Some("Ban Thường vụ Huyện ủy Kim Động"));
+
+    let text = "Ban Th\u{ad}êng vô HuyÖn ñy chØ ®¹o c¸c x·, thÞ trÊn ph¶i hoµn thµnh tr\u{ad}íc ngµy 30/6/2025 “100% chØ tiªu”.";
+    let bytes = cp1252_bytes(text);
+    let p = write(dir.path(), "tcvn3.txt", &bytes);
+    let e = read(&p).0.unwrap();
+    assert_eq!(e.legacy, Some(LegacyEncoding::Tcvn3));
+    assert_eq!(
+        e.text,
+        "Ban Thường vụ Huyện ủy chỉ đạo các xã, thị trấn phải hoàn thành trước ngày 30/6/2025 “100% chỉ tiêu”."
     );
+
+    // The same mojibake saved as UTF-8 (a converted file) is converted too.
+    let p = write(dir.path(), "utf8-mojibake.txt", text.as_bytes());
+    let e = read(&p).0.unwrap();
+    assert_eq!(e.legacy, Some(LegacyEncoding::Tcvn3));
+    assert!(e.text.starts_with("Ban Thường vụ Huyện ủy"));
+
+    // Unicode text is left alone.
+    let p = write(dir.path(), "unicode.txt", SEED_002.as_bytes());
+    let e = read(&p).0.unwrap();
+    assert_eq!(e.legacy, None);
+    assert_eq!(e.text, SEED_002);
 }
 
 #[test]
@@ -126,11 +194,7 @@ fn missing_file_and_binary_and_legacy_word() {
     assert!(e.to_string().starts_with("Không mở được tệp"));
     let p = write(dir.path(), "x.bin", &[0u8, 1, 2, 3, 0, 0, 7, 8]);
     assert!(matches!(read(&p).0.unwrap_err(), ReadError::Unsupported));
-    let p = write(
-        dir.path(),
-        "x.doc",
-        b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0",
-    );
+    let p = write(dir.path(), "x.doc", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0");
     let e = read(&p).0.unwrap_err();
     assert!(matches!(e, ReadError::LegacyOffice));
     assert!(e.to_string().contains(".docx"));
@@ -149,8 +213,7 @@ fn docx(document_xml: &str, with_app: bool) -> Vec<u8> {
         z.write_all(document_xml.as_bytes()).unwrap();
         if with_app {
             z.start_file("docProps/app.xml", opt).unwrap();
-            z.write_all(b"<Properties><Pages>2</Pages></Properties>")
-                .unwrap();
+            z.write_all(b"<Properties><Pages>2</Pages></Properties>").unwrap();
         }
         z.finish().unwrap();
     }
@@ -158,23 +221,15 @@ fn docx(document_xml: &str, with_app: bool) -> Vec<u8> {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn para(s: &str) -> String {
-    format!(
-        r#"<w:p><w:r><w:t xml:space="preserve">{}</w:t></w:r></w:p>"#,
-        esc(s)
-    )
+    format!(r#"<w:p><w:r><w:t xml:space="preserve">{}</w:t></w:r></w:p>"#, esc(s))
 }
 
 fn cell(paras: &[&str]) -> String {
-    format!(
-        "<w:tc>{}</w:tc>",
-        paras.iter().map(|p| para(p)).collect::<String>()
-    )
+    format!("<w:tc>{}</w:tc>", paras.iter().map(|p| para(p)).collect::<String>())
 }
 
 fn document(body: &str) -> String {
@@ -188,10 +243,7 @@ fn docx_with_head_table_paragraphs_and_signature_table() {
     let head = format!(
         "<w:tbl><w:tr>{}{}</w:tr><w:tr>{}{}</w:tr></w:tbl>",
         cell(&["ỦY BAN NHÂN DÂN", "XÃ ĐỒNG THANH"]),
-        cell(&[
-            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-            "Độc lập - Tự do - Hạnh phúc"
-        ]),
+        cell(&["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]),
         cell(&["Số: 05/KH-UBND"]),
         cell(&["Đồng Thanh, ngày 05 tháng 02 năm 2026"]),
     );
@@ -219,7 +271,13 @@ fn docx_with_head_table_paragraphs_and_signature_table() {
     let e = r.unwrap();
     assert_eq!(e.source, SourceKind::Docx);
     assert_eq!(e.pages, 2);
-    assert!(e.text.starts_with("ỦY BAN NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nXÃ ĐỒNG THANH\tĐộc lập - Tự do - Hạnh phúc\n"), "{}", e.text);
+    assert!(
+        e.text.starts_with(
+            "ỦY BAN NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nXÃ ĐỒNG THANH\tĐộc lập - Tự do - Hạnh phúc\n"
+        ),
+        "{}",
+        e.text
+    );
     assert_eq!(steps[0], "Đã nhận ra loại tệp: tệp Word (DOCX)");
     let d = parse(&e.text);
     assert_eq!(d.kind, DocumentKind::KeHoach);
@@ -232,10 +290,7 @@ fn docx_with_head_table_paragraphs_and_signature_table() {
     assert_eq!(d.recipients, vec!["Ban CHQS huyện (để b/c)", "Lưu: VT"]);
     let s = d.signer.unwrap();
     assert_eq!(s.name, "Nguyễn Văn An");
-    assert_eq!(
-        s.title_or_rank.as_deref(),
-        Some("TM. Ủy ban nhân dân / Chủ tịch")
-    );
+    assert_eq!(s.title_or_rank.as_deref(), Some("TM. Ủy ban nhân dân / Chủ tịch"));
 }
 
 #[test]
@@ -249,14 +304,52 @@ fn docx_of_a_seed_reads_like_the_text() {
     assert_eq!(parse(&e.text), parse(SEED_002));
 }
 
+/// A paragraph typed with the TCVN3 fonts: `.VnTime`, switching to the capitals font `.VnTimeH`
+/// for each capital with a tone mark, as typists did.
+fn tcvn3_para(line: &str) -> String {
+    let mut runs: Vec<(&str, String)> = Vec::new();
+    for c in line.chars() {
+        let (font, code) = match legacy::encode(&c.to_string(), LegacyEncoding::Tcvn3) {
+            Some(m) => (".VnTime", m),
+            None => match legacy::encode(&c.to_lowercase().to_string(), LegacyEncoding::Tcvn3) {
+                Some(m) => (".VnTimeH", m),
+                None => (".VnTime", c.to_string()),
+            },
+        };
+        match runs.last_mut() {
+            Some((f, s)) if *f == font => s.push_str(&code),
+            _ => runs.push((font, code)),
+        }
+    }
+    let runs: String = runs
+        .iter()
+        .map(|(f, s)| {
+            format!(
+                r#"<w:r><w:rPr><w:rFonts w:ascii="{f}" w:hAnsi="{f}"/></w:rPr><w:t xml:space="preserve">{}</w:t></w:r>"#,
+                esc(s)
+            )
+        })
+        .collect();
+    format!("<w:p>{runs}</w:p>")
+}
+
+#[test]
+fn docx_typed_in_vntime_fonts_reads_like_the_text() {
+    let body: String = SEED_002.lines().map(tcvn3_para).collect();
+    assert!(body.contains("ChØ thÞ") || body.contains("chØ thÞ"));
+    let bytes = docx(&document(&body), false);
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "002-vntime.docx", &bytes);
+    let e = read(&p).0.unwrap();
+    assert_eq!(e.legacy, Some(LegacyEncoding::Tcvn3));
+    assert_eq!(e.text.trim_end(), SEED_002.trim_end());
+    assert_eq!(parse(&e.text), parse(SEED_002));
+}
+
 #[test]
 fn malformed_zip_and_zip_without_document() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(
-        dir.path(),
-        "hong.docx",
-        b"PK\x03\x04\x14\0\0\0garbage garbage",
-    );
+    let p = write(dir.path(), "hong.docx", b"PK\x03\x04\x14\0\0\0garbage garbage");
     let e = read(&p).0.unwrap_err();
     assert!(matches!(e, ReadError::MalformedDocx(_)), "{e:?}");
     assert!(e.to_string().starts_with("Tệp DOCX bị hỏng"), "{e}");
@@ -278,10 +371,7 @@ fn malformed_zip_and_zip_without_document() {
         "xml-hong.docx",
         &docx("<w:document><w:p><w:t>a</w:p>", false),
     );
-    assert!(matches!(
-        read(&p).0.unwrap_err(),
-        ReadError::MalformedDocx(_)
-    ));
+    assert!(matches!(read(&p).0.unwrap_err(), ReadError::MalformedDocx(_)));
 
     let p = write(dir.path(), "rong.docx", &docx(&document(""), false));
     assert!(matches!(read(&p).0.unwrap_err(), ReadError::Empty));
@@ -292,11 +382,7 @@ fn malformed_zip_and_zip_without_document() {
 /// A PDF with one page per entry: text lines (Helvetica, text layer) or a grey JPEG (a scan).
 enum PdfPage {
     Text(Vec<&'static str>),
-    Jpeg {
-        data: Vec<u8>,
-        width: u32,
-        height: u32,
-    },
+    Jpeg { data: Vec<u8>, width: u32, height: u32 },
 }
 
 fn build_pdf(pages: &[PdfPage]) -> Vec<u8> {
@@ -343,11 +429,7 @@ fn build_pdf(pages: &[PdfPage]) -> Vec<u8> {
                 );
                 objects.push(stream(&format!("<< /Length {} >>", c.len()), c.as_bytes()));
             }
-            PdfPage::Jpeg {
-                data,
-                width,
-                height,
-            } => {
+            PdfPage::Jpeg { data, width, height } => {
                 let (w, h) = (*width as f64 * 72.0 / 300.0, *height as f64 * 72.0 / 300.0);
                 let img = image_id.unwrap();
                 objects.push(
@@ -377,9 +459,7 @@ fn build_pdf(pages: &[PdfPage]) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
@@ -409,11 +489,7 @@ fn scan(dir: &Path, name: &str, lines: &[&str]) -> (PathBuf, u32, u32) {
     let out = dir.join(name);
     let mut cmd = Command::new("convert");
     cmd.args(["-size", &format!("{w}x{h}"), "xc:white", "-font"]);
-    cmd.arg(if Path::new(FONT).exists() {
-        FONT
-    } else {
-        "DejaVu-Sans"
-    });
+    cmd.arg(if Path::new(FONT).exists() { FONT } else { "DejaVu-Sans" });
     cmd.args(["-pointsize", "56", "-fill", "black"]);
     for (i, l) in lines.iter().enumerate() {
         cmd.args(["-annotate", &format!("+160+{}", 160 + 110 * i), l]);
@@ -421,11 +497,7 @@ fn scan(dir: &Path, name: &str, lines: &[&str]) -> (PathBuf, u32, u32) {
     cmd.args(["-type", "Grayscale", "-density", "300"]);
     cmd.arg(&out);
     let st = cmd.output().expect("convert");
-    assert!(
-        st.status.success(),
-        "convert: {}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    assert!(st.status.success(), "convert: {}", String::from_utf8_lossy(&st.stderr));
     (out, w, h)
 }
 
@@ -443,11 +515,7 @@ fn pdf_with_a_text_layer() {
     }
     let dir = tempfile::tempdir().unwrap();
     let pdf = build_pdf(&[
-        PdfPage::Text(vec![
-            "THONG BAO",
-            "So: 677/TB-VP",
-            "Ha Noi, ngay 07 thang 3 nam 2022",
-        ]),
+        PdfPage::Text(vec!["THONG BAO", "So: 677/TB-VP", "Ha Noi, ngay 07 thang 3 nam 2022"]),
         PdfPage::Text(vec!["1. Phoi hop chat che voi Bo Quoc phong."]),
     ]);
     let p = write(dir.path(), "tb.bin", &pdf);
@@ -471,16 +539,9 @@ fn broken_pdf_gives_a_tool_error() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let p = write(
-        dir.path(),
-        "hong.pdf",
-        b"%PDF-1.4\nthis is not a pdf at all\n",
-    );
+    let p = write(dir.path(), "hong.pdf", b"%PDF-1.4\nthis is not a pdf at all\n");
     let e = read(&p).0.unwrap_err();
-    assert!(
-        matches!(e, ReadError::ToolFailed { .. } | ReadError::NoText),
-        "{e:?}"
-    );
+    assert!(matches!(e, ReadError::ToolFailed { .. } | ReadError::NoText), "{e:?}");
     assert!(e.to_string().ends_with('.'));
 }
 
@@ -495,10 +556,7 @@ fn scanned_image_is_recognised() {
     let e = r.unwrap();
     assert_eq!(e.source, SourceKind::Ocr);
     assert_eq!(e.pages, 1);
-    assert!(
-        steps.contains(&"Đang nhận dạng trang 1/1".to_string()),
-        "{steps:?}"
-    );
+    assert!(steps.contains(&"Đang nhận dạng trang 1/1".to_string()), "{steps:?}");
     let f = fold(&e.text);
     assert!(f.contains("thong bao"), "{}", e.text);
     assert!(f.contains("677/tb-vp"), "{}", e.text);
@@ -535,18 +593,11 @@ fn scanned_pdf_pages_without_text_layer_go_through_ocr() {
         steps.contains(&"Đang chuyển trang 2/2 thành ảnh".to_string()),
         "{steps:?}"
     );
-    assert!(
-        steps.contains(&"Đang nhận dạng trang 2/2".to_string()),
-        "{steps:?}"
-    );
+    assert!(steps.contains(&"Đang nhận dạng trang 2/2".to_string()), "{steps:?}");
     assert!(!steps.iter().any(|s| s.contains("trang 1/2")), "{steps:?}");
     assert!(e.text.contains("Trang mot co lop chu"));
     let f = fold(&e.text);
-    assert!(
-        f.contains("677/tb-vp") && f.contains("ha noi"),
-        "{}",
-        e.text
-    );
+    assert!(f.contains("677/tb-vp") && f.contains("ha noi"), "{}", e.text);
     let d = parse(&e.text);
     assert_eq!(d.number_symbol.as_deref(), Some("677/TB-VP"));
     assert_eq!(d.place.as_deref(), Some("Hà Nội"));

@@ -4,6 +4,7 @@
 mod cmd_admin;
 mod cmd_bench;
 mod cmd_contracts;
+mod cmd_registry;
 mod cmd_territory;
 mod config;
 
@@ -55,6 +56,9 @@ enum Command {
     Audit(cmd_admin::AuditCommand),
     /// In tệp cấu hình mẫu có chú thích / Print a commented example configuration
     Config,
+    /// Hồ sơ công dân: nhập, xuất Excel, đăng ký NVQS / Citizen registry: import, export, registration
+    #[command(subcommand, visible_alias = "cong-dan")]
+    Citizen(cmd_registry::RegistryCommand),
     /// Nghĩa vụ quân sự / Military service
     #[command(subcommand)]
     Nvqs(cmd_contracts::NvqsCommand),
@@ -126,6 +130,7 @@ fn run(cli: Cli) -> CmdResult {
             Command::Demo => cmd_admin::demo(&settings).await,
             Command::Audit(c) => cmd_admin::audit(&settings, c).await,
             Command::Bench(c) => cmd_bench::run(&settings, c).await,
+            Command::Citizen(c) => cmd_registry::run(&settings, c).await,
             Command::Config | Command::Nvqs(_) | Command::Reserve(_) | Command::Directive(_) => Ok(()),
         }
     })

@@ -11,6 +11,7 @@
 //! differences are commented where they occur.
 
 mod audit;
+mod citizens;
 mod db;
 mod demo;
 mod error;
@@ -23,6 +24,12 @@ pub mod testing;
 mod users;
 
 pub use audit::{AuditEntry, AuditFilter, VerifyReport};
+pub use citizens::{
+    citizen_export_row, first_registration_due, Citizen, CitizenColumn, CitizenField, CitizenFilter, CitizenPage,
+    DuplicateGroup, FamilyRelation, ImportMode, ImportObserver, ImportOptions, ImportProgress, ImportReport,
+    LateRegistration, NewCitizen, NewFamilyRelation, Paging, RegistrationEvent, RegistrationKind, RowError, SourceRow,
+    CITIZEN_COLUMNS, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX, MAX_LISTED_ERRORS,
+};
 pub use db::{Backend, OpenOptions, Store};
 pub use demo::{DemoLogin, DemoReport, DEMO_PASSWORD};
 pub use error::StoreError;

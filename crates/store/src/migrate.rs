@@ -14,16 +14,25 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "spine",
-    common: include_str!("migrations/0001_spine.sql"),
-    sqlite: include_str!("migrations/0001_spine.sqlite.sql"),
-    postgres: include_str!("migrations/0001_spine.postgres.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "spine",
+        common: include_str!("migrations/0001_spine.sql"),
+        sqlite: include_str!("migrations/0001_spine.sqlite.sql"),
+        postgres: include_str!("migrations/0001_spine.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "registry",
+        common: include_str!("migrations/0002_registry.sql"),
+        sqlite: "",
+        postgres: include_str!("migrations/0002_registry.postgres.sql"),
+    },
+];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 1;
+pub const LATEST_SCHEMA_VERSION: i64 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

@@ -29,6 +29,7 @@ use phongthu_store::Store;
 use std::sync::Arc;
 
 pub use error::AppError;
+pub use pages::citizens::citizen_import_template_xlsx;
 
 /// Settings of the web layer.
 #[derive(Debug, Clone, Default)]
@@ -50,11 +51,12 @@ struct Inner {
     settings: WebSettings,
     territory: &'static Territory,
     throttle: throttle::Throttle,
+    jobs: pages::citizens::Jobs,
 }
 
 impl AppState {
     pub fn new(store: Store, settings: WebSettings) -> AppState {
-        AppState { inner: Arc::new(Inner { store, settings, territory: Territory::bundled(), throttle: Default::default() }) }
+        AppState { inner: Arc::new(Inner { store, settings, territory: Territory::bundled(), throttle: Default::default(), jobs: Default::default() }) }
     }
 
     pub fn store(&self) -> &Store {
@@ -71,6 +73,10 @@ impl AppState {
 
     pub(crate) fn throttle(&self) -> &throttle::Throttle {
         &self.inner.throttle
+    }
+
+    pub(crate) fn jobs(&self) -> &pages::citizens::Jobs {
+        &self.inner.jobs
     }
 }
 

@@ -434,6 +434,10 @@ async fn authorisation_matrix() {
         let own = app.unit_of(who);
         let is_admin = *who == "quantri";
         let audits = matches!(*who, "quantri" | "thanhtra");
+        let writes = matches!(*who, "quantri" | "chihuy");
+        // Citizen records belong to a commune command: the province admin files them under one.
+        let own_is_commune = true;
+        let own_commune = if *who == "chihuy" { own } else { app.demo.commune_command_ids[0] };
         // (method, path, expectation) for this role; "own" is the user's unit, "other" a unit
         // outside the scope. The commune commander's scope is one commune.
         let sibling_visible = *who != "chihuy";
@@ -448,6 +452,14 @@ async fn authorisation_matrix() {
             ("GET", "/users".into(), if is_admin { Allowed } else { Denied }),
             ("GET", "/audit".into(), if audits { Allowed } else { Denied }),
             ("GET", "/account/password".into(), Allowed),
+            ("GET", "/citizens".into(), Allowed),
+            ("GET", "/citizens/new".into(), if writes { Allowed } else { Denied }),
+            ("GET", "/citizens/import".into(), if writes { Allowed } else { Denied }),
+            ("GET", "/citizens/duplicates".into(), Allowed),
+            ("GET", "/citizens/registration".into(), Allowed),
+            ("GET", "/citizens/export.xlsx".into(), Allowed),
+            ("POST", "/citizens#own".into(), if writes && own_is_commune { Allowed } else { Denied }),
+            ("POST", "/citizens#other".into(), Denied),
             ("GET", "/api/v1/me".into(), Allowed),
             ("GET", "/api/v1/org/units".into(), Allowed),
             ("GET", format!("/api/v1/org/units/{own}"), Allowed),
@@ -479,6 +491,15 @@ async fn authorisation_matrix() {
                         p.into(),
                         vec![("kind", "regional_defense_command".into()), ("name", format!("Ban CH PTKV thử {who}"))],
                     ),
+                    "/citizens#own" => ("/citizens".into(), vec![
+                        ("unit_id", own_commune.to_string()), ("full_name", format!("Công Dân {who}")),
+                        ("birth_date", "01/02/2007".into()), ("sex", "male".into()),
+                    ]),
+                    "/citizens#other" => ("/citizens".into(), vec![
+                        ("unit_id", (if *who == "chihuy" { second_commune } else { other }).to_string()),
+                        ("full_name", format!("Người Ngoài {who}")),
+                        ("birth_date", "01/02/2007".into()), ("sex", "male".into()),
+                    ]),
                     "/users#own" => ("/users".into(), vec![
                         ("username", format!("moi.{who}")), ("display_name", "Người Mới".into()),
                         ("role", "leader".into()), ("unit_id", own.to_string()),
@@ -536,4 +557,149 @@ async fn regional_command_sees_only_its_communes() {
     assert_eq!(app.get(&format!("/org/{}", ids[1]), Some(&s)).await.status, StatusCode::OK);
     assert_eq!(app.get(&format!("/org/{}", ids[2]), Some(&s)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.get(&format!("/org/{}", app.demo.province_command_id), Some(&s)).await.status, StatusCode::FORBIDDEN);
+}
+
+/// A multipart form body with text fields and one file.
+fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----phongthu-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl App {
+    async fn upload(&self, s: &Session, fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> Resp {
+        let (ct, body) = multipart(fields, file_name, file);
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/citizens/import")
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, format!("phongthu_session={}", s.cookie))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Follows an import job until it ends; returns the final page.
+    async fn wait_job(&self, s: &Session, location: &str) -> Resp {
+        for _ in 0..200 {
+            let r = self.get(location, Some(s)).await;
+            if r.headers.get(header::REFRESH).is_none() {
+                return r;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("import did not finish");
+    }
+}
+
+#[tokio::test]
+async fn citizen_registry_pages() {
+    let app = App::new().await;
+    let s = app.login("chihuy").await;
+    let own = app.unit_of("chihuy").to_string();
+    let before = app.audit_count().await;
+    // A bad record: a clear message, nothing written.
+    let r = app
+        .post("/citizens", Some(&s), &[("_csrf", &s.csrf), ("unit_id", &own), ("full_name", "Nguyễn Văn Đức"), ("birth_date", "31/02/2007"), ("sex", "male")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("Ngày sinh") && r.body.contains("không hợp lệ"), "{}", r.body);
+    assert_eq!(app.audit_count().await, before);
+    // A good record, then found without diacritics.
+    let r = app
+        .post("/citizens", Some(&s), &[("_csrf", &s.csrf), ("unit_id", &own), ("full_name", "Nguyễn Văn Đức"), ("birth_date", "12/05/2007"), ("sex", "male")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let detail = app.get(r.location(), Some(&s)).await;
+    assert!(detail.body.contains("Nguyễn Văn Đức"));
+    assert_eq!(app.audit_count().await, before + 1, "the write is audited");
+    for q in ["nguyen+van+duc", "duc", "%C4%90%E1%BB%A9c"] {
+        let r = app.get(&format!("/citizens?q={q}"), Some(&s)).await;
+        assert!(r.body.contains("Nguyễn Văn Đức"), "{q}: {}", r.body);
+    }
+    // Another commune's commander does not see it; a leader cannot write.
+    let other = app.login("chihuy.xa2").await;
+    let r = app.get("/citizens?q=duc", Some(&other)).await;
+    assert!(!r.body.contains("Nguyễn Văn Đức"));
+    let id = detail_id(&detail.body);
+    // Out of scope reads as "not found in your scope" (a record's existence is not revealed).
+    let r = app.get(&format!("/citizens/{id}"), Some(&other)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("phạm vi quản lý"), "{}", r.body);
+    let leader = app.login("lanhdao").await;
+    assert_eq!(app.get(&format!("/citizens/{id}"), Some(&leader)).await.status, StatusCode::OK);
+    let r = app
+        .post("/citizens", Some(&leader), &[("_csrf", &leader.csrf), ("unit_id", &own), ("full_name", "Lê Văn A"), ("birth_date", "01/01/2007"), ("sex", "male")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Template and export are real XLSX files (zip).
+    let r = app.get("/citizens/template.xlsx", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers.get(header::CONTENT_DISPOSITION).is_some());
+    let r = app.get("/citizens/export.xlsx?q=duc", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.as_bytes().starts_with(b"PK"));
+    // Registration page for the year he turns 17.
+    let r = app.get("/citizens/registration?year=2024", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Nguyễn Văn Đức"), "{}", r.body);
+    let r = app.get("/citizens/registration?year=abc", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+fn detail_id(html: &str) -> String {
+    let marker = "/citizens/";
+    let start = html.find(&format!("action=\"{marker}")).map(|i| i + 8 + marker.len()).expect("registration form");
+    html[start..].split('/').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn citizen_import_is_all_or_nothing_or_valid_rows_only() {
+    let app = App::new().await;
+    let s = app.login("chihuy").await;
+    let own = app.unit_of("chihuy").to_string();
+    let csv = "Họ và tên,Ngày sinh,Giới tính\nTrần Văn Bình,03/04/2006,Nam\nLê Thị Cúc,ngày xấu,Nữ\nPhạm Văn Dũng,2006-08-09,Nam\n";
+    let before = app.audit_count().await;
+    // A forged token: refused before anything is stored.
+    let r = app.upload(&s, &[("_csrf", "gia"), ("unit_id", &own), ("mode", "all_or_nothing")], "ds.csv", csv.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // All or nothing: one bad row, nothing written, the row and column named.
+    let r = app.upload(&s, &[("_csrf", &s.csrf), ("unit_id", &own), ("mode", "all_or_nothing")], "ds.csv", csv.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let done = app.wait_job(&s, r.location()).await;
+    assert!(done.body.contains("Không nhập hồ sơ nào"), "{}", done.body);
+    assert!(done.body.contains("Dòng 3") && done.body.contains("Ngày sinh"), "{}", done.body);
+    let list = app.get("/citizens", Some(&s)).await;
+    assert!(!list.body.contains("Trần Văn Bình"));
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    // Valid rows only: two written, the bad one offered as a file.
+    let r = app.upload(&s, &[("_csrf", &s.csrf), ("unit_id", &own), ("mode", "valid_only")], "ds.csv", csv.as_bytes()).await;
+    let done = app.wait_job(&s, r.location()).await;
+    assert!(done.body.contains("Đã nhập 2 hồ sơ"), "{}", done.body);
+    let list = app.get("/citizens", Some(&s)).await;
+    assert!(list.body.contains("Trần Văn Bình") && list.body.contains("Phạm Văn Dũng"));
+    // Sorted by given name: Bình before Dũng.
+    assert!(list.body.find("Trần Văn Bình").unwrap() < list.body.find("Phạm Văn Dũng").unwrap());
+    let rejects = app.get(&format!("{}/rejects.xlsx", r.location()), Some(&s)).await;
+    assert_eq!(rejects.status, StatusCode::OK);
+    assert!(rejects.body.as_bytes().starts_with(b"PK"));
+    // Another user cannot see this job.
+    let other = app.login("chihuy.xa2").await;
+    assert_eq!(app.get(r.location(), Some(&other)).await.status, StatusCode::NOT_FOUND);
+    // Into another commune's unit: refused.
+    let second = app.unit_of("chihuy.xa2").to_string();
+    let r = app.upload(&s, &[("_csrf", &s.csrf), ("unit_id", &second), ("mode", "valid_only")], "ds.csv", csv.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Not a spreadsheet: a clear message.
+    let r = app.upload(&s, &[("_csrf", &s.csrf), ("unit_id", &own), ("mode", "valid_only")], "x.xlsx", b"PK\x03\x04garbage").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
 }

@@ -70,10 +70,7 @@ pub(crate) fn find_words(hay: &str, needle: &str) -> Vec<usize> {
     while let Some(i) = hay[from..].find(needle) {
         let s = from + i;
         let e = s + needle.len();
-        let before_ok = hay[..s]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric());
+        let before_ok = hay[..s].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
         let after_ok = hay[e..].chars().next().is_none_or(|c| !c.is_alphanumeric());
         if before_ok && after_ok {
             out.push(s);
@@ -100,10 +97,7 @@ mod tests {
         let i = f.folded.find("kim").unwrap();
         assert_eq!(f.orig_of(i..f.folded.len()), "Kim Động");
         let nfd: String = s.nfd().collect();
-        assert_eq!(
-            fold_str(&nfd.nfc().collect::<String>()),
-            "huyen uy kim dong"
-        );
+        assert_eq!(fold_str(&nfd.nfc().collect::<String>()), "huyen uy kim dong");
     }
 
     #[test]

@@ -70,16 +70,26 @@ fn is_separator(s: &str) -> bool {
 /// Incoming-document stamps ("CÔNG VĂN ĐẾN", "Số:.....", "Ngày:.....") are no part of the head.
 fn is_stamp_cell(folded: &str) -> bool {
     let t = folded.trim();
+    let after = |p: &str| t.strip_prefix(p).map(str::trim_start);
     t == "den"
         || t.contains("van ban den")
         || t.contains("cong van den")
         || ["so", "ngay", "chuyen", "luu ho so", "den"]
             .iter()
             .any(|p| {
-                t.strip_prefix(p)
+                after(p)
                     .map(|r| r.trim_start_matches([' ', ':']))
                     .is_some_and(|r| r.is_empty() || r.starts_with(['.', '…']))
             })
+        // A filled-in stamp: "Số: 2231" (an incoming number has no symbol), "Ngày: 12/5/2025",
+        // "Chuyển: P.TM".
+        || after("so").and_then(|r| r.strip_prefix(':')).is_some_and(|r| {
+            let r = r.trim();
+            !r.is_empty() && r.chars().all(|c| c.is_ascii_digit())
+        })
+        || ["ngay", "chuyen"]
+            .iter()
+            .any(|p| after(p).is_some_and(|r| r.starts_with(':')))
 }
 
 pub(crate) fn place_date(line: &str) -> Option<(String, Date)> {
@@ -115,10 +125,7 @@ fn number_in(line: &str) -> Option<DocumentNumber> {
         if !f.starts_with("so") {
             continue;
         }
-        if let Some((_, n)) = super::number::find_document_numbers(cell)
-            .into_iter()
-            .next()
-        {
+        if let Some((_, n)) = super::number::find_document_numbers(cell).into_iter().next() {
             return Some(n);
         }
     }
@@ -139,24 +146,14 @@ fn kind_heading(line: &str) -> Option<(DocumentKind, Option<String>)> {
         } else {
             2
         };
-        if words.len() < kw
-            || !words[..kw].iter().all(|w| is_upper(&format!("{w}{w}")))
-            || cell.chars().count() > 160
-        {
+        if words.len() < kw || !words[..kw].iter().all(|w| is_upper(&format!("{w}{w}"))) || cell.chars().count() > 160 {
             continue;
         }
         let rest = words[kw..].join(" ");
         let rest = rest.trim();
         if rest.is_empty() || is_upper(rest) {
             // "CHỈ THỊ CỦA BAN THƯỜNG VỤ" keeps the issuer part for the caller via the next lines.
-            return Some((
-                kind,
-                if rest.is_empty() {
-                    None
-                } else {
-                    Some(rest.to_string())
-                },
-            ));
+            return Some((kind, if rest.is_empty() { None } else { Some(rest.to_string()) }));
         }
         return Some((kind, Some(rest.to_string())));
     }
@@ -190,20 +187,14 @@ pub(crate) fn read_head(lines: &[String]) -> Head {
     for line in &lines[..top] {
         for cell in cells(line) {
             let f = fold_str(cell);
-            if is_stamp_cell(&f)
-                || f.starts_with("so") && number_in(cell).is_some()
-                || place_date(cell).is_some()
-            {
+            if is_stamp_cell(&f) || f.starts_with("so") && number_in(cell).is_some() || place_date(cell).is_some() {
                 continue;
             }
             let c = strip_banners(cell);
             if c.is_empty() || is_separator(&c) || !is_upper(&c) || c.chars().count() > 90 {
                 continue;
             }
-            if line
-                .split('\t')
-                .any(|other| is_stamp_cell(&fold_str(other)))
-            {
+            if line.split('\t').any(|other| is_stamp_cell(&fold_str(other))) {
                 continue;
             }
             h.issuer_lines.push(case_name(&c));
@@ -211,12 +202,7 @@ pub(crate) fn read_head(lines: &[String]) -> Head {
     }
     if h.kind.is_none() {
         h.kind = h.number.as_ref().and_then(DocumentNumber::kind);
-        if h.kind.is_none()
-            && lines
-                .iter()
-                .take(limit)
-                .any(|l| fold_str(&flat(l)).starts_with("v/v "))
-        {
+        if h.kind.is_none() && lines.iter().take(limit).any(|l| fold_str(&flat(l)).starts_with("v/v ")) {
             h.kind = Some(DocumentKind::CongVan);
         }
         if h.kind == Some(DocumentKind::CongVan) {
@@ -231,10 +217,7 @@ pub(crate) fn read_head(lines: &[String]) -> Head {
                 let mut j = i + 1;
                 while j < lines.len() && j < i + 3 {
                     let n = flat(&lines[j]);
-                    if n.is_empty()
-                        || is_separator(&n)
-                        || !n.starts_with(|c: char| c.is_lowercase())
-                    {
+                    if n.is_empty() || is_separator(&n) || !n.starts_with(|c: char| c.is_lowercase()) {
                         break;
                     }
                     t = format!("{t} {n}");
@@ -295,10 +278,7 @@ fn read_title(lines: &[String], kind_line: usize, rest: Option<String>, h: &mut 
         // Continuation lines of a wrapped summary.
         while j < lines.len() {
             let n = flat(&lines[j]);
-            if n.is_empty()
-                || is_separator(&n)
-                || title.iter().map(String::len).sum::<usize>() > 400
-            {
+            if n.is_empty() || is_separator(&n) || title.iter().map(String::len).sum::<usize>() > 400 {
                 break;
             }
             // A wrapped summary goes on in lower case, or after a line that ends mid-phrase.
@@ -320,11 +300,7 @@ fn read_title(lines: &[String], kind_line: usize, rest: Option<String>, h: &mut 
     }
     if !title.is_empty() {
         let t = title.join(" ");
-        let t = t
-            .trim()
-            .trim_end_matches(['.', ';', ','])
-            .trim()
-            .to_string();
+        let t = t.trim().trim_end_matches(['.', ';', ',']).trim().to_string();
         if !t.is_empty() {
             h.title = Some(t);
         }
@@ -450,6 +426,20 @@ pub(crate) fn compose_issuer(h: &Head) -> Option<String> {
     if party.iter().any(|p| fb.ends_with(p)) {
         return Some(format!("{base} {place}"));
     }
+    // "Đảng ủy Quân sự tỉnh", "Ban Chỉ huy Quân sự huyện": the level word waits for the name.
+    let levels = [
+        " tinh",
+        " huyen",
+        " thanh pho",
+        " quan",
+        " thi xa",
+        " xa",
+        " phuong",
+        " thi tran",
+    ];
+    if levels.iter().any(|l| fb.ends_with(l)) {
+        return Some(format!("{base} {place}"));
+    }
     let needs_place = [
         "uy ban nhan dan",
         "hoi dong nhan dan",
@@ -493,10 +483,8 @@ fn generic(folded: &str) -> bool {
 }
 
 static ANNOUNCER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?:^|[,.;:]\s*)([^,.;:]{3,80}?)\s+(?:tran trong |xin )?thong bao\s+(?:de|den|cho|toi)\b",
-    )
-    .expect("announcer regex")
+    Regex::new(r"(?:^|[,.;:]\s*)([^,.;:]{3,80}?)\s+(?:tran trong |xin )?thong bao\s+(?:de|den|cho|toi)\b")
+        .expect("announcer regex")
 });
 
 /// The body that speaks in the closing formula ("…, Văn phòng Bộ Tổng Tham mưu trân trọng thông
@@ -556,45 +544,32 @@ mod tests {
             h.title.as_deref(),
             Some("Kết luận Hội nghị tổng kết công tác quốc phòng năm 2021")
         );
-        assert_eq!(
-            compose_issuer(&h).as_deref(),
-            Some("Văn phòng Bộ Tổng Tham mưu")
-        );
+        assert_eq!(compose_issuer(&h).as_deref(), Some("Văn phòng Bộ Tổng Tham mưu"));
     }
 
     #[test]
     fn issuer_completed_from_place() {
         let lines = clean_lines("ỦY BAN NHÂN DÂN     CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 15/KH-UBND     Nghệ An, ngày 05 tháng 02 năm 2026\nKẾ HOẠCH\nTuyển chọn và gọi công dân nhập ngũ năm 2026\n");
         let h = read_head(&lines);
-        assert_eq!(
-            compose_issuer(&h).as_deref(),
-            Some("Ủy ban nhân dân tỉnh Nghệ An")
-        );
+        assert_eq!(compose_issuer(&h).as_deref(), Some("Ủy ban nhân dân tỉnh Nghệ An"));
         assert_eq!(h.kind, Some(DocumentKind::KeHoach));
         let lines = clean_lines("ỦY BAN NHÂN DÂN\nXÃ ĐỒNG THANH\nSố: 15/KH-UBND\nĐồng Thanh, ngày 05 tháng 02 năm 2026\nKẾ HOẠCH\nTuyển quân\n");
         let h = read_head(&lines);
-        assert_eq!(
-            compose_issuer(&h).as_deref(),
-            Some("Ủy ban nhân dân xã Đồng Thanh")
-        );
+        assert_eq!(compose_issuer(&h).as_deref(), Some("Ủy ban nhân dân xã Đồng Thanh"));
         let lines = clean_lines("ĐẢNG BỘ TỈNH HƯNG YÊN   ĐẢNG CỘNG SẢN VIỆT NAM\nHUYỆN ỦY KIM ĐỘNG\n*\nSố 15-CT/HU   Kim Động, ngày 20 tháng 12 năm 2024\nCHỈ THỊ\nCỦA BAN THƯỜNG VỤ HUYỆN ỦY\nVề nhiệm vụ quân sự\n");
         let h = read_head(&lines);
         assert_eq!(h.number.as_ref().unwrap().to_string(), "15-CT/HU");
-        assert_eq!(
-            compose_issuer(&h).as_deref(),
-            Some("Ban Thường vụ Huyện ủy Kim Động")
-        );
+        assert_eq!(compose_issuer(&h).as_deref(), Some("Ban Thường vụ Huyện ủy Kim Động"));
         assert_eq!(h.title.as_deref(), Some("Về nhiệm vụ quân sự"));
     }
 
     #[test]
     fn title_stops_at_the_body_without_blank_line() {
-        let lines = clean_lines("KẾ HOẠCH\nTuyển chọn và gọi công dân\nnhập ngũ năm 2026\nCăn cứ Luật Nghĩa vụ quân sự;\n1. Ban Chỉ huy.");
-        let h = read_head(&lines);
-        assert_eq!(
-            h.title.as_deref(),
-            Some("Tuyển chọn và gọi công dân nhập ngũ năm 2026")
+        let lines = clean_lines(
+            "KẾ HOẠCH\nTuyển chọn và gọi công dân\nnhập ngũ năm 2026\nCăn cứ Luật Nghĩa vụ quân sự;\n1. Ban Chỉ huy.",
         );
+        let h = read_head(&lines);
+        assert_eq!(h.title.as_deref(), Some("Tuyển chọn và gọi công dân nhập ngũ năm 2026"));
         assert_eq!(h.body_start, 3);
     }
 
@@ -603,22 +578,13 @@ mod tests {
         let lines = clean_lines("ỦY BAN NHÂN DÂN\nHUYỆN KIM ĐỘNG\nSố: 123/UBND-QS\nV/v triển khai đăng ký\nnghĩa vụ quân sự\nKim Động, ngày 01 tháng 4 năm 2024\nKính gửi: UBND các xã\n");
         let h = read_head(&lines);
         assert_eq!(h.kind, Some(DocumentKind::CongVan));
-        assert_eq!(
-            h.title.as_deref(),
-            Some("V/v triển khai đăng ký nghĩa vụ quân sự")
-        );
-        assert_eq!(
-            compose_issuer(&h).as_deref(),
-            Some("Ủy ban nhân dân huyện Kim Động")
-        );
+        assert_eq!(h.title.as_deref(), Some("V/v triển khai đăng ký nghĩa vụ quân sự"));
+        assert_eq!(compose_issuer(&h).as_deref(), Some("Ủy ban nhân dân huyện Kim Động"));
     }
 
     #[test]
     fn announcer() {
         let p = vec!["Nội dung trên, đồng chí Phó Tổng Tham mưu trưởng đã thông qua, Văn phòng Bộ Tổng Tham mưu trân trọng thông báo để các cơ quan thực hiện. /.".to_string()];
-        assert_eq!(
-            issuer_from_body(&p).as_deref(),
-            Some("Văn phòng Bộ Tổng Tham mưu")
-        );
+        assert_eq!(issuer_from_body(&p).as_deref(), Some("Văn phòng Bộ Tổng Tham mưu"));
     }
 }

@@ -50,9 +50,7 @@ impl DocumentKind {
     }
 
     pub fn parse(s: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
+        DocumentKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
     }
 
     /// The Vietnamese name of the kind ("Chỉ thị").
@@ -201,13 +199,7 @@ impl Topic {
             ],
             Topic::DanQuanTuVe => &["dan quan", "tu ve", "dqtv"],
             Topic::DuBiDongVien => &["du bi dong vien", "dbdv", "quan nhan du bi", "dong vien"],
-            Topic::GiaoDucQpan => &[
-                "giao duc quoc phong",
-                "gdqp",
-                "kien thuc quoc phong",
-                "ktqp",
-                "qp&an",
-            ],
+            Topic::GiaoDucQpan => &["giao duc quoc phong", "gdqp", "kien thuc quoc phong", "ktqp", "qp&an"],
             Topic::KhuVucPhongThu => &[
                 "khu vuc phong thu",
                 "can cu hau phuong",

@@ -15,6 +15,7 @@
 mod folded;
 mod header;
 mod kind;
+pub mod legacy;
 mod number;
 mod prep;
 mod signature;
@@ -113,17 +114,16 @@ fn looks_like_news(lines: &[String]) -> bool {
 
 /// Reads the fields of a document from its text. Never panics; unknown fields stay empty.
 pub fn parse(text: &str) -> ParsedDirective {
-    let lines = prep::clean_lines(text);
+    // Text typed in TCVN3 or VNI (as the mojibake it becomes when read as Unicode).
+    let converted = legacy::to_unicode(text);
+    let text = converted.as_deref().unwrap_or(text);
+    let lines = prep::drop_page_furniture(prep::clean_lines(text));
     let head = header::read_head(&lines);
     let news = head.kind.is_none() && head.number.is_none() && looks_like_news(&lines);
     let foot = signature::read_foot(&lines, head.body_start, !news);
-    let body_end = foot
-        .recipients_line
-        .unwrap_or(lines.len())
-        .max(head.body_start);
+    let body_end = foot.recipients_line.unwrap_or(lines.len()).max(head.body_start);
     let body_lines = &lines[head.body_start.min(body_end)..body_end];
     let paragraphs = prep::paragraphs(body_lines);
-    let doc_year = head.date.map(|d| d.year());
     let kind = match head.kind {
         Some(k) => k,
         None if news => DocumentKind::News,
@@ -145,11 +145,7 @@ pub fn parse(text: &str) -> ParsedDirective {
         (None, false) => None,
     };
     // Cited documents: every number in the text except the document's own.
-    let all_text: String = lines
-        .iter()
-        .map(|l| prep::flat(l))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let all_text: String = lines.iter().map(|l| prep::flat(l)).collect::<Vec<_>>().join("\n");
     let mut cited_documents: Vec<String> = Vec::new();
     for (_, n) in find_document_numbers(&all_text) {
         let s = n.normalized();
@@ -160,13 +156,9 @@ pub fn parse(text: &str) -> ParsedDirective {
     let with_text = if news {
         Vec::new()
     } else {
-        tasks::tasks_of(&paragraphs, doc_year)
+        tasks::tasks_of(&paragraphs, head.date)
     };
-    let task_text = with_text
-        .iter()
-        .map(|(_, t)| t.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let task_text = with_text.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n");
     let tasks: Vec<Task> = with_text.into_iter().map(|(t, _)| t).collect();
     let focus = format!("{}\n{task_text}", title.as_deref().unwrap_or(""));
     let topics = tasks::topics_of(&paragraphs.join("\n"), &focus, news);
@@ -201,14 +193,7 @@ impl ParsedDirective {
         line("Cơ quan ban hành", self.issuer.as_deref().unwrap_or(NONE));
         let date = self
             .date
-            .map(|d| {
-                format!(
-                    "ngày {:02}/{:02}/{}",
-                    d.day(),
-                    u8::from(d.month()),
-                    d.year()
-                )
-            })
+            .map(|d| format!("ngày {:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()))
             .unwrap_or_else(|| NONE.to_string());
         match &self.place {
             Some(p) => line("Địa danh, ngày ban hành", &format!("{p}, {date}")),
@@ -237,12 +222,7 @@ impl ParsedDirective {
         }
         line(
             "Lĩnh vực",
-            &self
-                .topics
-                .iter()
-                .map(|t| t.label_vi())
-                .collect::<Vec<_>>()
-                .join(", "),
+            &self.topics.iter().map(|t| t.label_vi()).collect::<Vec<_>>().join(", "),
         );
         if self.tasks.is_empty() {
             s.push_str("Nhiệm vụ: không tìm thấy mục nhiệm vụ được đánh số\n");

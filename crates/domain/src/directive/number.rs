@@ -46,9 +46,9 @@ pub struct NumberError(pub String);
 
 /// Type abbreviations of ND 30/2020 Phụ lục III and of legal normative documents.
 const STATE_TYPES: &[&str] = &[
-    "NQ", "QĐ", "CT", "QC", "QyĐ", "TC", "TB", "HD", "CTr", "KH", "PA", "ĐA", "DA", "BC", "BB",
-    "TTr", "HĐ", "CĐ", "BGN", "BTT", "GUQ", "GM", "GGT", "GNP", "PG", "PC", "PB", "SY", "TrS",
-    "SL", "NĐ", "TT", "TTLT", "NQLT", "VBHN", "KL", "ND", "QD",
+    "NQ", "QĐ", "CT", "QC", "QyĐ", "TC", "TB", "HD", "CTr", "KH", "PA", "ĐA", "DA", "BC", "BB", "TTr", "HĐ", "CĐ",
+    "BGN", "BTT", "GUQ", "GM", "GGT", "GNP", "PG", "PC", "PB", "SY", "TrS", "SL", "NĐ", "TT", "TTLT", "NQLT", "VBHN",
+    "KL", "ND", "QD",
 ];
 
 const LETTER: &str = "A-Za-zĐđÐ";
@@ -94,9 +94,7 @@ impl DocumentNumber {
         let t = strip_so_prefix(t).trim();
         let found = find_document_numbers(t);
         match found.as_slice() {
-            [(r, n)] if r.start == 0 && t[r.end..].trim_end_matches(['.', ',', ';']).is_empty() => {
-                Ok(n.clone())
-            }
+            [(r, n)] if r.start == 0 && t[r.end..].trim_end_matches(['.', ',', ';']).is_empty() => Ok(n.clone()),
             _ => Err(NumberError(s.trim().to_string())),
         }
     }
@@ -217,11 +215,7 @@ pub fn find_document_numbers(text: &str) -> Vec<(std::ops::Range<usize>, Documen
     }
     for c in PARTY_RE.captures_iter(text) {
         let m = c.get(0).expect("match");
-        if !boundary_before(text, m.start())
-            || out
-                .iter()
-                .any(|(r, _)| r.start < m.end() && m.start() < r.end)
-        {
+        if !boundary_before(text, m.start()) || out.iter().any(|(r, _)| r.start < m.end() && m.start() < r.end) {
             continue;
         }
         let ty = clean_symbol(&c[2]);
@@ -267,10 +261,7 @@ mod tests {
         assert_eq!(nd.type_code(), Some("NĐ"));
         assert_eq!(nd.to_string(), "168/2018/NĐ-CP");
         assert_eq!(n("78/2015/QH13"), "78/2015/QH13");
-        assert_eq!(
-            DocumentNumber::parse("78/2015/QH13").unwrap().type_code(),
-            None
-        );
+        assert_eq!(DocumentNumber::parse("78/2015/QH13").unwrap().type_code(), None);
         let cv = DocumentNumber::parse("123/UBND-VP").unwrap();
         assert_eq!(cv.type_code(), None);
         assert_eq!(cv.kind(), Some(DocumentKind::CongVan));

@@ -9,12 +9,10 @@ use unicode_normalization::UnicodeNormalization;
 /// The column separator kept inside a line (a tab or a run of 3+ spaces in the input).
 pub(crate) const CELL: char = '\t';
 
-static SUP_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)<sup>\s*([0-9]+)\s*</sup>").expect("sup regex"));
+static SUP_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)<sup>\s*([0-9]+)\s*</sup>").expect("sup regex"));
 static TAG_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)</?[a-z][a-z0-9]*(\s[^<>]{0,200})?/?>").expect("tag regex"));
-static GAP_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[ \u{a0}\u{2007}\u{202f}]{3,}|\t+").expect("gap regex"));
+static GAP_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[ \u{a0}\u{2007}\u{202f}]{3,}|\t+").expect("gap regex"));
 
 fn superscript(d: &str) -> String {
     d.chars()
@@ -34,10 +32,28 @@ fn superscript(d: &str) -> String {
         .collect()
 }
 
+/// NFC, after putting a vowel's shape mark (circumflex, breve, horn) before its tone mark where
+/// an input method typed them the other way round ("e" + acute + circumflex is "ế", not "é" with a
+/// stray circumflex): both have combining class 230, so Unicode normalisation keeps their order.
+pub(crate) fn repair_marks(text: &str) -> String {
+    const TONES: [char; 4] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}'];
+    const SHAPES: [char; 3] = ['\u{302}', '\u{306}', '\u{31b}'];
+    if !text.chars().any(|c| TONES.contains(&c)) {
+        return text.nfc().collect();
+    }
+    let mut chars: Vec<char> = text.nfd().collect();
+    for i in 1..chars.len() {
+        if SHAPES.contains(&chars[i]) && TONES.contains(&chars[i - 1]) {
+            chars.swap(i - 1, i);
+        }
+    }
+    chars.into_iter().collect::<String>().nfc().collect()
+}
+
 /// Cleans the whole text and splits it into lines. Cells of a line are separated by [`CELL`];
 /// other white space is single spaces; lines are trimmed.
 pub(crate) fn clean_lines(text: &str) -> Vec<String> {
-    let nfc: String = text.nfc().collect();
+    let nfc = repair_marks(text);
     let nfc = nfc.replace("\r\n", "\n").replace(['\r', '\u{c}'], "\n");
     let nfc = SUP_RE.replace_all(&nfc, |c: &regex::Captures| superscript(&c[1]));
     let nfc = TAG_RE.replace_all(&nfc, "");
@@ -52,6 +68,9 @@ pub(crate) fn clean_lines(text: &str) -> Vec<String> {
                 '_' if prev.is_none_or(|p| !p.is_alphanumeric()) => {}
                 '\\' => {}
                 c if c.is_control() && c != '\t' => s.push(' '),
+                // OCR and old fonts give the Icelandic eth for the Vietnamese Đ.
+                'Ð' => s.push('Đ'),
+                'ð' => s.push('đ'),
                 c => s.push(c),
             }
             prev = Some(c);
@@ -68,13 +87,52 @@ pub(crate) fn clean_lines(text: &str) -> Vec<String> {
     lines
 }
 
+static PAGE_NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[-–—\s]*(?:trang\s+)?\d{1,3}(?:\s*/\s*\d{1,3})?[-–—\s]*$").expect("page number regex")
+});
+
+/// Blanks the furniture of page breaks in extracted text: page numbers on a line of their own
+/// (between blank lines), and running headers or footers (a line repeated next to two or more
+/// page numbers), so that a sentence broken by a page break joins up again.
+pub(crate) fn drop_page_furniture(mut lines: Vec<String>) -> Vec<String> {
+    let blank = |lines: &[String], i: Option<usize>| i.and_then(|i| lines.get(i)).is_none_or(|l| l.is_empty());
+    let page_numbers: Vec<usize> = (0..lines.len())
+        .filter(|&i| {
+            PAGE_NUMBER_RE.is_match(&lines[i]) && blank(&lines, i.checked_sub(1)) && blank(&lines, Some(i + 1))
+        })
+        .collect();
+    if page_numbers.is_empty() {
+        return lines;
+    }
+    // The non-blank lines next to page numbers (two lines each way, skipping blanks).
+    let mut near: Vec<usize> = Vec::new();
+    for &p in &page_numbers {
+        let before = (0..p).rev().filter(|&j| !lines[j].is_empty()).take(1);
+        let after = (p + 1..lines.len()).filter(|&j| !lines[j].is_empty()).take(1);
+        near.extend(before.chain(after));
+    }
+    let mut furniture: Vec<usize> = Vec::new();
+    for &i in &near {
+        let l = &lines[i];
+        if l.chars().count() < 10 || item_marker(l).is_some() || PAGE_NUMBER_RE.is_match(l) {
+            continue;
+        }
+        let repeats = near.iter().filter(|&&j| lines[j] == *l).count();
+        if repeats >= 2 {
+            furniture.push(i);
+        }
+    }
+    for i in page_numbers.into_iter().chain(furniture) {
+        lines[i].clear();
+    }
+    lines
+}
+
 /// `s` without its first `n` words.
 pub(crate) fn skip_words(s: &str, n: usize) -> &str {
     let mut rest = s.trim_start();
     for _ in 0..n {
-        rest = rest
-            .find(char::is_whitespace)
-            .map_or("", |i| rest[i..].trim_start());
+        rest = rest.find(char::is_whitespace).map_or("", |i| rest[i..].trim_start());
     }
     rest
 }
@@ -97,8 +155,7 @@ pub(crate) fn is_upper(s: &str) -> bool {
 
 /// Ends a sentence or clause, so that the next line is not its continuation.
 fn ends_clause(s: &str) -> bool {
-    s.trim_end()
-        .ends_with(['.', ':', ';', '!', '?', '…', '”', '"', '»'])
+    s.trim_end().ends_with(['.', ':', ';', '!', '?', '…', '”', '"', '»'])
 }
 
 fn starts_lower(s: &str) -> bool {
@@ -193,11 +250,7 @@ fn join_dedup(a: &str, b: &str) -> String {
     for k in (3..=max).rev() {
         let tail = &aw[aw.len() - k..];
         let head = &bw[..k];
-        if tail
-            .iter()
-            .zip(head)
-            .all(|(x, y)| fold_str(x) == fold_str(y))
-        {
+        if tail.iter().zip(head).all(|(x, y)| fold_str(x) == fold_str(y)) {
             let rest = bw[k..].join(" ");
             return if rest.is_empty() {
                 a.to_string()
@@ -262,6 +315,7 @@ const CASE_PATTERNS: &[(&str, &str)] = &[
     ("dan van", "10"),
     ("quan doi", "10"),
     ("cua", "0"),
+    ("cac", "0"),
     ("va", "0"),
     ("ve", "0"),
     ("tinh", "0"),
@@ -299,8 +353,8 @@ fn is_abbreviation(w: &str) -> bool {
     vowels == 0
         || w.chars().any(|c| c.is_ascii_digit())
         || [
-            "TW", "CAND", "QĐND", "LLVT", "UBKT", "UBND", "HĐND", "UBMTTQ", "BTV", "BTL", "QK",
-            "BQP", "VPHU", "HU", "TU", "ĐU", "CHQS", "BCHQS", "PTKV", "DQTV", "DBĐV", "VP",
+            "TW", "CAND", "QĐND", "LLVT", "UBKT", "UBND", "HĐND", "UBMTTQ", "BTV", "BTL", "QK", "BQP", "VPHU", "HU",
+            "TU", "ĐU", "CHQS", "BCHQS", "PTKV", "DQTV", "DBĐV", "VP",
         ]
         .contains(&w)
 }
@@ -330,7 +384,7 @@ pub(crate) fn case_name(upper: &str) -> String {
             }
             let cand = words[i..i + n]
                 .iter()
-                .map(|x| fold_str(&x.to_lowercase()))
+                .map(|x| fold_str(x.to_lowercase().trim_end_matches([',', ';', '.'])))
                 .collect::<Vec<_>>()
                 .join(" ");
             if cand == *pat {
@@ -350,10 +404,7 @@ pub(crate) fn case_name(upper: &str) -> String {
         }
     }
     // The first word of the name (after an authority prefix) is always capitalised.
-    let first = usize::from(
-        out.first()
-            .is_some_and(|w| AUTHORITY_PREFIXES.contains(&w.as_str())),
-    );
+    let first = usize::from(out.first().is_some_and(|w| AUTHORITY_PREFIXES.contains(&w.as_str())));
     if let Some(w) = out.get_mut(first) {
         *w = capitalise(w);
     }
@@ -366,9 +417,7 @@ mod tests {
 
     #[test]
     fn cleans_markup_and_columns() {
-        let lines = clean_lines(
-            "“*mẫu mực*” 1.143m<sup>2</sup> **T/M**\r\nBỘ QUỐC PHÒNG      CỘNG HÒA\u{feff}",
-        );
+        let lines = clean_lines("“*mẫu mực*” 1.143m<sup>2</sup> **T/M**\r\nBỘ QUỐC PHÒNG      CỘNG HÒA\u{feff}");
         assert_eq!(lines[0], "“mẫu mực” 1.143m² T/M");
         assert_eq!(lines[1], "BỘ QUỐC PHÒNG\tCỘNG HÒA");
     }
@@ -410,18 +459,12 @@ mod tests {
 
     #[test]
     fn cases_upper_names() {
-        assert_eq!(
-            case_name("VĂN PHÒNG BỘ TỔNG THAM MƯU"),
-            "Văn phòng Bộ Tổng Tham mưu"
-        );
+        assert_eq!(case_name("VĂN PHÒNG BỘ TỔNG THAM MƯU"), "Văn phòng Bộ Tổng Tham mưu");
         assert_eq!(case_name("T/M BAN THƯỜNG VỤ"), "T/M Ban Thường vụ");
         assert_eq!(case_name("KT. CHỦ TỊCH"), "KT. Chủ tịch");
         assert_eq!(case_name("PHÓ CHỦ TỊCH"), "Phó Chủ tịch");
         assert_eq!(case_name("ỦY BAN NHÂN DÂN"), "Ủy ban nhân dân");
-        assert_eq!(
-            case_name("BAN THƯỜNG VỤ HUYỆN ỦY"),
-            "Ban Thường vụ Huyện ủy"
-        );
+        assert_eq!(case_name("BAN THƯỜNG VỤ HUYỆN ỦY"), "Ban Thường vụ Huyện ủy");
         assert_eq!(case_name("UBND TỈNH SƠN LA"), "UBND tỉnh Sơn La");
         assert_eq!(case_name("CHÁNH VĂN PHÒNG"), "Chánh Văn phòng");
         assert_eq!(

@@ -156,10 +156,7 @@ pub(crate) fn read_foot(lines: &[String], body_start: usize, with_signer: bool) 
             let mut cs: Vec<&str> = cells(line).collect();
             if i == r {
                 // "Nơi nhận: - Như trên;" and the right-hand cells beside it.
-                let pos = cs
-                    .iter()
-                    .position(|c| fold_str(c).starts_with("noi nhan"))
-                    .unwrap_or(0);
+                let pos = cs.iter().position(|c| fold_str(c).starts_with("noi nhan")).unwrap_or(0);
                 let head = cs.remove(pos);
                 let after = head.split_once(':').map(|(_, a)| a.trim()).unwrap_or("");
                 if !after.is_empty() {
@@ -196,8 +193,7 @@ pub(crate) fn read_foot(lines: &[String], body_start: usize, with_signer: bool) 
                 // A left-hand cell that is not a recipient ends the list only in plain text (one
                 // column); in layout text the list goes on in the left column.
                 if cs.len() == 1 {
-                    in_list =
-                        recipients.is_empty() && !is_upper(first) && person_name(first).is_none();
+                    in_list = recipients.is_empty() && !is_upper(first) && person_name(first).is_none();
                 }
                 sig.extend(cs.into_iter().map(|c| (i, c.to_string())));
             }
@@ -245,10 +241,7 @@ fn signer_from(sig: &[(usize, String)]) -> Option<Signer> {
     }
     above.reverse();
     let title_or_rank = rank.or_else(|| (!above.is_empty()).then(|| above.join(" / ")));
-    Some(Signer {
-        name,
-        title_or_rank,
-    })
+    Some(Signer { name, title_or_rank })
 }
 
 #[cfg(test)]
@@ -262,14 +255,8 @@ mod tests {
             person_name("Thiếu tướng Đỗ Mạnh Vui"),
             Some((Some("Thiếu tướng".into()), "Đỗ Mạnh Vui".into()))
         );
-        assert_eq!(
-            person_name("Bùi Văn Phúc"),
-            Some((None, "Bùi Văn Phúc".into()))
-        );
-        assert_eq!(
-            person_name("NGUYỄN VĂN AN"),
-            Some((None, "Nguyễn Văn An".into()))
-        );
+        assert_eq!(person_name("Bùi Văn Phúc"), Some((None, "Bùi Văn Phúc".into())));
+        assert_eq!(person_name("NGUYỄN VĂN AN"), Some((None, "Nguyễn Văn An".into())));
         assert!(person_name("Lưu: VT, TH").is_none());
         assert!(person_name("Chỉ thị này phổ biến đến chi bộ./.").is_none());
         assert!(person_name("Nguyễn").is_none());
@@ -277,7 +264,9 @@ mod tests {
 
     #[test]
     fn plain_foot() {
-        let lines = clean_lines("Nơi nhận:\n\n- BTV Tỉnh ủy (để b/c),\n- Lưu VPHU.\n\n**T/M BAN THƯỜNG VỤ**\n\n\n\nBùi Văn Phúc");
+        let lines = clean_lines(
+            "Nơi nhận:\n\n- BTV Tỉnh ủy (để b/c),\n- Lưu VPHU.\n\n**T/M BAN THƯỜNG VỤ**\n\n\n\nBùi Văn Phúc",
+        );
         let f = read_foot(&lines, 0, true);
         assert_eq!(f.recipients, vec!["BTV Tỉnh ủy (để b/c)", "Lưu VPHU"]);
         let s = f.signer.unwrap();
@@ -296,16 +285,10 @@ mod tests {
                                                                Nguyễn Văn An";
         let lines = clean_lines(text);
         let f = read_foot(&lines, 0, true);
-        assert_eq!(
-            f.recipients,
-            vec!["Như trên", "Bộ CHQS tỉnh (để b/c)", "Lưu: VT, QS"]
-        );
+        assert_eq!(f.recipients, vec!["Như trên", "Bộ CHQS tỉnh (để b/c)", "Lưu: VT, QS"]);
         let s = f.signer.unwrap();
         assert_eq!(s.name, "Nguyễn Văn An");
-        assert_eq!(
-            s.title_or_rank.as_deref(),
-            Some("KT. Chủ tịch / Phó Chủ tịch")
-        );
+        assert_eq!(s.title_or_rank.as_deref(), Some("KT. Chủ tịch / Phó Chủ tịch"));
     }
 
     #[test]

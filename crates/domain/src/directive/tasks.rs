@@ -6,6 +6,8 @@ use super::prep::{is_upper, item_marker};
 use super::Task;
 use regex::Regex;
 use std::sync::LazyLock;
+use time::Date;
+use unicode_normalization::UnicodeNormalization;
 
 /// Verbs and function words that end the name of a unit in running text (folded). A match counts
 /// only when it is written in lower case: "Ban Chỉ đạo", "Ban Tổ chức" are names.
@@ -88,6 +90,48 @@ const STOPS: &[&str] = &[
     "yeu cau",
     "cung voi",
     "cung",
+    "tham tra",
+    "xac minh",
+    "chuan bi",
+    "bo tri",
+    "phe duyet",
+    "huan luyen",
+    "bo sung",
+    "dieu chinh",
+    "sap xep",
+    "van dong",
+    "ho tro",
+    "khao sat",
+    "danh gia",
+    "so ket",
+    "tong ket",
+    "thanh lap",
+    "sua chua",
+    "mua sam",
+    "lap",
+    "kham",
+];
+
+/// Stop words that fold like other words ("giao"/"giáo", "về"/"vệ", "từ"/"Tư pháp",
+/// "cần"/"cán", "cùng"/"cung cấp"): they stop a name only when written exactly so.
+const EXACT_STOPS: &[(&str, &str)] = &[
+    ("giao", "giao"),
+    ("ve", "về"),
+    ("de", "để"),
+    ("tu", "từ"),
+    ("can", "cần"),
+    ("cung", "cùng"),
+    ("trong", "trong"),
+    ("tai", "tại"),
+    ("trinh", "trình"),
+    ("lap", "lập"),
+    ("kham", "khám"),
+    ("som", "sớm"),
+    ("phai", "phải"),
+    ("nham", "nhằm"),
+    ("giup", "giúp"),
+    ("theo", "theo"),
+    ("khi", "khi"),
 ];
 
 /// Nouns after which "tổ chức" is a noun ("tổ chức chính trị - xã hội"), not a verb.
@@ -188,11 +232,7 @@ const GENERAL_HEADS: &[&str] = &[
 ];
 
 fn starts_with_words(hay: &str, needle: &str) -> bool {
-    hay.starts_with(needle)
-        && hay[needle.len()..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric())
+    hay.starts_with(needle) && hay[needle.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
 }
 
 /// True when `phrase` (original) starts with the name of a unit.
@@ -221,9 +261,9 @@ fn unit_like(phrase: &str, for_lead: bool) -> bool {
         }
         if GENERAL_HEADS.contains(head) {
             let rest = phrase.split_whitespace().skip(head.split(' ').count());
-            return rest.into_iter().any(|w| {
-                w.starts_with(|c: char| c.is_uppercase()) || w.chars().all(|c| c.is_uppercase())
-            });
+            return rest
+                .into_iter()
+                .any(|w| w.starts_with(|c: char| c.is_uppercase()) || w.chars().all(|c| c.is_uppercase()));
         }
     }
     true
@@ -241,6 +281,13 @@ fn cut_at_stop(s: &str) -> &str {
             let op = f.pos(p);
             if !s[op..].starts_with(|c: char| c.is_lowercase()) {
                 continue;
+            }
+            if let Some((_, exact)) = EXACT_STOPS.iter().find(|(k, _)| k == stop) {
+                let word = f.orig_of(p..p + stop.len());
+                let word: String = word.nfc().collect();
+                if word != *exact {
+                    continue;
+                }
             }
             if *stop == "to chuc" {
                 let after = f.folded[p + stop.len()..].trim_start();
@@ -261,21 +308,20 @@ fn cut_at_stop(s: &str) -> &str {
 
 /// The sentence-level clauses of a text.
 fn sentences(text: &str) -> Vec<&str> {
+    sentences_with(text, &['.', ';', '!', '?'])
+}
+
+/// The pieces of a text ended by one of `ends` (followed by a space and a capital or a digit).
+fn sentences_with<'a>(text: &'a str, ends: &[char]) -> Vec<&'a str> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, c) in text.char_indices() {
-        if matches!(c, '.' | ';' | '!' | '?') {
+        if ends.contains(&c) {
             let next = text[i + 1..].chars().next();
             let next2 = text[i + 1..].trim_start().chars().next();
-            if next.is_none_or(|n| n.is_whitespace())
-                && next2.is_none_or(|n| n.is_uppercase() || !n.is_alphabetic())
-            {
+            if next.is_none_or(|n| n.is_whitespace()) && next2.is_none_or(|n| n.is_uppercase() || !n.is_alphabetic()) {
                 // "BT. 11", "TP. Hà Nội": an abbreviation, not a sentence end.
-                let word_before: String = text[..i]
-                    .chars()
-                    .rev()
-                    .take_while(|c| c.is_alphanumeric())
-                    .collect();
+                let word_before: String = text[..i].chars().rev().take_while(|c| c.is_alphanumeric()).collect();
                 if c == '.'
                     && word_before.chars().count() <= 2
                     && word_before.chars().all(|c| c.is_uppercase())
@@ -301,20 +347,11 @@ pub(crate) fn lead_of(item: &str) -> Option<String> {
         // "X chủ trì", "Giao X chủ trì", "do X chủ trì".
         for p in f.find_words("chu tri") {
             let before = &f.folded[..p];
-            let from = [
-                "giao cho ",
-                "giao ",
-                "do ",
-                "de nghi ",
-                "yeu cau ",
-                ", ",
-                "; ",
-                ": ",
-            ]
-            .iter()
-            .filter_map(|m| before.rfind(m).map(|i| i + m.len()))
-            .max()
-            .unwrap_or(0);
+            let from = ["giao cho ", "giao ", "do ", "de nghi ", "yeu cau ", ", ", "; ", ": "]
+                .iter()
+                .filter_map(|m| before.rfind(m).map(|i| i + m.len()))
+                .max()
+                .unwrap_or(0);
             let cand = f.orig_of(from..p).trim().trim_end_matches(',').trim();
             if !cand.is_empty() && cand.split_whitespace().count() <= 14 && unit_like(cand, true) {
                 return Some(cand.to_string());
@@ -329,17 +366,21 @@ pub(crate) fn lead_of(item: &str) -> Option<String> {
             }
         }
     }
-    // The subject of the first sentence.
+    // The subject of the first sentence, with the bare nouns that continue it ("Ủy ban nhân dân
+    // các xã, thị trấn").
     let first = sentences(item).into_iter().next().unwrap_or("");
-    let subject = first.split([',', ':']).next().unwrap_or("");
-    let c = cut_at_stop(subject);
-    if !c.is_empty()
-        && c.split_whitespace().count() <= 14
-        && c.len() < subject.len() + 1
-        && unit_like(c, true)
-        && c != first.trim()
-    {
-        return Some(c.to_string());
+    if let Some(c) = subject_unit(first) {
+        return Some(c);
+    }
+    // "Lãnh đạo (, chỉ đạo) X tham mưu ...": a Party committee directs X to do the work.
+    let ff = fold_str(first);
+    for m in ["lanh dao, chi dao ", "lanh dao ", "chi dao "] {
+        if ff.starts_with(m) {
+            let rest = super::prep::skip_words(first, m.split_whitespace().count());
+            if let Some(c) = subject_unit(rest) {
+                return Some(c);
+            }
+        }
     }
     // "Giao X ..." at the start of a sentence.
     for sentence in sentences(item) {
@@ -357,9 +398,35 @@ pub(crate) fn lead_of(item: &str) -> Option<String> {
     None
 }
 
+/// The unit named at the start of a clause, before its verb.
+fn subject_unit(first: &str) -> Option<String> {
+    let mut segments = first.split([',', ':']);
+    let subject = segments.next().unwrap_or("");
+    let c = cut_at_stop(subject);
+    if c.is_empty() || c.split_whitespace().count() > 14 || !unit_like(c, true) || c == first.trim() {
+        return None;
+    }
+    let mut out = c.to_string();
+    if c == subject.trim() {
+        // No verb yet: the name goes on after the comma only with a bare noun ("thị trấn").
+        for seg in segments {
+            let k = cut_at_stop(seg);
+            if !CONTINUATIONS.contains(&fold_str(k).as_str()) {
+                break;
+            }
+            out = format!("{out}, {k}");
+            if k != seg.trim() {
+                break;
+            }
+        }
+    }
+    Some(out)
+}
+
 /// Bare nouns that continue a list of units ("các ban, ngành", "các xã, thị trấn").
 const CONTINUATIONS: &[&str] = &[
     "nganh",
+    "thanh pho",
     "thi tran",
     "phuong",
     "xa",
@@ -400,7 +467,7 @@ pub(crate) fn coordinating_of(item: &str, lead: Option<&str>) -> Vec<String> {
         }
         let list = cut_at_stop(tail);
         let mut parts: Vec<String> = Vec::new();
-        for seg in list.split(',').flat_map(|s| split_words(s, " và ")) {
+        for seg in list.split(',').flat_map(split_and) {
             let seg = seg.trim();
             if seg.is_empty() {
                 continue;
@@ -424,37 +491,138 @@ pub(crate) fn coordinating_of(item: &str, lead: Option<&str>) -> Vec<String> {
     out
 }
 
-fn split_words<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
-    s.split(sep).collect()
+/// Splits "A và B" when B is the name of a unit ("Công an xã và Trạm Y tế xã"), not when "và"
+/// is inside a name ("Phòng Văn hóa và Thông tin huyện").
+fn split_and(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut from = 0;
+    while let Some(i) = s[from..].find(" và ") {
+        let at = from + i;
+        let next = &s[at + " và ".len()..];
+        if unit_like(next, false) {
+            out.push(&s[start..at]);
+            start = at + " và ".len();
+        }
+        from = at + " và ".len();
+    }
+    out.push(&s[start..]);
+    out
 }
 
 static DATE_DEADLINE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:truoc|cham nhat|han chot|xong truoc|hoan thanh truoc|den|trong)\s+(?:ngay\s+)?(\d{1,2})\s*(?:/|-|\.|thang)\s*(\d{1,2})\s*(?:/|-|\.|nam)\s*((?:19|20)\d{2})")
+    Regex::new(r"(?:truoc|cham nhat|han chot|xong truoc|hoan thanh truoc|den|trong|vao)\s+(?:ngay\s+)?(\d{1,2})\s*(?:/|-|\.|thang)\s*(\d{1,2})\s*(?:(?:/|-|\.|nam)\s*((?:19|20)\d{2}))?")
         .expect("deadline regex")
 });
 static MONTH_DEADLINE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:truoc|cham nhat|xong trong|hoan thanh trong|trong)\s+thang\s+(\d{1,2})\s*(?:/|nam)\s*((?:19|20)\d{2})")
+    Regex::new(r"(?:truoc|cham nhat|xong trong|hoan thanh trong|trong|vao|den|han)\s+(?:cuoi\s+|dau\s+|giua\s+)?thang\s+(\d{1,2})(?:\s*(?:/|nam)\s*((?:19|20)\d{2}))?")
         .expect("month regex")
 });
-static YEAR_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bnam\s+((?:19|20)\d{2})\b").expect("year regex"));
+/// "tháng 6/2025", "tháng 6 năm 2025" without a leading word (not inside "ngày 26 tháng 11 năm 2024").
+static MONTH_YEAR_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"thang\s+(\d{1,2})\s*(?:/|nam)\s*((?:19|20)\d{2})").expect("month-year regex"));
+/// "quý I", "quý II/2025", "quý 3 năm 2025".
+static QUARTER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bquy\s+(iv|iii|ii|i|[1-4])\b(?:\s*(?:/|nam)\s*((?:19|20)\d{2}))?").expect("quarter regex")
+});
+static HALF_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b6 thang (dau|cuoi) nam\b(?:\s*((?:19|20)\d{2}))?").expect("half regex"));
+static YEAR_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bnam\s+((?:19|20)\d{2})\b").expect("year regex"));
 
-/// The deadline of an item: an explicit date ("trước ngày 30/6/2025"), a month, or a year that
-/// the item ties its work to ("năm 2025"). Years outside the document's year and the next are
+/// Whether a year can be a deadline of a document of year `doc_year`: this year or the next two.
+fn near_year(y: i32, doc_year: Option<i32>) -> bool {
+    doc_year.is_none_or(|dy| (dy..=dy + 2).contains(&y))
+}
+
+/// The year of a day or month given without one: the document's year, or the next when that
+/// day is already past at the date of issue ("trước ngày 15/01" in a document of 20/12/2024).
+fn implied_year(month: u8, day: u8, doc_date: Option<Date>) -> Option<i32> {
+    let d = doc_date?;
+    let past = (month, day) < (u8::from(d.month()), d.day());
+    Some(if past { d.year() + 1 } else { d.year() })
+}
+
+/// The deadline of an item: an explicit date ("trước ngày 30/6/2025", or "trước ngày 30/6" in
+/// the document's year), a month ("tháng 6/2025", "trong tháng 3"), a quarter, or a year that the
+/// item ties its work to ("năm 2025"). Years outside the document's year and the next two are
 /// taken for references (titles of plans, visions "tầm nhìn đến năm 2045") and ignored.
-pub(crate) fn deadline_of(item: &str, doc_year: Option<i32>) -> Option<String> {
+///
+/// A quarter ("quý I") is given as its last month ("YYYY-03"), and the first or last half of a
+/// year ("6 tháng đầu năm") as "YYYY-06" / "YYYY-12": the contract has no quarter format, and a
+/// quarter's work is due by the end of its last month.
+pub(crate) fn deadline_of(item: &str, doc_date: Option<Date>) -> Option<String> {
+    let doc_year = doc_date.map(|d| d.year());
     let f = fold_str(item);
-    if let Some(c) = DATE_DEADLINE_RE.captures(&f) {
-        let (d, m, y): (u8, u8, i32) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
+    for c in DATE_DEADLINE_RE.captures_iter(&f) {
+        let (Ok(d), Ok(m)) = (c[1].parse::<u8>(), c[2].parse::<u8>()) else {
+            continue;
+        };
+        // "đến 2/3 số xã" is a fraction, not a date; a date without a year needs "ngày".
+        let y = match c.get(3) {
+            Some(y) => y.as_str().parse::<i32>().ok(),
+            None if c[0].contains("ngay") => implied_year(m, d, doc_date),
+            None => None,
+        };
+        let Some(y) = y else { continue };
         if let Ok(month) = time::Month::try_from(m) {
-            if let Ok(date) = time::Date::from_calendar_date(y, month, d) {
+            if let Ok(date) = Date::from_calendar_date(y, month, d) {
                 return Some(date.to_string());
             }
         }
     }
-    if let Some(c) = MONTH_DEADLINE_RE.captures(&f) {
-        let (m, y): (u8, i32) = (c[1].parse().ok()?, c[2].parse().ok()?);
-        if (1..=12).contains(&m) {
+    for c in MONTH_DEADLINE_RE.captures_iter(&f) {
+        let Ok(m) = c[1].parse::<u8>() else { continue };
+        if !(1..=12).contains(&m) {
+            continue;
+        }
+        let y = match c.get(2) {
+            Some(y) => y.as_str().parse::<i32>().ok(),
+            None => implied_year(m, 31, doc_date),
+        };
+        if let Some(y) = y {
+            return Some(format!("{y:04}-{m:02}"));
+        }
+    }
+    for c in MONTH_YEAR_RE.captures_iter(&f) {
+        let m0 = c.get(0).expect("match");
+        // Part of a date "ngày 26 tháng 11 năm 2024".
+        let before = f[..m0.start()].trim_end();
+        let after_day = before
+            .rsplit(' ')
+            .next()
+            .is_some_and(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()));
+        if after_day {
+            continue;
+        }
+        let (Ok(m), Ok(y)) = (c[1].parse::<u8>(), c[2].parse::<i32>()) else {
+            continue;
+        };
+        if (1..=12).contains(&m) && near_year(y, doc_year) {
+            return Some(format!("{y:04}-{m:02}"));
+        }
+    }
+    for c in QUARTER_RE.captures_iter(&f) {
+        let q = match &c[1] {
+            "i" | "1" => 1,
+            "ii" | "2" => 2,
+            "iii" | "3" => 3,
+            _ => 4,
+        };
+        let y = match c.get(2) {
+            Some(y) => y.as_str().parse::<i32>().ok(),
+            None => year_after(&f, c.get(0).expect("match").end()).or_else(|| implied_year(q * 3, 28, doc_date)),
+        };
+        if let Some(y) = y.filter(|y| near_year(*y, doc_year)) {
+            return Some(format!("{y:04}-{:02}", q * 3));
+        }
+    }
+    for c in HALF_RE.captures_iter(&f) {
+        let m = if &c[1] == "dau" { 6 } else { 12 };
+        let y = match c.get(2) {
+            Some(y) => y.as_str().parse::<i32>().ok(),
+            None => doc_year,
+        };
+        if let Some(y) = y.filter(|y| near_year(*y, doc_year)) {
             return Some(format!("{y:04}-{m:02}"));
         }
     }
@@ -464,6 +632,17 @@ pub(crate) fn deadline_of(item: &str, doc_year: Option<i32>) -> Option<String> {
         if before.ends_with("tam nhin den")
             || before.ends_with("giai doan")
             || before.ends_with("khoa")
+            || before.ends_with("so voi")
+            || before.ends_with("so voi cung ky")
+        {
+            continue;
+        }
+        // The year of a date "ngày 26 tháng 11 năm 2024".
+        let mut last = before.rsplit(' ');
+        if last
+            .next()
+            .is_some_and(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()))
+            && last.next() == Some("thang")
         {
             continue;
         }
@@ -472,7 +651,7 @@ pub(crate) fn deadline_of(item: &str, doc_year: Option<i32>) -> Option<String> {
         if after.starts_with(['-', '–']) {
             continue;
         }
-        let y: i32 = c[1].parse().ok()?;
+        let Ok(y) = c[1].parse::<i32>() else { continue };
         if let Some(dy) = doc_year {
             if y != dy && y != dy + 1 {
                 continue;
@@ -483,9 +662,21 @@ pub(crate) fn deadline_of(item: &str, doc_year: Option<i32>) -> Option<String> {
     None
 }
 
+/// A year written right after a position: "quý I năm 2025" is caught by the regex, this takes
+/// ", năm 2025" a few words later.
+fn year_after(f: &str, pos: usize) -> Option<i32> {
+    let rest: String = f[pos..].chars().take(16).collect();
+    YEAR_RE.captures(&rest).and_then(|c| c[1].parse().ok())
+}
+
 static QTY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d+(?:[.,]\d+)*(?:\s?[-–]\s?\d+(?:[.,]\d+)*)?)\s?(%|ha\b|m²|m2\b|m³|m3\b|km²|km\b|kg\b|tấn\b|tỷ đồng|tỉ đồng|triệu đồng|người\b|trụ sở\b|công trình\b|lượt\b|cán bộ\b|chiến sĩ\b|chiến sỹ\b|công dân\b|thanh niên\b|tân binh\b|đồng chí\b|lớp\b|buổi\b|cuộc\b|hộ\b|điểm\b|chốt\b|tiểu đội\b|trung đội\b|đại đội\b)")
+    Regex::new(r"(\d+(?:[.,]\d+)*(?:\s?[-–]\s?\d+(?:[.,]\d+)*)?)\s?(%|ha\b|m²|m2\b|m³|m3\b|km²|km\b|kg\b|tấn\b|tỷ đồng|tỉ đồng|triệu đồng|người\b|trụ sở\b|công trình\b|lượt\b|cán bộ\b|chiến sĩ\b|chiến sỹ\b|công dân\b|thanh niên\b|tân binh\b|đồng chí\b|mô hình\b|xã\b|lớp\b|buổi\b|cuộc\b|hộ\b|điểm\b|chốt\b|tiểu đội\b|trung đội\b|đại đội\b)")
         .expect("quantity regex")
+});
+/// "58/63 tỉnh": a share of units.
+static FRACTION_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{1,4})\s?/\s?(\d{1,4})\s(tỉnh, thành phố|tỉnh|thành phố|huyện|quận|thị xã|xã, phường, thị trấn|xã, thị trấn|xã|phường|thị trấn|đơn vị|cơ quan|địa phương|bộ, ngành|trường|doanh nghiệp|hộ|người|thôn|bản|tổ dân phố)\b")
+        .expect("fraction regex")
 });
 static GRADE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"trong sach,? vung manh(?: tieu bieu)?|vung manh toan dien(?: “[^”]{1,40}”| \x22[^\x22]{1,40}\x22)?|(?:dat )?loai (?:kha|gioi|xuat sac)(?: tro len)?|hoan thanh xuat sac")
@@ -522,20 +713,36 @@ pub(crate) fn targets_of(item: &str) -> Vec<String> {
         }
         let mut t = m.as_str().trim().to_string();
         if &c[2] == "%" {
-            // "100% chỉ tiêu": the noun the percentage is of, up to a punctuation mark.
+            // "100% chỉ tiêu giao quân": what the percentage is of, to the end of the clause
+            // (at most twelve words), before a word that starts a purpose or a manner.
             let rest = &item[m.end()..];
-            let phrase: String = rest
-                .split([',', ';', '.', ':', '(', ')'])
-                .next()
-                .unwrap_or("")
-                .to_string();
-            let words: Vec<&str> = phrase.split_whitespace().take(3).collect();
-            let kept = cut_at_stop(&words.join(" ")).to_string();
+            let phrase = rest.split([',', ';', '.', ':', '(', ')']).next().unwrap_or("");
+            let mut kept: Vec<&str> = Vec::new();
+            for w in phrase.split_whitespace().take(12) {
+                if ["để", "nhằm", "theo", "trong", "tại", "của", "và"].contains(&w) {
+                    break;
+                }
+                kept.push(w);
+            }
             if !kept.is_empty() {
-                t = format!("{t} {kept}");
+                t = format!("{t} {}", kept.join(" "));
             }
         }
         found.push((m.start(), t));
+    }
+    for m in FRACTION_RE.find_iter(item) {
+        if item[..m.start()]
+            .chars()
+            .next_back()
+            .is_some_and(|ch| ch.is_alphanumeric() || ch == '/' || ch == '-')
+        {
+            continue;
+        }
+        // "ngày 30/6": a date.
+        if fold_str(item[..m.start()].trim_end()).ends_with("ngay") || is_past(clause_before(item, m.start())) {
+            continue;
+        }
+        found.push((m.start(), m.as_str().to_string()));
     }
     let f = Folded::new(item);
     for m in GRADE_RE.find_iter(&f.folded) {
@@ -557,7 +764,12 @@ pub(crate) fn targets_of(item: &str) -> Vec<String> {
 
 /// The first sentence of an item, shortened for display.
 pub(crate) fn summary_of(item: &str) -> String {
-    let first = sentences(item).into_iter().next().unwrap_or(item).trim();
+    // The first sentence ends at a full stop; ';' only separates clauses of it.
+    let first = sentences_with(item, &['.', '!', '?'])
+        .into_iter()
+        .next()
+        .unwrap_or(item)
+        .trim();
     let first = first.trim_end_matches(['.', ';']).trim();
     const MAX: usize = 200;
     if first.chars().count() <= MAX {
@@ -604,7 +816,7 @@ fn is_roman(m: &str) -> bool {
 
 /// The tasks of a body given as paragraphs.
 /// Each task comes with its full text.
-pub(crate) fn tasks_of(paragraphs: &[String], doc_year: Option<i32>) -> Vec<(Task, String)> {
+pub(crate) fn tasks_of(paragraphs: &[String], doc_date: Option<Date>) -> Vec<(Task, String)> {
     let paras: Vec<Para> = paragraphs
         .iter()
         .map(|p| match item_marker(p) {
@@ -626,9 +838,7 @@ pub(crate) fn tasks_of(paragraphs: &[String], doc_year: Option<i32>) -> Vec<(Tas
         })
         .collect();
     // The region that holds the tasks.
-    let heading_idx = paras
-        .iter()
-        .position(|p| p.heading && task_heading(&fold_str(p.text)));
+    let heading_idx = paras.iter().position(|p| p.heading && task_heading(&fold_str(p.text)));
     let (from, to) = match heading_idx {
         Some(h) => {
             let end = paras
@@ -661,9 +871,9 @@ pub(crate) fn tasks_of(paragraphs: &[String], doc_year: Option<i32>) -> Vec<(Tas
             0
         }
     };
-    let top = if (from..to).any(|i| {
-        !skip[i] && !paras[i].heading && paras[i].marker.as_deref().is_some_and(|m| level(m) == 1)
-    }) {
+    let top = if (from..to)
+        .any(|i| !skip[i] && !paras[i].heading && paras[i].marker.as_deref().is_some_and(|m| level(m) == 1))
+    {
         1
     } else {
         2
@@ -687,9 +897,79 @@ pub(crate) fn tasks_of(paragraphs: &[String], doc_year: Option<i32>) -> Vec<(Tas
             r.push(i);
         }
     }
-    let Some(run) = runs.pop() else {
-        return Vec::new();
+    // The roman section ("I.", "II.") each paragraph sits in.
+    let mut section: Vec<Option<usize>> = vec![None; paras.len()];
+    let mut cur = None;
+    for (i, p) in paras.iter().enumerate() {
+        if p.heading && p.marker.as_deref().is_some_and(is_roman) {
+            cur = Some(i);
+        }
+        section[i] = cur;
+    }
+    // Without a task heading, numbered items under two or more roman sections ("I. ĐỐI VỚI BAN
+    // CHỈ HUY QUÂN SỰ CÁC QUẬN, HUYỆN", "II. ĐỐI VỚI ...") are all tasks, numbered "I.1", "II.1".
+    let multi = heading_idx.is_none() && {
+        let mut secs: Vec<usize> = runs.iter().filter_map(|r| section[r[0]]).collect();
+        secs.dedup();
+        secs.len() >= 2 && runs.iter().all(|r| section[r[0]].is_some())
     };
+    let chosen: Vec<Vec<usize>> = if multi {
+        runs
+    } else {
+        match runs.pop() {
+            Some(r) => vec![r],
+            None => return Vec::new(),
+        }
+    };
+    let mut tasks = Vec::new();
+    for run in &chosen {
+        let sec = section[run[0]].filter(|_| multi);
+        let prefix = sec.and_then(|h| paras[h].marker.clone());
+        let section_lead = sec.and_then(|h| heading_unit(paras[h].text));
+        let end_of_run = if multi {
+            (run[run.len() - 1] + 1..to).find(|&j| paras[j].heading).unwrap_or(to)
+        } else {
+            to
+        };
+        tasks.extend(run_tasks(
+            &paras,
+            run,
+            end_of_run,
+            top,
+            &level,
+            doc_date,
+            prefix,
+            section_lead,
+        ));
+    }
+    tasks
+}
+
+/// The unit a section heading addresses: "ĐỐI VỚI BAN CHỈ HUY QUÂN SỰ CÁC XÃ" → "Ban Chỉ huy
+/// Quân sự các xã".
+fn heading_unit(heading: &str) -> Option<String> {
+    let f = fold_str(heading);
+    let rest = if f.starts_with("doi voi ") {
+        super::prep::skip_words(heading, 2)
+    } else {
+        heading
+    };
+    let name = super::prep::case_name(rest.trim_end_matches([':', '.']));
+    unit_like(&name, false).then_some(name)
+}
+
+/// The tasks of one run of top-level items.
+#[allow(clippy::too_many_arguments)]
+fn run_tasks(
+    paras: &[Para],
+    run: &[usize],
+    to: usize,
+    top: u8,
+    level: &dyn Fn(&str) -> u8,
+    doc_date: Option<Date>,
+    prefix: Option<String>,
+    section_lead: Option<String>,
+) -> Vec<(Task, String)> {
     let mut tasks = Vec::new();
     for (k, &i) in run.iter().enumerate() {
         let next = run.get(k + 1).copied();
@@ -699,10 +979,7 @@ pub(crate) fn tasks_of(paragraphs: &[String], doc_year: Option<i32>) -> Vec<(Tas
             if p.heading {
                 break;
             }
-            let sub = p
-                .marker
-                .as_deref()
-                .is_some_and(|m| m == "-" || level(m) > top);
+            let sub = p.marker.as_deref().is_some_and(|m| m == "-" || level(m) > top);
             if next.is_none() && !sub {
                 // After the last item, plain paragraphs are the closing of the document.
                 break;
@@ -714,14 +991,18 @@ pub(crate) fn tasks_of(paragraphs: &[String], doc_year: Option<i32>) -> Vec<(Tas
             }
             text.push_str(p.text);
         }
-        let lead = lead_of(&text);
+        let lead = lead_of(&text).or_else(|| section_lead.clone());
         let coordinating = coordinating_of(&text, lead.as_deref());
+        let ordinal = paras[i].marker.clone().unwrap_or_default();
         let task = Task {
-            ordinal: paras[i].marker.clone().unwrap_or_default(),
+            ordinal: match &prefix {
+                Some(p) => format!("{p}.{ordinal}"),
+                None => ordinal,
+            },
             summary: summary_of(&text),
             lead,
             coordinating,
-            deadline: deadline_of(&text, doc_year),
+            deadline: deadline_of(&text, doc_date),
             targets: targets_of(&text),
         };
         tasks.push((task, text));
@@ -759,8 +1040,7 @@ mod tests {
     #[test]
     fn leads() {
         assert_eq!(
-            lead_of("Đảng ủy Quân sự huyện, phối hợp với UBKT Huyện ủy tăng cường kiểm tra.")
-                .as_deref(),
+            lead_of("Đảng ủy Quân sự huyện, phối hợp với UBKT Huyện ủy tăng cường kiểm tra.").as_deref(),
             Some("Đảng ủy Quân sự huyện")
         );
         assert_eq!(
@@ -768,7 +1048,8 @@ mod tests {
             Some("Đảng ủy Quân sự huyện")
         );
         assert_eq!(
-            lead_of("Tổ chức tập huấn. Giao Ban Chỉ huy Quân sự huyện chủ trì, phối hợp với Phòng Nội vụ thực hiện.").as_deref(),
+            lead_of("Tổ chức tập huấn. Giao Ban Chỉ huy Quân sự huyện chủ trì, phối hợp với Phòng Nội vụ thực hiện.")
+                .as_deref(),
             Some("Ban Chỉ huy Quân sự huyện")
         );
         assert_eq!(
@@ -779,10 +1060,7 @@ mod tests {
             lead_of("Tiếp tục quán triệt và thực hiện nghiêm túc các nghị quyết.").as_deref(),
             None
         );
-        assert_eq!(
-            lead_of("Lực lượng vũ trang duy trì nghiêm chế độ.").as_deref(),
-            None
-        );
+        assert_eq!(lead_of("Lực lượng vũ trang duy trì nghiêm chế độ.").as_deref(), None);
         assert_eq!(
             lead_of("Ban Chỉ đạo huyện chỉ đạo các xã rà soát.").as_deref(),
             Some("Ban Chỉ đạo huyện")
@@ -799,48 +1077,73 @@ mod tests {
             coordinating_of("chủ động làm tốt việc phối hợp với các ban, ngành, Mặt trận Tổ quốc, tổ chức chính trị - xã hội trong thực hiện nhiệm vụ.", None),
             vec!["các ban, ngành", "Mặt trận Tổ quốc", "tổ chức chính trị - xã hội"]
         );
-        assert!(
-            coordinating_of("Chủ động phối hợp giữa các cơ quan bảo vệ pháp luật.", None)
-                .is_empty()
-        );
+        assert!(coordinating_of("Chủ động phối hợp giữa các cơ quan bảo vệ pháp luật.", None).is_empty());
         assert!(coordinating_of("Tiếp tục phối hợp làm tốt công tác bồi dưỡng.", None).is_empty());
+    }
+
+    fn day(y: i32, m: u8, d: u8) -> Option<Date> {
+        Some(Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap())
     }
 
     #[test]
     fn deadlines() {
+        let d24 = day(2024, 12, 20);
+        let d25 = day(2025, 1, 10);
         assert_eq!(
-            deadline_of("Hoàn thành trước ngày 30/6/2025.", Some(2025)).as_deref(),
+            deadline_of("Hoàn thành trước ngày 30/6/2025.", d25).as_deref(),
             Some("2025-06-30")
         );
+        assert_eq!(deadline_of("xong trong tháng 3/2026", None).as_deref(), Some("2026-03"));
         assert_eq!(
-            deadline_of("xong trong tháng 3/2026", None).as_deref(),
-            Some("2026-03")
-        );
-        assert_eq!(
-            deadline_of(
-                "Năm 2025, hoàn chỉnh thủ tục; tầm nhìn đến năm 2050.",
-                Some(2024)
-            )
-            .as_deref(),
+            deadline_of("Năm 2025, hoàn chỉnh thủ tục; tầm nhìn đến năm 2050.", d24).as_deref(),
             Some("2025")
         );
+        assert_eq!(deadline_of("giai đoạn 2021-2030, tầm nhìn đến năm 2045", d24), None);
         assert_eq!(
-            deadline_of("giai đoạn 2021-2030, tầm nhìn đến năm 2045", Some(2024)),
+            deadline_of("Nghị quyết số 52-NQ/TU ngày 26/11/2024 về đào tạo nghề", d24),
             None
         );
         assert_eq!(
-            deadline_of(
-                "Nghị quyết số 52-NQ/TU ngày 26/11/2024 về đào tạo nghề",
-                Some(2024)
-            ),
+            deadline_of("tổ chức Quân đội nhân dân Việt Nam đến năm 2030", day(2022, 3, 7)),
             None
         );
+        // A day without a year: the document's year, or the next when already past.
         assert_eq!(
-            deadline_of(
-                "tổ chức Quân đội nhân dân Việt Nam đến năm 2030",
-                Some(2022)
-            ),
+            deadline_of("báo cáo kết quả về Ủy ban trước ngày 30/6.", d25).as_deref(),
+            Some("2025-06-30")
+        );
+        assert_eq!(deadline_of("xong trước ngày 15/01", d24).as_deref(), Some("2025-01-15"));
+        assert_eq!(
+            deadline_of("hoàn thành chậm nhất ngày 05 tháng 8", d25).as_deref(),
+            Some("2025-08-05")
+        );
+        assert_eq!(deadline_of("trước ngày 30/6", None), None);
+        // "đến 2/3 số xã" is a fraction.
+        assert_eq!(deadline_of("phấn đấu đến 2/3 số xã đạt chuẩn", d25), None);
+        // Quarters: the last month of the quarter.
+        assert_eq!(deadline_of("hoàn thành trong quý I", d25).as_deref(), Some("2025-03"));
+        assert_eq!(deadline_of("xong trong quý III/2025", d24).as_deref(), Some("2025-09"));
+        assert_eq!(deadline_of("Quý IV năm 2025 tổng kết", d24).as_deref(), Some("2025-12"));
+        assert_eq!(deadline_of("trong quý 2", d25).as_deref(), Some("2025-06"));
+        assert_eq!(deadline_of("trong 6 tháng đầu năm", d25).as_deref(), Some("2025-06"));
+        // Months.
+        assert_eq!(
+            deadline_of("tổ chức diễn tập tháng 6/2025", d25).as_deref(),
+            Some("2025-06")
+        );
+        assert_eq!(
+            deadline_of("tổ chức vào tháng 9 năm 2025", d25).as_deref(),
+            Some("2025-09")
+        );
+        assert_eq!(deadline_of("xong trong tháng 3", d25).as_deref(), Some("2025-03"));
+        assert_eq!(
+            deadline_of("theo Kế hoạch ngày 26 tháng 11 năm 2024 của Tỉnh ủy", d24),
             None
+        );
+        // Dates win over years.
+        assert_eq!(
+            deadline_of("Năm 2025, hoàn thành trước ngày 30/9/2025.", d25).as_deref(),
+            Some("2025-09-30")
         );
     }
 
@@ -854,25 +1157,30 @@ mod tests {
             targets_of("quyết tâm hoàn thành 100% chỉ tiêu; xây dựng lực lượng"),
             vec!["100% chỉ tiêu"]
         );
-        assert!(
-            targets_of("Hiện nay đã có 58 người được huấn luyện, giai đoạn 2022-2025.").is_empty()
+        assert_eq!(
+            targets_of("Phấn đấu đến cuối năm có 58/63 tỉnh ban hành đề án; xây dựng 1.143m2 nhà kho."),
+            vec!["58/63 tỉnh", "1.143m2"]
         );
         assert_eq!(
-            targets_of("xây dựng lực lượng vũ trang huyện vững mạnh toàn diện “mẫu mực, tiêu biểu”; đạt loại khá trở lên."),
+            targets_of("bảo đảm 100% chỉ tiêu giao quân, 30/30 xã, thị trấn hoàn thành"),
+            vec!["100% chỉ tiêu giao quân", "30/30 xã, thị trấn"]
+        );
+        // A date is not a share; a past result is not a target.
+        assert!(targets_of("trước ngày 30/6 tỉnh báo cáo").is_empty());
+        assert!(targets_of("Hiện nay đã có 58/63 tỉnh ban hành.").is_empty());
+        assert!(targets_of("Hiện nay đã có 58 người được huấn luyện, giai đoạn 2022-2025.").is_empty());
+        assert_eq!(
+            targets_of(
+                "xây dựng lực lượng vũ trang huyện vững mạnh toàn diện “mẫu mực, tiêu biểu”; đạt loại khá trở lên."
+            ),
             vec!["vững mạnh toàn diện “mẫu mực, tiêu biểu”", "đạt loại khá trở lên"]
         );
     }
 
     #[test]
     fn summaries() {
-        assert_eq!(
-            summary_of("Làm tốt việc này. Sau đó làm B."),
-            "Làm tốt việc này"
-        );
-        assert_eq!(
-            summary_of("Gửi BT. 11 và C12. Sau đó."),
-            "Gửi BT. 11 và C12"
-        );
+        assert_eq!(summary_of("Làm tốt việc này. Sau đó làm B."), "Làm tốt việc này");
+        assert_eq!(summary_of("Gửi BT. 11 và C12. Sau đó."), "Gửi BT. 11 và C12");
         let long = "từ ".repeat(100);
         let s = summary_of(&long);
         assert!(s.ends_with(" ...") && s.chars().count() <= 205);

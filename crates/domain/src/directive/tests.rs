@@ -33,11 +33,7 @@ fn check_task(
         t.summary
     );
     assert_eq!(t.lead.as_deref(), lead, "task {ordinal} lead");
-    assert_eq!(
-        t.coordinating,
-        strs(coordinating),
-        "task {ordinal} coordinating"
-    );
+    assert_eq!(t.coordinating, strs(coordinating), "task {ordinal} coordinating");
     assert_eq!(t.deadline.as_deref(), deadline, "task {ordinal} deadline");
     assert_eq!(t.targets, strs(targets), "task {ordinal} targets");
 }
@@ -132,11 +128,7 @@ fn check_002(p: &ParsedDirective) {
         "5",
         "Đảng ủy Quân sự huyện, phối hợp với UBKT Huyện ủy",
         Some("Đảng ủy Quân sự huyện"),
-        &[
-            "UBKT Huyện ủy",
-            "Ban Tổ chức Huyện ủy",
-            "Đảng ủy các xã, thị trấn",
-        ],
+        &["UBKT Huyện ủy", "Ban Tổ chức Huyện ủy", "Đảng ủy các xã, thị trấn"],
         None,
         &[],
     );
@@ -145,11 +137,7 @@ fn check_002(p: &ParsedDirective) {
         "6",
         "Đảng ủy Quân sự huyện chủ động làm tốt việc phối hợp",
         Some("Đảng ủy Quân sự huyện"),
-        &[
-            "các ban, ngành",
-            "Mặt trận Tổ quốc",
-            "tổ chức chính trị - xã hội",
-        ],
+        &["các ban, ngành", "Mặt trận Tổ quốc", "tổ chức chính trị - xã hội"],
         None,
         &[],
     );
@@ -248,13 +236,7 @@ fn check_004(p: &ParsedDirective) {
     );
     assert_eq!(
         p.cited_documents,
-        strs(&[
-            "314/QĐ-BQP",
-            "28-NQ/TW",
-            "05-NQ/TW",
-            "12-CT/TW",
-            "07-QĐ/BTCTW"
-        ])
+        strs(&["314/QĐ-BQP", "28-NQ/TW", "05-NQ/TW", "12-CT/TW", "07-QĐ/BTCTW"])
     );
     // The items under "II. MỘT SỐ NHIỆM VỤ TRỌNG TÂM NĂM 2022", not the results under "I.".
     assert_eq!(p.tasks.len(), 6, "{:#?}", p.tasks);
@@ -370,10 +352,55 @@ fn seeds_survive_nfd_tone_placement_and_whitespace() {
     }
     // Old tone placement ("uỷ", "hoà") in the head still completes the issuer.
     let old = SEED_002.replace("HUYỆN ỦY", "HUYỆN UỶ");
-    assert_eq!(
-        parse(&old).issuer.as_deref(),
-        Some("Ban Thường vụ Huyện uỷ Kim Động")
-    );
+    assert_eq!(parse(&old).issuer.as_deref(), Some("Ban Thường vụ Huyện uỷ Kim Động"));
+}
+
+/// `s` as mojibake of a legacy encoding: each character encoded where the encoding has it (TCVN3
+/// capitals with tone marks as their lower-case codes, as plain text of a `.VnTimeH` heading
+/// comes out), other characters kept.
+fn mojibake(s: &str, e: legacy::LegacyEncoding) -> String {
+    s.nfc()
+        .map(|c| {
+            legacy::encode(&c.to_string(), e)
+                .or_else(|| legacy::encode(&c.to_lowercase().to_string(), e))
+                .unwrap_or_else(|| c.to_string())
+        })
+        .collect()
+}
+
+/// Seeds typed in VNI give the same fields; in TCVN3 (whose plain text loses the case of
+/// capitals with tone marks) the same fields as the seed with those capitals lowered.
+#[test]
+fn seeds_in_legacy_encodings() {
+    use legacy::LegacyEncoding::{Tcvn3, Vni};
+    for (seed, check) in [
+        (SEED_002, check_002 as fn(&ParsedDirective)),
+        (SEED_003, check_003),
+        (SEED_004, check_004),
+    ] {
+        let vni = mojibake(seed, Vni);
+        assert_eq!(legacy::detect(&vni), Some(Vni));
+        check(&parse(&vni));
+        let tcvn = mojibake(seed, Tcvn3);
+        assert_eq!(legacy::detect(&tcvn), Some(Tcvn3));
+        let lowered: String = seed
+            .nfc()
+            .map(|c| {
+                if legacy::encode(&c.to_string(), Tcvn3).is_none()
+                    && legacy::encode(&c.to_lowercase().to_string(), Tcvn3).is_some()
+                {
+                    c.to_lowercase().next().unwrap_or(c)
+                } else {
+                    c
+                }
+            })
+            .collect();
+        assert_eq!(parse(&tcvn), parse(&lowered));
+    }
+    // Unicode seeds are not touched.
+    for seed in [SEED_002, SEED_003, SEED_004] {
+        assert_eq!(legacy::to_unicode(seed), None);
+    }
 }
 
 /// Lines broken at ~70 columns as `pdftotext` does with a text layer: the fields do not change.
@@ -429,19 +456,9 @@ fn json_has_the_contract_fields() {
     tk.sort_unstable();
     assert_eq!(
         tk,
-        vec![
-            "coordinating",
-            "deadline",
-            "lead",
-            "ordinal",
-            "summary",
-            "targets"
-        ]
+        vec!["coordinating", "deadline", "lead", "ordinal", "summary", "targets"]
     );
-    assert!(v["topics"]
-        .as_array()
-        .unwrap()
-        .contains(&serde_json::json!("dien_tap")));
+    assert!(v["topics"].as_array().unwrap().contains(&serde_json::json!("dien_tap")));
     // Round trip.
     let back: ParsedDirective = serde_json::from_value(v).unwrap();
     assert_eq!(back, p);
@@ -508,34 +525,20 @@ fn a_plan_with_a_proper_head_and_explicit_deadlines() {
     assert_eq!(p.kind, DocumentKind::KeHoach);
     assert_eq!(p.number_symbol.as_deref(), Some("05/KH-UBND"));
     assert_eq!(p.issuer.as_deref(), Some("Ủy ban nhân dân xã Đồng Thanh"));
-    assert_eq!(
-        p.title.as_deref(),
-        Some("Tuyển chọn và gọi công dân nhập ngũ năm 2026")
-    );
-    assert_eq!(
-        p.cited_documents,
-        strs(&["78/2015/QH13", "148/2018/TT-BQP"])
-    );
+    assert_eq!(p.title.as_deref(), Some("Tuyển chọn và gọi công dân nhập ngũ năm 2026"));
+    assert_eq!(p.cited_documents, strs(&["78/2015/QH13", "148/2018/TT-BQP"]));
     assert_eq!(p.tasks.len(), 2, "{:#?}", p.tasks);
     assert_eq!(p.tasks[0].lead.as_deref(), Some("Ban Chỉ huy Quân sự xã"));
-    assert_eq!(
-        p.tasks[0].coordinating,
-        strs(&["Công an xã", "Trạm Y tế xã"])
-    );
+    assert_eq!(p.tasks[0].coordinating, strs(&["Công an xã", "Trạm Y tế xã"]));
     assert_eq!(p.tasks[0].deadline.as_deref(), Some("2026-10-15"));
-    assert_eq!(
-        p.tasks[1].lead.as_deref(),
-        Some("Hội đồng Nghĩa vụ quân sự xã")
-    );
+    assert_eq!(p.tasks[1].lead.as_deref(), Some("Hội đồng Nghĩa vụ quân sự xã"));
     assert_eq!(p.tasks[1].deadline.as_deref(), Some("2026-03"));
-    assert_eq!(p.tasks[1].targets, strs(&["100% chỉ tiêu"]));
+    // The target as written, to the end of its clause.
+    assert_eq!(p.tasks[1].targets, strs(&["100% chỉ tiêu giao quân"]));
     assert_eq!(p.recipients, strs(&["Ban CHQS huyện (để b/c)", "Lưu: VT"]));
     let s = p.signer.unwrap();
     assert_eq!(s.name, "Nguyễn Văn An");
-    assert_eq!(
-        s.title_or_rank.as_deref(),
-        Some("TM. Ủy ban nhân dân / Chủ tịch")
-    );
+    assert_eq!(s.title_or_rank.as_deref(), Some("TM. Ủy ban nhân dân / Chủ tịch"));
     assert_eq!(p.topics, vec![Topic::TuyenQuan]);
 }
 
@@ -590,4 +593,209 @@ proptest! {
             let _ = parse(&s);
         }
     }
+}
+
+/// Fixtures written for the reader (fictional units and people in real provinces), each with its
+/// expected JSON written by hand next to it (`fixtures/own/*.json`).
+const OWN_FIXTURES: &[(&str, &str, &str)] = &[
+    (
+        "01_ke_hoach_nghi_loc",
+        include_str!("fixtures/own/01_ke_hoach_nghi_loc.txt"),
+        include_str!("fixtures/own/01_ke_hoach_nghi_loc.json"),
+    ),
+    (
+        "02_chi_thi_quang_tri",
+        include_str!("fixtures/own/02_chi_thi_quang_tri.txt"),
+        include_str!("fixtures/own/02_chi_thi_quang_tri.json"),
+    ),
+    (
+        "03_nghi_quyet_dang_uy_ha_tinh",
+        include_str!("fixtures/own/03_nghi_quyet_dang_uy_ha_tinh.txt"),
+        include_str!("fixtures/own/03_nghi_quyet_dang_uy_ha_tinh.json"),
+    ),
+    (
+        "04_quyet_dinh_phu_cat",
+        include_str!("fixtures/own/04_quyet_dinh_phu_cat.txt"),
+        include_str!("fixtures/own/04_quyet_dinh_phu_cat.json"),
+    ),
+    (
+        "05_cong_van_ha_giang_nfd",
+        include_str!("fixtures/own/05_cong_van_ha_giang_nfd.txt"),
+        include_str!("fixtures/own/05_cong_van_ha_giang_nfd.json"),
+    ),
+    (
+        "06_bao_cao_tam_duong",
+        include_str!("fixtures/own/06_bao_cao_tam_duong.txt"),
+        include_str!("fixtures/own/06_bao_cao_tam_duong.json"),
+    ),
+    (
+        "07_huong_dan_can_tho",
+        include_str!("fixtures/own/07_huong_dan_can_tho.txt"),
+        include_str!("fixtures/own/07_huong_dan_can_tho.json"),
+    ),
+    (
+        "08_thong_bao_ket_luan_thanh_hoa",
+        include_str!("fixtures/own/08_thong_bao_ket_luan_thanh_hoa.txt"),
+        include_str!("fixtures/own/08_thong_bao_ket_luan_thanh_hoa.json"),
+    ),
+    // Typed in VNI (the text as it reads in Unicode), with markdown emphasis and <sup>.
+    (
+        "09_ke_hoach_tan_hoa_vni",
+        include_str!("fixtures/own/09_ke_hoach_tan_hoa_vni.txt"),
+        include_str!("fixtures/own/09_ke_hoach_tan_hoa_vni.json"),
+    ),
+];
+
+const TOP_FIELDS: &[&str] = &[
+    "kind",
+    "number_symbol",
+    "issuer",
+    "place",
+    "date",
+    "title",
+    "signer",
+    "recipients",
+    "cited_documents",
+    "topics",
+];
+const TASK_FIELDS: &[&str] = &["ordinal", "summary", "lead", "coordinating", "deadline", "targets"];
+
+/// Every field of every own fixture, compared with the hand-written JSON; prints the accuracy
+/// per field and fails on any difference.
+#[test]
+fn own_fixtures_field_by_field() {
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+    // field → (right, total)
+    let mut score: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut wrong: Vec<String> = Vec::new();
+    let mut tally = |field: &str, ok: bool| {
+        let e = score.entry(field.to_string()).or_default();
+        e.1 += 1;
+        e.0 += usize::from(ok);
+    };
+    for (name, text, json) in OWN_FIXTURES {
+        let expected: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got = serde_json::to_value(parse(text)).unwrap();
+        // The expected JSON is a complete contract object.
+        let back: ParsedDirective = serde_json::from_value(expected.clone()).unwrap();
+        assert_eq!(serde_json::to_value(back).unwrap(), expected, "{name}");
+        for f in TOP_FIELDS {
+            let ok = got[f] == expected[f];
+            tally(f, ok);
+            if !ok {
+                wrong.push(format!("{name}.{f}: got {} want {}", got[f], expected[f]));
+            }
+        }
+        let (gt, et) = (got["tasks"].as_array().unwrap(), expected["tasks"].as_array().unwrap());
+        tally("tasks (count)", gt.len() == et.len());
+        if gt.len() != et.len() {
+            wrong.push(format!("{name}.tasks: got {} tasks want {}", gt.len(), et.len()));
+        }
+        for (i, e) in et.iter().enumerate() {
+            for f in TASK_FIELDS {
+                let g = gt.get(i).map(|t| &t[f]);
+                let ok = g == Some(&e[f]);
+                tally(&format!("task.{f}"), ok);
+                if !ok {
+                    wrong.push(format!(
+                        "{name}.tasks[{i}].{f}: got {} want {}",
+                        g.map_or("(none)".to_string(), Value::to_string),
+                        e[f]
+                    ));
+                }
+            }
+        }
+        // Extra tasks found count against every task field.
+        for _ in et.len()..gt.len() {
+            for f in TASK_FIELDS {
+                tally(&format!("task.{f}"), false);
+            }
+        }
+    }
+    println!("Per-field accuracy on {} own fixtures:", OWN_FIXTURES.len());
+    let (mut right, mut total) = (0, 0);
+    for (f, (r, t)) in &score {
+        println!("  {f:<18} {r:>3}/{t:<3} {:>5.1}%", 100.0 * *r as f64 / *t as f64);
+        right += r;
+        total += t;
+    }
+    println!(
+        "  {:<18} {right:>3}/{total:<3} {:>5.1}%",
+        "all",
+        100.0 * right as f64 / total as f64
+    );
+    assert!(wrong.is_empty(), "{} differences:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// Broken diacritics and mixed normalisation give the same fields as the clean text: tone marks
+/// typed before the vowel's shape mark, Windows-1258 style letters (a precomposed "ê" followed by
+/// a combining tone), the eth "Ð" for "Đ", and NFC and NFD lines mixed in one text.
+#[test]
+fn broken_diacritics_and_mixed_normalisation() {
+    const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    let tone_first = |s: &str| -> String {
+        let mut v: Vec<char> = s.nfd().collect();
+        for i in 1..v.len() {
+            if TONES.contains(&v[i]) && matches!(v[i - 1], '\u{302}' | '\u{306}' | '\u{31b}') {
+                v.swap(i - 1, i);
+            }
+        }
+        v.into_iter().collect()
+    };
+    let cp1258 = |s: &str| -> String {
+        // Each letter as its base-with-shape (NFC) plus a separate combining tone mark.
+        s.nfc()
+            .flat_map(|c| {
+                let d: Vec<char> = c.to_string().nfd().collect();
+                let tone: Vec<char> = d.iter().copied().filter(|m| TONES.contains(m)).collect();
+                let rest: String = d
+                    .iter()
+                    .filter(|m| !TONES.contains(m))
+                    .collect::<String>()
+                    .nfc()
+                    .collect();
+                rest.chars().chain(tone).collect::<Vec<char>>()
+            })
+            .collect()
+    };
+    let eth = |s: &str| s.replace('Đ', "Ð");
+    let mixed = |s: &str| -> String {
+        s.split_inclusive('\n')
+            .enumerate()
+            .map(|(i, l)| {
+                if i % 2 == 0 {
+                    l.nfd().collect::<String>()
+                } else {
+                    l.nfc().collect()
+                }
+            })
+            .collect()
+    };
+    for (name, text, json) in OWN_FIXTURES {
+        let expected: serde_json::Value = serde_json::from_str(json).unwrap();
+        let broken = tone_first(text);
+        assert_ne!(broken.nfc().collect::<String>(), text.nfc().collect::<String>());
+        for (how, variant) in [
+            ("tone before shape", broken),
+            ("windows-1258 style", cp1258(text)),
+            ("eth", eth(text)),
+            ("mixed NFC/NFD", mixed(text)),
+        ] {
+            let got = serde_json::to_value(parse(&variant)).unwrap();
+            assert_eq!(got, expected, "{name}, {how}");
+        }
+    }
+}
+
+/// Items numbered "1)", "2)" and "a.", "b." are tasks too.
+#[test]
+fn other_item_numberings() {
+    let text = "KẾ HOẠCH\nHuấn luyện dân quân năm 2025\n\nII. NHIỆM VỤ\n1) Ban Chỉ huy Quân sự xã chủ trì huấn luyện dân quân, hoàn thành trong quý II/2025.\n2) Công an xã phối hợp bảo đảm an ninh.\nIII. TỔ CHỨC THỰC HIỆN\nCác ngành thực hiện.\n";
+    let p = parse(text);
+    assert_eq!(p.tasks.len(), 2, "{:#?}", p.tasks);
+    assert_eq!(p.tasks[0].ordinal, "1");
+    assert_eq!(p.tasks[0].lead.as_deref(), Some("Ban Chỉ huy Quân sự xã"));
+    assert_eq!(p.tasks[0].deadline.as_deref(), Some("2025-06"));
+    assert_eq!(p.tasks[1].lead.as_deref(), Some("Công an xã"));
 }

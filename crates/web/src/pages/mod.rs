@@ -4,6 +4,7 @@
 
 mod account;
 mod audit;
+pub(crate) mod citizens;
 mod home;
 mod login;
 mod org;
@@ -36,9 +37,28 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/active", post(users::set_active))
         .route("/users/{id}/reset-password", post(users::reset_password))
         .route("/audit", get(audit::page))
+        .route("/citizens", get(citizens::list).post(citizens::create))
+        .route("/citizens/new", get(citizens::new_form))
+        .route("/citizens/template.xlsx", get(citizens::template))
+        .route("/citizens/export.xlsx", get(citizens::export))
+        .route("/citizens/duplicates", get(citizens::duplicates))
+        .route("/citizens/registration", get(citizens::registration))
+        .route(
+            "/citizens/import",
+            get(citizens::import_form)
+                .post(citizens::import_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT_BYTES)),
+        )
+        .route("/citizens/import/{job}", get(citizens::import_job))
+        .route("/citizens/import/{job}/rejects.xlsx", get(citizens::import_rejects))
+        .route("/citizens/{id}", get(citizens::detail))
+        .route("/citizens/{id}/registrations", post(citizens::add_registration))
         .route("/account/password", get(account::form).post(account::change_password))
         .route("/account/tokens", post(account::create_token))
 }
+
+/// The largest file the import page accepts (a province's registry as CSV is well below).
+pub const IMPORT_LIMIT_BYTES: usize = 1024 * 1024 * 1024;
 
 /// What the layout needs: title, the user (if any), the CSRF token for the logout form.
 pub struct Chrome {

@@ -1,0 +1,911 @@
+//! Tables in files: streaming reading of Excel (.xlsx) and CSV into rows under a header row, and
+//! writing Excel workbooks (lists, import templates, files of rejected rows).
+//!
+//! * [`TabularReader`] yields one [`Row`] at a time, so memory does not grow with the number of
+//!   rows. For .xlsx the worksheet XML is read cell by cell (calamine's cell reader) on a worker
+//!   thread that hands rows over a bounded channel; the shared-strings table of the workbook is
+//!   held in memory as the format requires. For CSV the `csv` crate reads record by record.
+//! * The type is detected from the first bytes (a ZIP signature means .xlsx), not from the name.
+//! * CSV: UTF-8 with or without a byte-order mark; the delimiter (`,`, `;` or tab) is taken from
+//!   the header line, as Excel writes `;` in locales where `,` is the decimal mark. Other
+//!   encodings are refused with a message saying how to save the file as CSV UTF-8.
+//! * Row numbers are those a spreadsheet shows: the header is row 1 (or the row where it was
+//!   found), so that error messages point at the right line.
+//! * Date cells of .xlsx come out as ISO `YYYY-MM-DD` (with `THH:MM:SS` when they carry a time).
+
+use std::io::{BufRead, BufReader, Cursor, Read, Seek};
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+/// The kinds of table file read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TabularFormat {
+    Xlsx,
+    Csv,
+}
+
+impl TabularFormat {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            TabularFormat::Xlsx => "Excel (.xlsx)",
+            TabularFormat::Csv => "CSV",
+        }
+    }
+}
+
+/// Why a table could not be read or written. Every message is a Vietnamese sentence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TabularError {
+    #[error("Không đọc được tệp: {0}.")]
+    Io(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("Tệp Excel bị hỏng hoặc không đọc được: {0}.")]
+    CorruptXlsx(String),
+    #[error("Dòng {line} của tệp CSV: {message}")]
+    Csv { line: u64, message: String },
+    #[error("Tệp không có dòng tiêu đề cột (tệp trống).")]
+    NoHeader,
+    #[error("Không ghi được tệp Excel: {0}.")]
+    Write(String),
+}
+
+/// One data row: its spreadsheet row number and its cells (at least as many as the header has).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: u64,
+    pub cells: Vec<String>,
+}
+
+/// A table being read: the header row, then the data rows as an iterator.
+pub struct TabularReader {
+    pub format: TabularFormat,
+    pub headers: Vec<String>,
+    /// The spreadsheet row of the header.
+    pub header_line: u64,
+    inner: Inner,
+    done: bool,
+}
+
+enum Inner {
+    Csv {
+        reader: csv::Reader<Box<dyn Read + Send>>,
+        record: csv::ByteRecord,
+        line: u64,
+    },
+    Xlsx {
+        rx: Receiver<Msg>,
+    },
+}
+
+enum Msg {
+    Row(Row),
+    Err(TabularError),
+    End,
+}
+
+/// Rows in flight between the worker thread and the reader.
+const CHANNEL_ROWS: usize = 1024;
+
+impl TabularReader {
+    /// Opens a file, detecting its type from its first bytes.
+    pub fn open(path: &Path) -> Result<TabularReader, TabularError> {
+        let file = std::fs::File::open(path).map_err(|e| TabularError::Io(format!("\"{}\": {e}", path.display())))?;
+        let mut r = BufReader::with_capacity(1 << 16, file);
+        let head = r.fill_buf().map_err(|e| TabularError::Io(e.to_string()))?.to_vec();
+        match detect(&head)? {
+            TabularFormat::Xlsx => Self::xlsx(r),
+            TabularFormat::Csv => Self::csv(Box::new(r)),
+        }
+    }
+
+    /// Reads a table held in memory (an uploaded file).
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<TabularReader, TabularError> {
+        match detect(&bytes)? {
+            TabularFormat::Xlsx => Self::xlsx(Cursor::new(bytes)),
+            TabularFormat::Csv => Self::csv(Box::new(Cursor::new(bytes))),
+        }
+    }
+
+    fn csv(r: Box<dyn Read + Send>) -> Result<TabularReader, TabularError> {
+        let mut r = BufReader::with_capacity(1 << 16, r);
+        let head = r.fill_buf().map_err(|e| TabularError::Io(e.to_string()))?;
+        let bom = head.starts_with(b"\xEF\xBB\xBF");
+        if bom {
+            r.consume(3);
+        }
+        let head = r.fill_buf().map_err(|e| TabularError::Io(e.to_string()))?;
+        let delimiter = sniff_delimiter(head);
+        let boxed: Box<dyn Read + Send> = Box::new(r);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(boxed);
+        let mut record = csv::ByteRecord::new();
+        let mut line = 0u64;
+        // The header is the first record with a non-blank cell.
+        let headers = loop {
+            line += 1;
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => return Err(TabularError::NoHeader),
+                Ok(true) => {
+                    let cells = utf8_cells(&record, line)?;
+                    if cells.iter().any(|c| !c.trim().is_empty()) {
+                        break cells;
+                    }
+                }
+                Err(e) => return Err(csv_error(e, line)),
+            }
+        };
+        Ok(TabularReader {
+            format: TabularFormat::Csv,
+            headers,
+            header_line: line,
+            inner: Inner::Csv { reader, record, line },
+            done: false,
+        })
+    }
+
+    fn xlsx<RS: Read + Seek + Send + 'static>(rs: RS) -> Result<TabularReader, TabularError> {
+        let (tx, rx) = sync_channel::<Msg>(CHANNEL_ROWS);
+        std::thread::Builder::new()
+            .name("doc-xlsx".into())
+            .spawn(move || {
+                let err_tx = tx.clone();
+                // A panic inside the parser on a malformed file must not take the caller down:
+                // it ends the worker, and the reader reports a corrupt file.
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || xlsx_worker(rs, &tx)));
+                if outcome.is_err() {
+                    let _ = err_tx.send(Msg::Err(TabularError::CorruptXlsx("cấu trúc tệp không hợp lệ".into())));
+                }
+            })
+            .map_err(|e| TabularError::Io(e.to_string()))?;
+        let mut reader = TabularReader {
+            format: TabularFormat::Xlsx,
+            headers: vec![],
+            header_line: 0,
+            inner: Inner::Xlsx { rx },
+            done: false,
+        };
+        match reader.next() {
+            Some(Ok(h)) => {
+                reader.headers = h.cells;
+                reader.header_line = h.line;
+                Ok(reader)
+            }
+            Some(Err(e)) => Err(e),
+            None => Err(TabularError::NoHeader),
+        }
+    }
+}
+
+impl Iterator for TabularReader {
+    type Item = Result<Row, TabularError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let width = self.headers.len();
+        let out = match &mut self.inner {
+            Inner::Csv { reader, record, line } => loop {
+                *line += 1;
+                match reader.read_byte_record(record) {
+                    Ok(false) => break None,
+                    Ok(true) => match utf8_cells(record, *line) {
+                        // Blank rows are skipped, as for .xlsx.
+                        Ok(cells) if cells.iter().all(|c| c.trim().is_empty()) => continue,
+                        Ok(mut cells) => {
+                            if cells.len() < width {
+                                cells.resize(width, String::new());
+                            }
+                            break Some(Ok(Row { line: *line, cells }));
+                        }
+                        Err(e) => break Some(Err(e)),
+                    },
+                    Err(e) => break Some(Err(csv_error(e, *line))),
+                }
+            },
+            Inner::Xlsx { rx } => loop {
+                match rx.recv_timeout(Duration::from_secs(600)) {
+                    Ok(Msg::Row(mut r)) => {
+                        if r.cells.len() < width {
+                            r.cells.resize(width, String::new());
+                        }
+                        break Some(Ok(r));
+                    }
+                    Ok(Msg::Err(e)) => break Some(Err(e)),
+                    Ok(Msg::End) => break None,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        break Some(Err(TabularError::CorruptXlsx("đọc bị dừng giữa chừng".into())))
+                    }
+                }
+            },
+        };
+        match &out {
+            None | Some(Err(_)) => self.done = true,
+            Some(Ok(_)) => {}
+        }
+        out
+    }
+}
+
+/// The type of a table file from its first bytes.
+pub fn detect(head: &[u8]) -> Result<TabularFormat, TabularError> {
+    if head.starts_with(b"PK\x03\x04") {
+        return Ok(TabularFormat::Xlsx);
+    }
+    if head.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(TabularError::Unsupported(
+            "Tệp Excel 97–2003 (.xls) chưa được hỗ trợ: hãy mở bằng Excel và lưu lại dạng .xlsx hoặc CSV UTF-8.".into(),
+        ));
+    }
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return Err(TabularError::Unsupported(
+            "Tệp mã hóa UTF-16 (Unicode text của Excel): hãy lưu lại dạng \"CSV UTF-8 (Comma delimited)\" hoặc .xlsx."
+                .into(),
+        ));
+    }
+    if head.starts_with(b"%PDF") {
+        return Err(TabularError::Unsupported(
+            "Tệp PDF không phải bảng dữ liệu: hãy dùng tệp Excel (.xlsx) hoặc CSV.".into(),
+        ));
+    }
+    if head.contains(&0) {
+        return Err(TabularError::Unsupported(
+            "Tệp không phải Excel (.xlsx) hay CSV: hãy dùng tệp mẫu của phongthu.".into(),
+        ));
+    }
+    Ok(TabularFormat::Csv)
+}
+
+/// The delimiter that occurs most in the first line, outside quotes (`,` by default).
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in head {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|&i| (counts[i], i == 0)).unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        [b',', b';', b'\t'][best]
+    }
+}
+
+fn utf8_cells(record: &csv::ByteRecord, line: u64) -> Result<Vec<String>, TabularError> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            String::from_utf8(f.to_vec()).map_err(|_| TabularError::Csv {
+                line,
+                message: format!(
+                    "cột {} không phải chữ mã UTF-8 (có thể tệp được lưu bằng mã Windows/ANSI): hãy lưu lại dạng \"CSV UTF-8\".",
+                    i + 1
+                ),
+            })
+        })
+        .collect()
+}
+
+fn csv_error(e: csv::Error, line: u64) -> TabularError {
+    let message = match e.kind() {
+        csv::ErrorKind::Io(io) => format!("lỗi đọc tệp ({io})."),
+        _ => format!("không đọc được dòng ({e})."),
+    };
+    TabularError::Csv { line, message }
+}
+
+// ---------------------------------------------------------------------------------------------
+// .xlsx worker
+
+fn xlsx_worker<RS: Read + Seek>(rs: RS, tx: &std::sync::mpsc::SyncSender<Msg>) {
+    use calamine::Reader;
+    let fail = |e: String| {
+        let _ = tx.send(Msg::Err(TabularError::CorruptXlsx(e)));
+    };
+    let mut book: calamine::Xlsx<RS> = match calamine::Xlsx::new(rs) {
+        Ok(b) => b,
+        Err(e) => return fail(xlsx_error_vi(&e)),
+    };
+    let Some(first) = book.sheet_names().first().cloned() else {
+        return fail("tệp không có trang tính nào".into());
+    };
+    let mut cells = match book.worksheet_cells_reader(&first) {
+        Ok(c) => c,
+        Err(e) => return fail(xlsx_error_vi(&e)),
+    };
+    let mut current: Option<(u32, Vec<String>)> = None;
+    // The header is the first row with a non-blank cell; blank rows are not sent.
+    let send = |row: u32, cells: Vec<String>| -> bool {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return true;
+        }
+        tx.send(Msg::Row(Row {
+            line: u64::from(row) + 1,
+            cells,
+        }))
+        .is_ok()
+    };
+    loop {
+        match cells.next_cell() {
+            Ok(Some(cell)) => {
+                let (r, c) = cell.get_position();
+                let value = cell_text(cell.get_value());
+                if current.as_ref().is_some_and(|(cr, _)| *cr != r) {
+                    let (cr, cv) = current.take().unwrap_or_default();
+                    if !send(cr, cv) {
+                        return;
+                    }
+                }
+                let (_, row) = current.get_or_insert_with(|| (r, vec![]));
+                let c = c as usize;
+                // Guard against absurd column indices in a malformed file.
+                if c > 16_384 {
+                    return fail(format!("ô ở cột {} vượt quá giới hạn của Excel", c + 1));
+                }
+                if row.len() <= c {
+                    row.resize(c + 1, String::new());
+                }
+                row[c] = value;
+            }
+            Ok(None) => break,
+            Err(e) => return fail(xlsx_error_vi(&e)),
+        }
+    }
+    if let Some((r, v)) = current.take() {
+        if !send(r, v) {
+            return;
+        }
+    }
+    let _ = tx.send(Msg::End);
+}
+
+fn xlsx_error_vi(e: &calamine::XlsxError) -> String {
+    let s = e.to_string();
+    let lower = s.to_lowercase();
+    if lower.contains("password") {
+        "tệp có mật khẩu bảo vệ, hãy gỡ mật khẩu rồi thử lại".into()
+    } else if lower.contains("zip") {
+        format!("tệp nén .xlsx bị hỏng hoặc bị cắt cụt, hãy lưu lại tệp bằng Excel ({s})")
+    } else {
+        s
+    }
+}
+
+/// The text of a cell as the importer reads it.
+fn cell_text(v: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
+    match v {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => s.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        // Without calamine's `dates` feature a duration cell ([hh]:mm) cannot be told from a
+        // date; a registry file has none, so every such cell is read as a date.
+        DataRef::DateTime(d) => excel_serial_text(d.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => e.to_string(),
+    }
+}
+
+/// A number without a spurious ".0" (IDs and codes typed as numbers stay digit strings).
+fn number_text(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// An Excel date serial (1900 date system) as ISO text. Serial 60 is Excel's fictitious
+/// 29/02/1900; workbooks in the 1904 date system (old Mac Excel) are not distinguished here
+/// because calamine does not expose the flag on this path.
+pub fn excel_serial_text(serial: f64) -> String {
+    use time::{Date, Duration, Month};
+    if !serial.is_finite() || !(0.0..3_000_000.0).contains(&serial) {
+        return number_text(serial);
+    }
+    let days = serial.floor() as i64;
+    let base = Date::from_calendar_date(1899, Month::December, 30).expect("valid date");
+    // Serials 1..=59 were counted by Excel as if 1900 were a leap year.
+    let date = if days < 61 {
+        base + Duration::days(days + 1)
+    } else {
+        base + Duration::days(days)
+    };
+    let secs = ((serial - serial.floor()) * 86_400.0).round() as i64;
+    let d = format!("{:04}-{:02}-{:02}", date.year(), date.month() as u8, date.day());
+    if secs == 0 || secs >= 86_400 {
+        d
+    } else {
+        format!("{d}T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/// How a column is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ColumnSpec<'a> {
+    pub header: &'a str,
+    /// Format the column as text ("@"), so that spreadsheet programs keep leading zeros of ID
+    /// numbers and codes and do not turn dates into numbers.
+    pub text: bool,
+    /// Column width in characters (0: from the header).
+    pub width: f64,
+}
+
+/// An .xlsx workbook written row by row: a bold, frozen header row, then the data.
+///
+/// The workbook is built in memory (the `constant_memory` mode of rust_xlsxwriter is not enabled
+/// in this build), so very long exports use memory in proportion to their size.
+pub struct XlsxWriter {
+    book: rust_xlsxwriter::Workbook,
+    next_row: u32,
+}
+
+fn werr(e: rust_xlsxwriter::XlsxError) -> TabularError {
+    TabularError::Write(e.to_string())
+}
+
+/// Excel's limit on a worksheet name: 31 characters, none of `[]:*?/\`.
+fn sheet_name(name: &str) -> String {
+    let clean: String = name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    if clean.trim().is_empty() {
+        "Danh sách".into()
+    } else {
+        clean
+    }
+}
+
+impl XlsxWriter {
+    pub fn new(sheet: &str, columns: &[ColumnSpec<'_>]) -> Result<XlsxWriter, TabularError> {
+        use rust_xlsxwriter::{Format, FormatBorder, Workbook};
+        let mut book = Workbook::new();
+        let ws = book.add_worksheet();
+        ws.set_name(sheet_name(sheet)).map_err(werr)?;
+        let head = Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_border(FormatBorder::Thin)
+            .set_background_color(rust_xlsxwriter::Color::RGB(0xDDEBF7));
+        let text = Format::new().set_num_format("@");
+        for (i, c) in columns.iter().enumerate() {
+            let col = u16::try_from(i).map_err(|_| TabularError::Write("quá nhiều cột".into()))?;
+            let width = if c.width > 0.0 {
+                c.width
+            } else {
+                (c.header.chars().count() as f64 + 4.0).clamp(10.0, 40.0)
+            };
+            ws.set_column_width(col, width).map_err(werr)?;
+            if c.text {
+                ws.set_column_format(col, &text).map_err(werr)?;
+            }
+            ws.write_string_with_format(0, col, c.header, &head).map_err(werr)?;
+        }
+        ws.set_freeze_panes(1, 0).map_err(werr)?;
+        Ok(XlsxWriter { book, next_row: 1 })
+    }
+
+    /// Appends one row of text cells (extra cells beyond the header are written too).
+    pub fn push<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), TabularError> {
+        if self.next_row >= 1_048_576 {
+            return Err(TabularError::Write(
+                "vượt quá 1.048.576 dòng, giới hạn của một trang tính Excel".into(),
+            ));
+        }
+        let ws = self.book.worksheet_from_index(0).map_err(werr)?;
+        for (i, v) in cells.iter().enumerate() {
+            let v = v.as_ref();
+            if v.is_empty() {
+                continue;
+            }
+            let col = u16::try_from(i).map_err(|_| TabularError::Write("quá nhiều cột".into()))?;
+            ws.write_string(self.next_row, col, v).map_err(werr)?;
+        }
+        self.next_row += 1;
+        Ok(())
+    }
+
+    /// Rows written so far (header excluded).
+    pub fn rows(&self) -> u32 {
+        self.next_row - 1
+    }
+
+    /// Adds a second sheet of notes (two columns, first row bold).
+    pub fn notes_sheet(&mut self, name: &str, rows: &[Vec<String>]) -> Result<(), TabularError> {
+        use rust_xlsxwriter::Format;
+        let bold = Format::new().set_bold();
+        let ws = self.book.add_worksheet();
+        ws.set_name(sheet_name(name)).map_err(werr)?;
+        for (r, row) in rows.iter().enumerate() {
+            let r = u32::try_from(r).map_err(|_| TabularError::Write("quá nhiều dòng".into()))?;
+            for (c, v) in row.iter().enumerate() {
+                let c = u16::try_from(c).map_err(|_| TabularError::Write("quá nhiều cột".into()))?;
+                if r == 0 {
+                    ws.write_string_with_format(r, c, v, &bold).map_err(werr)?;
+                } else {
+                    ws.write_string(r, c, v).map_err(werr)?;
+                }
+            }
+        }
+        for c in 0..rows.first().map_or(0, |r| r.len()) {
+            ws.set_column_width(c as u16, if c == 0 { 30.0 } else { 45.0 })
+                .map_err(werr)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Vec<u8>, TabularError> {
+        self.book.save_to_buffer().map_err(werr)
+    }
+
+    pub fn save(mut self, path: &Path) -> Result<(), TabularError> {
+        self.book.save(path).map_err(werr)
+    }
+}
+
+/// A whole table as .xlsx bytes.
+pub fn write_xlsx<I, R, S>(sheet: &str, columns: &[ColumnSpec<'_>], rows: I) -> Result<Vec<u8>, TabularError>
+where
+    I: IntoIterator<Item = R>,
+    R: AsRef<[S]>,
+    S: AsRef<str>,
+{
+    let mut w = XlsxWriter::new(sheet, columns)?;
+    for r in rows {
+        w.push(r.as_ref())?;
+    }
+    w.finish()
+}
+
+/// A CSV file written row by row, UTF-8 with a byte-order mark so that Excel shows Vietnamese
+/// letters; memory stays flat.
+pub struct CsvWriter {
+    inner: csv::Writer<std::io::BufWriter<std::fs::File>>,
+}
+
+impl CsvWriter {
+    pub fn create<S: AsRef<str>>(path: &Path, headers: &[S]) -> Result<CsvWriter, TabularError> {
+        use std::io::Write;
+        let io = |e: std::io::Error| TabularError::Io(format!("\"{}\": {e}", path.display()));
+        let mut f = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+        f.write_all(b"\xEF\xBB\xBF").map_err(io)?;
+        let mut inner = csv::Writer::from_writer(f);
+        inner
+            .write_record(headers.iter().map(|h| h.as_ref()))
+            .map_err(|e| TabularError::Io(e.to_string()))?;
+        Ok(CsvWriter { inner })
+    }
+
+    pub fn push<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), TabularError> {
+        self.inner
+            .write_record(cells.iter().map(|c| c.as_ref()))
+            .map_err(|e| TabularError::Io(e.to_string()))
+    }
+
+    pub fn finish(mut self) -> Result<(), TabularError> {
+        self.inner.flush().map_err(|e| TabularError::Io(e.to_string()))
+    }
+}
+
+/// One column of an import template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TemplateColumn<'a> {
+    pub header: &'a str,
+    pub required: bool,
+    pub example: &'a str,
+    pub hint: &'a str,
+    pub text: bool,
+}
+
+/// An import template: the first sheet has only the header row (so nothing but the user's rows
+/// is imported); the second sheet explains each column with an example.
+pub fn template_xlsx(sheet: &str, columns: &[TemplateColumn<'_>]) -> Result<Vec<u8>, TabularError> {
+    let specs: Vec<ColumnSpec<'_>> = columns
+        .iter()
+        .map(|c| ColumnSpec {
+            header: c.header,
+            text: c.text,
+            width: 0.0,
+        })
+        .collect();
+    let mut w = XlsxWriter::new(sheet, &specs)?;
+    let mut notes = vec![vec![
+        "Cột".to_string(),
+        "Bắt buộc".into(),
+        "Ví dụ".into(),
+        "Cách ghi".into(),
+    ]];
+    for c in columns {
+        notes.push(vec![
+            c.header.to_string(),
+            if c.required { "Có".into() } else { String::new() },
+            c.example.to_string(),
+            c.hint.to_string(),
+        ]);
+    }
+    w.notes_sheet("Hướng dẫn", &notes)?;
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn read_all(bytes: Vec<u8>) -> Result<(Vec<String>, Vec<Row>), TabularError> {
+        let r = TabularReader::from_bytes(bytes)?;
+        let headers = r.headers.clone();
+        let rows = r.collect::<Result<Vec<_>, _>>()?;
+        Ok((headers, rows))
+    }
+
+    #[test]
+    fn csv_with_bom_semicolons_quotes_and_short_rows() {
+        let text = "\u{feff}Họ và tên;Ngày sinh;Ghi chú\r\n\"Nguyễn Văn Đức\";05/03/2008;\"có ; và \"\"ngoặc\"\"\"\r\nTrần Thị Lan;2007-01-02\r\n";
+        let (h, rows) = read_all(text.as_bytes().to_vec()).unwrap();
+        assert_eq!(h, vec!["Họ và tên", "Ngày sinh", "Ghi chú"]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[0].cells, vec!["Nguyễn Văn Đức", "05/03/2008", "có ; và \"ngoặc\""]);
+        assert_eq!(
+            rows[1].cells,
+            vec!["Trần Thị Lan", "2007-01-02", ""],
+            "padded to the header"
+        );
+        // Without a BOM, comma-separated, tab-separated.
+        let (h, _) = read_all(b"a,b;c\n1,2\n".to_vec()).unwrap();
+        assert_eq!(h, vec!["a", "b;c"]);
+        let (h, rows) = read_all(b"a\tb\n1\t2\n".to_vec()).unwrap();
+        assert_eq!(
+            (h.len(), rows[0].cells.clone()),
+            (2, vec!["1".to_string(), "2".to_string()])
+        );
+    }
+
+    #[test]
+    fn refuses_other_encodings_and_formats_with_advice() {
+        let e = read_all(b"H\xf4 t\xean\n".to_vec()).unwrap_err().to_string();
+        assert!(e.contains("Dòng 1") && e.contains("CSV UTF-8"), "{e}");
+        let e = read_all(b"\xff\xfeH\x00".to_vec()).unwrap_err().to_string();
+        assert!(e.contains("UTF-16"), "{e}");
+        let e = read_all(b"\xD0\xCF\x11\xE0rest".to_vec()).unwrap_err().to_string();
+        assert!(e.contains(".xls"), "{e}");
+        assert_eq!(read_all(Vec::new()).unwrap_err(), TabularError::NoHeader);
+        assert_eq!(read_all(b"\n ,\n".to_vec()).unwrap_err(), TabularError::NoHeader);
+        let e = read_all(b"PK\x03\x04 not really a zip".to_vec()).unwrap_err();
+        assert!(matches!(e, TabularError::CorruptXlsx(_)), "{e}");
+    }
+
+    #[test]
+    fn xlsx_round_trip_keeps_text_and_row_numbers() {
+        let cols = [
+            ColumnSpec {
+                header: "Họ và tên",
+                text: false,
+                width: 0.0,
+            },
+            ColumnSpec {
+                header: "Số định danh cá nhân",
+                text: true,
+                width: 0.0,
+            },
+            ColumnSpec {
+                header: "Ghi chú",
+                text: false,
+                width: 0.0,
+            },
+        ];
+        let rows = vec![
+            vec!["Nguyễn Văn Đức".to_string(), "033208001234".into(), String::new()],
+            vec![String::new(), String::new(), String::new()],
+            vec!["Lê Thị Hòa".to_string(), String::new(), "  khoảng trắng  ".into()],
+        ];
+        let bytes = write_xlsx("Công dân", &cols, &rows).unwrap();
+        let (h, got) = read_all(bytes).unwrap();
+        assert_eq!(h, vec!["Họ và tên", "Số định danh cá nhân", "Ghi chú"]);
+        assert_eq!(got.len(), 2, "blank row skipped");
+        assert_eq!(got[0].line, 2);
+        assert_eq!(got[0].cells, rows[0]);
+        assert_eq!(got[1].line, 4);
+        assert_eq!(got[1].cells, rows[2]);
+    }
+
+    #[test]
+    fn template_has_headers_only_then_notes() {
+        let cols = [
+            TemplateColumn {
+                header: "Họ và tên",
+                required: true,
+                example: "Nguyễn Văn Đức",
+                hint: "Bắt buộc.",
+                text: false,
+            },
+            TemplateColumn {
+                header: "Ngày sinh",
+                required: true,
+                example: "05/03/2008",
+                hint: "NN/TT/NNNN",
+                text: true,
+            },
+        ];
+        let bytes = template_xlsx("Danh sách công dân", &cols).unwrap();
+        let (h, rows) = read_all(bytes).unwrap();
+        assert_eq!(h, vec!["Họ và tên", "Ngày sinh"]);
+        assert!(rows.is_empty(), "the example lives on the notes sheet");
+    }
+
+    #[test]
+    fn xlsx_date_and_number_cells_become_text() {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut book = Workbook::new();
+        let ws = book.add_worksheet();
+        ws.write_string(0, 0, "Ngày sinh").unwrap();
+        ws.write_string(0, 1, "Số định danh cá nhân").unwrap();
+        ws.write_number_with_format(1, 0, 39512.0, &Format::new().set_num_format("dd/mm/yyyy"))
+            .unwrap();
+        ws.write_number(1, 1, 33208001234.0).unwrap();
+        ws.write_boolean(2, 0, true).unwrap();
+        let (h, rows) = read_all(book.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(h.len(), 2);
+        assert_eq!(rows[0].cells, vec!["2008-03-05", "33208001234"]);
+        assert_eq!(rows[1].cells, vec!["TRUE", ""]);
+    }
+
+    #[test]
+    fn csv_writer_output_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ds.csv");
+        let mut w = CsvWriter::create(&path, &["Họ và tên", "Ghi chú"]).unwrap();
+        w.push(&["Nguyễn Văn Đức", "a, \"b\""]).unwrap();
+        w.finish().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+        let (h, rows) = read_all(bytes).unwrap();
+        assert_eq!(h, vec!["Họ và tên", "Ghi chú"]);
+        assert_eq!(rows[0].cells, vec!["Nguyễn Văn Đức", "a, \"b\""]);
+        let r = TabularReader::open(&path).unwrap();
+        assert_eq!(r.format, TabularFormat::Csv);
+    }
+
+    #[test]
+    fn excel_serials() {
+        assert_eq!(excel_serial_text(39512.0), "2008-03-05");
+        assert_eq!(excel_serial_text(1.0), "1900-01-01");
+        assert_eq!(excel_serial_text(61.0), "1900-03-01");
+        assert_eq!(excel_serial_text(39512.5), "2008-03-05T12:00:00");
+        assert_eq!(number_text(33208001234.0), "33208001234");
+        assert_eq!(number_text(1.5), "1.5");
+    }
+
+    #[test]
+    fn many_rows_stream_through_the_channel() {
+        let cols = [ColumnSpec {
+            header: "n",
+            text: false,
+            width: 0.0,
+        }];
+        let rows: Vec<Vec<String>> = (0..5000).map(|i| vec![i.to_string()]).collect();
+        let bytes = write_xlsx("s", &cols, &rows).unwrap();
+        let r = TabularReader::from_bytes(bytes).unwrap();
+        let mut n = 0;
+        for (i, row) in r.enumerate() {
+            let row = row.unwrap();
+            assert_eq!(row.cells[0], i.to_string());
+            assert_eq!(row.line, i as u64 + 2);
+            n += 1;
+        }
+        assert_eq!(n, 5000);
+        // Dropping a reader early stops the worker (no hang).
+        let mut r = TabularReader::from_bytes(write_xlsx("s", &cols, &rows).unwrap()).unwrap();
+        assert!(r.next().is_some());
+        drop(r);
+    }
+
+    fn valid_xlsx() -> Vec<u8> {
+        let cols = [
+            ColumnSpec {
+                header: "a",
+                text: true,
+                width: 0.0,
+            },
+            ColumnSpec {
+                header: "b",
+                text: false,
+                width: 0.0,
+            },
+        ];
+        write_xlsx("s", &cols, [["x", "1"], ["y", "2"]]).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            if let Ok(r) = TabularReader::from_bytes(bytes) {
+                for row in r.take(10_000) {
+                    let _ = row;
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_zip_like_bytes_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let mut bytes = b"PK\x03\x04".to_vec();
+            bytes.extend(tail);
+            if let Ok(r) = TabularReader::from_bytes(bytes) {
+                for row in r.take(10_000) {
+                    let _ = row;
+                }
+            }
+        }
+
+        #[test]
+        fn damaged_workbooks_never_panic(edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
+            let mut bytes = valid_xlsx();
+            for (i, b) in edits {
+                let at = i.index(bytes.len());
+                bytes[at] = b;
+            }
+            if let Ok(r) = TabularReader::from_bytes(bytes) {
+                for row in r.take(10_000) {
+                    let _ = row;
+                }
+            }
+        }
+
+        #[test]
+        fn csv_round_trip(rows in proptest::collection::vec(
+            proptest::collection::vec("[a-zA-Z0-9àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễđĐ ,;\"\\n]{0,12}", 3), 1..20)) {
+            let mut w = csv::Writer::from_writer(vec![]);
+            w.write_record(["Họ và tên", "Ngày sinh", "Ghi chú"]).unwrap();
+            for r in &rows {
+                w.write_record(r).unwrap();
+            }
+            let bytes = w.into_inner().unwrap();
+            let (h, got) = read_all(bytes).unwrap();
+            prop_assert_eq!(h, vec!["Họ và tên", "Ngày sinh", "Ghi chú"]);
+            let expected: Vec<&Vec<String>> = rows.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).collect();
+            let got_cells: Vec<Vec<String>> = got.into_iter().map(|r| r.cells).collect();
+            prop_assert_eq!(got_cells.len(), expected.len());
+            for (g, e) in got_cells.iter().zip(expected) {
+                prop_assert_eq!(g, e);
+            }
+        }
+
+        #[test]
+        fn xlsx_round_trip(rows in proptest::collection::vec(
+            proptest::collection::vec("[a-zA-Z0-9àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễđĐ ,;\"]{0,12}", 3), 1..20)) {
+            let cols = [
+                ColumnSpec { header: "a", text: true, width: 0.0 },
+                ColumnSpec { header: "b", text: false, width: 0.0 },
+                ColumnSpec { header: "c", text: false, width: 0.0 },
+            ];
+            let bytes = write_xlsx("s", &cols, &rows).unwrap();
+            let (_, got) = read_all(bytes).unwrap();
+            let expected: Vec<&Vec<String>> = rows.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).collect();
+            prop_assert_eq!(got.len(), expected.len());
+            for (g, e) in got.iter().zip(expected) {
+                prop_assert_eq!(&g.cells, e);
+            }
+        }
+    }
+}

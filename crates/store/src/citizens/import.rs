@@ -1,0 +1,1102 @@
+//! Import of citizen records from rows with Vietnamese column headers (the file reading itself is
+//! in `phongthu_documents::tabular`), and the matching export row.
+//!
+//! The rows arrive as an iterator and are validated one by one; valid rows are inserted in
+//! batches inside one transaction, so memory holds one batch, never the file. All-or-nothing mode
+//! rolls the whole transaction back when any row is bad; valid-only mode commits the valid rows
+//! and reports the rest (each with its row, column and a Vietnamese reason).
+
+use super::{
+    bind_prepared, prepare, today, values_groups, vi_date, Citizen, FieldError, NewCitizen, Prepared, INSERT_ARITY,
+    INSERT_COLUMNS,
+};
+use crate::error::StoreError;
+use crate::scope::{Scoped, WriteTx};
+use phongthu_domain::auth::Permission;
+use phongthu_domain::nvqs::{Sex, StudyLevel};
+use phongthu_domain::text;
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::HashMap;
+use time::{Date, Month};
+
+/// The facts a column of the import file can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CitizenField {
+    FullName,
+    BirthDate,
+    Sex,
+    NationalId,
+    LegacyId,
+    Ethnicity,
+    Religion,
+    BirthRegistrationPlace,
+    PermanentCommune,
+    PermanentVillage,
+    CurrentCommune,
+    CurrentVillage,
+    EducationGrade,
+    Qualification,
+    StudyingLevel,
+    StudyingDetail,
+    Occupation,
+    Workplace,
+    PartyMember,
+    UnionMember,
+    Note,
+}
+
+impl CitizenField {
+    /// The canonical Vietnamese column header.
+    pub fn header(self) -> &'static str {
+        CITIZEN_COLUMNS
+            .iter()
+            .find(|c| c.field == self)
+            .map(|c| c.header)
+            .unwrap_or("")
+    }
+}
+
+/// One column of the import template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CitizenColumn {
+    pub field: CitizenField,
+    /// The header written in the template and the export.
+    pub header: &'static str,
+    /// Other headers accepted (compared without diacritics, case, spaces or punctuation).
+    pub aliases: &'static [&'static str],
+    pub required: bool,
+    /// An example value for the template.
+    pub example: &'static str,
+    /// How to fill it in (shown in the template's second sheet).
+    pub hint: &'static str,
+    /// The column must be formatted as text in a spreadsheet (leading zeros).
+    pub text_format: bool,
+}
+
+/// The columns of the citizen import template, in template and export order.
+pub const CITIZEN_COLUMNS: &[CitizenColumn] = &[
+    CitizenColumn {
+        field: CitizenField::FullName,
+        header: "Họ và tên",
+        aliases: &["Họ tên", "Họ và tên khai sinh", "Tên"],
+        required: true,
+        example: "Nguyễn Văn Đức",
+        hint: "Bắt buộc. Họ, tên đệm và tên khai sinh.",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::BirthDate,
+        header: "Ngày sinh",
+        aliases: &["Ngày tháng năm sinh", "Sinh ngày"],
+        required: true,
+        example: "05/03/2008",
+        hint: "Bắt buộc. Dạng NN/TT/NNNN (05/03/2008) hoặc NNNN-TT-NN (2008-03-05).",
+        text_format: true,
+    },
+    CitizenColumn {
+        field: CitizenField::Sex,
+        header: "Giới tính",
+        aliases: &["Phái"],
+        required: true,
+        example: "Nam",
+        hint: "Bắt buộc. Nam hoặc Nữ.",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::NationalId,
+        header: "Số định danh cá nhân",
+        aliases: &["Số CCCD", "CCCD", "Số căn cước", "Số căn cước công dân", "Số định danh"],
+        required: false,
+        example: "033208001234",
+        hint: "12 chữ số, phải khớp giới tính và năm sinh. Định dạng cột là Văn bản để giữ số 0 ở đầu.",
+        text_format: true,
+    },
+    CitizenColumn {
+        field: CitizenField::LegacyId,
+        header: "Số CMND",
+        aliases: &["CMND", "Số chứng minh nhân dân", "Chứng minh nhân dân"],
+        required: false,
+        example: "",
+        hint: "Số chứng minh nhân dân cũ, 9 chữ số (nếu có).",
+        text_format: true,
+    },
+    CitizenColumn {
+        field: CitizenField::Ethnicity,
+        header: "Dân tộc",
+        aliases: &[],
+        required: false,
+        example: "Kinh",
+        hint: "",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::Religion,
+        header: "Tôn giáo",
+        aliases: &[],
+        required: false,
+        example: "Không",
+        hint: "",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::BirthRegistrationPlace,
+        header: "Nơi đăng ký khai sinh",
+        aliases: &["Nơi khai sinh", "Nơi sinh"],
+        required: false,
+        example: "Xã Đồng Thanh, tỉnh Hưng Yên",
+        hint: "",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::PermanentCommune,
+        header: "Mã xã thường trú",
+        aliases: &["Mã xã", "Mã đơn vị hành chính thường trú"],
+        required: false,
+        example: "",
+        hint: "Mã đơn vị hành chính cấp xã (5 chữ số) đang có hiệu lực.",
+        text_format: true,
+    },
+    CitizenColumn {
+        field: CitizenField::PermanentVillage,
+        header: "Thôn/tổ dân phố",
+        aliases: &["Thôn", "Tổ dân phố", "Thôn/tổ dân phố thường trú", "Thôn, tổ dân phố"],
+        required: false,
+        example: "Thôn Đông",
+        hint: "Nơi thường trú.",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::CurrentCommune,
+        header: "Mã xã nơi ở hiện tại",
+        aliases: &["Mã xã hiện tại", "Mã xã tạm trú"],
+        required: false,
+        example: "",
+        hint: "Để trống nếu trùng nơi thường trú.",
+        text_format: true,
+    },
+    CitizenColumn {
+        field: CitizenField::CurrentVillage,
+        header: "Thôn/tổ dân phố nơi ở hiện tại",
+        aliases: &["Thôn hiện tại", "Nơi ở hiện tại"],
+        required: false,
+        example: "",
+        hint: "",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::EducationGrade,
+        header: "Trình độ văn hóa",
+        aliases: &["Văn hóa", "Học vấn"],
+        required: false,
+        example: "12/12",
+        hint: "Lớp/hệ: 12/12, 9/12, 10/10.",
+        text_format: true,
+    },
+    CitizenColumn {
+        field: CitizenField::Qualification,
+        header: "Trình độ chuyên môn",
+        aliases: &["Chuyên môn", "Bằng cấp"],
+        required: false,
+        example: "",
+        hint: "Ví dụ: Cử nhân Công nghệ thông tin.",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::StudyingLevel,
+        header: "Đang học",
+        aliases: &["Cấp học đang học", "Đang học cấp"],
+        required: false,
+        example: "Phổ thông",
+        hint: "Phổ thông, Trung cấp, Cao đẳng, Đại học hoặc Sau đại học; để trống nếu không đi học.",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::StudyingDetail,
+        header: "Trường đang học",
+        aliases: &["Nơi học", "Trường"],
+        required: false,
+        example: "Trường THPT Đồng Thanh",
+        hint: "",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::Occupation,
+        header: "Nghề nghiệp",
+        aliases: &["Nghề"],
+        required: false,
+        example: "Học sinh",
+        hint: "",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::Workplace,
+        header: "Nơi làm việc",
+        aliases: &["Nơi công tác", "Đơn vị công tác"],
+        required: false,
+        example: "",
+        hint: "",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::PartyMember,
+        header: "Đảng viên",
+        aliases: &["Đảng viên ĐCSVN"],
+        required: false,
+        example: "Không",
+        hint: "Có hoặc Không.",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::UnionMember,
+        header: "Đoàn viên",
+        aliases: &["Đoàn viên TNCS"],
+        required: false,
+        example: "Có",
+        hint: "Có hoặc Không.",
+        text_format: false,
+    },
+    CitizenColumn {
+        field: CitizenField::Note,
+        header: "Ghi chú",
+        aliases: &[],
+        required: false,
+        example: "",
+        hint: "",
+        text_format: false,
+    },
+];
+
+/// Header comparison key: no diacritics, no case, no spaces or punctuation.
+fn header_key(h: &str) -> String {
+    text::fold(h.trim_start_matches('\u{feff}'))
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// The source column of each field.
+struct HeaderMap {
+    /// Source column index per field (index into CITIZEN_COLUMNS).
+    col: Vec<Option<usize>>,
+    headers: Vec<String>,
+}
+
+impl HeaderMap {
+    fn resolve(headers: &[String]) -> Result<(HeaderMap, Vec<String>), StoreError> {
+        let mut keys: HashMap<String, usize> = HashMap::new();
+        for (i, c) in CITIZEN_COLUMNS.iter().enumerate() {
+            keys.insert(header_key(c.header), i);
+            for a in c.aliases {
+                keys.insert(header_key(a), i);
+            }
+        }
+        let mut col = vec![None; CITIZEN_COLUMNS.len()];
+        let mut ignored = vec![];
+        for (j, h) in headers.iter().enumerate() {
+            let k = header_key(h);
+            if k.is_empty() {
+                continue;
+            }
+            match keys.get(&k) {
+                Some(&i) => {
+                    if let Some(prev) = col[i] {
+                        return Err(StoreError::Invalid(format!(
+                            "Tệp có hai cột cùng chỉ \"{}\": cột {} (\"{}\") và cột {} (\"{}\"); hãy giữ một cột.",
+                            CITIZEN_COLUMNS[i].header,
+                            column_letter(prev),
+                            headers[prev].trim(),
+                            column_letter(j),
+                            h.trim()
+                        )));
+                    }
+                    col[i] = Some(j);
+                }
+                None => ignored.push(h.trim().to_string()),
+            }
+        }
+        let missing: Vec<&str> = CITIZEN_COLUMNS
+            .iter()
+            .zip(&col)
+            .filter(|(c, j)| c.required && j.is_none())
+            .map(|(c, _)| c.header)
+            .collect();
+        if !missing.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "Tệp thiếu cột bắt buộc: {}. Dòng đầu tiên của tệp phải là tiêu đề cột như trong tệp mẫu.",
+                missing
+                    .iter()
+                    .map(|m| format!("\"{m}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Ok((
+            HeaderMap {
+                col,
+                headers: headers.to_vec(),
+            },
+            ignored,
+        ))
+    }
+
+    fn cell<'r>(&self, row: &'r SourceRow, field: CitizenField) -> Option<&'r str> {
+        let i = CITIZEN_COLUMNS.iter().position(|c| c.field == field)?;
+        let j = self.col[i]?;
+        row.cells.get(j).map(|s| s.trim()).filter(|s| !s.is_empty())
+    }
+
+    /// The header of the field as written in the file (or the canonical one).
+    fn header_of(&self, field: CitizenField) -> String {
+        CITIZEN_COLUMNS
+            .iter()
+            .position(|c| c.field == field)
+            .and_then(|i| self.col[i])
+            .and_then(|j| self.headers.get(j))
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+            .unwrap_or_else(|| field.header().to_string())
+    }
+
+    fn parse(&self, row: &SourceRow, unit_id: i64, today: Date) -> Result<Prepared, Vec<RowError>> {
+        let mut errs: Vec<RowError> = vec![];
+        let mut bad = |field: CitizenField, value: Option<&str>, reason: String| {
+            errs.push(RowError {
+                row: row.line,
+                column: Some(self.header_of(field)),
+                value: value.map(str::to_string),
+                reason_vi: reason,
+            });
+        };
+        let name = self.cell(row, CitizenField::FullName);
+        if name.is_none() {
+            bad(CitizenField::FullName, None, "Họ và tên không được để trống.".into());
+        }
+        let birth = match self.cell(row, CitizenField::BirthDate) {
+            None => {
+                bad(CitizenField::BirthDate, None, "Ngày sinh không được để trống.".into());
+                None
+            }
+            Some(v) => match parse_date(v) {
+                Ok(d) => Some(d),
+                Err(reason) => {
+                    bad(CitizenField::BirthDate, Some(v), reason);
+                    None
+                }
+            },
+        };
+        let sex = match self.cell(row, CitizenField::Sex) {
+            None => {
+                bad(
+                    CitizenField::Sex,
+                    None,
+                    "Giới tính không được để trống: ghi Nam hoặc Nữ.".into(),
+                );
+                None
+            }
+            Some(v) => match parse_sex(v) {
+                Some(s) => Some(s),
+                None => {
+                    bad(
+                        CitizenField::Sex,
+                        Some(v),
+                        format!("Giới tính \"{v}\" không hợp lệ: ghi Nam hoặc Nữ."),
+                    );
+                    None
+                }
+            },
+        };
+        let mut flag = |field: CitizenField| -> bool {
+            match self.cell(row, field) {
+                None => false,
+                Some(v) => match parse_bool(v) {
+                    Some(b) => b,
+                    None => {
+                        bad(
+                            field,
+                            Some(v),
+                            format!("Giá trị \"{v}\" không hợp lệ: ghi Có hoặc Không."),
+                        );
+                        false
+                    }
+                },
+            }
+        };
+        let party_member = flag(CitizenField::PartyMember);
+        let union_member = flag(CitizenField::UnionMember);
+        let studying_level = match self.cell(row, CitizenField::StudyingLevel) {
+            None => None,
+            Some(v) => match parse_study_level(v) {
+                Ok(l) => l,
+                Err(()) => {
+                    errs.push(RowError {
+                        row: row.line,
+                        column: Some(self.header_of(CitizenField::StudyingLevel)),
+                        value: Some(v.to_string()),
+                        reason_vi: format!(
+                            "Cấp học \"{v}\" không hợp lệ: ghi Phổ thông, Trung cấp, Cao đẳng, Đại học hoặc Sau đại học."
+                        ),
+                    });
+                    None
+                }
+            },
+        };
+        let (Some(name), Some(birth), Some(sex)) = (name, birth, sex) else {
+            return Err(errs);
+        };
+        let get = |f: CitizenField| self.cell(row, f).map(str::to_string);
+        let n = NewCitizen {
+            unit_id,
+            national_id: get(CitizenField::NationalId),
+            legacy_id: get(CitizenField::LegacyId),
+            full_name: name.to_string(),
+            birth_date: birth,
+            sex,
+            ethnicity: get(CitizenField::Ethnicity),
+            religion: get(CitizenField::Religion),
+            birth_registration_place: get(CitizenField::BirthRegistrationPlace),
+            permanent_commune_code: get(CitizenField::PermanentCommune),
+            permanent_village: get(CitizenField::PermanentVillage),
+            current_commune_code: get(CitizenField::CurrentCommune),
+            current_village: get(CitizenField::CurrentVillage),
+            education_grade: get(CitizenField::EducationGrade),
+            qualification: get(CitizenField::Qualification),
+            studying_level,
+            studying_detail: get(CitizenField::StudyingDetail),
+            occupation: get(CitizenField::Occupation),
+            workplace: get(CitizenField::Workplace),
+            party_member,
+            union_member,
+            note: get(CitizenField::Note),
+        };
+        match prepare(&n, today) {
+            Ok(p) if errs.is_empty() => Ok(p),
+            Ok(_) => Err(errs),
+            Err(field_errs) => {
+                errs.extend(field_errs.into_iter().map(|e: FieldError| RowError {
+                    row: row.line,
+                    column: Some(self.header_of(e.field)),
+                    value: e.value,
+                    reason_vi: e.reason_vi,
+                }));
+                Err(errs)
+            }
+        }
+    }
+}
+
+/// "A", "B", ..., "Z", "AA": the spreadsheet letter of a 0-based column.
+pub(crate) fn column_letter(mut i: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.insert(0, (b'A' + (i % 26) as u8) as char);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s
+}
+
+/// `DD/MM/YYYY` (also with `-` or `.`, one-digit day or month) or `YYYY-MM-DD` (an ISO date-time
+/// keeps its date part, as spreadsheet date cells arrive).
+pub fn parse_date(v: &str) -> Result<Date, String> {
+    let v = v.trim();
+    let format_err =
+        || format!("Ngày \"{v}\" không đúng dạng: ghi NN/TT/NNNN (ví dụ 05/03/2008) hoặc NNNN-TT-NN (2008-03-05).");
+    let head = v.split(['T', ' ']).next().unwrap_or(v);
+    let parts: Vec<&str> = head.split(['/', '-', '.']).collect();
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format_err());
+    }
+    let (y, m, d) = if parts[0].len() == 4 {
+        (parts[0], parts[1], parts[2])
+    } else if parts[2].len() == 4 && parts[0].len() <= 2 && parts[1].len() <= 2 {
+        (parts[2], parts[1], parts[0])
+    } else {
+        return Err(format_err());
+    };
+    let (y, m, d): (i32, u8, u8) = match (y.parse(), m.parse(), d.parse()) {
+        (Ok(y), Ok(m), Ok(d)) => (y, m, d),
+        _ => return Err(format_err()),
+    };
+    let month = Month::try_from(m).map_err(|_| format!("Ngày \"{v}\" không tồn tại: tháng {m} không có."))?;
+    Date::from_calendar_date(y, month, d)
+        .map_err(|_| format!("Ngày \"{v}\" không tồn tại: tháng {m} năm {y} không có ngày {d}."))
+}
+
+fn parse_sex(v: &str) -> Option<Sex> {
+    match header_key(v).as_str() {
+        "nam" | "male" => Some(Sex::Male),
+        "nu" | "female" => Some(Sex::Female),
+        _ => None,
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match header_key(v).as_str() {
+        "co" | "x" | "1" | "true" | "yes" | "dangvien" | "doanvien" => Some(true),
+        "khong" | "0" | "false" | "no" | "" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_study_level(v: &str) -> Result<Option<StudyLevel>, ()> {
+    let k = header_key(v);
+    if let Some(l) = StudyLevel::parse(v.trim()) {
+        return Ok(Some(l));
+    }
+    Ok(Some(match k.as_str() {
+        "khong" => return Ok(None),
+        "phothong" | "thpt" | "thcs" | "hocsinh" => StudyLevel::General,
+        "trungcap" | "trungcapnghe" => StudyLevel::Vocational,
+        "caodang" => StudyLevel::College,
+        "daihoc" => StudyLevel::University,
+        "saudaihoc" | "thacsi" | "tiensi" | "caohoc" => StudyLevel::Postgraduate,
+        _ => return Err(()),
+    }))
+}
+
+/// The cells of a record in [`CITIZEN_COLUMNS`] order: what the export writes and the import
+/// reads back.
+pub fn citizen_export_row(c: &Citizen) -> Vec<String> {
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    let yes = |b: bool| if b { "Có".to_string() } else { "Không".to_string() };
+    CITIZEN_COLUMNS
+        .iter()
+        .map(|col| match col.field {
+            CitizenField::FullName => c.full_name.clone(),
+            CitizenField::BirthDate => vi_date(c.birth_date),
+            CitizenField::Sex => if c.sex == Sex::Male { "Nam" } else { "Nữ" }.to_string(),
+            CitizenField::NationalId => o(&c.national_id),
+            CitizenField::LegacyId => o(&c.legacy_id),
+            CitizenField::Ethnicity => o(&c.ethnicity),
+            CitizenField::Religion => o(&c.religion),
+            CitizenField::BirthRegistrationPlace => o(&c.birth_registration_place),
+            CitizenField::PermanentCommune => o(&c.permanent_commune_code),
+            CitizenField::PermanentVillage => o(&c.permanent_village),
+            CitizenField::CurrentCommune => o(&c.current_commune_code),
+            CitizenField::CurrentVillage => o(&c.current_village),
+            CitizenField::EducationGrade => o(&c.education_grade),
+            CitizenField::Qualification => o(&c.qualification),
+            CitizenField::StudyingLevel => c
+                .studying_level
+                .map(|l| {
+                    let s = l.label_vi();
+                    let mut ch = s.chars();
+                    ch.next()
+                        .map(|f| f.to_uppercase().chain(ch).collect())
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default(),
+            CitizenField::StudyingDetail => o(&c.studying_detail),
+            CitizenField::Occupation => o(&c.occupation),
+            CitizenField::Workplace => o(&c.workplace),
+            CitizenField::PartyMember => yes(c.party_member),
+            CitizenField::UnionMember => yes(c.union_member),
+            CitizenField::Note => o(&c.note),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The import
+
+/// One data row of the file: its spreadsheet row number (1 = the header row) and its cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRow {
+    pub line: u64,
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// One bad row and nothing is written.
+    AllOrNothing,
+    /// Valid rows are written; bad rows are reported (and can be saved as a file of rejects).
+    ValidOnly,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The commune military command receiving the records.
+    pub unit_id: i64,
+    pub mode: ImportMode,
+    /// The file name, recorded in the audit log.
+    pub source_name: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportProgress {
+    pub rows_read: u64,
+    pub valid: u64,
+    pub rejected: u64,
+}
+
+/// Why a row was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// Spreadsheet row number (the header is row 1).
+    pub row: u64,
+    /// The column header as written in the file; None for a problem with the whole row.
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub reason_vi: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "Dòng {}, cột \"{}\": {}", self.row, c, self.reason_vi),
+            None => write!(f, "Dòng {}: {}", self.row, self.reason_vi),
+        }
+    }
+}
+
+/// At most this many row errors are kept in the report (the count is always exact).
+pub const MAX_LISTED_ERRORS: usize = 10_000;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// Data rows read (blank rows skipped).
+    pub rows_read: u64,
+    /// Rows that passed every check.
+    pub valid: u64,
+    /// Records written (0 when nothing was committed).
+    pub accepted: u64,
+    /// Rows refused.
+    pub rejected_rows: u64,
+    /// The first [`MAX_LISTED_ERRORS`] errors, in file order.
+    pub rejected: Vec<RowError>,
+    pub errors_truncated: bool,
+    /// Whether the transaction was committed.
+    pub committed: bool,
+    /// Headers of the file that match no known column (their cells were not read).
+    pub ignored_columns: Vec<String>,
+    /// Written records sharing name, birth date and permanent commune with another record: listed
+    /// by `duplicates()`, not merged.
+    pub possible_duplicates: u64,
+}
+
+impl ImportReport {
+    /// A one-paragraph Vietnamese summary.
+    pub fn summary_vi(&self) -> String {
+        if self.rows_read == 0 {
+            return "Tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề): không nhập gì.".into();
+        }
+        let mut s = if self.committed {
+            format!(
+                "Đã nhập {} hồ sơ công dân từ {} dòng dữ liệu; {} dòng bị từ chối.",
+                self.accepted, self.rows_read, self.rejected_rows
+            )
+        } else {
+            format!(
+                "Không nhập hồ sơ nào: {} trong {} dòng dữ liệu có lỗi, toàn bộ tệp đã được hủy bỏ (không thay đổi gì).",
+                self.rejected_rows, self.rows_read
+            )
+        };
+        if self.possible_duplicates > 0 {
+            s.push_str(&format!(
+                " {} hồ sơ trùng họ tên, ngày sinh và xã thường trú với hồ sơ khác: xem danh sách nghi trùng.",
+                self.possible_duplicates
+            ));
+        }
+        if !self.ignored_columns.is_empty() {
+            s.push_str(&format!(
+                " Bỏ qua các cột không nhận ra: {}.",
+                self.ignored_columns.join(", ")
+            ));
+        }
+        s
+    }
+}
+
+/// Receives progress and each refused row (e.g. to write the file of rejects as it goes).
+pub trait ImportObserver {
+    fn progress(&mut self, _p: &ImportProgress) {}
+    fn rejected(&mut self, _row: &SourceRow, _errors: &[RowError]) {}
+}
+
+impl ImportObserver for () {}
+
+/// Rows per INSERT statement (28 parameters each: 14,000 parameters, under both engines' limits).
+const BATCH: usize = 500;
+
+struct Run<'o> {
+    report: ImportReport,
+    obs: &'o mut (dyn ImportObserver + Send),
+    first_id: Option<i64>,
+    last_id: Option<i64>,
+}
+
+impl Run<'_> {
+    fn reject(&mut self, row: &SourceRow, errs: Vec<RowError>) {
+        self.report.rejected_rows += 1;
+        self.obs.rejected(row, &errs);
+        for e in errs {
+            if self.report.rejected.len() < MAX_LISTED_ERRORS {
+                self.report.rejected.push(e);
+            } else {
+                self.report.errors_truncated = true;
+            }
+        }
+    }
+
+    fn progress(&mut self) {
+        let p = ImportProgress {
+            rows_read: self.report.rows_read,
+            valid: self.report.valid,
+            rejected: self.report.rejected_rows,
+        };
+        self.obs.progress(&p);
+    }
+}
+
+impl Scoped<'_> {
+    /// Imports citizen records into one commune command. `headers` is the header row of the file;
+    /// `rows` yields its data rows (an `Err` is a file that cannot be read further: nothing is
+    /// written). The iterator is read on the calling task.
+    pub async fn import_citizens<I>(
+        &self,
+        headers: &[String],
+        rows: I,
+        opts: &ImportOptions,
+        obs: &mut (dyn ImportObserver + Send),
+    ) -> Result<ImportReport, StoreError>
+    where
+        I: IntoIterator<Item = Result<SourceRow, String>>,
+        I::IntoIter: Send,
+    {
+        self.require(Permission::Write)?;
+        let (map, ignored) = HeaderMap::resolve(headers)?;
+        let province = self.registry_unit(opts.unit_id).await?;
+        let today = today();
+        let now = crate::now_text();
+        let mut run = Run {
+            report: ImportReport {
+                ignored_columns: ignored,
+                ..Default::default()
+            },
+            obs,
+            first_id: None,
+            last_id: None,
+        };
+        let mut w = self.begin_write(Permission::Write).await?;
+        let mut batch: Vec<(SourceRow, Prepared)> = Vec::with_capacity(BATCH);
+        for item in rows {
+            let row = item.map_err(|e| {
+                StoreError::Invalid(format!("Không đọc tiếp được tệp: {e} Không có hồ sơ nào được nhập."))
+            })?;
+            if row.cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            run.report.rows_read += 1;
+            match map.parse(&row, opts.unit_id, today) {
+                Ok(p) => batch.push((row, p)),
+                Err(errs) => run.reject(&row, errs),
+            }
+            if batch.len() >= BATCH {
+                flush(&mut w, &mut batch, &mut run, &province, &now, &opts.source_name).await?;
+                run.progress();
+            }
+        }
+        flush(&mut w, &mut batch, &mut run, &province, &now, &opts.source_name).await?;
+        run.progress();
+        let mut report = run.report;
+        if opts.mode == ImportMode::AllOrNothing && report.rejected_rows > 0 {
+            // Dropping the transaction rolls back every batch already inserted.
+            drop(w);
+            report.accepted = 0;
+            report.committed = false;
+            return Ok(report);
+        }
+        if let (Some(first), Some(last)) = (run.first_id, run.last_id) {
+            report.possible_duplicates = sqlx::query(
+                "SELECT count(*) FROM citizen c WHERE c.id >= $1 AND c.id <= $2 AND EXISTS (\
+                 SELECT 1 FROM citizen d WHERE d.name_folded = c.name_folded AND d.birth_date = c.birth_date \
+                 AND COALESCE(d.permanent_commune_code, '') = COALESCE(c.permanent_commune_code, '') AND d.id <> c.id)",
+            )
+            .bind(first)
+            .bind(last)
+            .fetch_one(&mut *w.tx)
+            .await?
+            .get::<i64, _>(0) as u64;
+        }
+        report.accepted = report.valid;
+        w.audit(
+            "import",
+            "citizen_import",
+            &opts.source_name,
+            Some(opts.unit_id),
+            None,
+            Some(&serde_json::json!({
+                "source": opts.source_name, "mode": opts.mode, "rows_read": report.rows_read,
+                "accepted": report.accepted, "rejected": report.rejected_rows,
+                "first_id": run.first_id, "last_id": run.last_id
+            })),
+        )
+        .await?;
+        w.commit().await?;
+        report.committed = true;
+        Ok(report)
+    }
+}
+
+/// Checks a batch's ID numbers against the register (which already holds this file's earlier
+/// batches, inside the same transaction) and against each other, then inserts the rest.
+async fn flush(
+    w: &mut WriteTx<'_>,
+    batch: &mut Vec<(SourceRow, Prepared)>,
+    run: &mut Run<'_>,
+    province: &str,
+    now: &str,
+    source: &str,
+) -> Result<(), StoreError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = batch.iter().filter_map(|(_, p)| p.national_id.as_deref()).collect();
+    let mut taken: HashMap<String, i64> = HashMap::new();
+    if !ids.is_empty() {
+        let sql = format!(
+            "SELECT national_id, id FROM citizen WHERE national_id IN ({})",
+            (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in &ids {
+            q = q.bind(id.to_string());
+        }
+        for r in q.fetch_all(&mut *w.tx).await? {
+            taken.insert(r.get(0), r.get(1));
+        }
+    }
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut keep: Vec<(SourceRow, Prepared)> = Vec::with_capacity(batch.len());
+    for (row, p) in batch.drain(..) {
+        if let Some(nid) = &p.national_id {
+            let header = CitizenField::NationalId.header().to_string();
+            let reason = if let Some(line) = seen.get(nid) {
+                Some(format!("Số định danh cá nhân {nid} trùng với dòng {line} của tệp."))
+            } else if let Some(existing) = taken.get(nid) {
+                if run.first_id.is_some_and(|f| *existing >= f) {
+                    Some(format!(
+                        "Số định danh cá nhân {nid} trùng với một dòng trước đó của tệp."
+                    ))
+                } else {
+                    Some(format!(
+                        "Số định danh cá nhân {nid} đã có trong sổ đăng ký (hồ sơ số {existing}): không tạo trùng."
+                    ))
+                }
+            } else {
+                None
+            };
+            if let Some(reason_vi) = reason {
+                let e = RowError {
+                    row: row.line,
+                    column: Some(header),
+                    value: Some(nid.clone()),
+                    reason_vi,
+                };
+                run.reject(&row, vec![e]);
+                continue;
+            }
+            seen.insert(nid.clone(), row.line);
+        }
+        keep.push((row, p));
+    }
+    if keep.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO citizen ({INSERT_COLUMNS}) VALUES {} RETURNING id",
+        values_groups(keep.len(), INSERT_ARITY)
+    );
+    let mut q = sqlx::query(&sql);
+    for (_, p) in &keep {
+        q = bind_prepared(q, p, province, now);
+    }
+    let ids: Vec<i64> = q
+        .fetch_all(&mut *w.tx)
+        .await
+        .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân trùng với hồ sơ đã có."))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let (lo, hi) = (ids.iter().min().copied(), ids.iter().max().copied());
+    if let Some(lo) = lo {
+        run.first_id = Some(run.first_id.map_or(lo, |f| f.min(lo)));
+    }
+    if let Some(hi) = hi {
+        run.last_id = Some(run.last_id.map_or(hi, |l| l.max(hi)));
+    }
+    run.report.valid += keep.len() as u64;
+    let unit = keep[0].1.unit_id;
+    w.audit(
+        "create",
+        "citizen",
+        &format!("{}..{}", lo.unwrap_or(0), hi.unwrap_or(0)),
+        Some(unit),
+        None,
+        Some(&serde_json::json!({
+            "source": source,
+            "ids": ids,
+            "rows": keep.iter().map(|(r, _)| r.line).collect::<Vec<_>>(),
+        })),
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{check_grade, parse_iso};
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn dates_in_both_forms() {
+        assert_eq!(parse_date("05/03/2008").unwrap(), date!(2008 - 03 - 05));
+        assert_eq!(parse_date("5/3/2008").unwrap(), date!(2008 - 03 - 05));
+        assert_eq!(parse_date("2008-03-05").unwrap(), date!(2008 - 03 - 05));
+        assert_eq!(parse_date("2008-03-05T00:00:00").unwrap(), date!(2008 - 03 - 05));
+        assert_eq!(parse_date("05.03.2008").unwrap(), date!(2008 - 03 - 05));
+        let e = parse_date("31/02/2008").unwrap_err();
+        assert!(e.contains("không tồn tại"), "{e}");
+        assert!(parse_date("13/13/2008").unwrap_err().contains("tháng 13"));
+        assert!(parse_date("2008").unwrap_err().contains("không đúng dạng"));
+        assert!(parse_date("05/03/08").is_err());
+    }
+
+    #[test]
+    fn headers_fold_diacritics_case_and_punctuation() {
+        let h: Vec<String> = [
+            "HO VA TEN",
+            "ngày sinh",
+            "Giới Tính",
+            "Số CCCD",
+            "thôn, tổ dân phố",
+            "Cột lạ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (m, ignored) = HeaderMap::resolve(&h).unwrap();
+        assert_eq!(ignored, vec!["Cột lạ".to_string()]);
+        let row = SourceRow {
+            line: 2,
+            cells: vec!["A".into(), "B".into(), "C".into(), "D".into(), "E".into()],
+        };
+        assert_eq!(m.cell(&row, CitizenField::NationalId), Some("D"));
+        assert_eq!(m.cell(&row, CitizenField::PermanentVillage), Some("E"));
+        let missing = HeaderMap::resolve(&["Họ và tên".to_string()])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            missing.contains("\"Ngày sinh\"") && missing.contains("\"Giới tính\""),
+            "{missing}"
+        );
+        let twice = HeaderMap::resolve(&[
+            "Họ và tên".into(),
+            "Họ tên".into(),
+            "Ngày sinh".into(),
+            "Giới tính".into(),
+        ])
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(twice.contains("cột A") && twice.contains("cột B"), "{twice}");
+    }
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(27), "AB");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
+    }
+
+    #[test]
+    fn row_errors_name_row_column_and_reason() {
+        let h: Vec<String> = CITIZEN_COLUMNS.iter().map(|c| c.header.to_string()).collect();
+        let (m, _) = HeaderMap::resolve(&h).unwrap();
+        let mut cells = vec![String::new(); h.len()];
+        cells[0] = "Nguyễn Văn Đức".into();
+        cells[1] = "30/02/2008".into();
+        cells[2] = "Nam giới?".into();
+        cells[12] = "13/12".into();
+        let errs = m
+            .parse(&SourceRow { line: 7, cells }, 1, date!(2026 - 01 - 01))
+            .unwrap_err();
+        assert!(errs.iter().all(|e| e.row == 7));
+        let cols: Vec<_> = errs.iter().filter_map(|e| e.column.clone()).collect();
+        assert!(
+            cols.contains(&"Ngày sinh".to_string()) && cols.contains(&"Giới tính".to_string()),
+            "{cols:?}"
+        );
+        assert!(
+            errs[0].to_string().starts_with("Dòng 7, cột \"Ngày sinh\""),
+            "{}",
+            errs[0]
+        );
+    }
+
+    #[test]
+    fn export_row_reads_back() {
+        let c = Citizen {
+            id: 1,
+            unit_id: 1,
+            province_code: "33".into(),
+            national_id: Some("033208001234".into()),
+            legacy_id: None,
+            full_name: "Nguyễn Văn Đức".into(),
+            birth_date: date!(2008 - 03 - 05),
+            sex: Sex::Male,
+            ethnicity: Some("Kinh".into()),
+            religion: None,
+            birth_registration_place: None,
+            permanent_commune_code: None,
+            permanent_village: Some("Thôn Đông".into()),
+            current_commune_code: None,
+            current_village: None,
+            education_grade: Some("12/12".into()),
+            qualification: None,
+            studying_level: Some(StudyLevel::University),
+            studying_detail: None,
+            occupation: Some("Sinh viên".into()),
+            workplace: None,
+            party_member: false,
+            union_member: true,
+            note: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        let h: Vec<String> = CITIZEN_COLUMNS.iter().map(|c| c.header.to_string()).collect();
+        let (m, _) = HeaderMap::resolve(&h).unwrap();
+        let p = m
+            .parse(
+                &SourceRow {
+                    line: 2,
+                    cells: citizen_export_row(&c),
+                },
+                1,
+                date!(2026 - 01 - 01),
+            )
+            .unwrap();
+        assert_eq!(p.full_name, c.full_name);
+        assert_eq!(p.birth_date, "2008-03-05");
+        assert_eq!(p.studying_level, Some("university"));
+        assert_eq!(p.union_member, 1);
+        assert_eq!(p.party_member, 0);
+        assert_eq!(p.education_grade.as_deref(), Some("12/12"));
+        assert!(check_grade("12/12").is_ok());
+        assert!(parse_iso("2008-03-05").is_some());
+    }
+}

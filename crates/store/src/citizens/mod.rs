@@ -1,0 +1,1271 @@
+//! The military-service registry: citizen records, registration events and family relations
+//! (issue 3, law brief §1.2, §1.3, §9).
+//!
+//! Every read filters by the actor's scope (`unit_id IN (SCOPE_UNITS)`); every write checks the
+//! role and the unit, and appends its audit entry in the same transaction. Names are stored in one
+//! canonical spelling ([`text::normalize`]) with a folded copy for diacritic-insensitive search and
+//! a collation key that orders people by given name, then middle name, then family name.
+//!
+//! Duplicates: the same personal identification number is refused (a unique index backs the
+//! check); the same folded name, birth date and permanent commune is allowed but listed by
+//! [`Scoped::duplicates`], never merged.
+
+mod import;
+
+pub use import::{
+    citizen_export_row, CitizenColumn, CitizenField, ImportMode, ImportObserver, ImportOptions, ImportProgress,
+    ImportReport, RowError, SourceRow, CITIZEN_COLUMNS, MAX_LISTED_ERRORS,
+};
+
+use crate::error::StoreError;
+use crate::scope::{Scoped, SCOPE_UNITS};
+use phongthu_domain::auth::Permission;
+use phongthu_domain::nvqs::{citizen_id, Circumstance, Sex, StudyLevel};
+use phongthu_domain::territory::{Level, Territory};
+use phongthu_domain::text;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use time::{Date, Month};
+
+/// A citizen record to create, or the new content of one to update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCitizen {
+    /// The commune military command that holds the record (must be in the actor's scope).
+    pub unit_id: i64,
+    pub national_id: Option<String>,
+    pub legacy_id: Option<String>,
+    pub full_name: String,
+    pub birth_date: Date,
+    pub sex: Sex,
+    pub ethnicity: Option<String>,
+    pub religion: Option<String>,
+    pub birth_registration_place: Option<String>,
+    pub permanent_commune_code: Option<String>,
+    pub permanent_village: Option<String>,
+    pub current_commune_code: Option<String>,
+    pub current_village: Option<String>,
+    /// General-education grade as written on the records: "12/12", "9/12", "10/10".
+    pub education_grade: Option<String>,
+    pub qualification: Option<String>,
+    pub studying_level: Option<StudyLevel>,
+    pub studying_detail: Option<String>,
+    pub occupation: Option<String>,
+    pub workplace: Option<String>,
+    pub party_member: bool,
+    pub union_member: bool,
+    pub note: Option<String>,
+}
+
+impl NewCitizen {
+    /// A record with the four mandatory facts and everything else empty.
+    pub fn new(unit_id: i64, full_name: &str, birth_date: Date, sex: Sex) -> NewCitizen {
+        NewCitizen {
+            unit_id,
+            national_id: None,
+            legacy_id: None,
+            full_name: full_name.to_string(),
+            birth_date,
+            sex,
+            ethnicity: None,
+            religion: None,
+            birth_registration_place: None,
+            permanent_commune_code: None,
+            permanent_village: None,
+            current_commune_code: None,
+            current_village: None,
+            education_grade: None,
+            qualification: None,
+            studying_level: None,
+            studying_detail: None,
+            occupation: None,
+            workplace: None,
+            party_member: false,
+            union_member: false,
+            note: None,
+        }
+    }
+}
+
+/// A stored citizen record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Citizen {
+    pub id: i64,
+    pub unit_id: i64,
+    pub province_code: String,
+    pub national_id: Option<String>,
+    pub legacy_id: Option<String>,
+    pub full_name: String,
+    #[serde(serialize_with = "ser_date")]
+    pub birth_date: Date,
+    pub sex: Sex,
+    pub ethnicity: Option<String>,
+    pub religion: Option<String>,
+    pub birth_registration_place: Option<String>,
+    pub permanent_commune_code: Option<String>,
+    pub permanent_village: Option<String>,
+    pub current_commune_code: Option<String>,
+    pub current_village: Option<String>,
+    pub education_grade: Option<String>,
+    pub qualification: Option<String>,
+    #[serde(serialize_with = "ser_level")]
+    pub studying_level: Option<StudyLevel>,
+    pub studying_detail: Option<String>,
+    pub occupation: Option<String>,
+    pub workplace: Option<String>,
+    pub party_member: bool,
+    pub union_member: bool,
+    pub note: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn ser_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&iso(*d))
+}
+
+fn ser_level<S: serde::Serializer>(l: &Option<StudyLevel>, s: S) -> Result<S::Ok, S::Error> {
+    match l {
+        Some(l) => s.serialize_some(l.code()),
+        None => s.serialize_none(),
+    }
+}
+
+/// `YYYY-MM-DD`, the form every date column holds.
+pub(crate) fn iso(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+/// `DD/MM/YYYY`, the form Vietnamese forms and messages use.
+pub(crate) fn vi_date(d: Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
+}
+
+pub(crate) fn parse_iso(s: &str) -> Option<Date> {
+    let mut it = s.splitn(3, '-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u8 = it.next()?.parse().ok()?;
+    let d: u8 = it.next()?.get(..2)?.parse().ok()?;
+    Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()
+}
+
+/// Filters of a citizen list; empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CitizenFilter {
+    /// A name in any spelling ("nguyen van duc", "Đức", "duc") or the beginning of an ID number.
+    pub query: Option<String>,
+    /// One unit (in scope) instead of the whole scope.
+    pub unit_id: Option<i64>,
+    pub birth_year: Option<i32>,
+    pub sex: Option<Sex>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Paging { offset: 0, limit: 50 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CitizenPage {
+    /// Rows matching the filter in scope (all pages).
+    pub total: i64,
+    pub items: Vec<Citizen>,
+}
+
+/// Citizens sharing folded name, birth date and permanent commune: perhaps one person entered
+/// twice. Listed for a person to decide; never merged automatically.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DuplicateGroup {
+    pub name_folded: String,
+    #[serde(serialize_with = "ser_date")]
+    pub birth_date: Date,
+    pub permanent_commune_code: Option<String>,
+    /// The records, in id order.
+    pub citizens: Vec<Citizen>,
+}
+
+/// Kinds of military-service registration (law brief §1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationKind {
+    /// Đăng ký NVQS lần đầu: in April of the year the man turns 17.
+    First,
+    /// Đăng ký bổ sung: after a change of position, education, qualification or health.
+    Supplementary,
+    /// Đăng ký di chuyển (đến): arriving from another place.
+    TransferIn,
+    /// Đăng ký di chuyển (đi): leaving for another place.
+    TransferOut,
+    /// Đăng ký tạm vắng: absence of 3 months or more.
+    TemporaryAbsence,
+    /// Xóa đăng ký (e.g. appointed to a post exempt from wartime service, ND 13/2016 Art. 9).
+    Removal,
+}
+
+impl RegistrationKind {
+    pub const ALL: [RegistrationKind; 6] = [
+        RegistrationKind::First,
+        RegistrationKind::Supplementary,
+        RegistrationKind::TransferIn,
+        RegistrationKind::TransferOut,
+        RegistrationKind::TemporaryAbsence,
+        RegistrationKind::Removal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationKind::First => "first",
+            RegistrationKind::Supplementary => "supplementary",
+            RegistrationKind::TransferIn => "transfer_in",
+            RegistrationKind::TransferOut => "transfer_out",
+            RegistrationKind::TemporaryAbsence => "temporary_absence",
+            RegistrationKind::Removal => "removal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RegistrationKind> {
+        RegistrationKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            RegistrationKind::First => "Đăng ký nghĩa vụ quân sự lần đầu",
+            RegistrationKind::Supplementary => "Đăng ký bổ sung",
+            RegistrationKind::TransferIn => "Đăng ký di chuyển đến",
+            RegistrationKind::TransferOut => "Đăng ký di chuyển đi",
+            RegistrationKind::TemporaryAbsence => "Đăng ký tạm vắng",
+            RegistrationKind::Removal => "Xóa đăng ký",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegistrationEvent {
+    pub id: i64,
+    pub citizen_id: i64,
+    pub kind: RegistrationKind,
+    #[serde(serialize_with = "ser_date")]
+    pub event_date: Date,
+    pub note: Option<String>,
+    pub created_at: String,
+}
+
+/// A man who has not made his first registration although its period has passed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LateRegistration {
+    pub citizen: Citizen,
+    /// The last day of the first-registration period that applied to him (30 April of the year
+    /// he turned 17).
+    #[serde(serialize_with = "ser_date")]
+    pub due_date: Date,
+    pub days_late: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewFamilyRelation {
+    pub citizen_id: i64,
+    /// "bố", "mẹ", "anh trai", "vợ", ...
+    pub relation: String,
+    pub name: String,
+    /// The circumstance it grounds (contract `nvqs-assess.md` codes), if any.
+    pub circumstance: Option<Circumstance>,
+    /// The evidence document (number, date, issuer).
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FamilyRelation {
+    pub id: i64,
+    pub citizen_id: i64,
+    pub relation: String,
+    pub name: String,
+    /// Circumstance code, e.g. `child_of_martyr`.
+    pub circumstance: Option<String>,
+    pub evidence: Option<String>,
+    pub created_at: String,
+}
+
+/// The last day of the April first-registration period (law brief §1.3: "April: the commune
+/// chairman orders the first registration"). The exact days inside April are set by each year's
+/// order and are not in the brief; the end of April is taken as the deadline.
+pub fn first_registration_due(year_turning_17: i32) -> Date {
+    Date::from_calendar_date(year_turning_17, Month::April, 30).expect("30 April exists")
+}
+
+/// Oldest age (in years, inclusive) of military-service age for men (LNVQS Art. 4 per law brief
+/// §1.2: "men up to the end of age 45"; the brief marks the article as UNCONFIRMED).
+pub const MALE_SERVICE_AGE_MAX: i32 = 45;
+/// Age of first registration for men (LNVQS Art. 12).
+pub const FIRST_REGISTRATION_AGE: i32 = 17;
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+/// One field refused, with the column it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FieldError {
+    pub field: CitizenField,
+    pub value: Option<String>,
+    pub reason_vi: String,
+}
+
+/// A validated record, ready to bind: text normalised, empty text as NULL.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub unit_id: i64,
+    pub national_id: Option<String>,
+    pub legacy_id: Option<String>,
+    pub full_name: String,
+    pub name_folded: String,
+    pub sort_key: String,
+    pub birth_date: String,
+    pub birth_year: i64,
+    pub sex: &'static str,
+    pub ethnicity: Option<String>,
+    pub religion: Option<String>,
+    pub birth_registration_place: Option<String>,
+    pub permanent_commune_code: Option<String>,
+    pub permanent_village: Option<String>,
+    pub current_commune_code: Option<String>,
+    pub current_village: Option<String>,
+    pub education_grade: Option<String>,
+    pub qualification: Option<String>,
+    pub studying_level: Option<&'static str>,
+    pub studying_detail: Option<String>,
+    pub occupation: Option<String>,
+    pub workplace: Option<String>,
+    pub party_member: i64,
+    pub union_member: i64,
+    pub note: Option<String>,
+}
+
+pub(crate) fn clean(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(|v| text::normalize(v.split_whitespace().collect::<Vec<_>>().join(" ").as_str()))
+        .filter(|v| !v.is_empty())
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// "12/12", "9/12", "10/10": grade completed over the length of the system (12-year, or the
+/// older 10-year system).
+pub(crate) fn check_grade(s: &str) -> Result<String, String> {
+    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let bad = || format!("Trình độ văn hóa \"{s}\" không hợp lệ: ghi dạng lớp/hệ, ví dụ 12/12, 9/12 hoặc 10/10.");
+    let (g, sys) = compact.split_once('/').ok_or_else(bad)?;
+    let g: u8 = g.parse().map_err(|_| bad())?;
+    let sys: u8 = sys.parse().map_err(|_| bad())?;
+    if !(sys == 12 || sys == 10) || g > sys {
+        return Err(bad());
+    }
+    Ok(format!("{g}/{sys}"))
+}
+
+fn check_commune(code: &str, on: Date) -> Result<String, String> {
+    let code = code.trim();
+    if Territory::bundled().unit_on(code, Some(Level::Commune), on).is_some() {
+        Ok(code.to_string())
+    } else {
+        Err(format!(
+            "Mã xã \"{code}\" không có trong danh mục đơn vị hành chính cấp xã đang có hiệu lực ngày {}.",
+            vi_date(on)
+        ))
+    }
+}
+
+/// Checks a record and brings it to its stored form. `today` bounds the birth date; communes are
+/// checked against the territory in force on `today`.
+pub(crate) fn prepare(n: &NewCitizen, today: Date) -> Result<Prepared, Vec<FieldError>> {
+    let mut errs = vec![];
+    let mut err = |field: CitizenField, value: Option<&str>, reason: String| {
+        errs.push(FieldError {
+            field,
+            value: value.map(str::to_string),
+            reason_vi: reason,
+        });
+    };
+    let full_name = text::normalize(&n.full_name.split_whitespace().collect::<Vec<_>>().join(" "));
+    if full_name.is_empty() {
+        err(CitizenField::FullName, None, "Họ và tên không được để trống.".into());
+    } else if full_name.chars().count() > 100 {
+        err(
+            CitizenField::FullName,
+            Some(&full_name),
+            "Họ và tên dài quá 100 ký tự.".into(),
+        );
+    } else if !full_name.chars().all(|c| {
+        c.is_alphabetic() || c == ' ' || c == '\'' || c == '-' || c == '.' || ('\u{0300}'..='\u{036f}').contains(&c)
+    }) {
+        err(
+            CitizenField::FullName,
+            Some(&full_name),
+            format!("Họ và tên \"{full_name}\" chứa chữ số hoặc ký tự không phải chữ cái."),
+        );
+    }
+    if n.birth_date > today {
+        err(
+            CitizenField::BirthDate,
+            Some(&vi_date(n.birth_date)),
+            format!(
+                "Ngày sinh {} ở tương lai (sau ngày {}).",
+                vi_date(n.birth_date),
+                vi_date(today)
+            ),
+        );
+    } else if n.birth_date.year() < 1900 {
+        err(
+            CitizenField::BirthDate,
+            Some(&vi_date(n.birth_date)),
+            format!("Ngày sinh {} trước năm 1900, không hợp lý.", vi_date(n.birth_date)),
+        );
+    }
+    let national_id = n.national_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if let Some(id) = national_id {
+        if let Err(e) = citizen_id::validate(id, n.sex, n.birth_date.year()) {
+            let mut reason = capitalise(&e.to_string());
+            if matches!(e, citizen_id::IdError::Format(_))
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && (9..12).contains(&id.len())
+            {
+                reason.push_str(
+                    "; có thể ô được định dạng kiểu số nên mất các số 0 ở đầu: hãy định dạng cột là Văn bản (Text)",
+                );
+            }
+            reason.push('.');
+            err(CitizenField::NationalId, Some(id), reason);
+        }
+    }
+    let legacy_id = n.legacy_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if let Some(l) = legacy_id {
+        if !(l.len() == 9 && l.bytes().all(|b| b.is_ascii_digit())) {
+            err(
+                CitizenField::LegacyId,
+                Some(l),
+                format!("Số chứng minh nhân dân \"{l}\" phải gồm đúng 9 chữ số."),
+            );
+        }
+    }
+    let mut commune = |field: CitizenField, v: &Option<String>| -> Option<String> {
+        let code = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+        match check_commune(code, today) {
+            Ok(c) => Some(c),
+            Err(reason) => {
+                err(field, Some(code), reason);
+                None
+            }
+        }
+    };
+    let permanent_commune_code = commune(CitizenField::PermanentCommune, &n.permanent_commune_code);
+    let current_commune_code = commune(CitizenField::CurrentCommune, &n.current_commune_code);
+    let education_grade = match clean(&n.education_grade) {
+        None => None,
+        Some(g) => match check_grade(&g) {
+            Ok(g) => Some(g),
+            Err(reason) => {
+                err(CitizenField::EducationGrade, Some(&g), reason);
+                None
+            }
+        },
+    };
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(Prepared {
+        unit_id: n.unit_id,
+        national_id: national_id.map(str::to_string),
+        legacy_id: legacy_id.map(str::to_string),
+        name_folded: text::fold(&full_name),
+        sort_key: text::person_collation_key(&full_name),
+        full_name,
+        birth_date: iso(n.birth_date),
+        birth_year: i64::from(n.birth_date.year()),
+        sex: n.sex.as_str(),
+        ethnicity: clean(&n.ethnicity),
+        religion: clean(&n.religion),
+        birth_registration_place: clean(&n.birth_registration_place),
+        permanent_commune_code,
+        permanent_village: clean(&n.permanent_village),
+        current_commune_code,
+        current_village: clean(&n.current_village),
+        education_grade,
+        qualification: clean(&n.qualification),
+        studying_level: n.studying_level.map(|l| l.code()),
+        studying_detail: clean(&n.studying_detail),
+        occupation: clean(&n.occupation),
+        workplace: clean(&n.workplace),
+        party_member: n.party_member as i64,
+        union_member: n.union_member as i64,
+        note: clean(&n.note),
+    })
+}
+
+fn invalid(errs: Vec<FieldError>) -> StoreError {
+    StoreError::Invalid(
+        errs.iter()
+            .map(|e| format!("{}: {}", e.field.header(), e.reason_vi))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+pub(crate) fn today() -> Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows and SQL helpers
+
+/// The columns of [`citizen_row`], qualified with the alias `c` that every query gives `citizen`.
+pub(crate) const CITIZEN_COLUMNS_SQL: &str =
+    "c.id, c.unit_id, c.province_code, c.national_id, c.legacy_id, c.full_name, \
+     c.birth_date, c.sex, c.ethnicity, c.religion, c.birth_registration_place, c.permanent_commune_code, \
+     c.permanent_village, c.current_commune_code, c.current_village, c.education_grade, c.qualification, \
+     c.studying_level, c.studying_detail, c.occupation, c.workplace, c.party_member, c.union_member, c.note, \
+     c.created_at, c.updated_at";
+
+/// The columns an INSERT writes, in bind order (see [`bind_prepared`]).
+pub(crate) const INSERT_COLUMNS: &str = "unit_id, province_code, national_id, legacy_id, full_name, name_folded, sort_key, \
+     birth_date, birth_year, sex, ethnicity, religion, birth_registration_place, permanent_commune_code, permanent_village, \
+     current_commune_code, current_village, education_grade, qualification, studying_level, studying_detail, occupation, \
+     workplace, party_member, union_member, note, created_at, updated_at";
+pub(crate) const INSERT_ARITY: usize = 28;
+
+pub(crate) fn bind_prepared<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    p: &Prepared,
+    province_code: &str,
+    now: &str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(p.unit_id)
+        .bind(province_code.to_string())
+        .bind(p.national_id.clone())
+        .bind(p.legacy_id.clone())
+        .bind(p.full_name.clone())
+        .bind(p.name_folded.clone())
+        .bind(p.sort_key.clone())
+        .bind(p.birth_date.clone())
+        .bind(p.birth_year)
+        .bind(p.sex)
+        .bind(p.ethnicity.clone())
+        .bind(p.religion.clone())
+        .bind(p.birth_registration_place.clone())
+        .bind(p.permanent_commune_code.clone())
+        .bind(p.permanent_village.clone())
+        .bind(p.current_commune_code.clone())
+        .bind(p.current_village.clone())
+        .bind(p.education_grade.clone())
+        .bind(p.qualification.clone())
+        .bind(p.studying_level)
+        .bind(p.studying_detail.clone())
+        .bind(p.occupation.clone())
+        .bind(p.workplace.clone())
+        .bind(p.party_member)
+        .bind(p.union_member)
+        .bind(p.note.clone())
+        .bind(now.to_string())
+        .bind(now.to_string())
+}
+
+/// `($a,$b,...)` groups for a multi-row INSERT of `rows` rows of `arity` parameters.
+pub(crate) fn values_groups(rows: usize, arity: usize) -> String {
+    let mut s = String::with_capacity(rows * arity * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..arity {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&(r * arity + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+pub(crate) fn citizen_row(r: &AnyRow) -> Citizen {
+    let birth: String = r.get("birth_date");
+    Citizen {
+        id: r.get("id"),
+        unit_id: r.get("unit_id"),
+        province_code: r.get("province_code"),
+        national_id: r.get("national_id"),
+        legacy_id: r.get("legacy_id"),
+        full_name: r.get("full_name"),
+        birth_date: parse_iso(&birth).unwrap_or(Date::MIN),
+        sex: Sex::parse(&r.get::<String, _>("sex")).unwrap_or(Sex::Male),
+        ethnicity: r.get("ethnicity"),
+        religion: r.get("religion"),
+        birth_registration_place: r.get("birth_registration_place"),
+        permanent_commune_code: r.get("permanent_commune_code"),
+        permanent_village: r.get("permanent_village"),
+        current_commune_code: r.get("current_commune_code"),
+        current_village: r.get("current_village"),
+        education_grade: r.get("education_grade"),
+        qualification: r.get("qualification"),
+        studying_level: r
+            .get::<Option<String>, _>("studying_level")
+            .and_then(|s| StudyLevel::parse(&s)),
+        studying_detail: r.get("studying_detail"),
+        occupation: r.get("occupation"),
+        workplace: r.get("workplace"),
+        party_member: r.get::<i64, _>("party_member") != 0,
+        union_member: r.get::<i64, _>("union_member") != 0,
+        note: r.get("note"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    }
+}
+
+/// A query under construction: `$1` is always the actor's unit (for [`SCOPE_UNITS`]).
+pub(crate) struct Sql {
+    pub text: String,
+    args: Vec<Arg>,
+}
+
+enum Arg {
+    I(i64),
+    S(String),
+}
+
+impl Sql {
+    pub fn scoped(actor_unit: i64) -> Sql {
+        Sql {
+            text: String::new(),
+            args: vec![Arg::I(actor_unit)],
+        }
+    }
+
+    pub fn int(&mut self, v: i64) -> String {
+        self.args.push(Arg::I(v));
+        format!("${}", self.args.len())
+    }
+
+    pub fn text(&mut self, v: impl Into<String>) -> String {
+        self.args.push(Arg::S(v.into()));
+        format!("${}", self.args.len())
+    }
+
+    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::I(v) => q.bind(*v),
+                Arg::S(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }
+}
+
+/// Appends the WHERE conditions of a filter (after the scope condition).
+fn filter_conditions(sql: &mut Sql, f: &CitizenFilter) -> String {
+    let mut cond = format!("c.unit_id IN ({SCOPE_UNITS})");
+    if let Some(u) = f.unit_id {
+        let p = sql.int(u);
+        cond.push_str(&format!(" AND c.unit_id = {p}"));
+    }
+    if let Some(y) = f.birth_year {
+        let p = sql.int(i64::from(y));
+        cond.push_str(&format!(" AND c.birth_year = {p}"));
+    }
+    if let Some(s) = f.sex {
+        let p = sql.text(s.as_str());
+        cond.push_str(&format!(" AND c.sex = {p}"));
+    }
+    if let Some(q) = f.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let digits: String = q.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.bytes().all(|b| b.is_ascii_digit()) {
+            let p = sql.text(format!("{digits}%"));
+            cond.push_str(&format!(" AND (c.national_id LIKE {p} OR c.legacy_id LIKE {p})"));
+        } else {
+            // Every word of the query starts some word of the folded name ("duc" finds
+            // "Nguyễn Văn Đức"), as text::matches_query does in memory.
+            for w in text::fold(q).split(' ') {
+                let w: String = w.chars().filter(|c| c.is_alphanumeric()).collect();
+                if w.is_empty() {
+                    continue;
+                }
+                let p = sql.text(format!("% {w}%"));
+                cond.push_str(&format!(" AND (' ' || c.name_folded) LIKE {p}"));
+            }
+        }
+    }
+    cond
+}
+
+impl Scoped<'_> {
+    /// The commune command a record may be filed under, with its province code.
+    pub(crate) async fn registry_unit(&self, unit_id: i64) -> Result<String, StoreError> {
+        let row = sqlx::query("SELECT kind, province_code, admin_code FROM org_unit WHERE id = $1")
+            .bind(unit_id)
+            .fetch_optional(&self.store.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("Không tìm thấy đơn vị số {unit_id}.")))?;
+        self.ensure_unit_in_scope(unit_id).await?;
+        let kind: String = row.get(0);
+        if kind != "commune_command" {
+            return Err(StoreError::Invalid(
+                "Hồ sơ công dân phải thuộc một Ban Chỉ huy Quân sự cấp xã: hãy chọn đơn vị cấp xã.".into(),
+            ));
+        }
+        let province: Option<String> = row.get(1);
+        let admin: Option<String> = row.get(2);
+        let t = Territory::bundled();
+        province
+            .filter(|p| !p.is_empty())
+            .or_else(|| admin.and_then(|code| t.units_with_code(&code).last().and_then(|u| t.province_code_of(u))))
+            .ok_or_else(|| StoreError::Invalid(format!("Không xác định được tỉnh của đơn vị số {unit_id}.")))
+    }
+
+    /// Refuses a national ID already on the register (any unit; the other record's details are
+    /// shown only when it is in scope).
+    async fn check_national_id_free(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        national_id: &str,
+        except: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let row = sqlx::query("SELECT id, unit_id, full_name FROM citizen WHERE national_id = $1 AND id <> $2")
+            .bind(national_id)
+            .bind(except.unwrap_or(-1))
+            .fetch_optional(&mut **tx)
+            .await?;
+        if let Some(r) = row {
+            let other_unit: i64 = r.get(1);
+            let msg = if self.unit_in_scope(other_unit).await? {
+                format!(
+                    "Số định danh cá nhân {national_id} đã có trong sổ đăng ký (công dân số {}, {}): không tạo trùng.",
+                    r.get::<i64, _>(0),
+                    r.get::<String, _>(2)
+                )
+            } else {
+                format!(
+                    "Số định danh cá nhân {national_id} đã có trong sổ đăng ký của một đơn vị khác: liên hệ cấp trên để chuyển hồ sơ."
+                )
+            };
+            return Err(StoreError::Conflict(msg));
+        }
+        Ok(())
+    }
+
+    /// Creates a citizen record (commanders and administrators, unit in scope).
+    pub async fn create_citizen(&self, n: NewCitizen) -> Result<Citizen, StoreError> {
+        self.require(Permission::Write)?;
+        let p = prepare(&n, today()).map_err(invalid)?;
+        let province = self.registry_unit(n.unit_id).await?;
+        let mut w = self.begin_write(Permission::Write).await?;
+        if let Some(id) = &p.national_id {
+            self.check_national_id_free(&mut w.tx, id, None).await?;
+        }
+        let now = crate::now_text();
+        let sql = format!(
+            "INSERT INTO citizen ({INSERT_COLUMNS}) VALUES {} RETURNING id",
+            values_groups(1, INSERT_ARITY)
+        );
+        let id: i64 = bind_prepared(sqlx::query(&sql), &p, &province, &now)
+            .fetch_one(&mut *w.tx)
+            .await
+            .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?
+            .get(0);
+        let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *w.tx)
+            .await?;
+        let c = citizen_row(&row);
+        let after = serde_json::to_value(&c).unwrap_or_default();
+        w.audit(
+            "create",
+            "citizen",
+            &id.to_string(),
+            Some(c.unit_id),
+            None,
+            Some(&after),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(c)
+    }
+
+    /// Replaces the content of a record (both the old and the new unit must be in scope).
+    pub async fn update_citizen(&self, id: i64, n: NewCitizen) -> Result<Citizen, StoreError> {
+        self.require(Permission::Write)?;
+        let before = self.citizen(id).await?;
+        let p = prepare(&n, today()).map_err(invalid)?;
+        let province = self.registry_unit(n.unit_id).await?;
+        let mut w = self.begin_write(Permission::Write).await?;
+        if let Some(nid) = &p.national_id {
+            self.check_national_id_free(&mut w.tx, nid, Some(id)).await?;
+        }
+        let now = crate::now_text();
+        sqlx::query(
+            "UPDATE citizen SET unit_id = $1, province_code = $2, national_id = $3, legacy_id = $4, full_name = $5, \
+             name_folded = $6, sort_key = $7, birth_date = $8, birth_year = $9, sex = $10, ethnicity = $11, religion = $12, \
+             birth_registration_place = $13, permanent_commune_code = $14, permanent_village = $15, current_commune_code = $16, \
+             current_village = $17, education_grade = $18, qualification = $19, studying_level = $20, studying_detail = $21, \
+             occupation = $22, workplace = $23, party_member = $24, union_member = $25, note = $26, updated_at = $27 \
+             WHERE id = $28",
+        )
+        .bind(p.unit_id)
+        .bind(province)
+        .bind(p.national_id.clone())
+        .bind(p.legacy_id.clone())
+        .bind(p.full_name.clone())
+        .bind(p.name_folded.clone())
+        .bind(p.sort_key.clone())
+        .bind(p.birth_date.clone())
+        .bind(p.birth_year)
+        .bind(p.sex)
+        .bind(p.ethnicity.clone())
+        .bind(p.religion.clone())
+        .bind(p.birth_registration_place.clone())
+        .bind(p.permanent_commune_code.clone())
+        .bind(p.permanent_village.clone())
+        .bind(p.current_commune_code.clone())
+        .bind(p.current_village.clone())
+        .bind(p.education_grade.clone())
+        .bind(p.qualification.clone())
+        .bind(p.studying_level)
+        .bind(p.studying_detail.clone())
+        .bind(p.occupation.clone())
+        .bind(p.workplace.clone())
+        .bind(p.party_member)
+        .bind(p.union_member)
+        .bind(p.note.clone())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await
+        .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?;
+        let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *w.tx)
+            .await?;
+        let after = citizen_row(&row);
+        w.audit(
+            "update",
+            "citizen",
+            &id.to_string(),
+            Some(after.unit_id),
+            Some(&serde_json::to_value(&before).unwrap_or_default()),
+            Some(&serde_json::to_value(&after).unwrap_or_default()),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(after)
+    }
+
+    /// One record in scope; NotFound otherwise (a record outside the scope is not revealed).
+    pub async fn citizen(&self, id: i64) -> Result<Citizen, StoreError> {
+        self.require(Permission::Read)?;
+        let row = sqlx::query(&format!(
+            "SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.unit_id IN ({SCOPE_UNITS}) AND c.id = $2"
+        ))
+        .bind(self.actor.unit_id)
+        .bind(id)
+        .fetch_optional(&self.store.pool)
+        .await?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "Không tìm thấy công dân số {id} trong phạm vi quản lý của bạn."
+            ))
+        })?;
+        Ok(citizen_row(&row))
+    }
+
+    /// A page of records in scope, in Vietnamese order of given name, middle name, family name.
+    pub async fn list_citizens(&self, f: &CitizenFilter, page: Paging) -> Result<CitizenPage, StoreError> {
+        self.require(Permission::Read)?;
+        let mut count = Sql::scoped(self.actor.unit_id);
+        let cond = filter_conditions(&mut count, f);
+        count.text = format!("SELECT count(*) FROM citizen c WHERE {cond}");
+        let total: i64 = count.query().fetch_one(&self.store.pool).await?.get(0);
+        let mut sql = Sql::scoped(self.actor.unit_id);
+        let cond = filter_conditions(&mut sql, f);
+        let limit = sql.int(page.limit.clamp(1, 1000));
+        let offset = sql.int(page.offset.max(0));
+        sql.text = format!(
+            "SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE {cond} ORDER BY c.sort_key, c.id LIMIT {limit} OFFSET {offset}"
+        );
+        let rows = sql.query().fetch_all(&self.store.pool).await?;
+        Ok(CitizenPage {
+            total,
+            items: rows.iter().map(citizen_row).collect(),
+        })
+    }
+
+    /// Calls `each` on every record of the filter, in list order, reading in pages of `chunk`
+    /// (keyset paging: memory stays flat however long the list). Returns the number of records.
+    pub async fn for_each_citizen<F>(&self, f: &CitizenFilter, chunk: i64, mut each: F) -> Result<u64, StoreError>
+    where
+        F: FnMut(&Citizen) -> Result<(), StoreError>,
+    {
+        self.require(Permission::Read)?;
+        let mut after: Option<(String, i64)> = None;
+        let mut n = 0u64;
+        loop {
+            let mut sql = Sql::scoped(self.actor.unit_id);
+            let mut cond = filter_conditions(&mut sql, f);
+            if let Some((k, id)) = &after {
+                let pk = sql.text(k.clone());
+                let pi = sql.int(*id);
+                cond.push_str(&format!(
+                    " AND (c.sort_key > {pk} OR (c.sort_key = {pk} AND c.id > {pi}))"
+                ));
+            }
+            let limit = sql.int(chunk.clamp(1, 10_000));
+            sql.text = format!(
+                "SELECT {CITIZEN_COLUMNS_SQL}, c.sort_key AS k FROM citizen c WHERE {cond} ORDER BY c.sort_key, c.id LIMIT {limit}"
+            );
+            let rows = sql.query().fetch_all(&self.store.pool).await?;
+            if rows.is_empty() {
+                return Ok(n);
+            }
+            for r in &rows {
+                let c = citizen_row(r);
+                each(&c)?;
+                n += 1;
+                after = Some((r.get("k"), c.id));
+            }
+        }
+    }
+
+    /// Groups of records in scope with the same folded name, birth date and permanent commune.
+    pub async fn duplicates(&self) -> Result<Vec<DuplicateGroup>, StoreError> {
+        self.require(Permission::Read)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {CITIZEN_COLUMNS_SQL}, c.name_folded AS nf FROM citizen c \
+             JOIN (SELECT name_folded, birth_date, COALESCE(permanent_commune_code, '') AS pc FROM citizen \
+                   WHERE unit_id IN ({SCOPE_UNITS}) \
+                   GROUP BY name_folded, birth_date, COALESCE(permanent_commune_code, '') HAVING count(*) > 1) d \
+               ON d.name_folded = c.name_folded AND d.birth_date = c.birth_date \
+              AND d.pc = COALESCE(c.permanent_commune_code, '') \
+             WHERE c.unit_id IN ({SCOPE_UNITS}) \
+             ORDER BY c.sort_key, c.birth_date, d.pc, c.id LIMIT 10000"
+        ))
+        .bind(self.actor.unit_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        let mut groups: Vec<DuplicateGroup> = vec![];
+        for r in &rows {
+            let c = citizen_row(r);
+            let nf: String = r.get("nf");
+            match groups.last_mut() {
+                Some(g)
+                    if g.name_folded == nf
+                        && g.birth_date == c.birth_date
+                        && g.permanent_commune_code == c.permanent_commune_code =>
+                {
+                    g.citizens.push(c)
+                }
+                _ => groups.push(DuplicateGroup {
+                    name_folded: nf,
+                    birth_date: c.birth_date,
+                    permanent_commune_code: c.permanent_commune_code.clone(),
+                    citizens: vec![c],
+                }),
+            }
+        }
+        Ok(groups)
+    }
+
+    /// Records a registration event for a citizen in scope.
+    pub async fn record_registration(
+        &self,
+        citizen_id: i64,
+        kind: RegistrationKind,
+        event_date: Date,
+        note: Option<String>,
+    ) -> Result<RegistrationEvent, StoreError> {
+        self.require(Permission::Write)?;
+        let c = self.citizen(citizen_id).await?;
+        if event_date > today() {
+            return Err(StoreError::Invalid(format!(
+                "Ngày đăng ký {} ở tương lai.",
+                vi_date(event_date)
+            )));
+        }
+        if event_date < c.birth_date {
+            return Err(StoreError::Invalid(format!(
+                "Ngày đăng ký {} trước ngày sinh của công dân ({}).",
+                vi_date(event_date),
+                vi_date(c.birth_date)
+            )));
+        }
+        if kind == RegistrationKind::First && event_date.year() < c.birth_date.year() + FIRST_REGISTRATION_AGE {
+            return Err(StoreError::Invalid(format!(
+                "Công dân sinh năm {} chỉ đăng ký nghĩa vụ quân sự lần đầu từ năm {} (năm đủ 17 tuổi).",
+                c.birth_date.year(),
+                c.birth_date.year() + FIRST_REGISTRATION_AGE
+            )));
+        }
+        let mut w = self.begin_write(Permission::Write).await?;
+        if kind == RegistrationKind::First {
+            let n: i64 =
+                sqlx::query("SELECT count(*) FROM registration_event WHERE citizen_id = $1 AND kind = 'first'")
+                    .bind(citizen_id)
+                    .fetch_one(&mut *w.tx)
+                    .await?
+                    .get(0);
+            if n > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "Công dân {} đã đăng ký nghĩa vụ quân sự lần đầu; hãy ghi đăng ký bổ sung hoặc di chuyển.",
+                    c.full_name
+                )));
+            }
+        }
+        let note = clean(&note);
+        let now = crate::now_text();
+        let id: i64 = sqlx::query(
+            "INSERT INTO registration_event (citizen_id, unit_id, province_code, kind, event_date, note, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(citizen_id)
+        .bind(c.unit_id)
+        .bind(c.province_code.clone())
+        .bind(kind.as_str())
+        .bind(iso(event_date))
+        .bind(note.clone())
+        .bind(now.clone())
+        .fetch_one(&mut *w.tx)
+        .await?
+        .get(0);
+        let after = serde_json::json!({
+            "citizen_id": citizen_id, "kind": kind.as_str(), "event_date": iso(event_date), "note": note
+        });
+        w.audit(
+            "create",
+            "registration_event",
+            &id.to_string(),
+            Some(c.unit_id),
+            None,
+            Some(&after),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(RegistrationEvent {
+            id,
+            citizen_id,
+            kind,
+            event_date,
+            note,
+            created_at: now,
+        })
+    }
+
+    /// The registration events of a citizen in scope, oldest first.
+    pub async fn registrations(&self, citizen_id: i64) -> Result<Vec<RegistrationEvent>, StoreError> {
+        self.citizen(citizen_id).await?;
+        let rows = sqlx::query(
+            "SELECT id, citizen_id, kind, event_date, note, created_at FROM registration_event \
+             WHERE citizen_id = $1 ORDER BY event_date, id",
+        )
+        .bind(citizen_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| RegistrationEvent {
+                id: r.get(0),
+                citizen_id: r.get(1),
+                kind: RegistrationKind::parse(&r.get::<String, _>(2)).unwrap_or(RegistrationKind::Supplementary),
+                event_date: parse_iso(&r.get::<String, _>(3)).unwrap_or(Date::MIN),
+                note: r.get(4),
+                created_at: r.get(5),
+            })
+            .collect())
+    }
+
+    /// Men in scope who must make their first registration in `year`: 17 or older by 31 December
+    /// of `year`, still of military-service age on 1 January of it (at most
+    /// [`MALE_SERVICE_AGE_MAX`]), and without a first registration. Women register from 18 only
+    /// when their occupation fits the army's needs (LNVQS Art. 12.2, ND 14/2016); that list is not
+    /// modelled, so women are not listed here.
+    pub async fn must_register(&self, year: i32) -> Result<Vec<Citizen>, StoreError> {
+        self.require(Permission::Read)?;
+        let born_by = Date::from_calendar_date(year - FIRST_REGISTRATION_AGE, Month::December, 31)
+            .map_err(|_| StoreError::Invalid(format!("Năm {year} không hợp lệ.")))?;
+        // Born after 31/12 of (year − 46): at most 45 years old on 1 January of `year`.
+        let born_after = Date::from_calendar_date(year - MALE_SERVICE_AGE_MAX - 1, Month::December, 31)
+            .map_err(|_| StoreError::Invalid(format!("Năm {year} không hợp lệ.")))?;
+        let rows = sqlx::query(&format!(
+            "SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.unit_id IN ({SCOPE_UNITS}) \
+             AND c.sex = 'male' AND c.birth_date <= $2 AND c.birth_date > $3 \
+             AND NOT EXISTS (SELECT 1 FROM registration_event e WHERE e.citizen_id = c.id AND e.kind IN ('first', 'removal')) \
+             ORDER BY c.sort_key, c.id"
+        ))
+        .bind(self.actor.unit_id)
+        .bind(iso(born_by))
+        .bind(iso(born_after))
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows.iter().map(citizen_row).collect())
+    }
+
+    /// Of [`Self::must_register`]`(year)`, the men whose first-registration period (April of the
+    /// year they turned 17) ended before `today`, most overdue first.
+    pub async fn late_registrations(&self, year: i32, today: Date) -> Result<Vec<LateRegistration>, StoreError> {
+        let mut late: Vec<LateRegistration> = self
+            .must_register(year)
+            .await?
+            .into_iter()
+            .filter_map(|c| {
+                let due = first_registration_due(c.birth_date.year() + FIRST_REGISTRATION_AGE);
+                (due < today).then(|| LateRegistration {
+                    days_late: (today - due).whole_days(),
+                    due_date: due,
+                    citizen: c,
+                })
+            })
+            .collect();
+        late.sort_by_key(|l| std::cmp::Reverse(l.days_late));
+        Ok(late)
+    }
+
+    /// Adds a family relation to a citizen in scope.
+    pub async fn add_family_relation(&self, r: NewFamilyRelation) -> Result<FamilyRelation, StoreError> {
+        self.require(Permission::Write)?;
+        let c = self.citizen(r.citizen_id).await?;
+        let relation = clean(&Some(r.relation.clone()))
+            .ok_or_else(|| StoreError::Invalid("Hãy ghi quan hệ với công dân (bố, mẹ, anh, chị, ...).".into()))?;
+        let name = clean(&Some(r.name.clone()))
+            .ok_or_else(|| StoreError::Invalid("Họ và tên người thân không được để trống.".into()))?;
+        let evidence = clean(&r.evidence);
+        if r.circumstance.is_some() && evidence.is_none() {
+            return Err(StoreError::Invalid(
+                "Hoàn cảnh làm căn cứ tạm hoãn hoặc miễn phải kèm giấy tờ chứng minh (số, ngày, nơi cấp).".into(),
+            ));
+        }
+        let circumstance = r.circumstance.map(|c| c.code().to_string());
+        let now = crate::now_text();
+        let mut w = self.begin_write(Permission::Write).await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO family_relation (citizen_id, unit_id, province_code, relation, name, circumstance, evidence, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(c.id)
+        .bind(c.unit_id)
+        .bind(c.province_code.clone())
+        .bind(relation.clone())
+        .bind(name.clone())
+        .bind(circumstance.clone())
+        .bind(evidence.clone())
+        .bind(now.clone())
+        .fetch_one(&mut *w.tx)
+        .await?
+        .get(0);
+        let out = FamilyRelation {
+            id,
+            citizen_id: c.id,
+            relation,
+            name,
+            circumstance,
+            evidence,
+            created_at: now,
+        };
+        w.audit(
+            "create",
+            "family_relation",
+            &id.to_string(),
+            Some(c.unit_id),
+            None,
+            Some(&serde_json::to_value(&out).unwrap_or_default()),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(out)
+    }
+
+    pub async fn family_relations(&self, citizen_id: i64) -> Result<Vec<FamilyRelation>, StoreError> {
+        self.citizen(citizen_id).await?;
+        let rows = sqlx::query(
+            "SELECT id, citizen_id, relation, name, circumstance, evidence, created_at FROM family_relation \
+             WHERE citizen_id = $1 ORDER BY id",
+        )
+        .bind(citizen_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| FamilyRelation {
+                id: r.get(0),
+                citizen_id: r.get(1),
+                relation: r.get(2),
+                name: r.get(3),
+                circumstance: r.get(4),
+                evidence: r.get(5),
+                created_at: r.get(6),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn grades_accept_the_two_systems() {
+        assert_eq!(check_grade("12/12").unwrap(), "12/12");
+        assert_eq!(check_grade(" 9 / 12 ").unwrap(), "9/12");
+        assert_eq!(check_grade("10/10").unwrap(), "10/10");
+        assert!(check_grade("13/12").is_err());
+        assert!(check_grade("12").is_err());
+        assert!(check_grade("8/9").is_err());
+    }
+
+    #[test]
+    fn prepare_reports_every_bad_field() {
+        let mut n = NewCitizen::new(1, "Nguyễn Văn 3", date!(2030 - 01 - 01), Sex::Male);
+        n.national_id = Some("03320800123".into());
+        n.permanent_commune_code = Some("99999".into());
+        let errs = prepare(&n, date!(2026 - 01 - 01)).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert!(fields.contains(&CitizenField::FullName));
+        assert!(fields.contains(&CitizenField::BirthDate));
+        assert!(fields.contains(&CitizenField::NationalId));
+        assert!(fields.contains(&CitizenField::PermanentCommune));
+        let id_err = errs.iter().find(|e| e.field == CitizenField::NationalId).unwrap();
+        assert!(id_err.reason_vi.contains("Văn bản"), "{}", id_err.reason_vi);
+    }
+
+    #[test]
+    fn prepare_normalises_names_and_keys() {
+        let n = NewCitizen::new(1, "  Lê   Văn  Hoà ", date!(2008 - 03 - 05), Sex::Male);
+        let p = prepare(&n, date!(2026 - 01 - 01)).unwrap();
+        assert_eq!(p.full_name, "Lê Văn Hòa");
+        assert_eq!(p.name_folded, "le van hoa");
+        assert_eq!(p.sort_key, text::person_collation_key("Lê Văn Hòa"));
+    }
+
+    #[test]
+    fn id_checked_against_sex_and_year() {
+        let mut n = NewCitizen::new(1, "Trần Thị Lan", date!(2008 - 03 - 05), Sex::Female);
+        n.national_id = Some("033208001234".into()); // G = 2: male, born 20xx
+        let errs = prepare(&n, date!(2026 - 01 - 01)).unwrap_err();
+        assert_eq!(errs[0].field, CitizenField::NationalId);
+        assert!(errs[0].reason_vi.starts_with("Mã thế kỷ"), "{}", errs[0].reason_vi);
+        n.sex = Sex::Male;
+        n.birth_date = date!(2007 - 03 - 05);
+        let errs = prepare(&n, date!(2026 - 01 - 01)).unwrap_err();
+        assert!(errs[0].reason_vi.contains("2008"), "{}", errs[0].reason_vi);
+    }
+}

@@ -1,0 +1,720 @@
+//! The citizen registry (military service): list and search, one record with its registration
+//! events, a new record, import from Excel/CSV with live progress, export to Excel, the import
+//! template, duplicates, and who must register this year. All through the scoped store.
+
+use super::{render, Chrome};
+use crate::csrf;
+use crate::error::AppError;
+use crate::forms::extract::{Form, Path, Query};
+use crate::forms::{parse_date_text, today, vi_date, vi_datetime};
+use crate::session::Viewer;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use phongthu_documents::tabular::{ColumnSpec, TabularReader, TemplateColumn, XlsxWriter};
+use phongthu_domain::auth::Permission;
+use phongthu_domain::nvqs::Sex;
+use phongthu_domain::org::OrgKind;
+use phongthu_store::{
+    citizen_export_row, Actor, Citizen, CitizenFilter, ImportMode, ImportObserver, ImportOptions, ImportProgress,
+    ImportReport, NewCitizen, Paging, RegistrationKind, RowError, SourceRow, StoreError, CITIZEN_COLUMNS,
+};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+const PAGE_SIZE: i64 = 50;
+
+fn sex_label(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "Nam",
+        Sex::Female => "Nữ",
+    }
+}
+
+pub struct CitizenRow {
+    pub id: i64,
+    pub full_name: String,
+    pub birth_date: String,
+    pub sex: &'static str,
+    pub national_id: String,
+    pub residence: String,
+    pub unit_name: String,
+}
+
+fn residence(state: &AppState, c: &Citizen) -> String {
+    let commune = c
+        .permanent_commune_code
+        .as_deref()
+        .and_then(|code| state.territory().unit_on(code, None, today()).or_else(|| state.territory().units_with_code(code).into_iter().next()))
+        .map(|u| u.name.clone());
+    match (c.permanent_village.as_deref(), commune) {
+        (Some(v), Some(cm)) => format!("{v}, {cm}"),
+        (None, Some(cm)) => cm,
+        (Some(v), None) => v.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+fn row(state: &AppState, c: &Citizen, units: &HashMap<i64, String>) -> CitizenRow {
+    CitizenRow {
+        id: c.id,
+        full_name: c.full_name.clone(),
+        birth_date: vi_date(c.birth_date),
+        sex: sex_label(c.sex),
+        national_id: c.national_id.clone().unwrap_or_default(),
+        residence: residence(state, c),
+        unit_name: units.get(&c.unit_id).cloned().unwrap_or_default(),
+    }
+}
+
+/// Commune-level units in scope that can hold citizen records, with names.
+async fn registry_units(state: &AppState, actor: &Actor) -> Result<Vec<(i64, String)>, AppError> {
+    let units = state.store().scoped(actor).org_units().await?;
+    Ok(units
+        .into_iter()
+        .filter(|u| u.kind == OrgKind::CommuneCommand)
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+async fn unit_names(state: &AppState, actor: &Actor) -> Result<HashMap<i64, String>, AppError> {
+    let units = state.store().scoped(actor).org_units().await?;
+    Ok(units.into_iter().map(|u| (u.id, u.name)).collect())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+    unit: Option<String>,
+    year: Option<String>,
+    sex: Option<String>,
+    page: Option<String>,
+}
+
+struct ParsedFilter {
+    filter: CitizenFilter,
+    query_string: String,
+}
+
+fn parse_filter(q: &ListQuery) -> Result<ParsedFilter, AppError> {
+    let text = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let unit_id = match text(&q.unit) {
+        None => None,
+        Some(u) => Some(u.parse::<i64>().map_err(|_| AppError::bad_request("Đơn vị không hợp lệ."))?),
+    };
+    let birth_year = match text(&q.year) {
+        None => None,
+        Some(y) => Some(
+            y.parse::<i32>()
+                .ok()
+                .filter(|y| (1900..=2100).contains(y))
+                .ok_or_else(|| AppError::bad_request(format!("Năm sinh \"{y}\" không hợp lệ.")))?,
+        ),
+    };
+    let sex = match text(&q.sex).as_deref() {
+        None => None,
+        Some("male") => Some(Sex::Male),
+        Some("female") => Some(Sex::Female),
+        Some(other) => return Err(AppError::bad_request(format!("Giới tính \"{other}\" không hợp lệ."))),
+    };
+    let mut qs = Vec::new();
+    for (k, v) in [("q", text(&q.q)), ("unit", text(&q.unit)), ("year", text(&q.year)), ("sex", text(&q.sex))] {
+        if let Some(v) = v {
+            qs.push(format!("{k}={}", crate::session::encode(&v)));
+        }
+    }
+    Ok(ParsedFilter {
+        filter: CitizenFilter { query: text(&q.q), unit_id, birth_year, sex },
+        query_string: qs.join("&"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "citizens.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<CitizenRow>,
+    total: i64,
+    q: String,
+    unit: String,
+    year: String,
+    sex: String,
+    units: Vec<(i64, String)>,
+    can_write: bool,
+    prev: Option<String>,
+    next: Option<String>,
+    range: String,
+    query_string: String,
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+    let pf = parse_filter(&q)?;
+    let page: i64 = match q.page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => 1,
+        Some(p) => p.parse::<i64>().ok().filter(|p| *p >= 1).ok_or_else(|| AppError::bad_request("Số trang không hợp lệ."))?,
+    };
+    let scoped = state.store().scoped(&viewer.actor);
+    let result = scoped.list_citizens(&pf.filter, Paging { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE }).await?;
+    let names = unit_names(&state, &viewer.actor).await?;
+    let link = |p: i64| {
+        let mut s = format!("/citizens?page={p}");
+        if !pf.query_string.is_empty() {
+            s.push('&');
+            s.push_str(&pf.query_string);
+        }
+        s
+    };
+    let first = (page - 1) * PAGE_SIZE + 1;
+    let last = (first + result.items.len() as i64 - 1).max(0);
+    let page_view = ListPage {
+        chrome: Chrome::new(&state, Some(&viewer), "Công dân", "citizens"),
+        rows: result.items.iter().map(|c| row(&state, c, &names)).collect(),
+        total: result.total,
+        q: q.q.clone().unwrap_or_default(),
+        unit: q.unit.clone().unwrap_or_default(),
+        year: q.year.clone().unwrap_or_default(),
+        sex: q.sex.clone().unwrap_or_default(),
+        units: registry_units(&state, &viewer.actor).await?,
+        can_write: viewer.actor.role.allows(Permission::Write),
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (last < result.total).then(|| link(page + 1)),
+        range: if result.total == 0 { String::new() } else { format!("{first}–{last} / {}", result.total) },
+        query_string: pf.query_string,
+    };
+    render(&page_view)
+}
+
+#[derive(Template)]
+#[template(path = "citizen.html")]
+struct DetailPage {
+    chrome: Chrome,
+    c: Citizen,
+    birth_date: String,
+    sex: &'static str,
+    unit_name: String,
+    residence: String,
+    current: String,
+    events: Vec<(String, &'static str, String)>,
+    relations: Vec<(String, String, String)>,
+    can_write: bool,
+    kinds: Vec<(&'static str, &'static str)>,
+    today: String,
+    flash: Option<&'static str>,
+    created: String,
+    updated: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DetailQuery {
+    saved: Option<String>,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<DetailQuery>,
+) -> Result<Response, AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
+    let c = scoped.citizen(id).await?;
+    let events = scoped
+        .registrations(id)
+        .await?
+        .into_iter()
+        .map(|e| (vi_date(e.event_date), e.kind.label_vi(), e.note.unwrap_or_default()))
+        .collect();
+    let relations = scoped
+        .family_relations(id)
+        .await?
+        .into_iter()
+        .map(|r| (r.relation.clone(), r.name.clone(), r.circumstance.clone().unwrap_or_default()))
+        .collect();
+    let names = unit_names(&state, &viewer.actor).await?;
+    let current = match (c.current_village.as_deref(), c.current_commune_code.as_deref()) {
+        (v, Some(code)) => {
+            let name = state.territory().unit_on(code, None, today()).map(|u| u.name.clone()).unwrap_or_else(|| code.to_string());
+            v.map(|v| format!("{v}, {name}")).unwrap_or(name)
+        }
+        (Some(v), None) => v.to_string(),
+        (None, None) => String::new(),
+    };
+    let page = DetailPage {
+        chrome: Chrome::new(&state, Some(&viewer), c.full_name.clone(), "citizens"),
+        birth_date: vi_date(c.birth_date),
+        sex: sex_label(c.sex),
+        unit_name: names.get(&c.unit_id).cloned().unwrap_or_default(),
+        residence: residence(&state, &c),
+        current,
+        events,
+        relations,
+        can_write: viewer.actor.role.allows(Permission::Write),
+        kinds: RegistrationKind::ALL.iter().map(|k| (k.as_str(), k.label_vi())).collect(),
+        today: today().to_string(),
+        flash: q.saved.is_some().then_some("Đã lưu."),
+        created: vi_datetime(&c.created_at),
+        updated: vi_datetime(&c.updated_at),
+        c,
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct RegistrationForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    event_date: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn add_registration(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<RegistrationForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, &f.csrf)?;
+    let kind = RegistrationKind::parse(f.kind.trim())
+        .ok_or_else(|| AppError::bad_request("Hãy chọn loại đăng ký."))?;
+    let date = parse_date_text(f.event_date.trim()).ok_or_else(|| {
+        AppError::bad_request(format!("Ngày đăng ký \"{}\" không hợp lệ: dùng dạng NN/TT/NNNN.", f.event_date.trim()))
+    })?;
+    let note = Some(f.note.trim().to_string()).filter(|s| !s.is_empty());
+    state.store().scoped(&viewer.actor).record_registration(id, kind, date, note).await?;
+    Ok(Redirect::to(&format!("/citizens/{id}?saved=1")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "citizen_new.html")]
+struct NewPage {
+    chrome: Chrome,
+    units: Vec<(i64, String)>,
+    error: Option<String>,
+    f: CitizenForm,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct CitizenForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    national_id: String,
+    #[serde(default)]
+    ethnicity: String,
+    #[serde(default)]
+    religion: String,
+    #[serde(default)]
+    permanent_commune_code: String,
+    #[serde(default)]
+    permanent_village: String,
+    #[serde(default)]
+    education_grade: String,
+    #[serde(default)]
+    occupation: String,
+    #[serde(default)]
+    workplace: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    state.store().scoped(&viewer.actor).require(Permission::Write)?;
+    let page = NewPage {
+        chrome: Chrome::new(&state, Some(&viewer), "Thêm công dân", "citizens"),
+        units: registry_units(&state, &viewer.actor).await?,
+        error: None,
+        f: CitizenForm { sex: "male".into(), ..Default::default() },
+    };
+    render(&page)
+}
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn build_new_citizen(f: &CitizenForm) -> Result<NewCitizen, String> {
+    let unit_id: i64 = f.unit_id.trim().parse().map_err(|_| "Hãy chọn Ban Chỉ huy Quân sự xã quản lý hồ sơ.".to_string())?;
+    if f.full_name.trim().is_empty() {
+        return Err("Họ và tên không được để trống.".into());
+    }
+    let birth = parse_date_text(f.birth_date.trim())
+        .ok_or_else(|| format!("Ngày sinh \"{}\" không hợp lệ: dùng dạng NN/TT/NNNN.", f.birth_date.trim()))?;
+    let sex = Sex::parse(f.sex.trim()).ok_or_else(|| "Hãy chọn giới tính.".to_string())?;
+    let mut n = NewCitizen::new(unit_id, f.full_name.trim(), birth, sex);
+    n.national_id = opt(&f.national_id);
+    n.ethnicity = opt(&f.ethnicity);
+    n.religion = opt(&f.religion);
+    n.permanent_commune_code = opt(&f.permanent_commune_code);
+    n.permanent_village = opt(&f.permanent_village);
+    n.education_grade = opt(&f.education_grade);
+    n.occupation = opt(&f.occupation);
+    n.workplace = opt(&f.workplace);
+    n.note = opt(&f.note);
+    Ok(n)
+}
+
+pub async fn create(State(state): State<AppState>, viewer: Viewer, Form(f): Form<CitizenForm>) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, &f.csrf)?;
+    let scoped = state.store().scoped(&viewer.actor);
+    scoped.require(Permission::Write)?;
+    let result = match build_new_citizen(&f) {
+        Ok(n) => scoped.create_citizen(n).await.map_err(|e| match e {
+            StoreError::Invalid(m) | StoreError::Conflict(m) => Ok(m),
+            other => Err(other),
+        }),
+        Err(m) => Err(Ok(m)),
+    };
+    match result {
+        Ok(c) => Ok(Redirect::to(&format!("/citizens/{}?saved=1", c.id)).into_response()),
+        Err(Ok(message)) => {
+            let page = NewPage {
+                chrome: Chrome::new(&state, Some(&viewer), "Thêm công dân", "citizens"),
+                units: registry_units(&state, &viewer.actor).await?,
+                error: Some(message),
+                f,
+            };
+            let mut res = render(&page)?;
+            *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(res)
+        }
+        Err(Err(e)) => Err(e.into()),
+    }
+}
+
+fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+/// The import template: the columns with an example row and a sheet of instructions.
+pub fn citizen_import_template_xlsx() -> Result<Vec<u8>, phongthu_documents::tabular::TabularError> {
+    let cols: Vec<TemplateColumn<'_>> = CITIZEN_COLUMNS
+        .iter()
+        .map(|c| TemplateColumn { header: c.header, required: c.required, example: c.example, hint: c.hint, text: c.text_format })
+        .collect();
+    phongthu_documents::tabular::template_xlsx("Danh sách công dân", &cols)
+}
+
+pub async fn template(_viewer: Viewer) -> Result<Response, AppError> {
+    let bytes = citizen_import_template_xlsx().map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(xlsx_response(bytes, "mau-nhap-cong-dan.xlsx"))
+}
+
+pub async fn export(State(state): State<AppState>, viewer: Viewer, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+    let pf = parse_filter(&q)?;
+    let specs: Vec<ColumnSpec<'_>> =
+        CITIZEN_COLUMNS.iter().map(|c| ColumnSpec { header: c.header, text: c.text_format, width: 0.0 }).collect();
+    let mut w = XlsxWriter::new("Danh sách công dân", &specs).map_err(|e| AppError::internal(e.to_string()))?;
+    let mut write_error = None;
+    state
+        .store()
+        .scoped(&viewer.actor)
+        .for_each_citizen(&pf.filter, 2000, |c| {
+            if let Err(e) = w.push(&citizen_export_row(c)) {
+                write_error.get_or_insert(e.to_string());
+            }
+            Ok(())
+        })
+        .await?;
+    if let Some(e) = write_error {
+        return Err(AppError::internal(format!("Không tạo được tệp Excel: {e}")));
+    }
+    let bytes = w.finish().map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(xlsx_response(bytes, &format!("cong-dan-{}.xlsx", today())))
+}
+
+#[derive(Template)]
+#[template(path = "citizen_duplicates.html")]
+struct DuplicatesPage {
+    chrome: Chrome,
+    groups: Vec<(String, String, Vec<(i64, String, String)>)>,
+}
+
+pub async fn duplicates(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let groups = state.store().scoped(&viewer.actor).duplicates().await?;
+    let names = unit_names(&state, &viewer.actor).await?;
+    let groups = groups
+        .into_iter()
+        .map(|g| {
+            let commune = g
+                .permanent_commune_code
+                .as_deref()
+                .and_then(|c| state.territory().units_with_code(c).into_iter().next().map(|u| u.name.clone()))
+                .unwrap_or_default();
+            (
+                format!("{} — sinh {}", g.citizens.first().map(|c| c.full_name.clone()).unwrap_or_default(), vi_date(g.birth_date)),
+                commune,
+                g.citizens
+                    .into_iter()
+                    .map(|c| (c.id, c.national_id.unwrap_or_else(|| "chưa có số định danh".into()), names.get(&c.unit_id).cloned().unwrap_or_default()))
+                    .collect(),
+            )
+        })
+        .collect();
+    render(&DuplicatesPage { chrome: Chrome::new(&state, Some(&viewer), "Hồ sơ nghi trùng", "citizens"), groups })
+}
+
+#[derive(Template)]
+#[template(path = "citizen_registration.html")]
+struct RegistrationPage {
+    chrome: Chrome,
+    year: i32,
+    due: String,
+    must: Vec<CitizenRow>,
+    late: Vec<(CitizenRow, String, i64)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct YearQuery {
+    year: Option<String>,
+}
+
+pub async fn registration(State(state): State<AppState>, viewer: Viewer, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+    let year = match q.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => today().year(),
+        Some(y) => y.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| AppError::bad_request(format!("Năm \"{y}\" không hợp lệ.")))?,
+    };
+    let scoped = state.store().scoped(&viewer.actor);
+    let names = unit_names(&state, &viewer.actor).await?;
+    let must = scoped.must_register(year).await?.iter().map(|c| row(&state, c, &names)).collect();
+    let late = scoped
+        .late_registrations(year, today())
+        .await?
+        .iter()
+        .map(|l| (row(&state, &l.citizen, &names), vi_date(l.due_date), l.days_late))
+        .collect();
+    render(&RegistrationPage {
+        chrome: Chrome::new(&state, Some(&viewer), "Đăng ký nghĩa vụ quân sự", "citizens"),
+        year,
+        due: vi_date(phongthu_store::first_registration_due(year)),
+        must,
+        late,
+    })
+}
+
+// ----------------------------------------------------------------------------------------------
+// Import with progress: the upload is saved to a temporary file, the import runs as a background
+// task, and the job page shows its progress (refreshing itself) and then its report.
+
+/// One import job, visible only to the user who started it.
+pub struct ImportJob {
+    pub owner: Option<i64>,
+    pub file_name: String,
+    pub progress: ImportProgress,
+    pub outcome: Option<Result<ImportReport, String>>,
+    /// The refused rows as an Excel file (original cells plus the reason), when any.
+    pub rejects: Option<Vec<u8>>,
+}
+
+pub type Jobs = Mutex<HashMap<String, Arc<Mutex<ImportJob>>>>;
+
+struct WebObserver {
+    job: Arc<Mutex<ImportJob>>,
+    rejects: Option<XlsxWriter>,
+    rejects_count: u64,
+}
+
+impl ImportObserver for WebObserver {
+    fn progress(&mut self, p: &ImportProgress) {
+        if let Ok(mut j) = self.job.lock() {
+            j.progress = *p;
+        }
+    }
+
+    fn rejected(&mut self, row: &SourceRow, errors: &[RowError]) {
+        if let Some(w) = &mut self.rejects {
+            let mut cells = row.cells.clone();
+            cells.push(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "));
+            if w.push(&cells).is_ok() {
+                self.rejects_count += 1;
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "citizen_import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    units: Vec<(i64, String)>,
+}
+
+pub async fn import_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    state.store().scoped(&viewer.actor).require(Permission::Write)?;
+    render(&ImportPage {
+        chrome: Chrome::new(&state, Some(&viewer), "Nhập công dân từ tệp", "citizens"),
+        units: registry_units(&state, &viewer.actor).await?,
+    })
+}
+
+pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, mut multipart: Multipart) -> Result<Response, AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
+    scoped.require(Permission::Write)?;
+    let bad = |m: &str| AppError::bad_request(m.to_string());
+    let mut csrf_sent = String::new();
+    let mut unit_id: Option<i64> = None;
+    let mut mode = ImportMode::AllOrNothing;
+    let mut file: Option<(tempfile::NamedTempFile, String, u64)> = None;
+    while let Some(mut field) =
+        multipart.next_field().await.map_err(|_| bad("Tệp tải lên bị gián đoạn hoặc không đúng dạng biểu mẫu."))?
+    {
+        match field.name().unwrap_or("") {
+            "_csrf" => csrf_sent = field.text().await.unwrap_or_default(),
+            "unit_id" => {
+                unit_id = Some(
+                    field.text().await.unwrap_or_default().trim().parse().map_err(|_| bad("Hãy chọn Ban Chỉ huy Quân sự xã nhận hồ sơ."))?,
+                )
+            }
+            "mode" => {
+                if field.text().await.unwrap_or_default() == "valid_only" {
+                    mode = ImportMode::ValidOnly;
+                }
+            }
+            "file" => {
+                // The CSRF field comes first in the form: check it before storing anything.
+                csrf::verify(&viewer.csrf, &csrf_sent)?;
+                let name = field.file_name().unwrap_or("tep-tai-len").to_string();
+                let mut tmp = tempfile::NamedTempFile::new().map_err(|e| AppError::internal(format!("Không tạo được tệp tạm: {e}")))?;
+                let mut size = 0u64;
+                while let Some(chunk) = field.chunk().await.map_err(|_| bad("Tệp tải lên bị gián đoạn."))? {
+                    size += chunk.len() as u64;
+                    tmp.write_all(&chunk).map_err(|e| AppError::internal(format!("Không lưu được tệp tải lên: {e}")))?;
+                }
+                file = Some((tmp, name, size));
+            }
+            _ => {}
+        }
+    }
+    csrf::verify(&viewer.csrf, &csrf_sent)?;
+    let unit_id = unit_id.ok_or_else(|| bad("Hãy chọn Ban Chỉ huy Quân sự xã nhận hồ sơ."))?;
+    let (tmp, file_name, size) = file.ok_or_else(|| bad("Hãy chọn tệp Excel (.xlsx) hoặc CSV để nhập."))?;
+    if size == 0 {
+        return Err(bad("Tệp tải lên rỗng."));
+    }
+    scoped.org_unit(unit_id).await?;
+    let reader = TabularReader::open(tmp.path()).map_err(|e| AppError::bad_request(e.to_string()))?;
+    let headers = reader.headers.clone();
+    let mut specs: Vec<ColumnSpec<'_>> = headers.iter().map(|h| ColumnSpec { header: h.as_str(), text: true, width: 0.0 }).collect();
+    specs.push(ColumnSpec { header: "Lý do bị từ chối", text: false, width: 80.0 });
+    let rejects = XlsxWriter::new("Dòng bị từ chối", &specs).ok();
+    let job_id = crate::csrf::new_token();
+    let job = Arc::new(Mutex::new(ImportJob {
+        owner: viewer.actor.user_id,
+        file_name: file_name.clone(),
+        progress: ImportProgress::default(),
+        outcome: None,
+        rejects: None,
+    }));
+    state.jobs().lock().unwrap_or_else(|e| e.into_inner()).insert(job_id.clone(), job.clone());
+    let store = state.store().clone();
+    let actor = viewer.actor.clone();
+    tokio::spawn(async move {
+        let _keep = tmp; // the temporary file lives until the import ends
+        let mut obs = WebObserver { job: job.clone(), rejects, rejects_count: 0 };
+        let opts = ImportOptions { unit_id, mode, source_name: file_name };
+        let rows = reader.map(|r| r.map(|r| SourceRow { line: r.line, cells: r.cells }).map_err(|e| e.to_string()));
+        let result = store.scoped(&actor).import_citizens(&headers, rows, &opts, &mut obs).await;
+        let rejects = match (obs.rejects_count, obs.rejects) {
+            (n, Some(w)) if n > 0 => w.finish().ok(),
+            _ => None,
+        };
+        if let Ok(mut j) = job.lock() {
+            j.outcome = Some(result.map_err(|e| e.to_string()));
+            j.rejects = rejects;
+        }
+    });
+    Ok(Redirect::to(&format!("/citizens/import/{job_id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "citizen_import_job.html")]
+struct JobPage {
+    chrome: Chrome,
+    job_id: String,
+    file_name: String,
+    running: bool,
+    progress: ImportProgress,
+    summary: Option<String>,
+    failed: Option<String>,
+    errors: Vec<String>,
+    more_errors: u64,
+    has_rejects: bool,
+    committed: bool,
+}
+
+fn find_job(state: &AppState, viewer: &Viewer, job_id: &str) -> Result<Arc<Mutex<ImportJob>>, AppError> {
+    let jobs = state.jobs().lock().unwrap_or_else(|e| e.into_inner());
+    jobs.get(job_id)
+        .filter(|j| j.lock().map(|j| j.owner == viewer.actor.user_id).unwrap_or(false))
+        .cloned()
+        .ok_or_else(|| AppError::not_found("Không tìm thấy lượt nhập này (đã hết hạn hoặc không phải của bạn)."))
+}
+
+pub async fn import_job(State(state): State<AppState>, viewer: Viewer, Path(job_id): Path<String>) -> Result<Response, AppError> {
+    let job = find_job(&state, &viewer, &job_id)?;
+    let page = {
+        let j = job.lock().unwrap_or_else(|e| e.into_inner());
+        let (summary, failed, errors, more, committed) = match &j.outcome {
+            None => (None, None, Vec::new(), 0, false),
+            Some(Err(e)) => (None, Some(e.clone()), Vec::new(), 0, false),
+            Some(Ok(r)) => {
+                let shown: Vec<String> = r.rejected.iter().take(500).map(|e| e.to_string()).collect();
+                let more = r.rejected_rows.saturating_sub(shown.len() as u64);
+                (Some(r.summary_vi()), None, shown, more, r.committed)
+            }
+        };
+        JobPage {
+            chrome: Chrome::new(&state, Some(&viewer), "Kết quả nhập công dân", "citizens"),
+            job_id: job_id.clone(),
+            file_name: j.file_name.clone(),
+            running: j.outcome.is_none(),
+            progress: j.progress,
+            summary,
+            failed,
+            errors,
+            more_errors: more,
+            has_rejects: j.rejects.is_some(),
+            committed,
+        }
+    };
+    let mut res = render(&page)?;
+    if page.running {
+        // Refresh while the import runs (works without JavaScript).
+        res.headers_mut().insert(header::REFRESH, HeaderValue::from_static("1"));
+    }
+    Ok(res)
+}
+
+pub async fn import_rejects(State(state): State<AppState>, viewer: Viewer, Path(job_id): Path<String>) -> Result<Response, AppError> {
+    let job = find_job(&state, &viewer, &job_id)?;
+    let bytes = job
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .rejects
+        .clone()
+        .ok_or_else(|| AppError::not_found("Lượt nhập này không có dòng nào bị từ chối."))?;
+    Ok(xlsx_response(bytes, "dong-bi-tu-choi.xlsx"))
+}
