@@ -445,10 +445,15 @@ impl Batch {
 
     /// Assess every citizen, in input order.
     pub fn assess(&self) -> Vec<Decision> {
-        self.citizens
-            .iter()
-            .map(|c| assess(&self.cycle, c))
-            .collect()
+        // The rule set in force is chosen once for the whole batch.
+        match super::rules::RuleSet::on(self.cycle.reference_date()) {
+            Some(rules) => self
+                .citizens
+                .iter()
+                .map(|c| super::assess_with(&rules, &self.cycle, c))
+                .collect(),
+            None => self.citizens.iter().map(|c| assess(&self.cycle, c)).collect(),
+        }
     }
 }
 

@@ -13,6 +13,7 @@ mod assess;
 pub mod citizen_id;
 mod contract;
 mod facts;
+pub mod quota;
 pub mod rules;
 #[cfg(test)]
 mod tests;
