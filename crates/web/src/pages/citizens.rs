@@ -450,8 +450,11 @@ pub async fn export(State(state): State<AppState>, viewer: Viewer, Query(q): Que
 #[template(path = "citizen_duplicates.html")]
 struct DuplicatesPage {
     chrome: Chrome,
-    groups: Vec<(String, String, Vec<(i64, String, String)>)>,
+    groups: Vec<DuplicateView>,
 }
+
+/// One group of possible duplicates: title, commune, and (id, national ID, unit) per record.
+type DuplicateView = (String, String, Vec<(i64, String, String)>);
 
 pub async fn duplicates(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     let groups = state.store().scoped(&viewer.actor).duplicates().await?;
@@ -589,9 +592,8 @@ pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, mut mu
                 )
             }
             "mode" => {
-                if field.text().await.unwrap_or_default() == "valid_only" {
-                    mode = ImportMode::ValidOnly;
-                }
+                let value = field.text().await.unwrap_or_default();
+                mode = if value == "valid_only" { ImportMode::ValidOnly } else { ImportMode::AllOrNothing };
             }
             "file" => {
                 // The CSRF field comes first in the form: check it before storing anything.
