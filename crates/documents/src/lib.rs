@@ -194,7 +194,7 @@ pub enum ReadError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("Tệp rỗng, không có nội dung để đọc.")]
     Empty,
-    #[error("Tệp văn bản không phải UTF-8 hợp lệ (byte lỗi ở vị trí {offset}) và cũng không nhận ra bảng mã TCVN3 hay VNI; hãy lưu lại tệp với bảng mã UTF-8 (Unicode) rồi thử lại.")]
+    #[error("Tệp văn bản không phải UTF-8 hợp lệ (byte lỗi ở vị trí {offset}) và cũng không nhận ra bảng mã TCVN3, VNI hay Windows-1258; hãy lưu lại tệp với bảng mã UTF-8 (Unicode) rồi thử lại.")]
     InvalidUtf8 { offset: usize },
     #[error("Tệp Word cũ (.doc) chưa được hỗ trợ; hãy mở bằng Word và lưu lại dưới dạng .docx.")]
     LegacyOffice,
@@ -295,18 +295,15 @@ pub fn read_document(path: &Path, progress: &mut dyn FnMut(Progress)) -> Result<
     Ok(out)
 }
 
-/// UTF-8 text; or, when the bytes are not UTF-8, text typed in TCVN3 or VNI (detected on the
-/// bytes read as Windows-1252) converted to Unicode.
+/// UTF-8 text; or, when the bytes are not UTF-8, Vietnamese typed in TCVN3, VNI or Windows-1258
+/// converted to Unicode.
 fn decode_text(bytes: &[u8]) -> Result<(String, Option<LegacyEncoding>), ReadError> {
     match decode_utf8(bytes) {
         Ok(s) => Ok((s, None)),
-        Err(e) => {
-            let latin = legacy::decode_windows_1252(bytes);
-            match legacy::to_unicode_detected(&latin) {
-                Some((encoding, text)) => Ok((text, Some(encoding))),
-                None => Err(e),
-            }
-        }
+        Err(e) => match legacy::decode_bytes(bytes) {
+            Some((encoding, text)) => Ok((text, Some(encoding))),
+            None => Err(e),
+        },
     }
 }
 

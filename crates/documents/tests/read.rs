@@ -90,8 +90,8 @@ fn utf8_text_with_bom_is_read_by_content_not_extension() {
 #[test]
 fn invalid_utf8_is_rejected_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
-    // "Hà Nội" in a legacy 8-bit code page.
-    let p = write(dir.path(), "cu.txt", b"H\xe0 N\xf4\xf2i, ng\xe0y 07");
+    // Western text in Latin-1: not Vietnamese in any legacy encoding.
+    let p = write(dir.path(), "cu.txt", b"M\xfcnchen, caf\xe9 cr\xe8me br\xfbl\xe9e");
     let (r, _) = read(&p);
     let e = r.unwrap_err();
     assert!(matches!(e, ReadError::InvalidUtf8 { offset: 1 }), "{e:?}");
@@ -163,6 +163,12 @@ fn legacy_tcvn3_and_vni_text_files_are_converted() {
     let e = read(&p).0.unwrap();
     assert_eq!(e.legacy, Some(LegacyEncoding::Tcvn3));
     assert!(e.text.starts_with("Ban Thường vụ Huyện ủy"));
+
+    // Windows-1258 ("Hà Nội, ngày 07 tháng 3": tone marks as combining bytes).
+    let p = write(dir.path(), "cp1258.txt", b"H\xe0 N\xf4\xf2i, ng\xe0y 07 th\xe1ng 3");
+    let e = read(&p).0.unwrap();
+    assert_eq!(e.legacy, Some(LegacyEncoding::Windows1258));
+    assert_eq!(e.text, "Hà Nội, ngày 07 tháng 3");
 
     // Unicode text is left alone.
     let p = write(dir.path(), "unicode.txt", SEED_002.as_bytes());

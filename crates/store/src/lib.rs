@@ -12,8 +12,10 @@
 
 mod audit;
 mod citizens;
+mod cycle;
 mod db;
 mod demo;
+mod documents;
 mod error;
 mod migrate;
 mod org;
@@ -30,8 +32,14 @@ pub use citizens::{
     LateRegistration, NewCitizen, NewFamilyRelation, Paging, RegistrationEvent, RegistrationKind, RowError, SourceRow,
     CITIZEN_COLUMNS, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX, MAX_LISTED_ERRORS,
 };
+pub use cycle::{facts_of, CallUpCycle, CommuneFigures, CycleOverview};
 pub use db::{Backend, OpenOptions, Store};
 pub use demo::{DemoLogin, DemoReport, DEMO_PASSWORD};
+pub use documents::{
+    due_date_of, format_number_symbol, suggest_unit, suggest_units, Attachment, Authority, Direction, Document,
+    DocumentHit, DocumentResults, DocumentSearch, DocumentStatus, MatchRank, NewAttachment, NewDocument, NewReport,
+    OutgoingNumbering, ReviewedTask, Rollup, RollupRow, Secrecy, Task, TaskReport, TaskStatus, Urgency,
+};
 pub use error::StoreError;
 pub use migrate::{run as migrate, MigrationReport, LATEST_SCHEMA_VERSION};
 pub use org::{NewOrgUnit, OrgUnit};

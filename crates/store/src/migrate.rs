@@ -29,10 +29,24 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("migrations/0002_registry.postgres.sql"),
     },
+    Migration {
+        version: 3,
+        name: "documents",
+        common: include_str!("migrations/0003_documents.sql"),
+        sqlite: include_str!("migrations/0003_documents.sqlite.sql"),
+        postgres: include_str!("migrations/0003_documents.postgres.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "cycle",
+        common: include_str!("migrations/0004_cycle.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 2;
+pub const LATEST_SCHEMA_VERSION: i64 = 4;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

@@ -703,3 +703,49 @@ async fn citizen_import_is_all_or_nothing_or_valid_rows_only() {
     let r = app.upload(&s, &[("_csrf", &s.csrf), ("unit_id", &own), ("mode", "valid_only")], "x.xlsx", b"PK\x03\x04garbage").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
 }
+
+#[tokio::test]
+async fn call_up_cycle_and_quota_split() {
+    let app = App::new().await;
+    let admin = app.login("quantri").await;
+    let province = app.demo.province_command_id.to_string();
+    let r = app.post("/nvqs", Some(&admin), &[("_csrf", &admin.csrf), ("unit_id", &province), ("year", "2026"), ("quota", "nhiều")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("số nguyên"), "{}", r.body);
+    // No pool yet: the page says why no proposal can be made.
+    let r = app.post("/nvqs", Some(&admin), &[("_csrf", &admin.csrf), ("unit_id", &province), ("year", "2026"), ("quota", "2")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let cycle_url = r.location().to_string();
+    let page = app.get(&cycle_url, Some(&admin)).await;
+    assert!(page.body.contains("Chưa có xã nào có nguồn"), "{}", page.body);
+    // Two eligible men in the first commune: the proposal gives it the whole quota.
+    let first = app.demo.commune_command_ids[0].to_string();
+    for name in ["Nguyễn Văn An", "Trần Văn Bình"] {
+        let r = app
+            .post("/citizens", Some(&admin), &[("_csrf", &admin.csrf), ("unit_id", &first), ("full_name", name), ("birth_date", "01/03/2004"), ("sex", "male"), ("education_grade", "12/12")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let page = app.get(&cycle_url, Some(&admin)).await;
+    assert!(page.body.contains("<svg class=\"chart\""), "inline SVG chart");
+    let field = format!("quota_{first}");
+    assert!(page.body.contains(&format!("name=\"{field}\" value=\"2\"")), "{}", page.body);
+    let mut fields: Vec<(String, String)> = vec![("_csrf".into(), admin.csrf.clone())];
+    for id in &app.demo.commune_command_ids {
+        fields.push((format!("quota_{id}"), if id.to_string() == first { "2".into() } else { "0".into() }));
+    }
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let save = format!("{cycle_url}/quotas");
+    let r = app.post(&save, Some(&admin), &refs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // A leader reads the cycle but cannot save; a commune commander does not see it.
+    let leader = app.login("lanhdao").await;
+    let r = app.get(&cycle_url, Some(&leader)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("Lưu chỉ tiêu"));
+    let mut lf = refs.clone();
+    lf[0] = ("_csrf", leader.csrf.as_str());
+    assert_eq!(app.post(&save, Some(&leader), &lf).await.status, StatusCode::FORBIDDEN);
+    let commander = app.login("chihuy").await;
+    assert_eq!(app.get(&cycle_url, Some(&commander)).await.status, StatusCode::NOT_FOUND);
+}

@@ -36,15 +36,20 @@ pub enum LegacyEncoding {
     Tcvn3,
     /// VNI-Windows (`VNI-Times` fonts).
     Vni,
+    /// Windows-1258, the Vietnamese Windows code page (letters with a shape mark precomposed,
+    /// tone marks as combining characters). Only met as bytes: see [`decode_bytes`].
+    Windows1258,
 }
 
 impl LegacyEncoding {
+    /// The encodings that turn into mojibake when read as Windows-1252 (and that [`detect`] tells).
     pub const ALL: [LegacyEncoding; 2] = [LegacyEncoding::Tcvn3, LegacyEncoding::Vni];
 
     pub fn label_vi(self) -> &'static str {
         match self {
             LegacyEncoding::Tcvn3 => "bảng mã TCVN3 (ABC, phông .VnTime)",
             LegacyEncoding::Vni => "bảng mã VNI (phông VNI-Times)",
+            LegacyEncoding::Windows1258 => "bảng mã Windows-1258",
         }
     }
 }
@@ -189,6 +194,51 @@ pub fn decode_windows_1252(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Decodes Windows-1258 bytes (NFC): Windows-1252 except for the Vietnamese letters and the
+/// combining tone marks.
+pub fn decode_windows_1258(bytes: &[u8]) -> String {
+    let s: String = bytes
+        .iter()
+        .map(|&b| match b {
+            0x8A | 0x8E | 0x9A | 0x9E => char::from(b),
+            0xC3 => 'Ă',
+            0xCC => GRAVE,
+            0xD0 => 'Đ',
+            0xD2 => HOOK,
+            0xD5 => 'Ơ',
+            0xDD => 'Ư',
+            0xDE => TILDE,
+            0xE3 => 'ă',
+            0xEC => ACUTE,
+            0xF0 => 'đ',
+            0xF2 => DOT,
+            0xF5 => 'ơ',
+            0xFD => 'ư',
+            0xFE => '₫',
+            0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)].unwrap_or(char::from(b)),
+            _ => char::from(b),
+        })
+        .collect();
+    s.nfc().collect()
+}
+
+/// Text of a file that is not UTF-8, when it is Vietnamese in a legacy encoding: TCVN3 or VNI
+/// (detected on the bytes read as Windows-1252) or Windows-1258; the reading with the most
+/// Vietnamese syllables wins. `None` when no reading is convincing.
+pub fn decode_bytes(bytes: &[u8]) -> Option<(LegacyEncoding, String)> {
+    let mut best: Option<(LegacyEncoding, String, usize)> = None;
+    if let Some((e, text)) = to_unicode_detected(&decode_windows_1252(bytes)) {
+        let valid = words(&text).filter(|w| is_syllable(w)).count();
+        best = Some((e, text, valid));
+    }
+    let w = decode_windows_1258(bytes);
+    let (total, valid) = words(&w).fold((0, 0), |(t, v), x| (t + 1, v + usize::from(is_syllable(x))));
+    if valid >= 3 && valid * 10 >= total * 8 && best.as_ref().is_none_or(|b| valid > b.2) {
+        best = Some((LegacyEncoding::Windows1258, w, valid));
+    }
+    best.map(|(e, t, _)| (e, t))
+}
+
 /// TCVN3 decoding of a Latin-1 character (indexed by its code point 0–255).
 static TCVN3_DECODE: LazyLock<[char; 256]> = LazyLock::new(|| {
     let mut t = [' '; 256];
@@ -319,6 +369,8 @@ pub fn convert(s: &str, encoding: LegacyEncoding) -> String {
     match encoding {
         LegacyEncoding::Tcvn3 => s.chars().map(tcvn3_char).collect::<String>().nfc().collect(),
         LegacyEncoding::Vni => vni_to_unicode(s),
+        // Windows-1258 text read as Unicode is already Unicode (its marks are combining).
+        LegacyEncoding::Windows1258 => s.nfc().collect(),
     }
 }
 
@@ -359,6 +411,7 @@ pub fn encode(s: &str, encoding: LegacyEncoding) -> Option<String> {
                 out.push(char::from(b));
             }
             LegacyEncoding::Vni => out.push_str(&vni_encode_char(c)?),
+            LegacyEncoding::Windows1258 => out.push(c),
         }
     }
     Some(out)
@@ -397,6 +450,14 @@ fn vni_encode_char(c: char) -> Option<String> {
             GRAVE | ACUTE | TILDE | HOOK | DOT => tone = Some(m),
             _ => return None,
         }
+    }
+    // Only Vietnamese letters have a VNI code: circumflex on a, e, o; breve on a ("Û" has none).
+    let fb = base.to_ascii_lowercase();
+    match modifier {
+        Some(CIRCUMFLEX) if !"aeo".contains(fb) => return None,
+        Some(BREVE) if fb != 'a' => return None,
+        Some(HORN) if !"ou".contains(fb) => return None,
+        _ => {}
     }
     let mut out = String::new();
     let lower_mark = match (modifier, tone) {
@@ -545,8 +606,13 @@ fn confident(t: &Tally) -> bool {
 
 /// The legacy encoding `s` is written in (as mojibake), when the evidence is clear.
 pub fn detect(s: &str) -> Option<LegacyEncoding> {
-    // Mojibake of both encodings always holds Latin-1 letters or signs.
-    if !s.chars().any(|c| ('\u{a0}'..='\u{ff}').contains(&c)) {
+    // Mojibake of both encodings always holds Latin-1 letters or signs that Vietnamese does not
+    // use ("ViÖt", "Hµ", "Haø"); Unicode Vietnamese uses only "à á â ã è é ê ì í ò ó ô õ ù ú ý".
+    const VIETNAMESE_LATIN1: &str = "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ\u{a0}";
+    if !s
+        .chars()
+        .any(|c| ('\u{a0}'..='\u{ff}').contains(&c) && !VIETNAMESE_LATIN1.contains(c))
+    {
         return None;
     }
     LegacyEncoding::ALL
@@ -654,6 +720,10 @@ mod tests {
         assert_eq!(encode("Việt", LegacyEncoding::Vni).unwrap(), "Vieät");
         // TCVN3 has no capitals with tone marks.
         assert_eq!(encode("VIỆT", LegacyEncoding::Tcvn3), None);
+        // Letters that are not Vietnamese have no VNI code (found by the fuzz target).
+        assert_eq!(encode("Û", LegacyEncoding::Vni), None);
+        assert_eq!(encode("ü", LegacyEncoding::Vni), None);
+        assert_eq!(encode("ĭ", LegacyEncoding::Vni), None);
     }
 
     #[test]
@@ -731,6 +801,30 @@ mod tests {
             .nfd()
             .collect();
         assert_eq!(detect(&nfd), None);
+    }
+
+    #[test]
+    fn windows_1258_bytes() {
+        // "Hà Nội, ngày 07 tháng 3, quốc phòng" in Windows-1258: tone marks are combining bytes.
+        let b = b"H\xe0 N\xf4\xf2i, ng\xe0y 07 th\xe1ng 3, qu\xf4\xecc pho\xccng";
+        let (e, t) = decode_bytes(b).unwrap();
+        assert_eq!(e, LegacyEncoding::Windows1258);
+        assert_eq!(t, "Hà Nội, ngày 07 tháng 3, quốc phòng");
+        assert_eq!(decode_windows_1258(b"\xd0\xe3\xf5\xfd\xd5\xdd\xc3\xf0"), "ĐăơưƠƯĂđ");
+        // TCVN3 bytes are read as TCVN3.
+        let tcvn: Vec<u8> = "Céng hoµ x· héi chñ nghÜa ViÖt Nam"
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap())
+            .collect();
+        assert_eq!(
+            decode_bytes(&tcvn),
+            Some((LegacyEncoding::Tcvn3, "Cộng hoà xã hội chủ nghĩa Việt Nam".to_string()))
+        );
+        // Western Latin-1 is none of them.
+        assert_eq!(
+            decode_bytes(b"Gr\xfc\xdfe aus M\xfcnchen, caf\xe9 cr\xe8me br\xfbl\xe9e"),
+            None
+        );
     }
 
     #[test]

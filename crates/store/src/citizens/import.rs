@@ -889,7 +889,7 @@ async fn flush(
                     ))
                 } else {
                     Some(format!(
-                        "Số định danh cá nhân {nid} đã có trong sổ đăng ký (hồ sơ số {existing}): không tạo trùng."
+                        "Số định danh cá nhân {nid} đã có trong sổ đăng ký: không tạo trùng (tìm theo số này để xem hồ sơ đã có)."
                     ))
                 }
             } else {

@@ -750,7 +750,15 @@ impl Scoped<'_> {
             .await?;
         if let Some(r) = row {
             let other_unit: i64 = r.get(1);
-            let msg = if self.unit_in_scope(other_unit).await? {
+            // Asked inside the transaction: a second pool connection may not be available.
+            let in_scope: i64 =
+                sqlx::query("SELECT count(*) FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2")
+                    .bind(self.actor.unit_id)
+                    .bind(other_unit)
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .get(0);
+            let msg = if in_scope > 0 {
                 format!(
                     "Số định danh cá nhân {national_id} đã có trong sổ đăng ký (công dân số {}, {}): không tạo trùng.",
                     r.get::<i64, _>(0),

@@ -5,6 +5,8 @@
 mod account;
 mod audit;
 pub(crate) mod citizens;
+pub(crate) mod directives;
+mod cycle;
 mod home;
 mod login;
 mod org;
@@ -53,6 +55,28 @@ pub fn routes() -> Router<AppState> {
         .route("/citizens/import/{job}/rejects.xlsx", get(citizens::import_rejects))
         .route("/citizens/{id}", get(citizens::detail))
         .route("/citizens/{id}/registrations", post(citizens::add_registration))
+        // call-up cycle (issue 3)
+        .route("/nvqs", get(cycle::list).post(cycle::create))
+        .route("/nvqs/{id}", get(cycle::detail))
+        .route("/nvqs/{id}/quotas", post(cycle::save))
+        // directives (issue 4)
+        .route(
+            "/documents",
+            get(directives::list)
+                .post(directives::create)
+                .layer(axum::extract::DefaultBodyLimit::max(directives::DOCUMENT_LIMIT_BYTES)),
+        )
+        .route("/documents/new", get(directives::new_form))
+        .route(
+            "/documents/upload",
+            post(directives::upload).layer(axum::extract::DefaultBodyLimit::max(directives::DOCUMENT_LIMIT_BYTES)),
+        )
+        .route("/documents/{id}", get(directives::detail))
+        .route("/documents/{id}/review", get(directives::review_form).post(directives::review_submit))
+        .route("/documents/{id}/attachments/{att}", get(directives::attachment))
+        .route("/tasks", get(directives::tasks))
+        .route("/tasks/{id}", get(directives::task))
+        .route("/tasks/{id}/reports", post(directives::add_report))
         .route("/account/password", get(account::form).post(account::change_password))
         .route("/account/tokens", post(account::create_token))
 }

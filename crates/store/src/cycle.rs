@@ -1,0 +1,395 @@
+//! The annual call-up cycle of a unit and its quota split among commune commands (issue 3).
+//!
+//! The eligible pool of each commune is computed by the eligibility engine
+//! (`phongthu_domain::nvqs`) from what the registry records; a proposal proportional to the pools
+//! (largest remainder) is offered, the user may override any figure with a recorded reason, and
+//! the saved split is audited.
+//!
+//! What the registry does not record is not guessed: citizens not yet examined count as possibly
+//! fit (the engine treats missing facts as not unmet), and a citizen recorded as studying is taken
+//! to study full time within his first course (the registry's "Đang học" column means that in
+//! practice; a record that says otherwise should leave the column empty). Both are stated on the
+//! quota page.
+
+use crate::citizens::{citizen_row, Citizen, CITIZEN_COLUMNS_SQL};
+use crate::error::StoreError;
+use crate::scope::{Scoped, SCOPE_UNITS};
+use phongthu_domain::auth::Permission;
+use phongthu_domain::nvqs::quota::{check_split, evenness, propose_split, CommunePool, Evenness};
+use phongthu_domain::nvqs::{assess_with, Circumstance, CitizenFacts, Cycle, RuleSet, Status, Studying};
+use phongthu_domain::org::OrgKind;
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::HashMap;
+use time::Date;
+
+/// A call-up cycle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallUpCycle {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub province_code: String,
+    /// The year of induction (handover).
+    pub year: i32,
+    pub quota: i64,
+    /// Ages and circumstances are judged on this date (31 December of the year before).
+    pub reference_date: String,
+    pub created_at: String,
+}
+
+/// One commune command's figures in a cycle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommuneFigures {
+    pub unit_id: i64,
+    pub unit_name: String,
+    /// Records held.
+    pub citizens: i64,
+    /// Assessed eligible (the pool).
+    pub eligible: i64,
+    pub deferred: i64,
+    pub exempted: i64,
+    /// too young, over age, barred, not subject, unqualified.
+    pub other: i64,
+    /// The proportional proposal.
+    pub proposed: i64,
+    /// The saved quota, if a split was saved.
+    pub quota: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// The quota page's data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CycleOverview {
+    pub cycle: CallUpCycle,
+    pub communes: Vec<CommuneFigures>,
+    /// Why no proposal could be made (pool smaller than the quota, no pool).
+    pub proposal_error: Option<String>,
+    #[serde(skip)]
+    pub evenness_proposed: Option<Evenness>,
+    #[serde(skip)]
+    pub evenness_saved: Option<Evenness>,
+}
+
+const CYCLE_COLUMNS: &str = "c.id, c.unit_id, o.name AS unit_name, c.province_code, c.year, c.quota, c.reference_date, c.created_at";
+
+fn cycle_row(r: &sqlx::any::AnyRow) -> CallUpCycle {
+    CallUpCycle {
+        id: r.get("id"),
+        unit_id: r.get("unit_id"),
+        unit_name: r.get("unit_name"),
+        province_code: r.get("province_code"),
+        year: r.get::<i64, _>("year") as i32,
+        quota: r.get("quota"),
+        reference_date: r.get("reference_date"),
+        created_at: r.get("created_at"),
+    }
+}
+
+/// The engine's facts from a registry record and its family circumstances.
+pub fn facts_of(c: &Citizen, circumstances: &[String]) -> CitizenFacts {
+    let grade = c
+        .education_grade
+        .as_deref()
+        .and_then(|g| g.split('/').next())
+        .and_then(|g| g.trim().parse::<u8>().ok())
+        .map(|g| g.min(12))
+        .unwrap_or(0);
+    CitizenFacts {
+        id: c.id.to_string(),
+        national_id: None,
+        full_name: c.full_name.clone(),
+        birth_date: c.birth_date,
+        sex: c.sex,
+        education_grade: grade,
+        hard_area: false,
+        studying: c.studying_level.map(|level| Studying { level, full_time: true, first_course_at_level: true }),
+        deferred_before_for_higher_education: false,
+        health: None,
+        political_vetting: None,
+        circumstances: circumstances.iter().filter_map(|s| Circumstance::parse(s)).collect(),
+    }
+}
+
+impl Scoped<'_> {
+    /// Opens the cycle of `year` for a unit in scope (usually the provincial command).
+    pub async fn create_cycle(&self, unit_id: i64, year: i32, quota: i64) -> Result<CallUpCycle, StoreError> {
+        self.require(Permission::Write)?;
+        let unit = self.org_unit(unit_id).await?;
+        if !(2016..=2100).contains(&year) {
+            return Err(StoreError::Invalid(format!("Năm tuyển quân {year} không hợp lệ.")));
+        }
+        if quota < 0 {
+            return Err(StoreError::Invalid("Chỉ tiêu không được âm.".into()));
+        }
+        let province = unit
+            .province_code
+            .clone()
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| StoreError::Invalid("Đơn vị này không gắn với một tỉnh: hãy chọn Bộ Chỉ huy Quân sự tỉnh.".into()))?;
+        let reference = Date::from_calendar_date(year - 1, time::Month::December, 31)
+            .map_err(|_| StoreError::Invalid("Năm không hợp lệ.".into()))?;
+        let mut w = self.begin_write(Permission::Write).await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO nvqs_cycle (unit_id, province_code, year, quota, reference_date, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(unit_id)
+        .bind(&province)
+        .bind(year as i64)
+        .bind(quota)
+        .bind(reference.to_string())
+        .bind(crate::now_text())
+        .fetch_one(&mut *w.tx)
+        .await
+        .map_err(|e| StoreError::unique_or(e, format!("{} đã có đợt tuyển quân năm {year}.", unit.name)))?
+        .get(0);
+        w.audit(
+            "create",
+            "nvqs_cycle",
+            &id.to_string(),
+            Some(unit_id),
+            None,
+            Some(&serde_json::json!({"year": year, "quota": quota, "reference_date": reference.to_string()})),
+        )
+        .await?;
+        w.commit().await?;
+        self.cycle(id).await
+    }
+
+    pub async fn cycle(&self, id: i64) -> Result<CallUpCycle, StoreError> {
+        self.require(Permission::Read)?;
+        let row = sqlx::query(&format!(
+            "SELECT {CYCLE_COLUMNS} FROM nvqs_cycle c JOIN org_unit o ON o.id = c.unit_id \
+             WHERE c.id = $2 AND c.unit_id IN ({SCOPE_UNITS})"
+        ))
+        .bind(self.actor.unit_id)
+        .bind(id)
+        .fetch_optional(&self.store.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("Không tìm thấy đợt tuyển quân số {id} trong phạm vi của bạn.")))?;
+        Ok(cycle_row(&row))
+    }
+
+    /// Cycles of units in scope, newest first.
+    pub async fn cycles(&self) -> Result<Vec<CallUpCycle>, StoreError> {
+        self.require(Permission::Read)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {CYCLE_COLUMNS} FROM nvqs_cycle c JOIN org_unit o ON o.id = c.unit_id \
+             WHERE c.unit_id IN ({SCOPE_UNITS}) ORDER BY c.year DESC, o.sort_key"
+        ))
+        .bind(self.actor.unit_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows.iter().map(cycle_row).collect())
+    }
+
+    /// Commune commands below the cycle's unit that the actor sees, with their pools assessed by
+    /// the engine, the proportional proposal and the saved quotas.
+    pub async fn cycle_overview(&self, id: i64) -> Result<CycleOverview, StoreError> {
+        let cycle = self.cycle(id).await?;
+        let communes: Vec<(i64, String)> = sqlx::query(&format!(
+            "SELECT o.id, o.name FROM org_unit o WHERE o.kind = $3 \
+             AND o.id IN (SELECT descendant_id FROM org_closure WHERE ancestor_id = $2) \
+             AND o.id IN ({SCOPE_UNITS}) ORDER BY o.sort_key, o.id"
+        ))
+        .bind(self.actor.unit_id)
+        .bind(cycle.unit_id)
+        .bind(OrgKind::CommuneCommand.as_str())
+        .fetch_all(&self.store.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+        let reference = crate::citizens::parse_iso(&cycle.reference_date)
+            .ok_or_else(|| StoreError::Invalid("Ngày tham chiếu của đợt tuyển quân không hợp lệ.".into()))?;
+        let engine_cycle = Cycle::new(cycle.year, reference, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let rules = RuleSet::on(reference)
+            .ok_or_else(|| StoreError::Invalid("Không có bộ quy tắc cho ngày tham chiếu này.".into()))?;
+        let saved: HashMap<i64, (i64, Option<String>)> =
+            sqlx::query("SELECT unit_id, quota, reason FROM nvqs_quota WHERE cycle_id = $1")
+                .bind(id)
+                .fetch_all(&self.store.pool)
+                .await?
+                .iter()
+                .map(|r| (r.get::<i64, _>(0), (r.get::<i64, _>(1), r.get::<Option<String>, _>(2))))
+                .collect();
+        let mut figures = Vec::with_capacity(communes.len());
+        for (unit_id, unit_name) in communes {
+            let rows = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.unit_id = $1"))
+                .bind(unit_id)
+                .fetch_all(&self.store.pool)
+                .await?;
+            let circumstances: HashMap<i64, Vec<String>> = {
+                let mut m: HashMap<i64, Vec<String>> = HashMap::new();
+                for r in sqlx::query(
+                    "SELECT f.citizen_id, f.circumstance FROM family_relation f JOIN citizen c ON c.id = f.citizen_id \
+                     WHERE c.unit_id = $1 AND f.circumstance IS NOT NULL",
+                )
+                .bind(unit_id)
+                .fetch_all(&self.store.pool)
+                .await?
+                {
+                    m.entry(r.get(0)).or_default().push(r.get(1));
+                }
+                m
+            };
+            let mut f = CommuneFigures {
+                unit_id,
+                unit_name,
+                citizens: rows.len() as i64,
+                eligible: 0,
+                deferred: 0,
+                exempted: 0,
+                other: 0,
+                proposed: 0,
+                quota: saved.get(&unit_id).map(|s| s.0),
+                reason: saved.get(&unit_id).and_then(|s| s.1.clone()),
+            };
+            for r in &rows {
+                let c = citizen_row(r);
+                let facts = facts_of(&c, circumstances.get(&c.id).map(Vec::as_slice).unwrap_or(&[]));
+                match assess_with(&rules, &engine_cycle, &facts).status {
+                    Status::Eligible => f.eligible += 1,
+                    Status::Deferred => f.deferred += 1,
+                    Status::Exempted => f.exempted += 1,
+                    _ => f.other += 1,
+                }
+            }
+            figures.push(f);
+        }
+        let pools: Vec<CommunePool> =
+            figures.iter().map(|f| CommunePool { key: f.unit_id.to_string(), pool: f.eligible as u32 }).collect();
+        let (proposal_error, evenness_proposed) = match propose_split(cycle.quota.max(0) as u32, &pools) {
+            Ok(split) => {
+                for (f, q) in figures.iter_mut().zip(&split) {
+                    f.proposed = *q as i64;
+                }
+                (None, Some(evenness(&pools, &split)))
+            }
+            Err(e) => (Some(e.to_string()), None),
+        };
+        let evenness_saved = figures.iter().all(|f| f.quota.is_some()).then(|| {
+            let split: Vec<u32> = figures.iter().map(|f| f.quota.unwrap_or(0).max(0) as u32).collect();
+            evenness(&pools, &split)
+        });
+        let evenness_saved = evenness_saved.filter(|_| !figures.is_empty());
+        Ok(CycleOverview { cycle, communes: figures, proposal_error, evenness_proposed, evenness_saved })
+    }
+
+    /// Saves the split (every commune command of the overview). A figure that differs from the
+    /// proposal needs `reason`; the sum must equal the cycle's quota and no commune may get more
+    /// than its pool.
+    pub async fn save_quotas(&self, id: i64, split: &[(i64, i64)], reason: Option<&str>) -> Result<(), StoreError> {
+        self.require(Permission::Write)?;
+        let overview = self.cycle_overview(id).await?;
+        let by_unit: HashMap<i64, i64> = split.iter().copied().collect();
+        let mut values = Vec::with_capacity(overview.communes.len());
+        for f in &overview.communes {
+            let q = *by_unit.get(&f.unit_id).ok_or_else(|| {
+                StoreError::Invalid(format!("Thiếu chỉ tiêu của {}.", f.unit_name))
+            })?;
+            if q < 0 {
+                return Err(StoreError::Invalid(format!("Chỉ tiêu của {} không được âm.", f.unit_name)));
+            }
+            values.push(q);
+        }
+        if let Some(extra) = split.iter().find(|(u, _)| !overview.communes.iter().any(|f| f.unit_id == *u)) {
+            return Err(StoreError::Forbidden(format!(
+                "Đơn vị số {} không thuộc đợt tuyển quân này hoặc nằm ngoài phạm vi của bạn.",
+                extra.0
+            )));
+        }
+        let pools: Vec<CommunePool> = overview
+            .communes
+            .iter()
+            .map(|f| CommunePool { key: f.unit_name.clone(), pool: f.eligible as u32 })
+            .collect();
+        let split_u32: Vec<u32> = values.iter().map(|&q| q as u32).collect();
+        check_split(overview.cycle.quota as u32, &pools, &split_u32).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let overridden = overview.communes.iter().zip(&values).any(|(f, &q)| f.proposed != q);
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if overridden && reason.is_none() {
+            return Err(StoreError::Invalid(
+                "Chỉ tiêu khác với đề xuất theo nguồn: hãy ghi lý do điều chỉnh.".into(),
+            ));
+        }
+        let before: Vec<_> = overview.communes.iter().map(|f| serde_json::json!({"unit_id": f.unit_id, "quota": f.quota})).collect();
+        let mut w = self.begin_write(Permission::Write).await?;
+        sqlx::query("DELETE FROM nvqs_quota WHERE cycle_id = $1").bind(id).execute(&mut *w.tx).await?;
+        for (f, &q) in overview.communes.iter().zip(&values) {
+            sqlx::query(
+                "INSERT INTO nvqs_quota (cycle_id, unit_id, province_code, pool, proposed, quota, reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(f.unit_id)
+            .bind(&overview.cycle.province_code)
+            .bind(f.eligible)
+            .bind(f.proposed)
+            .bind(q)
+            .bind((f.proposed != q).then(|| reason.unwrap_or_default().to_string()))
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        let after: Vec<_> = overview.communes.iter().zip(&values).map(|(f, q)| serde_json::json!({"unit_id": f.unit_id, "quota": q})).collect();
+        w.audit(
+            "update_quota",
+            "nvqs_cycle",
+            &id.to_string(),
+            Some(overview.cycle.unit_id),
+            Some(&serde_json::json!(before)),
+            Some(&serde_json::json!({"quotas": after, "reason": reason})),
+        )
+        .await?;
+        w.commit().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phongthu_domain::nvqs::Sex;
+    use time::macros::date;
+
+    fn citizen(grade: &str) -> Citizen {
+        Citizen {
+            id: 7,
+            unit_id: 1,
+            province_code: "33".into(),
+            national_id: None,
+            legacy_id: None,
+            full_name: "Nguyễn Văn An".into(),
+            birth_date: date!(2006 - 05 - 12),
+            sex: Sex::Male,
+            ethnicity: None,
+            religion: None,
+            birth_registration_place: None,
+            permanent_commune_code: None,
+            permanent_village: None,
+            current_commune_code: None,
+            current_village: None,
+            education_grade: Some(grade.into()),
+            qualification: None,
+            studying_level: None,
+            studying_detail: None,
+            occupation: None,
+            workplace: None,
+            party_member: false,
+            union_member: false,
+            note: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn facts_from_a_record() {
+        let f = facts_of(&citizen("9/12"), &["sibling_in_service".into(), "unknown_code".into()]);
+        assert_eq!(f.education_grade, 9);
+        assert_eq!(f.circumstances, vec![Circumstance::SiblingInService]);
+        assert!(f.health.is_none(), "not examined: not guessed");
+        assert_eq!(facts_of(&citizen("12/12"), &[]).education_grade, 12);
+        assert_eq!(facts_of(&citizen("?"), &[]).education_grade, 0);
+    }
+}

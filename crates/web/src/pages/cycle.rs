@@ -1,0 +1,227 @@
+//! The annual call-up cycle: open a cycle with the province's quota, see each commune's pool as
+//! the eligibility engine assesses the registry, the proportional proposal and how even it is
+//! (with an inline SVG chart), and save the split, overrides with their reason.
+
+use super::{render, Chrome};
+use crate::csrf;
+use crate::error::AppError;
+use crate::forms::extract::{Form, Path, Query};
+use crate::session::Viewer;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use phongthu_domain::auth::Permission;
+use phongthu_domain::nvqs::quota::Evenness;
+use phongthu_domain::org::OrgKind;
+use phongthu_store::{CallUpCycle, CycleOverview};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+#[derive(Template)]
+#[template(path = "cycles.html")]
+struct CyclesPage {
+    chrome: Chrome,
+    cycles: Vec<CallUpCycle>,
+    units: Vec<(i64, String)>,
+    can_write: bool,
+    next_year: i32,
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
+    let cycles = scoped.cycles().await?;
+    let units = scoped
+        .org_units()
+        .await?
+        .into_iter()
+        .filter(|u| matches!(u.kind, OrgKind::ProvincialCommand | OrgKind::CapitalCommand | OrgKind::RegionalDefenseCommand))
+        .map(|u| (u.id, u.name))
+        .collect();
+    render(&CyclesPage {
+        chrome: Chrome::new(&state, Some(&viewer), "Tuyển quân", "nvqs"),
+        cycles,
+        units,
+        can_write: viewer.actor.role.allows(Permission::Write),
+        next_year: crate::forms::today().year() + 1,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewCycleForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    quota: String,
+}
+
+pub async fn create(State(state): State<AppState>, viewer: Viewer, Form(f): Form<NewCycleForm>) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, &f.csrf)?;
+    let unit_id: i64 = f.unit_id.trim().parse().map_err(|_| AppError::bad_request("Hãy chọn đơn vị giao chỉ tiêu."))?;
+    let year: i32 = f.year.trim().parse().map_err(|_| AppError::bad_request(format!("Năm \"{}\" không hợp lệ.", f.year.trim())))?;
+    let quota: i64 = f
+        .quota
+        .trim()
+        .parse()
+        .map_err(|_| AppError::bad_request(format!("Chỉ tiêu \"{}\" phải là một số nguyên.", f.quota.trim())))?;
+    let c = state.store().scoped(&viewer.actor).create_cycle(unit_id, year, quota).await?;
+    Ok(Redirect::to(&format!("/nvqs/{}", c.id)).into_response())
+}
+
+pub struct Row {
+    pub unit_id: i64,
+    pub name: String,
+    pub citizens: i64,
+    pub eligible: i64,
+    pub deferred: i64,
+    pub exempted: i64,
+    pub other: i64,
+    pub proposed: i64,
+    pub quota: String,
+    pub rate: String,
+    pub reason: String,
+}
+
+pub struct Bar {
+    pub y: usize,
+    pub label_y: usize,
+    pub name: String,
+    pub pool_w: usize,
+    pub quota_w: usize,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "cycle.html")]
+struct CyclePage {
+    chrome: Chrome,
+    cycle: CallUpCycle,
+    rows: Vec<Row>,
+    total_pool: i64,
+    proposal_error: Option<String>,
+    proposed_even: Option<String>,
+    saved_even: Option<String>,
+    bars: Vec<Bar>,
+    chart_height: usize,
+    can_write: bool,
+    flash: Option<&'static str>,
+    error: Option<String>,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0).replace('.', ",")
+}
+
+fn even_text(e: &Evenness) -> String {
+    format!(
+        "Tỷ lệ chỉ tiêu trên nguồn: thấp nhất {}, cao nhất {}, chênh lệch {} (toàn tỉnh {}).",
+        pct(e.min),
+        pct(e.max),
+        pct(e.spread),
+        pct(e.overall)
+    )
+}
+
+fn page(state: &AppState, viewer: &Viewer, o: CycleOverview, flash: Option<&'static str>, error: Option<String>) -> CyclePage {
+    let max_pool = o.communes.iter().map(|f| f.eligible).max().unwrap_or(0).max(1) as f64;
+    let width = 420.0;
+    let bars = o
+        .communes
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let q = f.quota.unwrap_or(f.proposed);
+            Bar {
+                y: 8 + i * 30,
+                label_y: 8 + i * 30 + 14,
+                name: f.unit_name.clone(),
+                pool_w: ((f.eligible as f64 / max_pool) * width).round() as usize,
+                quota_w: ((q as f64 / max_pool) * width).round() as usize,
+                text: format!("{q} / {}", f.eligible),
+            }
+        })
+        .collect::<Vec<_>>();
+    CyclePage {
+        chrome: Chrome::new(state, Some(viewer), format!("Tuyển quân năm {}", o.cycle.year), "nvqs"),
+        total_pool: o.communes.iter().map(|f| f.eligible).sum(),
+        rows: o
+            .communes
+            .iter()
+            .map(|f| Row {
+                unit_id: f.unit_id,
+                name: f.unit_name.clone(),
+                citizens: f.citizens,
+                eligible: f.eligible,
+                deferred: f.deferred,
+                exempted: f.exempted,
+                other: f.other,
+                proposed: f.proposed,
+                quota: f.quota.map(|q| q.to_string()).unwrap_or_default(),
+                rate: match (f.quota, f.eligible) {
+                    (Some(q), p) if p > 0 => pct(q as f64 / p as f64),
+                    _ => String::new(),
+                },
+                reason: f.reason.clone().unwrap_or_default(),
+            })
+            .collect(),
+        proposal_error: o.proposal_error.clone(),
+        proposed_even: o.evenness_proposed.as_ref().map(even_text),
+        saved_even: o.evenness_saved.as_ref().map(even_text),
+        chart_height: 16 + bars.len() * 30,
+        bars,
+        can_write: viewer.actor.role.allows(Permission::Write),
+        flash,
+        error,
+        cycle: o.cycle,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CycleQuery {
+    saved: Option<String>,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<CycleQuery>,
+) -> Result<Response, AppError> {
+    let o = state.store().scoped(&viewer.actor).cycle_overview(id).await?;
+    render(&page(&state, &viewer, o, q.saved.is_some().then_some("Đã lưu chỉ tiêu các xã."), None))
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, f.get("_csrf").map(String::as_str).unwrap_or(""))?;
+    let mut split = Vec::new();
+    for (k, v) in &f {
+        if let Some(unit) = k.strip_prefix("quota_") {
+            let unit: i64 = unit.parse().map_err(|_| AppError::bad_request("Biểu mẫu chỉ tiêu không hợp lệ."))?;
+            let q: i64 = v
+                .trim()
+                .parse()
+                .map_err(|_| AppError::bad_request(format!("Chỉ tiêu \"{}\" phải là một số nguyên không âm.", v.trim())))?;
+            split.push((unit, q));
+        }
+    }
+    let scoped = state.store().scoped(&viewer.actor);
+    match scoped.save_quotas(id, &split, f.get("reason").map(String::as_str)).await {
+        Ok(()) => Ok(Redirect::to(&format!("/nvqs/{id}?saved=1")).into_response()),
+        Err(phongthu_store::StoreError::Invalid(m)) => {
+            let o = scoped.cycle_overview(id).await?;
+            let mut res = render(&page(&state, &viewer, o, None, Some(m)))?;
+            *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
