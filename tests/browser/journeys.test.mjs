@@ -166,6 +166,39 @@ test("an administrator creates a user; an inspector reads the audit log", async 
   await insp.context().close();
 });
 
+test("a commune imports its citizens, finds one without diacritics; the province splits its quota", async () => {
+  const page = await newPage();
+  await login(page, "chihuy");
+  await page.getByRole("link", { name: "Công dân", exact: true }).click();
+  await page.getByRole("link", { name: "Nhập từ tệp Excel/CSV" }).click();
+  const csv = "Họ và tên,Ngày sinh,Giới tính,Trình độ văn hóa\n" +
+    "Nguyễn Văn Đức,12/05/2004,Nam,12/12\n" +
+    "Trần Văn Bình,03/04/2005,Nam,9/12\n" +
+    "Lê Thị Cúc,ngày sai,Nữ,12/12\n";
+  await page.setInputFiles("#file", { name: "cong-dan.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.getByLabel("Chỉ nhập các dòng hợp lệ, tải về các dòng lỗi").check();
+  await page.getByRole("button", { name: "Nhập", exact: true }).click();
+  await page.waitForSelector("text=Đã nhập 2 hồ sơ", { timeout: 30000 });
+  assert.match(await page.locator("ul.errors").innerText(), /Dòng 4, cột "Ngày sinh"/);
+  await page.getByRole("link", { name: "Về danh sách công dân" }).click();
+  await page.getByLabel("Họ tên hoặc số định danh").fill("nguyen van duc");
+  await page.getByRole("button", { name: "Tìm" }).click();
+  assert.match(await page.locator("table.list tbody").innerText(), /Nguyễn Văn Đức/);
+  assert.doesNotMatch(await page.locator("table.list tbody").innerText(), /Trần Văn Bình/);
+  await page.context().close();
+
+  const admin = await newPage();
+  await login(admin, "quantri");
+  await admin.getByRole("link", { name: "Tuyển quân" }).click();
+  await admin.getByLabel("Chỉ tiêu").fill("2");
+  await admin.getByRole("button", { name: "Mở đợt" }).click();
+  assert.match(await admin.locator("h1").innerText(), /Tuyển quân năm/);
+  await admin.getByRole("button", { name: "Lưu chỉ tiêu" }).click();
+  assert.match(await admin.locator(".alert.ok").innerText(), /Đã lưu chỉ tiêu/);
+  assert.equal(await admin.locator("svg.chart rect").count() > 0, true);
+  await admin.context().close();
+});
+
 test("no request left the server", () => {
   assert.deepEqual(outside, []);
 });
