@@ -72,11 +72,62 @@ pub struct Decision {
     pub age_limit_date: Date,
     /// One sentence per ground, then one per unmet standard, each naming its legal source.
     pub reasons: Vec<String>,
-    /// One sentence explaining the status itself, with its legal source (not part of the contract
-    /// output; for screens and printed lists).
-    pub status_reason: String,
     /// The rule-set version applied.
     pub rule_version: &'static str,
+    /// What [`Decision::status_reason`] needs; kept instead of the sentence itself, so that a
+    /// registry-wide assessment does not format a sentence per citizen that nobody reads.
+    why: StatusContext,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct StatusContext {
+    reference_date: Date,
+    adult_from: Date,
+    min_age: i32,
+    max_age: i32,
+    age_source: &'static str,
+    barred: Option<(&'static str, &'static str)>,
+}
+
+impl Decision {
+    /// One sentence explaining the status itself, with its legal source (not part of the contract
+    /// output; for screens and printed lists).
+    pub fn status_reason(&self) -> String {
+        let w = &self.why;
+        let date = iso;
+        match self.status {
+            Status::TooYoung => format!(
+                "Chưa đủ {} tuổi vào ngày {} (đủ {} tuổi từ ngày {}) ({})",
+                w.min_age,
+                date(w.reference_date),
+                w.min_age,
+                date(w.adult_from),
+                w.age_source
+            ),
+            Status::OverAge => format!(
+                "Đã hết tuổi {} (hạn cuối ngày {}) vào ngày {} ({})",
+                w.max_age,
+                date(self.age_limit_date),
+                date(w.reference_date),
+                w.age_source
+            ),
+            Status::Barred => {
+                let (explanation, source) = w.barred.unwrap_or(("Thuộc diện không được đăng ký nghĩa vụ quân sự", "Điều 13 Luật NVQS"));
+                format!("{explanation} ({source})")
+            }
+            Status::NotSubject => "Công dân nữ không tình nguyện nhập ngũ; công dân nữ chỉ được tuyển chọn khi tình nguyện, theo quyết định của Thủ tướng Chính phủ (Luật NVQS)".to_string(),
+            Status::Exempted => "Có căn cứ miễn gọi nhập ngũ (khoản 2 Điều 41 Luật NVQS)".to_string(),
+            Status::Deferred => "Có căn cứ tạm hoãn gọi nhập ngũ (khoản 1 Điều 41 Luật NVQS)".to_string(),
+            Status::Unqualified => {
+                "Không đạt tiêu chuẩn tuyển chọn (Điều 31 Luật NVQS; Điều 4 Thông tư 148/2018/TT-BQP)".to_string()
+            }
+            Status::Eligible => format!(
+                "Trong độ tuổi gọi nhập ngũ (đến hết ngày {}), không có căn cứ tạm hoãn, miễn và \
+                 không có tiêu chuẩn nào chưa đạt theo các thông tin đã có (Điều 30, 31 Luật NVQS)",
+                date(self.age_limit_date)
+            ),
+        }
+    }
 }
 
 /// Format a number the Vietnamese way (decimal comma), without trailing zeros beyond one decimal.
@@ -268,65 +319,30 @@ pub fn assess_with(rules: &RuleSet, cycle: &Cycle, f: &CitizenFacts) -> Decision
         .any(|(g, x)| g.clause == Clause::Deferral && !x.waivable);
     let deferral = findings.keys().any(|g| g.clause == Clause::Deferral);
 
-    let date = iso;
-    let (status, status_reason) = if on < adult_from {
-        (
-            Status::TooYoung,
-            format!(
-                "Chưa đủ {} tuổi vào ngày {} (đủ {} tuổi từ ngày {}) ({})",
-                age.min_age,
-                date(on),
-                age.min_age,
-                date(adult_from),
-                age.source_vi
-            ),
-        )
+    let status = if on < adult_from {
+        Status::TooYoung
     } else if on > age_limit_date {
-        (
-            Status::OverAge,
-            format!(
-                "Đã hết tuổi {max_age} (hạn cuối ngày {}) vào ngày {} ({})",
-                date(age_limit_date),
-                date(on),
-                age.source_vi
-            ),
-        )
-    } else if let Some(rule) = barred {
-        (
-            Status::Barred,
-            format!("{} ({})", rule.explanation_vi, rule.source_vi),
-        )
+        Status::OverAge
+    } else if barred.is_some() {
+        Status::Barred
     } else if f.sex == Sex::Female && !volunteer {
-        (
-            Status::NotSubject,
-            "Công dân nữ không tình nguyện nhập ngũ; công dân nữ chỉ được tuyển chọn khi tình nguyện, theo quyết định của Thủ tướng Chính phủ (Luật NVQS)"
-                .to_string(),
-        )
+        Status::NotSubject
     } else if exempt && !volunteer {
-        (
-            Status::Exempted,
-            "Có căn cứ miễn gọi nhập ngũ (khoản 2 Điều 41 Luật NVQS)".to_string(),
-        )
+        Status::Exempted
     } else if unwaivable_deferral || (deferral && !volunteer) {
-        (
-            Status::Deferred,
-            "Có căn cứ tạm hoãn gọi nhập ngũ (khoản 1 Điều 41 Luật NVQS)".to_string(),
-        )
+        Status::Deferred
     } else if !unmet_standards.is_empty() {
-        (
-            Status::Unqualified,
-            "Không đạt tiêu chuẩn tuyển chọn (Điều 31 Luật NVQS; Điều 4 Thông tư 148/2018/TT-BQP)"
-                .to_string(),
-        )
+        Status::Unqualified
     } else {
-        (
-            Status::Eligible,
-            format!(
-                "Trong độ tuổi gọi nhập ngũ (đến hết ngày {}), không có căn cứ tạm hoãn, miễn và \
-                 không có tiêu chuẩn nào chưa đạt theo các thông tin đã có (Điều 30, 31 Luật NVQS)",
-                date(age_limit_date)
-            ),
-        )
+        Status::Eligible
+    };
+    let why = StatusContext {
+        reference_date: on,
+        adult_from,
+        min_age: age.min_age,
+        max_age,
+        age_source: age.source_vi,
+        barred: barred.map(|rule| (rule.explanation_vi, rule.source_vi)),
     };
 
     Decision {
@@ -336,7 +352,7 @@ pub fn assess_with(rules: &RuleSet, cycle: &Cycle, f: &CitizenFacts) -> Decision
         unmet_standards,
         age_limit_date,
         reasons,
-        status_reason,
         rule_version: rules.version.label,
+        why,
     }
 }

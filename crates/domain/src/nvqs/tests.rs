@@ -1105,7 +1105,7 @@ fn status_reasons_name_a_legal_source() {
     for ((c, needle), expected) in cases.iter().zip(Status::ALL) {
         let d = assess(&cycle(), c);
         assert_eq!(d.status, expected);
-        assert!(d.status_reason.contains(needle), "{}", d.status_reason);
+        assert!(d.status_reason().contains(needle), "{}", d.status_reason());
         assert!(!expected.label_vi().is_empty());
     }
     assert_eq!(
