@@ -621,6 +621,8 @@ async fn citizen_registry_pages() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let detail = app.get(r.location(), Some(&s)).await;
     assert!(detail.body.contains("Nguyễn Văn Đức"));
+    assert!(detail.body.contains("Xét sơ bộ điều kiện gọi nhập ngũ"), "{}", detail.body);
+    assert!(detail.body.contains("Luật NVQS"), "the assessment names its legal source");
     assert_eq!(app.audit_count().await, before + 1, "the write is audited");
     for q in ["nguyen+van+duc", "duc", "%C4%90%E1%BB%A9c"] {
         let r = app.get(&format!("/citizens?q={q}"), Some(&s)).await;

@@ -206,6 +206,9 @@ struct DetailPage {
     flash: Option<&'static str>,
     created: String,
     updated: String,
+    /// The engine's preliminary assessment for next year's call-up: (year, status, sentence,
+    /// reasons, last day of call-up age).
+    assessment: (i32, &'static str, String, Vec<String>, String),
 }
 
 #[derive(Deserialize, Default)]
@@ -242,7 +245,27 @@ pub async fn detail(
         (Some(v), None) => v.to_string(),
         (None, None) => String::new(),
     };
+    // Preliminary assessment for next year's call-up, from what the record holds.
+    let circumstances: Vec<String> = scoped
+        .family_relations(id)
+        .await?
+        .iter()
+        .filter_map(|r| r.circumstance.clone())
+        .collect();
+    let year = today().year() + 1;
+    let reference = time::Date::from_calendar_date(year - 1, time::Month::December, 31)
+        .map_err(|_| AppError::internal("ngày tham chiếu"))?;
+    let cycle = phongthu_domain::nvqs::Cycle::new(year, reference, false).map_err(|e| AppError::internal(e.to_string()))?;
+    let decision = phongthu_domain::nvqs::assess(&cycle, &phongthu_store::facts_of(&c, &circumstances));
+    let assessment = (
+        year,
+        decision.status.label_vi(),
+        decision.status_reason(),
+        decision.reasons.clone(),
+        vi_date(decision.age_limit_date),
+    );
     let page = DetailPage {
+        assessment,
         chrome: Chrome::new(&state, Some(&viewer), c.full_name.clone(), "citizens"),
         birth_date: vi_date(c.birth_date),
         sex: sex_label(c.sex),
