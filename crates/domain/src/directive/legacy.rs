@@ -915,5 +915,18 @@ mod tests {
                 let _ = convert(&s, e);
             }
         }
+
+        /// The fuzz target's property, on Latin-1-heavy text: whatever `convert` gives back,
+        /// `encode` (when it can) then `convert` reproduces it; bytes never panic.
+        #[test]
+        fn encode_convert_round_trip(s in "[a-zA-Z \u{a0}-\u{ff}]{0,120}", bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            for e in LegacyEncoding::ALL {
+                let c = convert(&s, e);
+                if let Some(m) = encode(&c, e) {
+                    prop_assert_eq!(convert(&m, e), c);
+                }
+            }
+            let _ = decode_bytes(&bytes);
+        }
     }
 }
