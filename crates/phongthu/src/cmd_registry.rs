@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::{CmdResult, Failure};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use phongthu_documents::tabular::{ColumnSpec, CsvWriter, TabularReader, TemplateColumn, XlsxWriter};
+use phongthu_documents::tabular::{ColumnSpec, CsvWriter, TabularReader, XlsxWriter};
 use phongthu_domain::nvqs::Sex;
 use phongthu_store::{
     citizen_export_row, CitizenFilter, ImportMode, ImportObserver, ImportOptions, ImportProgress, RowError, SourceRow,
@@ -105,7 +105,7 @@ pub async fn run(settings: &Settings, cmd: RegistryCommand) -> CmdResult {
             export_citizens(settings, &out, &filter).await
         }
         RegistryCommand::Template { out } => {
-            std::fs::write(&out, citizen_import_template_xlsx()?)
+            std::fs::write(&out, phongthu_web::citizen_import_template_xlsx()?)
                 .map_err(|e| format!("Không ghi được tệp \"{}\": {e}.", out.display()))?;
             println!("Đã ghi tệp mẫu {}.", out.display());
             Ok(())
@@ -172,22 +172,6 @@ pub async fn run(settings: &Settings, cmd: RegistryCommand) -> CmdResult {
 
 fn vi(d: time::Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
-}
-
-/// The citizen import template: the header row on the first sheet, and a sheet explaining each
-/// column with an example.
-pub fn citizen_import_template_xlsx() -> Result<Vec<u8>, phongthu_documents::tabular::TabularError> {
-    let cols: Vec<TemplateColumn<'_>> = CITIZEN_COLUMNS
-        .iter()
-        .map(|c| TemplateColumn {
-            header: c.header,
-            required: c.required,
-            example: c.example,
-            hint: c.hint,
-            text: c.text_format,
-        })
-        .collect();
-    phongthu_documents::tabular::template_xlsx("Danh sách công dân", &cols)
 }
 
 /// The column that the file of rejects adds after the file's own columns.
