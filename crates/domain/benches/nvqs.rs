@@ -2,7 +2,8 @@
 //! The brief's target is at least 1,000,000 citizens assessed per second in the engine.
 
 use phongthu_domain::nvqs::{
-    assess, assess_with, Circumstance, CitizenFacts, Cycle, Health, HealthClass, PoliticalVetting, RuleSet, Sex, StudyLevel, Studying,
+    assess, assess_with, Circumstance, CitizenFacts, Cycle, Health, HealthClass, PoliticalVetting, RuleSet, Sex,
+    StudyLevel, Studying,
 };
 use time::macros::date;
 
@@ -52,7 +53,11 @@ fn population(n: usize) -> Vec<CitizenFacts> {
                     bmi: Some(16.0 + ((r >> 40) % 160) as f64 / 10.0),
                     drug_use: Some((r >> 48) % 200 == 0),
                 }),
-                political_vetting: Some(if (r >> 52) % 100 == 0 { PoliticalVetting::Failed } else { PoliticalVetting::Passed }),
+                political_vetting: Some(if (r >> 52) % 100 == 0 {
+                    PoliticalVetting::Failed
+                } else {
+                    PoliticalVetting::Passed
+                }),
                 circumstances,
             }
         })
@@ -64,15 +69,17 @@ fn population(n: usize) -> Vec<CitizenFacts> {
 fn assess_100k(bencher: divan::Bencher) {
     let cycle = Cycle::new(2026, date!(2025 - 12 - 31), false).expect("cycle");
     let people = population(100_000);
-    bencher.counter(divan::counter::ItemsCount::new(people.len())).bench_local(|| {
-        let mut eligible = 0usize;
-        for p in &people {
-            if assess(&cycle, divan::black_box(p)).status == phongthu_domain::nvqs::Status::Eligible {
-                eligible += 1;
+    bencher
+        .counter(divan::counter::ItemsCount::new(people.len()))
+        .bench_local(|| {
+            let mut eligible = 0usize;
+            for p in &people {
+                if assess(&cycle, divan::black_box(p)).status == phongthu_domain::nvqs::Status::Eligible {
+                    eligible += 1;
+                }
             }
-        }
-        eligible
-    });
+            eligible
+        });
 }
 
 /// As a registry-wide refresh runs it: the rule set in force is chosen once per cycle.
@@ -81,13 +88,15 @@ fn assess_100k_one_rule_set(bencher: divan::Bencher) {
     let cycle = Cycle::new(2026, date!(2025 - 12 - 31), false).expect("cycle");
     let rules = RuleSet::on(cycle.reference_date()).expect("rules");
     let people = population(100_000);
-    bencher.counter(divan::counter::ItemsCount::new(people.len())).bench_local(|| {
-        let mut eligible = 0usize;
-        for p in &people {
-            if assess_with(&rules, &cycle, divan::black_box(p)).status == phongthu_domain::nvqs::Status::Eligible {
-                eligible += 1;
+    bencher
+        .counter(divan::counter::ItemsCount::new(people.len()))
+        .bench_local(|| {
+            let mut eligible = 0usize;
+            for p in &people {
+                if assess_with(&rules, &cycle, divan::black_box(p)).status == phongthu_domain::nvqs::Status::Eligible {
+                    eligible += 1;
+                }
             }
-        }
-        eligible
-    });
+            eligible
+        });
 }

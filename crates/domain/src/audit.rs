@@ -74,7 +74,10 @@ pub enum ChainBreak {
 impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ChainBreak::Gap { expected_seq, found_seq } => write!(
+            ChainBreak::Gap {
+                expected_seq,
+                found_seq,
+            } => write!(
                 f,
                 "Nhật ký bị xóa dòng: sau dòng {} là dòng {} (thiếu từ dòng {}).",
                 expected_seq - 1,
@@ -114,12 +117,7 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
-    pub fn push(
-        &mut self,
-        f: &AuditFields<'_>,
-        prev_hash: &str,
-        hash: &str,
-    ) -> Result<(), ChainBreak> {
+    pub fn push(&mut self, f: &AuditFields<'_>, prev_hash: &str, hash: &str) -> Result<(), ChainBreak> {
         if f.seq != self.next_seq {
             return Err(ChainBreak::Gap {
                 expected_seq: self.next_seq,
@@ -231,9 +229,7 @@ mod tests {
                 last_seq: 4
             })
         );
-        assert!(ChainBreak::Content { seq: 2 }
-            .to_string()
-            .contains("bị sửa"));
+        assert!(ChainBreak::Content { seq: 2 }.to_string().contains("bị sửa"));
     }
 
     #[test]

@@ -82,9 +82,7 @@ impl Permission {
             Permission::Write => "Vai trò của bạn chỉ được xem, không được thay đổi dữ liệu.",
             Permission::ManageUsers => "Chỉ quản trị hệ thống được quản lý người dùng.",
             Permission::ManageOrganisation => "Chỉ quản trị hệ thống được thay đổi tổ chức.",
-            Permission::ReadAudit => {
-                "Chỉ thanh tra, kiểm tra và quản trị được xem nhật ký thay đổi."
-            }
+            Permission::ReadAudit => "Chỉ thanh tra, kiểm tra và quản trị được xem nhật ký thay đổi.",
         }
     }
 }

@@ -21,10 +21,10 @@ pub mod training;
 pub use kinds::{CommanderPost, Echelon, ForceType, MilitiaKind};
 pub use ledger::{conflicts, Conflict, LedgerEntry, LedgerKind, Subject};
 pub use service::{
-    age_limit, check_age, end_of_term_list, term_years, AgeCheck, EndOfTerm, EndReason,
-    ExtensionError, MilitiaMember, MAX_EXTENSION_MONTHS, MIN_AGE,
+    age_limit, check_age, end_of_term_list, term_years, AgeCheck, EndOfTerm, EndReason, ExtensionError, MilitiaMember,
+    MAX_EXTENSION_MONTHS, MIN_AGE,
 };
 pub use training::{
-    member_shortfall, required_training_days, service_year, strength_vs_target, unit_shortfall,
-    Strength, TargetRatio, TrainingShortfall, UnitTraining,
+    member_shortfall, required_training_days, service_year, strength_vs_target, unit_shortfall, Strength, TargetRatio,
+    TrainingShortfall, UnitTraining,
 };

@@ -91,18 +91,8 @@ impl OrgKind {
         match self {
             Ministry => &[MilitaryRegion, CapitalCommand],
             MilitaryRegion => &[ProvincialCommand],
-            CapitalCommand => &[
-                RegionalDefenseCommand,
-                CommuneCommand,
-                AgencyCommand,
-                DistrictCommand,
-            ],
-            ProvincialCommand => &[
-                RegionalDefenseCommand,
-                CommuneCommand,
-                AgencyCommand,
-                DistrictCommand,
-            ],
+            CapitalCommand => &[RegionalDefenseCommand, CommuneCommand, AgencyCommand, DistrictCommand],
+            ProvincialCommand => &[RegionalDefenseCommand, CommuneCommand, AgencyCommand, DistrictCommand],
             RegionalDefenseCommand | CommuneCommand | AgencyCommand | DistrictCommand => &[],
         }
     }
@@ -127,15 +117,9 @@ mod tests {
 
     #[test]
     fn nesting_rules() {
-        assert!(OrgKind::ProvincialCommand
-            .check_child(OrgKind::CommuneCommand)
-            .is_ok());
-        assert!(OrgKind::MilitaryRegion
-            .check_child(OrgKind::CommuneCommand)
-            .is_err());
-        assert!(OrgKind::CommuneCommand
-            .check_child(OrgKind::CommuneCommand)
-            .is_err());
+        assert!(OrgKind::ProvincialCommand.check_child(OrgKind::CommuneCommand).is_ok());
+        assert!(OrgKind::MilitaryRegion.check_child(OrgKind::CommuneCommand).is_err());
+        assert!(OrgKind::CommuneCommand.check_child(OrgKind::CommuneCommand).is_err());
         for k in OrgKind::ALL {
             assert_eq!(OrgKind::parse(k.as_str()), Ok(k));
         }

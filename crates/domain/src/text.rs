@@ -63,10 +63,7 @@ fn normalize_syllable(word: &str) -> String {
     if n < 2 {
         return word.to_string();
     }
-    let lower: Vec<char> = base
-        .iter()
-        .map(|c| c.to_lowercase().next().unwrap_or(*c))
-        .collect();
+    let lower: Vec<char> = base.iter().map(|c| c.to_lowercase().next().unwrap_or(*c)).collect();
     let (a, b) = (lower[n - 2], lower[n - 1]);
     let open_pair = matches!((a, b), ('o', 'a') | ('o', 'e') | ('u', 'y'));
     let after_q = n >= 3 && lower[n - 3] == 'q' && a == 'u';
@@ -118,8 +115,7 @@ pub fn matches_query(haystack_folded: &str, query: &str) -> bool {
         return true;
     }
     let words: Vec<&str> = haystack_folded.split(' ').collect();
-    q.split(' ')
-        .all(|qw| words.iter().any(|w| w.starts_with(qw)))
+    q.split(' ').all(|qw| words.iter().any(|w| w.starts_with(qw)))
 }
 
 /// Primary weight of a base letter (after NFD, tone removed) in the Vietnamese alphabet. Letters
@@ -129,8 +125,8 @@ fn primary(c: char) -> Option<(u8, u8)> {
     let upper = c.is_uppercase();
     let l = c.to_lowercase().next().unwrap_or(c);
     const ORDER: &[char] = &[
-        'a', 'ă', 'â', 'b', 'c', 'd', 'đ', 'e', 'ê', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n',
-        'o', 'ô', 'ơ', 'p', 'q', 'r', 's', 't', 'u', 'ư', 'v', 'w', 'x', 'y', 'z',
+        'a', 'ă', 'â', 'b', 'c', 'd', 'đ', 'e', 'ê', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'ô', 'ơ', 'p',
+        'q', 'r', 's', 't', 'u', 'ư', 'v', 'w', 'x', 'y', 'z',
     ];
     if let Some(i) = ORDER.iter().position(|x| *x == l) {
         return Some((b'A' + 10 + i as u8, upper as u8));
@@ -198,11 +194,8 @@ pub fn collation_key(s: &str) -> String {
 
 static COLLATOR: LazyLock<icu_collator::CollatorBorrowed<'static>> = LazyLock::new(|| {
     let locale: icu_locale::Locale = "vi".parse().expect("vi locale");
-    icu_collator::Collator::try_new(
-        locale.into(),
-        icu_collator::options::CollatorOptions::default(),
-    )
-    .expect("ICU Vietnamese collation data is compiled in")
+    icu_collator::Collator::try_new(locale.into(), icu_collator::options::CollatorOptions::default())
+        .expect("ICU Vietnamese collation data is compiled in")
 });
 
 /// Compares two strings in Vietnamese collation (ICU, locale `vi`).
@@ -273,9 +266,7 @@ mod tests {
 
     #[test]
     fn collation_key_orders_vietnamese_letters() {
-        let mut names = vec![
-            "Đức", "Dũng", "Ánh", "An", "Ư", "Uyên", "Bình", "Ân", "Ăn", "Z",
-        ];
+        let mut names = vec!["Đức", "Dũng", "Ánh", "An", "Ư", "Uyên", "Bình", "Ân", "Ăn", "Z"];
         names.sort_by_key(|n| collation_key(n));
         assert_eq!(
             names,
@@ -286,10 +277,9 @@ mod tests {
     #[test]
     fn collation_key_agrees_with_icu() {
         let words = [
-            "a", "à", "ả", "ã", "á", "ạ", "ă", "ằ", "ắ", "â", "ấ", "b", "d", "đ", "e", "ê", "ệ",
-            "o", "ơ", "ô", "ồ", "ợ", "u", "ư", "ừ", "y", "ý", "An", "Anh", "Ánh", "Bình", "Đào",
-            "Dương", "Nguyễn", "Nguyên", "Ngô", "Ngọc", "Hòa", "Hoà", "Hoàng", "Thủy", "Thùy",
-            "Thúy",
+            "a", "à", "ả", "ã", "á", "ạ", "ă", "ằ", "ắ", "â", "ấ", "b", "d", "đ", "e", "ê", "ệ", "o", "ơ", "ô", "ồ",
+            "ợ", "u", "ư", "ừ", "y", "ý", "An", "Anh", "Ánh", "Bình", "Đào", "Dương", "Nguyễn", "Nguyên", "Ngô",
+            "Ngọc", "Hòa", "Hoà", "Hoàng", "Thủy", "Thùy", "Thúy",
         ];
         for a in words {
             for b in words {
@@ -304,23 +294,11 @@ mod tests {
 
     #[test]
     fn people_sort_by_given_then_middle_then_family() {
-        let mut people = vec![
-            "Trần Văn Bình",
-            "Nguyễn Văn An",
-            "Lê Thị An",
-            "Đỗ Văn Đức",
-            "Phạm Dũng",
-        ];
+        let mut people = vec!["Trần Văn Bình", "Nguyễn Văn An", "Lê Thị An", "Đỗ Văn Đức", "Phạm Dũng"];
         people.sort_by_key(|p| person_collation_key(p));
         assert_eq!(
             people,
-            vec![
-                "Lê Thị An",
-                "Nguyễn Văn An",
-                "Trần Văn Bình",
-                "Phạm Dũng",
-                "Đỗ Văn Đức"
-            ]
+            vec!["Lê Thị An", "Nguyễn Văn An", "Trần Văn Bình", "Phạm Dũng", "Đỗ Văn Đức"]
         );
     }
 
@@ -330,9 +308,6 @@ mod tests {
             split_full_name("Nguyễn Thị Minh Khai"),
             ("Nguyễn".into(), "Thị Minh".into(), "Khai".into())
         );
-        assert_eq!(
-            split_full_name("Khai"),
-            ("".into(), "".into(), "Khai".into())
-        );
+        assert_eq!(split_full_name("Khai"), ("".into(), "".into(), "Khai".into()));
     }
 }

@@ -5,19 +5,15 @@
 
 use phongthu_domain::reserve::synthetic::Lcg;
 use phongthu_domain::reserve::{
-    assign, assign_contract_json, synthetic_instance, Explanation, Instance, MatchKind,
-    MilitarySpecialty, MobilizationUnit, Position, Reservist, Sex,
+    assign, assign_contract_json, synthetic_instance, Explanation, Instance, MatchKind, MilitarySpecialty,
+    MobilizationUnit, Position, Reservist, Sex,
 };
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use time::{Date, Duration, Month};
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/reserve/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    std::fs::read_to_string(format!("{}/tests/fixtures/reserve/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 fn spec(s: &str) -> MilitarySpecialty {
@@ -38,12 +34,7 @@ fn oracle_within(birth: Date, n: i32, on: Date) -> bool {
     on < Date::from_calendar_date(y, m, d).unwrap()
 }
 
-fn oracle_match(
-    inst: &Instance,
-    r: &Reservist,
-    u: &MobilizationUnit,
-    p: &Position,
-) -> Option<MatchKind> {
+fn oracle_match(inst: &Instance, r: &Reservist, u: &MobilizationUnit, p: &Position) -> Option<MatchKind> {
     if !u.communes.contains(&r.commune) {
         return None;
     }
@@ -60,9 +51,10 @@ fn oracle_match(
     if r.specialty == p.specialty {
         return Some(MatchKind::Exact);
     }
-    let near = inst.near_specialties.iter().any(|(a, b)| {
-        (a == &r.specialty && b == &p.specialty) || (b == &r.specialty && a == &p.specialty)
-    });
+    let near = inst
+        .near_specialties
+        .iter()
+        .any(|(a, b)| (a == &r.specialty && b == &p.specialty) || (b == &r.specialty && a == &p.specialty));
     near.then_some(MatchKind::Near)
 }
 
@@ -84,13 +76,7 @@ fn brute_force(inst: &Instance) -> (u64, u64) {
                 .collect()
         })
         .collect();
-    fn rec(
-        i: usize,
-        options: &[Vec<(usize, MatchKind)>],
-        left: &mut Vec<u32>,
-        cur: (u64, u64),
-        best: &mut (u64, u64),
-    ) {
+    fn rec(i: usize, options: &[Vec<(usize, MatchKind)>], left: &mut Vec<u32>, cur: (u64, u64), best: &mut (u64, u64)) {
         if i == options.len() {
             *best = (*best).max(cur);
             return;
@@ -117,8 +103,7 @@ fn brute_force(inst: &Instance) -> (u64, u64) {
 /// Check that the solver's answer is a valid assignment with honest explanations.
 fn check_valid(inst: &Instance) -> (u64, u64) {
     let a = assign(inst);
-    let by_id: HashMap<&str, &Reservist> =
-        inst.reservists.iter().map(|r| (r.id.as_str(), r)).collect();
+    let by_id: HashMap<&str, &Reservist> = inst.reservists.iter().map(|r| (r.id.as_str(), r)).collect();
     let pos: HashMap<&str, (&MobilizationUnit, &Position)> = inst
         .units
         .iter()
@@ -131,11 +116,7 @@ fn check_valid(inst: &Instance) -> (u64, u64) {
         assert!(seen.insert(pl.reservist.as_str()), "reservist placed twice");
         let r = by_id[pl.reservist.as_str()];
         let (u, p) = pos[pl.position.as_str()];
-        assert_eq!(
-            oracle_match(inst, r, u, p),
-            Some(pl.match_kind),
-            "ineligible placement"
-        );
+        assert_eq!(oracle_match(inst, r, u, p), Some(pl.match_kind), "ineligible placement");
         *used.entry(p.id.as_str()).or_default() += 1;
         match pl.match_kind {
             MatchKind::Exact => ex += 1,
@@ -167,9 +148,7 @@ fn check_valid(inst: &Instance) -> (u64, u64) {
         assert!(!e.to_string().is_empty());
         match e {
             Explanation::Assigned {
-                position,
-                match_kind,
-                ..
+                position, match_kind, ..
             } => {
                 assert_eq!(placed[r.id.as_str()], (position.as_str(), *match_kind));
                 if *match_kind == MatchKind::Near {
@@ -213,12 +192,8 @@ fn check_valid(inst: &Instance) -> (u64, u64) {
 }
 
 fn random_small(rng: &mut Lcg) -> Instance {
-    let on = Date::from_calendar_date(
-        2024 + rng.below(4) as i32,
-        Month::February,
-        28 + rng.below(2) as u8,
-    )
-    .unwrap_or(Date::from_calendar_date(2026, Month::March, 1).unwrap());
+    let on = Date::from_calendar_date(2024 + rng.below(4) as i32, Month::February, 28 + rng.below(2) as u8)
+        .unwrap_or(Date::from_calendar_date(2026, Month::March, 1).unwrap());
     let specs = ["A", "B", "C", "D"];
     let communes = ["c1", "c2", "c3"];
     let mut near = Vec::new();
@@ -268,12 +243,8 @@ fn random_small(rng: &mut Lcg) -> Instance {
             let birth = Date::from_calendar_date(on.year() - age, on.month(), 1).unwrap()
                 + Duration::days(on.day() as i64 - 1 + jitter);
             let birth = if rng.chance(10) {
-                Date::from_calendar_date(
-                    on.year() - 36 - 4 * rng.below(3) as i32 + 4,
-                    Month::February,
-                    29,
-                )
-                .unwrap_or(birth)
+                Date::from_calendar_date(on.year() - 36 - 4 * rng.below(3) as i32 + 4, Month::February, 29)
+                    .unwrap_or(birth)
             } else {
                 birth
             };
@@ -281,11 +252,7 @@ fn random_small(rng: &mut Lcg) -> Instance {
                 id: format!("r{i}"),
                 specialty: spec(specs[rng.below(4) as usize]),
                 birth_date: birth,
-                sex: if rng.chance(30) {
-                    Sex::Female
-                } else {
-                    Sex::Male
-                },
+                sex: if rng.chance(30) { Sex::Female } else { Sex::Male },
                 commune: communes[rng.below(3) as usize].to_string(),
             }
         })
@@ -326,15 +293,9 @@ fn lexicographic_prefers_one_exact_over_two_near() {
     let inst = Instance::from_contract_json(j).unwrap();
     let a = assign(&inst);
     // r1 exact to pA, r2 exact to pC: both exact.
-    assert_eq!(
-        (a.totals.exact, a.totals.near, a.totals.empty_seats),
-        (2, 0, 0)
-    );
+    assert_eq!((a.totals.exact, a.totals.near, a.totals.empty_seats), (2, 0, 0));
     let j2 = j
-        .replace(
-            r#""specialty":"1B","count":1"#,
-            r#""specialty":"1C","count":1"#,
-        )
+        .replace(r#""specialty":"1B","count":1"#, r#""specialty":"1C","count":1"#)
         .replace(r#"["1A","1B"]"#, r#"["1A","1B"],["1A","1C"]"#);
     let a2 = assign(&Instance::from_contract_json(&j2).unwrap());
     // pA must go to r1 exactly; r2 (1B) cannot take pC (1C, not near to 1B).
@@ -351,9 +312,7 @@ fn synthetic_mid_size_is_valid() {
 
 #[test]
 fn contract_example() {
-    let out: Value =
-        serde_json::from_str(&assign_contract_json(&fixture("contract_example.json")).unwrap())
-            .unwrap();
+    let out: Value = serde_json::from_str(&assign_contract_json(&fixture("contract_example.json")).unwrap()).unwrap();
     let want: Value = serde_json::from_str(&fixture("contract_example.expected.json")).unwrap();
     assert_eq!(out, want);
 }
@@ -367,20 +326,11 @@ fn age_boundaries_fixture() {
         .iter()
         .map(|p| (p.reservist.as_str(), (p.position.as_str(), p.match_kind)))
         .collect();
-    assert_eq!(
-        got.get("combat_last_day"),
-        Some(&("c-1A", MatchKind::Exact))
-    );
-    assert_eq!(
-        got.get("woman_41_tomorrow"),
-        Some(&("s-2C", MatchKind::Exact))
-    );
+    assert_eq!(got.get("combat_last_day"), Some(&("c-1A", MatchKind::Exact)));
+    assert_eq!(got.get("woman_41_tomorrow"), Some(&("s-2C", MatchKind::Exact)));
     assert_eq!(got.get("near_young"), Some(&("c-1A", MatchKind::Near)));
     assert_eq!(got.len(), 3);
-    assert_eq!(
-        (a.totals.exact, a.totals.near, a.totals.empty_seats),
-        (2, 1, 5)
-    );
+    assert_eq!((a.totals.exact, a.totals.near, a.totals.empty_seats), (2, 1, 5));
     let exp: HashMap<&str, &Explanation> = inst
         .reservists
         .iter()
@@ -411,12 +361,7 @@ fn age_boundaries_fixture() {
             combat_limit: false
         }
     );
-    assert_eq!(
-        exp["nowhere"],
-        &Explanation::NoUnitInArea {
-            commune: "C9".into()
-        }
-    );
+    assert_eq!(exp["nowhere"], &Explanation::NoUnitInArea { commune: "C9".into() });
     assert!(exp["near_young"].to_string().contains("gần đúng CNQS"));
     check_valid(&inst);
 }
@@ -490,8 +435,7 @@ fn malformed_inputs_are_refused_with_item_and_field() {
 
 #[test]
 fn empty_instance_and_json_round_trip() {
-    let out = assign_contract_json(r#"{"reference_date":"2026-06-30","reservists":[],"units":[]}"#)
-        .unwrap();
+    let out = assign_contract_json(r#"{"reference_date":"2026-06-30","reservists":[],"units":[]}"#).unwrap();
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["totals"]["empty_seats"], 0);
     let inst = synthetic_instance(3, 50, 10, 3);

@@ -47,10 +47,15 @@ pub enum AuditCommand {
 pub async fn open(settings: &Settings) -> Result<Store, phongthu_store::StoreError> {
     let store = Store::open(
         &settings.database_url,
-        OpenOptions { max_connections: settings.max_connections, ..OpenOptions::default() },
+        OpenOptions {
+            max_connections: settings.max_connections,
+            ..OpenOptions::default()
+        },
     )
     .await?;
-    store.load_territory(phongthu_domain::territory::Territory::bundled(), false).await?;
+    store
+        .load_territory(phongthu_domain::territory::Territory::bundled(), false)
+        .await?;
     if let Some((user, password)) = store.bootstrap().await? {
         println!("Đã khởi tạo cơ sở dữ liệu {}.", store.description());
         println!("Tài khoản quản trị đầu tiên / first administrator: {user}");
@@ -65,12 +70,22 @@ pub async fn serve(settings: &Settings, demo_data: bool) -> CmdResult {
         print_demo(&store.seed_demo().await?);
     }
     let listener = tokio::net::TcpListener::bind(&settings.listen).await.map_err(|e| {
-        format!("Không mở được địa chỉ {} để lắng nghe: {e} (cannot listen).", settings.listen)
+        format!(
+            "Không mở được địa chỉ {} để lắng nghe: {e} (cannot listen).",
+            settings.listen
+        )
     })?;
-    println!("phongthu đang chạy tại http://{} ({})", listener.local_addr()?, store.description());
+    println!(
+        "phongthu đang chạy tại http://{} ({})",
+        listener.local_addr()?,
+        store.description()
+    );
     let state = phongthu_web::AppState::new(
         store,
-        phongthu_web::WebSettings { secure_cookies: settings.secure_cookies, demo_banner: demo_data },
+        phongthu_web::WebSettings {
+            secure_cookies: settings.secure_cookies,
+            demo_banner: demo_data,
+        },
     );
     phongthu_web::serve(listener, state).await?;
     Ok(())
@@ -79,7 +94,10 @@ pub async fn serve(settings: &Settings, demo_data: bool) -> CmdResult {
 pub async fn migrate(settings: &Settings) -> CmdResult {
     let store = Store::open(
         &settings.database_url,
-        OpenOptions { migrate: false, ..OpenOptions::default() },
+        OpenOptions {
+            migrate: false,
+            ..OpenOptions::default()
+        },
     )
     .await?;
     let report = phongthu_store::migrate(&store).await?;
@@ -93,9 +111,14 @@ pub async fn migrate(settings: &Settings) -> CmdResult {
             report.applied.join(", ")
         );
     }
-    let t = store.load_territory(phongthu_domain::territory::Territory::bundled(), false).await?;
+    let t = store
+        .load_territory(phongthu_domain::territory::Territory::bundled(), false)
+        .await?;
     if t.reloaded {
-        println!("Đã nạp {} đơn vị hành chính và {} quan hệ sắp xếp.", t.units, t.successions);
+        println!(
+            "Đã nạp {} đơn vị hành chính và {} quan hệ sắp xếp.",
+            t.units, t.successions
+        );
     }
     if let Some((user, password)) = store.bootstrap().await? {
         println!("Tài khoản quản trị đầu tiên: {user}; mật khẩu dùng một lần: {password}");
@@ -106,7 +129,11 @@ pub async fn migrate(settings: &Settings) -> CmdResult {
 fn print_demo(r: &phongthu_store::DemoReport) {
     println!(
         "{}",
-        if r.created { "Đã tạo dữ liệu mẫu." } else { "Dữ liệu mẫu đã có sẵn." }
+        if r.created {
+            "Đã tạo dữ liệu mẫu."
+        } else {
+            "Dữ liệu mẫu đã có sẵn."
+        }
     );
     println!("Các tài khoản mẫu (mật khẩu chung: {}):", r.password);
     for l in &r.logins {
@@ -132,10 +159,21 @@ pub async fn user(settings: &Settings, cmd: UserCommand) -> CmdResult {
     let actor = store.system_actor().await?;
     let scoped = store.scoped(&actor);
     match cmd {
-        UserCommand::Add { username, name, role, unit } => {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            unit,
+        } => {
             let role = Role::parse(&role)?;
             let (u, password) = scoped
-                .create_user(NewUser { username, display_name: name, role, unit_id: unit, password: None })
+                .create_user(NewUser {
+                    username,
+                    display_name: name,
+                    role,
+                    unit_id: unit,
+                    password: None,
+                })
                 .await?;
             println!("Đã thêm {} ({}) tại {}.", u.username, u.role.label_vi(), u.unit_name);
             if let Some(p) = password {
@@ -191,14 +229,20 @@ pub async fn audit(settings: &Settings, cmd: AuditCommand) -> CmdResult {
                     );
                     Ok(())
                 }
-                Some(b) => Err(crate::Failure { code: 1, message: format!("Nhật ký KHÔNG toàn vẹn. {b}") }),
+                Some(b) => Err(crate::Failure {
+                    code: 1,
+                    message: format!("Nhật ký KHÔNG toàn vẹn. {b}"),
+                }),
             }
         }
         AuditCommand::List { limit } => {
             let actor = store.system_actor().await?;
             for e in store
                 .scoped(&actor)
-                .audit_entries(&AuditFilter { limit, ..AuditFilter::default() })
+                .audit_entries(&AuditFilter {
+                    limit,
+                    ..AuditFilter::default()
+                })
                 .await?
             {
                 println!(

@@ -28,7 +28,11 @@ pub async fn run(settings: &Settings, cmd: BenchCommand) -> CmdResult {
 async fn territory(settings: &Settings, repeat: u32) -> CmdResult {
     let t0 = Instant::now();
     let t = Territory::bundled();
-    println!("decode bundled territory: {:.1} ms ({} units)", t0.elapsed().as_secs_f64() * 1e3, t.units().len());
+    println!(
+        "decode bundled territory: {:.1} ms ({} units)",
+        t0.elapsed().as_secs_f64() * 1e3,
+        t.units().len()
+    );
 
     let store = phongthu_store::Store::open(&settings.database_url, phongthu_store::OpenOptions::default()).await?;
     for i in 0..repeat {
@@ -47,7 +51,11 @@ async fn territory(settings: &Settings, repeat: u32) -> CmdResult {
     // In-memory lookups over every commune code, before and after the reform.
     let before = REFORM_DATE.previous_day().unwrap_or(REFORM_DATE);
     let old: Vec<&str> = t.list(Level::Commune, before).iter().map(|u| u.code.as_str()).collect();
-    let new: Vec<&str> = t.list(Level::Commune, REFORM_DATE).iter().map(|u| u.code.as_str()).collect();
+    let new: Vec<&str> = t
+        .list(Level::Commune, REFORM_DATE)
+        .iter()
+        .map(|u| u.code.as_str())
+        .collect();
     let rounds = 50;
     let start = Instant::now();
     let mut n = 0u64;
@@ -58,7 +66,10 @@ async fn territory(settings: &Settings, repeat: u32) -> CmdResult {
         }
     }
     let per = start.elapsed().as_secs_f64() / n as f64;
-    println!("unit_on (code meant on a date): {:.0} ns/op over {n} lookups", per * 1e9);
+    println!(
+        "unit_on (code meant on a date): {:.0} ns/op over {n} lookups",
+        per * 1e9
+    );
     let start = Instant::now();
     let mut n = 0u64;
     for _ in 0..rounds {
@@ -72,6 +83,9 @@ async fn territory(settings: &Settings, repeat: u32) -> CmdResult {
         }
     }
     let per = start.elapsed().as_secs_f64() / n as f64;
-    println!("rollup_path (old commune → today's province): {:.0} ns/op over {n} calls", per * 1e9);
+    println!(
+        "rollup_path (old commune → today's province): {:.0} ns/op over {n} calls",
+        per * 1e9
+    );
     Ok(())
 }

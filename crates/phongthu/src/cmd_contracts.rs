@@ -53,9 +53,8 @@ fn read_input(path: &Path) -> Result<String, Failure> {
             .read_to_string(&mut s)
             .map_err(|e| input_error(format!("Không đọc được đầu vào chuẩn: {e}.")))?;
     } else {
-        s = std::fs::read_to_string(path).map_err(|e| {
-            input_error(format!("Không đọc được tệp \"{}\": {e}.", path.display()))
-        })?;
+        s = std::fs::read_to_string(path)
+            .map_err(|e| input_error(format!("Không đọc được tệp \"{}\": {e}.", path.display())))?;
     }
     Ok(s)
 }
@@ -74,16 +73,14 @@ fn write_output(path: Option<&Path>, json: &str) -> CmdResult {
 pub fn nvqs(cmd: &NvqsCommand) -> CmdResult {
     let NvqsCommand::Assess { input, output } = cmd;
     let text = read_input(input)?;
-    let json = phongthu_domain::nvqs::assess_contract_json(&text)
-        .map_err(|e| input_error(e.to_string()))?;
+    let json = phongthu_domain::nvqs::assess_contract_json(&text).map_err(|e| input_error(e.to_string()))?;
     write_output(output.as_deref(), &json)
 }
 
 pub fn reserve(cmd: &ReserveCommand) -> CmdResult {
     let ReserveCommand::Assign { input, output } = cmd;
     let text = read_input(input)?;
-    let json = phongthu_domain::reserve::assign_contract_json(&text)
-        .map_err(|e| input_error(e.to_string()))?;
+    let json = phongthu_domain::reserve::assign_contract_json(&text).map_err(|e| input_error(e.to_string()))?;
     write_output(output.as_deref(), &json)
 }
 
@@ -95,8 +92,7 @@ pub fn directive(cmd: &DirectiveCommand) -> CmdResult {
             eprint!("\r{p}");
         }
     };
-    let extracted = phongthu_documents::read_document(file, &mut progress)
-        .map_err(|e| input_error(e.to_string()))?;
+    let extracted = phongthu_documents::read_document(file, &mut progress).map_err(|e| input_error(e.to_string()))?;
     if is_tty {
         eprintln!();
     }

@@ -63,11 +63,10 @@ fn unit_json(u: &AdminUnit) -> UnitJson<'_> {
 pub fn parse_date(s: Option<&str>) -> Result<Date, Failure> {
     match s {
         None => Ok(time::OffsetDateTime::now_utc().date()),
-        Some(s) => Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
-            .map_err(|_| Failure {
-                code: 2,
-                message: format!("Ngày \"{s}\" không hợp lệ: dùng dạng YYYY-MM-DD (invalid date)."),
-            }),
+        Some(s) => Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| Failure {
+            code: 2,
+            message: format!("Ngày \"{s}\" không hợp lệ: dùng dạng YYYY-MM-DD (invalid date)."),
+        }),
     }
 }
 
@@ -79,7 +78,8 @@ pub fn parse_level(s: &str) -> Result<Level, Failure> {
 }
 
 fn vi_date(d: Option<Date>) -> String {
-    d.map(|d| format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year())).unwrap_or_else(|| "—".into())
+    d.map(|d| format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year()))
+        .unwrap_or_else(|| "—".into())
 }
 
 pub async fn run(settings: &Settings, cmd: TerritoryCommand) -> CmdResult {
@@ -90,7 +90,10 @@ pub async fn run(settings: &Settings, cmd: TerritoryCommand) -> CmdResult {
             let level = level.as_deref().map(parse_level).transpose()?;
             let u = t.unit_on(&code, level, on).ok_or_else(|| Failure {
                 code: 2,
-                message: format!("Không có đơn vị hành chính mã \"{code}\" vào ngày {}.", vi_date(Some(on))),
+                message: format!(
+                    "Không có đơn vị hành chính mã \"{code}\" vào ngày {}.",
+                    vi_date(Some(on))
+                ),
             })?;
             let children = t.children_on(u, on);
             let history = t.history(u);
@@ -137,7 +140,10 @@ pub async fn run(settings: &Settings, cmd: TerritoryCommand) -> CmdResult {
         TerritoryCommand::Load => {
             let store = crate::cmd_admin::open(settings).await?;
             let r = store.load_territory(t, true).await?;
-            println!("Đã nạp {} đơn vị hành chính và {} quan hệ sắp xếp.", r.units, r.successions);
+            println!(
+                "Đã nạp {} đơn vị hành chính và {} quan hệ sắp xếp.",
+                r.units, r.successions
+            );
         }
     }
     Ok(())

@@ -75,9 +75,8 @@ pub fn load(config: Option<PathBuf>, flags: FlagOverrides) -> anyhow::Result<Set
     fig = fig
         .merge(Env::prefixed("PHONGTHU_").only(&KEYS))
         .merge(Serialized::defaults(flags));
-    fig.extract::<Settings>().map_err(|e| {
-        anyhow::anyhow!("Cấu hình không hợp lệ: {e} (invalid configuration).")
-    })
+    fig.extract::<Settings>()
+        .map_err(|e| anyhow::anyhow!("Cấu hình không hợp lệ: {e} (invalid configuration)."))
 }
 
 /// A commented example configuration, printed by `phongthu config`.
@@ -121,7 +120,10 @@ mod tests {
             jail.set_env("PHONGTHU_DATABASE_URL", "sqlite://b.db");
             let s = load(
                 Some("p.toml".into()),
-                FlagOverrides { listen: Some("127.0.0.1:2".into()), database_url: None },
+                FlagOverrides {
+                    listen: Some("127.0.0.1:2".into()),
+                    database_url: None,
+                },
             )
             .unwrap();
             assert_eq!(s.listen, "127.0.0.1:2");

@@ -81,7 +81,10 @@ pub struct Failure {
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
-        Failure { code: 1, message: e.to_string() }
+        Failure {
+            code: 1,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -117,7 +120,10 @@ fn run(cli: Cli) -> CmdResult {
     };
     let settings = config::load(
         cli.config.clone(),
-        config::FlagOverrides { listen, database_url: cli.database.clone() },
+        config::FlagOverrides {
+            listen,
+            database_url: cli.database.clone(),
+        },
     )?;
     init_logging(&settings.log);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -137,8 +143,8 @@ fn run(cli: Cli) -> CmdResult {
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

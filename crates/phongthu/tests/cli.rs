@@ -29,7 +29,18 @@ fn help_lists_every_subcommand_in_both_languages() {
     let o = phongthu(&["--help"], dir.path());
     assert!(o.status.success());
     let out = stdout(&o);
-    for cmd in ["serve", "migrate", "user", "territory", "demo", "audit", "config", "nvqs", "reserve", "directive"] {
+    for cmd in [
+        "serve",
+        "migrate",
+        "user",
+        "territory",
+        "demo",
+        "audit",
+        "config",
+        "nvqs",
+        "reserve",
+        "directive",
+    ] {
         assert!(out.contains(cmd), "{cmd} missing from --help");
     }
     assert!(out.contains("Khởi động máy chủ web / Start the web server"));
@@ -45,7 +56,10 @@ fn config_prints_a_commented_example_that_loads() {
     assert!(example.lines().any(|l| l.starts_with('#')));
     std::fs::write(dir.path().join("phongthu.toml"), &example).unwrap();
     // The example itself is a valid configuration: migrate with it works.
-    let o = phongthu(&["--config", "phongthu.toml", "--database", "sqlite://x.db", "migrate"], dir.path());
+    let o = phongthu(
+        &["--config", "phongthu.toml", "--database", "sqlite://x.db", "migrate"],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     // An unknown key is refused in one Vietnamese sentence.
     std::fs::write(dir.path().join("bad.toml"), "lisen = \"127.0.0.1:1\"\n").unwrap();
@@ -65,10 +79,32 @@ fn territory_list_and_show() {
     for key in ["code", "name", "kind", "parent", "valid_from", "valid_to"] {
         assert!(arr[0].get(key).is_some(), "{key}");
     }
-    let o = phongthu(&["territory", "list", "--level", "province", "--on", "2025-06-30", "--json"], dir.path());
+    let o = phongthu(
+        &[
+            "territory",
+            "list",
+            "--level",
+            "province",
+            "--on",
+            "2025-06-30",
+            "--json",
+        ],
+        dir.path(),
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 63);
-    let o = phongthu(&["territory", "list", "--level", "district", "--on", "2025-06-30", "--json"], dir.path());
+    let o = phongthu(
+        &[
+            "territory",
+            "list",
+            "--level",
+            "district",
+            "--on",
+            "2025-06-30",
+            "--json",
+        ],
+        dir.path(),
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 696);
     let o = phongthu(&["territory", "list", "--level", "district", "--json"], dir.path());
@@ -104,9 +140,15 @@ fn bad_database_paths_are_refused_and_nothing_is_created() {
     let o = phongthu(&["--database", "sqlite://notes.db", "migrate"], dir.path());
     assert!(!o.status.success());
     assert!(stderr(&o).contains("không phải cơ sở dữ liệu SQLite"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(dir.path().join("notes.db")).unwrap(), "ghi chép quan trọng");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.db")).unwrap(),
+        "ghi chép quan trọng"
+    );
     // An unreachable PostgreSQL server.
-    let o = phongthu(&["--database", "postgres://postgres@127.0.0.1:1/x", "migrate"], dir.path());
+    let o = phongthu(
+        &["--database", "postgres://postgres@127.0.0.1:1/x", "migrate"],
+        dir.path(),
+    );
     assert!(!o.status.success());
     assert!(stderr(&o).starts_with("Lỗi:"), "{}", stderr(&o));
 }
@@ -117,7 +159,11 @@ fn migrate_demo_users_and_audit_verify() {
     let db = ["--database", "sqlite://p.db"];
     let o = phongthu(&[&db[..], &["migrate"]].concat(), dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("admin"), "the one-time password is printed once: {}", stdout(&o));
+    assert!(
+        stdout(&o).contains("admin"),
+        "the one-time password is printed once: {}",
+        stdout(&o)
+    );
     let o = phongthu(&[&db[..], &["migrate"]].concat(), dir.path());
     assert!(!stdout(&o).contains("Mật khẩu dùng một lần"), "only once");
     let o = phongthu(&[&db[..], &["demo"]].concat(), dir.path());
@@ -156,10 +202,21 @@ fn nvqs_assess_contract() {
     assert_eq!(d["grounds"], serde_json::json!(["41.1.d"]));
     assert_eq!(d["age_limit_date"], "2032-05-11");
     // Malformed input: exit 2, a message naming the case and field, no output file.
-    std::fs::write(dir.path().join("bad.json"), input.replace("\"class\": 2", "\"class\": 9")).unwrap();
-    let o = phongthu(&["nvqs", "assess", "--input", "bad.json", "--output", "out.json"], dir.path());
+    std::fs::write(
+        dir.path().join("bad.json"),
+        input.replace("\"class\": 2", "\"class\": 9"),
+    )
+    .unwrap();
+    let o = phongthu(
+        &["nvqs", "assess", "--input", "bad.json", "--output", "out.json"],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("c-001") && stderr(&o).contains("health.class"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("c-001") && stderr(&o).contains("health.class"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!dir.path().join("out.json").exists());
 }
 

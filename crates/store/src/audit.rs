@@ -52,8 +52,7 @@ fn entry(r: &AnyRow) -> AuditEntry {
     }
 }
 
-const COLUMNS: &str =
-    "seq, at, actor_id, actor_name, unit_id, action, entity, entity_id, before_json, after_json";
+const COLUMNS: &str = "seq, at, actor_id, actor_name, unit_id, action, entity, entity_id, before_json, after_json";
 
 impl Scoped<'_> {
     /// Audit entries about units in the actor's scope, newest first (inspectors and admins).
@@ -66,12 +65,11 @@ impl Scoped<'_> {
              AND ($5 = '' OR at >= $5) AND ($6 = '' OR at < $6) AND seq < $7 \
              ORDER BY seq DESC LIMIT $8"
         );
-        let to_next_day = f
-            .to
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|d| format!("{d}T99"))
-            .unwrap_or_default();
+        let to_next_day =
+            f.to.as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|d| format!("{d}T99"))
+                .unwrap_or_default();
         let rows = sqlx::query(&sql)
             .bind(self.actor.unit_id)
             .bind(f.actor.clone().unwrap_or_default())

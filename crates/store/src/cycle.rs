@@ -71,7 +71,8 @@ pub struct CycleOverview {
     pub evenness_saved: Option<Evenness>,
 }
 
-const CYCLE_COLUMNS: &str = "c.id, c.unit_id, o.name AS unit_name, c.province_code, c.year, c.quota, c.reference_date, c.created_at";
+const CYCLE_COLUMNS: &str =
+    "c.id, c.unit_id, o.name AS unit_name, c.province_code, c.year, c.quota, c.reference_date, c.created_at";
 
 fn cycle_row(r: &sqlx::any::AnyRow) -> CallUpCycle {
     CallUpCycle {
@@ -103,7 +104,11 @@ pub fn facts_of(c: &Citizen, circumstances: &[String]) -> CitizenFacts {
         sex: c.sex,
         education_grade: grade,
         hard_area: false,
-        studying: c.studying_level.map(|level| Studying { level, full_time: true, first_course_at_level: true }),
+        studying: c.studying_level.map(|level| Studying {
+            level,
+            full_time: true,
+            first_course_at_level: true,
+        }),
         deferred_before_for_higher_education: false,
         health: None,
         political_vetting: None,
@@ -122,11 +127,9 @@ impl Scoped<'_> {
         if quota < 0 {
             return Err(StoreError::Invalid("Chỉ tiêu không được âm.".into()));
         }
-        let province = unit
-            .province_code
-            .clone()
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| StoreError::Invalid("Đơn vị này không gắn với một tỉnh: hãy chọn Bộ Chỉ huy Quân sự tỉnh.".into()))?;
+        let province = unit.province_code.clone().filter(|p| !p.is_empty()).ok_or_else(|| {
+            StoreError::Invalid("Đơn vị này không gắn với một tỉnh: hãy chọn Bộ Chỉ huy Quân sự tỉnh.".into())
+        })?;
         let reference = Date::from_calendar_date(year - 1, time::Month::December, 31)
             .map_err(|_| StoreError::Invalid("Năm không hợp lệ.".into()))?;
         let mut w = self.begin_write(Permission::Write).await?;
@@ -216,10 +219,12 @@ impl Scoped<'_> {
                 .collect();
         let mut figures = Vec::with_capacity(communes.len());
         for (unit_id, unit_name) in communes {
-            let rows = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.unit_id = $1"))
-                .bind(unit_id)
-                .fetch_all(&self.store.pool)
-                .await?;
+            let rows = sqlx::query(&format!(
+                "SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.unit_id = $1"
+            ))
+            .bind(unit_id)
+            .fetch_all(&self.store.pool)
+            .await?;
             let circumstances: HashMap<i64, Vec<String>> = {
                 let mut m: HashMap<i64, Vec<String>> = HashMap::new();
                 for r in sqlx::query(
@@ -258,8 +263,13 @@ impl Scoped<'_> {
             }
             figures.push(f);
         }
-        let pools: Vec<CommunePool> =
-            figures.iter().map(|f| CommunePool { key: f.unit_id.to_string(), pool: f.eligible as u32 }).collect();
+        let pools: Vec<CommunePool> = figures
+            .iter()
+            .map(|f| CommunePool {
+                key: f.unit_id.to_string(),
+                pool: f.eligible as u32,
+            })
+            .collect();
         let (proposal_error, evenness_proposed) = match propose_split(cycle.quota.max(0) as u32, &pools) {
             Ok(split) => {
                 for (f, q) in figures.iter_mut().zip(&split) {
@@ -274,7 +284,13 @@ impl Scoped<'_> {
             evenness(&pools, &split)
         });
         let evenness_saved = evenness_saved.filter(|_| !figures.is_empty());
-        Ok(CycleOverview { cycle, communes: figures, proposal_error, evenness_proposed, evenness_saved })
+        Ok(CycleOverview {
+            cycle,
+            communes: figures,
+            proposal_error,
+            evenness_proposed,
+            evenness_saved,
+        })
     }
 
     /// Saves the split (every commune command of the overview). A figure that differs from the
@@ -286,15 +302,21 @@ impl Scoped<'_> {
         let by_unit: HashMap<i64, i64> = split.iter().copied().collect();
         let mut values = Vec::with_capacity(overview.communes.len());
         for f in &overview.communes {
-            let q = *by_unit.get(&f.unit_id).ok_or_else(|| {
-                StoreError::Invalid(format!("Thiếu chỉ tiêu của {}.", f.unit_name))
-            })?;
+            let q = *by_unit
+                .get(&f.unit_id)
+                .ok_or_else(|| StoreError::Invalid(format!("Thiếu chỉ tiêu của {}.", f.unit_name)))?;
             if q < 0 {
-                return Err(StoreError::Invalid(format!("Chỉ tiêu của {} không được âm.", f.unit_name)));
+                return Err(StoreError::Invalid(format!(
+                    "Chỉ tiêu của {} không được âm.",
+                    f.unit_name
+                )));
             }
             values.push(q);
         }
-        if let Some(extra) = split.iter().find(|(u, _)| !overview.communes.iter().any(|f| f.unit_id == *u)) {
+        if let Some(extra) = split
+            .iter()
+            .find(|(u, _)| !overview.communes.iter().any(|f| f.unit_id == *u))
+        {
             return Err(StoreError::Forbidden(format!(
                 "Đơn vị số {} không thuộc đợt tuyển quân này hoặc nằm ngoài phạm vi của bạn.",
                 extra.0
@@ -303,7 +325,10 @@ impl Scoped<'_> {
         let pools: Vec<CommunePool> = overview
             .communes
             .iter()
-            .map(|f| CommunePool { key: f.unit_name.clone(), pool: f.eligible as u32 })
+            .map(|f| CommunePool {
+                key: f.unit_name.clone(),
+                pool: f.eligible as u32,
+            })
             .collect();
         let split_u32: Vec<u32> = values.iter().map(|&q| q as u32).collect();
         check_split(overview.cycle.quota as u32, &pools, &split_u32).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -314,9 +339,16 @@ impl Scoped<'_> {
                 "Chỉ tiêu khác với đề xuất theo nguồn: hãy ghi lý do điều chỉnh.".into(),
             ));
         }
-        let before: Vec<_> = overview.communes.iter().map(|f| serde_json::json!({"unit_id": f.unit_id, "quota": f.quota})).collect();
+        let before: Vec<_> = overview
+            .communes
+            .iter()
+            .map(|f| serde_json::json!({"unit_id": f.unit_id, "quota": f.quota}))
+            .collect();
         let mut w = self.begin_write(Permission::Write).await?;
-        sqlx::query("DELETE FROM nvqs_quota WHERE cycle_id = $1").bind(id).execute(&mut *w.tx).await?;
+        sqlx::query("DELETE FROM nvqs_quota WHERE cycle_id = $1")
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
         for (f, &q) in overview.communes.iter().zip(&values) {
             sqlx::query(
                 "INSERT INTO nvqs_quota (cycle_id, unit_id, province_code, pool, proposed, quota, reason) \
@@ -332,7 +364,12 @@ impl Scoped<'_> {
             .execute(&mut *w.tx)
             .await?;
         }
-        let after: Vec<_> = overview.communes.iter().zip(&values).map(|(f, q)| serde_json::json!({"unit_id": f.unit_id, "quota": q})).collect();
+        let after: Vec<_> = overview
+            .communes
+            .iter()
+            .zip(&values)
+            .map(|(f, q)| serde_json::json!({"unit_id": f.unit_id, "quota": q}))
+            .collect();
         w.audit(
             "update_quota",
             "nvqs_cycle",

@@ -24,7 +24,11 @@ pub struct OpenOptions {
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { create_if_missing: true, migrate: true, max_connections: 8 }
+        OpenOptions {
+            create_if_missing: true,
+            migrate: true,
+            max_connections: 8,
+        }
     }
 }
 
@@ -72,9 +76,8 @@ fn check_sqlite_file(path: &Path, create: bool) -> Result<bool, StoreError> {
             if m.len() > 0 {
                 use std::io::Read;
                 let mut head = [0u8; 16];
-                let mut f = std::fs::File::open(path).map_err(|e| {
-                    StoreError::Unavailable(format!("Không mở được tệp \"{}\": {e}.", path.display()))
-                })?;
+                let mut f = std::fs::File::open(path)
+                    .map_err(|e| StoreError::Unavailable(format!("Không mở được tệp \"{}\": {e}.", path.display())))?;
                 let n = f.read(&mut head).unwrap_or(0);
                 if n < 16 || &head != SQLITE_HEADER {
                     return Err(StoreError::Incompatible(format!(
@@ -154,7 +157,11 @@ impl Store {
             .connect(&connect_url)
             .await
             .map_err(|e| connect_error(&description, e))?;
-        let store = Store { pool, backend, description };
+        let store = Store {
+            pool,
+            backend,
+            description,
+        };
         // A query that touches the file: fails clearly on a corrupt database.
         store.probe().await?;
         migrate::check_version(&store).await?;

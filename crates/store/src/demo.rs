@@ -40,7 +40,9 @@ impl Store {
     pub async fn seed_demo(&self) -> Result<DemoReport, StoreError> {
         self.bootstrap().await?;
         let t = Territory::bundled();
-        let on = time::OffsetDateTime::now_utc().date().max(phongthu_domain::territory::REFORM_DATE);
+        let on = time::OffsetDateTime::now_utc()
+            .date()
+            .max(phongthu_domain::territory::REFORM_DATE);
         let province = t
             .list(Level::Province, on)
             .into_iter()
@@ -58,10 +60,12 @@ impl Store {
         .await?
         .ok_or_else(|| StoreError::NotFound("Chưa có Bộ Chỉ huy Quân sự của tỉnh mẫu.".into()))?;
         let province_command_id: i64 = pc_row.get(0);
-        let existing = sqlx::query("SELECT id FROM org_unit WHERE parent_id = $1 AND kind = 'regional_defense_command' AND code = 'PTKV-1'")
-            .bind(province_command_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let existing = sqlx::query(
+            "SELECT id FROM org_unit WHERE parent_id = $1 AND kind = 'regional_defense_command' AND code = 'PTKV-1'",
+        )
+        .bind(province_command_id)
+        .fetch_optional(&self.pool)
+        .await?;
         let actor = self.system_actor().await?;
         let created = existing.is_none();
         if created {
@@ -122,8 +126,15 @@ impl Store {
                 .fetch_one(&mut *w.tx)
                 .await?
                 .get(0);
-                w.audit("create", "app_user", &id.to_string(), Some(unit), None, Some(&serde_json::json!({"username": username, "role": role.as_str(), "demo": true})))
-                    .await?;
+                w.audit(
+                    "create",
+                    "app_user",
+                    &id.to_string(),
+                    Some(unit),
+                    None,
+                    Some(&serde_json::json!({"username": username, "role": role.as_str(), "demo": true})),
+                )
+                .await?;
             }
             // The commune commands joined the regional command's scope as they were inserted
             // (insert_org_unit adds coverage closure rows for covered communes).

@@ -78,9 +78,7 @@ async fn table_exists(store: &Store, table: &str) -> Result<bool, StoreError> {
 async fn user_table_count(store: &Store) -> Result<i64, StoreError> {
     let sql = match store.backend() {
         Backend::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-        Backend::Postgres => {
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
-        }
+        Backend::Postgres => "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
     };
     Ok(sqlx::query(sql).fetch_one(&store.pool).await?.get(0))
 }
@@ -146,7 +144,11 @@ pub async fn run(store: &Store) -> Result<MigrationReport, StoreError> {
         tracing::info!(version = m.version, name = m.name, "đã áp dụng bước chuyển đổi lược đồ");
         applied.push(format!("{:04}_{}", m.version, m.name));
     }
-    Ok(MigrationReport { from_version: from, to_version: LATEST_SCHEMA_VERSION, applied })
+    Ok(MigrationReport {
+        from_version: from,
+        to_version: LATEST_SCHEMA_VERSION,
+        applied,
+    })
 }
 
 #[cfg(test)]

@@ -102,7 +102,8 @@ impl WriteTx<'_> {
             "parent_id": u.parent_id, "kind": u.kind.as_str(), "name": u.name, "code": u.code,
             "admin_code": u.admin_code, "province_code": u.province_code, "note": u.note
         });
-        self.audit("create", "org_unit", &id.to_string(), Some(id), None, Some(&after)).await?;
+        self.audit("create", "org_unit", &id.to_string(), Some(id), None, Some(&after))
+            .await?;
         Ok(id)
     }
 }
@@ -147,9 +148,10 @@ impl Store {
 
     /// The command-line actor: an administrator at the root of the tree.
     pub async fn system_actor(&self) -> Result<Actor, StoreError> {
-        let root = self.root_unit().await?.ok_or_else(|| {
-            StoreError::NotFound("Cơ sở dữ liệu chưa được khởi tạo: chạy `phongthu migrate`.".into())
-        })?;
+        let root = self
+            .root_unit()
+            .await?
+            .ok_or_else(|| StoreError::NotFound("Cơ sở dữ liệu chưa được khởi tạo: chạy `phongthu migrate`.".into()))?;
         Ok(Actor {
             user_id: None,
             username: "he-thong".into(),
@@ -206,8 +208,15 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?
         .get(0);
-        w.audit("create", "app_user", &id.to_string(), Some(root_id), None, Some(&serde_json::json!({"username": "admin", "role": "admin", "bootstrap": true})))
-            .await?;
+        w.audit(
+            "create",
+            "app_user",
+            &id.to_string(),
+            Some(root_id),
+            None,
+            Some(&serde_json::json!({"username": "admin", "role": "admin", "bootstrap": true})),
+        )
+        .await?;
         w.commit().await?;
         Ok(Some(("admin".into(), password)))
     }
@@ -241,7 +250,9 @@ impl Scoped<'_> {
     pub async fn create_org_unit(&self, u: NewOrgUnit) -> Result<OrgUnit, StoreError> {
         self.require(Permission::ManageOrganisation)?;
         validate(&u)?;
-        let parent_id = u.parent_id.ok_or_else(|| StoreError::Invalid("Hãy chọn đơn vị cấp trên.".into()))?;
+        let parent_id = u
+            .parent_id
+            .ok_or_else(|| StoreError::Invalid("Hãy chọn đơn vị cấp trên.".into()))?;
         let parent = self.org_unit(parent_id).await?;
         parent.kind.check_child(u.kind).map_err(StoreError::Invalid)?;
         let mut w = self.begin_write(Permission::ManageOrganisation).await?;
@@ -257,7 +268,9 @@ impl Scoped<'_> {
         let unit = self.org_unit(id).await?;
         let parent = self.org_unit(new_parent_id).await?;
         if id == self.actor.unit_id {
-            return Err(StoreError::Invalid("Không thể chuyển đơn vị gốc trong phạm vi của bạn.".into()));
+            return Err(StoreError::Invalid(
+                "Không thể chuyển đơn vị gốc trong phạm vi của bạn.".into(),
+            ));
         }
         if unit.parent_id == Some(new_parent_id) {
             return Ok(unit);
@@ -272,7 +285,9 @@ impl Scoped<'_> {
         .await?
         .get(0);
         if inside > 0 {
-            return Err(StoreError::Invalid("Không thể chuyển một đơn vị vào chính đơn vị cấp dưới của nó.".into()));
+            return Err(StoreError::Invalid(
+                "Không thể chuyển một đơn vị vào chính đơn vị cấp dưới của nó.".into(),
+            ));
         }
         let mut w = self.begin_write(Permission::ManageOrganisation).await?;
         sqlx::query("UPDATE org_unit SET parent_id = $1 WHERE id = $2")
@@ -334,16 +349,22 @@ impl Scoped<'_> {
         let t = phongthu_domain::territory::Territory::bundled();
         let today = time::OffsetDateTime::now_utc().date();
         for c in communes {
-            let ok = t.units().iter().any(|a| {
-                &a.code == c && a.level.as_str() == "commune" && a.valid_to.is_none_or(|to| to >= today)
-            });
+            let ok = t
+                .units()
+                .iter()
+                .any(|a| &a.code == c && a.level.as_str() == "commune" && a.valid_to.is_none_or(|to| to >= today));
             if !ok {
-                return Err(StoreError::Invalid(format!("Mã xã \"{c}\" không tồn tại hoặc không còn hiệu lực.")));
+                return Err(StoreError::Invalid(format!(
+                    "Mã xã \"{c}\" không tồn tại hoặc không còn hiệu lực."
+                )));
             }
         }
         let before = self.coverage(command_id).await?;
         let mut w = self.begin_write(Permission::ManageOrganisation).await?;
-        sqlx::query("DELETE FROM org_coverage WHERE command_id = $1").bind(command_id).execute(&mut *w.tx).await?;
+        sqlx::query("DELETE FROM org_coverage WHERE command_id = $1")
+            .bind(command_id)
+            .execute(&mut *w.tx)
+            .await?;
         sqlx::query("DELETE FROM org_closure WHERE ancestor_id = $1 AND via = 'coverage'")
             .bind(command_id)
             .execute(&mut *w.tx)

@@ -34,7 +34,10 @@ pub struct Scoped<'a> {
 
 impl Store {
     pub fn scoped(&self, actor: &Actor) -> Scoped<'_> {
-        Scoped { store: self, actor: actor.clone() }
+        Scoped {
+            store: self,
+            actor: actor.clone(),
+        }
     }
 }
 
@@ -57,14 +60,12 @@ impl Scoped<'_> {
 
     /// Whether an organisational unit lies in the actor's scope.
     pub async fn unit_in_scope(&self, unit_id: i64) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query(
-            "SELECT count(*) FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2",
-        )
-        .bind(self.actor.unit_id)
-        .bind(unit_id)
-        .fetch_one(&self.store.pool)
-        .await?
-        .get(0);
+        let n: i64 = sqlx::query("SELECT count(*) FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2")
+            .bind(self.actor.unit_id)
+            .bind(unit_id)
+            .fetch_one(&self.store.pool)
+            .await?
+            .get(0);
         Ok(n > 0)
     }
 
@@ -86,17 +87,17 @@ impl Scoped<'_> {
     }
 }
 
-pub(crate) async fn begin_write_as<'s>(
-    store: &'s Store,
-    actor: &Actor,
-) -> Result<WriteTx<'s>, StoreError> {
+pub(crate) async fn begin_write_as<'s>(store: &'s Store, actor: &Actor) -> Result<WriteTx<'s>, StoreError> {
     let mut tx = store.pool.begin().await?;
     // The first statement writes, so SQLite takes its write lock now and PostgreSQL locks the
     // head row: audit sequence numbers are then assigned strictly in commit order.
     sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1")
         .execute(&mut *tx)
         .await?;
-    Ok(WriteTx { tx, actor: actor.clone() })
+    Ok(WriteTx {
+        tx,
+        actor: actor.clone(),
+    })
 }
 
 /// A write transaction that records audit entries as it goes.

@@ -20,11 +20,23 @@ pub(crate) async fn seed_regions(w: &mut WriteTx<'_>, root_id: i64) -> Result<()
         let region_id = w
             .insert_org_unit(&NewOrgUnit {
                 parent_id: Some(root_id),
-                kind: if capital { OrgKind::CapitalCommand } else { OrgKind::MilitaryRegion },
+                kind: if capital {
+                    OrgKind::CapitalCommand
+                } else {
+                    OrgKind::MilitaryRegion
+                },
                 name: region.name.to_string(),
                 code: Some(region.code.to_string()),
-                admin_code: if capital { region.provinces.first().map(|p| p.code.to_string()) } else { None },
-                province_code: if capital { region.provinces.first().map(|p| p.code.to_string()) } else { None },
+                admin_code: if capital {
+                    region.provinces.first().map(|p| p.code.to_string())
+                } else {
+                    None
+                },
+                province_code: if capital {
+                    region.provinces.first().map(|p| p.code.to_string())
+                } else {
+                    None
+                },
                 note: None,
             })
             .await?;

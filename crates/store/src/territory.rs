@@ -31,7 +31,11 @@ impl Store {
         let units = t.units();
         let successions = t.successions();
         if !force && self.meta("territory_fingerprint").await?.as_deref() == Some(fp.as_str()) {
-            return Ok(TerritoryLoadReport { units: units.len(), successions: successions.len(), reloaded: false });
+            return Ok(TerritoryLoadReport {
+                units: units.len(),
+                successions: successions.len(),
+                reloaded: false,
+            });
         }
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM admin_succession").execute(&mut *tx).await?;
@@ -47,7 +51,16 @@ impl Store {
                 }
                 sql.push_str(&format!(
                     "(${},${},${},${},${},${},${},${},${},${})",
-                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10
                 ));
             }
             let mut q = sqlx::query(&sql);
@@ -75,7 +88,15 @@ impl Store {
                 if i > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("(${},${},${},${},${},${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6));
+                sql.push_str(&format!(
+                    "(${},${},${},${},${},${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                ));
             }
             let mut q = sqlx::query(&sql);
             for s in chunk {
@@ -97,7 +118,11 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(TerritoryLoadReport { units: units.len(), successions: successions.len(), reloaded: true })
+        Ok(TerritoryLoadReport {
+            units: units.len(),
+            successions: successions.len(),
+            reloaded: true,
+        })
     }
 
     /// Number of administrative units of a level stored in the database.

@@ -19,7 +19,9 @@ enum Cleanup {
 
 /// The PostgreSQL server to test against, if any.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("PHONGTHU_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))
+    std::env::var("PHONGTHU_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
 }
 
 fn replace_db_name(url: &str, name: &str) -> String {
@@ -43,14 +45,19 @@ impl TestDb {
                     .execute(&mut conn)
                     .await
                     .expect("create scratch database");
-                (replace_db_name(&admin_url, &name), Cleanup::Postgres { admin_url, name })
+                (
+                    replace_db_name(&admin_url, &name),
+                    Cleanup::Postgres { admin_url, name },
+                )
             }
             None => {
                 let path = std::env::temp_dir().join(format!("phongthu-test-{suffix}.db"));
                 (format!("sqlite://{}", path.display()), Cleanup::Sqlite(path))
             }
         };
-        let store = Store::open(&url, OpenOptions::default()).await.expect("open scratch store");
+        let store = Store::open(&url, OpenOptions::default())
+            .await
+            .expect("open scratch store");
         store
             .load_territory(phongthu_domain::territory::Territory::bundled(), false)
             .await
@@ -76,9 +83,7 @@ impl Drop for TestDb {
                     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
                     if let Ok(rt) = rt {
                         rt.block_on(async move {
-                            if let Ok(mut c) =
-                                <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await
-                            {
+                            if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await {
                                 let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                                     .execute(&mut c)
                                     .await;

@@ -152,7 +152,12 @@ impl Store {
         };
         let row = q.fetch_optional(&self.pool).await?;
         Ok(row.map(|r| {
-            (user_row(&r), r.get("password_hash"), r.get("failed_logins"), r.get("locked_until"))
+            (
+                user_row(&r),
+                r.get("password_hash"),
+                r.get("failed_logins"),
+                r.get("locked_until"),
+            )
         }))
     }
 
@@ -162,7 +167,10 @@ impl Store {
         let username = username.trim().to_lowercase();
         let Some((user, hash, failed, locked_until)) = self.user_by(UserKey::Username(&username)).await? else {
             // Spend the same time as a real check so that usernames cannot be probed by timing.
-            let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$ZGVtb2RlbW9kZW1vZGVtb2RlbW9kZW1vZGVtb2RlbW8");
+            let _ = verify_password(
+                password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$ZGVtb2RlbW9kZW1vZGVtb2RlbW9kZW1vZGVtb2RlbW8",
+            );
             return Err(StoreError::Unauthenticated(WRONG_LOGIN.into()));
         };
         let now = time::OffsetDateTime::now_utc();
@@ -181,8 +189,8 @@ impl Store {
         let mut w = begin_write_as(self, &actor).await?;
         if !verify_password(password, &hash) {
             let failed = failed + 1;
-            let lock = (failed >= MAX_FAILED_LOGINS)
-                .then(|| crate::time_text(now + time::Duration::minutes(LOCK_MINUTES)));
+            let lock =
+                (failed >= MAX_FAILED_LOGINS).then(|| crate::time_text(now + time::Duration::minutes(LOCK_MINUTES)));
             sqlx::query("UPDATE app_user SET failed_logins = $1, locked_until = $2 WHERE id = $3")
                 .bind(if lock.is_some() { 0 } else { failed })
                 .bind(lock.clone())
@@ -190,8 +198,15 @@ impl Store {
                 .execute(&mut *w.tx)
                 .await?;
             let detail = serde_json::json!({"failed_logins": failed, "locked": lock.is_some()});
-            w.audit("login_failed", "app_user", &user.id.to_string(), Some(user.unit_id), None, Some(&detail))
-                .await?;
+            w.audit(
+                "login_failed",
+                "app_user",
+                &user.id.to_string(),
+                Some(user.unit_id),
+                None,
+                Some(&detail),
+            )
+            .await?;
             w.commit().await?;
             return Err(StoreError::Unauthenticated(WRONG_LOGIN.into()));
         }
@@ -211,9 +226,21 @@ impl Store {
         .bind(crate::time_text(now + time::Duration::hours(SESSION_HOURS)))
         .execute(&mut *w.tx)
         .await?;
-        w.audit("login", "app_user", &user.id.to_string(), Some(user.unit_id), None, None).await?;
+        w.audit(
+            "login",
+            "app_user",
+            &user.id.to_string(),
+            Some(user.unit_id),
+            None,
+            None,
+        )
+        .await?;
         w.commit().await?;
-        Ok(SessionInfo { token, csrf_token: csrf, actor })
+        Ok(SessionInfo {
+            token,
+            csrf_token: csrf,
+            actor,
+        })
     }
 
     /// The actor behind a session cookie, if the session exists, has not expired and the user is
@@ -223,7 +250,11 @@ impl Store {
             "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM app_session s \
              JOIN app_user u ON u.id = s.user_id JOIN org_unit o ON o.id = u.unit_id WHERE s.token_hash = $1"
         );
-        let Some(r) = sqlx::query(&sql).bind(token_hash(token)).fetch_optional(&self.pool).await? else {
+        let Some(r) = sqlx::query(&sql)
+            .bind(token_hash(token))
+            .fetch_optional(&self.pool)
+            .await?
+        else {
             return Ok(None);
         };
         let expires: String = r.get("expires_at");
@@ -249,7 +280,10 @@ impl Store {
             "SELECT {USER_COLUMNS} FROM api_token t JOIN app_user u ON u.id = t.user_id \
              JOIN org_unit o ON o.id = u.unit_id WHERE t.token_hash = $1 AND t.revoked = 0"
         );
-        let row = sqlx::query(&sql).bind(token_hash(token)).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(token_hash(token))
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| user_row(&r)).filter(|u| u.active).map(|u| actor_of(&u)))
     }
 
@@ -259,7 +293,10 @@ impl Store {
     }
 
     pub async fn user_count(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT count(*) FROM app_user").fetch_one(&self.pool).await?.get(0))
+        Ok(sqlx::query("SELECT count(*) FROM app_user")
+            .fetch_one(&self.pool)
+            .await?
+            .get(0))
     }
 }
 
@@ -271,16 +308,19 @@ impl Scoped<'_> {
             "SELECT {USER_COLUMNS} FROM app_user u JOIN org_unit o ON o.id = u.unit_id \
              WHERE u.unit_id IN ({SCOPE_UNITS}) ORDER BY o.sort_key, u.username"
         );
-        let rows = sqlx::query(&sql).bind(self.actor.unit_id).fetch_all(&self.store.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(self.actor.unit_id)
+            .fetch_all(&self.store.pool)
+            .await?;
         Ok(rows.iter().map(user_row).collect())
     }
 
     pub async fn user(&self, id: i64) -> Result<User, StoreError> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM app_user u JOIN org_unit o ON o.id = u.unit_id WHERE u.id = $1"
-        );
+        let sql = format!("SELECT {USER_COLUMNS} FROM app_user u JOIN org_unit o ON o.id = u.unit_id WHERE u.id = $1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.store.pool).await?;
-        let user = row.map(|r| user_row(&r)).ok_or_else(|| StoreError::NotFound("Không tìm thấy người dùng.".into()))?;
+        let user = row
+            .map(|r| user_row(&r))
+            .ok_or_else(|| StoreError::NotFound("Không tìm thấy người dùng.".into()))?;
         self.ensure_unit_in_scope(user.unit_id).await?;
         Ok(user)
     }
@@ -324,7 +364,15 @@ impl Scoped<'_> {
         .map_err(|e| StoreError::unique_or(e, format!("Tên đăng nhập \"{username}\" đã có người dùng.")))?
         .get(0);
         let after = serde_json::json!({"username": username, "display_name": display, "role": new.role.as_str(), "unit_id": new.unit_id});
-        w.audit("create", "app_user", &id.to_string(), Some(new.unit_id), None, Some(&after)).await?;
+        w.audit(
+            "create",
+            "app_user",
+            &id.to_string(),
+            Some(new.unit_id),
+            None,
+            Some(&after),
+        )
+        .await?;
         w.commit().await?;
         Ok((self.user(id).await?, one_time))
     }
@@ -333,7 +381,9 @@ impl Scoped<'_> {
     pub async fn set_user_active(&self, id: i64, active: bool) -> Result<User, StoreError> {
         let before = self.user(id).await?;
         if Some(id) == self.actor.user_id && !active {
-            return Err(StoreError::Invalid("Không thể tự vô hiệu hóa tài khoản của mình.".into()));
+            return Err(StoreError::Invalid(
+                "Không thể tự vô hiệu hóa tài khoản của mình.".into(),
+            ));
         }
         let mut w = self.begin_write(Permission::ManageUsers).await?;
         sqlx::query("UPDATE app_user SET active = $1 WHERE id = $2")
@@ -342,7 +392,10 @@ impl Scoped<'_> {
             .execute(&mut *w.tx)
             .await?;
         if !active {
-            sqlx::query("DELETE FROM app_session WHERE user_id = $1").bind(id).execute(&mut *w.tx).await?;
+            sqlx::query("DELETE FROM app_session WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
         }
         w.audit(
             if active { "enable" } else { "disable" },
@@ -370,8 +423,19 @@ impl Scoped<'_> {
         .bind(id)
         .execute(&mut *w.tx)
         .await?;
-        sqlx::query("DELETE FROM app_session WHERE user_id = $1").bind(id).execute(&mut *w.tx).await?;
-        w.audit("reset_password", "app_user", &id.to_string(), Some(user.unit_id), None, None).await?;
+        sqlx::query("DELETE FROM app_session WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.audit(
+            "reset_password",
+            "app_user",
+            &id.to_string(),
+            Some(user.unit_id),
+            None,
+            None,
+        )
+        .await?;
         w.commit().await?;
         Ok(password)
     }
@@ -379,7 +443,9 @@ impl Scoped<'_> {
     /// The actor changes their own password (any role).
     pub async fn change_own_password(&self, current: &str, new: &str) -> Result<(), StoreError> {
         let Some(uid) = self.actor.user_id else {
-            return Err(StoreError::Invalid("Chỉ người dùng đăng nhập mới đổi được mật khẩu.".into()));
+            return Err(StoreError::Invalid(
+                "Chỉ người dùng đăng nhập mới đổi được mật khẩu.".into(),
+            ));
         };
         let (_, hash, _, _) = self
             .store
@@ -402,15 +468,24 @@ impl Scoped<'_> {
             .bind(uid)
             .execute(&mut *w.tx)
             .await?;
-        w.audit("change_password", "app_user", &uid.to_string(), Some(self.actor.unit_id), None, None)
-            .await?;
+        w.audit(
+            "change_password",
+            "app_user",
+            &uid.to_string(),
+            Some(self.actor.unit_id),
+            None,
+            None,
+        )
+        .await?;
         w.commit().await
     }
 
     /// Creates an API token for the actor; the token is returned once.
     pub async fn create_api_token(&self, name: &str) -> Result<String, StoreError> {
         let Some(uid) = self.actor.user_id else {
-            return Err(StoreError::Invalid("Mã truy cập API phải gắn với một người dùng.".into()));
+            return Err(StoreError::Invalid(
+                "Mã truy cập API phải gắn với một người dùng.".into(),
+            ));
         };
         let name = name.trim();
         if name.is_empty() {
@@ -428,8 +503,15 @@ impl Scoped<'_> {
         .fetch_one(&mut *w.tx)
         .await?
         .get(0);
-        w.audit("create", "api_token", &id.to_string(), Some(self.actor.unit_id), None, Some(&serde_json::json!({"name": name})))
-            .await?;
+        w.audit(
+            "create",
+            "api_token",
+            &id.to_string(),
+            Some(self.actor.unit_id),
+            None,
+            Some(&serde_json::json!({"name": name})),
+        )
+        .await?;
         w.commit().await?;
         Ok(token)
     }

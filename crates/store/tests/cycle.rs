@@ -6,7 +6,11 @@ use phongthu_store::{Actor, NewCitizen, NewFamilyRelation, Store, StoreError};
 use time::macros::date;
 
 async fn actor(store: &Store, username: &str) -> Actor {
-    store.login(username, phongthu_store::DEMO_PASSWORD).await.unwrap().actor
+    store
+        .login(username, phongthu_store::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .actor
 }
 
 #[tokio::test]
@@ -15,9 +19,15 @@ async fn quotas_follow_the_pools_and_overrides_need_a_reason() {
     let demo = db.store.seed_demo().await.unwrap();
     let admin = actor(&db.store, "quantri").await;
     let s = db.store.scoped(&admin);
-    let [a, b, c] = [demo.commune_command_ids[0], demo.commune_command_ids[1], demo.commune_command_ids[2]];
+    let [a, b, c] = [
+        demo.commune_command_ids[0],
+        demo.commune_command_ids[1],
+        demo.commune_command_ids[2],
+    ];
     // Commune A: 6 men of age, one with a brother in service (deferred), one woman, one boy of 16.
-    const GIVEN: [&str; 10] = ["An", "Bình", "Cường", "Dũng", "Đức", "Giang", "Hải", "Khánh", "Long", "Minh"];
+    const GIVEN: [&str; 10] = [
+        "An", "Bình", "Cường", "Dũng", "Đức", "Giang", "Hải", "Khánh", "Long", "Minh",
+    ];
     for (i, given) in GIVEN.iter().take(6).enumerate() {
         let mut n = NewCitizen::new(a, &format!("Nguyễn Văn {given}"), date!(2004 - 03 - 01), Sex::Male);
         n.education_grade = Some("12/12".into());
@@ -34,8 +44,12 @@ async fn quotas_follow_the_pools_and_overrides_need_a_reason() {
             .unwrap();
         }
     }
-    s.create_citizen(NewCitizen::new(a, "Lê Thị Hoa", date!(2004 - 03 - 01), Sex::Female)).await.unwrap();
-    s.create_citizen(NewCitizen::new(a, "Trần Văn Nhỏ", date!(2010 - 03 - 01), Sex::Male)).await.unwrap();
+    s.create_citizen(NewCitizen::new(a, "Lê Thị Hoa", date!(2004 - 03 - 01), Sex::Female))
+        .await
+        .unwrap();
+    s.create_citizen(NewCitizen::new(a, "Trần Văn Nhỏ", date!(2010 - 03 - 01), Sex::Male))
+        .await
+        .unwrap();
     // Commune B: 10 men of age; commune C: none.
     for given in GIVEN {
         let mut n = NewCitizen::new(b, &format!("Phạm Văn {given}"), date!(2003 - 07 - 01), Sex::Male);
@@ -44,10 +58,16 @@ async fn quotas_follow_the_pools_and_overrides_need_a_reason() {
     }
     let cycle = s.create_cycle(demo.province_command_id, 2026, 6).await.unwrap();
     assert_eq!(cycle.reference_date, "2025-12-31");
-    assert!(matches!(s.create_cycle(demo.province_command_id, 2026, 6).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        s.create_cycle(demo.province_command_id, 2026, 6).await,
+        Err(StoreError::Conflict(_))
+    ));
     let o = s.cycle_overview(cycle.id).await.unwrap();
     let fig = |u: i64| o.communes.iter().find(|f| f.unit_id == u).unwrap().clone();
-    assert_eq!((fig(a).citizens, fig(a).eligible, fig(a).deferred, fig(a).other), (8, 5, 1, 2));
+    assert_eq!(
+        (fig(a).citizens, fig(a).eligible, fig(a).deferred, fig(a).other),
+        (8, 5, 1, 2)
+    );
     assert_eq!((fig(b).eligible, fig(c).eligible), (10, 0));
     // 6 over pools 5 / 10 / 0 → 2 / 4 / 0.
     assert_eq!((fig(a).proposed, fig(b).proposed, fig(c).proposed), (2, 4, 0));
@@ -55,31 +75,60 @@ async fn quotas_follow_the_pools_and_overrides_need_a_reason() {
 
     let before = db.store.verify_audit().await.unwrap().entries;
     // Wrong sum, over a pool, override without a reason: refused, nothing written.
-    let e = s.save_quotas(cycle.id, &[(a, 1), (b, 4), (c, 0)], Some("x")).await.unwrap_err();
+    let e = s
+        .save_quotas(cycle.id, &[(a, 1), (b, 4), (c, 0)], Some("x"))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("khác chỉ tiêu"), "{e}");
-    let e = s.save_quotas(cycle.id, &[(a, 6), (b, 0), (c, 0)], Some("x")).await.unwrap_err();
+    let e = s
+        .save_quotas(cycle.id, &[(a, 6), (b, 0), (c, 0)], Some("x"))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("lớn hơn nguồn"), "{e}");
-    let e = s.save_quotas(cycle.id, &[(a, 3), (b, 3), (c, 0)], None).await.unwrap_err();
+    let e = s
+        .save_quotas(cycle.id, &[(a, 3), (b, 3), (c, 0)], None)
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("lý do"), "{e}");
     assert_eq!(db.store.verify_audit().await.unwrap().entries, before);
     // The proposal as is, then an override with its reason.
     s.save_quotas(cycle.id, &[(a, 2), (b, 4), (c, 0)], None).await.unwrap();
-    s.save_quotas(cycle.id, &[(a, 3), (b, 3), (c, 0)], Some("Xã B có nhiều lao động đi làm xa")).await.unwrap();
+    s.save_quotas(
+        cycle.id,
+        &[(a, 3), (b, 3), (c, 0)],
+        Some("Xã B có nhiều lao động đi làm xa"),
+    )
+    .await
+    .unwrap();
     assert_eq!(db.store.verify_audit().await.unwrap().entries, before + 2);
     let o = s.cycle_overview(cycle.id).await.unwrap();
     assert_eq!(o.communes.iter().find(|f| f.unit_id == a).unwrap().quota, Some(3));
-    assert!(o.communes.iter().find(|f| f.unit_id == b).unwrap().reason.as_deref().unwrap().contains("đi làm xa"));
+    assert!(o
+        .communes
+        .iter()
+        .find(|f| f.unit_id == b)
+        .unwrap()
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("đi làm xa"));
     assert!(o.evenness_saved.is_some());
 
     // Scope and roles: a commune commander does not see the province's cycle; a leader reads but
     // cannot save.
     let commander = actor(&db.store, "chihuy").await;
-    assert!(matches!(db.store.scoped(&commander).cycle(cycle.id).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        db.store.scoped(&commander).cycle(cycle.id).await,
+        Err(StoreError::NotFound(_))
+    ));
     assert!(db.store.scoped(&commander).cycles().await.unwrap().is_empty());
     let leader = actor(&db.store, "lanhdao").await;
     assert_eq!(db.store.scoped(&leader).cycles().await.unwrap().len(), 1);
     assert!(matches!(
-        db.store.scoped(&leader).save_quotas(cycle.id, &[(a, 2), (b, 4), (c, 0)], None).await,
+        db.store
+            .scoped(&leader)
+            .save_quotas(cycle.id, &[(a, 2), (b, 4), (c, 0)], None)
+            .await,
         Err(StoreError::Forbidden(_))
     ));
 }

@@ -11,7 +11,11 @@ use time::macros::date;
 use time::Date;
 
 async fn actor(store: &Store, username: &str) -> Actor {
-    store.login(username, phongthu_store::DEMO_PASSWORD).await.unwrap().actor
+    store
+        .login(username, phongthu_store::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .actor
 }
 
 struct Fixture {
@@ -65,14 +69,28 @@ async fn incoming_documents_are_numbered_per_unit_and_year_and_audited() {
     let f = fixture().await;
     let pc = f.demo.province_command_id;
     let s = f.db.store.scoped(&f.province);
-    let mut n = incoming(pc, "Số: 05 - CT/HU", "Chỉ thị về nhiệm vụ quân sự, quốc phòng địa phương năm 2025", date!(2024 - 12 - 20));
+    let mut n = incoming(
+        pc,
+        "Số: 05 - CT/HU",
+        "Chỉ thị về nhiệm vụ quân sự, quốc phòng địa phương năm 2025",
+        date!(2024 - 12 - 20),
+    );
     n.secrecy = Secrecy::Mat;
     n.urgency = Urgency::Khan;
     n.body_text = Some("1. Ban Chỉ huy Quân sự huyện chủ trì ...".into());
     n.attachments = vec![
-        NewAttachment { file_name: "chi-thi.txt".into(), content: b"noi dung".to_vec() },
-        NewAttachment { file_name: "ban-sao.txt".into(), content: b"noi dung".to_vec() },
-        NewAttachment { file_name: "phu-luc.txt".into(), content: vec![0, 1, 2, 255] },
+        NewAttachment {
+            file_name: "chi-thi.txt".into(),
+            content: b"noi dung".to_vec(),
+        },
+        NewAttachment {
+            file_name: "ban-sao.txt".into(),
+            content: b"noi dung".to_vec(),
+        },
+        NewAttachment {
+            file_name: "phu-luc.txt".into(),
+            content: vec![0, 1, 2, 255],
+        },
     ];
     let d1 = s.register_incoming(n, date!(2024 - 12 - 23)).await.unwrap();
     assert_eq!(d1.incoming_number, Some(1));
@@ -85,13 +103,19 @@ async fn incoming_documents_are_numbered_per_unit_and_year_and_audited() {
     assert_eq!(d1.status, DocumentStatus::Registered);
     assert!(!d1.province_code.is_empty());
     let d2 = s
-        .register_incoming(incoming(pc, "677/TB-VP", "Thông báo kết luận", date!(2024 - 12 - 01)), date!(2024 - 12 - 30))
+        .register_incoming(
+            incoming(pc, "677/TB-VP", "Thông báo kết luận", date!(2024 - 12 - 01)),
+            date!(2024 - 12 - 30),
+        )
         .await
         .unwrap();
     assert_eq!(d2.incoming_number, Some(2));
     // A new calendar year starts again at 1.
     let d3 = s
-        .register_incoming(incoming(pc, "12/KH-UBND", "Kế hoạch tuyển quân", date!(2024 - 12 - 28)), date!(2025 - 01 - 02))
+        .register_incoming(
+            incoming(pc, "12/KH-UBND", "Kế hoạch tuyển quân", date!(2024 - 12 - 28)),
+            date!(2025 - 01 - 02),
+        )
         .await
         .unwrap();
     assert_eq!((d3.incoming_number, d3.period.as_str()), (Some(1), "2025"));
@@ -99,7 +123,10 @@ async fn incoming_documents_are_numbered_per_unit_and_year_and_audited() {
     let sa = f.db.store.scoped(&f.commune_a);
     let a = f.demo.commune_command_ids[0];
     let d4 = sa
-        .register_incoming(incoming(a, "677/TB-VP", "Thông báo kết luận", date!(2024 - 12 - 01)), date!(2024 - 12 - 30))
+        .register_incoming(
+            incoming(a, "677/TB-VP", "Thông báo kết luận", date!(2024 - 12 - 01)),
+            date!(2024 - 12 - 30),
+        )
         .await
         .unwrap();
     assert_eq!(d4.incoming_number, Some(1));
@@ -121,22 +148,38 @@ async fn incoming_documents_are_numbered_per_unit_and_year_and_audited() {
     let sb = f.db.store.scoped(&f.commune_b);
     assert!(matches!(sb.document(d1.id).await, Err(StoreError::NotFound(_))));
     assert!(matches!(sb.document(d4.id).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(sb.attachment_content(d1.id, atts[0].id).await, Err(StoreError::NotFound(_))));
-    assert!(sb.search_documents(&DocumentSearch::default()).await.unwrap().hits.is_empty());
     assert!(matches!(
-        sb.register_incoming(incoming(a, "1/TB-VP", "x", date!(2024 - 12 - 01)), date!(2024 - 12 - 02)).await,
+        sb.attachment_content(d1.id, atts[0].id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(sb
+        .search_documents(&DocumentSearch::default())
+        .await
+        .unwrap()
+        .hits
+        .is_empty());
+    assert!(matches!(
+        sb.register_incoming(
+            incoming(a, "1/TB-VP", "x", date!(2024 - 12 - 01)),
+            date!(2024 - 12 - 02)
+        )
+        .await,
         Err(StoreError::Forbidden(_))
     ));
     // Audited, and the chain holds.
     let inspector = actor(&f.db.store, "thanhtra").await;
-    let entries = f
-        .db
-        .store
-        .scoped(&inspector)
-        .audit_entries(&AuditFilter { entity: Some("document".into()), ..Default::default() })
-        .await
-        .unwrap();
-    assert!(entries.iter().any(|e| e.entity_id == d1.id.to_string() && e.action == "register"));
+    let entries =
+        f.db.store
+            .scoped(&inspector)
+            .audit_entries(&AuditFilter {
+                entity: Some("document".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    assert!(entries
+        .iter()
+        .any(|e| e.entity_id == d1.id.to_string() && e.action == "register"));
     assert!(f.db.store.verify_audit().await.unwrap().broken.is_none());
 }
 
@@ -148,10 +191,26 @@ async fn bad_input_is_refused_in_vietnamese_and_nothing_is_written() {
     let leader = actor(&f.db.store, "lanhdao").await;
     let before = f.db.store.verify_audit().await.unwrap().entries;
     let cases: Vec<(NewDocument, Date, &str)> = vec![
-        (incoming(pc, "05-CT/HU", "  ", date!(2024 - 12 - 20)), date!(2024 - 12 - 21), "Trích yếu"),
-        (incoming(pc, "không có số", "Chỉ thị", date!(2024 - 12 - 20)), date!(2024 - 12 - 21), "không phải số"),
-        (incoming(pc, "05-CT/HU", "Chỉ thị", date!(2024 - 12 - 20)), date!(2024 - 12 - 19), "sau ngày đến"),
-        (incoming(pc, "05-CT/HU", "Chỉ thị", date!(2024 - 12 - 20)), date!(2099 - 01 - 01), "tương lai"),
+        (
+            incoming(pc, "05-CT/HU", "  ", date!(2024 - 12 - 20)),
+            date!(2024 - 12 - 21),
+            "Trích yếu",
+        ),
+        (
+            incoming(pc, "không có số", "Chỉ thị", date!(2024 - 12 - 20)),
+            date!(2024 - 12 - 21),
+            "không phải số",
+        ),
+        (
+            incoming(pc, "05-CT/HU", "Chỉ thị", date!(2024 - 12 - 20)),
+            date!(2024 - 12 - 19),
+            "sau ngày đến",
+        ),
+        (
+            incoming(pc, "05-CT/HU", "Chỉ thị", date!(2024 - 12 - 20)),
+            date!(2099 - 01 - 01),
+            "tương lai",
+        ),
     ];
     for (n, received, needle) in cases {
         let e = s.register_incoming(n, received).await.unwrap_err();
@@ -160,19 +219,33 @@ async fn bad_input_is_refused_in_vietnamese_and_nothing_is_written() {
     }
     let mut party = state(Some("NQ"));
     party.family = NumberFamily::Party;
-    let e = s.register_outgoing(incoming(pc, "", "Nghị quyết", date!(2025 - 01 - 02)), party).await.unwrap_err();
-    assert!(e.to_string().contains("nhiệm kỳ"), "{e}");
-    // Leaders and inspectors read only.
-    let e = f
-        .db
-        .store
-        .scoped(&leader)
-        .register_incoming(incoming(pc, "05-CT/HU", "Chỉ thị", date!(2024 - 12 - 20)), date!(2024 - 12 - 21))
+    let e = s
+        .register_outgoing(incoming(pc, "", "Nghị quyết", date!(2025 - 01 - 02)), party)
         .await
         .unwrap_err();
+    assert!(e.to_string().contains("nhiệm kỳ"), "{e}");
+    // Leaders and inspectors read only.
+    let e =
+        f.db.store
+            .scoped(&leader)
+            .register_incoming(
+                incoming(pc, "05-CT/HU", "Chỉ thị", date!(2024 - 12 - 20)),
+                date!(2024 - 12 - 21),
+            )
+            .await
+            .unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
-    assert_eq!(f.db.store.verify_audit().await.unwrap().entries, before, "nothing written");
-    assert!(s.search_documents(&DocumentSearch::default()).await.unwrap().hits.is_empty());
+    assert_eq!(
+        f.db.store.verify_audit().await.unwrap().entries,
+        before,
+        "nothing written"
+    );
+    assert!(s
+        .search_documents(&DocumentSearch::default())
+        .await
+        .unwrap()
+        .hits
+        .is_empty());
 }
 
 #[tokio::test]
@@ -180,18 +253,46 @@ async fn outgoing_numbers_follow_state_and_party_rules() {
     let f = fixture().await;
     let pc = f.demo.province_command_id;
     let s = f.db.store.scoped(&f.province);
-    let out = |title: &str, on: Date| NewDocument { unit_id: pc, issued_on: Some(on), title: title.into(), ..Default::default() };
-    let a = s.register_outgoing(out("Kế hoạch tuyển quân 2026", date!(2025 - 10 - 01)), state(Some("KH"))).await.unwrap();
+    let out = |title: &str, on: Date| NewDocument {
+        unit_id: pc,
+        issued_on: Some(on),
+        title: title.into(),
+        ..Default::default()
+    };
+    let a = s
+        .register_outgoing(
+            out("Kế hoạch tuyển quân 2026", date!(2025 - 10 - 01)),
+            state(Some("KH")),
+        )
+        .await
+        .unwrap();
     assert_eq!(a.number_symbol.as_deref(), Some("01/KH-BCH"));
     assert_eq!(a.kind, DocumentKind::KeHoach);
-    let b = s.register_outgoing(out("Thông báo", date!(2025 - 10 - 02)), state(Some("TB"))).await.unwrap();
-    assert_eq!(b.number_symbol.as_deref(), Some("02/TB-BCH"), "one series for administrative types");
-    let e = s.register_outgoing(out("Về việc rà soát", date!(2025 - 10 - 03)), state(None)).await.unwrap_err();
+    let b = s
+        .register_outgoing(out("Thông báo", date!(2025 - 10 - 02)), state(Some("TB")))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.number_symbol.as_deref(),
+        Some("02/TB-BCH"),
+        "one series for administrative types"
+    );
+    let e = s
+        .register_outgoing(out("Về việc rà soát", date!(2025 - 10 - 03)), state(None))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("BCH-TM"), "{e}");
     let mut cong_van = state(None);
     cong_van.issuer_code = "BCH-TM".into();
-    let c = s.register_outgoing(out("Về việc rà soát", date!(2025 - 10 - 03)), cong_van).await.unwrap();
-    assert_eq!(c.number_symbol.as_deref(), Some("03/BCH-TM"), "no gap after the refused one");
+    let c = s
+        .register_outgoing(out("Về việc rà soát", date!(2025 - 10 - 03)), cong_van)
+        .await
+        .unwrap();
+    assert_eq!(
+        c.number_symbol.as_deref(),
+        Some("03/BCH-TM"),
+        "no gap after the refused one"
+    );
     assert_eq!(c.kind, DocumentKind::CongVan);
     // Secret documents: their own series.
     let mut secret = out("Kế hoạch mật", date!(2025 - 10 - 04));
@@ -200,7 +301,10 @@ async fn outgoing_numbers_follow_state_and_party_rules() {
     assert_eq!(d.number_symbol.as_deref(), Some("01/KH-BCH"));
     assert_eq!(d.series, "state_secret");
     // A new year restarts at 01.
-    let e = s.register_outgoing(out("Kế hoạch năm mới", date!(2026 - 01 - 02)), state(Some("KH"))).await.unwrap();
+    let e = s
+        .register_outgoing(out("Kế hoạch năm mới", date!(2026 - 01 - 02)), state(Some("KH")))
+        .await
+        .unwrap();
     assert_eq!(e.number_symbol.as_deref(), Some("01/KH-BCH"));
     // Party: per type over the term, across calendar years; secret in the same series.
     let party = |t: &str, term: &str| OutgoingNumbering {
@@ -209,12 +313,27 @@ async fn outgoing_numbers_follow_state_and_party_rules() {
         issuer_code: "ĐU".into(),
         term: Some(term.into()),
     };
-    let p1 = s.register_outgoing(out("Nghị quyết lãnh đạo", date!(2025 - 11 - 01)), party("NQ", "2025-2030")).await.unwrap();
+    let p1 = s
+        .register_outgoing(
+            out("Nghị quyết lãnh đạo", date!(2025 - 11 - 01)),
+            party("NQ", "2025-2030"),
+        )
+        .await
+        .unwrap();
     let mut p2doc = out("Nghị quyết năm sau", date!(2026 - 01 - 05));
     p2doc.secrecy = Secrecy::Mat;
     let p2 = s.register_outgoing(p2doc, party("NQ", "2025-2030")).await.unwrap();
-    let p3 = s.register_outgoing(out("Chỉ thị", date!(2026 - 01 - 06)), party("CT", "2025-2030")).await.unwrap();
-    let p4 = s.register_outgoing(out("Nghị quyết nhiệm kỳ mới", date!(2026 - 01 - 07)), party("NQ", "2030-2035")).await.unwrap();
+    let p3 = s
+        .register_outgoing(out("Chỉ thị", date!(2026 - 01 - 06)), party("CT", "2025-2030"))
+        .await
+        .unwrap();
+    let p4 = s
+        .register_outgoing(
+            out("Nghị quyết nhiệm kỳ mới", date!(2026 - 01 - 07)),
+            party("NQ", "2030-2035"),
+        )
+        .await
+        .unwrap();
     assert_eq!(p1.number_symbol.as_deref(), Some("01-NQ/ĐU"));
     assert_eq!(p2.number_symbol.as_deref(), Some("02-NQ/ĐU"));
     assert_eq!(p3.number_symbol.as_deref(), Some("01-CT/ĐU"));
@@ -241,10 +360,17 @@ async fn numbers_have_no_gaps_or_duplicates_under_concurrent_requests() {
             };
             let out = s.register_outgoing(doc, state(Some("KH"))).await.unwrap();
             let inc = s
-                .register_incoming(incoming(pc, &format!("{}/TB-VP", i + 1), "Thông báo", date!(2025 - 05 - 01)), date!(2025 - 05 - 02))
+                .register_incoming(
+                    incoming(pc, &format!("{}/TB-VP", i + 1), "Thông báo", date!(2025 - 05 - 01)),
+                    date!(2025 - 05 - 02),
+                )
                 .await
                 .unwrap();
-            (out.number.unwrap(), inc.incoming_number.unwrap(), out.number_symbol.unwrap())
+            (
+                out.number.unwrap(),
+                inc.incoming_number.unwrap(),
+                out.number_symbol.unwrap(),
+            )
         }));
     }
     let mut outs = Vec::new();
@@ -272,20 +398,35 @@ async fn search_is_diacritic_insensitive_ranked_and_filtered() {
     body.body_text = Some("Đề nghị các đơn vị báo cáo công tác tuyển quân trước ngày 30/6.".into());
     body.kind = Some(DocumentKind::CongVan);
     let d_body = reg(body, date!(2025 - 02 - 02)).await.unwrap();
-    let mut contains = incoming(pc, "15/KH-UBND", "Kế hoạch tổ chức công tác tuyển quân năm 2025", date!(2025 - 01 - 10));
+    let mut contains = incoming(
+        pc,
+        "15/KH-UBND",
+        "Kế hoạch tổ chức công tác tuyển quân năm 2025",
+        date!(2025 - 01 - 10),
+    );
     contains.topics = vec![Topic::TuyenQuan];
     let d_contains = reg(contains, date!(2025 - 01 - 11)).await.unwrap();
     let mut prefix = incoming(pc, "20/TB-VP", "Tuyển quân năm 2025: kết quả", date!(2024 - 03 - 01));
     prefix.topics = vec![Topic::TuyenQuan, Topic::DanQuanTuVe];
     let d_prefix = reg(prefix, date!(2024 - 03 - 02)).await.unwrap();
-    let d_num = reg(incoming(pc, "677/TB-VP", "Thông báo kết luận hội nghị", date!(2022 - 03 - 07)), date!(2022 - 03 - 09))
-        .await
-        .unwrap();
+    let d_num = reg(
+        incoming(pc, "677/TB-VP", "Thông báo kết luận hội nghị", date!(2022 - 03 - 07)),
+        date!(2022 - 03 - 09),
+    )
+    .await
+    .unwrap();
 
-    let q = |query: &str| DocumentSearch { query: Some(query.into()), ..Default::default() };
+    let q = |query: &str| DocumentSearch {
+        query: Some(query.into()),
+        ..Default::default()
+    };
     let r = s.search_documents(&q("tuyen quan")).await.unwrap();
     let ids: Vec<i64> = r.hits.iter().map(|h| h.document.id).collect();
-    assert_eq!(ids, vec![d_prefix.id, d_contains.id, d_body.id], "prefix > contains > body");
+    assert_eq!(
+        ids,
+        vec![d_prefix.id, d_contains.id, d_body.id],
+        "prefix > contains > body"
+    );
     assert_eq!(r.hits[0].rank, MatchRank::TitlePrefix);
     assert_eq!(r.hits[2].rank, MatchRank::Body);
     assert_eq!(r.total, 3);
@@ -300,27 +441,46 @@ async fn search_is_diacritic_insensitive_ranked_and_filtered() {
     assert_eq!(r.total, 3);
     // Filters.
     let r = s
-        .search_documents(&DocumentSearch { query: Some("tuyển quân".into()), year: Some(2025), ..Default::default() })
+        .search_documents(&DocumentSearch {
+            query: Some("tuyển quân".into()),
+            year: Some(2025),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(r.total, 2);
     let r = s
-        .search_documents(&DocumentSearch { topic: Some(Topic::DanQuanTuVe), ..Default::default() })
+        .search_documents(&DocumentSearch {
+            topic: Some(Topic::DanQuanTuVe),
+            ..Default::default()
+        })
         .await
         .unwrap();
-    assert_eq!(r.hits.iter().map(|h| h.document.id).collect::<Vec<_>>(), vec![d_prefix.id]);
+    assert_eq!(
+        r.hits.iter().map(|h| h.document.id).collect::<Vec<_>>(),
+        vec![d_prefix.id]
+    );
     let r = s
-        .search_documents(&DocumentSearch { kind: Some(DocumentKind::CongVan), ..Default::default() })
+        .search_documents(&DocumentSearch {
+            kind: Some(DocumentKind::CongVan),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(r.total, 1);
     let r = s
-        .search_documents(&DocumentSearch { issuer: Some("huyen uy kim dong".into()), ..Default::default() })
+        .search_documents(&DocumentSearch {
+            issuer: Some("huyen uy kim dong".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(r.total, 4);
     let r = s
-        .search_documents(&DocumentSearch { status: Some(DocumentStatus::Assigned), ..Default::default() })
+        .search_documents(&DocumentSearch {
+            status: Some(DocumentStatus::Assigned),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(r.total, 0);
@@ -348,7 +508,15 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
     let (a, b) = (f.demo.commune_command_ids[0], f.demo.commune_command_ids[1]);
     let s = f.db.store.scoped(&f.province);
     let doc = s
-        .register_incoming(incoming(pc, "05-CT/HU", "Chỉ thị nhiệm vụ quân sự năm 2025", date!(2024 - 12 - 20)), date!(2024 - 12 - 23))
+        .register_incoming(
+            incoming(
+                pc,
+                "05-CT/HU",
+                "Chỉ thị nhiệm vụ quân sự năm 2025",
+                date!(2024 - 12 - 20),
+            ),
+            date!(2024 - 12 - 23),
+        )
         .await
         .unwrap();
     let today = date!(2025 - 07 - 01);
@@ -367,8 +535,14 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
             .id
     };
     for bad in [
-        vec![reviewed("1", "Tuyển quân", a, Some("2025")), reviewed("2", "  ", b, None)],
-        vec![reviewed("1", "Tuyển quân", a, Some("2025")), reviewed("2", "Diễn tập", other_province, None)],
+        vec![
+            reviewed("1", "Tuyển quân", a, Some("2025")),
+            reviewed("2", "  ", b, None),
+        ],
+        vec![
+            reviewed("1", "Tuyển quân", a, Some("2025")),
+            reviewed("2", "Diễn tập", other_province, None),
+        ],
         vec![reviewed("1", "Tuyển quân", a, Some("sớm nhất có thể"))],
         vec![],
     ] {
@@ -380,21 +554,36 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
     let mut t1 = reviewed("1", "Hoàn thành 100% chỉ tiêu giao quân", a, Some("2025-03"));
     t1.coordinating_unit_ids = vec![b, a];
     t1.targets = vec!["100% chỉ tiêu".into()];
-    let t2 = reviewed("2", "Thu hồi 1,5ha đất xây dựng căn cứ hậu phương", b, Some("quý III/2025"));
+    let t2 = reviewed(
+        "2",
+        "Thu hồi 1,5ha đất xây dựng căn cứ hậu phương",
+        b,
+        Some("quý III/2025"),
+    );
     let t3 = reviewed("3", "Huấn luyện dân quân", a, Some("2025"));
     let tasks = s.create_tasks_from_review(doc.id, vec![t1, t2, t3]).await.unwrap();
     assert_eq!(tasks.len(), 3);
     assert_eq!(tasks[0].due_date, Some(date!(2025 - 03 - 31)));
-    assert_eq!(tasks[0].coordinating.iter().map(|c| c.0).collect::<Vec<_>>(), vec![b], "lead not repeated");
+    assert_eq!(
+        tasks[0].coordinating.iter().map(|c| c.0).collect::<Vec<_>>(),
+        vec![b],
+        "lead not repeated"
+    );
     assert_eq!(tasks[0].targets, vec!["100% chỉ tiêu".to_string()]);
     assert_eq!(tasks[1].due_date, Some(date!(2025 - 09 - 30)));
     assert_eq!(s.document(doc.id).await.unwrap().status, DocumentStatus::Assigned);
     // Confirmed once only.
-    let e = s.create_tasks_from_review(doc.id, vec![reviewed("9", "Lại", a, None)]).await.unwrap_err();
+    let e = s
+        .create_tasks_from_review(doc.id, vec![reviewed("9", "Lại", a, None)])
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e}");
     // Tasks are searchable with their document.
     let r = s
-        .search_documents(&DocumentSearch { query: Some("can cu hau phuong".into()), ..Default::default() })
+        .search_documents(&DocumentSearch {
+            query: Some("can cu hau phuong".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(r.total, 1);
@@ -402,7 +591,10 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
     // Commune A sees the tasks it leads, overdue first; not commune B's.
     let sa = f.db.store.scoped(&f.commune_a);
     let mine = sa.tasks_for_unit(today).await.unwrap();
-    assert_eq!(mine.iter().map(|t| t.ordinal.as_str()).collect::<Vec<_>>(), vec!["1", "3"]);
+    assert_eq!(
+        mine.iter().map(|t| t.ordinal.as_str()).collect::<Vec<_>>(),
+        vec!["1", "3"]
+    );
     assert!(mine[0].is_overdue(today));
     assert_eq!(sa.overdue(today).await.unwrap().len(), 1);
     assert!(sa.due_soon(today, 30).await.unwrap().is_empty());
@@ -414,59 +606,118 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
     assert!(matches!(sb.task(tasks[2].id).await, Err(StoreError::NotFound(_))));
     assert!(matches!(sb.rollup(doc.id, today).await, Err(StoreError::NotFound(_))));
     assert!(matches!(
-        sb.add_report(tasks[2].id, NewReport { reported_on: today, percent: 10, body: "x".into(), figures: String::new() }).await,
+        sb.add_report(
+            tasks[2].id,
+            NewReport {
+                reported_on: today,
+                percent: 10,
+                body: "x".into(),
+                figures: String::new()
+            }
+        )
+        .await,
         Err(StoreError::NotFound(_))
     ));
 
     // Reports.
     let bad = sa
-        .add_report(tasks[0].id, NewReport { reported_on: today, percent: 120, body: "Tiến độ".into(), figures: String::new() })
+        .add_report(
+            tasks[0].id,
+            NewReport {
+                reported_on: today,
+                percent: 120,
+                body: "Tiến độ".into(),
+                figures: String::new(),
+            },
+        )
         .await
         .unwrap_err();
     assert!(bad.to_string().contains("0 đến 100"), "{bad}");
     let bad = sa
-        .add_report(tasks[0].id, NewReport { reported_on: today, percent: 50, body: " ".into(), figures: String::new() })
+        .add_report(
+            tasks[0].id,
+            NewReport {
+                reported_on: today,
+                percent: 50,
+                body: " ".into(),
+                figures: String::new(),
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(bad, StoreError::Invalid(_)));
     sa.add_report(
         tasks[0].id,
-        NewReport { reported_on: date!(2025 - 02 - 01), percent: 40, body: "Đã giao 18/45 công dân.".into(), figures: "18/45".into() },
+        NewReport {
+            reported_on: date!(2025 - 02 - 01),
+            percent: 40,
+            body: "Đã giao 18/45 công dân.".into(),
+            figures: "18/45".into(),
+        },
     )
     .await
     .unwrap();
     sa.add_report(
         tasks[2].id,
-        NewReport { reported_on: date!(2025 - 06 - 01), percent: 60, body: "Đã huấn luyện 2 đợt.".into(), figures: String::new() },
+        NewReport {
+            reported_on: date!(2025 - 06 - 01),
+            percent: 60,
+            body: "Đã huấn luyện 2 đợt.".into(),
+            figures: String::new(),
+        },
     )
     .await
     .unwrap();
     let done = sa
         .add_report(
             tasks[0].id,
-            NewReport { reported_on: date!(2025 - 02 - 20), percent: 100, body: "Đã giao đủ 45/45.".into(), figures: "45/45".into() },
+            NewReport {
+                reported_on: date!(2025 - 02 - 20),
+                percent: 100,
+                body: "Đã giao đủ 45/45.".into(),
+                figures: "45/45".into(),
+            },
         )
         .await
         .unwrap();
     assert_eq!(done.unit_id, a);
     assert_eq!(sa.task(tasks[0].id).await.unwrap().status, TaskStatus::Done);
     let e = sa
-        .add_report(tasks[0].id, NewReport { reported_on: today, percent: 100, body: "Lại".into(), figures: String::new() })
+        .add_report(
+            tasks[0].id,
+            NewReport {
+                reported_on: today,
+                percent: 100,
+                body: "Lại".into(),
+                figures: String::new(),
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e}");
     let reports = sa.reports(tasks[0].id).await.unwrap();
-    assert_eq!(reports.iter().map(|r| r.percent).collect::<Vec<_>>(), vec![100, 40], "newest first");
+    assert_eq!(
+        reports.iter().map(|r| r.percent).collect::<Vec<_>>(),
+        vec![100, 40],
+        "newest first"
+    );
     assert_eq!(reports[0].reporter_name, f.commune_a.display_name);
     // Leaders read but do not report.
     let leader = actor(&f.db.store, "lanhdao").await;
-    let e = f
-        .db
-        .store
-        .scoped(&leader)
-        .add_report(tasks[2].id, NewReport { reported_on: today, percent: 70, body: "x".into(), figures: String::new() })
-        .await
-        .unwrap_err();
+    let e =
+        f.db.store
+            .scoped(&leader)
+            .add_report(
+                tasks[2].id,
+                NewReport {
+                    reported_on: today,
+                    percent: 70,
+                    body: "x".into(),
+                    figures: String::new(),
+                },
+            )
+            .await
+            .unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
 
     // The issuer's roll-up.
@@ -481,12 +732,25 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
     let late = s.rollup(doc.id, date!(2026 - 01 - 01)).await.unwrap();
     assert_eq!(late.overdue, 2);
     // When the last task is done, so is the document.
-    let sb_done = NewReport { reported_on: today, percent: 100, body: "Đã thu hồi 1,5ha.".into(), figures: "1,5ha".into() };
+    let sb_done = NewReport {
+        reported_on: today,
+        percent: 100,
+        body: "Đã thu hồi 1,5ha.".into(),
+        figures: "1,5ha".into(),
+    };
     sb.add_report(tasks[1].id, sb_done).await.unwrap();
     assert_eq!(s.document(doc.id).await.unwrap().status, DocumentStatus::Assigned);
-    sa.add_report(tasks[2].id, NewReport { reported_on: today, percent: 100, body: "Xong.".into(), figures: String::new() })
-        .await
-        .unwrap();
+    sa.add_report(
+        tasks[2].id,
+        NewReport {
+            reported_on: today,
+            percent: 100,
+            body: "Xong.".into(),
+            figures: String::new(),
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(s.document(doc.id).await.unwrap().status, DocumentStatus::Done);
     assert!(f.db.store.verify_audit().await.unwrap().broken.is_none());
 }
@@ -501,15 +765,26 @@ async fn lead_units_are_suggested_within_the_scope() {
     let name = a.name.replace("Ban Chỉ huy Quân sự ", "Ủy ban nhân dân ");
     let top = s.unit_suggestions(&name).await.unwrap();
     assert_eq!(top[0].0, a.id, "{name}: {top:?}");
-    assert_eq!(phongthu_store::suggest_unit(&phongthu_domain::text::fold(&name), &units), Some(a.id));
+    assert_eq!(
+        phongthu_store::suggest_unit(&phongthu_domain::text::fold(&name), &units),
+        Some(a.id)
+    );
     // District-level military names go to the regional defense command (district commands are gone).
     assert_eq!(
         phongthu_store::suggest_unit("Ban Chỉ huy Quân sự huyện", &units),
         Some(f.demo.regional_command_id)
     );
-    assert_eq!(phongthu_store::suggest_unit("Bộ Chỉ huy Quân sự tỉnh", &units), Some(f.demo.province_command_id));
+    assert_eq!(
+        phongthu_store::suggest_unit("Bộ Chỉ huy Quân sự tỉnh", &units),
+        Some(f.demo.province_command_id)
+    );
     // A commune command sees only itself: nothing else can be suggested.
     let sa = f.db.store.scoped(&f.commune_a);
     let other = units.iter().find(|u| u.id == f.demo.commune_command_ids[1]).unwrap();
-    assert!(sa.unit_suggestions(&other.name).await.unwrap().iter().all(|(id, _)| *id != other.id));
+    assert!(sa
+        .unit_suggestions(&other.name)
+        .await
+        .unwrap()
+        .iter()
+        .all(|(id, _)| *id != other.id));
 }

@@ -8,12 +8,18 @@ use phongthu_store::{AuditFilter, Backend, NewOrgUnit, NewUser, OpenOptions, Sto
 
 async fn raw(db: &TestDb, sql: &str) {
     sqlx::any::install_default_drivers();
-    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
     sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
 }
 
 async fn demo_actor(store: &Store, username: &str) -> phongthu_store::Actor {
-    store.login(username, phongthu_store::DEMO_PASSWORD).await.unwrap().actor
+    store
+        .login(username, phongthu_store::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .actor
 }
 
 #[tokio::test]
@@ -56,7 +62,10 @@ async fn bootstrap_creates_one_admin_with_a_one_time_password() {
     let s = db.store.login("admin", &password).await.unwrap();
     assert!(s.actor.must_change_password);
     let scoped = db.store.scoped(&s.actor);
-    scoped.change_own_password(&password, "mat-khau-moi-2026").await.unwrap();
+    scoped
+        .change_own_password(&password, "mat-khau-moi-2026")
+        .await
+        .unwrap();
     assert!(db.store.login("admin", &password).await.is_err());
     let s = db.store.login("admin", "mat-khau-moi-2026").await.unwrap();
     assert!(!s.actor.must_change_password);
@@ -65,7 +74,10 @@ async fn bootstrap_creates_one_admin_with_a_one_time_password() {
     let units = scoped.org_units().await.unwrap();
     assert_eq!(units.iter().filter(|u| u.kind == OrgKind::MilitaryRegion).count(), 7);
     assert_eq!(units.iter().filter(|u| u.kind == OrgKind::CapitalCommand).count(), 1);
-    assert_eq!(units.iter().filter(|u| u.kind == OrgKind::ProvincialCommand).count(), 33);
+    assert_eq!(
+        units.iter().filter(|u| u.kind == OrgKind::ProvincialCommand).count(),
+        33
+    );
 }
 
 #[tokio::test]
@@ -76,7 +88,11 @@ async fn login_throttles_and_sessions_expire_on_logout() {
         let e = db.store.login("chihuy", "sai-mat-khau").await.unwrap_err();
         assert!(matches!(e, StoreError::Unauthenticated(_)));
     }
-    let e = db.store.login("chihuy", phongthu_store::DEMO_PASSWORD).await.unwrap_err();
+    let e = db
+        .store
+        .login("chihuy", phongthu_store::DEMO_PASSWORD)
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("tạm khóa"), "{e}");
     let s = db.store.login("lanhdao", phongthu_store::DEMO_PASSWORD).await.unwrap();
     let (actor, csrf) = db.store.session(&s.token).await.unwrap().unwrap();
@@ -91,7 +107,9 @@ async fn login_throttles_and_sessions_expire_on_logout() {
 async fn scope_limits_reads_and_writes_to_the_subtree() {
     let db = TestDb::new().await;
     let demo = db.store.seed_demo().await.unwrap();
-    let [a, b, c] = demo.commune_command_ids[..] else { panic!("three communes") };
+    let [a, b, c] = demo.commune_command_ids[..] else {
+        panic!("three communes")
+    };
     let commander = demo_actor(&db.store, "chihuy").await;
     let scoped = db.store.scoped(&commander);
     assert!(scoped.org_unit(a).await.is_ok());
@@ -99,24 +117,55 @@ async fn scope_limits_reads_and_writes_to_the_subtree() {
     assert_eq!(scoped.org_units().await.unwrap().len(), 1);
     // The regional defense command covers the first two communes only.
     let ptkv = demo_actor(&db.store, "chihuy.ptkv").await;
-    let ptkv_units: Vec<i64> = db.store.scoped(&ptkv).org_units().await.unwrap().iter().map(|u| u.id).collect();
+    let ptkv_units: Vec<i64> = db
+        .store
+        .scoped(&ptkv)
+        .org_units()
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.id)
+        .collect();
     assert!(ptkv_units.contains(&a) && ptkv_units.contains(&b) && !ptkv_units.contains(&c));
     // The province admin sees everything below the province, but not other provinces.
     let admin = demo_actor(&db.store, "quantri").await;
     let admin_scope = db.store.scoped(&admin);
     let units = admin_scope.org_units().await.unwrap();
-    assert!(units.iter().all(|u| u.id == demo.province_command_id || u.parent_id == Some(demo.province_command_id)));
+    assert!(units
+        .iter()
+        .all(|u| u.id == demo.province_command_id || u.parent_id == Some(demo.province_command_id)));
     assert_eq!(units.len(), 5);
     let root = db.store.root_unit().await.unwrap().unwrap();
-    assert!(matches!(admin_scope.org_unit(root.id).await, Err(StoreError::Forbidden(_))));
+    assert!(matches!(
+        admin_scope.org_unit(root.id).await,
+        Err(StoreError::Forbidden(_))
+    ));
     // A leader cannot write; a commander cannot manage users.
     let leader = demo_actor(&db.store, "lanhdao").await;
-    let new = NewUser { username: "moi".into(), display_name: "Người Mới".into(), role: Role::Leader, unit_id: a, password: None };
-    assert!(matches!(db.store.scoped(&leader).create_user(new.clone()).await, Err(StoreError::Forbidden(_))));
-    assert!(matches!(scoped.create_user(new.clone()).await, Err(StoreError::Forbidden(_))));
+    let new = NewUser {
+        username: "moi".into(),
+        display_name: "Người Mới".into(),
+        role: Role::Leader,
+        unit_id: a,
+        password: None,
+    };
+    assert!(matches!(
+        db.store.scoped(&leader).create_user(new.clone()).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        scoped.create_user(new.clone()).await,
+        Err(StoreError::Forbidden(_))
+    ));
     // The admin cannot create a user outside the province.
-    let outside = NewUser { unit_id: root.id, ..new.clone() };
-    assert!(matches!(admin_scope.create_user(outside).await, Err(StoreError::Forbidden(_))));
+    let outside = NewUser {
+        unit_id: root.id,
+        ..new.clone()
+    };
+    assert!(matches!(
+        admin_scope.create_user(outside).await,
+        Err(StoreError::Forbidden(_))
+    ));
     let (u, otp) = admin_scope.create_user(new).await.unwrap();
     assert!(otp.is_some() && u.must_change_password);
 }
@@ -136,8 +185,14 @@ async fn organisation_rules_and_coverage() {
         province_code: None,
         note: None,
     };
-    assert!(matches!(s.create_org_unit(bad_kind.clone()).await, Err(StoreError::Invalid(_))));
-    let unknown_commune = NewOrgUnit { parent_id: Some(demo.province_command_id), ..bad_kind };
+    assert!(matches!(
+        s.create_org_unit(bad_kind.clone()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let unknown_commune = NewOrgUnit {
+        parent_id: Some(demo.province_command_id),
+        ..bad_kind
+    };
     let e = s.create_org_unit(unknown_commune).await.unwrap_err();
     assert!(e.to_string().contains("00000"), "{e}");
     // Moving the coverage changes what the regional command's users see.
@@ -146,7 +201,10 @@ async fn organisation_rules_and_coverage() {
     s.set_coverage(demo.regional_command_id, &communes[..1]).await.unwrap();
     let ptkv = demo_actor(&db.store, "chihuy.ptkv").await;
     assert_eq!(db.store.scoped(&ptkv).org_units().await.unwrap().len(), 2);
-    assert!(s.set_coverage(demo.regional_command_id, &["99999".to_string()]).await.is_err());
+    assert!(s
+        .set_coverage(demo.regional_command_id, &["99999".to_string()])
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -164,7 +222,11 @@ async fn a_provincial_command_moves_to_another_region_with_its_subtree() {
         .unwrap()
         .id;
     // Not into itself or its own subtree, not under a kind that cannot hold it.
-    assert!(matches!(s.move_org_unit(demo.province_command_id, demo.commune_command_ids[0]).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        s.move_org_unit(demo.province_command_id, demo.commune_command_ids[0])
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
     let before = db.store.verify_audit().await.unwrap().entries;
     let moved = s.move_org_unit(demo.province_command_id, new_region).await.unwrap();
     assert_eq!(moved.parent_id, Some(new_region));
@@ -184,7 +246,10 @@ async fn a_provincial_command_moves_to_another_region_with_its_subtree() {
     // A commune commander cannot move anything.
     let commander = demo_actor(&db.store, "chihuy").await;
     assert!(matches!(
-        db.store.scoped(&commander).move_org_unit(demo.province_command_id, old_region).await,
+        db.store
+            .scoped(&commander)
+            .move_org_unit(demo.province_command_id, old_region)
+            .await,
         Err(StoreError::Forbidden(_))
     ));
 }
@@ -197,7 +262,15 @@ async fn every_write_is_audited_and_tampering_is_detected() {
     assert!(report.broken.is_none(), "{:?}", report.broken);
     assert!(report.entries > 40);
     let inspector = demo_actor(&db.store, "thanhtra").await;
-    let entries = db.store.scoped(&inspector).audit_entries(&AuditFilter { entity: Some("app_user".into()), ..Default::default() }).await.unwrap();
+    let entries = db
+        .store
+        .scoped(&inspector)
+        .audit_entries(&AuditFilter {
+            entity: Some("app_user".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert!(entries.iter().any(|e| e.action == "create"));
     let commander = demo_actor(&db.store, "chihuy").await;
     assert!(matches!(
@@ -206,14 +279,29 @@ async fn every_write_is_audited_and_tampering_is_detected() {
     ));
     // Append-only: an ordinary UPDATE is refused by the database itself.
     sqlx::any::install_default_drivers();
-    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
-    assert!(sqlx::raw_sql("UPDATE audit_log SET actor_name = 'x' WHERE seq = 3").execute(&mut c).await.is_err());
+    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    assert!(sqlx::raw_sql("UPDATE audit_log SET actor_name = 'x' WHERE seq = 3")
+        .execute(&mut c)
+        .await
+        .is_err());
     // Someone who bypasses the trigger is still caught by the chain.
     let (disable, enable) = match db.store.backend() {
-        Backend::Sqlite => ("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;", ""),
-        Backend::Postgres => ("ALTER TABLE audit_log DISABLE TRIGGER USER;", "ALTER TABLE audit_log ENABLE TRIGGER USER;"),
+        Backend::Sqlite => (
+            "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+            "",
+        ),
+        Backend::Postgres => (
+            "ALTER TABLE audit_log DISABLE TRIGGER USER;",
+            "ALTER TABLE audit_log ENABLE TRIGGER USER;",
+        ),
     };
-    raw(&db, &format!("{disable} UPDATE audit_log SET after_json = '{{}}' WHERE seq = 3; {enable}")).await;
+    raw(
+        &db,
+        &format!("{disable} UPDATE audit_log SET after_json = '{{}}' WHERE seq = 3; {enable}"),
+    )
+    .await;
     let r = db.store.verify_audit().await.unwrap();
     assert!(r.broken.as_deref().unwrap_or("").contains('3'), "{:?}", r.broken);
 }
@@ -278,18 +366,33 @@ async fn api_tokens_act_as_their_owner() {
 async fn bad_paths_and_files_are_refused_without_writing() {
     let dir = tempfile::tempdir().unwrap();
     let missing_dir = format!("sqlite://{}/khong-co/phongthu.db", dir.path().display());
-    assert!(matches!(Store::open(&missing_dir, OpenOptions::default()).await, Err(StoreError::Config(_))));
+    assert!(matches!(
+        Store::open(&missing_dir, OpenOptions::default()).await,
+        Err(StoreError::Config(_))
+    ));
     let corrupt = dir.path().join("hong.db");
     std::fs::write(&corrupt, b"this is not a database at all, just text").unwrap();
     let before = std::fs::read(&corrupt).unwrap();
-    let e = Store::open(&format!("sqlite://{}", corrupt.display()), OpenOptions::default()).await.unwrap_err();
+    let e = Store::open(&format!("sqlite://{}", corrupt.display()), OpenOptions::default())
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Incompatible(_)), "{e}");
     assert_eq!(std::fs::read(&corrupt).unwrap(), before, "file untouched");
-    let no_create = OpenOptions { create_if_missing: false, ..OpenOptions::default() };
+    let no_create = OpenOptions {
+        create_if_missing: false,
+        ..OpenOptions::default()
+    };
     let absent = dir.path().join("chua-co.db");
-    assert!(Store::open(&format!("sqlite://{}", absent.display()), no_create).await.is_err());
+    assert!(Store::open(&format!("sqlite://{}", absent.display()), no_create)
+        .await
+        .is_err());
     assert!(!absent.exists());
-    assert!(matches!(Store::open("mysql://x/y", OpenOptions::default()).await, Err(StoreError::Config(_))));
-    let unreachable = Store::open("postgres://nobody@127.0.0.1:1/none", OpenOptions::default()).await.unwrap_err();
+    assert!(matches!(
+        Store::open("mysql://x/y", OpenOptions::default()).await,
+        Err(StoreError::Config(_))
+    ));
+    let unreachable = Store::open("postgres://nobody@127.0.0.1:1/none", OpenOptions::default())
+        .await
+        .unwrap_err();
     assert!(matches!(unreachable, StoreError::Unavailable(_)), "{unreachable}");
 }

@@ -4,10 +4,10 @@
 //! with a Vietnamese message.
 
 use crate::error::AppError;
+use crate::forms::extract::{ApiPath as Path, ApiQuery as Query};
 use crate::forms::{parse_date, parse_date_text, parse_level};
 use crate::session::ApiCaller;
 use crate::AppState;
-use crate::forms::extract::{ApiPath as Path, ApiQuery as Query};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -164,7 +164,11 @@ async fn territory_units(
             let dated = q.on.as_deref().is_some_and(|s| !s.trim().is_empty());
             t.search(text, level, dated.then_some(on), limit)
         }
-        None => t.list(level.unwrap_or(phongthu_domain::territory::Level::Province), on).into_iter().take(limit).collect(),
+        None => t
+            .list(level.unwrap_or(phongthu_domain::territory::Level::Province), on)
+            .into_iter()
+            .take(limit)
+            .collect(),
     };
     Ok(Json(units.into_iter().map(unit_dto).collect()))
 }
@@ -229,7 +233,9 @@ async fn territory_rollup(
     let on = parse_date(q.on.as_deref()).map_err(j)?;
     let t = state.territory();
     match t.rollup_path(code.trim(), on, q.choice.as_deref().filter(|c| !c.trim().is_empty())) {
-        Ok(path) => Ok(Json(Rollup { path: path.into_iter().map(unit_dto).collect() })),
+        Ok(path) => Ok(Json(Rollup {
+            path: path.into_iter().map(unit_dto).collect(),
+        })),
         Err(e @ RollupError::UnknownCode { .. }) => Err(AppError::not_found(e.to_string()).as_json()),
         Err(e @ (RollupError::NeedsChoice { .. } | RollupError::InvalidChoice { .. })) => {
             Err(AppError::new(StatusCode::CONFLICT, e.to_string()).as_json())
@@ -356,7 +362,11 @@ fn api_date(s: Option<String>, what: &str) -> Result<Option<String>, AppError> {
 
 #[utoipa::path(get, path = "/audit", params(AuditQuery), responses(
     (status = 200, body = [AuditDto]), (status = 403, description = "Inspectors and administrators only", body = ErrorBody)))]
-async fn audit(State(state): State<AppState>, caller: ApiCaller, Query(q): Query<AuditQuery>) -> ApiResult<Vec<AuditDto>> {
+async fn audit(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Vec<AuditDto>> {
     let filter = AuditFilter {
         actor: q.actor.filter(|s| !s.is_empty()),
         entity: q.entity.filter(|s| !s.is_empty()),
@@ -366,7 +376,12 @@ async fn audit(State(state): State<AppState>, caller: ApiCaller, Query(q): Query
         limit: q.limit.unwrap_or(100),
         before_seq: q.before,
     };
-    let entries = state.store().scoped(&caller.actor).audit_entries(&filter).await.map_err(j)?;
+    let entries = state
+        .store()
+        .scoped(&caller.actor)
+        .audit_entries(&filter)
+        .await
+        .map_err(j)?;
     Ok(Json(
         entries
             .into_iter()

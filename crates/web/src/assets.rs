@@ -24,8 +24,14 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/assets/app.css", get(|| async { asset(CSS, "text/css; charset=utf-8") }))
-        .route("/assets/app.js", get(|| async { asset(JS, "text/javascript; charset=utf-8") }))
+        .route(
+            "/assets/app.css",
+            get(|| async { asset(CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/assets/app.js",
+            get(|| async { asset(JS, "text/javascript; charset=utf-8") }),
+        )
         .route("/assets/icon.svg", get(|| async { asset(ICON, "image/svg+xml") }))
         .route("/favicon.ico", get(|| async { asset(ICON, "image/svg+xml") }))
 }

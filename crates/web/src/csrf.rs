@@ -5,7 +5,8 @@
 use crate::error::AppError;
 use sha2::{Digest, Sha256};
 
-pub const FORGED: &str = "Mã chống giả mạo (CSRF) của biểu mẫu không hợp lệ hoặc đã hết hạn; hãy tải lại trang và thử lại.";
+pub const FORGED: &str =
+    "Mã chống giả mạo (CSRF) của biểu mẫu không hợp lệ hoặc đã hết hạn; hãy tải lại trang và thử lại.";
 
 /// Compares the expected and the sent token in constant time (by comparing their digests).
 pub fn verify(expected: &str, sent: &str) -> Result<(), AppError> {

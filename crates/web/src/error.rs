@@ -15,7 +15,11 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> AppError {
-        AppError { status, message: message.into(), json: false }
+        AppError {
+            status,
+            message: message.into(),
+            json: false,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> AppError {

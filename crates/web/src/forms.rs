@@ -47,7 +47,9 @@ pub fn parse_level(s: Option<&str>) -> Result<Option<Level>, AppError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => Level::parse(s).map(Some).ok_or_else(|| {
-            AppError::bad_request(format!("Cấp \"{s}\" không hợp lệ: chọn tỉnh (province), huyện (district) hoặc xã (commune)."))
+            AppError::bad_request(format!(
+                "Cấp \"{s}\" không hợp lệ: chọn tỉnh (province), huyện (district) hoặc xã (commune)."
+            ))
         }),
     }
 }

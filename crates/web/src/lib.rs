@@ -56,7 +56,15 @@ struct Inner {
 
 impl AppState {
     pub fn new(store: Store, settings: WebSettings) -> AppState {
-        AppState { inner: Arc::new(Inner { store, settings, territory: Territory::bundled(), throttle: Default::default(), jobs: Default::default() }) }
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                settings,
+                territory: Territory::bundled(),
+                throttle: Default::default(),
+                jobs: Default::default(),
+            }),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -98,7 +106,10 @@ pub fn router(state: AppState) -> Router {
 
 async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -111,7 +122,9 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
 /// Serves the application on a bound listener until Ctrl-C or SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

@@ -96,19 +96,31 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let next = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
         let next = if parts.method == Method::GET { next } else { "/".into() };
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
             return Err(NoSession::Missing(next));
         };
-        let found = state.store().session(token).await.map_err(|e| NoSession::Error(e.into()))?;
+        let found = state
+            .store()
+            .session(token)
+            .await
+            .map_err(|e| NoSession::Error(e.into()))?;
         let Some((actor, csrf)) = found else {
             return Err(NoSession::Expired(next));
         };
         if actor.must_change_password && !allowed_before_password_change(parts.uri.path()) {
             return Err(NoSession::MustChangePassword);
         }
-        Ok(Viewer { actor, csrf, token: token.to_string() })
+        Ok(Viewer {
+            actor,
+            csrf,
+            token: token.to_string(),
+        })
     }
 }
 
@@ -125,7 +137,11 @@ where
             return Ok(None);
         };
         let found = state.store().session(token).await?;
-        Ok(found.map(|(actor, csrf)| Viewer { actor, csrf, token: token.to_string() }))
+        Ok(found.map(|(actor, csrf)| Viewer {
+            actor,
+            csrf,
+            token: token.to_string(),
+        }))
     }
 }
 
@@ -164,10 +180,18 @@ where
             return Ok(ApiCaller { actor });
         }
         if let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
-            let found = state.store().session(token).await.map_err(|e| AppError::from(e).as_json())?;
+            let found = state
+                .store()
+                .session(token)
+                .await
+                .map_err(|e| AppError::from(e).as_json())?;
             if let Some((actor, csrf)) = found {
                 if !matches!(parts.method, Method::GET | Method::HEAD) {
-                    let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    let sent = parts
+                        .headers
+                        .get("x-csrf-token")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
                     crate::csrf::verify(&csrf, sent).map_err(AppError::as_json)?;
                 }
                 if actor.must_change_password {
@@ -181,10 +205,10 @@ where
             }
             return Err(AppError::unauthorized("Phiên làm việc đã hết hạn; hãy đăng nhập lại.").as_json());
         }
-        Err(AppError::unauthorized(
-            "Cần đăng nhập: gửi mã truy cập API trong tiêu đề \"Authorization: Bearer …\".",
+        Err(
+            AppError::unauthorized("Cần đăng nhập: gửi mã truy cập API trong tiêu đề \"Authorization: Bearer …\".")
+                .as_json(),
         )
-        .as_json())
     }
 }
 

@@ -27,7 +27,10 @@ struct Resp {
 
 impl Resp {
     fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     fn cookie(&self, name: &str) -> Option<String> {
@@ -51,7 +54,10 @@ struct Session {
 
 fn hidden_csrf(html: &str) -> String {
     let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).map(|i| i + marker.len()).expect("page has a CSRF field");
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page has a CSRF field");
     html[start..].split('"').next().unwrap().to_string()
 }
 
@@ -78,8 +84,19 @@ impl App {
         let store = db.store.clone();
         store.bootstrap().await.unwrap();
         let demo = store.seed_demo().await.unwrap();
-        let state = AppState::new(store.clone(), WebSettings { secure_cookies: false, demo_banner: true });
-        App { router: router(state), _db: db, demo, store }
+        let state = AppState::new(
+            store.clone(),
+            WebSettings {
+                secure_cookies: false,
+                demo_banner: true,
+            },
+        );
+        App {
+            router: router(state),
+            _db: db,
+            demo,
+            store,
+        }
     }
 
     async fn send(&self, req: Request<Body>) -> Resp {
@@ -87,7 +104,11 @@ impl App {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     async fn get(&self, path: &str, s: Option<&Session>) -> Resp {
@@ -142,11 +163,29 @@ impl App {
         let res = self.try_login(username, phongthu_store::DEMO_PASSWORD).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "login {username}: {}", res.body);
         let cookie = res.cookie("phongthu_session").expect("session cookie");
-        let set = res.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
-        assert!(set.iter().any(|c| c.starts_with("phongthu_session=") && c.contains("HttpOnly") && c.contains("SameSite=Strict")));
-        let home = self.get("/", Some(&Session { cookie: cookie.clone(), csrf: String::new() })).await;
+        let set = res
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect::<Vec<_>>();
+        assert!(set
+            .iter()
+            .any(|c| c.starts_with("phongthu_session=") && c.contains("HttpOnly") && c.contains("SameSite=Strict")));
+        let home = self
+            .get(
+                "/",
+                Some(&Session {
+                    cookie: cookie.clone(),
+                    csrf: String::new(),
+                }),
+            )
+            .await;
         assert_eq!(home.status, StatusCode::OK, "{}", home.body);
-        Session { csrf: hidden_csrf(&home.body), cookie }
+        Session {
+            csrf: hidden_csrf(&home.body),
+            cookie,
+        }
     }
 
     async fn audit_count(&self) -> u64 {
@@ -154,7 +193,12 @@ impl App {
     }
 
     fn unit_of(&self, username: &str) -> i64 {
-        self.demo.logins.iter().find(|l| l.username == username).unwrap().unit_id
+        self.demo
+            .logins
+            .iter()
+            .find(|l| l.username == username)
+            .unwrap()
+            .unit_id
     }
 
     /// Another province's command: outside every demo user's scope.
@@ -163,7 +207,9 @@ impl App {
         let units = self.store.scoped(&admin).org_units().await.unwrap();
         units
             .iter()
-            .find(|u| u.kind == phongthu_domain::org::OrgKind::ProvincialCommand && u.id != self.demo.province_command_id)
+            .find(|u| {
+                u.kind == phongthu_domain::org::OrgKind::ProvincialCommand && u.id != self.demo.province_command_id
+            })
             .unwrap()
             .id
     }
@@ -182,7 +228,11 @@ async fn login_home_territory_logout() {
 
     let s = app.login("chihuy").await;
     let home = app.get("/", Some(&s)).await;
-    assert!(home.body.contains("Ban Chỉ huy Quân sự phường Phố Hiến"), "{}", home.body);
+    assert!(
+        home.body.contains("Ban Chỉ huy Quân sự phường Phố Hiến"),
+        "{}",
+        home.body
+    );
     assert!(home.body.contains("34 tỉnh, thành phố"), "{}", home.body);
     assert!(home.body.contains("Dữ liệu mẫu"));
 
@@ -231,7 +281,17 @@ async fn bad_input_gets_a_vietnamese_answer_and_writes_nothing() {
     assert!(r.body.contains("Tên đăng nhập hoặc mật khẩu không đúng"), "{}", r.body);
     assert!(r.cookie("phongthu_session").is_none());
     // A login post without the login form's CSRF cookie is refused.
-    let r = app.post("/login", None, &[("username", "chihuy"), ("password", phongthu_store::DEMO_PASSWORD), ("_csrf", "x")]).await;
+    let r = app
+        .post(
+            "/login",
+            None,
+            &[
+                ("username", "chihuy"),
+                ("password", phongthu_store::DEMO_PASSWORD),
+                ("_csrf", "x"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("CSRF"), "{}", r.body);
     assert!(r.cookie("phongthu_session").is_none());
@@ -240,13 +300,36 @@ async fn bad_input_gets_a_vietnamese_answer_and_writes_nothing() {
     let before = app.audit_count().await;
     // A forged CSRF token on a write: 403, nothing written.
     let ptkv = app.demo.regional_command_id;
-    let r = app.post(&format!("/org/{ptkv}/coverage"), Some(&admin), &[("_csrf", "gia-mao"), ("communes", "")]).await;
+    let r = app
+        .post(
+            &format!("/org/{ptkv}/coverage"),
+            Some(&admin),
+            &[("_csrf", "gia-mao"), ("communes", "")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("Mã chống giả mạo"), "{}", r.body);
-    let r = app.post("/users", Some(&admin), &[("username", "moi"), ("display_name", "Mới"), ("role", "leader"), ("unit_id", "1")]).await;
+    let r = app
+        .post(
+            "/users",
+            Some(&admin),
+            &[
+                ("username", "moi"),
+                ("display_name", "Mới"),
+                ("role", "leader"),
+                ("unit_id", "1"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // An unknown commune code in the coverage: 400, nothing written.
-    let r = app.post(&format!("/org/{ptkv}/coverage"), Some(&admin), &[("_csrf", &admin.csrf), ("communes", "99999")]).await;
+    let r = app
+        .post(
+            &format!("/org/{ptkv}/coverage"),
+            Some(&admin),
+            &[("_csrf", &admin.csrf), ("communes", "99999")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("99999"), "{}", r.body);
     assert_eq!(app.audit_count().await, before, "nothing written");
@@ -256,7 +339,11 @@ async fn bad_input_gets_a_vietnamese_answer_and_writes_nothing() {
     assert!(r.body.contains("Không có đơn vị hành chính nào mang mã"), "{}", r.body);
     let r = app.get("/territory?on=2025-02-30", Some(&admin)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.body.contains("2025-02-30") && r.body.contains("không hợp lệ"), "{}", r.body);
+    assert!(
+        r.body.contains("2025-02-30") && r.body.contains("không hợp lệ"),
+        "{}",
+        r.body
+    );
     let r = app.get("/api/v1/territory/units?on=hom-qua", Some(&admin)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
@@ -277,7 +364,11 @@ async fn bad_input_gets_a_vietnamese_answer_and_writes_nothing() {
     let r = app.get("/api/v1/audit?limit=nhieu", Some(&admin)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    assert!(v["error"]["message"].as_str().unwrap().contains("Tham số"), "{}", r.body);
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("Tham số"),
+        "{}",
+        r.body
+    );
     // Unknown pages.
     let r = app.get("/khong-co", Some(&admin)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -297,20 +388,39 @@ async fn split_communes_ask_for_a_choice() {
         .into_iter()
         .find(|u| t.successors(u).len() > 1)
         .expect("a split commune");
-    let r = app.get(&format!("/territory/{}?level=commune&on=2025-06-30", split.code), Some(&s)).await;
+    let r = app
+        .get(
+            &format!("/territory/{}?level=commune&on=2025-06-30", split.code),
+            Some(&s),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("cần chọn theo thôn"), "{}", r.body);
     assert!(r.body.contains("name=\"choice\""));
     let choice = &t.successors(split)[1].0.code;
     let r = app
-        .get(&format!("/territory/{}?level=commune&on=2025-06-30&choice={choice}", split.code), Some(&s))
+        .get(
+            &format!("/territory/{}?level=commune&on=2025-06-30&choice={choice}", split.code),
+            Some(&s),
+        )
         .await;
     assert!(r.body.contains(&format!("({choice})")), "{}", r.body);
     // The API says 409 with the options, then the path once chosen.
-    let r = app.get(&format!("/api/v1/territory/units/{}/rollup?on=2025-06-30", split.code), Some(&s)).await;
+    let r = app
+        .get(
+            &format!("/api/v1/territory/units/{}/rollup?on=2025-06-30", split.code),
+            Some(&s),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let r = app
-        .get(&format!("/api/v1/territory/units/{}/rollup?on=2025-06-30&choice={choice}", split.code), Some(&s))
+        .get(
+            &format!(
+                "/api/v1/territory/units/{}/rollup?on=2025-06-30&choice={choice}",
+                split.code
+            ),
+            Some(&s),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
@@ -324,26 +434,61 @@ async fn bootstrap_admin_must_change_the_one_time_password() {
     let db = TestDb::new().await;
     let (user, password) = db.store.bootstrap().await.unwrap().unwrap();
     let state = AppState::new(db.store.clone(), WebSettings::default());
-    let app = App { router: router(state), demo: DemoReport {
-        created: false, province_command_id: 0, regional_command_id: 0, commune_command_ids: vec![], logins: vec![], password: "",
-    }, store: db.store.clone(), _db: db };
+    let app = App {
+        router: router(state),
+        demo: DemoReport {
+            created: false,
+            province_command_id: 0,
+            regional_command_id: 0,
+            commune_command_ids: vec![],
+            logins: vec![],
+            password: "",
+        },
+        store: db.store.clone(),
+        _db: db,
+    };
     let r = app.try_login(&user, &password).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/account/password");
-    let s = Session { cookie: r.cookie("phongthu_session").unwrap(), csrf: String::new() };
+    let s = Session {
+        cookie: r.cookie("phongthu_session").unwrap(),
+        csrf: String::new(),
+    };
     let r = app.get("/org", Some(&s)).await;
-    assert_eq!(r.location(), "/account/password", "other pages wait for the new password");
+    assert_eq!(
+        r.location(),
+        "/account/password",
+        "other pages wait for the new password"
+    );
     let page = app.get("/account/password", Some(&s)).await;
     assert_eq!(page.status, StatusCode::OK);
     let csrf = hidden_csrf(&page.body);
     let s = Session { csrf, ..s };
     let r = app
-        .post("/account/password", Some(&s), &[("_csrf", &s.csrf), ("current", &password), ("new_password", "ngan"), ("confirm", "ngan")])
+        .post(
+            "/account/password",
+            Some(&s),
+            &[
+                ("_csrf", &s.csrf),
+                ("current", &password),
+                ("new_password", "ngan"),
+                ("confirm", "ngan"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("ít nhất 10 ký tự"), "{}", r.body);
     let r = app
-        .post("/account/password", Some(&s), &[("_csrf", &s.csrf), ("current", &password), ("new_password", "mat-khau-moi-2026"), ("confirm", "mat-khau-moi-2026")])
+        .post(
+            "/account/password",
+            Some(&s),
+            &[
+                ("_csrf", &s.csrf),
+                ("current", &password),
+                ("new_password", "mat-khau-moi-2026"),
+                ("confirm", "mat-khau-moi-2026"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("Đã đổi mật khẩu"));
@@ -358,7 +503,9 @@ async fn api_tokens_and_openapi() {
     let s = app.login("thanhtra").await;
     let page = app.get("/account/password", Some(&s)).await;
     let csrf = hidden_csrf(&page.body);
-    let r = app.post("/account/tokens", Some(&s), &[("_csrf", &csrf), ("name", "báo cáo")]).await;
+    let r = app
+        .post("/account/tokens", Some(&s), &[("_csrf", &csrf), ("name", "báo cáo")])
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let marker = "Mã truy cập mới: <code class=\"secret\">";
     let start = r.body.find(marker).unwrap() + marker.len();
@@ -373,9 +520,15 @@ async fn api_tokens_and_openapi() {
     let v: serde_json::Value = serde_json::from_str(&audit.body).unwrap();
     assert!(!v.as_array().unwrap().is_empty());
     // Units come in Vietnamese order and search folds diacritics.
-    let r = app.get_bearer("/api/v1/territory/units?q=dong%20thanh&level=commune", &token).await;
+    let r = app
+        .get_bearer("/api/v1/territory/units?q=dong%20thanh&level=commune", &token)
+        .await;
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    assert!(v.as_array().unwrap().iter().any(|u| u["name"].as_str().unwrap().contains("Đồng Thanh")));
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["name"].as_str().unwrap().contains("Đồng Thanh")));
     let r = app.get_bearer("/api/v1/territory/units?level=province", &token).await;
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 34);
@@ -384,7 +537,16 @@ async fn api_tokens_and_openapi() {
     assert_eq!(r.status, StatusCode::OK);
     let doc: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for p in ["/me", "/territory/units", "/territory/units/{code}", "/territory/units/{code}/rollup", "/org/units", "/org/units/{id}", "/users", "/audit"] {
+    for p in [
+        "/me",
+        "/territory/units",
+        "/territory/units/{code}",
+        "/territory/units/{code}/rollup",
+        "/org/units",
+        "/org/units/{id}",
+        "/users",
+        "/audit",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing from OpenAPI");
     }
 }
@@ -393,20 +555,47 @@ async fn api_tokens_and_openapi() {
 async fn pages_make_no_outside_requests() {
     let app = App::new().await;
     let s = app.login("quantri").await;
-    for path in ["/", "/territory", "/territory/33?level=province", "/org", "/users", "/audit", "/account/password", "/login"] {
+    for path in [
+        "/",
+        "/territory",
+        "/territory/33?level=province",
+        "/org",
+        "/users",
+        "/audit",
+        "/account/password",
+        "/login",
+    ] {
         let r = app.get(path, (path != "/login").then_some(&s)).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
-        let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+        let csp = r
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap();
         assert!(csp.contains("default-src 'self'"), "{path}");
-        for attr in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "url(http", "@import"] {
+        for attr in [
+            "src=\"http",
+            "href=\"http",
+            "src=\"//",
+            "href=\"//",
+            "url(http",
+            "@import",
+        ] {
             assert!(!r.body.contains(attr), "{path} refers outside: {attr}");
         }
-        assert!(!r.body.contains(" style=\""), "{path}: inline styles are blocked by the CSP");
+        assert!(
+            !r.body.contains(" style=\""),
+            "{path}: inline styles are blocked by the CSP"
+        );
     }
     for asset in ["/assets/app.css", "/assets/app.js", "/assets/icon.svg"] {
         let r = app.get(asset, None).await;
         assert_eq!(r.status, StatusCode::OK);
-        assert!(!r.body.contains("http://") && !r.body.contains("https://") || asset.ends_with(".svg"), "{asset}");
+        assert!(
+            !r.body.contains("http://") && !r.body.contains("https://") || asset.ends_with(".svg"),
+            "{asset}"
+        );
     }
 }
 
@@ -437,7 +626,11 @@ async fn authorisation_matrix() {
         let writes = matches!(*who, "quantri" | "chihuy");
         // Citizen records belong to a commune command: the province admin files them under one.
         let own_is_commune = true;
-        let own_commune = if *who == "chihuy" { own } else { app.demo.commune_command_ids[0] };
+        let own_commune = if *who == "chihuy" {
+            own
+        } else {
+            app.demo.commune_command_ids[0]
+        };
         // (method, path, expectation) for this role; "own" is the user's unit, "other" a unit
         // outside the scope. The commune commander's scope is one commune.
         let sibling_visible = *who != "chihuy";
@@ -448,7 +641,11 @@ async fn authorisation_matrix() {
             ("GET", "/org".into(), Allowed),
             ("GET", format!("/org/{own}"), Allowed),
             ("GET", format!("/org/{other}"), Denied),
-            ("GET", format!("/org/{second_commune}"), if sibling_visible { Allowed } else { Denied }),
+            (
+                "GET",
+                format!("/org/{second_commune}"),
+                if sibling_visible { Allowed } else { Denied },
+            ),
             ("GET", "/users".into(), if is_admin { Allowed } else { Denied }),
             ("GET", "/audit".into(), if audits { Allowed } else { Denied }),
             ("GET", "/account/password".into(), Allowed),
@@ -458,7 +655,11 @@ async fn authorisation_matrix() {
             ("GET", "/citizens/duplicates".into(), Allowed),
             ("GET", "/citizens/registration".into(), Allowed),
             ("GET", "/citizens/export.xlsx".into(), Allowed),
-            ("POST", "/citizens#own".into(), if writes && own_is_commune { Allowed } else { Denied }),
+            (
+                "POST",
+                "/citizens#own".into(),
+                if writes && own_is_commune { Allowed } else { Denied },
+            ),
             ("POST", "/citizens#other".into(), Denied),
             ("GET", "/api/v1/me".into(), Allowed),
             ("GET", "/api/v1/org/units".into(), Allowed),
@@ -467,9 +668,17 @@ async fn authorisation_matrix() {
             ("GET", "/api/v1/users".into(), if is_admin { Allowed } else { Denied }),
             ("GET", "/api/v1/audit".into(), if audits { Allowed } else { Denied }),
             ("GET", "/api/v1/territory/units".into(), Allowed),
-            ("POST", format!("/org/{ptkv}/coverage"), if is_admin { Allowed } else { Denied }),
+            (
+                "POST",
+                format!("/org/{ptkv}/coverage"),
+                if is_admin { Allowed } else { Denied },
+            ),
             ("POST", format!("/org/{other}/coverage"), Denied),
-            ("POST", format!("/org/{own}/children"), if is_admin { Allowed } else { Denied }),
+            (
+                "POST",
+                format!("/org/{own}/children"),
+                if is_admin { Allowed } else { Denied },
+            ),
             ("POST", format!("/org/{other}/children"), Denied),
             ("POST", format!("/org/{other}/move"), Denied),
             ("POST", "/users#own".into(), if is_admin { Allowed } else { Denied }),
@@ -489,25 +698,50 @@ async fn authorisation_matrix() {
                     p if p.ends_with("/move") => (p.into(), vec![("parent_id", own.to_string())]),
                     p if p.ends_with("/children") => (
                         p.into(),
-                        vec![("kind", "regional_defense_command".into()), ("name", format!("Ban CH PTKV thử {who}"))],
+                        vec![
+                            ("kind", "regional_defense_command".into()),
+                            ("name", format!("Ban CH PTKV thử {who}")),
+                        ],
                     ),
-                    "/citizens#own" => ("/citizens".into(), vec![
-                        ("unit_id", own_commune.to_string()), ("full_name", format!("Công Dân {who}")),
-                        ("birth_date", "01/02/2007".into()), ("sex", "male".into()),
-                    ]),
-                    "/citizens#other" => ("/citizens".into(), vec![
-                        ("unit_id", (if *who == "chihuy" { second_commune } else { other }).to_string()),
-                        ("full_name", format!("Người Ngoài {who}")),
-                        ("birth_date", "01/02/2007".into()), ("sex", "male".into()),
-                    ]),
-                    "/users#own" => ("/users".into(), vec![
-                        ("username", format!("moi.{who}")), ("display_name", "Người Mới".into()),
-                        ("role", "leader".into()), ("unit_id", own.to_string()),
-                    ]),
-                    "/users#other" => ("/users".into(), vec![
-                        ("username", format!("ngoai.{who}")), ("display_name", "Người Ngoài".into()),
-                        ("role", "leader".into()), ("unit_id", other.to_string()),
-                    ]),
+                    "/citizens#own" => (
+                        "/citizens".into(),
+                        vec![
+                            ("unit_id", own_commune.to_string()),
+                            ("full_name", format!("Công Dân {who}")),
+                            ("birth_date", "01/02/2007".into()),
+                            ("sex", "male".into()),
+                        ],
+                    ),
+                    "/citizens#other" => (
+                        "/citizens".into(),
+                        vec![
+                            (
+                                "unit_id",
+                                (if *who == "chihuy" { second_commune } else { other }).to_string(),
+                            ),
+                            ("full_name", format!("Người Ngoài {who}")),
+                            ("birth_date", "01/02/2007".into()),
+                            ("sex", "male".into()),
+                        ],
+                    ),
+                    "/users#own" => (
+                        "/users".into(),
+                        vec![
+                            ("username", format!("moi.{who}")),
+                            ("display_name", "Người Mới".into()),
+                            ("role", "leader".into()),
+                            ("unit_id", own.to_string()),
+                        ],
+                    ),
+                    "/users#other" => (
+                        "/users".into(),
+                        vec![
+                            ("username", format!("ngoai.{who}")),
+                            ("display_name", "Người Ngoài".into()),
+                            ("role", "leader".into()),
+                            ("unit_id", other.to_string()),
+                        ],
+                    ),
                     _ => unreachable!(),
                 };
                 let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
@@ -518,20 +752,35 @@ async fn authorisation_matrix() {
                 StatusCode::OK | StatusCode::SEE_OTHER if !r.location().starts_with("/login") => Allowed,
                 StatusCode::FORBIDDEN => Denied,
                 other => {
-                    failures.push(format!("{who} {method} {path}: unexpected {other}: {}", &r.body[..r.body.len().min(300)]));
+                    failures.push(format!(
+                        "{who} {method} {path}: unexpected {other}: {}",
+                        &r.body[..r.body.len().min(300)]
+                    ));
                     continue;
                 }
             };
             if got != expect {
-                failures.push(format!("{who} {method} {path}: expected {expect:?}, got {got:?} ({})", r.status));
+                failures.push(format!(
+                    "{who} {method} {path}: expected {expect:?}, got {got:?} ({})",
+                    r.status
+                ));
             }
             if got == Denied {
                 assert!(
-                    r.body.contains("Bạn không có quyền") || r.body.contains("ngoài phạm vi") || r.body.contains("Chỉ quản trị") || r.body.contains("Chỉ thanh tra") || r.body.contains("chỉ được xem"),
-                    "{who} {method} {path}: denial must say why in Vietnamese: {}", r.body
+                    r.body.contains("Bạn không có quyền")
+                        || r.body.contains("ngoài phạm vi")
+                        || r.body.contains("Chỉ quản trị")
+                        || r.body.contains("Chỉ thanh tra")
+                        || r.body.contains("chỉ được xem"),
+                    "{who} {method} {path}: denial must say why in Vietnamese: {}",
+                    r.body
                 );
                 if method == "POST" {
-                    assert_eq!(app.audit_count().await, before, "{who} {method} {path}: a denied write writes nothing");
+                    assert_eq!(
+                        app.audit_count().await,
+                        before,
+                        "{who} {method} {path}: a denied write writes nothing"
+                    );
                 }
             }
         }
@@ -541,11 +790,21 @@ async fn authorisation_matrix() {
         let r = app.get(path, None).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
     }
-    for path in ["/api/v1/me", "/api/v1/org/units", "/api/v1/users", "/api/v1/audit", "/api/v1/territory/units"] {
+    for path in [
+        "/api/v1/me",
+        "/api/v1/org/units",
+        "/api/v1/users",
+        "/api/v1/audit",
+        "/api/v1/territory/units",
+    ] {
         let r = app.get(path, None).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
     }
-    assert!(failures.is_empty(), "authorisation matrix failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorisation matrix failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -553,10 +812,24 @@ async fn regional_command_sees_only_its_communes() {
     let app = App::new().await;
     let s = app.login("chihuy.ptkv").await;
     let ids = &app.demo.commune_command_ids;
-    assert_eq!(app.get(&format!("/org/{}", ids[0]), Some(&s)).await.status, StatusCode::OK);
-    assert_eq!(app.get(&format!("/org/{}", ids[1]), Some(&s)).await.status, StatusCode::OK);
-    assert_eq!(app.get(&format!("/org/{}", ids[2]), Some(&s)).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get(&format!("/org/{}", app.demo.province_command_id), Some(&s)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&format!("/org/{}", ids[0]), Some(&s)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/org/{}", ids[1]), Some(&s)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/org/{}", ids[2]), Some(&s)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&format!("/org/{}", app.demo.province_command_id), Some(&s))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 /// A multipart form body with text fields and one file.
@@ -564,7 +837,9 @@ fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, 
     let boundary = "----phongthu-test-boundary";
     let mut body = Vec::new();
     for (k, v) in fields {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
     }
     body.extend_from_slice(
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n")
@@ -609,20 +884,51 @@ async fn citizen_registry_pages() {
     let before = app.audit_count().await;
     // A bad record: a clear message, nothing written.
     let r = app
-        .post("/citizens", Some(&s), &[("_csrf", &s.csrf), ("unit_id", &own), ("full_name", "Nguyễn Văn Đức"), ("birth_date", "31/02/2007"), ("sex", "male")])
+        .post(
+            "/citizens",
+            Some(&s),
+            &[
+                ("_csrf", &s.csrf),
+                ("unit_id", &own),
+                ("full_name", "Nguyễn Văn Đức"),
+                ("birth_date", "31/02/2007"),
+                ("sex", "male"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.body.contains("Ngày sinh") && r.body.contains("không hợp lệ"), "{}", r.body);
+    assert!(
+        r.body.contains("Ngày sinh") && r.body.contains("không hợp lệ"),
+        "{}",
+        r.body
+    );
     assert_eq!(app.audit_count().await, before);
     // A good record, then found without diacritics.
     let r = app
-        .post("/citizens", Some(&s), &[("_csrf", &s.csrf), ("unit_id", &own), ("full_name", "Nguyễn Văn Đức"), ("birth_date", "12/05/2007"), ("sex", "male")])
+        .post(
+            "/citizens",
+            Some(&s),
+            &[
+                ("_csrf", &s.csrf),
+                ("unit_id", &own),
+                ("full_name", "Nguyễn Văn Đức"),
+                ("birth_date", "12/05/2007"),
+                ("sex", "male"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let detail = app.get(r.location(), Some(&s)).await;
     assert!(detail.body.contains("Nguyễn Văn Đức"));
-    assert!(detail.body.contains("Xét sơ bộ điều kiện gọi nhập ngũ"), "{}", detail.body);
-    assert!(detail.body.contains("Luật NVQS"), "the assessment names its legal source");
+    assert!(
+        detail.body.contains("Xét sơ bộ điều kiện gọi nhập ngũ"),
+        "{}",
+        detail.body
+    );
+    assert!(
+        detail.body.contains("Luật NVQS"),
+        "the assessment names its legal source"
+    );
     assert_eq!(app.audit_count().await, before + 1, "the write is audited");
     for q in ["nguyen+van+duc", "duc", "%C4%90%E1%BB%A9c"] {
         let r = app.get(&format!("/citizens?q={q}"), Some(&s)).await;
@@ -638,9 +944,22 @@ async fn citizen_registry_pages() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("phạm vi quản lý"), "{}", r.body);
     let leader = app.login("lanhdao").await;
-    assert_eq!(app.get(&format!("/citizens/{id}"), Some(&leader)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/citizens/{id}"), Some(&leader)).await.status,
+        StatusCode::OK
+    );
     let r = app
-        .post("/citizens", Some(&leader), &[("_csrf", &leader.csrf), ("unit_id", &own), ("full_name", "Lê Văn A"), ("birth_date", "01/01/2007"), ("sex", "male")])
+        .post(
+            "/citizens",
+            Some(&leader),
+            &[
+                ("_csrf", &leader.csrf),
+                ("unit_id", &own),
+                ("full_name", "Lê Văn A"),
+                ("birth_date", "01/01/2007"),
+                ("sex", "male"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Template and export are real XLSX files (zip).
@@ -660,7 +979,10 @@ async fn citizen_registry_pages() {
 
 fn detail_id(html: &str) -> String {
     let marker = "/citizens/";
-    let start = html.find(&format!("action=\"{marker}")).map(|i| i + 8 + marker.len()).expect("registration form");
+    let start = html
+        .find(&format!("action=\"{marker}"))
+        .map(|i| i + 8 + marker.len())
+        .expect("registration form");
     html[start..].split('/').next().unwrap().to_string()
 }
 
@@ -672,19 +994,44 @@ async fn citizen_import_is_all_or_nothing_or_valid_rows_only() {
     let csv = "Họ và tên,Ngày sinh,Giới tính\nTrần Văn Bình,03/04/2006,Nam\nLê Thị Cúc,ngày xấu,Nữ\nPhạm Văn Dũng,2006-08-09,Nam\n";
     let before = app.audit_count().await;
     // A forged token: refused before anything is stored.
-    let r = app.upload(&s, &[("_csrf", "gia"), ("unit_id", &own), ("mode", "all_or_nothing")], "ds.csv", csv.as_bytes()).await;
+    let r = app
+        .upload(
+            &s,
+            &[("_csrf", "gia"), ("unit_id", &own), ("mode", "all_or_nothing")],
+            "ds.csv",
+            csv.as_bytes(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // All or nothing: one bad row, nothing written, the row and column named.
-    let r = app.upload(&s, &[("_csrf", &s.csrf), ("unit_id", &own), ("mode", "all_or_nothing")], "ds.csv", csv.as_bytes()).await;
+    let r = app
+        .upload(
+            &s,
+            &[("_csrf", &s.csrf), ("unit_id", &own), ("mode", "all_or_nothing")],
+            "ds.csv",
+            csv.as_bytes(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let done = app.wait_job(&s, r.location()).await;
     assert!(done.body.contains("Không nhập hồ sơ nào"), "{}", done.body);
-    assert!(done.body.contains("Dòng 3") && done.body.contains("Ngày sinh"), "{}", done.body);
+    assert!(
+        done.body.contains("Dòng 3") && done.body.contains("Ngày sinh"),
+        "{}",
+        done.body
+    );
     let list = app.get("/citizens", Some(&s)).await;
     assert!(!list.body.contains("Trần Văn Bình"));
     assert_eq!(app.audit_count().await, before, "nothing written");
     // Valid rows only: two written, the bad one offered as a file.
-    let r = app.upload(&s, &[("_csrf", &s.csrf), ("unit_id", &own), ("mode", "valid_only")], "ds.csv", csv.as_bytes()).await;
+    let r = app
+        .upload(
+            &s,
+            &[("_csrf", &s.csrf), ("unit_id", &own), ("mode", "valid_only")],
+            "ds.csv",
+            csv.as_bytes(),
+        )
+        .await;
     let done = app.wait_job(&s, r.location()).await;
     assert!(done.body.contains("Đã nhập 2 hồ sơ"), "{}", done.body);
     let list = app.get("/citizens", Some(&s)).await;
@@ -699,10 +1046,24 @@ async fn citizen_import_is_all_or_nothing_or_valid_rows_only() {
     assert_eq!(app.get(r.location(), Some(&other)).await.status, StatusCode::NOT_FOUND);
     // Into another commune's unit: refused.
     let second = app.unit_of("chihuy.xa2").to_string();
-    let r = app.upload(&s, &[("_csrf", &s.csrf), ("unit_id", &second), ("mode", "valid_only")], "ds.csv", csv.as_bytes()).await;
+    let r = app
+        .upload(
+            &s,
+            &[("_csrf", &s.csrf), ("unit_id", &second), ("mode", "valid_only")],
+            "ds.csv",
+            csv.as_bytes(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Not a spreadsheet: a clear message.
-    let r = app.upload(&s, &[("_csrf", &s.csrf), ("unit_id", &own), ("mode", "valid_only")], "x.xlsx", b"PK\x03\x04garbage").await;
+    let r = app
+        .upload(
+            &s,
+            &[("_csrf", &s.csrf), ("unit_id", &own), ("mode", "valid_only")],
+            "x.xlsx",
+            b"PK\x03\x04garbage",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
 }
 
@@ -711,11 +1072,33 @@ async fn call_up_cycle_and_quota_split() {
     let app = App::new().await;
     let admin = app.login("quantri").await;
     let province = app.demo.province_command_id.to_string();
-    let r = app.post("/nvqs", Some(&admin), &[("_csrf", &admin.csrf), ("unit_id", &province), ("year", "2026"), ("quota", "nhiều")]).await;
+    let r = app
+        .post(
+            "/nvqs",
+            Some(&admin),
+            &[
+                ("_csrf", &admin.csrf),
+                ("unit_id", &province),
+                ("year", "2026"),
+                ("quota", "nhiều"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("số nguyên"), "{}", r.body);
     // No pool yet: the page says why no proposal can be made.
-    let r = app.post("/nvqs", Some(&admin), &[("_csrf", &admin.csrf), ("unit_id", &province), ("year", "2026"), ("quota", "2")]).await;
+    let r = app
+        .post(
+            "/nvqs",
+            Some(&admin),
+            &[
+                ("_csrf", &admin.csrf),
+                ("unit_id", &province),
+                ("year", "2026"),
+                ("quota", "2"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let cycle_url = r.location().to_string();
     let page = app.get(&cycle_url, Some(&admin)).await;
@@ -724,17 +1107,39 @@ async fn call_up_cycle_and_quota_split() {
     let first = app.demo.commune_command_ids[0].to_string();
     for name in ["Nguyễn Văn An", "Trần Văn Bình"] {
         let r = app
-            .post("/citizens", Some(&admin), &[("_csrf", &admin.csrf), ("unit_id", &first), ("full_name", name), ("birth_date", "01/03/2004"), ("sex", "male"), ("education_grade", "12/12")])
+            .post(
+                "/citizens",
+                Some(&admin),
+                &[
+                    ("_csrf", &admin.csrf),
+                    ("unit_id", &first),
+                    ("full_name", name),
+                    ("birth_date", "01/03/2004"),
+                    ("sex", "male"),
+                    ("education_grade", "12/12"),
+                ],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
     let page = app.get(&cycle_url, Some(&admin)).await;
     assert!(page.body.contains("<svg class=\"chart\""), "inline SVG chart");
     let field = format!("quota_{first}");
-    assert!(page.body.contains(&format!("name=\"{field}\" value=\"2\"")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("name=\"{field}\" value=\"2\"")),
+        "{}",
+        page.body
+    );
     let mut fields: Vec<(String, String)> = vec![("_csrf".into(), admin.csrf.clone())];
     for id in &app.demo.commune_command_ids {
-        fields.push((format!("quota_{id}"), if id.to_string() == first { "2".into() } else { "0".into() }));
+        fields.push((
+            format!("quota_{id}"),
+            if id.to_string() == first {
+                "2".into()
+            } else {
+                "0".into()
+            },
+        ));
     }
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let save = format!("{cycle_url}/quotas");
@@ -749,5 +1154,8 @@ async fn call_up_cycle_and_quota_split() {
     lf[0] = ("_csrf", leader.csrf.as_str());
     assert_eq!(app.post(&save, Some(&leader), &lf).await.status, StatusCode::FORBIDDEN);
     let commander = app.login("chihuy").await;
-    assert_eq!(app.get(&cycle_url, Some(&commander)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&cycle_url, Some(&commander)).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -166,11 +166,7 @@ impl fmt::Display for Lack {
             CertificateGap::OtherCategoryOnly { categories } => write!(
                 f,
                 "{who} chỉ có giấy chứng nhận đối tượng {}, chưa có giấy chứng nhận đối tượng {cat}.",
-                categories
-                    .iter()
-                    .map(u8::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                categories.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")
             ),
         }
     }
@@ -208,11 +204,7 @@ pub fn lacking_certificates(
                     .expect("an invalid certificate has an expiry"),
             }
         } else {
-            let mut categories: Vec<u8> = certs
-                .iter()
-                .filter(|c| c.issued_on <= on)
-                .map(|c| c.category)
-                .collect();
+            let mut categories: Vec<u8> = certs.iter().filter(|c| c.issued_on <= on).map(|c| c.category).collect();
             categories.sort_unstable();
             categories.dedup();
             if categories.is_empty() {
@@ -260,13 +252,8 @@ mod tests {
     #[test]
     fn categories_have_sources() {
         let cats = default_categories();
-        assert_eq!(
-            cats.iter().map(|c| c.number).collect::<Vec<_>>(),
-            [1, 2, 3, 4]
-        );
-        assert!(cats
-            .iter()
-            .all(|c| c.legal_source.contains("90/HD-HĐGDQPAN")));
+        assert_eq!(cats.iter().map(|c| c.number).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        assert!(cats.iter().all(|c| c.legal_source.contains("90/HD-HĐGDQPAN")));
         assert!(!cats[1].confirmed && !cats[3].confirmed);
     }
 
@@ -290,15 +277,8 @@ mod tests {
         assert_eq!(l.len(), 2);
         assert_eq!(l[0].person_id, "1"); // Bình before Cường
         assert_eq!(l[0].gap, CertificateGap::Missing);
-        assert_eq!(
-            l[1].gap,
-            CertificateGap::OtherCategoryOnly {
-                categories: vec![4]
-            }
-        );
-        assert!(l[1]
-            .to_string()
-            .contains("chỉ có giấy chứng nhận đối tượng 4"));
+        assert_eq!(l[1].gap, CertificateGap::OtherCategoryOnly { categories: vec![4] });
+        assert!(l[1].to_string().contains("chỉ có giấy chứng nhận đối tượng 4"));
         // Five-year validity: An's 2020 certificate expired on 01/05/2025.
         let policy = CertificatePolicy {
             validity_months: Some(60),

@@ -119,10 +119,7 @@ impl MilitiaKind {
     pub fn is_arms_branch(self) -> bool {
         !matches!(
             self,
-            MilitiaKind::OnSite
-                | MilitiaKind::Mobile
-                | MilitiaKind::Standing
-                | MilitiaKind::Maritime
+            MilitiaKind::OnSite | MilitiaKind::Mobile | MilitiaKind::Standing | MilitiaKind::Maritime
         )
     }
 
@@ -327,10 +324,9 @@ impl CommanderPost {
             | BattalionPoliticalOfficer
             | BattalionDeputyCommander
             | BattalionDeputyPoliticalOfficer => Some(Echelon::Battalion),
-            CompanyCommander
-            | CompanyPoliticalOfficer
-            | CompanyDeputyCommander
-            | CompanyDeputyPoliticalOfficer => Some(Echelon::Company),
+            CompanyCommander | CompanyPoliticalOfficer | CompanyDeputyCommander | CompanyDeputyPoliticalOfficer => {
+                Some(Echelon::Company)
+            }
             PlatoonLeader => Some(Echelon::Platoon),
             SquadLeader | BoatCaptain => Some(Echelon::Squad),
             GunCrewLeader => Some(Echelon::GunCrew),
@@ -359,14 +355,8 @@ mod tests {
             MilitiaKind::OnSite.full_label_vi(ForceType::Militia),
             "Dân quân tại chỗ"
         );
-        assert_eq!(
-            CommanderPost::CompanyCommander.label_vi(true),
-            "Hải đội trưởng"
-        );
-        assert_eq!(
-            CommanderPost::VillageMilitiaLeader.label_vi(false),
-            "Thôn đội trưởng"
-        );
+        assert_eq!(CommanderPost::CompanyCommander.label_vi(true), "Hải đội trưởng");
+        assert_eq!(CommanderPost::VillageMilitiaLeader.label_vi(false), "Thôn đội trưởng");
         assert!(MilitiaKind::parse("navy").unwrap_err().contains("navy"));
     }
 

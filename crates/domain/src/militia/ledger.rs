@@ -84,12 +84,7 @@ pub enum Conflict {
 }
 
 fn d(date: Date) -> String {
-    format!(
-        "{:02}/{:02}/{}",
-        date.day(),
-        date.month() as u8,
-        date.year()
-    )
+    format!("{:02}/{:02}/{}", date.day(), date.month() as u8, date.year())
 }
 
 impl fmt::Display for Conflict {
@@ -216,22 +211,10 @@ mod tests {
                 date!(2024 - 01 - 01),
                 Some(date!(2027 - 12 - 31)),
             ),
-            e(
-                "2",
-                "p2",
-                LedgerKind::ReserveUnit,
-                date!(2024 - 01 - 01),
-                None,
-            ),
+            e("2", "p2", LedgerKind::ReserveUnit, date!(2024 - 01 - 01), None),
         ];
         // Same person, pool entry overlapping the militia term.
-        let p = e(
-            "3",
-            "p1",
-            LedgerKind::CallUpPool,
-            date!(2027 - 12 - 31),
-            None,
-        );
+        let p = e("3", "p1", LedgerKind::CallUpPool, date!(2027 - 12 - 31), None);
         let c = conflicts(&existing, &p);
         assert_eq!(c.len(), 1);
         match &c[0] {
@@ -249,13 +232,7 @@ mod tests {
         }
         assert!(c[0].to_string().contains("ngày 31/12/2027"));
         // The day after is free.
-        let p = e(
-            "3",
-            "p1",
-            LedgerKind::CallUpPool,
-            date!(2028 - 01 - 01),
-            None,
-        );
+        let p = e("3", "p1", LedgerKind::CallUpPool, date!(2028 - 01 - 01), None);
         assert!(conflicts(&existing, &p).is_empty());
         // Two militia units at once is also a conflict; an open-ended existing entry blocks later.
         let p = e(
@@ -296,13 +273,7 @@ mod tests {
             Some(date!(2025 - 01 - 01)),
         );
         assert_eq!(conflicts(&existing, &p).len(), 1);
-        let mut bad = e(
-            "3",
-            "xe-02",
-            LedgerKind::Militia,
-            date!(2025 - 01 - 01),
-            None,
-        );
+        let mut bad = e("3", "xe-02", LedgerKind::Militia, date!(2025 - 01 - 01), None);
         bad.subject = Subject::Equipment("xe-02".into());
         assert!(matches!(
             conflicts(&existing, &bad)[0],
@@ -319,13 +290,7 @@ mod tests {
         assert!(matches!(c[0], Conflict::InvalidInterval { .. }));
         assert!(c[0].to_string().contains("trước ngày bắt đầu"));
         // A person and a piece of equipment with the same id never collide.
-        let person = e(
-            "5",
-            "xe-01",
-            LedgerKind::ReserveUnit,
-            date!(2025 - 01 - 01),
-            None,
-        );
+        let person = e("5", "xe-01", LedgerKind::ReserveUnit, date!(2025 - 01 - 01), None);
         assert!(conflicts(&existing, &person).is_empty());
     }
 }

@@ -104,9 +104,7 @@ impl MilitiaMember {
 
     /// May be extended beyond 2 years (maritime militia, self-defence, unit commanders).
     pub fn may_extend_beyond_two_years(&self) -> bool {
-        self.kind == MilitiaKind::Maritime
-            || self.force == ForceType::SelfDefense
-            || self.post.is_some()
+        self.kind == MilitiaKind::Maritime || self.force == ForceType::SelfDefense || self.post.is_some()
     }
 
     /// Last day of the term including `extension_months`, ignoring age.
@@ -203,9 +201,7 @@ pub fn end_of_term_list(members: &[MilitiaMember], from: Date, to: Date) -> Vec<
             })
         })
         .collect();
-    out.sort_by(|a, b| {
-        (a.1.last_day, &a.0, &a.1.member_id).cmp(&(b.1.last_day, &b.0, &b.1.member_id))
-    });
+    out.sort_by(|a, b| (a.1.last_day, &a.0, &a.1.member_id).cmp(&(b.1.last_day, &b.0, &b.1.member_id)));
     out.into_iter().map(|(_, e)| e).collect()
 }
 
@@ -236,51 +232,30 @@ mod tests {
             check_age(date!(2008 - 07 - 01), Sex::Male, false, on),
             AgeCheck::TooYoung { age: 17 }
         );
-        assert_eq!(
-            check_age(date!(2008 - 06 - 30), Sex::Male, false, on),
-            AgeCheck::Ok
-        );
-        assert_eq!(
-            check_age(date!(1980 - 07 - 01), Sex::Male, false, on),
-            AgeCheck::Ok
-        );
+        assert_eq!(check_age(date!(2008 - 06 - 30), Sex::Male, false, on), AgeCheck::Ok);
+        assert_eq!(check_age(date!(1980 - 07 - 01), Sex::Male, false, on), AgeCheck::Ok);
         assert_eq!(
             check_age(date!(1980 - 06 - 30), Sex::Male, false, on),
             AgeCheck::OverLimit { age: 46, limit: 45 }
         );
-        assert_eq!(
-            check_age(date!(1980 - 06 - 30), Sex::Male, true, on),
-            AgeCheck::Ok
-        );
+        assert_eq!(check_age(date!(1980 - 06 - 30), Sex::Male, true, on), AgeCheck::Ok);
         assert_eq!(
             check_age(date!(1985 - 06 - 30), Sex::Female, false, on),
             AgeCheck::OverLimit { age: 41, limit: 40 }
         );
-        assert_eq!(
-            check_age(date!(1985 - 06 - 30), Sex::Female, true, on),
-            AgeCheck::Ok
-        );
+        assert_eq!(check_age(date!(1985 - 06 - 30), Sex::Female, true, on), AgeCheck::Ok);
     }
 
     #[test]
     fn terms_and_ends() {
         let m = member(MilitiaKind::Mobile, ForceType::Militia);
-        assert_eq!(
-            m.service_end(),
-            (date!(2028 - 02 - 29), EndReason::TermCompleted)
-        );
+        assert_eq!(m.service_end(), (date!(2028 - 02 - 29), EndReason::TermCompleted));
         let s = member(MilitiaKind::Standing, ForceType::Militia);
-        assert_eq!(
-            s.service_end(),
-            (date!(2026 - 02 - 28), EndReason::TermCompleted)
-        );
+        assert_eq!(s.service_end(), (date!(2026 - 02 - 28), EndReason::TermCompleted));
         // Age limit comes first: born 1980-06-01, last day of 45 is 2026-05-31.
         let mut old = member(MilitiaKind::OnSite, ForceType::Militia);
         old.birth_date = date!(1980 - 06 - 01);
-        assert_eq!(
-            old.service_end(),
-            (date!(2026 - 05 - 31), EndReason::AgeLimit)
-        );
+        assert_eq!(old.service_end(), (date!(2026 - 05 - 31), EndReason::AgeLimit));
     }
 
     #[test]

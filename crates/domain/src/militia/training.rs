@@ -45,10 +45,7 @@ pub struct TrainingShortfall {
 impl TrainingShortfall {
     pub fn message_vi(&self) -> String {
         if self.missing == 0 {
-            format!(
-                "Đã huấn luyện đủ {}/{} ngày trong năm.",
-                self.attended, self.required
-            )
+            format!("Đã huấn luyện đủ {}/{} ngày trong năm.", self.attended, self.required)
         } else {
             format!(
                 "Còn thiếu {} ngày huấn luyện (đã học {}/{} ngày).",
@@ -108,11 +105,8 @@ where
             u.short.push(s);
         }
     }
-    u.short.sort_by(|a, b| {
-        b.missing
-            .cmp(&a.missing)
-            .then_with(|| a.member_id.cmp(&b.member_id))
-    });
+    u.short
+        .sort_by(|a, b| b.missing.cmp(&a.missing).then_with(|| a.member_id.cmp(&b.member_id)));
     u
 }
 
@@ -126,9 +120,8 @@ impl TargetRatio {
     /// Parse a percentage such as `"1,3"`, `"1.25"` or `"1,3%"`, at most two decimals, 0–100.
     pub fn parse_percent(s: &str) -> Result<TargetRatio, String> {
         let t = s.trim().trim_end_matches('%').trim().replace(',', ".");
-        let err = || {
-            format!("Tỷ lệ \"{s}\" không hợp lệ: cần một số phần trăm từ 0 đến 100, tối đa hai chữ số thập phân.")
-        };
+        let err =
+            || format!("Tỷ lệ \"{s}\" không hợp lệ: cần một số phần trăm từ 0 đến 100, tối đa hai chữ số thập phân.");
         let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
         if int.is_empty()
             || frac.len() > 2
@@ -139,10 +132,7 @@ impl TargetRatio {
         }
         let int: u32 = int.parse().map_err(|_| err())?;
         let frac: u32 = format!("{frac:0<2}").parse().map_err(|_| err())?;
-        let bp = int
-            .checked_mul(100)
-            .and_then(|v| v.checked_add(frac))
-            .ok_or_else(err)?;
+        let bp = int.checked_mul(100).and_then(|v| v.checked_add(frac)).ok_or_else(err)?;
         if bp > 10_000 {
             return Err(err());
         }
@@ -171,10 +161,7 @@ impl Strength {
                 self.actual, self.target, self.shortfall
             )
         } else {
-            format!(
-                "Quân số {}/{} theo chỉ tiêu, đạt chỉ tiêu.",
-                self.actual, self.target
-            )
+            format!("Quân số {}/{} theo chỉ tiêu, đạt chỉ tiêu.", self.actual, self.target)
         }
     }
 }
@@ -246,10 +233,7 @@ mod tests {
     fn strength() {
         let r = TargetRatio::parse_percent("1,3%").unwrap();
         assert_eq!(r.basis_points, 130);
-        assert_eq!(
-            TargetRatio::parse_percent("1.25").unwrap().basis_points,
-            125
-        );
+        assert_eq!(TargetRatio::parse_percent("1.25").unwrap().basis_points, 125);
         assert!(TargetRatio::parse_percent("1,234").is_err());
         assert!(TargetRatio::parse_percent("abc").is_err());
         assert!(TargetRatio::parse_percent("101").is_err());

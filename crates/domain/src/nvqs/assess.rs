@@ -149,13 +149,7 @@ fn lower_first(s: &str) -> String {
 }
 
 /// The lowest grade accepted for this citizen under a `MinEducationGrade` criterion.
-fn min_grade(
-    general: u8,
-    cycle_allowance: u8,
-    hard_area_min: u8,
-    cycle: &Cycle,
-    hard_area: bool,
-) -> u8 {
+fn min_grade(general: u8, cycle_allowance: u8, hard_area_min: u8, cycle: &Cycle, hard_area: bool) -> u8 {
     let mut min = general;
     if cycle.allow_grade_7() {
         min = min.min(cycle_allowance);
@@ -183,12 +177,8 @@ fn unmet(rule: &StandardRule, cycle: &Cycle, f: &CitizenFacts) -> Option<String>
             hard_area,
         } => {
             let min = min_grade(general, cycle_allowance, hard_area, cycle, f.hard_area);
-            (f.education_grade < min).then(|| {
-                text(&[
-                    ("{grade}", f.education_grade.to_string()),
-                    ("{min}", min.to_string()),
-                ])
-            })
+            (f.education_grade < min)
+                .then(|| text(&[("{grade}", f.education_grade.to_string()), ("{min}", min.to_string())]))
         }
         Criterion::MaxHealthClass(max) => health
             .filter(|h| h.class.get() > max)
@@ -197,21 +187,13 @@ fn unmet(rule: &StandardRule, cycle: &Cycle, f: &CitizenFacts) -> Option<String>
             .and_then(|h| h.myopia_diopters)
             .filter(|&d| d > max)
             .map(|d| text(&[("{diopters}", vi_number(d))])),
-        Criterion::NoHyperopia => health
-            .and_then(|h| h.hyperopia)
-            .filter(|&h| h)
-            .map(|_| text(&[])),
+        Criterion::NoHyperopia => health.and_then(|h| h.hyperopia).filter(|&h| h).map(|_| text(&[])),
         Criterion::BmiRange { min, max } => health
             .and_then(|h| h.bmi)
             .filter(|&b| b < min || b > max)
             .map(|b| text(&[("{bmi}", vi_number(b))])),
-        Criterion::NoDrugUse => health
-            .and_then(|h| h.drug_use)
-            .filter(|&d| d)
-            .map(|_| text(&[])),
-        Criterion::PoliticalVettingPassed => {
-            (f.political_vetting == Some(PoliticalVetting::Failed)).then(|| text(&[]))
-        }
+        Criterion::NoDrugUse => health.and_then(|h| h.drug_use).filter(|&d| d).map(|_| text(&[])),
+        Criterion::PoliticalVettingPassed => (f.political_vetting == Some(PoliticalVetting::Failed)).then(|| text(&[])),
     }
 }
 
@@ -224,8 +206,8 @@ struct GroundFinding {
 
 /// Assess one citizen in one cycle, with the rule set in force on the cycle's reference date.
 pub fn assess(cycle: &Cycle, facts: &CitizenFacts) -> Decision {
-    let rules = RuleSet::on(cycle.reference_date())
-        .expect("Cycle::new refuses reference dates before the first rule set");
+    let rules =
+        RuleSet::on(cycle.reference_date()).expect("Cycle::new refuses reference dates before the first rule set");
     assess_with(&rules, cycle, facts)
 }
 
@@ -271,10 +253,10 @@ pub fn assess_with(rules: &RuleSet, cycle: &Cycle, f: &CitizenFacts) -> Decision
     // Grounds from the record.
     for rule in &rules.facts {
         let explanation = match rule.fact {
-            Fact::HealthClassAtLeast(min) => f.health.filter(|h| h.class.get() >= min).map(|h| {
-                rule.explanation_vi
-                    .replace("{class}", &h.class.get().to_string())
-            }),
+            Fact::HealthClassAtLeast(min) => f
+                .health
+                .filter(|h| h.class.get() >= min)
+                .map(|h| rule.explanation_vi.replace("{class}", &h.class.get().to_string())),
             Fact::FullTimeGeneralEducation => f
                 .studying
                 .filter(|s| s.level == StudyLevel::General && s.full_time)

@@ -117,10 +117,7 @@ impl CitizenId {
     /// The legacy province name of [`Self::province_code`], if it is one of the 63 codes.
     pub fn province_name(&self) -> Option<&'static str> {
         let code = self.province_code();
-        PROVINCE_CODES
-            .iter()
-            .find(|(c, _)| *c == code)
-            .map(|(_, n)| *n)
+        PROVINCE_CODES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
     }
 
     /// `G`: the century and sex code (0–9).
@@ -242,10 +239,7 @@ mod tests {
             "034 206001234",
             "０３４２０６００１２３４",
         ] {
-            assert_eq!(
-                validate(bad, Sex::Male, 2006),
-                Err(IdError::Format(bad.to_string()))
-            );
+            assert_eq!(validate(bad, Sex::Male, 2006), Err(IdError::Format(bad.to_string())));
         }
         assert_eq!(
             IdError::Format("123".into()).to_string(),

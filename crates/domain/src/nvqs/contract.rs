@@ -9,8 +9,7 @@
 use super::assess::{assess, Decision};
 use super::citizen_id;
 use super::facts::{
-    bmi_from, Circumstance, CitizenFacts, Cycle, Health, HealthClass, PoliticalVetting, StudyLevel,
-    Studying,
+    bmi_from, Circumstance, CitizenFacts, Cycle, Health, HealthClass, PoliticalVetting, StudyLevel, Studying,
 };
 use super::iso;
 use crate::reserve::age::Sex;
@@ -98,12 +97,7 @@ impl<'a> Obj<'a> {
     }
 
     /// The object at `v`, without checking its keys.
-    fn lenient(
-        v: &'a Value,
-        item: &'a str,
-        prefix: &'a str,
-        whole: &str,
-    ) -> Result<Obj<'a>, ContractError> {
+    fn lenient(v: &'a Value, item: &'a str, prefix: &'a str, whole: &str) -> Result<Obj<'a>, ContractError> {
         let map = v
             .as_object()
             .ok_or_else(|| err(item, whole, "phải là một đối tượng JSON"))?;
@@ -144,8 +138,7 @@ impl<'a> Obj<'a> {
     }
 
     fn bool_of(&self, field: &str, v: &Value) -> Result<bool, ContractError> {
-        v.as_bool()
-            .ok_or_else(|| self.fail(field, "phải là true hoặc false"))
+        v.as_bool().ok_or_else(|| self.fail(field, "phải là true hoặc false"))
     }
 
     fn bool(&self, field: &str) -> Result<bool, ContractError> {
@@ -153,9 +146,7 @@ impl<'a> Obj<'a> {
     }
 
     fn opt_bool(&self, field: &str) -> Result<Option<bool>, ContractError> {
-        self.optional(field)
-            .map(|v| self.bool_of(field, v))
-            .transpose()
+        self.optional(field).map(|v| self.bool_of(field, v)).transpose()
     }
 
     /// An integer in `lo..=hi`.
@@ -171,12 +162,7 @@ impl<'a> Obj<'a> {
     }
 
     /// An optional finite number, at least `min` (and strictly more when `strict`).
-    fn opt_number(
-        &self,
-        field: &str,
-        min: f64,
-        strict: bool,
-    ) -> Result<Option<f64>, ContractError> {
+    fn opt_number(&self, field: &str, min: f64, strict: bool) -> Result<Option<f64>, ContractError> {
         let Some(v) = self.optional(field) else {
             return Ok(None);
         };
@@ -185,11 +171,7 @@ impl<'a> Obj<'a> {
             .filter(|x| x.is_finite())
             .ok_or_else(|| self.fail(field, format!("phải là một số (nhận {v})")))?;
         if x < min || (strict && x == min) {
-            let bound = if strict {
-                "lớn hơn"
-            } else {
-                "không nhỏ hơn"
-            };
+            let bound = if strict { "lớn hơn" } else { "không nhỏ hơn" };
             return Err(self.fail(field, format!("phải {bound} {min} (nhận {v})")));
         }
         Ok(Some(x))
@@ -197,12 +179,8 @@ impl<'a> Obj<'a> {
 
     fn date(&self, field: &str) -> Result<Date, ContractError> {
         let s = self.string(field)?;
-        parse_iso_date(&s).ok_or_else(|| {
-            self.fail(
-                field,
-                format!("không phải ngày hợp lệ dạng YYYY-MM-DD (nhận \"{s}\")"),
-            )
-        })
+        parse_iso_date(&s)
+            .ok_or_else(|| self.fail(field, format!("không phải ngày hợp lệ dạng YYYY-MM-DD (nhận \"{s}\")")))
     }
 
     fn choice<T>(
@@ -273,8 +251,7 @@ fn parse_cycle(v: &Value) -> Result<Cycle, ContractError> {
     let year = o.int("year", 1000, 9999)? as i32;
     let reference_date = o.date("reference_date")?;
     let allow_grade_7 = o.bool("allow_grade_7")?;
-    Cycle::new(year, reference_date, allow_grade_7)
-        .map_err(|e| o.fail("reference_date", e.to_string()))
+    Cycle::new(year, reference_date, allow_grade_7).map_err(|e| o.fail("reference_date", e.to_string()))
 }
 
 fn parse_studying(o: &Obj<'_>) -> Result<Option<Studying>, ContractError> {
@@ -306,18 +283,8 @@ fn parse_health(o: &Obj<'_>) -> Result<Option<Health>, ContractError> {
         // A given BMI is used as given.
         (Some(b), _, _) => Some(b),
         (None, Some(hc), Some(wk)) => Some(bmi_from(hc, wk)),
-        (None, Some(_), None) => {
-            return Err(h.fail(
-                "weight_kg",
-                "bị thiếu (cần cả chiều cao và cân nặng để tính BMI)",
-            ))
-        }
-        (None, None, Some(_)) => {
-            return Err(h.fail(
-                "height_cm",
-                "bị thiếu (cần cả chiều cao và cân nặng để tính BMI)",
-            ))
-        }
+        (None, Some(_), None) => return Err(h.fail("weight_kg", "bị thiếu (cần cả chiều cao và cân nặng để tính BMI)")),
+        (None, None, Some(_)) => return Err(h.fail("height_cm", "bị thiếu (cần cả chiều cao và cân nặng để tính BMI)")),
         (None, None, None) => None,
     };
     Ok(Some(Health {
@@ -348,10 +315,7 @@ fn parse_citizen(
     if birth_date > cycle.reference_date() {
         return Err(o.fail(
             "birth_date",
-            format!(
-                "sau ngày tham chiếu của đợt tuyển ({})",
-                iso(cycle.reference_date())
-            ),
+            format!("sau ngày tham chiếu của đợt tuyển ({})", iso(cycle.reference_date())),
         ));
     }
     let sex = o.choice("sex", o.required("sex")?, Sex::parse, &["male", "female"])?;
@@ -389,18 +353,11 @@ fn parse_citizen(
         .ok_or_else(|| o.fail("circumstances", "phải là một mảng mã hoàn cảnh"))?;
     let mut circumstances = Vec::with_capacity(list.len());
     for c in list {
-        let code = c.as_str().ok_or_else(|| {
-            o.fail(
-                "circumstances",
-                format!("phải chứa mã dạng chuỗi (nhận {c})"),
-            )
-        })?;
-        let parsed = Circumstance::parse(code).ok_or_else(|| {
-            o.fail(
-                "circumstances",
-                format!("có mã hoàn cảnh không xác định \"{code}\""),
-            )
-        })?;
+        let code = c
+            .as_str()
+            .ok_or_else(|| o.fail("circumstances", format!("phải chứa mã dạng chuỗi (nhận {c})")))?;
+        let parsed = Circumstance::parse(code)
+            .ok_or_else(|| o.fail("circumstances", format!("có mã hoàn cảnh không xác định \"{code}\"")))?;
         // A repeated code adds nothing.
         if !circumstances.contains(&parsed) {
             circumstances.push(parsed);
@@ -426,8 +383,7 @@ impl Batch {
     /// Parse and validate the contract input; the first malformed part is reported.
     pub fn from_contract_json(input: &str) -> Result<Batch, ContractError> {
         let cleaned = strip_line_comments(input);
-        let root: Value =
-            serde_json::from_str(&cleaned).map_err(|e| ContractError::Json(e.to_string()))?;
+        let root: Value = serde_json::from_str(&cleaned).map_err(|e| ContractError::Json(e.to_string()))?;
         let top = Obj::new(&root, "Đầu vào", "", "(toàn bộ)", TOP_KEYS)?;
         let cycle = parse_cycle(top.required("cycle")?)?;
         let list = top

@@ -21,12 +21,10 @@ mod tests;
 pub use crate::reserve::age::Sex;
 pub use assess::{assess, assess_with, Decision, Status};
 pub use citizen_id::{CitizenId, IdError};
-pub use contract::{
-    assess_contract_json, decisions_to_contract_json, parse_iso_date, Batch, ContractError,
-};
+pub use contract::{assess_contract_json, decisions_to_contract_json, parse_iso_date, Batch, ContractError};
 pub use facts::{
-    bmi_from, Circumstance, CitizenFacts, Cycle, CycleError, Health, HealthClass, PoliticalVetting,
-    StudyLevel, Studying,
+    bmi_from, Circumstance, CitizenFacts, Cycle, CycleError, Health, HealthClass, PoliticalVetting, StudyLevel,
+    Studying,
 };
 pub use rules::{Clause, Ground, Point, RuleSet, Standard};
 

@@ -38,7 +38,11 @@ pub enum QuotaError {
 pub fn propose_split(quota: u32, communes: &[CommunePool]) -> Result<Vec<u32>, QuotaError> {
     let total: u64 = communes.iter().map(|c| c.pool as u64).sum();
     if total == 0 {
-        return if quota == 0 { Ok(vec![0; communes.len()]) } else { Err(QuotaError::EmptyPool) };
+        return if quota == 0 {
+            Ok(vec![0; communes.len()])
+        } else {
+            Err(QuotaError::EmptyPool)
+        };
     }
     if quota as u64 > total {
         return Err(QuotaError::QuotaExceedsPool { quota, pool: total });
@@ -75,7 +79,11 @@ pub fn propose_split(quota: u32, communes: &[CommunePool]) -> Result<Vec<u32>, Q
 pub fn check_split(quota: u32, communes: &[CommunePool], split: &[u32]) -> Result<(), QuotaError> {
     for (c, &q) in communes.iter().zip(split) {
         if q > c.pool {
-            return Err(QuotaError::OverPool { key: c.key.clone(), quota: q, pool: c.pool });
+            return Err(QuotaError::OverPool {
+                key: c.key.clone(),
+                quota: q,
+                pool: c.pool,
+            });
         }
     }
     let sum: u64 = split.iter().map(|&q| q as u64).sum();
@@ -99,14 +107,31 @@ pub struct Evenness {
 }
 
 pub fn evenness(communes: &[CommunePool], split: &[u32]) -> Evenness {
-    let rates: Vec<Option<f64>> =
-        communes.iter().zip(split).map(|(c, &q)| (c.pool > 0).then(|| q as f64 / c.pool as f64)).collect();
+    let rates: Vec<Option<f64>> = communes
+        .iter()
+        .zip(split)
+        .map(|(c, &q)| (c.pool > 0).then(|| q as f64 / c.pool as f64))
+        .collect();
     let present: Vec<f64> = rates.iter().flatten().copied().collect();
-    let min = present.iter().copied().min_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal)).unwrap_or(0.0);
-    let max = present.iter().copied().max_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal)).unwrap_or(0.0);
+    let min = present
+        .iter()
+        .copied()
+        .min_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal))
+        .unwrap_or(0.0);
+    let max = present
+        .iter()
+        .copied()
+        .max_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal))
+        .unwrap_or(0.0);
     let total: u64 = communes.iter().map(|c| c.pool as u64).sum();
     let quota: u64 = split.iter().map(|&q| q as u64).sum();
-    Evenness { rates, min, max, spread: max - min, overall: if total == 0 { 0.0 } else { quota as f64 / total as f64 } }
+    Evenness {
+        rates,
+        min,
+        max,
+        spread: max - min,
+        overall: if total == 0 { 0.0 } else { quota as f64 / total as f64 },
+    }
 }
 
 #[cfg(test)]
@@ -115,7 +140,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn pools(v: &[u32]) -> Vec<CommunePool> {
-        v.iter().enumerate().map(|(i, &p)| CommunePool { key: format!("x{i:02}"), pool: p }).collect()
+        v.iter()
+            .enumerate()
+            .map(|(i, &p)| CommunePool {
+                key: format!("x{i:02}"),
+                pool: p,
+            })
+            .collect()
     }
 
     #[test]
@@ -125,7 +156,10 @@ mod tests {
         // 7 over 3 equal pools: 7/3 = 2.33 each; one extra seat to the first key (tie on pool).
         assert_eq!(propose_split(7, &pools(&[10, 10, 10])).unwrap(), vec![3, 2, 2]);
         // Hamilton: 100 seats, pools 4 : 3 : 2 : 1 (×1000) → exact 40/30/20/10.
-        assert_eq!(propose_split(100, &pools(&[4000, 3000, 2000, 1000])).unwrap(), vec![40, 30, 20, 10]);
+        assert_eq!(
+            propose_split(100, &pools(&[4000, 3000, 2000, 1000])).unwrap(),
+            vec![40, 30, 20, 10]
+        );
         // Remainders decide: 5 over 6/3/1 → 3, 1.5, 0.5 → 3 + 1 + 0 and the larger remainder (tie .5/.5)
         // goes to the larger pool.
         assert_eq!(propose_split(5, &pools(&[6, 3, 1])).unwrap(), vec![3, 2, 0]);
@@ -139,7 +173,10 @@ mod tests {
         assert_eq!(propose_split(0, &pools(&[0, 0])).unwrap(), vec![0, 0]);
         let c = pools(&[5, 5]);
         assert!(matches!(check_split(6, &c, &[6, 0]), Err(QuotaError::OverPool { .. })));
-        assert!(matches!(check_split(6, &c, &[3, 2]), Err(QuotaError::SumMismatch { .. })));
+        assert!(matches!(
+            check_split(6, &c, &[3, 2]),
+            Err(QuotaError::SumMismatch { .. })
+        ));
         assert!(check_split(6, &c, &[3, 3]).is_ok());
     }
 

@@ -98,10 +98,7 @@ impl Ground {
             Clause::Deferral => 1,
             Clause::Exemption => 2,
         };
-        format!(
-            "điểm {} khoản {clause} Điều 41 Luật NVQS",
-            self.point.letter()
-        )
+        format!("điểm {} khoản {clause} Điều 41 Luật NVQS", self.point.letter())
     }
 }
 
@@ -503,8 +500,7 @@ pub const FACT_RULES: &[FactRule] = &[
         ground: Ground::deferral(Point::G),
         volunteer_may_waive: true,
         source_vi: "điểm g khoản 1 Điều 41 Luật NVQS",
-        explanation_vi:
-            "Đang được đào tạo trình độ {level} hệ chính quy, trong thời gian một khóa \
+        explanation_vi: "Đang được đào tạo trình độ {level} hệ chính quy, trong thời gian một khóa \
                          đào tạo của một trình độ đào tạo",
         from: V2016,
         until: None,
@@ -513,10 +509,8 @@ pub const FACT_RULES: &[FactRule] = &[
 
 const TT148_EDU: &str = "khoản 4 Điều 4 Thông tư 148/2018/TT-BQP";
 const TT148_HEALTH: &str = "khoản 3 Điều 4 Thông tư 148/2018/TT-BQP";
-const TT68_HEALTH: &str =
-    "khoản 3 Điều 4 Thông tư 148/2018/TT-BQP, sửa đổi bởi Thông tư 68/2025/TT-BQP";
-const POLITICAL: &str =
-    "khoản 2 Điều 4 Thông tư 148/2018/TT-BQP; Thông tư liên tịch 50/2016/TTLT-BQP-BCA";
+const TT68_HEALTH: &str = "khoản 3 Điều 4 Thông tư 148/2018/TT-BQP, sửa đổi bởi Thông tư 68/2025/TT-BQP";
+const POLITICAL: &str = "khoản 2 Điều 4 Thông tư 148/2018/TT-BQP; Thông tư liên tịch 50/2016/TTLT-BQP-BCA";
 
 const fn std_rule(
     standard: Standard,
@@ -593,10 +587,7 @@ pub const STANDARD_RULES: &[StandardRule] = &[
     ),
     std_rule(
         Standard::Bmi,
-        Criterion::BmiRange {
-            min: 18.0,
-            max: 29.9,
-        },
+        Criterion::BmiRange { min: 18.0, max: 29.9 },
         TT148_HEALTH,
         "Chỉ số khối cơ thể (BMI) {bmi}, ngoài khoảng 18,0–29,9",
         V2016,
@@ -604,10 +595,7 @@ pub const STANDARD_RULES: &[StandardRule] = &[
     ),
     std_rule(
         Standard::Bmi,
-        Criterion::BmiRange {
-            min: 18.0,
-            max: 29.9,
-        },
+        Criterion::BmiRange { min: 18.0, max: 29.9 },
         TT68_HEALTH,
         "Chỉ số khối cơ thể (BMI) {bmi}, ngoài khoảng 18,0–29,9",
         V2025,
@@ -656,10 +644,7 @@ impl RuleSet {
                 .iter()
                 .filter(|r| in_force(r.from, r.until, on))
                 .collect(),
-            facts: FACT_RULES
-                .iter()
-                .filter(|r| in_force(r.from, r.until, on))
-                .collect(),
+            facts: FACT_RULES.iter().filter(|r| in_force(r.from, r.until, on)).collect(),
             standards: STANDARD_RULES
                 .iter()
                 .filter(|r| in_force(r.from, r.until, on))
@@ -673,13 +658,7 @@ impl RuleSet {
     }
 
     /// The rules attached to one circumstance code (none when it has no effect on this date).
-    pub fn circumstance_rules(
-        &self,
-        c: Circumstance,
-    ) -> impl Iterator<Item = &'static CircumstanceRule> + '_ {
-        self.circumstances
-            .iter()
-            .copied()
-            .filter(move |r| r.circumstance == c)
+    pub fn circumstance_rules(&self, c: Circumstance) -> impl Iterator<Item = &'static CircumstanceRule> + '_ {
+        self.circumstances.iter().copied().filter(move |r| r.circumstance == c)
     }
 }

@@ -98,8 +98,7 @@ const CONTRACT_EXAMPLE: &str = r#"{
 
 #[test]
 fn contract_example_gives_the_contract_output() {
-    let out: Value =
-        serde_json::from_str(&assess_contract_json(CONTRACT_EXAMPLE).unwrap()).unwrap();
+    let out: Value = serde_json::from_str(&assess_contract_json(CONTRACT_EXAMPLE).unwrap()).unwrap();
     assert_eq!(
         out,
         json!({"decisions": [{
@@ -144,33 +143,22 @@ fn each_status() {
         status(&with(|c| c.birth_date = date!(2008 - 01 - 01))),
         Status::TooYoung
     );
+    assert_eq!(status(&with(|c| c.birth_date = date!(1999 - 01 - 01))), Status::OverAge);
     assert_eq!(
-        status(&with(|c| c.birth_date = date!(1999 - 01 - 01))),
-        Status::OverAge
-    );
-    assert_eq!(
-        status(&with(
-            |c| c.circumstances = vec![Circumstance::RegistrationBarred]
-        )),
+        status(&with(|c| c.circumstances = vec![Circumstance::RegistrationBarred])),
         Status::Barred
     );
     assert_eq!(status(&with(|c| c.sex = Sex::Female)), Status::NotSubject);
     assert_eq!(
-        status(&with(
-            |c| c.circumstances = vec![Circumstance::ChildOfMartyr]
-        )),
+        status(&with(|c| c.circumstances = vec![Circumstance::ChildOfMartyr])),
         Status::Exempted
     );
     assert_eq!(
-        status(&with(
-            |c| c.circumstances = vec![Circumstance::SiblingInService]
-        )),
+        status(&with(|c| c.circumstances = vec![Circumstance::SiblingInService])),
         Status::Deferred
     );
     assert_eq!(
-        status(&with(
-            |c| c.political_vetting = Some(PoliticalVetting::Failed)
-        )),
+        status(&with(|c| c.political_vetting = Some(PoliticalVetting::Failed))),
         Status::Unqualified
     );
     let codes: Vec<_> = Status::ALL.iter().map(|s| s.code()).collect();
@@ -367,15 +355,14 @@ fn grounds_are_sorted_as_the_law_orders_them() {
             full_time: true,
             first_course_at_level: true,
         });
-        c.circumstances
-            .retain(|x| *x != Circumstance::RegistrationBarred);
+        c.circumstances.retain(|x| *x != Circumstance::RegistrationBarred);
     });
     let d = assess(&cycle(), &c);
     assert_eq!(
         codes(&d),
         [
-            "41.1.a", "41.1.b", "41.1.c", "41.1.d", "41.1.đ", "41.1.e", "41.1.g", "41.1.h",
-            "41.2.a", "41.2.b", "41.2.c", "41.2.d", "41.2.đ"
+            "41.1.a", "41.1.b", "41.1.c", "41.1.d", "41.1.đ", "41.1.e", "41.1.g", "41.1.h", "41.2.a", "41.2.b",
+            "41.2.c", "41.2.d", "41.2.đ"
         ]
     );
     // One reason per ground (two codes for 41.1.b share one sentence), then one per standard.
@@ -534,8 +521,7 @@ fn bmi_from_height_and_weight() {
             "cycle": {"year": 2026, "reference_date": "2025-12-31", "allow_grade_7": false},
             "citizens": [citizen_json(&health(|x| x.bmi = None), Some((h, w)))]
         });
-        let out: Value =
-            serde_json::from_str(&assess_contract_json(&input.to_string()).unwrap()).unwrap();
+        let out: Value = serde_json::from_str(&assess_contract_json(&input.to_string()).unwrap()).unwrap();
         out["decisions"][0]["unmet_standards"].clone()
     };
     assert_eq!(run(170.0, 65.0), json!([]));
@@ -658,11 +644,7 @@ fn rule_data_is_consistent() {
             assert!(set.circumstance_rules(c).count() <= 1, "{c:?} on {v:?}");
         }
         for s in Standard::ALL {
-            assert_eq!(
-                set.standards.iter().filter(|r| r.standard == s).count(),
-                1,
-                "{s:?}"
-            );
+            assert_eq!(set.standards.iter().filter(|r| r.standard == s).count(), 1, "{s:?}");
         }
     }
     let now = RuleSet::on(REF).unwrap();
@@ -869,9 +851,7 @@ fn malformed_inputs_name_the_case_and_the_field() {
     for (edit, expected) in cases {
         assert_eq!(error_of(edit), expected);
     }
-    let e = assess_contract_json("{\"cycle\": ")
-        .unwrap_err()
-        .to_string();
+    let e = assess_contract_json("{\"cycle\": ").unwrap_err().to_string();
     assert!(e.starts_with("Đầu vào không phải JSON hợp lệ: "), "{e}");
 }
 
@@ -886,12 +866,8 @@ fn optional_fields_may_be_absent_or_null() {
         v["citizens"][0].as_object_mut().unwrap().remove("studying");
     }));
     ok(Box::new(|v| v["citizens"][0]["health"] = Value::Null));
-    ok(Box::new(|v| {
-        v["citizens"][0]["political_vetting"] = Value::Null
-    }));
-    ok(Box::new(|v| {
-        v["citizens"][0]["health"]["bmi"] = Value::Null
-    }));
+    ok(Box::new(|v| v["citizens"][0]["political_vetting"] = Value::Null));
+    ok(Box::new(|v| v["citizens"][0]["health"]["bmi"] = Value::Null));
     ok(Box::new(|v| v["citizens"] = json!([])));
     // A repeated circumstance code adds nothing.
     let out = assess_contract_json(&input_with(|v| {
@@ -920,12 +896,11 @@ fn arb_facts() -> impl Strategy<Value = CitizenFacts> {
             bmi,
             drug_use,
         });
-    let studying =
-        (0usize..5, any::<bool>(), any::<bool>()).prop_map(|(l, full_time, first)| Studying {
-            level: StudyLevel::ALL[l],
-            full_time,
-            first_course_at_level: first,
-        });
+    let studying = (0usize..5, any::<bool>(), any::<bool>()).prop_map(|(l, full_time, first)| Studying {
+        level: StudyLevel::ALL[l],
+        full_time,
+        first_course_at_level: first,
+    });
     (
         (
             16i64 * 365..30 * 365,
@@ -944,10 +919,7 @@ fn arb_facts() -> impl Strategy<Value = CitizenFacts> {
         ),
     )
         .prop_map(
-            |(
-                (days, male_id, male, grade, hard),
-                (studying, deferred, health, passed, circs, rnd),
-            )| {
+            |((days, male_id, male, grade, hard), (studying, deferred, health, passed, circs, rnd))| {
                 let birth_date = REF - Duration::days(days);
                 let sex = if male { Sex::Male } else { Sex::Female };
                 let national_id = male_id.then(|| {
@@ -984,9 +956,8 @@ fn deferral_codes() -> Vec<Circumstance> {
     Circumstance::ALL
         .into_iter()
         .filter(|&c| {
-            set.circumstance_rules(c).any(
-                |r| matches!(r.effect, rules::Effect::Ground(g) if g.clause == Clause::Deferral),
-            )
+            set.circumstance_rules(c)
+                .any(|r| matches!(r.effect, rules::Effect::Ground(g) if g.clause == Clause::Deferral))
         })
         .collect()
 }
@@ -1093,12 +1064,27 @@ proptest! {
 fn status_reasons_name_a_legal_source() {
     use Circumstance as C;
     let cases = [
-        (with(|c| c.birth_date = date!(2008 - 01 - 01)), "Chưa đủ 18 tuổi vào ngày 2025-12-31 (đủ 18 tuổi từ ngày 2026-01-01) (Điều 30 Luật NVQS"),
-        (with(|c| c.birth_date = date!(1999 - 01 - 01)), "Đã hết tuổi 25 (hạn cuối ngày 2024-12-31)"),
-        (with(|c| c.circumstances = vec![C::RegistrationBarred]), "(Điều 13 Luật NVQS)"),
+        (
+            with(|c| c.birth_date = date!(2008 - 01 - 01)),
+            "Chưa đủ 18 tuổi vào ngày 2025-12-31 (đủ 18 tuổi từ ngày 2026-01-01) (Điều 30 Luật NVQS",
+        ),
+        (
+            with(|c| c.birth_date = date!(1999 - 01 - 01)),
+            "Đã hết tuổi 25 (hạn cuối ngày 2024-12-31)",
+        ),
+        (
+            with(|c| c.circumstances = vec![C::RegistrationBarred]),
+            "(Điều 13 Luật NVQS)",
+        ),
         (with(|c| c.sex = Sex::Female), "Công dân nữ không tình nguyện"),
-        (with(|c| c.circumstances = vec![C::CipherWorker]), "(khoản 2 Điều 41 Luật NVQS)"),
-        (with(|c| c.circumstances = vec![C::StandingMilitia]), "(khoản 1 Điều 41 Luật NVQS)"),
+        (
+            with(|c| c.circumstances = vec![C::CipherWorker]),
+            "(khoản 2 Điều 41 Luật NVQS)",
+        ),
+        (
+            with(|c| c.circumstances = vec![C::StandingMilitia]),
+            "(khoản 1 Điều 41 Luật NVQS)",
+        ),
         (with(|c| c.education_grade = 2), "Thông tư 148/2018/TT-BQP"),
         (base(), "đến hết ngày 2032-05-11"),
     ];

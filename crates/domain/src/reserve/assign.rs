@@ -41,9 +41,7 @@ impl AgeClass {
             Sex::Male => SUPPORT_AGE_LIMIT_MALE,
             Sex::Female => SUPPORT_AGE_LIMIT_FEMALE,
         };
-        if within_end_of_age(r.birth_date, COMBAT_AGE_LIMIT, on)
-            && within_end_of_age(r.birth_date, support, on)
-        {
+        if within_end_of_age(r.birth_date, COMBAT_AGE_LIMIT, on) && within_end_of_age(r.birth_date, support, on) {
             AgeClass::CombatAndSupport
         } else if within_end_of_age(r.birth_date, support, on) {
             AgeClass::SupportOnly
@@ -193,19 +191,12 @@ pub fn assign(instance: &Instance) -> Assignment {
     let empty: Vec<u32> = Vec::new();
 
     // Group interchangeable reservists: (covering-unit set, specialty, age class).
-    let classes: Vec<AgeClass> = instance
-        .reservists
-        .iter()
-        .map(|r| AgeClass::of(r, on))
-        .collect();
+    let classes: Vec<AgeClass> = instance.reservists.iter().map(|r| AgeClass::of(r, on)).collect();
     let mut group_of_key: HashMap<(&[u32], &str, AgeClass), usize> = HashMap::new();
     let mut groups: Vec<(&[u32], &str, AgeClass, Vec<u32>)> = Vec::new();
     for (ri, r) in instance.reservists.iter().enumerate() {
         let class = classes[ri];
-        let units = idx
-            .units_of_commune
-            .get(r.commune.as_str())
-            .unwrap_or(&empty);
+        let units = idx.units_of_commune.get(r.commune.as_str()).unwrap_or(&empty);
         if class == AgeClass::OverAge || units.is_empty() {
             continue;
         }

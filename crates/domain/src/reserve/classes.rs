@@ -263,18 +263,9 @@ mod tests {
     #[test]
     fn age_groups() {
         let on = date!(2026 - 06 - 30);
-        assert_eq!(
-            AgeGroup::of(date!(1990 - 07 - 01), Sex::Male, on),
-            Some(AgeGroup::A)
-        );
-        assert_eq!(
-            AgeGroup::of(date!(1990 - 06 - 30), Sex::Male, on),
-            Some(AgeGroup::B)
-        );
-        assert_eq!(
-            AgeGroup::of(date!(1995 - 06 - 30), Sex::Female, on),
-            Some(AgeGroup::B)
-        );
+        assert_eq!(AgeGroup::of(date!(1990 - 07 - 01), Sex::Male, on), Some(AgeGroup::A));
+        assert_eq!(AgeGroup::of(date!(1990 - 06 - 30), Sex::Male, on), Some(AgeGroup::B));
+        assert_eq!(AgeGroup::of(date!(1995 - 06 - 30), Sex::Female, on), Some(AgeGroup::B));
         assert_eq!(AgeGroup::of(date!(1980 - 06 - 30), Sex::Male, on), None);
     }
 
@@ -284,10 +275,7 @@ mod tests {
             assert_eq!(EquipmentKind::parse(k.as_str()), Ok(k));
             assert!(!k.label_vi().is_empty());
         }
-        assert_eq!(
-            EquipmentKind::SeaVessel.category(),
-            EquipmentCategory::Vessel
-        );
+        assert_eq!(EquipmentKind::SeaVessel.category(), EquipmentCategory::Vessel);
         assert!(EquipmentKind::parse("tank").is_err());
     }
 }

@@ -6,9 +6,7 @@
 
 use super::age::age_on;
 use super::age::Sex;
-use super::assign::{
-    AgeClass, Index, COMBAT_AGE_LIMIT, SUPPORT_AGE_LIMIT_FEMALE, SUPPORT_AGE_LIMIT_MALE,
-};
+use super::assign::{AgeClass, Index, COMBAT_AGE_LIMIT, SUPPORT_AGE_LIMIT_FEMALE, SUPPORT_AGE_LIMIT_MALE};
 use super::instance::Reservist;
 use super::specialty::MatchKind;
 use serde::Serialize;

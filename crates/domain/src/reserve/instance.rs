@@ -111,8 +111,7 @@ fn object<'a>(v: &'a Value, item: &str) -> Result<&'a Map<String, Value>, Contra
 }
 
 fn get<'a>(m: &'a Map<String, Value>, item: &str, field: &str) -> Result<&'a Value, ContractError> {
-    m.get(field)
-        .ok_or_else(|| field_err(item, field, "bị thiếu"))
+    m.get(field).ok_or_else(|| field_err(item, field, "bị thiếu"))
 }
 
 fn string(m: &Map<String, Value>, item: &str, field: &str) -> Result<String, ContractError> {
@@ -123,11 +122,7 @@ fn string(m: &Map<String, Value>, item: &str, field: &str) -> Result<String, Con
     }
 }
 
-fn array<'a>(
-    m: &'a Map<String, Value>,
-    item: &str,
-    field: &str,
-) -> Result<&'a Vec<Value>, ContractError> {
+fn array<'a>(m: &'a Map<String, Value>, item: &str, field: &str) -> Result<&'a Vec<Value>, ContractError> {
     get(m, item, field)?
         .as_array()
         .ok_or_else(|| field_err(item, field, "phải là một mảng"))
@@ -135,13 +130,8 @@ fn array<'a>(
 
 fn date(m: &Map<String, Value>, item: &str, field: &str) -> Result<Date, ContractError> {
     let s = string(m, item, field)?;
-    parse_iso_date(&s).ok_or_else(|| {
-        field_err(
-            item,
-            field,
-            format!("không phải ngày hợp lệ dạng YYYY-MM-DD (\"{s}\")"),
-        )
-    })
+    parse_iso_date(&s)
+        .ok_or_else(|| field_err(item, field, format!("không phải ngày hợp lệ dạng YYYY-MM-DD (\"{s}\")")))
 }
 
 /// Parse `YYYY-MM-DD` strictly.
@@ -153,11 +143,7 @@ pub fn parse_iso_date(s: &str) -> Option<Date> {
     Date::parse(s, &fmt).ok()
 }
 
-fn specialty(
-    m: &Map<String, Value>,
-    item: &str,
-    field: &str,
-) -> Result<MilitarySpecialty, ContractError> {
+fn specialty(m: &Map<String, Value>, item: &str, field: &str) -> Result<MilitarySpecialty, ContractError> {
     let s = string(m, item, field)?;
     MilitarySpecialty::parse(&s).map_err(|e| field_err(item, field, e))
 }
@@ -166,8 +152,7 @@ impl Instance {
     /// Parse and validate the contract JSON. Any malformed part is refused with the item and field.
     pub fn from_contract_json(input: &str) -> Result<Instance, ContractError> {
         let cleaned = strip_line_comments(input);
-        let root: Value =
-            serde_json::from_str(&cleaned).map_err(|e| ContractError::Json(e.to_string()))?;
+        let root: Value = serde_json::from_str(&cleaned).map_err(|e| ContractError::Json(e.to_string()))?;
         let top = "Bài toán";
         let m = object(&root, top)?;
         let reference_date = date(m, top, "reference_date")?;
@@ -181,23 +166,14 @@ impl Instance {
                 let item = format!("Cặp CNQS gần đúng thứ {}", i + 1);
                 let codes = match p.as_array() {
                     Some(a) if a.len() == 2 => a,
-                    _ => {
-                        return Err(field_err(
-                            &item,
-                            "near_specialties",
-                            "phải là mảng đúng hai mã",
-                        ))
-                    }
+                    _ => return Err(field_err(&item, "near_specialties", "phải là mảng đúng hai mã")),
                 };
                 let mut parsed = Vec::with_capacity(2);
                 for c in codes {
-                    let s = c.as_str().ok_or_else(|| {
-                        field_err(&item, "near_specialties", "phải chứa mã dạng chuỗi")
-                    })?;
-                    parsed.push(
-                        MilitarySpecialty::parse(s)
-                            .map_err(|e| field_err(&item, "near_specialties", e))?,
-                    );
+                    let s = c
+                        .as_str()
+                        .ok_or_else(|| field_err(&item, "near_specialties", "phải chứa mã dạng chuỗi"))?;
+                    parsed.push(MilitarySpecialty::parse(s).map_err(|e| field_err(&item, "near_specialties", e))?);
                 }
                 let b = parsed.pop().expect("two codes");
                 let a = parsed.pop().expect("two codes");
@@ -218,11 +194,7 @@ impl Instance {
             let specialty = specialty(r, &item, "specialty")?;
             let birth_date = date(r, &item, "birth_date")?;
             if birth_date > reference_date {
-                return Err(field_err(
-                    &item,
-                    "birth_date",
-                    "sau ngày tham chiếu reference_date",
-                ));
+                return Err(field_err(&item, "birth_date", "sau ngày tham chiếu reference_date"));
             }
             let sex_s = string(r, &item, "sex")?;
             let sex = Sex::parse(&sex_s).ok_or_else(|| {

@@ -20,14 +20,12 @@ pub mod synthetic;
 
 pub use age::Sex;
 pub use assign::{
-    assign, assign_contract_json, AgeClass, Assignment, Placement, Totals, COMBAT_AGE_LIMIT,
-    SUPPORT_AGE_LIMIT_FEMALE, SUPPORT_AGE_LIMIT_MALE,
+    assign, assign_contract_json, AgeClass, Assignment, Placement, Totals, COMBAT_AGE_LIMIT, SUPPORT_AGE_LIMIT_FEMALE,
+    SUPPORT_AGE_LIMIT_MALE,
 };
 pub use classes::{EquipmentCategory, EquipmentKind, ReservistClass};
 pub use explain::Explanation;
 pub use flow::FlowGraph;
-pub use instance::{
-    parse_iso_date, ContractError, Instance, MobilizationUnit, Position, Reservist,
-};
+pub use instance::{parse_iso_date, ContractError, Instance, MobilizationUnit, Position, Reservist};
 pub use specialty::{MatchKind, MilitarySpecialty, NearSpecialties, SpecialtyRate};
 pub use synthetic::synthetic_instance;

@@ -28,9 +28,7 @@ impl MilitarySpecialty {
             return Err(format!("mã CNQS \"{s}\" dài quá {} ký tự", Self::MAX_LEN));
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!(
-                "mã CNQS \"{s}\" chứa khoảng trắng hoặc ký tự điều khiển"
-            ));
+            return Err(format!("mã CNQS \"{s}\" chứa khoảng trắng hoặc ký tự điều khiển"));
         }
         Ok(MilitarySpecialty(s.to_string()))
     }
@@ -95,11 +93,7 @@ impl MatchKind {
     }
 
     /// Classify a (reservist, position) pair given the unordered near pairs.
-    pub fn classify(
-        reservist: &MilitarySpecialty,
-        position: &MilitarySpecialty,
-        near: &NearSpecialties,
-    ) -> MatchKind {
+    pub fn classify(reservist: &MilitarySpecialty, position: &MilitarySpecialty, near: &NearSpecialties) -> MatchKind {
         if reservist == position {
             MatchKind::Exact
         } else if near.are_near(reservist, position) {
@@ -137,11 +131,7 @@ impl NearSpecialties {
     }
 
     pub fn are_near(&self, a: &MilitarySpecialty, b: &MilitarySpecialty) -> bool {
-        a != b
-            && self
-                .map
-                .get(a.as_str())
-                .is_some_and(|v| v.binary_search(&b.0).is_ok())
+        a != b && self.map.get(a.as_str()).is_some_and(|v| v.binary_search(&b.0).is_ok())
     }
 
     /// The specialties near `a` (sorted, without `a` itself).
@@ -195,9 +185,7 @@ impl AddAssign for SpecialtyRate {
 }
 
 /// Compute rates per unit from `(unit key, match kind)` records.
-pub fn rates_by_unit<K: Ord + Clone, I: IntoIterator<Item = (K, MatchKind)>>(
-    records: I,
-) -> BTreeMap<K, SpecialtyRate> {
+pub fn rates_by_unit<K: Ord + Clone, I: IntoIterator<Item = (K, MatchKind)>>(records: I) -> BTreeMap<K, SpecialtyRate> {
     let mut out: BTreeMap<K, SpecialtyRate> = BTreeMap::new();
     for (k, kind) in records {
         out.entry(k).or_default().record(kind);
@@ -244,14 +232,8 @@ mod tests {
         assert!(near.are_near(&s("1A"), &s("1B")));
         assert!(near.are_near(&s("1B"), &s("1A")));
         assert!(!near.are_near(&s("1A"), &s("1A")));
-        assert_eq!(
-            MatchKind::classify(&s("1B"), &s("1A"), &near),
-            MatchKind::Near
-        );
-        assert_eq!(
-            MatchKind::classify(&s("2B"), &s("1A"), &near),
-            MatchKind::Other
-        );
+        assert_eq!(MatchKind::classify(&s("1B"), &s("1A"), &near), MatchKind::Near);
+        assert_eq!(MatchKind::classify(&s("2B"), &s("1A"), &near), MatchKind::Other);
     }
 
     #[test]

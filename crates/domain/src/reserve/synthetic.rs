@@ -49,12 +49,7 @@ fn spec(i: u32) -> MilitarySpecialty {
 /// (`units` ≥ 1 when `positions` > 0). Each unit recruits from three communes of its own and
 /// sometimes one of its neighbour's; about 5% of reservists live outside every unit's area; seats
 /// total about 80% of the reservists; specialties are skewed so that some are scarce.
-pub fn synthetic_instance(
-    seed: u64,
-    reservists: usize,
-    positions: usize,
-    units: usize,
-) -> Instance {
+pub fn synthetic_instance(seed: u64, reservists: usize, positions: usize, units: usize) -> Instance {
     let mut rng = Lcg::new(seed);
     let reference_date = Date::from_calendar_date(2026, time::Month::June, 30).expect("valid");
     let n_specs = DIGITS * LETTERS.len() as u32;
@@ -83,9 +78,7 @@ pub fn synthetic_instance(
         let mut communes: Vec<String> = (0..own).map(|k| commune_code(u * own + k)).collect();
         if units_n > 1 && rng.chance(30) {
             let neighbour = (u + 1) % units_n;
-            communes.push(commune_code(
-                neighbour * own + rng.below(own as u32) as usize,
-            ));
+            communes.push(commune_code(neighbour * own + rng.below(own as u32) as usize));
         }
         let share = positions / units_n + usize::from(u < positions % units_n);
         let positions = (0..share)
@@ -120,11 +113,7 @@ pub fn synthetic_instance(
             id: format!("r{i}"),
             specialty: spec(s),
             birth_date: reference_date - Duration::days(days),
-            sex: if rng.chance(15) {
-                Sex::Female
-            } else {
-                Sex::Male
-            },
+            sex: if rng.chance(15) { Sex::Female } else { Sex::Male },
             commune,
         });
     }

@@ -24,9 +24,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::sync::OnceLock;
-use unicode_normalization::UnicodeNormalization;
 use time::macros::date;
 use time::Date;
+use unicode_normalization::UnicodeNormalization;
 
 /// The day the 34 provinces and 3,321 communes took office and the district level ended.
 pub const REFORM_DATE: Date = date!(2025 - 07 - 01);
@@ -209,9 +209,15 @@ pub struct Succession {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HistoryEvent {
     /// Formed on `date` from these units (code, name, only part of it).
-    Formed { date: Date, from: Vec<(String, String, bool)> },
+    Formed {
+        date: Date,
+        from: Vec<(String, String, bool)>,
+    },
     /// Went, whole or in parts, into these units on `date`.
-    MergedInto { date: Date, into: Vec<(String, String, bool)> },
+    MergedInto {
+        date: Date,
+        into: Vec<(String, String, bool)>,
+    },
     /// Ceased on `date` without a successor unit of its level (the district level was abolished).
     Abolished { date: Date },
 }
@@ -240,7 +246,12 @@ impl fmt::Display for HistoryEvent {
                 write!(f, "Thành lập ngày {} trên cơ sở: {}", vi_date(*date), list_units(from))
             }
             HistoryEvent::MergedInto { date, into } if into.len() > 1 => {
-                write!(f, "Từ ngày {} được chia, nhập vào: {}", vi_date(*date), list_units(into))
+                write!(
+                    f,
+                    "Từ ngày {} được chia, nhập vào: {}",
+                    vi_date(*date),
+                    list_units(into)
+                )
             }
             HistoryEvent::MergedInto { date, into } => {
                 write!(f, "Từ ngày {} nhập vào: {}", vi_date(*date), list_units(into))
@@ -263,7 +274,11 @@ pub enum RollupError {
         "{name} ({code}) đã được chia cho nhiều đơn vị mới; cần chọn theo thôn, tổ dân phố hoặc địa chỉ: {}.",
         options.iter().map(|(c, n)| format!("{n} ({c})")).collect::<Vec<_>>().join(", ")
     )]
-    NeedsChoice { code: String, name: String, options: Vec<(String, String)> },
+    NeedsChoice {
+        code: String,
+        name: String,
+        options: Vec<(String, String)>,
+    },
     #[error("Mã \"{choice}\" không phải là một trong các đơn vị kế thừa của {name} ({code}).")]
     InvalidChoice { code: String, name: String, choice: String },
     #[error("Không xác định được đơn vị hiện nay của {name} ({code}).")]
@@ -300,7 +315,10 @@ fn parse_date(s: &str, line: usize) -> Result<Option<Date>, DecodeError> {
     }
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
         .map(Some)
-        .map_err(|_| DecodeError { line, reason: format!("ngày \"{s}\" sai dạng") })
+        .map_err(|_| DecodeError {
+            line,
+            reason: format!("ngày \"{s}\" sai dạng"),
+        })
 }
 
 impl Territory {
@@ -310,7 +328,8 @@ impl Territory {
         T.get_or_init(|| {
             let mut gz = flate2::read::GzDecoder::new(BUNDLE);
             let mut s = String::new();
-            gz.read_to_string(&mut s).expect("bundled territory is valid gzip UTF-8 (checked by tests)");
+            gz.read_to_string(&mut s)
+                .expect("bundled territory is valid gzip UTF-8 (checked by tests)");
             let mut t = Territory::from_tsv(&s).expect("bundled territory decodes (checked by tests)");
             use sha2::Digest;
             t.fingerprint = hex::encode(&sha2::Sha256::digest(BUNDLE)[..8]);
@@ -328,7 +347,10 @@ impl Territory {
                 continue;
             }
             let f: Vec<&str> = line.split('\t').collect();
-            let bad = |reason: &str| DecodeError { line: n, reason: reason.to_string() };
+            let bad = |reason: &str| DecodeError {
+                line: n,
+                reason: reason.to_string(),
+            };
             match f[0] {
                 "U" if f.len() == 8 => {
                     let level = Level::parse(f[2]).ok_or_else(|| bad("cấp không hợp lệ"))?;
@@ -385,7 +407,10 @@ impl Territory {
             };
             let p = find(pc, plevel, on)
                 .or_else(|| find(pc, Level::Province, on))
-                .ok_or_else(|| DecodeError { line: i + 1, reason: format!("{} ({}): không có đơn vị cấp trên {pc}", u.name, u.code) })?;
+                .ok_or_else(|| DecodeError {
+                    line: i + 1,
+                    reason: format!("{} ({}): không có đơn vị cấp trên {pc}", u.name, u.code),
+                })?;
             parent[i] = Some(p);
             children[p as usize].push(i as Idx);
         }
@@ -398,7 +423,10 @@ impl Territory {
             let (Some(from), Some(to)) = (from, to) else {
                 return Err(DecodeError {
                     line: 0,
-                    reason: format!("quan hệ sắp xếp {} → {} trỏ tới đơn vị không tồn tại", s.from_code, s.to_code),
+                    reason: format!(
+                        "quan hệ sắp xếp {} → {} trỏ tới đơn vị không tồn tại",
+                        s.from_code, s.to_code
+                    ),
                 });
             };
             succ_from[from as usize].push((to, s.partial));
@@ -445,7 +473,11 @@ impl Territory {
         // `u` comes from this territory; find it among the units with its code.
         self.by_code
             .get(&u.code)
-            .and_then(|v| v.iter().copied().find(|&i| std::ptr::eq(&self.units[i as usize], u) || self.units[i as usize] == *u))
+            .and_then(|v| {
+                v.iter()
+                    .copied()
+                    .find(|&i| std::ptr::eq(&self.units[i as usize], u) || self.units[i as usize] == *u)
+            })
             .unwrap_or(0)
     }
 
@@ -456,19 +488,31 @@ impl Territory {
     /// The unit that `code` meant on `on` (of `level` when given).
     pub fn unit_on(&self, code: &str, level: Option<Level>, on: Date) -> Option<&AdminUnit> {
         let code = code.trim();
-        self.by_code.get(code)?.iter().map(|&i| self.get(i)).find(|u| level.is_none_or(|l| u.level == l) && u.valid_on(on))
+        self.by_code
+            .get(code)?
+            .iter()
+            .map(|&i| self.get(i))
+            .find(|u| level.is_none_or(|l| u.level == l) && u.valid_on(on))
     }
 
     /// Every unit that ever had `code`, oldest first.
     pub fn units_with_code(&self, code: &str) -> Vec<&AdminUnit> {
-        let mut v: Vec<&AdminUnit> = self.by_code.get(code.trim()).map(|v| v.iter().map(|&i| self.get(i)).collect()).unwrap_or_default();
+        let mut v: Vec<&AdminUnit> = self
+            .by_code
+            .get(code.trim())
+            .map(|v| v.iter().map(|&i| self.get(i)).collect())
+            .unwrap_or_default();
         v.sort_by_key(|u| (u.valid_to.is_none(), u.valid_to));
         v
     }
 
     /// The units of a level in force on a date, by code.
     pub fn list(&self, level: Level, on: Date) -> Vec<&AdminUnit> {
-        let mut v: Vec<&AdminUnit> = self.units.iter().filter(|u| u.level == level && u.valid_on(on)).collect();
+        let mut v: Vec<&AdminUnit> = self
+            .units
+            .iter()
+            .filter(|u| u.level == level && u.valid_on(on))
+            .collect();
         v.sort_by(|a, b| a.code.cmp(&b.code));
         v
     }
@@ -480,19 +524,29 @@ impl Territory {
 
     /// The units directly under `u` on `on`, by code.
     pub fn children_on(&self, u: &AdminUnit, on: Date) -> Vec<&AdminUnit> {
-        self.children[self.idx(u) as usize].iter().map(|&i| self.get(i)).filter(|c| c.valid_on(on)).collect()
+        self.children[self.idx(u) as usize]
+            .iter()
+            .map(|&i| self.get(i))
+            .filter(|c| c.valid_on(on))
+            .collect()
     }
 
     /// The units `u` went into (with "only a part of it"), in code order.
     pub fn successors(&self, u: &AdminUnit) -> Vec<(&AdminUnit, bool)> {
-        let mut v: Vec<_> = self.succ_from[self.idx(u) as usize].iter().map(|&(i, p)| (self.get(i), p)).collect();
+        let mut v: Vec<_> = self.succ_from[self.idx(u) as usize]
+            .iter()
+            .map(|&(i, p)| (self.get(i), p))
+            .collect();
         v.sort_by(|a, b| a.0.code.cmp(&b.0.code));
         v
     }
 
     /// The units `u` was formed from (with "only a part of it"), in code order.
     pub fn predecessors(&self, u: &AdminUnit) -> Vec<(&AdminUnit, bool)> {
-        let mut v: Vec<_> = self.succ_to[self.idx(u) as usize].iter().map(|&(i, p)| (self.get(i), p)).collect();
+        let mut v: Vec<_> = self.succ_to[self.idx(u) as usize]
+            .iter()
+            .map(|&(i, p)| (self.get(i), p))
+            .collect();
         v.sort_by(|a, b| a.0.code.cmp(&b.0.code));
         v
     }
@@ -516,7 +570,10 @@ impl Territory {
         if let (Some(from), false) = (u.valid_from, preds.is_empty()) {
             out.push(HistoryEvent::Formed {
                 date: from,
-                from: preds.iter().map(|(p, partial)| (p.code.clone(), p.name.clone(), *partial)).collect(),
+                from: preds
+                    .iter()
+                    .map(|(p, partial)| (p.code.clone(), p.name.clone(), *partial))
+                    .collect(),
             });
         }
         let succs = self.successors(u);
@@ -527,7 +584,10 @@ impl Territory {
             } else {
                 out.push(HistoryEvent::MergedInto {
                     date,
-                    into: succs.iter().map(|(s, partial)| (s.code.clone(), s.name.clone(), *partial)).collect(),
+                    into: succs
+                        .iter()
+                        .map(|(s, partial)| (s.code.clone(), s.name.clone(), *partial))
+                        .collect(),
                 });
             }
         }
@@ -541,7 +601,10 @@ impl Territory {
     /// passes the user's `choice` (the new unit's code, chosen from the record's village or
     /// address), and without it gets [`RollupError::NeedsChoice`] listing the options.
     pub fn rollup_path(&self, code: &str, on: Date, choice: Option<&str>) -> Result<Vec<&AdminUnit>, RollupError> {
-        let start = self.unit_on(code, None, on).ok_or_else(|| RollupError::UnknownCode { code: code.trim().to_string(), date: on })?;
+        let start = self.unit_on(code, None, on).ok_or_else(|| RollupError::UnknownCode {
+            code: code.trim().to_string(),
+            date: on,
+        })?;
         let mut path = vec![start];
         let mut cur = self.idx(start);
         for _ in 0..8 {
@@ -551,16 +614,32 @@ impl Territory {
             }
             let succs = &self.succ_from[cur as usize];
             cur = match succs.as_slice() {
-                [] => self.parent[cur as usize].ok_or_else(|| RollupError::Dangling { code: u.code.clone(), name: u.name.clone() })?,
+                [] => self.parent[cur as usize].ok_or_else(|| RollupError::Dangling {
+                    code: u.code.clone(),
+                    name: u.name.clone(),
+                })?,
                 [(only, _)] => *only,
                 many => match choice {
-                    Some(c) => many.iter().map(|(i, _)| *i).find(|&i| self.get(i).code == c.trim()).ok_or_else(|| {
-                        RollupError::InvalidChoice { code: u.code.clone(), name: u.name.clone(), choice: c.to_string() }
-                    })?,
+                    Some(c) => many
+                        .iter()
+                        .map(|(i, _)| *i)
+                        .find(|&i| self.get(i).code == c.trim())
+                        .ok_or_else(|| RollupError::InvalidChoice {
+                            code: u.code.clone(),
+                            name: u.name.clone(),
+                            choice: c.to_string(),
+                        })?,
                     None => {
-                        let mut options: Vec<_> = many.iter().map(|(i, _)| (self.get(*i).code.clone(), self.get(*i).name.clone())).collect();
+                        let mut options: Vec<_> = many
+                            .iter()
+                            .map(|(i, _)| (self.get(*i).code.clone(), self.get(*i).name.clone()))
+                            .collect();
                         options.sort();
-                        return Err(RollupError::NeedsChoice { code: u.code.clone(), name: u.name.clone(), options });
+                        return Err(RollupError::NeedsChoice {
+                            code: u.code.clone(),
+                            name: u.name.clone(),
+                            options,
+                        });
                     }
                 },
             };
@@ -572,7 +651,10 @@ impl Territory {
         }
         let last = self.get(cur);
         if !last.is_current() || last.level != Level::Province {
-            return Err(RollupError::Dangling { code: start.code.clone(), name: start.name.clone() });
+            return Err(RollupError::Dangling {
+                code: start.code.clone(),
+                name: start.name.clone(),
+            });
         }
         Ok(path)
     }
@@ -603,7 +685,11 @@ impl Territory {
                 }
             })
             .collect();
-        hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| text::compare(&a.1.name, &b.1.name)).then_with(|| a.1.code.cmp(&b.1.code)));
+        hits.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| text::compare(&a.1.name, &b.1.name))
+                .then_with(|| a.1.code.cmp(&b.1.code))
+        });
         hits.into_iter().take(limit).map(|(_, u)| u).collect()
     }
 }

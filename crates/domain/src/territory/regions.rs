@@ -47,7 +47,14 @@ static REGIONS: &[MilitaryRegion] = &[
     MilitaryRegion {
         code: "QK2",
         name: "Quân khu 2",
-        provinces: &[p("08", true), p("11", true), p("12", true), p("14", true), p("15", true), p("25", true)],
+        provinces: &[
+            p("08", true),
+            p("11", true),
+            p("12", true),
+            p("14", true),
+            p("15", true),
+            p("25", true),
+        ],
     },
     MilitaryRegion {
         code: "QK3",
@@ -58,14 +65,26 @@ static REGIONS: &[MilitaryRegion] = &[
     MilitaryRegion {
         code: "QK4",
         name: "Quân khu 4",
-        provinces: &[p("38", false), p("40", false), p("42", false), p("44", false), p("46", false)],
+        provinces: &[
+            p("38", false),
+            p("40", false),
+            p("42", false),
+            p("44", false),
+            p("46", false),
+        ],
     },
     // MR5: Đà Nẵng, Quảng Ngãi and Gia Lai are named in the MR5 sources; Khánh Hòa and Đắk Lắk
     // follow from their components.
     MilitaryRegion {
         code: "QK5",
         name: "Quân khu 5",
-        provinces: &[p("48", true), p("51", true), p("52", true), p("56", false), p("66", false)],
+        provinces: &[
+            p("48", true),
+            p("51", true),
+            p("52", true),
+            p("56", false),
+            p("66", false),
+        ],
     },
     // MR7: HCMC, Đồng Nai and Tây Ninh are named in the MR7 sources; Lâm Đồng has components from
     // MR5 and MR7.
@@ -78,7 +97,13 @@ static REGIONS: &[MilitaryRegion] = &[
     MilitaryRegion {
         code: "QK9",
         name: "Quân khu 9",
-        provinces: &[p("82", false), p("86", false), p("91", false), p("92", false), p("96", false)],
+        provinces: &[
+            p("82", false),
+            p("86", false),
+            p("91", false),
+            p("92", false),
+            p("96", false),
+        ],
     },
 ];
 

@@ -18,9 +18,23 @@ fn counts_before_and_after_the_reform() {
     assert_eq!(t.list(Level::Commune, REFORM_DATE).len(), 3321);
     // vietnamadminunits 1.0.4 holds 10,035 communes before the reform (see data/README.md).
     assert_eq!(t.list(Level::Commune, before()).len(), 10_035);
-    let kinds = |k| t.list(Level::Commune, REFORM_DATE).iter().filter(|u| u.kind == k).count();
-    assert_eq!((kinds(UnitKind::Xa), kinds(UnitKind::Phuong), kinds(UnitKind::DacKhu)), (2621, 687, 13));
-    let in_province = |code: &str| t.children_on(t.unit_on(code, Some(Level::Province), REFORM_DATE).unwrap(), REFORM_DATE).len();
+    let kinds = |k| {
+        t.list(Level::Commune, REFORM_DATE)
+            .iter()
+            .filter(|u| u.kind == k)
+            .count()
+    };
+    assert_eq!(
+        (kinds(UnitKind::Xa), kinds(UnitKind::Phuong), kinds(UnitKind::DacKhu)),
+        (2621, 687, 13)
+    );
+    let in_province = |code: &str| {
+        t.children_on(
+            t.unit_on(code, Some(Level::Province), REFORM_DATE).unwrap(),
+            REFORM_DATE,
+        )
+        .len()
+    };
     assert_eq!(in_province("79"), 168);
     assert_eq!(in_province("01"), 126);
     assert_eq!(in_province("12"), 38);
@@ -107,7 +121,11 @@ fn old_districts_end_and_island_districts_become_special_zones() {
         .into_iter()
         .filter(|u| u.kind == UnitKind::DacKhu && t.predecessors(u).iter().any(|(p, _)| p.level == Level::District))
         .collect();
-    assert_eq!(zones.len(), 5, "Bạch Long Vĩ, Cồn Cỏ, Hoàng Sa, Lý Sơn, Côn Đảo had no communes");
+    assert_eq!(
+        zones.len(),
+        5,
+        "Bạch Long Vĩ, Cồn Cỏ, Hoàng Sa, Lý Sơn, Côn Đảo had no communes"
+    );
 }
 
 #[test]
@@ -129,7 +147,9 @@ fn search_folds_diacritics_and_tone_placement() {
     assert!(!hits.is_empty());
     assert!(text::fold(&hits[0].name).contains("dong thanh"), "{}", hits[0].name);
     assert!(hits.iter().any(|u| u.short_name() == "Đồng Thanh"));
-    assert!(hits.iter().all(|u| text::matches_query(&text::fold(&u.name), "dong thanh")));
+    assert!(hits
+        .iter()
+        .all(|u| text::matches_query(&text::fold(&u.name), "dong thanh")));
     // "Hoà" and "Hòa" both find the province published as "Tỉnh Khánh Hòa".
     for q in ["khánh hoà", "Khánh Hòa", "khanh hoa"] {
         let hits = t.search(q, Some(Level::Province), Some(REFORM_DATE), 5);
@@ -147,15 +167,26 @@ fn names_in_sentences() {
     assert_eq!(hy.name_in_sentence(), "tỉnh Hưng Yên");
     let hn = t.unit_on("01", Some(Level::Province), REFORM_DATE).unwrap();
     assert_eq!(hn.name_in_sentence(), "thành phố Hà Nội");
-    assert_eq!(t.province_code_of(t.unit_on("00004", None, before()).unwrap()).as_deref(), Some("01"));
+    assert_eq!(
+        t.province_code_of(t.unit_on("00004", None, before()).unwrap())
+            .as_deref(),
+        Some("01")
+    );
 }
 
 #[test]
 fn regions_cover_each_province_once() {
     let t = t();
-    let mut seen: Vec<&str> = military_regions().iter().flat_map(|r| r.provinces.iter().map(|p| p.code)).collect();
+    let mut seen: Vec<&str> = military_regions()
+        .iter()
+        .flat_map(|r| r.provinces.iter().map(|p| p.code))
+        .collect();
     seen.sort();
-    let all: Vec<&str> = t.list(Level::Province, REFORM_DATE).iter().map(|u| u.code.as_str()).collect();
+    let all: Vec<&str> = t
+        .list(Level::Province, REFORM_DATE)
+        .iter()
+        .map(|u| u.code.as_str())
+        .collect();
     assert_eq!(seen, all);
     assert_eq!(military_regions().iter().filter(|r| r.is_capital_command()).count(), 1);
     assert_eq!(military_regions().len(), 8);

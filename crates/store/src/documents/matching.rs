@@ -20,10 +20,30 @@ enum Level {
 /// Phrases that say what kind of body a name is, not which one: removed before the distinctive
 /// words are taken (longest first).
 const GENERIC_PHRASES: &[&str] = &[
-    "uy ban nhan dan", "hoi dong nhan dan", "ban chi huy quan su", "bo chi huy quan su", "ban chi huy phong thu",
-    "dang uy quan su", "ban thuong vu", "mat tran to quoc", "phong thu khu vuc", "khu vuc phong thu", "chu tri",
-    "phoi hop", "thanh pho", "thi tran", "thi xa", "dac khu", "cong an", "quan su", "chi huy", "dang uy",
-    "dang bo", "chi bo", "quan khu", "khu vuc",
+    "uy ban nhan dan",
+    "hoi dong nhan dan",
+    "ban chi huy quan su",
+    "bo chi huy quan su",
+    "ban chi huy phong thu",
+    "dang uy quan su",
+    "ban thuong vu",
+    "mat tran to quoc",
+    "phong thu khu vuc",
+    "khu vuc phong thu",
+    "chu tri",
+    "phoi hop",
+    "thanh pho",
+    "thi tran",
+    "thi xa",
+    "dac khu",
+    "cong an",
+    "quan su",
+    "chi huy",
+    "dang uy",
+    "dang bo",
+    "chi bo",
+    "quan khu",
+    "khu vuc",
 ];
 
 /// Single words of the same sort.
@@ -58,7 +78,9 @@ fn level_of(lead: &str, folded: &str) -> Option<Level> {
     };
     let word = |w: &str| -> Option<usize> {
         let padded = format!(" {folded} ");
-        padded.rfind(&format!(" {w} ")).or_else(|| padded.rfind(&format!(" {w},")))
+        padded
+            .rfind(&format!(" {w} "))
+            .or_else(|| padded.rfind(&format!(" {w},")))
     };
     consider(word("xa"), Level::Commune);
     consider(word("phuong"), Level::Commune);
@@ -167,7 +189,11 @@ mod tests {
     fn tree() -> Vec<OrgUnit> {
         vec![
             unit(1, OrgKind::ProvincialCommand, "Bộ Chỉ huy Quân sự tỉnh Hưng Yên"),
-            unit(2, OrgKind::RegionalDefenseCommand, "Ban Chỉ huy Phòng thủ khu vực 1 - Phố Hiến"),
+            unit(
+                2,
+                OrgKind::RegionalDefenseCommand,
+                "Ban Chỉ huy Phòng thủ khu vực 1 - Phố Hiến",
+            ),
             unit(3, OrgKind::CommuneCommand, "Ban Chỉ huy Quân sự phường Phố Hiến"),
             unit(4, OrgKind::CommuneCommand, "Ban Chỉ huy Quân sự xã Đồng Thanh"),
             unit(5, OrgKind::CommuneCommand, "Ban Chỉ huy Quân sự xã Đức Hợp"),

@@ -48,7 +48,9 @@ impl Direction {
     }
 
     pub fn parse(s: &str) -> Option<Direction> {
-        [Direction::Incoming, Direction::Outgoing].into_iter().find(|d| d.as_str() == s.trim())
+        [Direction::Incoming, Direction::Outgoing]
+            .into_iter()
+            .find(|d| d.as_str() == s.trim())
     }
 
     pub fn label_vi(self) -> &'static str {
@@ -210,7 +212,11 @@ pub enum DocumentStatus {
 }
 
 impl DocumentStatus {
-    pub const ALL: [DocumentStatus; 3] = [DocumentStatus::Registered, DocumentStatus::Assigned, DocumentStatus::Done];
+    pub const ALL: [DocumentStatus; 3] = [
+        DocumentStatus::Registered,
+        DocumentStatus::Assigned,
+        DocumentStatus::Done,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -420,7 +426,11 @@ const COLUMNS: &str = "d.id, d.unit_id, d.province_code, d.direction, d.kind, d.
 
 fn document_row(r: &AnyRow, body: Option<String>) -> Document {
     let lines = |s: Option<String>| -> Vec<String> {
-        s.unwrap_or_default().lines().map(str::to_string).filter(|l| !l.is_empty()).collect()
+        s.unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+            .collect()
     };
     Document {
         id: r.get("id"),
@@ -497,22 +507,34 @@ fn prepare(n: &NewDocument) -> Result<Prepared, StoreError> {
     }
     if let Some(d) = n.issued_on {
         if !(1945..=2100).contains(&d.year()) {
-            return Err(StoreError::Invalid(format!("Ngày ban hành {} không hợp lý.", vi_date(d))));
+            return Err(StoreError::Invalid(format!(
+                "Ngày ban hành {} không hợp lý.",
+                vi_date(d)
+            )));
         }
         if d > today_vn() + time::Duration::days(1) {
-            return Err(StoreError::Invalid(format!("Ngày ban hành {} ở tương lai.", vi_date(d))));
+            return Err(StoreError::Invalid(format!(
+                "Ngày ban hành {} ở tương lai.",
+                vi_date(d)
+            )));
         }
     }
     let number = match clean(n.number_symbol.as_deref()) {
         None => None,
-        Some(s) => Some(DocumentNumber::parse(&s).map_err(|e| StoreError::Invalid(format!("{}.", capitalise(&e.to_string()))))?),
+        Some(s) => Some(
+            DocumentNumber::parse(&s).map_err(|e| StoreError::Invalid(format!("{}.", capitalise(&e.to_string()))))?,
+        ),
     };
     let kind = n
         .kind
         .or_else(|| number.as_ref().and_then(DocumentNumber::kind))
         .unwrap_or(DocumentKind::Other);
     let clean_list = |v: &[String]| -> Vec<String> { v.iter().filter_map(|s| clean(Some(s))).collect() };
-    let body_text = n.body_text.as_deref().map(|b| b.trim().to_string()).filter(|b| !b.is_empty());
+    let body_text = n
+        .body_text
+        .as_deref()
+        .map(|b| b.trim().to_string())
+        .filter(|b| !b.is_empty());
     Ok(Prepared {
         kind,
         number_symbol: number.as_ref().map(DocumentNumber::normalized),
@@ -569,7 +591,11 @@ fn search_text(p: &Prepared, extra: &str) -> String {
 
 /// "2025-2030": two years, the second later than the first.
 fn check_term(term: &str) -> Result<String, StoreError> {
-    let t: String = term.chars().filter(|c| !c.is_whitespace()).collect::<String>().replace(['–', '—'], "-");
+    let t: String = term
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .replace(['–', '—'], "-");
     let bad = || StoreError::Invalid(format!("Nhiệm kỳ \"{term}\" không hợp lệ: ghi dạng 2025-2030."));
     let (a, b) = t.split_once('-').ok_or_else(bad)?;
     let (a, b): (i32, i32) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
@@ -620,9 +646,20 @@ pub fn format_number_symbol(number: i64, numbering: &OutgoingNumbering) -> Resul
             ))
         }
     };
-    DocumentNumber::parse(&s)
-        .map(|n| n.normalized())
-        .map_err(|_| StoreError::Invalid(format!("Số, ký hiệu \"{s}\" không đúng thể thức; kiểm tra lại các ký hiệu.")))
+    DocumentNumber::parse(&s).map(|n| n.normalized()).map_err(|_| {
+        StoreError::Invalid(format!(
+            "Số, ký hiệu \"{s}\" không đúng thể thức; kiểm tra lại các ký hiệu."
+        ))
+    })
+}
+
+/// Where a document goes in the register.
+struct Placement<'a> {
+    direction: Direction,
+    series: &'a str,
+    period: &'a str,
+    incoming_number: Option<i64>,
+    received_on: Option<Date>,
 }
 
 impl WriteTx<'_> {
@@ -631,11 +668,7 @@ impl WriteTx<'_> {
         n: &NewDocument,
         p: &Prepared,
         province: &str,
-        direction: Direction,
-        series: &str,
-        period: &str,
-        incoming_number: Option<i64>,
-        received_on: Option<Date>,
+        at: &Placement<'_>,
     ) -> Result<i64, StoreError> {
         let now = crate::now_text();
         let id: i64 = sqlx::query(
@@ -647,7 +680,7 @@ impl WriteTx<'_> {
         )
         .bind(n.unit_id)
         .bind(province.to_string())
-        .bind(direction.as_str())
+        .bind(at.direction.as_str())
         .bind(p.kind.as_str())
         .bind(p.number_symbol.clone())
         .bind(p.number)
@@ -667,10 +700,10 @@ impl WriteTx<'_> {
         .bind(topic_codes(&n.topics))
         .bind(p.cited.join("\n"))
         .bind(p.body_text.clone())
-        .bind(series.to_string())
-        .bind(period.to_string())
-        .bind(incoming_number)
-        .bind(received_on.map(iso))
+        .bind(at.series.to_string())
+        .bind(at.period.to_string())
+        .bind(at.incoming_number)
+        .bind(at.received_on.map(iso))
         .bind(p.number_symbol.as_deref().map(text::fold).unwrap_or_default())
         .bind(text::fold(&p.title))
         .bind(search_text(p, ""))
@@ -707,7 +740,10 @@ impl WriteTx<'_> {
 fn check_attachments(atts: &[NewAttachment]) -> Result<(), StoreError> {
     for a in atts {
         if a.file_name.trim().is_empty() || a.file_name.contains(['/', '\\']) {
-            return Err(StoreError::Invalid(format!("Tên tệp đính kèm \"{}\" không hợp lệ.", a.file_name)));
+            return Err(StoreError::Invalid(format!(
+                "Tên tệp đính kèm \"{}\" không hợp lệ.",
+                a.file_name
+            )));
         }
         if a.content.is_empty() {
             return Err(StoreError::Invalid(format!("Tệp đính kèm \"{}\" rỗng.", a.file_name)));
@@ -735,7 +771,10 @@ impl Scoped<'_> {
         let p = prepare(&n)?;
         check_attachments(&n.attachments)?;
         if received_on > today_vn() + time::Duration::days(1) {
-            return Err(StoreError::Invalid(format!("Ngày đến {} ở tương lai.", vi_date(received_on))));
+            return Err(StoreError::Invalid(format!(
+                "Ngày đến {} ở tương lai.",
+                vi_date(received_on)
+            )));
         }
         if let Some(d) = p.issued_on {
             if d > received_on {
@@ -759,14 +798,29 @@ impl Scoped<'_> {
         .await?
         .get(0);
         let id = w
-            .insert_document(&n, &p, &province, Direction::Incoming, "incoming", &period, Some(next), Some(received_on))
+            .insert_document(
+                &n,
+                &p,
+                &province,
+                &Placement {
+                    direction: Direction::Incoming,
+                    series: "incoming",
+                    period: &period,
+                    incoming_number: Some(next),
+                    received_on: Some(received_on),
+                },
+            )
             .await?;
         self.finish_register(w, id, n.unit_id).await
     }
 
     /// Registers an outgoing document and gives it the next number of its series (State: per
     /// unit and year, secret documents apart; Party: per unit, type and term).
-    pub async fn register_outgoing(&self, mut n: NewDocument, numbering: OutgoingNumbering) -> Result<Document, StoreError> {
+    pub async fn register_outgoing(
+        &self,
+        mut n: NewDocument,
+        numbering: OutgoingNumbering,
+    ) -> Result<Document, StoreError> {
         self.require(Permission::Write)?;
         let issued_on = n.issued_on.unwrap_or_else(today_vn);
         n.issued_on = Some(issued_on);
@@ -778,22 +832,30 @@ impl Scoped<'_> {
         let type_code = numbering.type_code.as_deref().map(str::trim).filter(|t| !t.is_empty());
         let (series, period) = match numbering.family {
             NumberFamily::State => (
-                if n.secrecy == Secrecy::None { "state".to_string() } else { "state_secret".to_string() },
+                if n.secrecy == Secrecy::None {
+                    "state".to_string()
+                } else {
+                    "state_secret".to_string()
+                },
                 issued_on.year().to_string(),
             ),
             NumberFamily::Party => {
                 let term = numbering.term.as_deref().ok_or_else(|| {
-                    StoreError::Invalid("Văn bản của Đảng được đánh số theo nhiệm kỳ: hãy ghi nhiệm kỳ (ví dụ 2025-2030).".into())
+                    StoreError::Invalid(
+                        "Văn bản của Đảng được đánh số theo nhiệm kỳ: hãy ghi nhiệm kỳ (ví dụ 2025-2030).".into(),
+                    )
                 })?;
                 (format!("party:{}", type_code.unwrap_or_default()), check_term(term)?)
             }
         };
         if n.kind.is_none() {
-            p.kind = type_code.and_then(DocumentKind::from_type_code).unwrap_or(if type_code.is_none() {
-                DocumentKind::CongVan
-            } else {
-                DocumentKind::Other
-            });
+            p.kind = type_code
+                .and_then(DocumentKind::from_type_code)
+                .unwrap_or(if type_code.is_none() {
+                    DocumentKind::CongVan
+                } else {
+                    DocumentKind::Other
+                });
         }
         let province = self.unit_province(n.unit_id).await?;
         let mut w = self.begin_write(Permission::Write).await?;
@@ -814,7 +876,18 @@ impl Scoped<'_> {
         p.type_code = type_code.map(str::to_string);
         p.year = Some(i64::from(issued_on.year()));
         let id = w
-            .insert_document(&n, &p, &province, Direction::Outgoing, &series, &period, None, None)
+            .insert_document(
+                &n,
+                &p,
+                &province,
+                &Placement {
+                    direction: Direction::Outgoing,
+                    series: &series,
+                    period: &period,
+                    incoming_number: None,
+                    received_on: None,
+                },
+            )
             .await?;
         self.finish_register(w, id, n.unit_id).await
     }
@@ -835,7 +908,15 @@ impl Scoped<'_> {
                 .collect();
         let mut after = serde_json::to_value(&doc).unwrap_or_default();
         after["attachments"] = serde_json::json!(atts);
-        w.audit("register", "document", &id.to_string(), Some(unit_id), None, Some(&after)).await?;
+        w.audit(
+            "register",
+            "document",
+            &id.to_string(),
+            Some(unit_id),
+            None,
+            Some(&after),
+        )
+        .await?;
         w.commit().await?;
         Ok(doc)
     }
@@ -851,7 +932,9 @@ impl Scoped<'_> {
         .bind(id)
         .fetch_optional(&self.store.pool)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("Không tìm thấy văn bản số {id} trong phạm vi quản lý của bạn.")))?;
+        .ok_or_else(|| {
+            StoreError::NotFound(format!("Không tìm thấy văn bản số {id} trong phạm vi quản lý của bạn."))
+        })?;
         let body: Option<String> = row.get("body_text");
         Ok(document_row(&row, body))
     }
@@ -878,7 +961,11 @@ impl Scoped<'_> {
     }
 
     /// One attachment of a document in scope, with its content.
-    pub async fn attachment_content(&self, document_id: i64, attachment_id: i64) -> Result<(Attachment, Vec<u8>), StoreError> {
+    pub async fn attachment_content(
+        &self,
+        document_id: i64,
+        attachment_id: i64,
+    ) -> Result<(Attachment, Vec<u8>), StoreError> {
         self.document(document_id).await?;
         let r = sqlx::query(
             "SELECT id, document_id, file_name, sha256, size, content FROM document_attachment \
@@ -915,19 +1002,40 @@ impl Scoped<'_> {
             cond.push_str(&format!(" AND d.year = {}", push(&mut args, Arg::I(i64::from(y)))));
         }
         if let Some(t) = s.topic {
-            cond.push_str(&format!(" AND d.topics LIKE {}", push(&mut args, Arg::S(format!("%,{},%", t.as_str())))));
+            cond.push_str(&format!(
+                " AND d.topics LIKE {}",
+                push(&mut args, Arg::S(format!("%,{},%", t.as_str())))
+            ));
         }
         if let Some(st) = s.status {
-            cond.push_str(&format!(" AND d.status = {}", push(&mut args, Arg::S(st.as_str().into()))));
+            cond.push_str(&format!(
+                " AND d.status = {}",
+                push(&mut args, Arg::S(st.as_str().into()))
+            ));
         }
         if let Some(dir) = s.direction {
-            cond.push_str(&format!(" AND d.direction = {}", push(&mut args, Arg::S(dir.as_str().into()))));
+            cond.push_str(&format!(
+                " AND d.direction = {}",
+                push(&mut args, Arg::S(dir.as_str().into()))
+            ));
         }
-        if let Some(i) = s.issuer.as_deref().map(|i| like_safe(&text::fold(i))).filter(|i| !i.is_empty()) {
+        if let Some(i) = s
+            .issuer
+            .as_deref()
+            .map(|i| like_safe(&text::fold(i)))
+            .filter(|i| !i.is_empty())
+        {
             // Folded issuer is not stored apart; the search text starts with number, title, issuer.
-            cond.push_str(&format!(" AND d.search_folded LIKE {}", push(&mut args, Arg::S(format!("%{i}%")))));
+            cond.push_str(&format!(
+                " AND d.search_folded LIKE {}",
+                push(&mut args, Arg::S(format!("%{i}%")))
+            ));
         }
-        let q = s.query.as_deref().map(|q| like_safe(&text::fold(q))).unwrap_or_default();
+        let q = s
+            .query
+            .as_deref()
+            .map(|q| like_safe(&text::fold(q)))
+            .unwrap_or_default();
         let q = q.trim().to_string();
         let rank_sql = if q.is_empty() {
             "3".to_string()
@@ -937,7 +1045,10 @@ impl Scoped<'_> {
             let contains = push(&mut args, Arg::S(format!("%{q}%")));
             let mut words = String::new();
             for w in q.split(' ').filter(|w| !w.is_empty()) {
-                words.push_str(&format!(" AND d.search_folded LIKE {}", push(&mut args, Arg::S(format!("%{w}%")))));
+                words.push_str(&format!(
+                    " AND d.search_folded LIKE {}",
+                    push(&mut args, Arg::S(format!("%{w}%")))
+                ));
             }
             cond.push_str(&format!(
                 " AND ((d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix})) OR (1 = 1{words}))"
@@ -948,7 +1059,10 @@ impl Scoped<'_> {
             )
         };
         let count_sql = format!("SELECT count(*) FROM document d WHERE {cond}");
-        let total: i64 = bind_all(sqlx::query(&count_sql), &args).fetch_one(&self.store.pool).await?.get(0);
+        let total: i64 = bind_all(sqlx::query(&count_sql), &args)
+            .fetch_one(&self.store.pool)
+            .await?
+            .get(0);
         let limit = if s.limit <= 0 { 50 } else { s.limit.min(500) };
         let lp = push(&mut args, Arg::I(limit));
         let op = push(&mut args, Arg::I(s.offset.max(0)));
@@ -966,7 +1080,10 @@ impl Scoped<'_> {
                     2 => MatchRank::TitleContains,
                     _ => MatchRank::Body,
                 };
-                DocumentHit { document: document_row(r, None), rank }
+                DocumentHit {
+                    document: document_row(r, None),
+                    rank,
+                }
             })
             .collect();
         Ok(DocumentResults { total, hits })
@@ -1017,9 +1134,15 @@ mod tests {
 
     #[test]
     fn outgoing_numbers_follow_both_families() {
-        assert_eq!(format_number_symbol(12, &state(Some("KH"), "BCH")).unwrap(), "12/KH-BCH");
+        assert_eq!(
+            format_number_symbol(12, &state(Some("KH"), "BCH")).unwrap(),
+            "12/KH-BCH"
+        );
         assert_eq!(format_number_symbol(5, &state(Some("TB"), "VP")).unwrap(), "05/TB-VP");
-        assert_eq!(format_number_symbol(123, &state(None, "UBND-VP")).unwrap(), "123/UBND-VP");
+        assert_eq!(
+            format_number_symbol(123, &state(None, "UBND-VP")).unwrap(),
+            "123/UBND-VP"
+        );
         let party = OutgoingNumbering {
             family: NumberFamily::Party,
             type_code: Some("NQ".into()),
@@ -1030,8 +1153,14 @@ mod tests {
         assert!(format_number_symbol(1, &state(Some("kh"), "BCH")).is_err());
         assert!(format_number_symbol(1, &state(Some("KH"), "")).is_err());
         assert!(format_number_symbol(1, &state(Some("KH"), "B C")).is_err());
-        assert!(format_number_symbol(1, &state(None, "BCH")).unwrap_err().to_string().contains("BCH-TM"));
-        let no_type = OutgoingNumbering { type_code: None, ..party };
+        assert!(format_number_symbol(1, &state(None, "BCH"))
+            .unwrap_err()
+            .to_string()
+            .contains("BCH-TM"));
+        let no_type = OutgoingNumbering {
+            type_code: None,
+            ..party
+        };
         assert!(format_number_symbol(1, &no_type).is_err());
     }
 
@@ -1040,9 +1169,21 @@ mod tests {
         assert_eq!(check_term(" 2025 – 2030 ").unwrap(), "2025-2030");
         assert!(check_term("2030-2025").is_err());
         assert!(check_term("nhiệm kỳ mới").is_err());
-        assert_eq!(Authority::split_title("T/M BAN THƯỜNG VỤ"), (Authority::OnBehalf, "BAN THƯỜNG VỤ".into()));
-        assert_eq!(Authority::split_title("KT. Chủ tịch"), (Authority::ForHead, "Chủ tịch".into()));
-        assert_eq!(Authority::split_title("TUQ. Giám đốc"), (Authority::Authorised, "Giám đốc".into()));
-        assert_eq!(Authority::split_title("Chỉ huy trưởng"), (Authority::None, "Chỉ huy trưởng".into()));
+        assert_eq!(
+            Authority::split_title("T/M BAN THƯỜNG VỤ"),
+            (Authority::OnBehalf, "BAN THƯỜNG VỤ".into())
+        );
+        assert_eq!(
+            Authority::split_title("KT. Chủ tịch"),
+            (Authority::ForHead, "Chủ tịch".into())
+        );
+        assert_eq!(
+            Authority::split_title("TUQ. Giám đốc"),
+            (Authority::Authorised, "Giám đốc".into())
+        );
+        assert_eq!(
+            Authority::split_title("Chỉ huy trưởng"),
+            (Authority::None, "Chỉ huy trưởng".into())
+        );
     }
 }

@@ -34,7 +34,9 @@ impl TaskStatus {
     }
 
     pub fn parse(s: &str) -> Option<TaskStatus> {
-        [TaskStatus::Open, TaskStatus::Done, TaskStatus::Cancelled].into_iter().find(|x| x.as_str() == s.trim())
+        [TaskStatus::Open, TaskStatus::Done, TaskStatus::Cancelled]
+            .into_iter()
+            .find(|x| x.as_str() == s.trim())
     }
 
     pub fn label_vi(self) -> &'static str {
@@ -93,7 +95,9 @@ impl Task {
     /// Open and due within `days` days of `today` (today included).
     pub fn is_due_soon(&self, today: Date, days: i64) -> bool {
         self.status == TaskStatus::Open
-            && self.due_date.is_some_and(|d| d >= today && d <= today + time::Duration::days(days))
+            && self
+                .due_date
+                .is_some_and(|d| d >= today && d <= today + time::Duration::days(days))
     }
 }
 
@@ -180,8 +184,15 @@ pub fn due_date_of(deadline: &str) -> Option<Date> {
     if let Some(d) = parse_iso(f).filter(|_| f.len() == 10) {
         return Some(d);
     }
-    let nums: Vec<&str> = f.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect();
-    let year_of = |s: &str| s.parse::<i32>().ok().filter(|y| (1945..=2100).contains(y) && s.len() == 4);
+    let nums: Vec<&str> = f
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let year_of = |s: &str| {
+        s.parse::<i32>()
+            .ok()
+            .filter(|y| (1945..=2100).contains(y) && s.len() == 4)
+    };
     if f.starts_with("quy") {
         let roman = f.trim_start_matches("quy").trim();
         let q = match roman.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("") {
@@ -284,11 +295,17 @@ impl Scoped<'_> {
 
     /// Creates the confirmed tasks of a document in scope, all in one transaction (none when any
     /// is refused). A document's tasks are confirmed once; later changes go through the tasks.
-    pub async fn create_tasks_from_review(&self, document_id: i64, reviewed: Vec<ReviewedTask>) -> Result<Vec<Task>, StoreError> {
+    pub async fn create_tasks_from_review(
+        &self,
+        document_id: i64,
+        reviewed: Vec<ReviewedTask>,
+    ) -> Result<Vec<Task>, StoreError> {
         self.require(Permission::Write)?;
         let doc = self.document(document_id).await?;
         if reviewed.is_empty() {
-            return Err(StoreError::Invalid("Hãy giữ lại ít nhất một nhiệm vụ trước khi xác nhận.".into()));
+            return Err(StoreError::Invalid(
+                "Hãy giữ lại ít nhất một nhiệm vụ trước khi xác nhận.".into(),
+            ));
         }
         struct Clean {
             ordinal: String,
@@ -306,7 +323,9 @@ impl Scoped<'_> {
             let summary = super::clean(Some(&r.summary))
                 .ok_or_else(|| StoreError::Invalid(format!("Nhiệm vụ thứ {n}: nội dung không được để trống.")))?;
             if summary.chars().count() > 4000 {
-                return Err(StoreError::Invalid(format!("Nhiệm vụ thứ {n}: nội dung dài quá 4000 ký tự.")));
+                return Err(StoreError::Invalid(format!(
+                    "Nhiệm vụ thứ {n}: nội dung dài quá 4000 ký tự."
+                )));
             }
             let province = self.unit_province(r.lead_unit_id).await.map_err(|e| match e {
                 StoreError::Forbidden(_) | StoreError::NotFound(_) => StoreError::Invalid(format!(
@@ -330,7 +349,10 @@ impl Scoped<'_> {
             let due = r.due_date.or_else(|| deadline.as_deref().and_then(due_date_of));
             if let Some(d) = due {
                 if !(2000..=2100).contains(&d.year()) {
-                    return Err(StoreError::Invalid(format!("Nhiệm vụ thứ {n}: hạn {} không hợp lý.", vi_date(d))));
+                    return Err(StoreError::Invalid(format!(
+                        "Nhiệm vụ thứ {n}: hạn {} không hợp lý.",
+                        vi_date(d)
+                    )));
                 }
             }
             if deadline.is_some() && due.is_none() {
@@ -395,7 +417,8 @@ impl Scoped<'_> {
                 "coordinating_unit_ids": c.coordinating, "deadline": c.deadline, "due_date": c.due.map(iso),
                 "targets": c.targets,
             });
-            w.audit("create", "task", &id.to_string(), Some(c.lead), None, Some(&after)).await?;
+            w.audit("create", "task", &id.to_string(), Some(c.lead), None, Some(&after))
+                .await?;
             summaries.push(' ');
             summaries.push_str(&text::fold(&c.summary));
             ids.push(id);
@@ -435,7 +458,11 @@ impl Scoped<'_> {
         .bind(id)
         .fetch_optional(&self.store.pool)
         .await?
-        .ok_or_else(|| StoreError::NotFound(format!("Không tìm thấy nhiệm vụ số {id} trong phạm vi quản lý của bạn.")))?;
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "Không tìm thấy nhiệm vụ số {id} trong phạm vi quản lý của bạn."
+            ))
+        })?;
         let mut t = [task_row(&row)];
         self.coordinating_of(&mut t).await?;
         let [t] = t;
@@ -470,7 +497,9 @@ impl Scoped<'_> {
             "SELECT {TASK_COLUMNS} {TASK_FROM} WHERE t.unit_id IN ({SCOPE_UNITS}) AND t.status = 'open' \
              AND t.due_date IS NOT NULL AND t.due_date >= $2 AND t.due_date {op} $3 ORDER BY t.due_date, t.id LIMIT 2000"
         );
-        let rows = super::bind_all(sqlx::query(&sql), &args).fetch_all(&self.store.pool).await?;
+        let rows = super::bind_all(sqlx::query(&sql), &args)
+            .fetch_all(&self.store.pool)
+            .await?;
         let mut tasks: Vec<Task> = rows.iter().map(task_row).collect();
         self.coordinating_of(&mut tasks).await?;
         Ok(tasks)
@@ -483,7 +512,8 @@ impl Scoped<'_> {
 
     /// Open tasks led in scope due from `today` to `today + days` inclusive, soonest first.
     pub async fn due_soon(&self, today: Date, days: i64) -> Result<Vec<Task>, StoreError> {
-        self.open_tasks_between(Some(today), today + time::Duration::days(days.clamp(0, 3660)), false).await
+        self.open_tasks_between(Some(today), today + time::Duration::days(days.clamp(0, 3660)), false)
+            .await
     }
 
     /// Posts a progress report on a task whose lead or coordinating unit is in scope. A report
@@ -512,13 +542,19 @@ impl Scoped<'_> {
             )));
         }
         if !(0..=100).contains(&r.percent) {
-            return Err(StoreError::Invalid(format!("Tỷ lệ hoàn thành {}% không hợp lệ: ghi từ 0 đến 100.", r.percent)));
+            return Err(StoreError::Invalid(format!(
+                "Tỷ lệ hoàn thành {}% không hợp lệ: ghi từ 0 đến 100.",
+                r.percent
+            )));
         }
         let body = super::clean(Some(&r.body))
             .ok_or_else(|| StoreError::Invalid("Nội dung báo cáo không được để trống.".into()))?;
         let figures = r.figures.trim().to_string();
         if r.reported_on > today_vn() + time::Duration::days(1) {
-            return Err(StoreError::Invalid(format!("Ngày báo cáo {} ở tương lai.", vi_date(r.reported_on))));
+            return Err(StoreError::Invalid(format!(
+                "Ngày báo cáo {} ở tương lai.",
+                vi_date(r.reported_on)
+            )));
         }
         let province = self.unit_province(reporting_unit).await?;
         let now = crate::now_text();
@@ -666,7 +702,11 @@ impl Scoped<'_> {
             }
             if t.status != TaskStatus::Cancelled {
                 counted += 1;
-                sum += if t.status == TaskStatus::Done { 100 } else { t.latest_percent.unwrap_or(0) };
+                sum += if t.status == TaskStatus::Done {
+                    100
+                } else {
+                    t.latest_percent.unwrap_or(0)
+                };
             }
             out.rows.push(RollupRow {
                 overdue,
@@ -681,7 +721,13 @@ impl Scoped<'_> {
 
     /// The tasks of a document in scope, in their order.
     pub async fn document_tasks(&self, document_id: i64) -> Result<Vec<Task>, StoreError> {
-        Ok(self.rollup(document_id, today_vn()).await?.rows.into_iter().map(|r| r.task).collect())
+        Ok(self
+            .rollup(document_id, today_vn())
+            .await?
+            .rows
+            .into_iter()
+            .map(|r| r.task)
+            .collect())
     }
 }
 

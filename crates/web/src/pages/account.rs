@@ -3,13 +3,13 @@
 use super::{render, Chrome};
 use crate::csrf;
 use crate::error::AppError;
+use crate::forms::extract::Form;
 use crate::session::Viewer;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use crate::forms::extract::Form;
 use phongthu_store::StoreError;
 use serde::Deserialize;
 
@@ -64,11 +64,23 @@ pub async fn change_password(
     csrf::verify(&viewer.csrf, &f.csrf)?;
     let must = viewer.actor.must_change_password;
     if f.new_password != f.confirm {
-        let mut res = page(&state, &viewer, must, None, Some("Hai lần nhập mật khẩu mới không khớp nhau.".into()), None)?;
+        let mut res = page(
+            &state,
+            &viewer,
+            must,
+            None,
+            Some("Hai lần nhập mật khẩu mới không khớp nhau.".into()),
+            None,
+        )?;
         *res.status_mut() = StatusCode::BAD_REQUEST;
         return Ok(res);
     }
-    match state.store().scoped(&viewer.actor).change_own_password(&f.current, &f.new_password).await {
+    match state
+        .store()
+        .scoped(&viewer.actor)
+        .change_own_password(&f.current, &f.new_password)
+        .await
+    {
         Ok(()) => page(&state, &viewer, false, Some("Đã đổi mật khẩu."), None, None),
         Err(StoreError::Invalid(m)) => {
             let mut res = page(&state, &viewer, must, None, Some(m), None)?;
@@ -93,6 +105,17 @@ pub async fn create_token(
     Form(f): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     csrf::verify(&viewer.csrf, &f.csrf)?;
-    let token = state.store().scoped(&viewer.actor).create_api_token(f.name.trim()).await?;
-    page(&state, &viewer, false, Some("Đã tạo mã truy cập API."), None, Some(token))
+    let token = state
+        .store()
+        .scoped(&viewer.actor)
+        .create_api_token(f.name.trim())
+        .await?;
+    page(
+        &state,
+        &viewer,
+        false,
+        Some("Đã tạo mã truy cập API."),
+        None,
+        Some(token),
+    )
 }

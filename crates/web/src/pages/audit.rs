@@ -3,11 +3,11 @@
 
 use super::{render, Chrome};
 use crate::error::AppError;
+use crate::forms::extract::Query;
 use crate::forms::{parse_date_text, vi_datetime};
 use crate::session::{encode, Viewer};
 use crate::AppState;
 use askama::Template;
-use crate::forms::extract::Query;
 use axum::extract::State;
 use axum::response::Response;
 use phongthu_domain::auth::Permission;
@@ -80,14 +80,19 @@ pub fn entity_label(entity: &str) -> &str {
 }
 
 fn opt(s: &Option<String>) -> Option<String> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn check_date(s: &Option<String>, what: &str) -> Result<Option<String>, AppError> {
     match opt(s) {
         None => Ok(None),
         Some(d) => parse_date_text(&d).map(|d| Some(d.to_string())).ok_or_else(|| {
-            AppError::bad_request(format!("{what} \"{d}\" không hợp lệ: dùng dạng NNNN-TT-NN hoặc NN/TT/NNNN."))
+            AppError::bad_request(format!(
+                "{what} \"{d}\" không hợp lệ: dùng dạng NNNN-TT-NN hoặc NN/TT/NNNN."
+            ))
         }),
     }
 }
@@ -110,7 +115,10 @@ pub async fn page(
     scoped.require(Permission::ReadAudit)?;
     let before_seq = match opt(&q.before) {
         None => None,
-        Some(b) => Some(b.parse::<i64>().map_err(|_| AppError::bad_request("Số thứ tự trang không hợp lệ."))?),
+        Some(b) => Some(
+            b.parse::<i64>()
+                .map_err(|_| AppError::bad_request("Số thứ tự trang không hợp lệ."))?,
+        ),
     };
     let filter = AuditFilter {
         actor: opt(&q.actor),
@@ -141,7 +149,10 @@ pub async fn page(
     let verify = if q.verify.is_some() {
         let r = state.store().verify_audit().await?;
         Some(match r.broken {
-            None => (true, format!("Chuỗi nhật ký toàn vẹn: {} mục, mục cuối số {}.", r.entries, r.head_seq)),
+            None => (
+                true,
+                format!("Chuỗi nhật ký toàn vẹn: {} mục, mục cuối số {}.", r.entries, r.head_seq),
+            ),
             Some(b) => (false, format!("Nhật ký đã bị can thiệp: {b}")),
         })
     } else {

@@ -49,7 +49,12 @@ fn residence(state: &AppState, c: &Citizen) -> String {
     let commune = c
         .permanent_commune_code
         .as_deref()
-        .and_then(|code| state.territory().unit_on(code, None, today()).or_else(|| state.territory().units_with_code(code).into_iter().next()))
+        .and_then(|code| {
+            state
+                .territory()
+                .unit_on(code, None, today())
+                .or_else(|| state.territory().units_with_code(code).into_iter().next())
+        })
         .map(|u| u.name.clone());
     match (c.permanent_village.as_deref(), commune) {
         (Some(v), Some(cm)) => format!("{v}, {cm}"),
@@ -101,10 +106,18 @@ struct ParsedFilter {
 }
 
 fn parse_filter(q: &ListQuery) -> Result<ParsedFilter, AppError> {
-    let text = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let text = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     let unit_id = match text(&q.unit) {
         None => None,
-        Some(u) => Some(u.parse::<i64>().map_err(|_| AppError::bad_request("Đơn vị không hợp lệ."))?),
+        Some(u) => Some(
+            u.parse::<i64>()
+                .map_err(|_| AppError::bad_request("Đơn vị không hợp lệ."))?,
+        ),
     };
     let birth_year = match text(&q.year) {
         None => None,
@@ -122,13 +135,23 @@ fn parse_filter(q: &ListQuery) -> Result<ParsedFilter, AppError> {
         Some(other) => return Err(AppError::bad_request(format!("Giới tính \"{other}\" không hợp lệ."))),
     };
     let mut qs = Vec::new();
-    for (k, v) in [("q", text(&q.q)), ("unit", text(&q.unit)), ("year", text(&q.year)), ("sex", text(&q.sex))] {
+    for (k, v) in [
+        ("q", text(&q.q)),
+        ("unit", text(&q.unit)),
+        ("year", text(&q.year)),
+        ("sex", text(&q.sex)),
+    ] {
         if let Some(v) = v {
             qs.push(format!("{k}={}", crate::session::encode(&v)));
         }
     }
     Ok(ParsedFilter {
-        filter: CitizenFilter { query: text(&q.q), unit_id, birth_year, sex },
+        filter: CitizenFilter {
+            query: text(&q.q),
+            unit_id,
+            birth_year,
+            sex,
+        },
         query_string: qs.join("&"),
     })
 }
@@ -151,14 +174,30 @@ struct ListPage {
     query_string: String,
 }
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let pf = parse_filter(&q)?;
     let page: i64 = match q.page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => 1,
-        Some(p) => p.parse::<i64>().ok().filter(|p| *p >= 1).ok_or_else(|| AppError::bad_request("Số trang không hợp lệ."))?,
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| AppError::bad_request("Số trang không hợp lệ."))?,
     };
     let scoped = state.store().scoped(&viewer.actor);
-    let result = scoped.list_citizens(&pf.filter, Paging { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE }).await?;
+    let result = scoped
+        .list_citizens(
+            &pf.filter,
+            Paging {
+                offset: (page - 1) * PAGE_SIZE,
+                limit: PAGE_SIZE,
+            },
+        )
+        .await?;
     let names = unit_names(&state, &viewer.actor).await?;
     let link = |p: i64| {
         let mut s = format!("/citizens?page={p}");
@@ -182,7 +221,11 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query
         can_write: viewer.actor.role.allows(Permission::Write),
         prev: (page > 1).then(|| link(page - 1)),
         next: (last < result.total).then(|| link(page + 1)),
-        range: if result.total == 0 { String::new() } else { format!("{first}–{last} / {}", result.total) },
+        range: if result.total == 0 {
+            String::new()
+        } else {
+            format!("{first}–{last} / {}", result.total)
+        },
         query_string: pf.query_string,
     };
     render(&page_view)
@@ -234,12 +277,22 @@ pub async fn detail(
         .family_relations(id)
         .await?
         .into_iter()
-        .map(|r| (r.relation.clone(), r.name.clone(), r.circumstance.clone().unwrap_or_default()))
+        .map(|r| {
+            (
+                r.relation.clone(),
+                r.name.clone(),
+                r.circumstance.clone().unwrap_or_default(),
+            )
+        })
         .collect();
     let names = unit_names(&state, &viewer.actor).await?;
     let current = match (c.current_village.as_deref(), c.current_commune_code.as_deref()) {
         (v, Some(code)) => {
-            let name = state.territory().unit_on(code, None, today()).map(|u| u.name.clone()).unwrap_or_else(|| code.to_string());
+            let name = state
+                .territory()
+                .unit_on(code, None, today())
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| code.to_string());
             v.map(|v| format!("{v}, {name}")).unwrap_or(name)
         }
         (Some(v), None) => v.to_string(),
@@ -255,7 +308,8 @@ pub async fn detail(
     let year = today().year() + 1;
     let reference = time::Date::from_calendar_date(year - 1, time::Month::December, 31)
         .map_err(|_| AppError::internal("ngày tham chiếu"))?;
-    let cycle = phongthu_domain::nvqs::Cycle::new(year, reference, false).map_err(|e| AppError::internal(e.to_string()))?;
+    let cycle =
+        phongthu_domain::nvqs::Cycle::new(year, reference, false).map_err(|e| AppError::internal(e.to_string()))?;
     let decision = phongthu_domain::nvqs::assess(&cycle, &phongthu_store::facts_of(&c, &circumstances));
     let assessment = (
         year,
@@ -275,7 +329,10 @@ pub async fn detail(
         events,
         relations,
         can_write: viewer.actor.role.allows(Permission::Write),
-        kinds: RegistrationKind::ALL.iter().map(|k| (k.as_str(), k.label_vi())).collect(),
+        kinds: RegistrationKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label_vi()))
+            .collect(),
         today: today().to_string(),
         flash: q.saved.is_some().then_some("Đã lưu."),
         created: vi_datetime(&c.created_at),
@@ -304,13 +361,19 @@ pub async fn add_registration(
     Form(f): Form<RegistrationForm>,
 ) -> Result<Response, AppError> {
     csrf::verify(&viewer.csrf, &f.csrf)?;
-    let kind = RegistrationKind::parse(f.kind.trim())
-        .ok_or_else(|| AppError::bad_request("Hãy chọn loại đăng ký."))?;
+    let kind = RegistrationKind::parse(f.kind.trim()).ok_or_else(|| AppError::bad_request("Hãy chọn loại đăng ký."))?;
     let date = parse_date_text(f.event_date.trim()).ok_or_else(|| {
-        AppError::bad_request(format!("Ngày đăng ký \"{}\" không hợp lệ: dùng dạng NN/TT/NNNN.", f.event_date.trim()))
+        AppError::bad_request(format!(
+            "Ngày đăng ký \"{}\" không hợp lệ: dùng dạng NN/TT/NNNN.",
+            f.event_date.trim()
+        ))
     })?;
     let note = Some(f.note.trim().to_string()).filter(|s| !s.is_empty());
-    state.store().scoped(&viewer.actor).record_registration(id, kind, date, note).await?;
+    state
+        .store()
+        .scoped(&viewer.actor)
+        .record_registration(id, kind, date, note)
+        .await?;
     Ok(Redirect::to(&format!("/citizens/{id}?saved=1")).into_response())
 }
 
@@ -361,7 +424,10 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<R
         chrome: Chrome::new(&state, Some(&viewer), "Thêm công dân", "citizens"),
         units: registry_units(&state, &viewer.actor).await?,
         error: None,
-        f: CitizenForm { sex: "male".into(), ..Default::default() },
+        f: CitizenForm {
+            sex: "male".into(),
+            ..Default::default()
+        },
     };
     render(&page)
 }
@@ -371,12 +437,20 @@ fn opt(s: &str) -> Option<String> {
 }
 
 fn build_new_citizen(f: &CitizenForm) -> Result<NewCitizen, String> {
-    let unit_id: i64 = f.unit_id.trim().parse().map_err(|_| "Hãy chọn Ban Chỉ huy Quân sự xã quản lý hồ sơ.".to_string())?;
+    let unit_id: i64 = f
+        .unit_id
+        .trim()
+        .parse()
+        .map_err(|_| "Hãy chọn Ban Chỉ huy Quân sự xã quản lý hồ sơ.".to_string())?;
     if f.full_name.trim().is_empty() {
         return Err("Họ và tên không được để trống.".into());
     }
-    let birth = parse_date_text(f.birth_date.trim())
-        .ok_or_else(|| format!("Ngày sinh \"{}\" không hợp lệ: dùng dạng NN/TT/NNNN.", f.birth_date.trim()))?;
+    let birth = parse_date_text(f.birth_date.trim()).ok_or_else(|| {
+        format!(
+            "Ngày sinh \"{}\" không hợp lệ: dùng dạng NN/TT/NNNN.",
+            f.birth_date.trim()
+        )
+    })?;
     let sex = Sex::parse(f.sex.trim()).ok_or_else(|| "Hãy chọn giới tính.".to_string())?;
     let mut n = NewCitizen::new(unit_id, f.full_name.trim(), birth, sex);
     n.national_id = opt(&f.national_id);
@@ -391,7 +465,11 @@ fn build_new_citizen(f: &CitizenForm) -> Result<NewCitizen, String> {
     Ok(n)
 }
 
-pub async fn create(State(state): State<AppState>, viewer: Viewer, Form(f): Form<CitizenForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<CitizenForm>,
+) -> Result<Response, AppError> {
     csrf::verify(&viewer.csrf, &f.csrf)?;
     let scoped = state.store().scoped(&viewer.actor);
     scoped.require(Permission::Write)?;
@@ -436,7 +514,13 @@ fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> Response {
 pub fn citizen_import_template_xlsx() -> Result<Vec<u8>, phongthu_documents::tabular::TabularError> {
     let cols: Vec<TemplateColumn<'_>> = CITIZEN_COLUMNS
         .iter()
-        .map(|c| TemplateColumn { header: c.header, required: c.required, example: c.example, hint: c.hint, text: c.text_format })
+        .map(|c| TemplateColumn {
+            header: c.header,
+            required: c.required,
+            example: c.example,
+            hint: c.hint,
+            text: c.text_format,
+        })
         .collect();
     phongthu_documents::tabular::template_xlsx("Danh sách công dân", &cols)
 }
@@ -446,10 +530,20 @@ pub async fn template(_viewer: Viewer) -> Result<Response, AppError> {
     Ok(xlsx_response(bytes, "mau-nhap-cong-dan.xlsx"))
 }
 
-pub async fn export(State(state): State<AppState>, viewer: Viewer, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+pub async fn export(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let pf = parse_filter(&q)?;
-    let specs: Vec<ColumnSpec<'_>> =
-        CITIZEN_COLUMNS.iter().map(|c| ColumnSpec { header: c.header, text: c.text_format, width: 0.0 }).collect();
+    let specs: Vec<ColumnSpec<'_>> = CITIZEN_COLUMNS
+        .iter()
+        .map(|c| ColumnSpec {
+            header: c.header,
+            text: c.text_format,
+            width: 0.0,
+        })
+        .collect();
     let mut w = XlsxWriter::new("Danh sách công dân", &specs).map_err(|e| AppError::internal(e.to_string()))?;
     let mut write_error = None;
     state
@@ -488,19 +582,39 @@ pub async fn duplicates(State(state): State<AppState>, viewer: Viewer) -> Result
             let commune = g
                 .permanent_commune_code
                 .as_deref()
-                .and_then(|c| state.territory().units_with_code(c).into_iter().next().map(|u| u.name.clone()))
+                .and_then(|c| {
+                    state
+                        .territory()
+                        .units_with_code(c)
+                        .into_iter()
+                        .next()
+                        .map(|u| u.name.clone())
+                })
                 .unwrap_or_default();
             (
-                format!("{} — sinh {}", g.citizens.first().map(|c| c.full_name.clone()).unwrap_or_default(), vi_date(g.birth_date)),
+                format!(
+                    "{} — sinh {}",
+                    g.citizens.first().map(|c| c.full_name.clone()).unwrap_or_default(),
+                    vi_date(g.birth_date)
+                ),
                 commune,
                 g.citizens
                     .into_iter()
-                    .map(|c| (c.id, c.national_id.unwrap_or_else(|| "chưa có số định danh".into()), names.get(&c.unit_id).cloned().unwrap_or_default()))
+                    .map(|c| {
+                        (
+                            c.id,
+                            c.national_id.unwrap_or_else(|| "chưa có số định danh".into()),
+                            names.get(&c.unit_id).cloned().unwrap_or_default(),
+                        )
+                    })
                     .collect(),
             )
         })
         .collect();
-    render(&DuplicatesPage { chrome: Chrome::new(&state, Some(&viewer), "Hồ sơ nghi trùng", "citizens"), groups })
+    render(&DuplicatesPage {
+        chrome: Chrome::new(&state, Some(&viewer), "Hồ sơ nghi trùng", "citizens"),
+        groups,
+    })
 }
 
 #[derive(Template)]
@@ -518,14 +632,27 @@ pub struct YearQuery {
     year: Option<String>,
 }
 
-pub async fn registration(State(state): State<AppState>, viewer: Viewer, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+pub async fn registration(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, AppError> {
     let year = match q.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => today().year(),
-        Some(y) => y.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| AppError::bad_request(format!("Năm \"{y}\" không hợp lệ.")))?,
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| AppError::bad_request(format!("Năm \"{y}\" không hợp lệ.")))?,
     };
     let scoped = state.store().scoped(&viewer.actor);
     let names = unit_names(&state, &viewer.actor).await?;
-    let must = scoped.must_register(year).await?.iter().map(|c| row(&state, c, &names)).collect();
+    let must = scoped
+        .must_register(year)
+        .await?
+        .iter()
+        .map(|c| row(&state, c, &names))
+        .collect();
     let late = scoped
         .late_registrations(year, today())
         .await?
@@ -596,7 +723,11 @@ pub async fn import_form(State(state): State<AppState>, viewer: Viewer) -> Resul
     })
 }
 
-pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, mut multipart: Multipart) -> Result<Response, AppError> {
+pub async fn import_upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
     scoped.require(Permission::Write)?;
     let bad = |m: &str| AppError::bad_request(m.to_string());
@@ -604,29 +735,43 @@ pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, mut mu
     let mut unit_id: Option<i64> = None;
     let mut mode = ImportMode::AllOrNothing;
     let mut file: Option<(tempfile::NamedTempFile, String, u64)> = None;
-    while let Some(mut field) =
-        multipart.next_field().await.map_err(|_| bad("Tệp tải lên bị gián đoạn hoặc không đúng dạng biểu mẫu."))?
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| bad("Tệp tải lên bị gián đoạn hoặc không đúng dạng biểu mẫu."))?
     {
         match field.name().unwrap_or("") {
             "_csrf" => csrf_sent = field.text().await.unwrap_or_default(),
             "unit_id" => {
                 unit_id = Some(
-                    field.text().await.unwrap_or_default().trim().parse().map_err(|_| bad("Hãy chọn Ban Chỉ huy Quân sự xã nhận hồ sơ."))?,
+                    field
+                        .text()
+                        .await
+                        .unwrap_or_default()
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad("Hãy chọn Ban Chỉ huy Quân sự xã nhận hồ sơ."))?,
                 )
             }
             "mode" => {
                 let value = field.text().await.unwrap_or_default();
-                mode = if value == "valid_only" { ImportMode::ValidOnly } else { ImportMode::AllOrNothing };
+                mode = if value == "valid_only" {
+                    ImportMode::ValidOnly
+                } else {
+                    ImportMode::AllOrNothing
+                };
             }
             "file" => {
                 // The CSRF field comes first in the form: check it before storing anything.
                 csrf::verify(&viewer.csrf, &csrf_sent)?;
                 let name = field.file_name().unwrap_or("tep-tai-len").to_string();
-                let mut tmp = tempfile::NamedTempFile::new().map_err(|e| AppError::internal(format!("Không tạo được tệp tạm: {e}")))?;
+                let mut tmp = tempfile::NamedTempFile::new()
+                    .map_err(|e| AppError::internal(format!("Không tạo được tệp tạm: {e}")))?;
                 let mut size = 0u64;
                 while let Some(chunk) = field.chunk().await.map_err(|_| bad("Tệp tải lên bị gián đoạn."))? {
                     size += chunk.len() as u64;
-                    tmp.write_all(&chunk).map_err(|e| AppError::internal(format!("Không lưu được tệp tải lên: {e}")))?;
+                    tmp.write_all(&chunk)
+                        .map_err(|e| AppError::internal(format!("Không lưu được tệp tải lên: {e}")))?;
                 }
                 file = Some((tmp, name, size));
             }
@@ -642,8 +787,19 @@ pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, mut mu
     scoped.org_unit(unit_id).await?;
     let reader = TabularReader::open(tmp.path()).map_err(|e| AppError::bad_request(e.to_string()))?;
     let headers = reader.headers.clone();
-    let mut specs: Vec<ColumnSpec<'_>> = headers.iter().map(|h| ColumnSpec { header: h.as_str(), text: true, width: 0.0 }).collect();
-    specs.push(ColumnSpec { header: "Lý do bị từ chối", text: false, width: 80.0 });
+    let mut specs: Vec<ColumnSpec<'_>> = headers
+        .iter()
+        .map(|h| ColumnSpec {
+            header: h.as_str(),
+            text: true,
+            width: 0.0,
+        })
+        .collect();
+    specs.push(ColumnSpec {
+        header: "Lý do bị từ chối",
+        text: false,
+        width: 80.0,
+    });
     let rejects = XlsxWriter::new("Dòng bị từ chối", &specs).ok();
     let job_id = crate::csrf::new_token();
     let job = Arc::new(Mutex::new(ImportJob {
@@ -653,15 +809,36 @@ pub async fn import_upload(State(state): State<AppState>, viewer: Viewer, mut mu
         outcome: None,
         rejects: None,
     }));
-    state.jobs().lock().unwrap_or_else(|e| e.into_inner()).insert(job_id.clone(), job.clone());
+    state
+        .jobs()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(job_id.clone(), job.clone());
     let store = state.store().clone();
     let actor = viewer.actor.clone();
     tokio::spawn(async move {
         let _keep = tmp; // the temporary file lives until the import ends
-        let mut obs = WebObserver { job: job.clone(), rejects, rejects_count: 0 };
-        let opts = ImportOptions { unit_id, mode, source_name: file_name };
-        let rows = reader.map(|r| r.map(|r| SourceRow { line: r.line, cells: r.cells }).map_err(|e| e.to_string()));
-        let result = store.scoped(&actor).import_citizens(&headers, rows, &opts, &mut obs).await;
+        let mut obs = WebObserver {
+            job: job.clone(),
+            rejects,
+            rejects_count: 0,
+        };
+        let opts = ImportOptions {
+            unit_id,
+            mode,
+            source_name: file_name,
+        };
+        let rows = reader.map(|r| {
+            r.map(|r| SourceRow {
+                line: r.line,
+                cells: r.cells,
+            })
+            .map_err(|e| e.to_string())
+        });
+        let result = store
+            .scoped(&actor)
+            .import_citizens(&headers, rows, &opts, &mut obs)
+            .await;
         let rejects = match (obs.rejects_count, obs.rejects) {
             (n, Some(w)) if n > 0 => w.finish().ok(),
             _ => None,
@@ -698,7 +875,11 @@ fn find_job(state: &AppState, viewer: &Viewer, job_id: &str) -> Result<Arc<Mutex
         .ok_or_else(|| AppError::not_found("Không tìm thấy lượt nhập này (đã hết hạn hoặc không phải của bạn)."))
 }
 
-pub async fn import_job(State(state): State<AppState>, viewer: Viewer, Path(job_id): Path<String>) -> Result<Response, AppError> {
+pub async fn import_job(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(job_id): Path<String>,
+) -> Result<Response, AppError> {
     let job = find_job(&state, &viewer, &job_id)?;
     let page = {
         let j = job.lock().unwrap_or_else(|e| e.into_inner());
@@ -733,7 +914,11 @@ pub async fn import_job(State(state): State<AppState>, viewer: Viewer, Path(job_
     Ok(res)
 }
 
-pub async fn import_rejects(State(state): State<AppState>, viewer: Viewer, Path(job_id): Path<String>) -> Result<Response, AppError> {
+pub async fn import_rejects(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(job_id): Path<String>,
+) -> Result<Response, AppError> {
     let job = find_job(&state, &viewer, &job_id)?;
     let bytes = job
         .lock()

@@ -35,7 +35,12 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         .org_units()
         .await?
         .into_iter()
-        .filter(|u| matches!(u.kind, OrgKind::ProvincialCommand | OrgKind::CapitalCommand | OrgKind::RegionalDefenseCommand))
+        .filter(|u| {
+            matches!(
+                u.kind,
+                OrgKind::ProvincialCommand | OrgKind::CapitalCommand | OrgKind::RegionalDefenseCommand
+            )
+        })
         .map(|u| (u.id, u.name))
         .collect();
     render(&CyclesPage {
@@ -59,16 +64,32 @@ pub struct NewCycleForm {
     quota: String,
 }
 
-pub async fn create(State(state): State<AppState>, viewer: Viewer, Form(f): Form<NewCycleForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<NewCycleForm>,
+) -> Result<Response, AppError> {
     csrf::verify(&viewer.csrf, &f.csrf)?;
-    let unit_id: i64 = f.unit_id.trim().parse().map_err(|_| AppError::bad_request("Hãy chọn đơn vị giao chỉ tiêu."))?;
-    let year: i32 = f.year.trim().parse().map_err(|_| AppError::bad_request(format!("Năm \"{}\" không hợp lệ.", f.year.trim())))?;
+    let unit_id: i64 = f
+        .unit_id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::bad_request("Hãy chọn đơn vị giao chỉ tiêu."))?;
+    let year: i32 = f
+        .year
+        .trim()
+        .parse()
+        .map_err(|_| AppError::bad_request(format!("Năm \"{}\" không hợp lệ.", f.year.trim())))?;
     let quota: i64 = f
         .quota
         .trim()
         .parse()
         .map_err(|_| AppError::bad_request(format!("Chỉ tiêu \"{}\" phải là một số nguyên.", f.quota.trim())))?;
-    let c = state.store().scoped(&viewer.actor).create_cycle(unit_id, year, quota).await?;
+    let c = state
+        .store()
+        .scoped(&viewer.actor)
+        .create_cycle(unit_id, year, quota)
+        .await?;
     Ok(Redirect::to(&format!("/nvqs/{}", c.id)).into_response())
 }
 
@@ -126,7 +147,13 @@ fn even_text(e: &Evenness) -> String {
     )
 }
 
-fn page(state: &AppState, viewer: &Viewer, o: CycleOverview, flash: Option<&'static str>, error: Option<String>) -> CyclePage {
+fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    o: CycleOverview,
+    flash: Option<&'static str>,
+    error: Option<String>,
+) -> CyclePage {
     let max_pool = o.communes.iter().map(|f| f.eligible).max().unwrap_or(0).max(1) as f64;
     let width = 420.0;
     let bars = o
@@ -192,7 +219,13 @@ pub async fn detail(
     Query(q): Query<CycleQuery>,
 ) -> Result<Response, AppError> {
     let o = state.store().scoped(&viewer.actor).cycle_overview(id).await?;
-    render(&page(&state, &viewer, o, q.saved.is_some().then_some("Đã lưu chỉ tiêu các xã."), None))
+    render(&page(
+        &state,
+        &viewer,
+        o,
+        q.saved.is_some().then_some("Đã lưu chỉ tiêu các xã."),
+        None,
+    ))
 }
 
 pub async fn save(
@@ -205,16 +238,20 @@ pub async fn save(
     let mut split = Vec::new();
     for (k, v) in &f {
         if let Some(unit) = k.strip_prefix("quota_") {
-            let unit: i64 = unit.parse().map_err(|_| AppError::bad_request("Biểu mẫu chỉ tiêu không hợp lệ."))?;
-            let q: i64 = v
-                .trim()
+            let unit: i64 = unit
                 .parse()
-                .map_err(|_| AppError::bad_request(format!("Chỉ tiêu \"{}\" phải là một số nguyên không âm.", v.trim())))?;
+                .map_err(|_| AppError::bad_request("Biểu mẫu chỉ tiêu không hợp lệ."))?;
+            let q: i64 = v.trim().parse().map_err(|_| {
+                AppError::bad_request(format!("Chỉ tiêu \"{}\" phải là một số nguyên không âm.", v.trim()))
+            })?;
             split.push((unit, q));
         }
     }
     let scoped = state.store().scoped(&viewer.actor);
-    match scoped.save_quotas(id, &split, f.get("reason").map(String::as_str)).await {
+    match scoped
+        .save_quotas(id, &split, f.get("reason").map(String::as_str))
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/nvqs/{id}?saved=1")).into_response()),
         Err(phongthu_store::StoreError::Invalid(m)) => {
             let o = scoped.cycle_overview(id).await?;

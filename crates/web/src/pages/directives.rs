@@ -48,19 +48,28 @@ pub struct Opt {
 fn opts<I: IntoIterator<Item = (String, String)>>(items: I, selected: &str) -> Vec<Opt> {
     items
         .into_iter()
-        .map(|(value, label)| Opt { selected: value == selected, value, label })
+        .map(|(value, label)| Opt {
+            selected: value == selected,
+            value,
+            label,
+        })
         .collect()
 }
 
 fn kind_opts(selected: &str) -> Vec<Opt> {
     opts(
-        DocumentKind::ALL.iter().map(|k| (k.as_str().to_string(), k.label_vi().to_string())),
+        DocumentKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), k.label_vi().to_string())),
         selected,
     )
 }
 
 fn text(s: &Option<String>) -> Option<String> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -68,7 +77,11 @@ fn opt(s: &str) -> Option<String> {
 }
 
 fn lines(s: &str) -> Vec<String> {
-    s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn date_or_empty(d: Option<time::Date>) -> String {
@@ -147,19 +160,30 @@ struct ListPage {
 fn parse_search(q: &ListQuery) -> Result<(DocumentSearch, String), AppError> {
     let kind = match text(&q.kind) {
         None => None,
-        Some(k) => Some(DocumentKind::parse(&k).ok_or_else(|| AppError::bad_request(format!("Loại văn bản \"{k}\" không hợp lệ.")))?),
+        Some(k) => Some(
+            DocumentKind::parse(&k)
+                .ok_or_else(|| AppError::bad_request(format!("Loại văn bản \"{k}\" không hợp lệ.")))?,
+        ),
     };
     let topic = match text(&q.topic) {
         None => None,
-        Some(t) => Some(Topic::parse(&t).ok_or_else(|| AppError::bad_request(format!("Lĩnh vực \"{t}\" không hợp lệ.")))?),
+        Some(t) => {
+            Some(Topic::parse(&t).ok_or_else(|| AppError::bad_request(format!("Lĩnh vực \"{t}\" không hợp lệ.")))?)
+        }
     };
     let status = match text(&q.status) {
         None => None,
-        Some(s) => Some(DocumentStatus::parse(&s).ok_or_else(|| AppError::bad_request(format!("Trạng thái \"{s}\" không hợp lệ.")))?),
+        Some(s) => Some(
+            DocumentStatus::parse(&s)
+                .ok_or_else(|| AppError::bad_request(format!("Trạng thái \"{s}\" không hợp lệ.")))?,
+        ),
     };
     let direction = match text(&q.direction) {
         None => None,
-        Some(s) => Some(Direction::parse(&s).ok_or_else(|| AppError::bad_request(format!("Chiều văn bản \"{s}\" không hợp lệ.")))?),
+        Some(s) => Some(
+            Direction::parse(&s)
+                .ok_or_else(|| AppError::bad_request(format!("Chiều văn bản \"{s}\" không hợp lệ.")))?,
+        ),
     };
     let year = match text(&q.year) {
         None => None,
@@ -185,20 +209,44 @@ fn parse_search(q: &ListQuery) -> Result<(DocumentSearch, String), AppError> {
         }
     }
     Ok((
-        DocumentSearch { query: text(&q.q), kind, issuer: text(&q.issuer), year, topic, status, direction, offset: 0, limit: PAGE_SIZE },
+        DocumentSearch {
+            query: text(&q.q),
+            kind,
+            issuer: text(&q.issuer),
+            year,
+            topic,
+            status,
+            direction,
+            offset: 0,
+            limit: PAGE_SIZE,
+        },
         qs.join("&"),
     ))
 }
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let (mut search, qs) = parse_search(&q)?;
     let page: i64 = match text(&q.page) {
         None => 1,
-        Some(p) => p.parse::<i64>().ok().filter(|p| *p >= 1).ok_or_else(|| AppError::bad_request("Số trang không hợp lệ."))?,
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| AppError::bad_request("Số trang không hợp lệ."))?,
     };
     search.offset = (page - 1) * PAGE_SIZE;
     let results = state.store().scoped(&viewer.actor).search_documents(&search).await?;
-    let link = |p: i64| if qs.is_empty() { format!("/documents?page={p}") } else { format!("/documents?page={p}&{qs}") };
+    let link = |p: i64| {
+        if qs.is_empty() {
+            format!("/documents?page={p}")
+        } else {
+            format!("/documents?page={p}&{qs}")
+        }
+    };
     let shown = search.offset + results.hits.len() as i64;
     let sel = |s: &Option<String>| text(s).unwrap_or_default();
     let page_view = ListPage {
@@ -228,11 +276,15 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query
             &sel(&q.topic),
         ),
         statuses: opts(
-            DocumentStatus::ALL.iter().map(|s| (s.as_str().to_string(), s.label_vi().to_string())),
+            DocumentStatus::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), s.label_vi().to_string())),
             &sel(&q.status),
         ),
         directions: opts(
-            [Direction::Incoming, Direction::Outgoing].iter().map(|d| (d.as_str().to_string(), d.label_vi().to_string())),
+            [Direction::Incoming, Direction::Outgoing]
+                .iter()
+                .map(|d| (d.as_str().to_string(), d.label_vi().to_string())),
             &sel(&q.direction),
         ),
         can_write: viewer.actor.role.allows(Permission::Write),
@@ -308,8 +360,19 @@ struct NewPage {
     proposed_tasks: usize,
 }
 
-fn new_page(state: &AppState, viewer: &Viewer, units: &[OrgUnit], f: DocForm, error: Option<String>, notice: Option<String>) -> NewPage {
-    let proposed_tasks = if f.body_text.trim().is_empty() { 0 } else { directive::parse(&f.body_text).tasks.len() };
+fn new_page(
+    state: &AppState,
+    viewer: &Viewer,
+    units: &[OrgUnit],
+    f: DocForm,
+    error: Option<String>,
+    notice: Option<String>,
+) -> NewPage {
+    let proposed_tasks = if f.body_text.trim().is_empty() {
+        0
+    } else {
+        directive::parse(&f.body_text).tasks.len()
+    };
     NewPage {
         chrome: Chrome::new(state, Some(viewer), "Vào sổ văn bản đến", "documents"),
         error,
@@ -318,12 +381,29 @@ fn new_page(state: &AppState, viewer: &Viewer, units: &[OrgUnit], f: DocForm, er
         kinds: kind_opts(&f.kind),
         authorities: opts(
             Authority::ALL.iter().map(|a| {
-                (a.as_str().to_string(), if a.as_str().is_empty() { "(ký trực tiếp)".to_string() } else { a.as_str().to_string() })
+                (
+                    a.as_str().to_string(),
+                    if a.as_str().is_empty() {
+                        "(ký trực tiếp)".to_string()
+                    } else {
+                        a.as_str().to_string()
+                    },
+                )
             }),
             &f.authority,
         ),
-        secrecies: opts(Secrecy::ALL.iter().map(|s| (s.as_str().to_string(), s.label_vi().to_string())), &f.secrecy),
-        urgencies: opts(Urgency::ALL.iter().map(|s| (s.as_str().to_string(), s.label_vi().to_string())), &f.urgency),
+        secrecies: opts(
+            Secrecy::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), s.label_vi().to_string())),
+            &f.secrecy,
+        ),
+        urgencies: opts(
+            Urgency::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), s.label_vi().to_string())),
+            &f.urgency,
+        ),
         proposed_tasks,
         f,
     }
@@ -377,21 +457,33 @@ fn prefill(viewer: &Viewer, extracted_text: String, file_name: String, bytes: &[
 }
 
 /// Upload → the reader → the prefilled registration form (nothing is stored yet).
-pub async fn upload(State(state): State<AppState>, viewer: Viewer, mut multipart: Multipart) -> Result<Response, AppError> {
+pub async fn upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
     scoped.require(Permission::Write)?;
     let bad = |m: &str| AppError::bad_request(m.to_string());
     let mut csrf_sent = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(mut field) =
-        multipart.next_field().await.map_err(|_| bad("Tệp tải lên bị gián đoạn hoặc không đúng dạng biểu mẫu."))?
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| bad("Tệp tải lên bị gián đoạn hoặc không đúng dạng biểu mẫu."))?
     {
         match field.name().unwrap_or("") {
             "_csrf" => csrf_sent = field.text().await.unwrap_or_default(),
             "file" => {
                 // The CSRF field comes first in the form: check it before reading the file.
                 csrf::verify(&viewer.csrf, &csrf_sent)?;
-                let name = field.file_name().unwrap_or("van-ban").rsplit(['/', '\\']).next().unwrap_or("van-ban").to_string();
+                let name = field
+                    .file_name()
+                    .unwrap_or("van-ban")
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or("van-ban")
+                    .to_string();
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(|_| bad("Tệp tải lên bị gián đoạn."))? {
                     bytes.extend_from_slice(&chunk);
@@ -412,7 +504,8 @@ pub async fn upload(State(state): State<AppState>, viewer: Viewer, mut multipart
     let data = bytes.clone();
     let read = tokio::task::spawn_blocking(move || -> Result<phongthu_documents::Extracted, String> {
         let mut tmp = tempfile::NamedTempFile::new().map_err(|e| format!("Không tạo được tệp tạm: {e}."))?;
-        tmp.write_all(&data).map_err(|e| format!("Không lưu được tệp tải lên: {e}."))?;
+        tmp.write_all(&data)
+            .map_err(|e| format!("Không lưu được tệp tải lên: {e}."))?;
         phongthu_documents::read_document(tmp.path(), &mut |_| {}).map_err(|e| match e {
             phongthu_documents::ReadError::Io { .. } => "Không đọc được tệp tải lên.".to_string(),
             other => other.to_string(),
@@ -428,10 +521,24 @@ pub async fn upload(State(state): State<AppState>, viewer: Viewer, mut multipart
                 x.source.label_vi(),
                 x.pages
             ));
-            render(&new_page(&state, &viewer, &units, prefill(&viewer, x.text, name, &bytes), None, notice))
+            render(&new_page(
+                &state,
+                &viewer,
+                &units,
+                prefill(&viewer, x.text, name, &bytes),
+                None,
+                notice,
+            ))
         }
         Err(message) => {
-            let mut res = render(&new_page(&state, &viewer, &units, blank_form(&viewer), Some(message), None))?;
+            let mut res = render(&new_page(
+                &state,
+                &viewer,
+                &units,
+                blank_form(&viewer),
+                Some(message),
+                None,
+            ))?;
             *res.status_mut() = StatusCode::BAD_REQUEST;
             Ok(res)
         }
@@ -439,28 +546,49 @@ pub async fn upload(State(state): State<AppState>, viewer: Viewer, mut multipart
 }
 
 fn build_document(f: &DocForm) -> Result<(NewDocument, time::Date), String> {
-    let unit_id: i64 = f.unit_id.trim().parse().map_err(|_| "Hãy chọn đơn vị vào sổ.".to_string())?;
-    let received_on = parse_date_text(f.received_on.trim())
-        .ok_or_else(|| format!("Ngày đến \"{}\" không hợp lệ: dùng dạng NN/TT/NNNN.", f.received_on.trim()))?;
+    let unit_id: i64 = f
+        .unit_id
+        .trim()
+        .parse()
+        .map_err(|_| "Hãy chọn đơn vị vào sổ.".to_string())?;
+    let received_on = parse_date_text(f.received_on.trim()).ok_or_else(|| {
+        format!(
+            "Ngày đến \"{}\" không hợp lệ: dùng dạng NN/TT/NNNN.",
+            f.received_on.trim()
+        )
+    })?;
     let issued_on = match opt(&f.issued_on) {
         None => None,
-        Some(d) => Some(parse_date_text(&d).ok_or_else(|| format!("Ngày ban hành \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))?),
+        Some(d) => Some(
+            parse_date_text(&d).ok_or_else(|| format!("Ngày ban hành \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))?,
+        ),
     };
     let kind = match opt(&f.kind) {
         None => None,
         Some(k) => Some(DocumentKind::parse(&k).ok_or_else(|| format!("Loại văn bản \"{k}\" không hợp lệ."))?),
     };
     let authority = Authority::parse(&f.authority).ok_or_else(|| "Thẩm quyền ký không hợp lệ.".to_string())?;
-    let secrecy = Secrecy::parse(if f.secrecy.trim().is_empty() { "none" } else { &f.secrecy })
-        .ok_or_else(|| "Độ mật không hợp lệ.".to_string())?;
-    let urgency = Urgency::parse(if f.urgency.trim().is_empty() { "none" } else { &f.urgency })
-        .ok_or_else(|| "Độ khẩn không hợp lệ.".to_string())?;
+    let secrecy = Secrecy::parse(if f.secrecy.trim().is_empty() {
+        "none"
+    } else {
+        &f.secrecy
+    })
+    .ok_or_else(|| "Độ mật không hợp lệ.".to_string())?;
+    let urgency = Urgency::parse(if f.urgency.trim().is_empty() {
+        "none"
+    } else {
+        &f.urgency
+    })
+    .ok_or_else(|| "Độ khẩn không hợp lệ.".to_string())?;
     let mut attachments = Vec::new();
     if let Some(b64) = opt(&f.attachment_b64) {
         let content = base64::engine::general_purpose::STANDARD
             .decode(b64.as_bytes())
             .map_err(|_| "Tệp đính kèm bị hỏng khi gửi lại; hãy tải tệp lên lần nữa.".to_string())?;
-        attachments.push(NewAttachment { file_name: opt(&f.attachment_name).unwrap_or_else(|| "van-ban".into()), content });
+        attachments.push(NewAttachment {
+            file_name: opt(&f.attachment_name).unwrap_or_else(|| "van-ban".into()),
+            content,
+        });
     }
     Ok((
         NewDocument {
@@ -486,7 +614,11 @@ fn build_document(f: &DocForm) -> Result<(NewDocument, time::Date), String> {
     ))
 }
 
-pub async fn create(State(state): State<AppState>, viewer: Viewer, Form(f): Form<DocForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<DocForm>,
+) -> Result<Response, AppError> {
     csrf::verify(&viewer.csrf, &f.csrf)?;
     let scoped = state.store().scoped(&viewer.actor);
     scoped.require(Permission::Write)?;
@@ -563,7 +695,13 @@ pub async fn detail(
         .attachments(id)
         .await?
         .into_iter()
-        .map(|a| (a.id, a.file_name, format!("{} KB, SHA-256 {}…", a.size.div_ceil(1024), &a.sha256[..12])))
+        .map(|a| {
+            (
+                a.id,
+                a.file_name,
+                format!("{} KB, SHA-256 {}…", (a.size + 1023) / 1024, &a.sha256[..12]),
+            )
+        })
         .collect();
     let rollup = scoped.rollup(id, today()).await?;
     let unit_name = scoped.org_unit(d.unit_id).await.map(|u| u.name).unwrap_or_default();
@@ -594,12 +732,16 @@ pub async fn detail(
             rollup.total, rollup.done, rollup.open, rollup.overdue, rollup.cancelled, rollup.average_percent
         )
     };
-    let signer = [d.authority.as_str(), d.signer_title.as_deref().unwrap_or(""), d.signer_name.as_deref().unwrap_or("")]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let signer = [
+        d.authority.as_str(),
+        d.signer_title.as_deref().unwrap_or(""),
+        d.signer_name.as_deref().unwrap_or(""),
+    ]
+    .iter()
+    .filter(|s| !s.is_empty())
+    .cloned()
+    .collect::<Vec<_>>()
+    .join(" ");
     let page = DetailPage {
         chrome: Chrome::new(&state, Some(&viewer), d.title.clone(), "documents"),
         flash: q.saved.is_some().then_some("Đã lưu."),
@@ -630,11 +772,20 @@ pub async fn attachment(
     let (a, bytes) = state.store().scoped(&viewer.actor).attachment_content(id, att).await?;
     let mut res = bytes.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     let ascii: String = a
         .file_name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded = crate::session::encode(&a.file_name);
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
@@ -695,10 +846,18 @@ fn review_rows(values: Vec<RowValues>, units: &[OrgUnit]) -> Vec<ReviewRow> {
         .into_iter()
         .enumerate()
         .map(|(idx, v)| {
-            let mut leads = vec![Opt { value: String::new(), label: "— chọn đơn vị chủ trì —".into(), selected: v.lead.is_empty() }];
+            let mut leads = vec![Opt {
+                value: String::new(),
+                label: "— chọn đơn vị chủ trì —".into(),
+                selected: v.lead.is_empty(),
+            }];
             leads.extend(opts(unit_items(), &v.lead));
             let coordinating = unit_items()
-                .map(|(value, label)| Opt { selected: v.coordinating.contains(&value), value, label })
+                .map(|(value, label)| Opt {
+                    selected: v.coordinating.contains(&value),
+                    value,
+                    label,
+                })
                 .collect();
             ReviewRow {
                 idx,
@@ -743,7 +902,12 @@ fn proposals(d: &Document, units: &[OrgUnit]) -> Vec<RowValues> {
         .iter()
         .map(|t| {
             let lead_text = t.lead.clone().unwrap_or_default();
-            let lead = t.lead.as_deref().and_then(|l| suggest_unit(l, units)).map(|id| id.to_string()).unwrap_or_default();
+            let lead = t
+                .lead
+                .as_deref()
+                .and_then(|l| suggest_unit(l, units))
+                .map(|id| id.to_string())
+                .unwrap_or_default();
             let coordinating = t
                 .coordinating
                 .iter()
@@ -773,13 +937,20 @@ async fn review_context(state: &AppState, viewer: &Viewer, id: i64) -> Result<(D
     scoped.require(Permission::Write)?;
     let d = scoped.document(id).await?;
     if !scoped.rollup(id, today()).await?.rows.is_empty() {
-        return Err(AppError::new(StatusCode::CONFLICT, "Các nhiệm vụ của văn bản này đã được xác nhận trước đó."));
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "Các nhiệm vụ của văn bản này đã được xác nhận trước đó.",
+        ));
     }
     let units = scoped.org_units().await?.into_iter().filter(|u| u.active).collect();
     Ok((d, units))
 }
 
-pub async fn review_form(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn review_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     let (d, units) = review_context(&state, &viewer, id).await?;
     let mut values = proposals(&d, &units);
     let from_reader = !values.is_empty();
@@ -806,10 +977,15 @@ fn posted_rows(fields: &[(String, String)]) -> Result<(String, Vec<RowValues>), 
             continue;
         }
         if k == "count" {
-            count = v.trim().parse().map_err(|_| AppError::bad_request("Biểu mẫu xem xét không hợp lệ."))?;
+            count = v
+                .trim()
+                .parse()
+                .map_err(|_| AppError::bad_request("Biểu mẫu xem xét không hợp lệ."))?;
             continue;
         }
-        let Some((name, idx)) = k.rsplit_once('_') else { continue };
+        let Some((name, idx)) = k.rsplit_once('_') else {
+            continue;
+        };
         let Ok(idx) = idx.parse::<usize>() else { continue };
         if idx >= 500 {
             return Err(AppError::bad_request("Quá nhiều nhiệm vụ trong một lần xác nhận."));
@@ -822,11 +998,7 @@ fn posted_rows(fields: &[(String, String)]) -> Result<(String, Vec<RowValues>), 
             "leadtext" => row.lead_text = v.clone(),
             "lead" => row.lead = v.trim().to_string(),
             "coordtext" => row.coordinating_text = v.clone(),
-            "coord" => {
-                if !v.trim().is_empty() {
-                    row.coordinating.push(v.trim().to_string())
-                }
-            }
+            "coord" if !v.trim().is_empty() => row.coordinating.push(v.trim().to_string()),
             "deadline" => row.deadline = v.clone(),
             "due" => row.due = v.clone(),
             "targets" => row.targets = v.clone(),
@@ -834,31 +1006,49 @@ fn posted_rows(fields: &[(String, String)]) -> Result<(String, Vec<RowValues>), 
         }
     }
     let count = count.max(by_row.keys().map(|k| k + 1).max().unwrap_or(0)).min(500);
-    let rows = (0..count).map(|i| by_row.remove(&i).unwrap_or_else(blank_row)).collect();
+    let rows = (0..count)
+        .map(|i| by_row.remove(&i).unwrap_or_else(blank_row))
+        .collect();
     Ok((csrf_sent, rows))
 }
 
 fn reviewed_tasks(rows: &[RowValues]) -> Result<Vec<ReviewedTask>, String> {
     let mut out = Vec::new();
     for (i, r) in rows.iter().enumerate().filter(|(_, r)| r.keep) {
-        let name = if r.ordinal.trim().is_empty() { format!("dòng {}", i + 1) } else { format!("số {}", r.ordinal.trim()) };
+        let name = if r.ordinal.trim().is_empty() {
+            format!("dòng {}", i + 1)
+        } else {
+            format!("số {}", r.ordinal.trim())
+        };
         if r.summary.trim().is_empty() {
-            return Err(format!("Nhiệm vụ {name}: hãy ghi nội dung, hoặc bỏ chọn \"Giữ\" để loại nhiệm vụ này."));
+            return Err(format!(
+                "Nhiệm vụ {name}: hãy ghi nội dung, hoặc bỏ chọn \"Giữ\" để loại nhiệm vụ này."
+            ));
         }
-        let lead_unit_id: i64 =
-            r.lead.parse().map_err(|_| format!("Nhiệm vụ {name}: hãy chọn đơn vị chủ trì."))?;
+        let lead_unit_id: i64 = r
+            .lead
+            .parse()
+            .map_err(|_| format!("Nhiệm vụ {name}: hãy chọn đơn vị chủ trì."))?;
         let mut coordinating_unit_ids = Vec::new();
         for c in &r.coordinating {
-            coordinating_unit_ids.push(c.parse::<i64>().map_err(|_| format!("Nhiệm vụ {name}: đơn vị phối hợp không hợp lệ."))?);
+            coordinating_unit_ids.push(
+                c.parse::<i64>()
+                    .map_err(|_| format!("Nhiệm vụ {name}: đơn vị phối hợp không hợp lệ."))?,
+            );
         }
         let due_date = match opt(&r.due) {
             None => None,
             Some(d) => Some(
-                parse_date_text(&d).ok_or_else(|| format!("Nhiệm vụ {name}: hạn \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))?,
+                parse_date_text(&d)
+                    .ok_or_else(|| format!("Nhiệm vụ {name}: hạn \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))?,
             ),
         };
         out.push(ReviewedTask {
-            ordinal: if r.ordinal.trim().is_empty() { (out.len() + 1).to_string() } else { r.ordinal.trim().to_string() },
+            ordinal: if r.ordinal.trim().is_empty() {
+                (out.len() + 1).to_string()
+            } else {
+                r.ordinal.trim().to_string()
+            },
             summary: r.summary.clone(),
             lead_unit_id,
             coordinating_unit_ids,
@@ -883,10 +1073,15 @@ pub async fn review_submit(
     csrf::verify(&viewer.csrf, &csrf_sent)?;
     let (d, units) = review_context(&state, &viewer, id).await?;
     let result = match reviewed_tasks(&rows) {
-        Ok(tasks) => state.store().scoped(&viewer.actor).create_tasks_from_review(id, tasks).await.map_err(|e| match e {
-            StoreError::Invalid(m) | StoreError::Conflict(m) => Ok(m),
-            other => Err(other),
-        }),
+        Ok(tasks) => state
+            .store()
+            .scoped(&viewer.actor)
+            .create_tasks_from_review(id, tasks)
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid(m) | StoreError::Conflict(m) => Ok(m),
+                other => Err(other),
+            }),
         Err(m) => Err(Ok(m)),
     };
     match result {
@@ -1018,20 +1213,24 @@ async fn task_page(
         .into_iter()
         .map(|r| (vi_date(r.reported_on), r.reporter_name, r.percent, r.body, r.figures))
         .collect();
-    let lead_or_coordinating = scoped.unit_in_scope(t.unit_id).await?
-        || {
-            let mut any = false;
-            for (u, _) in &t.coordinating {
-                any |= scoped.unit_in_scope(*u).await?;
-            }
-            any
-        };
+    let lead_or_coordinating = scoped.unit_in_scope(t.unit_id).await? || {
+        let mut any = false;
+        for (u, _) in &t.coordinating {
+            any |= scoped.unit_in_scope(*u).await?;
+        }
+        any
+    };
     Ok(TaskPage {
         chrome: Chrome::new(state, Some(viewer), format!("Nhiệm vụ {}", t.ordinal), "documents"),
         document_id: t.document_id,
         deadline: t.deadline.clone().unwrap_or_default(),
         targets: t.targets.clone(),
-        coordinating: t.coordinating.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>().join("; "),
+        coordinating: t
+            .coordinating
+            .iter()
+            .map(|(_, n)| n.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
         reports,
         can_report: viewer.actor.role.allows(Permission::Write) && t.status == TaskStatus::Open && lead_or_coordinating,
         today: vi_date(today()),
@@ -1064,16 +1263,21 @@ pub async fn add_report(
     let built = (|| -> Result<NewReport, String> {
         let reported_on = match opt(&f.reported_on) {
             None => today(),
-            Some(d) => parse_date_text(&d).ok_or_else(|| format!("Ngày báo cáo \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))?,
+            Some(d) => parse_date_text(&d)
+                .ok_or_else(|| format!("Ngày báo cáo \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))?,
         };
-        let percent: i64 = f
-            .percent
-            .trim()
-            .trim_end_matches('%')
-            .trim()
-            .parse()
-            .map_err(|_| format!("Tỷ lệ hoàn thành \"{}\" không hợp lệ: ghi số từ 0 đến 100.", f.percent.trim()))?;
-        Ok(NewReport { reported_on, percent, body: f.body.clone(), figures: f.figures.clone() })
+        let percent: i64 = f.percent.trim().trim_end_matches('%').trim().parse().map_err(|_| {
+            format!(
+                "Tỷ lệ hoàn thành \"{}\" không hợp lệ: ghi số từ 0 đến 100.",
+                f.percent.trim()
+            )
+        })?;
+        Ok(NewReport {
+            reported_on,
+            percent,
+            body: f.body.clone(),
+            figures: f.figures.clone(),
+        })
     })();
     let result = match built {
         Ok(r) => scoped.add_report(id, r).await.map_err(|e| match e {

@@ -55,7 +55,10 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         .map(|p| (p.code.clone(), p.name.clone(), t.children_on(p, on).len()));
     let recent_audit = if viewer.actor.role.allows(Permission::ReadAudit) {
         scoped
-            .audit_entries(&AuditFilter { limit: 5, ..Default::default() })
+            .audit_entries(&AuditFilter {
+                limit: 5,
+                ..Default::default()
+            })
             .await?
             .into_iter()
             .map(|a| AuditRow {

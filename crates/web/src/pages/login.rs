@@ -4,14 +4,14 @@
 use super::{render, Chrome};
 use crate::csrf;
 use crate::error::AppError;
+use crate::forms::extract::Form;
+use crate::forms::extract::Query;
 use crate::session::{cookie, set_cookie, ClientAddr, Viewer, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 use askama::Template;
-use crate::forms::extract::Query;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use crate::forms::extract::Form;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -60,7 +60,8 @@ fn login_page(
     let mut res = render(&page)?;
     *res.status_mut() = status;
     let c = set_cookie(LOGIN_CSRF_COOKIE, &token, Some(3600), state.settings().secure_cookies);
-    res.headers_mut().append(header::SET_COOKIE, c.parse().map_err(|_| AppError::internal("cookie"))?);
+    res.headers_mut()
+        .append(header::SET_COOKIE, c.parse().map_err(|_| AppError::internal("cookie"))?);
     Ok(res)
 }
 
@@ -81,7 +82,14 @@ pub async fn form(
     } else {
         None
     };
-    login_page(&state, StatusCode::OK, safe_next(q.next.as_deref()), String::new(), notice, None)
+    login_page(
+        &state,
+        StatusCode::OK,
+        safe_next(q.next.as_deref()),
+        String::new(),
+        notice,
+        None,
+    )
 }
 
 #[derive(Deserialize)]
@@ -107,7 +115,10 @@ pub async fn submit(
         return login_page(&state, StatusCode::FORBIDDEN, next, f.username, None, Some(e.message));
     }
     if let Some(wait) = state.throttle().blocked(&client) {
-        let msg = format!("Đăng nhập sai quá nhiều lần từ máy này; hãy thử lại sau {} phút.", wait.div_ceil(60).max(1));
+        let msg = format!(
+            "Đăng nhập sai quá nhiều lần từ máy này; hãy thử lại sau {} phút.",
+            wait.div_ceil(60).max(1)
+        );
         return login_page(&state, StatusCode::TOO_MANY_REQUESTS, next, f.username, None, Some(msg));
     }
     if f.username.trim().is_empty() || f.password.is_empty() {
@@ -124,12 +135,26 @@ pub async fn submit(
         Ok(session) => {
             state.throttle().succeeded(&client);
             let secure = state.settings().secure_cookies;
-            let target = if session.actor.must_change_password { "/account/password".to_string() } else { next };
+            let target = if session.actor.must_change_password {
+                "/account/password".to_string()
+            } else {
+                next
+            };
             let mut res = Redirect::to(&target).into_response();
             let h = res.headers_mut();
             let max_age = phongthu_store::SESSION_HOURS * 3600;
-            h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &session.token, Some(max_age), secure).parse().map_err(|_| AppError::internal("cookie"))?);
-            h.append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), secure).parse().map_err(|_| AppError::internal("cookie"))?);
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &session.token, Some(max_age), secure)
+                    .parse()
+                    .map_err(|_| AppError::internal("cookie"))?,
+            );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), secure)
+                    .parse()
+                    .map_err(|_| AppError::internal("cookie"))?,
+            );
             Ok(res)
         }
         Err(phongthu_store::StoreError::Unauthenticated(msg)) => {

@@ -5,8 +5,8 @@
 mod account;
 mod audit;
 pub(crate) mod citizens;
-pub(crate) mod directives;
 mod cycle;
+pub(crate) mod directives;
 mod home;
 mod login;
 mod org;
@@ -14,7 +14,6 @@ mod territory;
 mod users;
 
 use crate::session::Viewer;
-pub use territory::find_unit as find_territory_unit;
 use crate::AppState;
 use askama::Template;
 use axum::http::StatusCode;
@@ -22,6 +21,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use phongthu_domain::auth::Permission;
+pub use territory::find_unit as find_territory_unit;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -72,7 +72,10 @@ pub fn routes() -> Router<AppState> {
             post(directives::upload).layer(axum::extract::DefaultBodyLimit::max(directives::DOCUMENT_LIMIT_BYTES)),
         )
         .route("/documents/{id}", get(directives::detail))
-        .route("/documents/{id}/review", get(directives::review_form).post(directives::review_submit))
+        .route(
+            "/documents/{id}/review",
+            get(directives::review_form).post(directives::review_submit),
+        )
         .route("/documents/{id}/attachments/{att}", get(directives::attachment))
         .route("/tasks", get(directives::tasks))
         .route("/tasks/{id}", get(directives::task))

@@ -4,11 +4,11 @@
 use super::{render, Chrome};
 use crate::csrf;
 use crate::error::AppError;
+use crate::forms::extract::{Form, Path, Query};
 use crate::forms::today;
 use crate::session::Viewer;
 use crate::AppState;
 use askama::Template;
-use crate::forms::extract::{Form, Path, Query};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use phongthu_domain::auth::Permission;
@@ -48,9 +48,18 @@ pub async fn tree(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let depth = depths(&units);
     let rows = units
         .into_iter()
-        .map(|u| TreeRow { id: u.id, depth: depth[&u.id].min(6), name: u.name, kind: u.kind.label_vi(), note: u.note })
+        .map(|u| TreeRow {
+            id: u.id,
+            depth: depth[&u.id].min(6),
+            name: u.name,
+            kind: u.kind.label_vi(),
+            note: u.note,
+        })
         .collect();
-    render(&TreePage { chrome: Chrome::new(&state, Some(&viewer), "Tổ chức", "org"), rows })
+    render(&TreePage {
+        chrome: Chrome::new(&state, Some(&viewer), "Tổ chức", "org"),
+        rows,
+    })
 }
 
 #[derive(Template)]
@@ -102,7 +111,11 @@ pub async fn unit(
         .and_then(|c| t.unit_on(c, None, on))
         .map(|a| (super::territory::unit_href(a), a.name.clone()));
     let is_regional = unit.kind == OrgKind::RegionalDefenseCommand;
-    let codes = if is_regional { scoped.coverage(id).await? } else { Vec::new() };
+    let codes = if is_regional {
+        scoped.coverage(id).await?
+    } else {
+        Vec::new()
+    };
     let coverage = codes
         .iter()
         .map(|c| match t.unit_on(c, None, on) {
@@ -111,7 +124,12 @@ pub async fn unit(
         })
         .collect();
     let can_manage = viewer.actor.role.allows(Permission::ManageOrganisation);
-    let child_kinds = unit.kind.allowed_children().iter().map(|k| (k.as_str(), k.label_vi())).collect();
+    let child_kinds = unit
+        .kind
+        .allowed_children()
+        .iter()
+        .map(|k| (k.as_str(), k.label_vi()))
+        .collect();
     // Where the unit could be moved: units in scope whose kind may hold it (not the unit itself).
     let parent_options = if can_manage && id != viewer.actor.unit_id {
         all.iter()
@@ -219,7 +237,11 @@ pub async fn move_unit(
     Form(f): Form<MoveForm>,
 ) -> Result<Response, AppError> {
     csrf::verify(&viewer.csrf, &f.csrf)?;
-    let parent: i64 = f.parent_id.trim().parse().map_err(|_| AppError::bad_request("Hãy chọn đơn vị cấp trên mới."))?;
+    let parent: i64 = f
+        .parent_id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::bad_request("Hãy chọn đơn vị cấp trên mới."))?;
     state.store().scoped(&viewer.actor).move_org_unit(id, parent).await?;
     Ok(Redirect::to(&format!("/org/{id}?saved=1")).into_response())
 }

@@ -4,11 +4,11 @@
 
 use super::{render, Chrome};
 use crate::error::AppError;
+use crate::forms::extract::{Path, Query};
 use crate::forms::{parse_date, parse_level, today, vi_date};
 use crate::session::Viewer;
 use crate::AppState;
 use askama::Template;
-use crate::forms::extract::{Path, Query};
 use axum::extract::State;
 use axum::response::Response;
 use phongthu_domain::territory::{AdminUnit, HistoryEvent, Level, RollupError, Territory};
@@ -86,13 +86,23 @@ pub async fn list(
     let (caption, mut units): (String, Vec<&AdminUnit>) = if q.trim().is_empty() {
         let level = level.unwrap_or(Level::Province);
         let units = t.list(level, on);
-        (format!("{} {} vào ngày {}.", units.len(), level_plural(level), vi_date(on)), units)
+        (
+            format!("{} {} vào ngày {}.", units.len(), level_plural(level), vi_date(on)),
+            units,
+        )
     } else {
         // Without a date, a search covers every period, so that old names are found too.
         let dated = query.on.as_deref().is_some_and(|s| !s.trim().is_empty());
         let hits = t.search(&q, level, dated.then_some(on), 200);
-        let when = if dated { format!("vào ngày {}", vi_date(on)) } else { "ở mọi thời kỳ".to_string() };
-        (format!("{} kết quả cho \"{}\" {when} (tối đa 200).", hits.len(), q.trim()), hits)
+        let when = if dated {
+            format!("vào ngày {}", vi_date(on))
+        } else {
+            "ở mọi thời kỳ".to_string()
+        };
+        (
+            format!("{} kết quả cho \"{}\" {when} (tối đa 200).", hits.len(), q.trim()),
+            hits,
+        )
     };
     if by_name {
         units.sort_by(|a, b| text::compare(a.short_name(), b.short_name()).then_with(|| a.code.cmp(&b.code)));
@@ -156,7 +166,11 @@ pub fn find_unit<'t>(t: &'t Territory, code: &str, level: Option<Level>, on: Dat
             AppError::not_found(format!(
                 "Mã \"{code}\" không chỉ đơn vị nào vào ngày {}; mã này từng dùng cho: {}.",
                 vi_date(on),
-                others.iter().map(|u| format!("{} ({})", u.name, validity(u))).collect::<Vec<_>>().join("; ")
+                others
+                    .iter()
+                    .map(|u| format!("{} ({})", u.name, validity(u)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ))
         }
     })
@@ -175,7 +189,10 @@ pub async fn unit(
     let mut ancestors = Vec::new();
     let mut cur = t.parent(u);
     while let Some(p) = cur {
-        ancestors.push((format!("/territory/{}?level={}&on={}", p.code, p.level.as_str(), on), p.name.clone()));
+        ancestors.push((
+            format!("/territory/{}?level={}&on={}", p.code, p.level.as_str(), on),
+            p.name.clone(),
+        ));
         cur = t.parent(p);
     }
     ancestors.reverse();
@@ -183,7 +200,12 @@ pub async fn unit(
         .units_with_code(&u.code)
         .into_iter()
         .filter(|o| !std::ptr::eq(*o, u))
-        .map(|o| (unit_href(o), format!("{} ({}, {})", o.name, o.kind.label_vi(), validity(o))))
+        .map(|o| {
+            (
+                unit_href(o),
+                format!("{} ({}, {})", o.name, o.kind.label_vi(), validity(o)),
+            )
+        })
         .collect();
     let history = t
         .history(u)
@@ -205,18 +227,24 @@ pub async fn unit(
         .collect();
     let (rollup, rollup_error, rollup_options) = match t.rollup_path(&u.code, on, query.choice.as_deref()) {
         Ok(path) => (
-            path.iter().map(|p| (unit_href(p), format!("{} ({})", p.name, p.code))).collect(),
+            path.iter()
+                .map(|p| (unit_href(p), format!("{} ({})", p.name, p.code)))
+                .collect(),
             None,
             Vec::new(),
         ),
         Err(e @ RollupError::NeedsChoice { .. }) => {
-            let RollupError::NeedsChoice { options, .. } = &e else { unreachable!() };
+            let RollupError::NeedsChoice { options, .. } = &e else {
+                unreachable!()
+            };
             (Vec::new(), Some(e.to_string()), options.clone())
         }
         Err(e) => (Vec::new(), Some(e.to_string()), Vec::new()),
     };
     let mut children: Vec<UnitRow> = t.children_on(u, on).into_iter().map(|c| row(t, c)).collect();
-    children.iter_mut().for_each(|c| c.href = format!("/territory/{}?on={on}", c.code));
+    children
+        .iter_mut()
+        .for_each(|c| c.href = format!("/territory/{}?on={on}", c.code));
     let children_title = match u.level {
         Level::Province if on < phongthu_domain::territory::REFORM_DATE => "Các huyện, quận, thị xã",
         Level::Province => "Các xã, phường, đặc khu",

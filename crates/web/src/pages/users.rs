@@ -4,13 +4,13 @@
 use super::{render, Chrome};
 use crate::csrf;
 use crate::error::AppError;
+use crate::forms::extract::Form;
+use crate::forms::extract::Path;
 use crate::session::Viewer;
 use crate::AppState;
 use askama::Template;
-use crate::forms::extract::Path;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use crate::forms::extract::Form;
 use phongthu_domain::auth::{Permission, Role};
 use phongthu_store::{NewUser, User};
 use serde::Deserialize;
@@ -151,6 +151,11 @@ pub async fn reset_password(
     let scoped = state.store().scoped(&viewer.actor);
     let user = scoped.user(id).await?;
     let password = scoped.reset_password(id).await?;
-    page(&state, &viewer, Some(format!("Đã cấp lại mật khẩu cho {}.", user.username)), Some((user.username, password)))
-        .await
+    page(
+        &state,
+        &viewer,
+        Some(format!("Đã cấp lại mật khẩu cho {}.", user.username)),
+        Some((user.username, password)),
+    )
+    .await
 }
