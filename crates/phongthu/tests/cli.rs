@@ -11,6 +11,7 @@ fn phongthu(args: &[&str], dir: &Path) -> Output {
         .env_remove("PHONGTHU_DATABASE_URL")
         .env_remove("PHONGTHU_LISTEN")
         .env_remove("PHONGTHU_CONFIG")
+        .env_remove("PHONGTHU_LOG")
         .output()
         .expect("run phongthu")
 }

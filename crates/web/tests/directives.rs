@@ -1,0 +1,600 @@
+//! HTTP tests of the document register and directive follow-up (issue 4), on a scratch database
+//! with the demo data (SQLite, or PostgreSQL when PHONGTHU_TEST_DATABASE_URL is set): upload seed
+//! 002 → prefilled form → register → review the proposed tasks → confirm → a commune reports
+//! progress → the province sees the roll-up; another commune cannot see the tasks; forged CSRF
+//! and bad input write nothing; leaders read only.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use phongthu_store::testing::TestDb;
+use phongthu_store::DemoReport;
+use phongthu_web::{router, AppState, WebSettings};
+use tower::ServiceExt;
+
+const SEED_002: &[u8] = include_bytes!("fixtures/seed_002_chi_thi.txt");
+
+struct App {
+    _db: TestDb,
+    router: Router,
+    demo: DemoReport,
+    store: phongthu_store::Store,
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+    bytes: Vec<u8>,
+}
+
+impl Resp {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+#[derive(Clone)]
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+fn hidden_csrf(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page has a CSRF field");
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn form_body(fields: &[(String, String)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';').filter(|e| *e < 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let c = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16).ok().and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let marker = format!(" {name}=\"");
+    let start = tag.find(&marker)? + marker.len();
+    Some(unescape(tag[start..].split('"').next()?))
+}
+
+/// The fields a browser would submit from the form posting to `action`: inputs (checkboxes only
+/// when checked), textareas, and the selected options of selects.
+fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form for {action}"));
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let tag_end = rest.find('>').unwrap();
+        let tag = &rest[..tag_end];
+        if tag.starts_with("<input") {
+            let name = attr(tag, "name");
+            let typ = attr(tag, "type").unwrap_or_default();
+            if let Some(name) = name {
+                if typ == "checkbox" {
+                    if tag.contains(" checked") {
+                        out.push((name, attr(tag, "value").unwrap_or_else(|| "on".into())));
+                    }
+                } else if typ != "file" {
+                    out.push((name, attr(tag, "value").unwrap_or_default()));
+                }
+            }
+        } else if tag.starts_with("<textarea") {
+            let name = attr(tag, "name").unwrap();
+            let body = &rest[tag_end + 1..];
+            let content = &body[..body.find("</textarea>").unwrap()];
+            out.push((name, unescape(content)));
+        } else if tag.starts_with("<select") {
+            let name = attr(tag, "name").unwrap();
+            let body = &rest[tag_end + 1..];
+            let options = &body[..body.find("</select>").unwrap()];
+            for opt in options.split("<option").skip(1) {
+                let head = &opt[..opt.find('>').unwrap()];
+                if head.contains(" selected") {
+                    out.push((name.clone(), attr(&format!(" {head}"), "value").unwrap_or_default()));
+                }
+            }
+        }
+        rest = &rest[tag_end..];
+    }
+    out
+}
+
+fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    fields.retain(|(k, _)| k != name);
+    fields.push((name.to_string(), value.to_string()));
+}
+
+fn get_field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----phongthu-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/plain\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl App {
+    async fn new() -> App {
+        let db = TestDb::new().await;
+        let store = db.store.clone();
+        store.bootstrap().await.unwrap();
+        let demo = store.seed_demo().await.unwrap();
+        let state = AppState::new(
+            store.clone(),
+            WebSettings {
+                secure_cookies: false,
+                demo_banner: true,
+            },
+        );
+        App {
+            router: router(state),
+            _db: db,
+            demo,
+            store,
+        }
+    }
+
+    async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+        }
+    }
+
+    async fn get(&self, path: &str, s: &Session) -> Resp {
+        let b = Request::builder()
+            .uri(path)
+            .header(header::COOKIE, format!("phongthu_session={}", s.cookie));
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post(&self, path: &str, s: &Session, fields: &[(String, String)]) -> Resp {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("phongthu_session={}", s.cookie))
+            .body(Body::from(form_body(fields)))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn upload(&self, s: &Session, csrf: &str, file_name: &str, file: &[u8]) -> Resp {
+        let (ct, body) = multipart(&[("_csrf", csrf)], file_name, file);
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/documents/upload")
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, format!("phongthu_session={}", s.cookie))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn login(&self, username: &str) -> Session {
+        let page = self
+            .send(Request::builder().uri("/login").body(Body::empty()).unwrap())
+            .await;
+        let login_cookie = page.cookie("phongthu_login_csrf").expect("login CSRF cookie");
+        let csrf = hidden_csrf(&page.body);
+        let fields: Vec<(String, String)> = [
+            ("_csrf", csrf.as_str()),
+            ("username", username),
+            ("password", phongthu_store::DEMO_PASSWORD),
+            ("next", "/"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("phongthu_login_csrf={login_cookie}"))
+            .body(Body::from(form_body(&fields)))
+            .unwrap();
+        let res = self.send(req).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "login {username}: {}", res.body);
+        let cookie = res.cookie("phongthu_session").expect("session cookie");
+        let s = Session {
+            cookie,
+            csrf: String::new(),
+        };
+        let home = self.get("/", &s).await;
+        Session {
+            csrf: hidden_csrf(&home.body),
+            ..s
+        }
+    }
+
+    async fn audit_count(&self) -> u64 {
+        self.store.verify_audit().await.unwrap().entries
+    }
+}
+
+fn id_from(location: &str, prefix: &str) -> i64 {
+    location
+        .strip_prefix(prefix)
+        .unwrap()
+        .split(['?', '/'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// How many `<fieldset>` rows the review form has.
+fn review_rows(fields: &[(String, String)]) -> usize {
+    get_field(fields, "count").unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn upload_review_confirm_report_and_roll_up() {
+    let app = App::new().await;
+    let province = app.login("quantri").await;
+    let commune_a = app.login("chihuy").await;
+    let commune_b = app.login("chihuy.xa2").await;
+    let leader = app.login("lanhdao").await;
+    let unit_a = app.demo.commune_command_ids[0];
+    let ptkv = app.demo.regional_command_id;
+
+    // The navigation links the register.
+    let home = app.get("/", &province).await;
+    assert!(home.body.contains("href=\"/documents\""), "nav link");
+
+    // Upload seed 002: the reader fills the form; nothing is stored yet.
+    let before = app.audit_count().await;
+    let page = app.get("/documents/new", &province).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let forged = app.upload(&province, "gia-mao", "chi-thi.txt", SEED_002).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let r = app.upload(&province, &province.csrf, "chi-thi-002.txt", SEED_002).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Đã đọc"), "{}", r.body);
+    assert_eq!(app.audit_count().await, before, "reading stores nothing");
+    let mut fields = form_fields(&r.body, "/documents");
+    assert_eq!(get_field(&fields, "kind"), Some("chi_thi"));
+    assert_eq!(get_field(&fields, "authority"), Some("T/M"));
+    assert_eq!(get_field(&fields, "signer_name"), Some("Bùi Văn Phúc"));
+    assert_eq!(get_field(&fields, "issued_on"), Some("20/12/2024"));
+    assert!(get_field(&fields, "recipients")
+        .unwrap()
+        .contains("Đảng ủy Quân sự tỉnh"));
+    assert!(
+        get_field(&fields, "title").unwrap().contains("nhiệm vụ quân sự"),
+        "{fields:?}"
+    );
+    assert!(get_field(&fields, "body_text").unwrap().contains("Bùi Văn Phúc"));
+    assert_eq!(get_field(&fields, "attachment_name"), Some("chi-thi-002.txt"));
+
+    // Bad input: a malformed received date; the form comes back, nothing is written.
+    let mut bad = fields.clone();
+    set(&mut bad, "received_on", "32/13/2024");
+    let r = app.post("/documents", &province, &bad).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("Ngày đến"), "{}", r.body);
+    let mut bad = fields.clone();
+    set(&mut bad, "number_symbol", "không phải số");
+    let r = app.post("/documents", &province, &bad).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let mut forged = fields.clone();
+    set(&mut forged, "_csrf", "gia-mao");
+    assert_eq!(
+        app.post("/documents", &province, &forged).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.audit_count().await, before, "nothing written");
+
+    // Register.
+    set(&mut fields, "received_on", "23/12/2024");
+    set(&mut fields, "number_symbol", "05-CT/HU");
+    let r = app.post("/documents", &province, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let doc_id = id_from(r.location(), "/documents/");
+    let detail = app.get(&format!("/documents/{doc_id}"), &province).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(
+        detail.body.contains("05-CT/HU") && detail.body.contains("Đến 1/2024"),
+        "{}",
+        detail.body
+    );
+    assert!(detail.body.contains(&format!("/documents/{doc_id}/review")));
+    // The attachment comes back byte for byte.
+    let link = format!("/documents/{doc_id}/attachments/");
+    let at = detail.body.find(&link).expect("attachment link");
+    let att_id: i64 = detail.body[at + link.len()..]
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let file = app.get(&format!("{link}{att_id}"), &province).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.bytes, SEED_002);
+    // Search without diacritics, by number.
+    let r = app.get("/documents?q=05-ct%2Fhu", &province).await;
+    assert!(r.body.contains(&format!("/documents/{doc_id}\"")), "{}", r.body);
+    let r = app
+        .get("/documents?q=nhiem+vu+quan+su&kind=chi_thi&year=2024", &province)
+        .await;
+    assert!(r.body.contains(&format!("/documents/{doc_id}\"")));
+    let r = app.get("/documents?q=khong+co+gi+nhu+vay", &province).await;
+    assert!(r.body.contains("Không có văn bản nào"));
+    let r = app.get("/documents?year=abc", &province).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Other communes do not see the province's register.
+    assert_eq!(
+        app.get(&format!("/documents/{doc_id}"), &commune_b).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{link}{att_id}"), &commune_b).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Review: the reader's seven tasks, units suggested.
+    let review = app.get(&format!("/documents/{doc_id}/review"), &province).await;
+    assert_eq!(review.status, StatusCode::OK, "{}", review.body);
+    let action = format!("/documents/{doc_id}/review");
+    let mut rf = form_fields(&review.body, &action);
+    let rows = review_rows(&rf);
+    assert_eq!(rows, 7 + 2, "seven proposals and two blank rows");
+    assert_eq!(rf.iter().filter(|(k, _)| k.starts_with("keep_")).count(), 7);
+    assert!(get_field(&rf, "summary_0")
+        .unwrap()
+        .starts_with("Tiếp tục tổ chức thực hiện"));
+    // "... Ban Chỉ huy Quân sự huyện / Đảng ủy Quân sự huyện" → the regional defense command.
+    assert!(
+        rf.iter().any(|(k, v)| k.starts_with("lead_") && *v == ptkv.to_string()),
+        "a district-level lead suggested as the regional command: {rf:?}"
+    );
+    // Edit: tasks 1 and 2 to commune A with deadlines, drop task 4, every other kept task to PTKV;
+    // add one task in a blank row.
+    for i in 0..7 {
+        set(&mut rf, &format!("lead_{i}"), &ptkv.to_string());
+    }
+    set(&mut rf, "lead_0", &unit_a.to_string());
+    set(&mut rf, "due_0", "31/12/2025");
+    set(&mut rf, "lead_1", &unit_a.to_string());
+    set(
+        &mut rf,
+        "summary_1",
+        "Tuyển chọn và gọi công dân nhập ngũ năm 2025 đủ số lượng",
+    );
+    set(&mut rf, "deadline_1", "quý I/2099");
+    set(&mut rf, "due_1", "");
+    rf.retain(|(k, _)| k != "keep_3");
+    set(&mut rf, "keep_7", "1");
+    set(&mut rf, "ordinal_7", "8");
+    set(&mut rf, "summary_7", "Báo cáo kết quả thực hiện Chỉ thị");
+    set(&mut rf, "lead_7", &ptkv.to_string());
+
+    // Bad input: a kept row without a lead unit; forged CSRF. Nothing is written.
+    let before = app.audit_count().await;
+    let mut no_lead = rf.clone();
+    set(&mut no_lead, "lead_2", "");
+    let r = app.post(&action, &province, &no_lead).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("đơn vị chủ trì"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("Tuyển chọn và gọi công dân nhập ngũ năm 2025 đủ số lượng"),
+        "edits kept"
+    );
+    let mut bad_due = rf.clone();
+    set(&mut bad_due, "due_0", "hôm qua");
+    assert_eq!(
+        app.post(&action, &province, &bad_due).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let mut forged = rf.clone();
+    set(&mut forged, "_csrf", "gia-mao");
+    assert_eq!(
+        app.post(&action, &province, &forged).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A commune cannot review the province's document; a leader cannot review at all.
+    let mut other = rf.clone();
+    set(&mut other, "_csrf", &commune_a.csrf);
+    assert_eq!(
+        app.post(&action, &commune_a, &other).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut as_leader = rf.clone();
+    set(&mut as_leader, "_csrf", &leader.csrf);
+    assert_eq!(
+        app.post(&action, &leader, &as_leader).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.audit_count().await, before, "nothing written");
+
+    // Confirm: the tasks exist.
+    let r = app.post(&action, &province, &rf).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let detail = app.get(&format!("/documents/{doc_id}"), &province).await;
+    assert!(detail.body.contains("7 nhiệm vụ"), "{}", detail.body);
+    assert!(
+        !detail.body.contains(&format!("/documents/{doc_id}/review")),
+        "reviewed once"
+    );
+    assert_eq!(
+        app.get(&format!("/documents/{doc_id}/review"), &province).await.status,
+        StatusCode::CONFLICT
+    );
+
+    // Commune A sees its two tasks, the overdue one first; commune B sees none of them.
+    let tasks_a = app.get("/tasks", &commune_a).await;
+    assert_eq!(tasks_a.status, StatusCode::OK);
+    let first = tasks_a.body.find("Tiếp tục tổ chức thực hiện").expect("task 1 listed");
+    let second = tasks_a.body.find("Tuyển chọn và gọi công dân").expect("task 2 listed");
+    assert!(first < second, "overdue first");
+    assert!(tasks_a.body.contains("Quá hạn"));
+    assert!(
+        !tasks_a.body.contains("Báo cáo kết quả thực hiện Chỉ thị"),
+        "PTKV's task not in A's list"
+    );
+    let tasks_b = app.get("/tasks", &commune_b).await;
+    assert!(!tasks_b.body.contains("Tuyển chọn và gọi công dân"), "{}", tasks_b.body);
+    let marker = "href=\"/tasks/";
+    let at = tasks_a.body[..second].rfind(marker).unwrap() + marker.len();
+    let task_id: i64 = tasks_a.body[at..].split('"').next().unwrap().parse().unwrap();
+    assert_eq!(
+        app.get(&format!("/tasks/{task_id}"), &commune_b).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Commune A reports progress.
+    let page = app.get(&format!("/tasks/{task_id}"), &commune_a).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let report_action = format!("/tasks/{task_id}/reports");
+    let mut report = form_fields(&page.body, &report_action);
+    set(&mut report, "percent", "150");
+    set(&mut report, "body", "Đã giao 27/45 công dân.");
+    let before = app.audit_count().await;
+    let r = app.post(&report_action, &commune_a, &report).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("0 đến 100"), "{}", r.body);
+    let mut forged = report.clone();
+    set(&mut forged, "_csrf", "gia-mao");
+    set(&mut forged, "percent", "60");
+    assert_eq!(
+        app.post(&report_action, &commune_a, &forged).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut by_b = forged.clone();
+    set(&mut by_b, "_csrf", &commune_b.csrf);
+    assert_eq!(
+        app.post(&report_action, &commune_b, &by_b).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.audit_count().await, before, "nothing written");
+    set(&mut report, "percent", "60");
+    set(&mut report, "figures", "27/45");
+    let r = app.post(&report_action, &commune_a, &report).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&format!("/tasks/{task_id}"), &commune_a).await;
+    assert!(
+        page.body.contains("Đã giao 27/45 công dân.") && page.body.contains("60%"),
+        "{}",
+        page.body
+    );
+
+    // The province's roll-up.
+    let detail = app.get(&format!("/documents/{doc_id}"), &province).await;
+    assert!(detail.body.contains("60%"), "{}", detail.body);
+    assert!(detail.body.contains("chưa báo cáo"));
+    assert!(detail.body.contains("quá hạn"));
+    let unit_a_name = app
+        .demo
+        .logins
+        .iter()
+        .find(|l| l.username == "chihuy")
+        .unwrap()
+        .unit_name
+        .clone();
+    assert!(detail.body.contains(&unit_a_name));
+    // The leader reads the roll-up and the task, without forms.
+    let as_leader = app.get(&format!("/documents/{doc_id}"), &leader).await;
+    assert_eq!(as_leader.status, StatusCode::OK);
+    assert!(as_leader.body.contains("60%"));
+    let task_page = app.get(&format!("/tasks/{task_id}"), &leader).await;
+    assert_eq!(task_page.status, StatusCode::OK);
+    assert!(!task_page.body.contains(&report_action), "no report form for a leader");
+    let mut leader_report = report.clone();
+    set(&mut leader_report, "_csrf", &leader.csrf);
+    assert_eq!(
+        app.post(&report_action, &leader, &leader_report).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.get("/documents/new", &leader).await.status, StatusCode::FORBIDDEN);
+    assert!(app.store.verify_audit().await.unwrap().broken.is_none());
+}
