@@ -68,7 +68,10 @@ pub fn load(config: Option<PathBuf>, flags: FlagOverrides) -> anyhow::Result<Set
         if let Some(rest) = key.strip_prefix("PHONGTHU_") {
             let k = rest.to_lowercase();
             // Variables read by the test and benchmark tooling, not by the binary's settings.
-            let tooling = matches!(k.as_str(), "config" | "test_database_url" | "pg_url" | "require_ocr" | "bin");
+            let tooling = matches!(
+                k.as_str(),
+                "config" | "test_database_url" | "pg_url" | "require_ocr" | "bin"
+            );
             if !KEYS.contains(&k.as_str()) && !tooling {
                 eprintln!("Cảnh báo: biến môi trường {key} không được phongthu dùng (unknown variable).");
             }
