@@ -13,6 +13,7 @@
 mod audit;
 mod citizens;
 mod cycle;
+mod dates;
 mod db;
 mod demo;
 mod documents;

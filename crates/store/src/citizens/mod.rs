@@ -17,6 +17,7 @@ pub use import::{
     ImportReport, RowError, SourceRow, CITIZEN_COLUMNS, MAX_LISTED_ERRORS,
 };
 
+pub(crate) use crate::dates::{iso, parse_iso, ser_date, vi_date};
 use crate::error::StoreError;
 use crate::scope::{Scoped, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
@@ -120,33 +121,11 @@ pub struct Citizen {
     pub updated_at: String,
 }
 
-fn ser_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&iso(*d))
-}
-
 fn ser_level<S: serde::Serializer>(l: &Option<StudyLevel>, s: S) -> Result<S::Ok, S::Error> {
     match l {
         Some(l) => s.serialize_some(l.code()),
         None => s.serialize_none(),
     }
-}
-
-/// `YYYY-MM-DD`, the form every date column holds.
-pub(crate) fn iso(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
-
-/// `DD/MM/YYYY`, the form Vietnamese forms and messages use.
-pub(crate) fn vi_date(d: Date) -> String {
-    format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
-}
-
-pub(crate) fn parse_iso(s: &str) -> Option<Date> {
-    let mut it = s.splitn(3, '-');
-    let y: i32 = it.next()?.parse().ok()?;
-    let m: u8 = it.next()?.parse().ok()?;
-    let d: u8 = it.next()?.get(..2)?.parse().ok()?;
-    Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()
 }
 
 /// Filters of a citizen list; empty fields do not filter.

@@ -20,6 +20,7 @@ mod tasks;
 pub use matching::{suggest_unit, suggest_units};
 pub use tasks::{due_date_of, NewReport, ReviewedTask, Rollup, RollupRow, Task, TaskReport, TaskStatus};
 
+pub(crate) use crate::dates::{iso, parse_iso, ser_opt_date, vi_date};
 use crate::error::StoreError;
 use crate::scope::{Scoped, WriteTx, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
@@ -29,7 +30,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use time::{Date, Month};
+use time::Date;
 
 /// Incoming (văn bản đến) or outgoing (văn bản đi).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -366,29 +367,6 @@ pub struct DocumentHit {
 pub struct DocumentResults {
     pub total: i64,
     pub hits: Vec<DocumentHit>,
-}
-
-fn ser_opt_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => s.serialize_some(&iso(*d)),
-        None => s.serialize_none(),
-    }
-}
-
-pub(crate) fn iso(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
-
-pub(crate) fn vi_date(d: Date) -> String {
-    format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
-}
-
-pub(crate) fn parse_iso(s: &str) -> Option<Date> {
-    let mut it = s.splitn(3, '-');
-    let y: i32 = it.next()?.parse().ok()?;
-    let m: u8 = it.next()?.parse().ok()?;
-    let d: u8 = it.next()?.get(..2)?.parse().ok()?;
-    Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()
 }
 
 /// Today in Vietnam (UTC+7).

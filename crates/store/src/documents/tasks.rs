@@ -7,6 +7,7 @@
 //! of its lead unit, of its coordinating units and of the document's registering unit.
 
 use super::{iso, parse_iso, today_vn, vi_date, Arg, DocumentStatus};
+use crate::dates::{ser_date, ser_opt_date};
 use crate::error::StoreError;
 use crate::scope::{Scoped, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
@@ -101,13 +102,6 @@ impl Task {
     }
 }
 
-fn ser_opt_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => s.serialize_some(&iso(*d)),
-        None => s.serialize_none(),
-    }
-}
-
 /// A progress report to post.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewReport {
@@ -131,10 +125,6 @@ pub struct TaskReport {
     pub body: String,
     pub figures: String,
     pub created_at: String,
-}
-
-fn ser_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&iso(*d))
 }
 
 /// One line of a document's roll-up.

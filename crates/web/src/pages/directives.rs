@@ -1158,7 +1158,7 @@ pub async fn tasks(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
     let overdue = scoped.overdue(now).await?.len();
     let due_soon = scoped.due_soon(now, DUE_SOON_DAYS).await?.len();
     render(&TasksPage {
-        chrome: Chrome::new(&state, Some(&viewer), "Nhiệm vụ", "documents"),
+        chrome: Chrome::new(&state, Some(&viewer), "Nhiệm vụ", "tasks"),
         rows: all.iter().map(|t| task_row(t, now)).collect(),
         overdue,
         due_soon,
@@ -1221,7 +1221,7 @@ async fn task_page(
         any
     };
     Ok(TaskPage {
-        chrome: Chrome::new(state, Some(viewer), format!("Nhiệm vụ {}", t.ordinal), "documents"),
+        chrome: Chrome::new(state, Some(viewer), format!("Nhiệm vụ {}", t.ordinal), "tasks"),
         document_id: t.document_id,
         deadline: t.deadline.clone().unwrap_or_default(),
         targets: t.targets.clone(),

@@ -1,0 +1,53 @@
+//! Dates as the store keeps and shows them: ISO `YYYY-MM-DD` in every date column and in JSON,
+//! `DD/MM/YYYY` in Vietnamese messages.
+
+use time::{Date, Month};
+
+/// `YYYY-MM-DD`, the form every date column holds.
+pub(crate) fn iso(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+/// `DD/MM/YYYY`, the form Vietnamese forms and messages use.
+pub(crate) fn vi_date(d: Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
+}
+
+/// Reads a date column (`YYYY-MM-DD`, possibly followed by a time).
+pub(crate) fn parse_iso(s: &str) -> Option<Date> {
+    let mut it = s.splitn(3, '-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u8 = it.next()?.parse().ok()?;
+    let d: u8 = it.next()?.get(..2)?.parse().ok()?;
+    Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()
+}
+
+/// Serde: a date as ISO text.
+pub(crate) fn ser_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&iso(*d))
+}
+
+/// Serde: an optional date as ISO text or null.
+pub(crate) fn ser_opt_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_some(&iso(*d)),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn round_trips() {
+        let d = date!(2025 - 07 - 01);
+        assert_eq!(iso(d), "2025-07-01");
+        assert_eq!(vi_date(d), "01/07/2025");
+        assert_eq!(parse_iso("2025-07-01"), Some(d));
+        assert_eq!(parse_iso("2025-07-01T10:00:00Z"), Some(d));
+        assert_eq!(parse_iso("2025-02-30"), None);
+        assert_eq!(parse_iso("x"), None);
+    }
+}
