@@ -20,7 +20,7 @@ use phongthu_domain::nvqs::{assess_with, Circumstance, CitizenFacts, Cycle, Rule
 use phongthu_domain::org::OrgKind;
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use time::Date;
 
 /// A call-up cycle.
@@ -56,6 +56,12 @@ pub struct CommuneFigures {
     /// The saved quota, if a split was saved.
     pub quota: Option<i64>,
     pub reason: Option<String>,
+    /// Deferred or exempted citizens per ground (`41.1.d` → 3), for the yearly report.
+    pub grounds: BTreeMap<String, i64>,
+    /// Party members in the pool.
+    pub party_members: i64,
+    /// College or university graduates in the pool (read from the free-text qualification).
+    pub graduates: i64,
 }
 
 /// The quota page's data.
@@ -114,6 +120,16 @@ pub fn facts_of(c: &Citizen, circumstances: &[String]) -> CitizenFacts {
         political_vetting: None,
         circumstances: circumstances.iter().filter_map(|s| Circumstance::parse(s)).collect(),
     }
+}
+
+/// Whether a free-text qualification names a college or university degree ("Cử nhân …", "Kỹ sư
+/// …", "Cao đẳng …", "Đại học …", "Thạc sĩ", "Bác sĩ"). The registry keeps the qualification as
+/// written, so this reads words; a record worded otherwise is not counted.
+pub fn is_graduate(qualification: &str) -> bool {
+    let f = phongthu_domain::text::fold(qualification);
+    ["dai hoc", "cao dang", "cu nhan", "ky su", "thac si", "tien si", "bac si", "kien truc su", "duoc si"]
+        .iter()
+        .any(|w| f.contains(w))
 }
 
 impl Scoped<'_> {
@@ -250,15 +266,28 @@ impl Scoped<'_> {
                 proposed: 0,
                 quota: saved.get(&unit_id).map(|s| s.0),
                 reason: saved.get(&unit_id).and_then(|s| s.1.clone()),
+                grounds: BTreeMap::new(),
+                party_members: 0,
+                graduates: 0,
             };
             for r in &rows {
                 let c = citizen_row(r);
                 let facts = facts_of(&c, circumstances.get(&c.id).map(Vec::as_slice).unwrap_or(&[]));
-                match assess_with(&rules, &engine_cycle, &facts).status {
-                    Status::Eligible => f.eligible += 1,
+                let d = assess_with(&rules, &engine_cycle, &facts);
+                match d.status {
+                    Status::Eligible => {
+                        f.eligible += 1;
+                        f.party_members += c.party_member as i64;
+                        f.graduates += c.qualification.as_deref().is_some_and(is_graduate) as i64;
+                    }
                     Status::Deferred => f.deferred += 1,
                     Status::Exempted => f.exempted += 1,
                     _ => f.other += 1,
+                }
+                if matches!(d.status, Status::Deferred | Status::Exempted) {
+                    for g in &d.grounds {
+                        *f.grounds.entry(g.code()).or_default() += 1;
+                    }
                 }
             }
             figures.push(f);
@@ -418,6 +447,15 @@ mod tests {
             created_at: String::new(),
             updated_at: String::new(),
         }
+    }
+
+    #[test]
+    fn graduates_are_read_from_the_qualification() {
+        assert!(is_graduate("Cử nhân Công nghệ thông tin"));
+        assert!(is_graduate("Kỹ sư xây dựng"));
+        assert!(is_graduate("Tốt nghiệp Cao đẳng nghề"));
+        assert!(!is_graduate("Trung cấp điện"));
+        assert!(!is_graduate(""));
     }
 
     #[test]

@@ -69,6 +69,7 @@ async fn quotas_follow_the_pools_and_overrides_need_a_reason() {
         (8, 5, 1, 2)
     );
     assert_eq!((fig(b).eligible, fig(c).eligible), (10, 0));
+    assert_eq!(fig(a).grounds.get("41.1.d"), Some(&1), "deferred by ground");
     // 6 over pools 5 / 10 / 0 → 2 / 4 / 0.
     assert_eq!((fig(a).proposed, fig(b).proposed, fig(c).proposed), (2, 4, 0));
     assert!(o.evenness_proposed.is_some() && o.evenness_saved.is_none());

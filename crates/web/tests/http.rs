@@ -1145,6 +1145,11 @@ async fn call_up_cycle_and_quota_split() {
     let save = format!("{cycle_url}/quotas");
     let r = app.post(&save, Some(&admin), &refs).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&cycle_url, Some(&admin)).await;
+    assert!(page.body.contains("Đảng viên trong nguồn") && page.body.contains("class=\"total\""), "{}", page.body);
+    let x = app.get(&format!("{cycle_url}/bao-cao.xlsx"), Some(&admin)).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.body.as_bytes().starts_with(b"PK"));
     // A leader reads the cycle but cannot save; a commune commander does not see it.
     let leader = app.login("lanhdao").await;
     let r = app.get(&cycle_url, Some(&leader)).await;

@@ -105,6 +105,10 @@ pub struct Row {
     pub quota: String,
     pub rate: String,
     pub reason: String,
+    /// Counts per ground, in the order of `ground_codes`.
+    pub grounds: Vec<i64>,
+    pub party_members: i64,
+    pub graduates: i64,
 }
 
 pub struct Bar {
@@ -122,6 +126,9 @@ struct CyclePage {
     chrome: Chrome,
     cycle: CallUpCycle,
     rows: Vec<Row>,
+    /// The deferral and exemption grounds present, in the law's order.
+    ground_codes: Vec<String>,
+    totals: Row,
     total_pool: i64,
     proposal_error: Option<String>,
     proposed_even: Option<String>,
@@ -172,7 +179,32 @@ fn page(
             }
         })
         .collect::<Vec<_>>();
+    let mut ground_codes: Vec<String> = o.communes.iter().flat_map(|f| f.grounds.keys().cloned()).collect();
+    ground_codes.sort_by(|a, b| phongthu_domain::text::compare(a, b));
+    ground_codes.dedup();
+    let sum = |g: &dyn Fn(&phongthu_store::CommuneFigures) -> i64| o.communes.iter().map(g).sum::<i64>();
+    let saved_total: Option<i64> = o.communes.iter().map(|f| f.quota).sum();
+    let totals = Row {
+        unit_id: 0,
+        name: "Cộng".into(),
+        citizens: sum(&|f| f.citizens),
+        eligible: sum(&|f| f.eligible),
+        deferred: sum(&|f| f.deferred),
+        exempted: sum(&|f| f.exempted),
+        other: sum(&|f| f.other),
+        proposed: sum(&|f| f.proposed),
+        quota: saved_total.map(|q| q.to_string()).unwrap_or_default(),
+        rate: match (saved_total, sum(&|f| f.eligible)) {
+            (Some(q), p) if p > 0 => pct(q as f64 / p as f64),
+            _ => String::new(),
+        },
+        reason: String::new(),
+        grounds: ground_codes.iter().map(|g| sum(&|f| f.grounds.get(g).copied().unwrap_or(0))).collect(),
+        party_members: sum(&|f| f.party_members),
+        graduates: sum(&|f| f.graduates),
+    };
     CyclePage {
+        totals,
         chrome: Chrome::new(state, Some(viewer), format!("Tuyển quân năm {}", o.cycle.year), "nvqs"),
         total_pool: o.communes.iter().map(|f| f.eligible).sum(),
         rows: o
@@ -193,8 +225,12 @@ fn page(
                     _ => String::new(),
                 },
                 reason: f.reason.clone().unwrap_or_default(),
+                grounds: ground_codes.iter().map(|g| f.grounds.get(g).copied().unwrap_or(0)).collect(),
+                party_members: f.party_members,
+                graduates: f.graduates,
             })
             .collect(),
+        ground_codes: ground_codes.clone(),
         proposal_error: o.proposal_error.clone(),
         proposed_even: o.evenness_proposed.as_ref().map(even_text),
         saved_even: o.evenness_saved.as_ref().map(even_text),
@@ -261,4 +297,46 @@ pub async fn save(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The cycle's figures as an Excel workbook (the yearly report's table).
+pub async fn export(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, AppError> {
+    use phongthu_documents::tabular::{write_xlsx, ColumnSpec};
+    let o = state.store().scoped(&viewer.actor).cycle_overview(id).await?;
+    let p = page(&state, &viewer, o, None, None);
+    let mut headers: Vec<String> = ["Ban CHQS xã", "Hồ sơ", "Nguồn", "Tạm hoãn", "Miễn", "Khác", "Đề xuất", "Chỉ tiêu", "Đảng viên trong nguồn", "Tốt nghiệp CĐ, ĐH trong nguồn"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    headers.extend(p.ground_codes.iter().map(|g| format!("Căn cứ {g}")));
+    let specs: Vec<ColumnSpec<'_>> = headers.iter().map(|h| ColumnSpec { header: h.as_str(), text: false, width: 0.0 }).collect();
+    let row = |r: &Row| {
+        let mut v = vec![
+            r.name.clone(),
+            r.citizens.to_string(),
+            r.eligible.to_string(),
+            r.deferred.to_string(),
+            r.exempted.to_string(),
+            r.other.to_string(),
+            r.proposed.to_string(),
+            r.quota.clone(),
+            r.party_members.to_string(),
+            r.graduates.to_string(),
+        ];
+        v.extend(r.grounds.iter().map(|n| n.to_string()));
+        v
+    };
+    let mut rows: Vec<Vec<String>> = p.rows.iter().map(row).collect();
+    rows.push(row(&p.totals));
+    let bytes = write_xlsx("Tuyển quân", &specs, rows).map_err(|e| AppError::internal(e.to_string()))?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"tuyen-quan-{}.xlsx\"", p.cycle.year)) {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }
