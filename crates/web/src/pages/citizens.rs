@@ -333,7 +333,7 @@ pub async fn detail(
             .iter()
             .map(|k| (k.as_str(), k.label_vi()))
             .collect(),
-        today: today().to_string(),
+        today: vi_date(today()),
         flash: q.saved.is_some().then_some("Đã lưu."),
         created: vi_datetime(&c.created_at),
         updated: vi_datetime(&c.updated_at),
