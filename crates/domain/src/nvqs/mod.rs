@@ -15,6 +15,7 @@ mod contract;
 mod facts;
 pub mod quota;
 pub mod rules;
+pub mod sanctions;
 #[cfg(test)]
 mod tests;
 
