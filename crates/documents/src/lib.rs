@@ -9,6 +9,7 @@
 //! The text is then given to [`phongthu_domain::directive::parse`].
 
 mod docx;
+pub mod official;
 mod pdf;
 pub mod tabular;
 mod tool;

@@ -340,3 +340,47 @@ pub async fn export(State(state): State<AppState>, viewer: Viewer, Path(id): Pat
     }
     Ok(res)
 }
+
+#[derive(Template)]
+#[template(path = "sanctions.html")]
+struct SanctionsPage {
+    chrome: Chrome,
+    kinds: Vec<(String, &'static str)>,
+    kind: String,
+    date: String,
+    result: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SanctionQuery {
+    kind: Option<String>,
+    date: Option<String>,
+}
+
+/// Looks up the sanction of a violation by the regime in force on the date of the act.
+pub async fn sanctions(State(state): State<AppState>, viewer: Viewer, Query(q): Query<SanctionQuery>) -> Result<Response, AppError> {
+    use phongthu_domain::nvqs::sanctions::{sanction_for, Violation};
+    let kinds: Vec<(String, &'static str)> =
+        Violation::ALL.iter().enumerate().map(|(i, v)| (i.to_string(), v.label_vi())).collect();
+    let kind = q.kind.clone().unwrap_or_default();
+    let date_text = q.date.clone().unwrap_or_default();
+    let (result, error) = match (kind.parse::<usize>().ok().and_then(|i| Violation::ALL.get(i)), date_text.trim()) {
+        (Some(v), d) if !d.is_empty() => match crate::forms::parse_date_text(d) {
+            Some(date) => match sanction_for(*v, date) {
+                Ok(s) => (Some(format!("{}: {}", v.label_vi(), s.describe_vi())), None),
+                Err(e) => (None, Some(e.to_string())),
+            },
+            None => (None, Some(format!("Ngày \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))),
+        },
+        _ => (None, None),
+    };
+    render(&SanctionsPage {
+        chrome: Chrome::new(&state, Some(&viewer), "Mức xử phạt", "nvqs"),
+        kinds,
+        kind,
+        date: date_text,
+        result,
+        error,
+    })
+}

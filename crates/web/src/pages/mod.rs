@@ -9,6 +9,7 @@ mod cycle;
 pub(crate) mod directives;
 mod home;
 mod login;
+mod militia;
 mod org;
 mod territory;
 mod users;
@@ -57,8 +58,15 @@ pub fn routes() -> Router<AppState> {
         .route("/citizens/{id}/registrations", post(citizens::add_registration))
         // call-up cycle (issue 3)
         .route("/nvqs", get(cycle::list).post(cycle::create))
+        .route("/nvqs/sanctions", get(cycle::sanctions))
         .route("/nvqs/{id}", get(cycle::detail))
+        .route("/nvqs/{id}/bao-cao.xlsx", get(cycle::export))
         .route("/nvqs/{id}/quotas", post(cycle::save))
+        // militia (issue 5)
+        .route("/militia", get(militia::list).post(militia::create))
+        .route("/militia/{id}", get(militia::detail))
+        .route("/militia/{id}/members", post(militia::add_member))
+        .route("/militia/{id}/training", post(militia::record_training))
         // directives (issue 4)
         .route(
             "/documents",
