@@ -19,6 +19,7 @@ mod demo;
 mod documents;
 mod error;
 mod migrate;
+mod militia;
 mod org;
 mod scope;
 mod seed;
@@ -33,7 +34,7 @@ pub use citizens::{
     LateRegistration, NewCitizen, NewFamilyRelation, Paging, RegistrationEvent, RegistrationKind, RowError, SourceRow,
     CITIZEN_COLUMNS, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX, MAX_LISTED_ERRORS,
 };
-pub use cycle::{facts_of, CallUpCycle, CommuneFigures, CycleOverview};
+pub use cycle::{facts_of, is_graduate, CallUpCycle, CommuneFigures, CycleOverview};
 pub use db::{Backend, OpenOptions, Store};
 pub use demo::{DemoLogin, DemoReport, DEMO_PASSWORD};
 pub use documents::{
@@ -42,6 +43,7 @@ pub use documents::{
     OutgoingNumbering, ReviewedTask, Rollup, RollupRow, Secrecy, Task, TaskReport, TaskStatus, Urgency,
 };
 pub use error::StoreError;
+pub use militia::{MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit};
 pub use migrate::{run as migrate, MigrationReport, LATEST_SCHEMA_VERSION};
 pub use org::{NewOrgUnit, OrgUnit};
 pub use scope::{Actor, Scoped};

@@ -582,6 +582,15 @@ async fn upload_review_confirm_report_and_roll_up() {
         .unit_name
         .clone();
     assert!(detail.body.contains(&unit_a_name));
+    // The execution report as DOCX in the Decree 30/2020 layout, read back.
+    let report_docx = app.get(&format!("/documents/{doc_id}/bao-cao.docx"), &province).await;
+    assert_eq!(report_docx.status, StatusCode::OK);
+    let tmp = tempfile::Builder::new().suffix(".docx").tempfile().unwrap();
+    std::fs::write(tmp.path(), &report_docx.bytes).unwrap();
+    let text = phongthu_documents::read_document(tmp.path(), &mut |_| {}).unwrap().text;
+    for needle in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO", "KẾT QUẢ THỰC HIỆN TỪNG NHIỆM VỤ", "60%", "chưa báo cáo"] {
+        assert!(text.contains(needle), "{needle} missing from the report:\n{text}");
+    }
     // The leader reads the roll-up and the task, without forms.
     let as_leader = app.get(&format!("/documents/{doc_id}"), &leader).await;
     assert_eq!(as_leader.status, StatusCode::OK);

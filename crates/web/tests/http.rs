@@ -1150,6 +1150,21 @@ async fn call_up_cycle_and_quota_split() {
     let x = app.get(&format!("{cycle_url}/bao-cao.xlsx"), Some(&admin)).await;
     assert_eq!(x.status, StatusCode::OK);
     assert!(x.body.as_bytes().starts_with(b"PK"));
+    // The official report (Decree 30/2020 layout) reads back with the quota table.
+    let req = Request::builder()
+        .uri(format!("{cycle_url}/bao-cao.docx"))
+        .header(header::COOKIE, format!("phongthu_session={}", admin.cookie))
+        .body(Body::empty())
+        .unwrap();
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let tmp = tempfile::Builder::new().suffix(".docx").tempfile().unwrap();
+    std::fs::write(tmp.path(), &bytes).unwrap();
+    let text = phongthu_documents::read_document(tmp.path(), &mut |_| {}).unwrap().text;
+    for needle in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO", "Phân chỉ tiêu gọi công dân nhập ngũ năm 2026", "Hưng Yên, ngày", "Nguyễn Văn Quản"] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
     // A leader reads the cycle but cannot save; a commune commander does not see it.
     let leader = app.login("lanhdao").await;
     let r = app.get(&cycle_url, Some(&leader)).await;

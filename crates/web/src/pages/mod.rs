@@ -6,6 +6,7 @@ mod account;
 mod audit;
 pub(crate) mod citizens;
 mod cycle;
+mod reports;
 pub(crate) mod directives;
 mod home;
 mod login;
@@ -61,6 +62,8 @@ pub fn routes() -> Router<AppState> {
         .route("/nvqs/sanctions", get(cycle::sanctions))
         .route("/nvqs/{id}", get(cycle::detail))
         .route("/nvqs/{id}/bao-cao.xlsx", get(cycle::export))
+        .route("/nvqs/{id}/bao-cao.docx", get(reports::cycle_report))
+        .route("/documents/{id}/bao-cao.docx", get(reports::directive_report))
         .route("/nvqs/{id}/quotas", post(cycle::save))
         // militia (issue 5)
         .route("/militia", get(militia::list).post(militia::create))

@@ -1,0 +1,172 @@
+//! Official reports as DOCX in the Decree 30/2020 layout (`phongthu_documents::official`): the
+//! execution of a directive's tasks, and a call-up cycle's quota split. Each is a draft the unit
+//! completes and signs: the number is left blank and the signer is the user who made it.
+
+use crate::error::AppError;
+use crate::forms::{today, vi_date};
+use crate::forms::extract::Path;
+use crate::session::Viewer;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use phongthu_documents::official::{Block, OfficialDocument, Signer};
+use phongthu_domain::territory::Level;
+
+fn docx_response(bytes: Vec<u8>, file_name: &str) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+/// The issuing unit's name, its superior's, and the place (province) for the date line.
+async fn heading(state: &AppState, viewer: &Viewer) -> Result<(String, Option<String>, String), AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
+    let unit = scoped.org_unit(viewer.actor.unit_id).await?;
+    // The superior may lie outside the user's scope: read its name from the unscoped tree.
+    let system = state.store().system_actor().await?;
+    let superior = match unit.parent_id {
+        Some(p) => state.store().scoped(&system).org_unit(p).await.ok().map(|u| u.name),
+        None => None,
+    };
+    let place = unit
+        .province_code
+        .as_deref()
+        .and_then(|c| state.territory().unit_on(c, Some(Level::Province), today()))
+        .map(|p| p.short_name().to_string())
+        .unwrap_or_default();
+    Ok((unit.name, superior, place))
+}
+
+fn signer(viewer: &Viewer) -> Signer {
+    Signer { authority: None, title: "Người lập báo cáo".into(), name: viewer.actor.display_name.clone() }
+}
+
+fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, AppError> {
+    doc.to_docx().map_err(|e| AppError::internal(format!("Không tạo được tệp DOCX: {e}")))
+}
+
+/// `GET /documents/{id}/bao-cao.docx`: the execution of a directive's tasks.
+pub async fn directive_report(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
+    let d = scoped.document(id).await?;
+    let r = scoped.rollup(id, today()).await?;
+    let (issuer, superior_body, place) = heading(&state, &viewer).await?;
+    let reference = match (&d.number_symbol, d.issued_on) {
+        (Some(n), Some(on)) => format!("{} số {n} ngày {}", d.kind.label_vi(), vi_date(on)),
+        (Some(n), None) => format!("{} số {n}", d.kind.label_vi()),
+        _ => d.kind.label_vi().to_string(),
+    };
+    let mut body = vec![
+        Block::Paragraph(format!(
+            "Thực hiện {reference} của {} về {}, {} báo cáo kết quả thực hiện đến ngày {} như sau:",
+            d.issuer.clone().unwrap_or_else(|| "cấp trên".into()),
+            d.title,
+            issuer,
+            vi_date(today())
+        )),
+        Block::Heading("I. TÌNH HÌNH CHUNG".into()),
+        Block::Paragraph(format!(
+            "Tổng số {} nhiệm vụ: {} đã hoàn thành, {} đang thực hiện (trong đó {} quá hạn), {} đã hủy; tiến độ bình quân {}%.",
+            r.total, r.done, r.open, r.overdue, r.cancelled, r.average_percent
+        )),
+        Block::Heading("II. KẾT QUẢ THỰC HIỆN TỪNG NHIỆM VỤ".into()),
+    ];
+    let rows = r
+        .rows
+        .iter()
+        .map(|row| {
+            let t = &row.task;
+            vec![
+                t.ordinal.clone(),
+                t.summary.clone(),
+                t.unit_name.clone(),
+                t.due_date.map(vi_date).or_else(|| t.deadline.clone()).unwrap_or_default(),
+                t.latest_percent.map(|p| format!("{p}%")).unwrap_or_else(|| "chưa báo cáo".into()),
+                if row.overdue { "Quá hạn".into() } else { t.status.label_vi().to_string() },
+            ]
+        })
+        .collect();
+    body.push(Block::Table {
+        headers: ["TT", "Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn", "Tiến độ", "Tình trạng"].iter().map(|s| s.to_string()).collect(),
+        rows,
+        widths_pct: Some(vec![6, 40, 20, 12, 10, 12]),
+    });
+    body.push(Block::Heading("III. KIẾN NGHỊ, ĐỀ XUẤT".into()));
+    body.push(Block::Paragraph("(Đơn vị bổ sung.)".into()));
+    let doc = OfficialDocument {
+        superior_body,
+        issuer,
+        number_symbol: None,
+        place,
+        date: today(),
+        kind_label: "BÁO CÁO".into(),
+        title: format!("Kết quả thực hiện {}", d.title),
+        body,
+        signer: signer(&viewer),
+        recipients: vec![d.issuer.clone().unwrap_or_else(|| "Cấp trên".into()) + " (để báo cáo)", "Lưu: VT".into()],
+    };
+    Ok(docx_response(to_docx(&doc)?, &format!("bao-cao-thuc-hien-{id}.docx")))
+}
+
+/// `GET /nvqs/{id}/bao-cao.docx`: a cycle's quota split among the communes.
+pub async fn cycle_report(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let o = state.store().scoped(&viewer.actor).cycle_overview(id).await?;
+    let (issuer, superior_body, place) = heading(&state, &viewer).await?;
+    let total_pool: i64 = o.communes.iter().map(|f| f.eligible).sum();
+    let saved = o.communes.iter().all(|f| f.quota.is_some()) && !o.communes.is_empty();
+    let rows = o
+        .communes
+        .iter()
+        .map(|f| {
+            vec![
+                f.unit_name.clone(),
+                f.citizens.to_string(),
+                f.eligible.to_string(),
+                f.deferred.to_string(),
+                f.exempted.to_string(),
+                f.proposed.to_string(),
+                f.quota.map(|q| q.to_string()).unwrap_or_default(),
+                f.reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let body = vec![
+        Block::Paragraph(format!(
+            "Chỉ tiêu gọi công dân nhập ngũ năm {} của {} là {} công dân. Nguồn sẵn sàng nhập ngũ xét theo dữ liệu hồ sơ đến ngày {} là {} công dân.",
+            o.cycle.year, o.cycle.unit_name, o.cycle.quota, o.cycle.reference_date, total_pool
+        )),
+        Block::Paragraph(
+            (if saved { "Chỉ tiêu đã giao cho các xã, phường, đặc khu như sau:" } else { "Đề xuất phân chỉ tiêu theo tỷ lệ nguồn (chưa giao chính thức):" })
+                .to_string(),
+        ),
+        Block::Table {
+            headers: ["Ban CHQS xã", "Hồ sơ", "Nguồn", "Tạm hoãn", "Miễn", "Đề xuất", "Chỉ tiêu", "Lý do điều chỉnh"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows,
+            widths_pct: Some(vec![26, 9, 9, 10, 8, 10, 10, 18]),
+        },
+    ];
+    let doc = OfficialDocument {
+        superior_body,
+        issuer,
+        number_symbol: None,
+        place,
+        date: today(),
+        kind_label: "BÁO CÁO".into(),
+        title: format!("Phân chỉ tiêu gọi công dân nhập ngũ năm {}", o.cycle.year),
+        body,
+        signer: signer(&viewer),
+        recipients: vec!["Như trên".into(), "Lưu: VT".into()],
+    };
+    Ok(docx_response(to_docx(&doc)?, &format!("phan-chi-tieu-{}.docx", o.cycle.year)))
+}
