@@ -127,9 +127,19 @@ pub fn facts_of(c: &Citizen, circumstances: &[String]) -> CitizenFacts {
 /// written, so this reads words; a record worded otherwise is not counted.
 pub fn is_graduate(qualification: &str) -> bool {
     let f = phongthu_domain::text::fold(qualification);
-    ["dai hoc", "cao dang", "cu nhan", "ky su", "thac si", "tien si", "bac si", "kien truc su", "duoc si"]
-        .iter()
-        .any(|w| f.contains(w))
+    [
+        "dai hoc",
+        "cao dang",
+        "cu nhan",
+        "ky su",
+        "thac si",
+        "tien si",
+        "bac si",
+        "kien truc su",
+        "duoc si",
+    ]
+    .iter()
+    .any(|w| f.contains(w))
 }
 
 impl Scoped<'_> {
@@ -235,30 +245,11 @@ impl Scoped<'_> {
                 .collect();
         let mut figures = Vec::with_capacity(communes.len());
         for (unit_id, unit_name) in communes {
-            let rows = sqlx::query(&format!(
-                "SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.unit_id = $1"
-            ))
-            .bind(unit_id)
-            .fetch_all(&self.store.pool)
-            .await?;
-            let circumstances: HashMap<i64, Vec<String>> = {
-                let mut m: HashMap<i64, Vec<String>> = HashMap::new();
-                for r in sqlx::query(
-                    "SELECT f.citizen_id, f.circumstance FROM family_relation f JOIN citizen c ON c.id = f.citizen_id \
-                     WHERE c.unit_id = $1 AND f.circumstance IS NOT NULL",
-                )
-                .bind(unit_id)
-                .fetch_all(&self.store.pool)
-                .await?
-                {
-                    m.entry(r.get(0)).or_default().push(r.get(1));
-                }
-                m
-            };
+            let assessed = self.assess_unit(unit_id, &rules, &engine_cycle).await?;
             let mut f = CommuneFigures {
                 unit_id,
                 unit_name,
-                citizens: rows.len() as i64,
+                citizens: assessed.len() as i64,
                 eligible: 0,
                 deferred: 0,
                 exempted: 0,
@@ -270,10 +261,7 @@ impl Scoped<'_> {
                 party_members: 0,
                 graduates: 0,
             };
-            for r in &rows {
-                let c = citizen_row(r);
-                let facts = facts_of(&c, circumstances.get(&c.id).map(Vec::as_slice).unwrap_or(&[]));
-                let d = assess_with(&rules, &engine_cycle, &facts);
+            for (c, d) in &assessed {
                 match d.status {
                     Status::Eligible => {
                         f.eligible += 1;
@@ -320,6 +308,71 @@ impl Scoped<'_> {
             evenness_proposed,
             evenness_saved,
         })
+    }
+
+    /// Every record held by one commune command with the engine's decision for the cycle.
+    async fn assess_unit(
+        &self,
+        unit_id: i64,
+        rules: &RuleSet,
+        cycle: &Cycle,
+    ) -> Result<Vec<(Citizen, phongthu_domain::nvqs::Decision)>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.unit_id = $1 ORDER BY c.sort_key, c.id"
+        ))
+        .bind(unit_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        let mut circumstances: HashMap<i64, Vec<String>> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT f.citizen_id, f.circumstance FROM family_relation f JOIN citizen c ON c.id = f.citizen_id \
+             WHERE c.unit_id = $1 AND f.circumstance IS NOT NULL",
+        )
+        .bind(unit_id)
+        .fetch_all(&self.store.pool)
+        .await?
+        {
+            circumstances.entry(r.get(0)).or_default().push(r.get(1));
+        }
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let c = citizen_row(r);
+                let facts = facts_of(&c, circumstances.get(&c.id).map(Vec::as_slice).unwrap_or(&[]));
+                let d = assess_with(rules, cycle, &facts);
+                (c, d)
+            })
+            .collect())
+    }
+
+    /// One commune command's records in a cycle with the engine's decisions (for the lists a
+    /// commune posts). The commune must lie below the cycle's unit and in the actor's scope.
+    pub async fn commune_assessments(
+        &self,
+        cycle_id: i64,
+        unit_id: i64,
+    ) -> Result<(CallUpCycle, String, Vec<(Citizen, phongthu_domain::nvqs::Decision)>), StoreError> {
+        let cycle = self.cycle(cycle_id).await?;
+        let unit = self.org_unit(unit_id).await?;
+        let below: i64 = sqlx::query("SELECT count(*) FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2")
+            .bind(cycle.unit_id)
+            .bind(unit_id)
+            .fetch_one(&self.store.pool)
+            .await?
+            .get(0);
+        if below == 0 || unit.kind != OrgKind::CommuneCommand {
+            return Err(StoreError::NotFound(format!(
+                "{} không thuộc đợt tuyển quân này.",
+                unit.name
+            )));
+        }
+        let reference = crate::citizens::parse_iso(&cycle.reference_date)
+            .ok_or_else(|| StoreError::Invalid("Ngày tham chiếu của đợt tuyển quân không hợp lệ.".into()))?;
+        let engine_cycle = Cycle::new(cycle.year, reference, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let rules = RuleSet::on(reference)
+            .ok_or_else(|| StoreError::Invalid("Không có bộ quy tắc cho ngày tham chiếu này.".into()))?;
+        let list = self.assess_unit(unit_id, &rules, &engine_cycle).await?;
+        Ok((cycle, unit.name, list))
     }
 
     /// Saves the split (every commune command of the overview). A figure that differs from the

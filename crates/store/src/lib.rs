@@ -43,8 +43,10 @@ pub use documents::{
     OutgoingNumbering, ReviewedTask, Rollup, RollupRow, Secrecy, Task, TaskReport, TaskStatus, Urgency,
 };
 pub use error::StoreError;
-pub use militia::{MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit};
 pub use migrate::{run as migrate, MigrationReport, LATEST_SCHEMA_VERSION};
+pub use militia::{
+    MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit,
+};
 pub use org::{NewOrgUnit, OrgUnit};
 pub use scope::{Actor, Scoped};
 pub use territory::TerritoryLoadReport;

@@ -588,7 +588,13 @@ async fn upload_review_confirm_report_and_roll_up() {
     let tmp = tempfile::Builder::new().suffix(".docx").tempfile().unwrap();
     std::fs::write(tmp.path(), &report_docx.bytes).unwrap();
     let text = phongthu_documents::read_document(tmp.path(), &mut |_| {}).unwrap().text;
-    for needle in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO", "KẾT QUẢ THỰC HIỆN TỪNG NHIỆM VỤ", "60%", "chưa báo cáo"] {
+    for needle in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "BÁO CÁO",
+        "KẾT QUẢ THỰC HIỆN TỪNG NHIỆM VỤ",
+        "60%",
+        "chưa báo cáo",
+    ] {
         assert!(text.contains(needle), "{needle} missing from the report:\n{text}");
     }
     // The leader reads the roll-up and the task, without forms.

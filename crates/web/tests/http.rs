@@ -1146,7 +1146,11 @@ async fn call_up_cycle_and_quota_split() {
     let r = app.post(&save, Some(&admin), &refs).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(&cycle_url, Some(&admin)).await;
-    assert!(page.body.contains("Đảng viên trong nguồn") && page.body.contains("class=\"total\""), "{}", page.body);
+    assert!(
+        page.body.contains("Đảng viên trong nguồn") && page.body.contains("class=\"total\""),
+        "{}",
+        page.body
+    );
     let x = app.get(&format!("{cycle_url}/bao-cao.xlsx"), Some(&admin)).await;
     assert_eq!(x.status, StatusCode::OK);
     assert!(x.body.as_bytes().starts_with(b"PK"));
@@ -1162,9 +1166,38 @@ async fn call_up_cycle_and_quota_split() {
     let tmp = tempfile::Builder::new().suffix(".docx").tempfile().unwrap();
     std::fs::write(tmp.path(), &bytes).unwrap();
     let text = phongthu_documents::read_document(tmp.path(), &mut |_| {}).unwrap().text;
-    for needle in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO", "Phân chỉ tiêu gọi công dân nhập ngũ năm 2026", "Hưng Yên, ngày", "Nguyễn Văn Quản"] {
+    for needle in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "BÁO CÁO",
+        "Phân chỉ tiêu gọi công dân nhập ngũ năm 2026",
+        "Hưng Yên, ngày",
+        "Nguyễn Văn Quản",
+    ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
+    // The public list of the first commune: names and reasons, never the ID numbers.
+    let req = Request::builder()
+        .uri(format!("{cycle_url}/cong-khai/{first}"))
+        .header(header::COOKIE, format!("phongthu_session={}", admin.cookie))
+        .body(Body::empty())
+        .unwrap();
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    std::fs::write(tmp.path(), &bytes).unwrap();
+    let text = phongthu_documents::read_document(tmp.path(), &mut |_| {}).unwrap().text;
+    assert!(
+        text.contains("DANH SÁCH") && text.contains("Nguyễn Văn An") && text.contains("ĐỦ ĐIỀU KIỆN"),
+        "{text}"
+    );
+    // A commune outside the cycle's unit, or another province's unit: not found.
+    let other = app.other_province_unit().await;
+    assert_eq!(
+        app.get(&format!("{cycle_url}/cong-khai/{other}"), Some(&admin))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // A leader reads the cycle but cannot save; a commune commander does not see it.
     let leader = app.login("lanhdao").await;
     let r = app.get(&cycle_url, Some(&leader)).await;

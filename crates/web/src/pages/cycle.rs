@@ -199,7 +199,10 @@ fn page(
             _ => String::new(),
         },
         reason: String::new(),
-        grounds: ground_codes.iter().map(|g| sum(&|f| f.grounds.get(g).copied().unwrap_or(0))).collect(),
+        grounds: ground_codes
+            .iter()
+            .map(|g| sum(&|f| f.grounds.get(g).copied().unwrap_or(0)))
+            .collect(),
         party_members: sum(&|f| f.party_members),
         graduates: sum(&|f| f.graduates),
     };
@@ -225,7 +228,10 @@ fn page(
                     _ => String::new(),
                 },
                 reason: f.reason.clone().unwrap_or_default(),
-                grounds: ground_codes.iter().map(|g| f.grounds.get(g).copied().unwrap_or(0)).collect(),
+                grounds: ground_codes
+                    .iter()
+                    .map(|g| f.grounds.get(g).copied().unwrap_or(0))
+                    .collect(),
                 party_members: f.party_members,
                 graduates: f.graduates,
             })
@@ -304,12 +310,30 @@ pub async fn export(State(state): State<AppState>, viewer: Viewer, Path(id): Pat
     use phongthu_documents::tabular::{write_xlsx, ColumnSpec};
     let o = state.store().scoped(&viewer.actor).cycle_overview(id).await?;
     let p = page(&state, &viewer, o, None, None);
-    let mut headers: Vec<String> = ["Ban CHQS xã", "Hồ sơ", "Nguồn", "Tạm hoãn", "Miễn", "Khác", "Đề xuất", "Chỉ tiêu", "Đảng viên trong nguồn", "Tốt nghiệp CĐ, ĐH trong nguồn"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut headers: Vec<String> = [
+        "Ban CHQS xã",
+        "Hồ sơ",
+        "Nguồn",
+        "Tạm hoãn",
+        "Miễn",
+        "Khác",
+        "Đề xuất",
+        "Chỉ tiêu",
+        "Đảng viên trong nguồn",
+        "Tốt nghiệp CĐ, ĐH trong nguồn",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     headers.extend(p.ground_codes.iter().map(|g| format!("Căn cứ {g}")));
-    let specs: Vec<ColumnSpec<'_>> = headers.iter().map(|h| ColumnSpec { header: h.as_str(), text: false, width: 0.0 }).collect();
+    let specs: Vec<ColumnSpec<'_>> = headers
+        .iter()
+        .map(|h| ColumnSpec {
+            header: h.as_str(),
+            text: false,
+            width: 0.0,
+        })
+        .collect();
     let row = |r: &Row| {
         let mut v = vec![
             r.name.clone(),
@@ -335,7 +359,9 @@ pub async fn export(State(state): State<AppState>, viewer: Viewer, Path(id): Pat
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     );
-    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"tuyen-quan-{}.xlsx\"", p.cycle.year)) {
+    if let Ok(v) =
+        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"tuyen-quan-{}.xlsx\"", p.cycle.year))
+    {
         h.insert(axum::http::header::CONTENT_DISPOSITION, v);
     }
     Ok(res)
@@ -359,13 +385,23 @@ pub struct SanctionQuery {
 }
 
 /// Looks up the sanction of a violation by the regime in force on the date of the act.
-pub async fn sanctions(State(state): State<AppState>, viewer: Viewer, Query(q): Query<SanctionQuery>) -> Result<Response, AppError> {
+pub async fn sanctions(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<SanctionQuery>,
+) -> Result<Response, AppError> {
     use phongthu_domain::nvqs::sanctions::{sanction_for, Violation};
-    let kinds: Vec<(String, &'static str)> =
-        Violation::ALL.iter().enumerate().map(|(i, v)| (i.to_string(), v.label_vi())).collect();
+    let kinds: Vec<(String, &'static str)> = Violation::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i.to_string(), v.label_vi()))
+        .collect();
     let kind = q.kind.clone().unwrap_or_default();
     let date_text = q.date.clone().unwrap_or_default();
-    let (result, error) = match (kind.parse::<usize>().ok().and_then(|i| Violation::ALL.get(i)), date_text.trim()) {
+    let (result, error) = match (
+        kind.parse::<usize>().ok().and_then(|i| Violation::ALL.get(i)),
+        date_text.trim(),
+    ) {
         (Some(v), d) if !d.is_empty() => match crate::forms::parse_date_text(d) {
             Some(date) => match sanction_for(*v, date) {
                 Ok(s) => (Some(format!("{}: {}", v.label_vi(), s.describe_vi())), None),

@@ -6,12 +6,12 @@ mod account;
 mod audit;
 pub(crate) mod citizens;
 mod cycle;
-mod reports;
 pub(crate) mod directives;
 mod home;
 mod login;
 mod militia;
 mod org;
+mod reports;
 mod territory;
 mod users;
 
@@ -63,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .route("/nvqs/{id}", get(cycle::detail))
         .route("/nvqs/{id}/bao-cao.xlsx", get(cycle::export))
         .route("/nvqs/{id}/bao-cao.docx", get(reports::cycle_report))
+        .route("/nvqs/{id}/cong-khai/{unit}", get(reports::public_list))
         .route("/documents/{id}/bao-cao.docx", get(reports::directive_report))
         .route("/nvqs/{id}/quotas", post(cycle::save))
         // militia (issue 5)

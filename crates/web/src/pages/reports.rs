@@ -3,8 +3,8 @@
 //! completes and signs: the number is left blank and the signer is the user who made it.
 
 use crate::error::AppError;
-use crate::forms::{today, vi_date};
 use crate::forms::extract::Path;
+use crate::forms::{today, vi_date};
 use crate::session::Viewer;
 use crate::AppState;
 use axum::extract::State;
@@ -46,15 +46,24 @@ async fn heading(state: &AppState, viewer: &Viewer) -> Result<(String, Option<St
 }
 
 fn signer(viewer: &Viewer) -> Signer {
-    Signer { authority: None, title: "Người lập báo cáo".into(), name: viewer.actor.display_name.clone() }
+    Signer {
+        authority: None,
+        title: "Người lập báo cáo".into(),
+        name: viewer.actor.display_name.clone(),
+    }
 }
 
 fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, AppError> {
-    doc.to_docx().map_err(|e| AppError::internal(format!("Không tạo được tệp DOCX: {e}")))
+    doc.to_docx()
+        .map_err(|e| AppError::internal(format!("Không tạo được tệp DOCX: {e}")))
 }
 
 /// `GET /documents/{id}/bao-cao.docx`: the execution of a directive's tasks.
-pub async fn directive_report(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn directive_report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
     let d = scoped.document(id).await?;
     let r = scoped.rollup(id, today()).await?;
@@ -88,14 +97,26 @@ pub async fn directive_report(State(state): State<AppState>, viewer: Viewer, Pat
                 t.ordinal.clone(),
                 t.summary.clone(),
                 t.unit_name.clone(),
-                t.due_date.map(vi_date).or_else(|| t.deadline.clone()).unwrap_or_default(),
-                t.latest_percent.map(|p| format!("{p}%")).unwrap_or_else(|| "chưa báo cáo".into()),
-                if row.overdue { "Quá hạn".into() } else { t.status.label_vi().to_string() },
+                t.due_date
+                    .map(vi_date)
+                    .or_else(|| t.deadline.clone())
+                    .unwrap_or_default(),
+                t.latest_percent
+                    .map(|p| format!("{p}%"))
+                    .unwrap_or_else(|| "chưa báo cáo".into()),
+                if row.overdue {
+                    "Quá hạn".into()
+                } else {
+                    t.status.label_vi().to_string()
+                },
             ]
         })
         .collect();
     body.push(Block::Table {
-        headers: ["TT", "Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn", "Tiến độ", "Tình trạng"].iter().map(|s| s.to_string()).collect(),
+        headers: ["TT", "Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn", "Tiến độ", "Tình trạng"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         rows,
         widths_pct: Some(vec![6, 40, 20, 12, 10, 12]),
     });
@@ -111,13 +132,20 @@ pub async fn directive_report(State(state): State<AppState>, viewer: Viewer, Pat
         title: format!("Kết quả thực hiện {}", d.title),
         body,
         signer: signer(&viewer),
-        recipients: vec![d.issuer.clone().unwrap_or_else(|| "Cấp trên".into()) + " (để báo cáo)", "Lưu: VT".into()],
+        recipients: vec![
+            d.issuer.clone().unwrap_or_else(|| "Cấp trên".into()) + " (để báo cáo)",
+            "Lưu: VT".into(),
+        ],
     };
     Ok(docx_response(to_docx(&doc)?, &format!("bao-cao-thuc-hien-{id}.docx")))
 }
 
 /// `GET /nvqs/{id}/bao-cao.docx`: a cycle's quota split among the communes.
-pub async fn cycle_report(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn cycle_report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     let o = state.store().scoped(&viewer.actor).cycle_overview(id).await?;
     let (issuer, superior_body, place) = heading(&state, &viewer).await?;
     let total_pool: i64 = o.communes.iter().map(|f| f.eligible).sum();
@@ -168,5 +196,116 @@ pub async fn cycle_report(State(state): State<AppState>, viewer: Viewer, Path(id
         signer: signer(&viewer),
         recipients: vec!["Như trên".into(), "Lưu: VT".into()],
     };
-    Ok(docx_response(to_docx(&doc)?, &format!("phan-chi-tieu-{}.docx", o.cycle.year)))
+    Ok(docx_response(
+        to_docx(&doc)?,
+        &format!("phan-chi-tieu-{}.docx", o.cycle.year),
+    ))
+}
+
+/// `GET /nvqs/{id}/cong-khai/{unit}`: the list a commune posts publicly (law brief §1.5: name,
+/// birth date, permanent residence, occupation, workplace and the reason; nothing else, no ID
+/// numbers), from the engine's assessment of the registry. It is a proposed list: the official one
+/// follows the chairman's decision.
+pub async fn public_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, unit_id)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    use phongthu_domain::nvqs::Status;
+    let (cycle, unit_name, list) = state
+        .store()
+        .scoped(&viewer.actor)
+        .commune_assessments(id, unit_id)
+        .await?;
+    let (issuer, superior_body, place) = heading(&state, &viewer).await?;
+    let residence = |c: &phongthu_store::Citizen| {
+        let commune = c.permanent_commune_code.as_deref().and_then(|code| {
+            state
+                .territory()
+                .units_with_code(code)
+                .into_iter()
+                .last()
+                .map(|u| u.name.clone())
+        });
+        match (c.permanent_village.as_deref(), commune) {
+            (Some(v), Some(cm)) => format!("{v}, {cm}"),
+            (None, Some(cm)) => cm,
+            (Some(v), None) => v.to_string(),
+            (None, None) => String::new(),
+        }
+    };
+    let row = |i: usize, c: &phongthu_store::Citizen, reason: String| {
+        vec![
+            (i + 1).to_string(),
+            c.full_name.clone(),
+            vi_date(c.birth_date),
+            residence(c),
+            c.occupation.clone().unwrap_or_default(),
+            c.workplace.clone().unwrap_or_default(),
+            reason,
+        ]
+    };
+    let headers: Vec<String> = [
+        "TT",
+        "Họ và tên",
+        "Ngày sinh",
+        "Nơi thường trú",
+        "Nghề nghiệp",
+        "Nơi làm việc",
+        "Lý do",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let widths = Some(vec![5, 18, 11, 20, 12, 14, 20]);
+    let excused: Vec<Vec<String>> = list
+        .iter()
+        .filter(|(_, d)| matches!(d.status, Status::Deferred | Status::Exempted))
+        .enumerate()
+        .map(|(i, (c, d))| row(i, c, format!("{}: {}", d.status.label_vi(), d.reasons.join("; "))))
+        .collect();
+    let eligible: Vec<Vec<String>> = list
+        .iter()
+        .filter(|(_, d)| d.status == Status::Eligible)
+        .enumerate()
+        .map(|(i, (c, _))| {
+            row(
+                i,
+                c,
+                "Đủ điều kiện theo dữ liệu hồ sơ (chưa gồm kết quả khám sức khỏe)".into(),
+            )
+        })
+        .collect();
+    let body = vec![
+        Block::Paragraph(format!(
+            "Danh sách dự kiến do {unit_name} lập từ dữ liệu hồ sơ, xét điều kiện tại ngày {}; danh sách chính thức được niêm yết sau khi có quyết định của cấp có thẩm quyền.",
+            cycle.reference_date
+        )),
+        Block::Heading(format!("I. CÔNG DÂN TẠM HOÃN, MIỄN GỌI NHẬP NGŨ ({})", excused.len())),
+        Block::Table { headers: headers.clone(), rows: excused, widths_pct: widths.clone() },
+        Block::Heading(format!("II. CÔNG DÂN ĐỦ ĐIỀU KIỆN GỌI NHẬP NGŨ ({})", eligible.len())),
+        Block::Table { headers, rows: eligible, widths_pct: widths },
+    ];
+    let doc = OfficialDocument {
+        superior_body,
+        issuer,
+        number_symbol: None,
+        place,
+        date: today(),
+        kind_label: "DANH SÁCH".into(),
+        title: format!(
+            "Công dân tạm hoãn, miễn và đủ điều kiện gọi nhập ngũ năm {} — {unit_name}",
+            cycle.year
+        ),
+        body,
+        signer: signer(&viewer),
+        recipients: vec![
+            "Niêm yết tại trụ sở, nhà văn hóa thôn, tổ dân phố".into(),
+            "Lưu: VT".into(),
+        ],
+    };
+    Ok(docx_response(
+        to_docx(&doc)?,
+        &format!("danh-sach-cong-khai-{}-{unit_id}.docx", cycle.year),
+    ))
 }
