@@ -234,6 +234,11 @@ async fn login_home_territory_logout() {
         home.body
     );
     assert!(home.body.contains("34 tỉnh, thành phố"), "{}", home.body);
+    assert!(
+        home.body.contains("Hồ sơ công dân") && home.body.contains("Nhiệm vụ quá hạn"),
+        "{}",
+        home.body
+    );
     assert!(home.body.contains("Dữ liệu mẫu"));
 
     // Search without diacritics.

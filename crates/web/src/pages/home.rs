@@ -34,6 +34,10 @@ struct HomePage {
     communes_now: usize,
     provinces_before: usize,
     recent_audit: Vec<AuditRow>,
+    /// The work of the scope at a glance: (label, figure, link).
+    work: Vec<(&'static str, String, &'static str)>,
+    /// Overdue tasks (up to 10): (link, text).
+    overdue: Vec<(String, String)>,
 }
 
 pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
@@ -71,6 +75,48 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     } else {
         Vec::new()
     };
+    let today = crate::forms::today();
+    let citizens = scoped
+        .list_citizens(
+            &phongthu_store::CitizenFilter::default(),
+            phongthu_store::Paging { offset: 0, limit: 1 },
+        )
+        .await?
+        .total;
+    let overdue_tasks = scoped.overdue(today).await?;
+    let due_soon = scoped.due_soon(today, 7).await?.len();
+    let militia_units = scoped.militia_units().await?.len();
+    let shortfalls = scoped.shortfalls(today.year()).await?.len();
+    let cycles = scoped.cycles().await?;
+    let mut work = vec![
+        ("Hồ sơ công dân", citizens.to_string(), "/citizens"),
+        ("Nhiệm vụ quá hạn", overdue_tasks.len().to_string(), "/tasks"),
+        ("Nhiệm vụ đến hạn trong 7 ngày", due_soon.to_string(), "/tasks"),
+        ("Đơn vị dân quân tự vệ", militia_units.to_string(), "/militia"),
+        (
+            "Thành viên dân quân thiếu ngày huấn luyện năm nay",
+            shortfalls.to_string(),
+            "/militia",
+        ),
+    ];
+    if let Some(c) = cycles.first() {
+        work.push((
+            "Chỉ tiêu tuyển quân gần nhất",
+            format!("{} (năm {})", c.quota, c.year),
+            "/nvqs",
+        ));
+    }
+    let overdue = overdue_tasks
+        .iter()
+        .take(10)
+        .map(|t| {
+            let due = t.due_date.map(crate::forms::vi_date).unwrap_or_default();
+            (
+                format!("/tasks/{}", t.id),
+                format!("{} — {} (hạn {due}, {})", t.ordinal, t.summary, t.unit_name),
+            )
+        })
+        .collect();
     let before = REFORM_DATE.previous_day().unwrap_or(REFORM_DATE);
     let page = HomePage {
         chrome: Chrome::new(&state, Some(&viewer), "Trang chủ", "home"),
@@ -83,6 +129,8 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         communes_now: t.list(Level::Commune, on).len(),
         provinces_before: t.list(Level::Province, before).len(),
         recent_audit,
+        work,
+        overdue,
     };
     render(&page)
 }
