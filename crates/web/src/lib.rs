@@ -52,6 +52,7 @@ struct Inner {
     territory: &'static Territory,
     throttle: throttle::Throttle,
     jobs: pages::citizens::Jobs,
+    work_cache: pages::home::WorkCache,
 }
 
 impl AppState {
@@ -63,6 +64,7 @@ impl AppState {
                 territory: Territory::bundled(),
                 throttle: Default::default(),
                 jobs: Default::default(),
+                work_cache: Default::default(),
             }),
         }
     }
@@ -85,6 +87,10 @@ impl AppState {
 
     pub(crate) fn jobs(&self) -> &pages::citizens::Jobs {
         &self.inner.jobs
+    }
+
+    pub(crate) fn work_cache(&self) -> &pages::home::WorkCache {
+        &self.inner.work_cache
     }
 }
 

@@ -75,8 +75,49 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     } else {
         Vec::new()
     };
+    let figures = work_figures(&state, &viewer).await?;
+    let before = REFORM_DATE.previous_day().unwrap_or(REFORM_DATE);
+    let page = HomePage {
+        chrome: Chrome::new(&state, Some(&viewer), "Trang chủ", "home"),
+        unit_name: viewer.actor.unit_name.clone(),
+        display_name: viewer.actor.display_name.clone(),
+        role_label: viewer.actor.role.label_vi(),
+        unit_counts,
+        province,
+        provinces_now: t.list(Level::Province, on).len(),
+        communes_now: t.list(Level::Commune, on).len(),
+        provinces_before: t.list(Level::Province, before).len(),
+        recent_audit,
+        work: figures.work,
+        overdue: figures.overdue,
+    };
+    render(&page)
+}
+
+/// The scope's work figures shown on the home page.
+#[derive(Clone)]
+pub struct WorkFigures {
+    pub work: Vec<(&'static str, String, &'static str)>,
+    pub overdue: Vec<(String, String)>,
+}
+
+/// How long the home page's work figures are reused for the same unit: the home page is the most
+/// requested page, and counts a few seconds old are as useful as live ones (each list page shows
+/// live data).
+pub const WORK_FIGURES_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+pub type WorkCache = std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, WorkFigures)>>;
+
+async fn work_figures(state: &AppState, viewer: &Viewer) -> Result<WorkFigures, AppError> {
+    let unit = viewer.actor.unit_id;
+    if let Some((at, f)) = state.work_cache().lock().unwrap_or_else(|e| e.into_inner()).get(&unit) {
+        if at.elapsed() < WORK_FIGURES_TTL {
+            return Ok(f.clone());
+        }
+    }
+    let scoped = state.store().scoped(&viewer.actor);
     let today = crate::forms::today();
-    // The figures of the scope, read concurrently (each is one indexed query).
+    // Read concurrently (each is one or two indexed queries).
     let all = phongthu_store::CitizenFilter::default();
     let (citizens, overdue_tasks, militia_units, cycles) = tokio::try_join!(
         scoped.list_citizens(&all, phongthu_store::Paging { offset: 0, limit: 1 }),
@@ -84,11 +125,10 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         scoped.militia_units(),
         scoped.cycles(),
     )?;
-    let (citizens, militia_units) = (citizens.total, militia_units.len());
     let mut work = vec![
-        ("Hồ sơ công dân", citizens.to_string(), "/citizens"),
+        ("Hồ sơ công dân", citizens.total.to_string(), "/citizens"),
         ("Nhiệm vụ quá hạn", overdue_tasks.len().to_string(), "/tasks"),
-        ("Đơn vị dân quân tự vệ", militia_units.to_string(), "/militia"),
+        ("Đơn vị dân quân tự vệ", militia_units.len().to_string(), "/militia"),
     ];
     if let Some(c) = cycles.first() {
         work.push((
@@ -108,20 +148,11 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
             )
         })
         .collect();
-    let before = REFORM_DATE.previous_day().unwrap_or(REFORM_DATE);
-    let page = HomePage {
-        chrome: Chrome::new(&state, Some(&viewer), "Trang chủ", "home"),
-        unit_name: viewer.actor.unit_name.clone(),
-        display_name: viewer.actor.display_name.clone(),
-        role_label: viewer.actor.role.label_vi(),
-        unit_counts,
-        province,
-        provinces_now: t.list(Level::Province, on).len(),
-        communes_now: t.list(Level::Commune, on).len(),
-        provinces_before: t.list(Level::Province, before).len(),
-        recent_audit,
-        work,
-        overdue,
-    };
-    render(&page)
+    let f = WorkFigures { work, overdue };
+    let mut cache = state.work_cache().lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() > 10_000 {
+        cache.clear();
+    }
+    cache.insert(unit, (std::time::Instant::now(), f.clone()));
+    Ok(f)
 }

@@ -7,7 +7,7 @@ mod audit;
 pub(crate) mod citizens;
 mod cycle;
 pub(crate) mod directives;
-mod home;
+pub(crate) mod home;
 mod login;
 mod militia;
 mod org;
