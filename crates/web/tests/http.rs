@@ -1016,3 +1016,66 @@ async fn call_up_cycle_and_quota_split() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn outgoing_documents_get_consecutive_numbers() {
+    let app = App::new().await;
+    let s = app.login("quantri").await;
+    let unit = app.demo.province_command_id.to_string();
+    let base = |title: &str| -> Vec<(String, String)> {
+        vec![
+            ("_csrf".into(), s.csrf.clone()),
+            ("unit_id".into(), unit.clone()),
+            ("family".into(), "state".into()),
+            ("type_code".into(), "KH".into()),
+            ("issuer_code".into(), "BCH".into()),
+            ("issued_on".into(), "05/03/2026".into()),
+            ("title".into(), title.into()),
+            ("authority".into(), "KT.".into()),
+            ("signer_title".into(), "Phó Chỉ huy trưởng".into()),
+            ("signer_name".into(), "Nguyễn Văn Quản".into()),
+            ("recipients".into(), "Các Ban CHQS xã\nLưu: VT".into()),
+        ]
+    };
+    let post = |fields: Vec<(String, String)>| {
+        let app = &app;
+        let s = s.clone();
+        async move {
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            app.post("/documents/outgoing", Some(&s), &refs).await
+        }
+    };
+    let page = app.get("/documents/outgoing", Some(&s)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let before = app.audit_count().await;
+    // Bad date, missing issuer code: refused, nothing written.
+    let mut bad = base("Kế hoạch huấn luyện");
+    bad[5].1 = "31/02/2026".into();
+    let r = post(bad).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("Ngày ban hành") && r.body.contains("không hợp lệ"),
+        "{}",
+        r.body
+    );
+    let mut bad = base("Kế hoạch huấn luyện");
+    bad[4].1 = String::new();
+    assert_eq!(post(bad).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.audit_count().await, before);
+    // Two plans: 1/KH-BCH and 2/KH-BCH.
+    for (n, title) in [
+        (1, "Kế hoạch huấn luyện dân quân năm 2026"),
+        (2, "Kế hoạch tuyển quân năm 2026"),
+    ] {
+        let r = post(base(title)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let d = app.get(r.location(), Some(&s)).await;
+        assert!(d.body.contains(&format!("{n}/KH-BCH")), "{}", d.body);
+    }
+    // A leader may not register.
+    let leader = app.login("lanhdao").await;
+    assert_eq!(
+        app.get("/documents/outgoing", Some(&leader)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

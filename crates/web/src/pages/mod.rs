@@ -11,6 +11,7 @@ pub(crate) mod home;
 mod login;
 mod militia;
 mod org;
+mod outgoing;
 mod reports;
 mod territory;
 mod users;
@@ -65,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         .route("/nvqs/{id}/bao-cao.docx", get(reports::cycle_report))
         .route("/nvqs/{id}/cong-khai/{unit}", get(reports::public_list))
         .route("/documents/{id}/bao-cao.docx", get(reports::directive_report))
+        .route("/documents/outgoing", get(outgoing::form).post(outgoing::create))
         .route("/nvqs/{id}/quotas", post(cycle::save))
         // militia (issue 5)
         .route("/militia", get(militia::list).post(militia::create))
