@@ -529,6 +529,18 @@ pub(crate) fn bind_prepared<'q>(
     province_code: &str,
     now: &str,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    bind_record(q, p, province_code)
+        .bind(now.to_string())
+        .bind(now.to_string())
+}
+
+/// Binds the record's own columns, `unit_id` … `note` in [`INSERT_COLUMNS`] order (the first 26);
+/// an INSERT adds the two timestamps, an UPDATE `updated_at` and the id.
+fn bind_record<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    p: &Prepared,
+    province_code: &str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     q.bind(p.unit_id)
         .bind(province_code.to_string())
         .bind(p.national_id.clone())
@@ -555,8 +567,6 @@ pub(crate) fn bind_prepared<'q>(
         .bind(p.party_member)
         .bind(p.union_member)
         .bind(p.note.clone())
-        .bind(now.to_string())
-        .bind(now.to_string())
 }
 
 /// `($a,$b,...)` groups for a multi-row INSERT of `rows` rows of `arity` parameters.
@@ -802,45 +812,20 @@ impl Scoped<'_> {
             self.check_national_id_free(&mut w.tx, nid, Some(id)).await?;
         }
         let now = crate::now_text();
-        sqlx::query(
+        let update = sqlx::query(
             "UPDATE citizen SET unit_id = $1, province_code = $2, national_id = $3, legacy_id = $4, full_name = $5, \
              name_folded = $6, sort_key = $7, birth_date = $8, birth_year = $9, sex = $10, ethnicity = $11, religion = $12, \
              birth_registration_place = $13, permanent_commune_code = $14, permanent_village = $15, current_commune_code = $16, \
              current_village = $17, education_grade = $18, qualification = $19, studying_level = $20, studying_detail = $21, \
              occupation = $22, workplace = $23, party_member = $24, union_member = $25, note = $26, updated_at = $27 \
              WHERE id = $28",
-        )
-        .bind(p.unit_id)
-        .bind(province)
-        .bind(p.national_id.clone())
-        .bind(p.legacy_id.clone())
-        .bind(p.full_name.clone())
-        .bind(p.name_folded.clone())
-        .bind(p.sort_key.clone())
-        .bind(p.birth_date.clone())
-        .bind(p.birth_year)
-        .bind(p.sex)
-        .bind(p.ethnicity.clone())
-        .bind(p.religion.clone())
-        .bind(p.birth_registration_place.clone())
-        .bind(p.permanent_commune_code.clone())
-        .bind(p.permanent_village.clone())
-        .bind(p.current_commune_code.clone())
-        .bind(p.current_village.clone())
-        .bind(p.education_grade.clone())
-        .bind(p.qualification.clone())
-        .bind(p.studying_level)
-        .bind(p.studying_detail.clone())
-        .bind(p.occupation.clone())
-        .bind(p.workplace.clone())
-        .bind(p.party_member)
-        .bind(p.union_member)
-        .bind(p.note.clone())
-        .bind(now)
-        .bind(id)
-        .execute(&mut *w.tx)
-        .await
-        .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?;
+        );
+        bind_record(update, &p, &province)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await
+            .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
             .bind(id)
             .fetch_one(&mut *w.tx)
