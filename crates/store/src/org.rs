@@ -326,6 +326,22 @@ impl Scoped<'_> {
         self.org_unit(id).await
     }
 
+    /// The actor's own unit and the name of the unit above it, for the heading of the documents
+    /// the unit issues (Decree 30/2020 prints the superior body above the issuer). The superior
+    /// may lie outside the actor's scope; only its name is returned.
+    pub async fn own_unit_with_superior(&self) -> Result<(OrgUnit, Option<String>), StoreError> {
+        let unit = self.org_unit(self.actor.unit_id).await?;
+        let superior = match unit.parent_id {
+            Some(p) => sqlx::query("SELECT name FROM org_unit WHERE id = $1")
+                .bind(p)
+                .fetch_optional(&self.store.pool)
+                .await?
+                .map(|r| r.get::<String, _>(0)),
+            None => None,
+        };
+        Ok((unit, superior))
+    }
+
     /// Communes covered by a regional defense command.
     pub async fn coverage(&self, command_id: i64) -> Result<Vec<String>, StoreError> {
         self.org_unit(command_id).await?;

@@ -396,3 +396,26 @@ async fn bad_paths_and_files_are_refused_without_writing() {
         .unwrap_err();
     assert!(matches!(unreachable, StoreError::Unavailable(_)), "{unreachable}");
 }
+
+#[tokio::test]
+async fn a_unit_knows_the_name_of_its_superior_outside_its_scope() {
+    let db = TestDb::new().await;
+    let demo = db.store.seed_demo().await.unwrap();
+    let commander = demo_actor(&db.store, "chihuy").await;
+    let s = db.store.scoped(&commander);
+    let (unit, superior) = s.own_unit_with_superior().await.unwrap();
+    assert_eq!(unit.id, commander.unit_id);
+    let admin = db.store.system_actor().await.unwrap();
+    let province = db
+        .store
+        .scoped(&admin)
+        .org_unit(demo.province_command_id)
+        .await
+        .unwrap();
+    assert_eq!(superior.as_deref(), Some(province.name.as_str()));
+    // The superior itself stays out of reach.
+    assert!(matches!(
+        s.org_unit(demo.province_command_id).await,
+        Err(StoreError::Forbidden(_))
+    ));
+}

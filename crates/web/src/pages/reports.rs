@@ -28,14 +28,7 @@ fn docx_response(bytes: Vec<u8>, file_name: &str) -> Response {
 
 /// The issuing unit's name, its superior's, and the place (province) for the date line.
 async fn heading(state: &AppState, viewer: &Viewer) -> Result<(String, Option<String>, String), AppError> {
-    let scoped = state.store().scoped(&viewer.actor);
-    let unit = scoped.org_unit(viewer.actor.unit_id).await?;
-    // The superior may lie outside the user's scope: read its name from the unscoped tree.
-    let system = state.store().system_actor().await?;
-    let superior = match unit.parent_id {
-        Some(p) => state.store().scoped(&system).org_unit(p).await.ok().map(|u| u.name),
-        None => None,
-    };
+    let (unit, superior) = state.store().scoped(&viewer.actor).own_unit_with_superior().await?;
     let place = unit
         .province_code
         .as_deref()
