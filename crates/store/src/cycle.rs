@@ -16,6 +16,7 @@ use crate::error::StoreError;
 use crate::scope::{Scoped, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
 use phongthu_domain::nvqs::quota::{check_split, evenness, propose_split, CommunePool, Evenness};
+use phongthu_domain::nvqs::record::{education_grade, is_graduate};
 use phongthu_domain::nvqs::{assess_with, Circumstance, CitizenFacts, Cycle, RuleSet, Status, Studying};
 use phongthu_domain::org::OrgKind;
 use serde::Serialize;
@@ -95,13 +96,7 @@ fn cycle_row(r: &sqlx::any::AnyRow) -> CallUpCycle {
 
 /// The engine's facts from a registry record and its family circumstances.
 pub fn facts_of(c: &Citizen, circumstances: &[String]) -> CitizenFacts {
-    let grade = c
-        .education_grade
-        .as_deref()
-        .and_then(|g| g.split('/').next())
-        .and_then(|g| g.trim().parse::<u8>().ok())
-        .map(|g| g.min(12))
-        .unwrap_or(0);
+    let grade = education_grade(c.education_grade.as_deref());
     CitizenFacts {
         id: c.id.to_string(),
         national_id: None,
@@ -122,24 +117,14 @@ pub fn facts_of(c: &Citizen, circumstances: &[String]) -> CitizenFacts {
     }
 }
 
-/// Whether a free-text qualification names a college or university degree ("Cử nhân …", "Kỹ sư
-/// …", "Cao đẳng …", "Đại học …", "Thạc sĩ", "Bác sĩ"). The registry keeps the qualification as
-/// written, so this reads words; a record worded otherwise is not counted.
-pub fn is_graduate(qualification: &str) -> bool {
-    let f = phongthu_domain::text::fold(qualification);
-    [
-        "dai hoc",
-        "cao dang",
-        "cu nhan",
-        "ky su",
-        "thac si",
-        "tien si",
-        "bac si",
-        "kien truc su",
-        "duoc si",
-    ]
-    .iter()
-    .any(|w| f.contains(w))
+/// The engine's cycle and the rule set in force on the cycle's reference date.
+fn engine_for(cycle: &CallUpCycle) -> Result<(Cycle, RuleSet), StoreError> {
+    let reference = crate::citizens::parse_iso(&cycle.reference_date)
+        .ok_or_else(|| StoreError::Invalid("Ngày tham chiếu của đợt tuyển quân không hợp lệ.".into()))?;
+    let engine_cycle = Cycle::new(cycle.year, reference, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let rules = RuleSet::on(reference)
+        .ok_or_else(|| StoreError::Invalid("Không có bộ quy tắc cho ngày tham chiếu này.".into()))?;
+    Ok((engine_cycle, rules))
 }
 
 impl Scoped<'_> {
@@ -230,11 +215,7 @@ impl Scoped<'_> {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-        let reference = crate::citizens::parse_iso(&cycle.reference_date)
-            .ok_or_else(|| StoreError::Invalid("Ngày tham chiếu của đợt tuyển quân không hợp lệ.".into()))?;
-        let engine_cycle = Cycle::new(cycle.year, reference, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let rules = RuleSet::on(reference)
-            .ok_or_else(|| StoreError::Invalid("Không có bộ quy tắc cho ngày tham chiếu này.".into()))?;
+        let (engine_cycle, rules) = engine_for(&cycle)?;
         let saved: HashMap<i64, (i64, Option<String>)> =
             sqlx::query("SELECT unit_id, quota, reason FROM nvqs_quota WHERE cycle_id = $1")
                 .bind(id)
@@ -366,11 +347,7 @@ impl Scoped<'_> {
                 unit.name
             )));
         }
-        let reference = crate::citizens::parse_iso(&cycle.reference_date)
-            .ok_or_else(|| StoreError::Invalid("Ngày tham chiếu của đợt tuyển quân không hợp lệ.".into()))?;
-        let engine_cycle = Cycle::new(cycle.year, reference, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let rules = RuleSet::on(reference)
-            .ok_or_else(|| StoreError::Invalid("Không có bộ quy tắc cho ngày tham chiếu này.".into()))?;
+        let (engine_cycle, rules) = engine_for(&cycle)?;
         let list = self.assess_unit(unit_id, &rules, &engine_cycle).await?;
         Ok((cycle, unit.name, list))
     }
@@ -500,15 +477,6 @@ mod tests {
             created_at: String::new(),
             updated_at: String::new(),
         }
-    }
-
-    #[test]
-    fn graduates_are_read_from_the_qualification() {
-        assert!(is_graduate("Cử nhân Công nghệ thông tin"));
-        assert!(is_graduate("Kỹ sư xây dựng"));
-        assert!(is_graduate("Tốt nghiệp Cao đẳng nghề"));
-        assert!(!is_graduate("Trung cấp điện"));
-        assert!(!is_graduate(""));
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub use citizens::{
     LateRegistration, NewCitizen, NewFamilyRelation, Paging, RegistrationEvent, RegistrationKind, RowError, SourceRow,
     CITIZEN_COLUMNS, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX, MAX_LISTED_ERRORS,
 };
-pub use cycle::{facts_of, is_graduate, CallUpCycle, CommuneFigures, CycleOverview};
+pub use cycle::{facts_of, CallUpCycle, CommuneFigures, CycleOverview};
 pub use db::{Backend, OpenOptions, Store};
 pub use demo::{DemoLogin, DemoReport, DEMO_PASSWORD};
 pub use documents::{

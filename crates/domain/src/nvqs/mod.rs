@@ -14,6 +14,7 @@ pub mod citizen_id;
 mod contract;
 mod facts;
 pub mod quota;
+pub mod record;
 pub mod rules;
 pub mod sanctions;
 #[cfg(test)]
