@@ -45,7 +45,9 @@ pub struct CitizenRow {
     pub unit_name: String,
 }
 
-fn residence(state: &AppState, c: &Citizen) -> String {
+/// "Village, commune" of the permanent residence, the commune named as it is today when it
+/// still exists.
+pub(crate) fn residence(state: &AppState, c: &Citizen) -> String {
     let commune = c
         .permanent_commune_code
         .as_deref()
@@ -497,19 +499,6 @@ pub async fn create(
     }
 }
 
-fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> Response {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
-}
-
 /// The import template: the columns with an example row and a sheet of instructions.
 pub fn citizen_import_template_xlsx() -> Result<Vec<u8>, phongthu_documents::tabular::TabularError> {
     let cols: Vec<TemplateColumn<'_>> = CITIZEN_COLUMNS
@@ -527,7 +516,7 @@ pub fn citizen_import_template_xlsx() -> Result<Vec<u8>, phongthu_documents::tab
 
 pub async fn template(_viewer: Viewer) -> Result<Response, AppError> {
     let bytes = citizen_import_template_xlsx().map_err(|e| AppError::internal(e.to_string()))?;
-    Ok(xlsx_response(bytes, "mau-nhap-cong-dan.xlsx"))
+    Ok(super::download(bytes, super::XLSX, "mau-nhap-cong-dan.xlsx"))
 }
 
 pub async fn export(
@@ -560,7 +549,11 @@ pub async fn export(
         return Err(AppError::internal(format!("Không tạo được tệp Excel: {e}")));
     }
     let bytes = w.finish().map_err(|e| AppError::internal(e.to_string()))?;
-    Ok(xlsx_response(bytes, &format!("cong-dan-{}.xlsx", today())))
+    Ok(super::download(
+        bytes,
+        super::XLSX,
+        &format!("cong-dan-{}.xlsx", today()),
+    ))
 }
 
 #[derive(Template)]
@@ -926,5 +919,5 @@ pub async fn import_rejects(
         .rejects
         .clone()
         .ok_or_else(|| AppError::not_found("Lượt nhập này không có dòng nào bị từ chối."))?;
-    Ok(xlsx_response(bytes, "dong-bi-tu-choi.xlsx"))
+    Ok(super::download(bytes, super::XLSX, "dong-bi-tu-choi.xlsx"))
 }

@@ -353,18 +353,11 @@ pub async fn export(State(state): State<AppState>, viewer: Viewer, Path(id): Pat
     let mut rows: Vec<Vec<String>> = p.rows.iter().map(row).collect();
     rows.push(row(&p.totals));
     let bytes = write_xlsx("Tuyển quân", &specs, rows).map_err(|e| AppError::internal(e.to_string()))?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    );
-    if let Ok(v) =
-        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"tuyen-quan-{}.xlsx\"", p.cycle.year))
-    {
-        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    Ok(super::download(
+        bytes,
+        super::XLSX,
+        &format!("tuyen-quan-{}.xlsx", p.cycle.year),
+    ))
 }
 
 #[derive(Template)]

@@ -16,7 +16,7 @@ use crate::session::Viewer;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use phongthu_domain::auth::Permission;
@@ -770,28 +770,7 @@ pub async fn attachment(
     Path((id, att)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     let (a, bytes) = state.store().scoped(&viewer.actor).attachment_content(id, att).await?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    let ascii: String = a
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded = crate::session::encode(&a.file_name);
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    Ok(super::download(bytes, "application/octet-stream", &a.file_name))
 }
 
 // ---------------------------------------------------------------------------------------------

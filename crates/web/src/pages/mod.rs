@@ -140,6 +140,32 @@ impl Chrome {
     }
 }
 
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// A file to download: its bytes, type and name (ASCII name plus the UTF-8 name per RFC 6266).
+pub fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
+    use axum::http::{header, HeaderValue};
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = crate::session::encode(file_name);
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
 /// Renders a template into an HTML response.
 pub fn render<T: Template>(t: &T) -> Result<Response, crate::AppError> {
     Ok(Html(t.render()?).into_response())

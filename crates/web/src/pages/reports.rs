@@ -8,23 +8,10 @@ use crate::forms::{today, vi_date};
 use crate::session::Viewer;
 use crate::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+
+use axum::response::Response;
 use phongthu_documents::official::{Block, OfficialDocument, Signer};
 use phongthu_domain::territory::Level;
-
-fn docx_response(bytes: Vec<u8>, file_name: &str) -> Response {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
-}
 
 /// The issuing unit's name, its superior's, and the place (province) for the date line.
 async fn heading(state: &AppState, viewer: &Viewer) -> Result<(String, Option<String>, String), AppError> {
@@ -130,7 +117,11 @@ pub async fn directive_report(
             "Lưu: VT".into(),
         ],
     };
-    Ok(docx_response(to_docx(&doc)?, &format!("bao-cao-thuc-hien-{id}.docx")))
+    Ok(super::download(
+        to_docx(&doc)?,
+        super::DOCX,
+        &format!("bao-cao-thuc-hien-{id}.docx"),
+    ))
 }
 
 /// `GET /nvqs/{id}/bao-cao.docx`: a cycle's quota split among the communes.
@@ -189,8 +180,9 @@ pub async fn cycle_report(
         signer: signer(&viewer),
         recipients: vec!["Như trên".into(), "Lưu: VT".into()],
     };
-    Ok(docx_response(
+    Ok(super::download(
         to_docx(&doc)?,
+        super::DOCX,
         &format!("phan-chi-tieu-{}.docx", o.cycle.year),
     ))
 }
@@ -211,28 +203,12 @@ pub async fn public_list(
         .commune_assessments(id, unit_id)
         .await?;
     let (issuer, superior_body, place) = heading(&state, &viewer).await?;
-    let residence = |c: &phongthu_store::Citizen| {
-        let commune = c.permanent_commune_code.as_deref().and_then(|code| {
-            state
-                .territory()
-                .units_with_code(code)
-                .into_iter()
-                .last()
-                .map(|u| u.name.clone())
-        });
-        match (c.permanent_village.as_deref(), commune) {
-            (Some(v), Some(cm)) => format!("{v}, {cm}"),
-            (None, Some(cm)) => cm,
-            (Some(v), None) => v.to_string(),
-            (None, None) => String::new(),
-        }
-    };
     let row = |i: usize, c: &phongthu_store::Citizen, reason: String| {
         vec![
             (i + 1).to_string(),
             c.full_name.clone(),
             vi_date(c.birth_date),
-            residence(c),
+            super::citizens::residence(&state, c),
             c.occupation.clone().unwrap_or_default(),
             c.workplace.clone().unwrap_or_default(),
             reason,
@@ -297,8 +273,9 @@ pub async fn public_list(
             "Lưu: VT".into(),
         ],
     };
-    Ok(docx_response(
+    Ok(super::download(
         to_docx(&doc)?,
+        super::DOCX,
         &format!("danh-sach-cong-khai-{}-{unit_id}.docx", cycle.year),
     ))
 }
