@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod dates;
 pub mod directive;
 pub mod militia;
 pub mod nvqs;

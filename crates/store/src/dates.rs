@@ -8,10 +8,7 @@ pub(crate) fn iso(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
-/// `DD/MM/YYYY`, the form Vietnamese forms and messages use.
-pub(crate) fn vi_date(d: Date) -> String {
-    format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
-}
+pub(crate) use phongthu_domain::dates::vi_date;
 
 /// Reads a date column (`YYYY-MM-DD`, possibly followed by a time).
 pub(crate) fn parse_iso(s: &str) -> Option<Date> {

@@ -22,26 +22,12 @@ pub fn parse_date(s: Option<&str>) -> Result<Date, AppError> {
     })
 }
 
+/// `DD/MM/YYYY` (or `YYYY-MM-DD`), as users type dates.
 pub fn parse_date_text(s: &str) -> Option<Date> {
-    let iso = time::macros::format_description!("[year]-[month]-[day]");
-    if let Ok(d) = Date::parse(s, iso) {
-        return Some(d);
-    }
-    let parts: Vec<&str> = s.split('/').collect();
-    if let [d, m, y] = parts.as_slice() {
-        let (d, m, y) = (d.parse::<u8>().ok()?, m.parse::<u8>().ok()?, y.parse::<i32>().ok()?);
-        if !(1000..=9999).contains(&y) {
-            return None;
-        }
-        return Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok();
-    }
-    None
+    phongthu_domain::dates::parse_date_vi(s).ok()
 }
 
-/// `DD/MM/YYYY`, the way dates are written in Vietnamese documents.
-pub fn vi_date(d: Date) -> String {
-    format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year())
-}
+pub use phongthu_domain::dates::vi_date;
 
 pub fn parse_level(s: Option<&str>) -> Result<Option<Level>, AppError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {

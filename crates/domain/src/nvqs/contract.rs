@@ -202,14 +202,7 @@ impl<'a> Obj<'a> {
     }
 }
 
-/// Parse `YYYY-MM-DD` strictly.
-pub fn parse_iso_date(s: &str) -> Option<Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    if s.len() != 10 {
-        return None;
-    }
-    Date::parse(s, &fmt).ok()
-}
+pub use crate::dates::parse_iso_date;
 
 /// A parsed contract input.
 #[derive(Debug, Clone, PartialEq)]

@@ -134,14 +134,7 @@ fn date(m: &Map<String, Value>, item: &str, field: &str) -> Result<Date, Contrac
         .ok_or_else(|| field_err(item, field, format!("không phải ngày hợp lệ dạng YYYY-MM-DD (\"{s}\")")))
 }
 
-/// Parse `YYYY-MM-DD` strictly.
-pub fn parse_iso_date(s: &str) -> Option<Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    if s.len() != 10 {
-        return None;
-    }
-    Date::parse(s, &fmt).ok()
-}
+pub use crate::dates::parse_iso_date;
 
 fn specialty(m: &Map<String, Value>, item: &str, field: &str) -> Result<MilitarySpecialty, ContractError> {
     let s = string(m, item, field)?;

@@ -18,7 +18,7 @@ use phongthu_domain::text;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
-use time::{Date, Month};
+use time::Date;
 
 /// The facts a column of the import file can carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -500,34 +500,7 @@ pub(crate) fn column_letter(mut i: usize) -> String {
 
 /// `DD/MM/YYYY` (also with `-` or `.`, one-digit day or month) or `YYYY-MM-DD` (an ISO date-time
 /// keeps its date part, as spreadsheet date cells arrive).
-pub fn parse_date(v: &str) -> Result<Date, String> {
-    let v = v.trim();
-    let format_err =
-        || format!("Ngày \"{v}\" không đúng dạng: ghi NN/TT/NNNN (ví dụ 05/03/2008) hoặc NNNN-TT-NN (2008-03-05).");
-    let head = v.split(['T', ' ']).next().unwrap_or(v);
-    let parts: Vec<&str> = head.split(['/', '-', '.']).collect();
-    if parts.len() != 3
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(format_err());
-    }
-    let (y, m, d) = if parts[0].len() == 4 {
-        (parts[0], parts[1], parts[2])
-    } else if parts[2].len() == 4 && parts[0].len() <= 2 && parts[1].len() <= 2 {
-        (parts[2], parts[1], parts[0])
-    } else {
-        return Err(format_err());
-    };
-    let (y, m, d): (i32, u8, u8) = match (y.parse(), m.parse(), d.parse()) {
-        (Ok(y), Ok(m), Ok(d)) => (y, m, d),
-        _ => return Err(format_err()),
-    };
-    let month = Month::try_from(m).map_err(|_| format!("Ngày \"{v}\" không tồn tại: tháng {m} không có."))?;
-    Date::from_calendar_date(y, month, d)
-        .map_err(|_| format!("Ngày \"{v}\" không tồn tại: tháng {m} năm {y} không có ngày {d}."))
-}
+pub use phongthu_domain::dates::parse_date_vi as parse_date;
 
 fn parse_sex(v: &str) -> Option<Sex> {
     match header_key(v).as_str() {
