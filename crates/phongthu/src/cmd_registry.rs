@@ -170,9 +170,7 @@ pub async fn run(settings: &Settings, cmd: RegistryCommand) -> CmdResult {
     }
 }
 
-fn vi(d: time::Date) -> String {
-    format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
-}
+use phongthu_domain::dates::vi_date as vi;
 
 /// The column that the file of rejects adds after the file's own columns.
 const REJECT_REASON_HEADER: &str = "Lý do bị từ chối";

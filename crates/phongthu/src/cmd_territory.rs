@@ -78,8 +78,7 @@ pub fn parse_level(s: &str) -> Result<Level, Failure> {
 }
 
 fn vi_date(d: Option<Date>) -> String {
-    d.map(|d| format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year()))
-        .unwrap_or_else(|| "—".into())
+    d.map(phongthu_domain::dates::vi_date).unwrap_or_else(|| "—".into())
 }
 
 pub async fn run(settings: &Settings, cmd: TerritoryCommand) -> CmdResult {

@@ -222,9 +222,7 @@ pub enum HistoryEvent {
     Abolished { date: Date },
 }
 
-fn vi_date(d: Date) -> String {
-    format!("{:02}/{:02}/{}", d.day(), d.month() as u8, d.year())
-}
+use crate::dates::vi_date;
 
 fn list_units(v: &[(String, String, bool)]) -> String {
     v.iter()
