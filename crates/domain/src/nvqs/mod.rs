@@ -8,15 +8,21 @@
 //!   [`RuleSet::on`] picks the rows in force on the reference date.
 //! - [`citizen_id`]: the 12-digit personal identification number and its checks.
 //! - [`assess_contract_json`]: the JSON contract of `phongthu nvqs assess`, with a strict parser.
+//! - [`stage`]: one citizen's way through a cycle (screening → … → post check) as a state machine;
+//!   [`exam`]: the health examination per criterion and the BMI; [`plan`]: a cycle's timetable and
+//!   the caps on its lists.
 
 mod assess;
 pub mod citizen_id;
 mod contract;
+pub mod exam;
 mod facts;
+pub mod plan;
 pub mod quota;
 pub mod record;
 pub mod rules;
 pub mod sanctions;
+pub mod stage;
 #[cfg(test)]
 mod tests;
 
