@@ -81,6 +81,12 @@ pub struct CycleOverview {
 const CYCLE_COLUMNS: &str =
     "c.id, c.unit_id, o.name AS unit_name, c.province_code, c.year, c.quota, c.reference_date, c.created_at";
 
+/// A cycle is visible to the actors of its unit's subtree (the province's staff) and to those of
+/// the units below it (a commune command works its own part of the province's cycle); `$1` is
+/// the actor's unit.
+const CYCLE_VISIBLE: &str = "c.unit_id IN (SELECT descendant_id FROM org_closure WHERE ancestor_id = $1) \
+     OR c.unit_id IN (SELECT ancestor_id FROM org_closure WHERE descendant_id = $1)";
+
 fn cycle_row(r: &sqlx::any::AnyRow) -> CallUpCycle {
     CallUpCycle {
         id: r.get("id"),
@@ -118,7 +124,7 @@ pub fn facts_of(c: &Citizen, circumstances: &[String]) -> CitizenFacts {
 }
 
 /// The engine's cycle and the rule set in force on the cycle's reference date.
-fn engine_for(cycle: &CallUpCycle) -> Result<(Cycle, RuleSet), StoreError> {
+pub(crate) fn engine_for(cycle: &CallUpCycle) -> Result<(Cycle, RuleSet), StoreError> {
     let reference = crate::citizens::parse_iso(&cycle.reference_date)
         .ok_or_else(|| StoreError::Invalid("Ngày tham chiếu của đợt tuyển quân không hợp lệ.".into()))?;
     let engine_cycle = Cycle::new(cycle.year, reference, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -175,7 +181,7 @@ impl Scoped<'_> {
         self.require(Permission::Read)?;
         let row = sqlx::query(&format!(
             "SELECT {CYCLE_COLUMNS} FROM nvqs_cycle c JOIN org_unit o ON o.id = c.unit_id \
-             WHERE c.id = $2 AND c.unit_id IN ({SCOPE_UNITS})"
+             WHERE c.id = $2 AND ({CYCLE_VISIBLE})"
         ))
         .bind(self.actor.unit_id)
         .bind(id)
@@ -185,12 +191,33 @@ impl Scoped<'_> {
         Ok(cycle_row(&row))
     }
 
-    /// Cycles of units in scope, newest first.
+    /// The cycle, refused unless its unit is within the actor's own scope (the province's staff
+    /// set quotas and settings; a commune command only works its own part).
+    pub(crate) async fn owned_cycle(&self, id: i64) -> Result<CallUpCycle, StoreError> {
+        let cycle = self.cycle(id).await?;
+        let owned: i64 = sqlx::query(&format!(
+            "SELECT count(*) FROM ({SCOPE_UNITS}) s WHERE s.descendant_id = $2"
+        ))
+        .bind(self.actor.unit_id)
+        .bind(cycle.unit_id)
+        .fetch_one(&self.store.pool)
+        .await?
+        .get(0);
+        if owned == 0 {
+            return Err(StoreError::Forbidden(format!(
+                "Chỉ {} và cấp trên mới được thay đổi chỉ tiêu, cài đặt của đợt tuyển quân này.",
+                cycle.unit_name
+            )));
+        }
+        Ok(cycle)
+    }
+
+    /// Cycles visible to the actor (see [`CYCLE_VISIBLE`]), newest first.
     pub async fn cycles(&self) -> Result<Vec<CallUpCycle>, StoreError> {
         self.require(Permission::Read)?;
         let rows = sqlx::query(&format!(
             "SELECT {CYCLE_COLUMNS} FROM nvqs_cycle c JOIN org_unit o ON o.id = c.unit_id \
-             WHERE c.unit_id IN ({SCOPE_UNITS}) ORDER BY c.year DESC, o.sort_key"
+             WHERE {CYCLE_VISIBLE} ORDER BY c.year DESC, o.sort_key"
         ))
         .bind(self.actor.unit_id)
         .fetch_all(&self.store.pool)
@@ -357,6 +384,7 @@ impl Scoped<'_> {
     /// than its pool.
     pub async fn save_quotas(&self, id: i64, split: &[(i64, i64)], reason: Option<&str>) -> Result<(), StoreError> {
         self.require(Permission::Write)?;
+        self.owned_cycle(id).await?;
         let overview = self.cycle_overview(id).await?;
         let by_unit: HashMap<i64, i64> = split.iter().copied().collect();
         let mut values = Vec::with_capacity(overview.communes.len());

@@ -23,6 +23,7 @@ mod militia;
 mod org;
 mod scope;
 mod seed;
+mod stages;
 mod territory;
 pub mod testing;
 mod users;
@@ -49,6 +50,9 @@ pub use militia::{
 };
 pub use org::{NewOrgUnit, OrgUnit};
 pub use scope::{Actor, Scoped};
+pub use stages::{
+    CandidateRow, CommuneCycle, CycleCaps, CycleSettings, ListApproval, ListState, StageEvent, StageRequest,
+};
 pub use territory::TerritoryLoadReport;
 pub use users::{ApiTokenInfo, NewUser, SessionInfo, User, LOCK_MINUTES, MAX_FAILED_LOGINS, SESSION_HOURS};
 

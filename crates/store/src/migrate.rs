@@ -50,10 +50,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 6,
+        name: "stages",
+        common: include_str!("migrations/0006_stages.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 5;
+pub const LATEST_SCHEMA_VERSION: i64 = 6;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

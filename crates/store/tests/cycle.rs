@@ -117,12 +117,25 @@ async fn quotas_follow_the_pools_and_overrides_need_a_reason() {
 
     // Scope and roles: a commune commander does not see the province's cycle; a leader reads but
     // cannot save.
+    // A commune commander sees the province's cycle and only his own commune in it, and cannot
+    // change the split.
     let commander = actor(&db.store, "chihuy").await;
+    let cs = db.store.scoped(&commander);
+    assert_eq!(cs.cycle(cycle.id).await.unwrap().id, cycle.id);
+    assert_eq!(cs.cycles().await.unwrap().len(), 1);
+    let seen: Vec<i64> = cs
+        .cycle_overview(cycle.id)
+        .await
+        .unwrap()
+        .communes
+        .iter()
+        .map(|f| f.unit_id)
+        .collect();
+    assert_eq!(seen, vec![commander.unit_id]);
     assert!(matches!(
-        db.store.scoped(&commander).cycle(cycle.id).await,
-        Err(StoreError::NotFound(_))
+        cs.save_quotas(cycle.id, &[(commander.unit_id, 3)], None).await,
+        Err(StoreError::Forbidden(_))
     ));
-    assert!(db.store.scoped(&commander).cycles().await.unwrap().is_empty());
     let leader = actor(&db.store, "lanhdao").await;
     assert_eq!(db.store.scoped(&leader).cycles().await.unwrap().len(), 1);
     assert!(matches!(

@@ -40,3 +40,25 @@ pub use rules::{Clause, Ground, Point, RuleSet, Standard};
 pub(crate) fn iso(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
+
+/// Serialises each enum as its stable code (`"approved_official"`, `"examination"`, …), the same
+/// text the store writes and the JSON API returns.
+macro_rules! serialize_as_code {
+    ($($t:ty),* $(,)?) => {
+        $(impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        })*
+    };
+}
+
+serialize_as_code!(
+    Status,
+    stage::Stage,
+    stage::CallUpList,
+    stage::TransitionKind,
+    plan::Step,
+    plan::CappedList,
+    exam::ExamCriterion,
+);

@@ -149,7 +149,11 @@ impl fmt::Display for TimetableError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TimetableError::EndsBeforeStart(s) => {
-                write!(f, "Bước \"{}\": ngày kết thúc phải sau hoặc bằng ngày bắt đầu.", s.label_vi())
+                write!(
+                    f,
+                    "Bước \"{}\": ngày kết thúc phải sau hoặc bằng ngày bắt đầu.",
+                    s.label_vi()
+                )
             }
             TimetableError::ExaminationOutsideLaw => f.write_str(
                 "Thời gian khám sức khỏe phải nằm trong khoảng từ ngày 01 tháng 11 đến hết ngày 31 tháng 12 \
@@ -267,9 +271,7 @@ impl Caps {
             return Err("Tỉ lệ dự phòng phải từ 0 đến 100%.".into());
         }
         if !ok(self.replacement_pct, 0.0, 2.0) {
-            return Err(
-                "Tỉ lệ bù đổi không được vượt quá 2% chỉ tiêu (Điều 7 Thông tư 148/2018/TT-BQP).".into(),
-            );
+            return Err("Tỉ lệ bù đổi không được vượt quá 2% chỉ tiêu (Điều 7 Thông tư 148/2018/TT-BQP).".into());
         }
         Ok(())
     }

@@ -657,6 +657,25 @@ impl RuleSet {
         VERSIONS[0].effective_from
     }
 
+    /// Every ground of Art. 41 that some rule in force establishes, in the law's order, with
+    /// the explanation of the first rule that names it (for the forms of deferral and exemption
+    /// decisions).
+    pub fn grounds(&self) -> Vec<(Ground, &'static str)> {
+        let mut out: Vec<(Ground, &'static str)> = Vec::new();
+        let from_circumstances = self.circumstances.iter().filter_map(|r| match r.effect {
+            Effect::Ground(g) => Some((g, r.explanation_vi)),
+            _ => None,
+        });
+        let from_facts = self.facts.iter().map(|r| (r.ground, r.explanation_vi));
+        for (g, why) in from_circumstances.chain(from_facts) {
+            if !out.iter().any(|(o, _)| *o == g) {
+                out.push((g, why));
+            }
+        }
+        out.sort_by_key(|(g, _)| *g);
+        out
+    }
+
     /// The rules attached to one circumstance code (none when it has no effect on this date).
     pub fn circumstance_rules(&self, c: Circumstance) -> impl Iterator<Item = &'static CircumstanceRule> + '_ {
         self.circumstances.iter().copied().filter(move |r| r.circumstance == c)

@@ -235,10 +235,16 @@ impl TransitionKind {
 /// stored beside it; the state machine only needs what changes the stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
-    Screen { passed: bool },
+    Screen {
+        passed: bool,
+    },
     /// `fit`: the engine, given the examination, found the citizen eligible.
-    Examine { fit: bool },
-    Vet { passed: bool },
+    Examine {
+        fit: bool,
+    },
+    Vet {
+        passed: bool,
+    },
     Approve(CallUpList),
     IssueCallUp,
     HandOver,
@@ -296,10 +302,7 @@ impl std::error::Error for StageError {}
 pub fn next(from: Stage, t: Transition) -> Result<Stage, StageError> {
     use Stage::*;
     let refuse = || StageError::NotAllowed { from, kind: t.kind() };
-    let before_handover = matches!(
-        from,
-        Pool | Screened | Examined | Vetted | Approved(_) | CallUpIssued
-    );
+    let before_handover = matches!(from, Pool | Screened | Examined | Vetted | Approved(_) | CallUpIssued);
     match (from, t) {
         (Pool, Transition::Screen { passed }) => Ok(if passed { Screened } else { ScreeningFailed }),
         (Screened, Transition::Examine { fit }) => Ok(if fit { Examined } else { Unfit }),
@@ -421,7 +424,12 @@ mod tests {
 
     #[test]
     fn deferral_only_before_handover() {
-        for s in [Stage::Pool, Stage::Vetted, Stage::CallUpIssued, Stage::Approved(CallUpList::Reserve)] {
+        for s in [
+            Stage::Pool,
+            Stage::Vetted,
+            Stage::CallUpIssued,
+            Stage::Approved(CallUpList::Reserve),
+        ] {
             assert_eq!(next(s, Transition::Defer), Ok(Stage::Deferred));
             assert_eq!(next(s, Transition::Exempt), Ok(Stage::Exempted));
         }
