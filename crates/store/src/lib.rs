@@ -13,6 +13,7 @@
 mod audit;
 mod citizens;
 mod cycle;
+mod cycle_report;
 mod dates;
 mod db;
 mod demo;
@@ -36,6 +37,7 @@ pub use citizens::{
     CITIZEN_COLUMNS, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX, MAX_LISTED_ERRORS,
 };
 pub use cycle::{facts_of, CallUpCycle, CommuneFigures, CycleOverview};
+pub use cycle_report::{CycleDashboard, CycleFigures, ViolationRecord, YearRollup};
 pub use db::{Backend, OpenOptions, Store};
 pub use demo::{DemoLogin, DemoReport, DEMO_PASSWORD};
 pub use documents::{

@@ -370,6 +370,63 @@ async fn a_commune_through_the_whole_cycle() {
     assert!(row(ids[1]).next.contains(&TransitionKind::Revert));
     assert!(row(ids[4]).next.contains(&TransitionKind::Approve));
 
+    // The yearly figures: the commune and the province's total.
+    let d = s.cycle_dashboard(cycle.id).await.unwrap();
+    let f = d.communes.iter().find(|f| f.unit_id == commune).unwrap();
+    assert_eq!(f.quota, 2);
+    assert_eq!(f.examined, 8);
+    assert_eq!(
+        f.classes,
+        [0, 7, 0, 1, 0, 0],
+        "six fit and one myopic in class 2, one in class 4"
+    );
+    assert_eq!((f.official_called, f.reserve_called), (2, 1));
+    assert_eq!((f.handed_over, f.confirmed, f.returned, f.replaced), (2, 1, 1, 0));
+    assert_eq!(f.deferral_decisions, 1);
+    assert_eq!(f.quota_pct(), Some(100.0));
+    assert_eq!(d.total.quota, 2);
+    assert_eq!(d.total.handed_over, 2);
+    let year = s.year_rollup(2026).await.unwrap();
+    assert_eq!(year.provinces.len(), 1);
+    assert_eq!(year.total.handed_over, 2);
+
+    // Violations: the fine range is the regime's on the date of the act.
+    let v = s
+        .record_violation(
+            ids[9],
+            Some(cycle.id),
+            phongthu_domain::nvqs::sanctions::Violation::AbsentFromExamination,
+            date!(2025 - 11 - 20),
+            Some("Không có mặt buổi khám ngày 20/11"),
+        )
+        .await
+        .unwrap();
+    assert_eq!((v.fine_min, v.fine_max), (Some(15_000_000), Some(20_000_000)));
+    assert!(v.regime.contains("218/2025"));
+    let old = s
+        .record_violation(
+            ids[9],
+            None,
+            phongthu_domain::nvqs::sanctions::Violation::AbsentFromExamination,
+            date!(2024 - 11 - 20),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!((old.fine_min, old.fine_max), (Some(10_000_000), Some(12_000_000)));
+    let e = s
+        .record_violation(
+            ids[9],
+            None,
+            phongthu_domain::nvqs::sanctions::Violation::AbsentFromScreening,
+            date!(2099 - 01 - 01),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("sau ngày hôm nay"), "{e}");
+    assert_eq!(s.violations(Some(ids[9])).await.unwrap().len(), 2);
+
     // Scope: a commune commander works his own commune only; the other commune's citizen is
     // out of his reach, and he cannot change the cycle's settings.
     let commander = actor(&db.store, "chihuy").await;

@@ -61,6 +61,30 @@ impl Violation {
         Violation::NotComplyingWithCallUp,
     ];
 
+    /// The stable code stored and used in forms.
+    pub fn code(self) -> &'static str {
+        match self {
+            Violation::FirstRegistrationMissed => "first_registration_missed",
+            Violation::FirstRegistrationMissedRepeat => "first_registration_missed_repeat",
+            Violation::SupplementaryOrReserveRegistrationMissed => "supplementary_or_reserve_registration_missed",
+            Violation::MoveRegistrationMissed => "move_registration_missed",
+            Violation::TemporaryAbsenceRegistrationMissed => "temporary_absence_registration_missed",
+            Violation::AbsentFromScreening => "absent_from_screening",
+            Violation::RefusingScreeningCall => "refusing_screening_call",
+            Violation::AbsentFromExamination => "absent_from_examination",
+            Violation::RefusingExaminationCall => "refusing_examination_call",
+            Violation::FalsifyingHealthClass => "falsifying_health_class",
+            Violation::NotComplyingWithExaminationCall => "not_complying_with_examination_call",
+            Violation::AbsentAtInduction => "absent_at_induction",
+            Violation::EvadingAfterFoundFit => "evading_after_found_fit",
+            Violation::NotComplyingWithCallUp => "not_complying_with_call_up",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Violation> {
+        Violation::ALL.into_iter().find(|v| v.code() == code)
+    }
+
     pub fn label_vi(self) -> &'static str {
         match self {
             Violation::FirstRegistrationMissed => "Không đăng ký nghĩa vụ quân sự lần đầu",
