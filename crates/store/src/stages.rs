@@ -287,6 +287,17 @@ fn replay(events: &[RawEvent]) -> Result<(History, Derived), StoreError> {
     Ok((h, d))
 }
 
+/// The `i`-th number of a run of decisions: "15/QĐ-UBND" → "17/QĐ-UBND" for i = 2; a number
+/// that does not start with digits is used as is (then every decision carries it).
+fn nth_number(first: &str, i: usize) -> String {
+    let first = first.trim();
+    let digits: String = first.chars().take_while(|c| c.is_ascii_digit()).collect();
+    match digits.parse::<u64>() {
+        Ok(n) if i > 0 => format!("{}{}", n + i as u64, &first[digits.len()..]),
+        _ => first.to_string(),
+    }
+}
+
 fn caps_row(r: &sqlx::any::AnyRow) -> CycleCaps {
     CycleCaps {
         exam_ratio: r.get("exam_ratio"),
@@ -602,12 +613,83 @@ impl Scoped<'_> {
     ) -> Result<Stage, StoreError> {
         self.require(Permission::Write)?;
         let cycle = self.cycle(cycle_id).await?;
+        let settings = self.cycle_settings(cycle_id).await?;
         let citizen = self.citizen(citizen_id).await?;
         self.cycle_commune(&cycle, citizen.unit_id).await?;
-        let note = note.map(str::trim).filter(|n| !n.is_empty());
-        let settings = self.cycle_settings(cycle_id).await?;
-
         let mut w = self.begin_write(Permission::Write).await?;
+        let stage = self
+            .apply_stage(&mut w, &cycle, &settings, &citizen, request, on, note)
+            .await?;
+        w.commit().await?;
+        Ok(stage)
+    }
+
+    /// Records the same kind of step for several citizens of one commune in ONE transaction: the
+    /// first refusal cancels them all and names the citizen. Call-up decisions are numbered from
+    /// the request's number upwards when it starts with digits ("15/QĐ-UBND" → 15, 16, …).
+    pub async fn record_stages(
+        &self,
+        cycle_id: i64,
+        citizen_ids: &[i64],
+        request: StageRequest,
+        on: Date,
+        note: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        self.require(Permission::Write)?;
+        if citizen_ids.is_empty() {
+            return Err(StoreError::Invalid("Hãy chọn ít nhất một công dân.".into()));
+        }
+        let cycle = self.cycle(cycle_id).await?;
+        let settings = self.cycle_settings(cycle_id).await?;
+        let mut citizens = Vec::with_capacity(citizen_ids.len());
+        for &id in citizen_ids {
+            let c = self.citizen(id).await?;
+            self.cycle_commune(&cycle, c.unit_id).await?;
+            citizens.push(c);
+        }
+        let mut w = self.begin_write(Permission::Write).await?;
+        for (i, c) in citizens.iter().enumerate() {
+            let r = match &request {
+                StageRequest::IssueCallUp {
+                    decision_number,
+                    report_place,
+                    report_at,
+                    replaces,
+                    override_reason,
+                } => StageRequest::IssueCallUp {
+                    decision_number: nth_number(decision_number, i),
+                    report_place: report_place.clone(),
+                    report_at: report_at.clone(),
+                    replaces: *replaces,
+                    override_reason: override_reason.clone(),
+                },
+                other => other.clone(),
+            };
+            self.apply_stage(&mut w, &cycle, &settings, c, r, on, note)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Invalid(m) => StoreError::Invalid(format!("{}: {m}", c.full_name)),
+                    other => other,
+                })?;
+        }
+        w.commit().await?;
+        Ok(citizens.len())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn apply_stage(
+        &self,
+        w: &mut WriteTx<'_>,
+        cycle: &CallUpCycle,
+        settings: &CycleSettings,
+        citizen: &Citizen,
+        request: StageRequest,
+        on: Date,
+        note: Option<&str>,
+    ) -> Result<Stage, StoreError> {
+        let cycle_id = cycle.id;
+        let citizen_id = citizen.id;
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
         let events = self.events_of(&mut w.tx, cycle_id, citizen_id).await?;
         let (history, derived) = replay(&events)?;
         let from = history.stage();
@@ -620,7 +702,7 @@ impl Scoped<'_> {
         let transition = match &request {
             StageRequest::Screen { passed } => {
                 if from == Stage::Pool {
-                    let d = self.decide(&mut w.tx, &cycle, &citizen, None, None).await?;
+                    let d = self.decide(&mut w.tx, cycle, citizen, None, None).await?;
                     if d.status != Status::Eligible {
                         return Err(StoreError::Invalid(format!(
                             "{} không thuộc nguồn gọi nhập ngũ: {}.",
@@ -647,7 +729,7 @@ impl Scoped<'_> {
                         }
                     }
                 }
-                let d = self.decide(&mut w.tx, &cycle, &citizen, Some(exam), None).await?;
+                let d = self.decide(&mut w.tx, cycle, citizen, Some(exam), None).await?;
                 let health_ground = d
                     .grounds
                     .iter()
@@ -675,7 +757,7 @@ impl Scoped<'_> {
             StageRequest::Approve(list) => {
                 if from == Stage::Vetted {
                     let d = self
-                        .decide(&mut w.tx, &cycle, &citizen, exam_before.as_ref(), derived.vetting)
+                        .decide(&mut w.tx, cycle, citizen, exam_before.as_ref(), derived.vetting)
                         .await?;
                     if d.status != Status::Eligible {
                         return Err(StoreError::Invalid(format!(
@@ -731,7 +813,7 @@ impl Scoped<'_> {
                                     .into(),
                             )
                         })?;
-                        self.check_replacement(&mut w.tx, &cycle, &settings, replaced, on, override_reason.as_deref())
+                        self.check_replacement(&mut w.tx, cycle, settings, replaced, on, override_reason.as_deref())
                             .await?;
                         d["replaces"] = json!(replaced);
                         if let Some(r) = override_reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
@@ -763,7 +845,7 @@ impl Scoped<'_> {
             } => {
                 let deferral = matches!(request, StageRequest::Defer { .. });
                 let prefix = if deferral { "41.1." } else { "41.2." };
-                let (_, rules) = engine_for(&cycle)?;
+                let (_, rules) = engine_for(cycle)?;
                 let valid = rules
                     .grounds()
                     .iter()
@@ -864,7 +946,7 @@ impl Scoped<'_> {
             .execute(&mut *w.tx)
             .await?;
         }
-        self.rewrite_candidate(&mut w, &cycle, &citizen).await?;
+        self.rewrite_candidate(w, cycle, citizen).await?;
         w.audit(
             transition.kind().code(),
             "nvqs_candidate",
@@ -874,7 +956,6 @@ impl Scoped<'_> {
             Some(&json!({ "stage": after.code(), "event": event_id, "date": on.to_string(), "detail": detail, "note": note })),
         )
         .await?;
-        w.commit().await?;
         Ok(after)
     }
 
@@ -1225,5 +1306,18 @@ impl Scoped<'_> {
             None => None,
         };
         self.decide(&mut conn, &cycle, &citizen, exam.as_ref(), d.vetting).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nth_number;
+
+    #[test]
+    fn runs_of_decision_numbers() {
+        assert_eq!(nth_number("15/QĐ-UBND", 0), "15/QĐ-UBND");
+        assert_eq!(nth_number("15/QĐ-UBND", 2), "17/QĐ-UBND");
+        assert_eq!(nth_number("09/QĐ-UBND", 1), "10/QĐ-UBND");
+        assert_eq!(nth_number("QĐ-UBND", 3), "QĐ-UBND");
     }
 }

@@ -26,6 +26,8 @@ struct CyclesPage {
     units: Vec<(i64, String)>,
     can_write: bool,
     next_year: i32,
+    /// Years with a cycle, for the roll-up links.
+    years: Vec<i32>,
 }
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
@@ -43,8 +45,11 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         })
         .map(|u| (u.id, u.name))
         .collect();
+    let mut years: Vec<i32> = cycles.iter().map(|c| c.year).collect();
+    years.dedup();
     render(&CyclesPage {
         chrome: Chrome::new(&state, Some(&viewer), "Tuyển quân", "nvqs"),
+        years,
         cycles,
         units,
         can_write: viewer.actor.role.allows(Permission::Write),

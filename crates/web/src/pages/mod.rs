@@ -13,6 +13,7 @@ mod militia;
 mod org;
 mod outgoing;
 mod reports;
+mod stages;
 mod territory;
 mod users;
 
@@ -68,6 +69,19 @@ pub fn routes() -> Router<AppState> {
         .route("/documents/{id}/bao-cao.docx", get(reports::directive_report))
         .route("/documents/outgoing", get(outgoing::form).post(outgoing::create))
         .route("/nvqs/{id}/quotas", post(cycle::save))
+        .route("/nvqs/vi-pham", get(stages::violations).post(stages::add_violation))
+        .route("/nvqs/nam/{year}", get(stages::year))
+        .route("/nvqs/nam/{year}/tong-hop.xlsx", get(stages::year_xlsx))
+        .route("/nvqs/{id}/tong-hop", get(stages::dashboard))
+        .route("/nvqs/{id}/tong-hop.xlsx", get(stages::dashboard_xlsx))
+        .route("/nvqs/{id}/cai-dat", get(stages::settings).post(stages::save_settings))
+        .route("/nvqs/{id}/xa/{unit}", get(stages::commune))
+        .route("/nvqs/{id}/xa/{unit}/hang-loat", post(stages::bulk))
+        .route("/nvqs/{id}/xa/{unit}/duyet", post(stages::approve))
+        .route(
+            "/nvqs/{id}/cong-dan/{citizen}",
+            get(stages::candidate).post(stages::step),
+        )
         // militia (issue 5)
         .route("/militia", get(militia::list).post(militia::create))
         .route("/militia/{id}", get(militia::detail))
