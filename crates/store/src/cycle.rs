@@ -253,39 +253,10 @@ impl Scoped<'_> {
                 .collect();
         let mut figures = Vec::with_capacity(communes.len());
         for (unit_id, unit_name) in communes {
-            let assessed = self.assess_unit(unit_id, &rules, &engine_cycle).await?;
-            let mut f = CommuneFigures {
-                unit_id,
-                unit_name,
-                citizens: assessed.len() as i64,
-                eligible: 0,
-                deferred: 0,
-                exempted: 0,
-                other: 0,
-                proposed: 0,
-                quota: saved.get(&unit_id).map(|s| s.0),
-                reason: saved.get(&unit_id).and_then(|s| s.1.clone()),
-                grounds: BTreeMap::new(),
-                party_members: 0,
-                graduates: 0,
-            };
-            for (c, d) in &assessed {
-                match d.status {
-                    Status::Eligible => {
-                        f.eligible += 1;
-                        f.party_members += c.party_member as i64;
-                        f.graduates += c.qualification.as_deref().is_some_and(is_graduate) as i64;
-                    }
-                    Status::Deferred => f.deferred += 1,
-                    Status::Exempted => f.exempted += 1,
-                    _ => f.other += 1,
-                }
-                if matches!(d.status, Status::Deferred | Status::Exempted) {
-                    for g in &d.grounds {
-                        *f.grounds.entry(g.code()).or_default() += 1;
-                    }
-                }
-            }
+            let mut f = self.commune_pool(&cycle, unit_id, &rules, &engine_cycle).await?;
+            f.unit_name = unit_name;
+            f.quota = saved.get(&unit_id).map(|s| s.0);
+            f.reason = saved.get(&unit_id).and_then(|s| s.1.clone());
             figures.push(f);
         }
         let pools: Vec<CommunePool> = figures
@@ -316,6 +287,125 @@ impl Scoped<'_> {
             evenness_proposed,
             evenness_saved,
         })
+    }
+
+    /// What a commune's pool was computed from: its record count, latest record change and latest
+    /// family relation. Two index lookups (`citizen_unit_updated`, `family_relation_unit_created`).
+    async fn registry_stamp(&self, unit_id: i64) -> Result<String, StoreError> {
+        let c = sqlx::query("SELECT count(*), max(updated_at) FROM citizen WHERE unit_id = $1")
+            .bind(unit_id)
+            .fetch_one(&self.store.pool)
+            .await?;
+        let f: Option<String> = sqlx::query("SELECT max(created_at) FROM family_relation WHERE unit_id = $1")
+            .bind(unit_id)
+            .fetch_one(&self.store.pool)
+            .await?
+            .get(0);
+        Ok(format!(
+            "{}|{}|{}",
+            c.get::<i64, _>(0),
+            c.get::<Option<String>, _>(1).unwrap_or_default(),
+            f.unwrap_or_default()
+        ))
+    }
+
+    /// A commune's pool in the cycle: the stored figures when the registry has not changed since
+    /// they were computed, otherwise assessed again by the engine and stored (the quota split and
+    /// the dashboards read these; see `nvqs_pool` in migration 6).
+    async fn commune_pool(
+        &self,
+        cycle: &CallUpCycle,
+        unit_id: i64,
+        rules: &RuleSet,
+        engine_cycle: &Cycle,
+    ) -> Result<CommuneFigures, StoreError> {
+        let stamp = self.registry_stamp(unit_id).await?;
+        let stored = sqlx::query(
+            "SELECT citizens, eligible, deferred, exempted, other, party_members, graduates, grounds, source_stamp \
+             FROM nvqs_pool WHERE cycle_id = $1 AND unit_id = $2",
+        )
+        .bind(cycle.id)
+        .bind(unit_id)
+        .fetch_optional(&self.store.pool)
+        .await?;
+        if let Some(r) = stored.filter(|r| r.get::<String, _>(8) == stamp) {
+            let grounds: String = r.get(7);
+            return Ok(CommuneFigures {
+                unit_id,
+                unit_name: String::new(),
+                citizens: r.get(0),
+                eligible: r.get(1),
+                deferred: r.get(2),
+                exempted: r.get(3),
+                other: r.get(4),
+                proposed: 0,
+                quota: None,
+                reason: None,
+                grounds: serde_json::from_str(&grounds).unwrap_or_default(),
+                party_members: r.get(5),
+                graduates: r.get(6),
+            });
+        }
+        let assessed = self.assess_unit(unit_id, rules, engine_cycle).await?;
+        let mut f = CommuneFigures {
+            unit_id,
+            unit_name: String::new(),
+            citizens: assessed.len() as i64,
+            eligible: 0,
+            deferred: 0,
+            exempted: 0,
+            other: 0,
+            proposed: 0,
+            quota: None,
+            reason: None,
+            grounds: BTreeMap::new(),
+            party_members: 0,
+            graduates: 0,
+        };
+        for (c, d) in &assessed {
+            match d.status {
+                Status::Eligible => {
+                    f.eligible += 1;
+                    f.party_members += c.party_member as i64;
+                    f.graduates += c.qualification.as_deref().is_some_and(is_graduate) as i64;
+                }
+                Status::Deferred => f.deferred += 1,
+                Status::Exempted => f.exempted += 1,
+                _ => f.other += 1,
+            }
+            if matches!(d.status, Status::Deferred | Status::Exempted) {
+                for g in &d.grounds {
+                    *f.grounds.entry(g.code()).or_default() += 1;
+                }
+            }
+        }
+        // A derived cache, not a user's change: written without an audit entry. Upsert: same
+        // syntax on SQLite (>= 3.24) and PostgreSQL.
+        sqlx::query(
+            "INSERT INTO nvqs_pool (cycle_id, unit_id, province_code, citizens, eligible, deferred, exempted, other, \
+             party_members, graduates, grounds, source_stamp, assessed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (cycle_id, unit_id) DO UPDATE SET citizens = excluded.citizens, eligible = excluded.eligible, \
+             deferred = excluded.deferred, exempted = excluded.exempted, other = excluded.other, \
+             party_members = excluded.party_members, graduates = excluded.graduates, grounds = excluded.grounds, \
+             source_stamp = excluded.source_stamp, assessed_at = excluded.assessed_at",
+        )
+        .bind(cycle.id)
+        .bind(unit_id)
+        .bind(&cycle.province_code)
+        .bind(f.citizens)
+        .bind(f.eligible)
+        .bind(f.deferred)
+        .bind(f.exempted)
+        .bind(f.other)
+        .bind(f.party_members)
+        .bind(f.graduates)
+        .bind(serde_json::to_string(&f.grounds).unwrap_or_else(|_| "{}".into()))
+        .bind(&stamp)
+        .bind(crate::now_text())
+        .execute(&self.store.pool)
+        .await?;
+        Ok(f)
     }
 
     /// Every record held by one commune command with the engine's decision for the cycle.

@@ -146,3 +146,41 @@ async fn quotas_follow_the_pools_and_overrides_need_a_reason() {
         Err(StoreError::Forbidden(_))
     ));
 }
+
+/// The pools are stored per commune and reassessed only when the commune's records change: a new
+/// record and a new family circumstance both show at once.
+#[tokio::test]
+async fn stored_pools_follow_registry_changes() {
+    let db = TestDb::new().await;
+    let demo = db.store.seed_demo().await.unwrap();
+    let admin = actor(&db.store, "quantri").await;
+    let s = db.store.scoped(&admin);
+    let a = demo.commune_command_ids[0];
+    let cycle = s.create_cycle(demo.province_command_id, 2026, 1).await.unwrap();
+    let pool = |o: &phongthu_store::CycleOverview| o.communes.iter().find(|f| f.unit_id == a).unwrap().clone();
+    let before = pool(&s.cycle_overview(cycle.id).await.unwrap());
+    // Read twice without change: the same figures (from the stored row).
+    assert_eq!(pool(&s.cycle_overview(cycle.id).await.unwrap()), before);
+    let mut n = NewCitizen::new(a, "Quàng Văn Mới", date!(2004 - 02 - 02), Sex::Male);
+    n.education_grade = Some("12/12".into());
+    let c = s.create_citizen(n).await.unwrap();
+    let after = pool(&s.cycle_overview(cycle.id).await.unwrap());
+    assert_eq!(
+        (after.citizens, after.eligible),
+        (before.citizens + 1, before.eligible + 1)
+    );
+    s.add_family_relation(NewFamilyRelation {
+        citizen_id: c.id,
+        relation: "Anh trai".into(),
+        name: "Quàng Văn Cả".into(),
+        circumstance: Some(phongthu_domain::nvqs::Circumstance::SiblingInService),
+        evidence: Some("Giấy xác nhận của đơn vị".into()),
+    })
+    .await
+    .unwrap();
+    let deferred = pool(&s.cycle_overview(cycle.id).await.unwrap());
+    assert_eq!(
+        (deferred.eligible, deferred.deferred),
+        (before.eligible, before.deferred + 1)
+    );
+}

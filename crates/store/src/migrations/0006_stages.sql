@@ -119,3 +119,26 @@ CREATE TABLE nvqs_violation (
 );
 CREATE INDEX nvqs_violation_unit ON nvqs_violation (unit_id, act_date);
 CREATE INDEX nvqs_violation_citizen ON nvqs_violation (citizen_id);
+
+-- Each commune's pool in a cycle as the engine last assessed it, with a stamp of the registry
+-- data it was computed from (record count, latest record change, latest family relation): the
+-- quota page and the dashboards read these rows, and a commune is reassessed only when its stamp
+-- has moved, so a province of a million records is not reassessed on every page view.
+CREATE TABLE nvqs_pool (
+    cycle_id BIGINT NOT NULL REFERENCES nvqs_cycle (id),
+    unit_id BIGINT NOT NULL REFERENCES org_unit (id),
+    province_code TEXT NOT NULL,
+    citizens BIGINT NOT NULL,
+    eligible BIGINT NOT NULL,
+    deferred BIGINT NOT NULL,
+    exempted BIGINT NOT NULL,
+    other BIGINT NOT NULL,
+    party_members BIGINT NOT NULL,
+    graduates BIGINT NOT NULL,
+    grounds TEXT NOT NULL,              -- JSON object: ground code → count
+    source_stamp TEXT NOT NULL,
+    assessed_at TEXT NOT NULL,
+    PRIMARY KEY (cycle_id, unit_id)
+);
+CREATE INDEX citizen_unit_updated ON citizen (unit_id, updated_at);
+CREATE INDEX family_relation_unit_created ON family_relation (unit_id, created_at);
