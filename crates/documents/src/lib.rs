@@ -13,6 +13,7 @@ pub mod official;
 mod pdf;
 pub mod tabular;
 mod tool;
+mod typeset;
 
 pub use pdf::tool_available;
 pub use phongthu_domain::directive::legacy::LegacyEncoding;

@@ -1,5 +1,5 @@
-//! Writing an administrative document (văn bản hành chính) as a Word file (DOCX), laid out after
-//! Decree 30/2020/NĐ-CP: the issuing body top left and the Quốc hiệu top right (a borderless
+//! Writing an administrative document (văn bản hành chính) as a Word file (DOCX) or a PDF, laid out
+//! after Decree 30/2020/NĐ-CP: the issuing body top left and the Quốc hiệu top right (a borderless
 //! two-column table), the number and symbol under the issuer, the place and date line in italics
 //! under the motto, the kind and title centred in bold, the body, then the recipients (Nơi nhận)
 //! at the bottom left beside the signature block on the right.
@@ -9,6 +9,17 @@
 //! `word/settings.xml`, `word/header1.xml` (the page number from page 2 on), `docProps/core.xml`
 //! and `docProps/app.xml`. The output depends only on the
 //! document (no clock is read), so the same document always gives the same bytes.
+//!
+//! The PDF (`to_pdf`) is typeset with typst from the template `official.typ` (module `typeset`
+//! holds the compiler's `World` and the fonts): the same page, margins, head, type sizes, page
+//! numbers and repeated table headers. The document goes to the template as JSON data, never as
+//! markup, so no user text can change the layout. It is set in Libertinus Serif, not Times New
+//! Roman, which no free crate ships (see `typeset`). `batch_pdf` and `batch_docx` put several
+//! documents in one file, each on new pages with its own page numbers.
+//!
+//! Wide tables (the yearly lists have a dozen columns) stay on a portrait A4 page in smaller type
+//! (`table_type_size`: 13 pt up to 6 columns, 11 pt up to 9, 10 pt beyond) with narrower cell
+//! margins, in both formats; there is no landscape option.
 //!
 //! Every text is normalised to Unicode NFC (text pasted from macOS or some web pages comes
 //! decomposed, NFD), characters that XML 1.0 cannot carry (control characters other than tab and
@@ -32,7 +43,7 @@ pub const NATIONAL_NAME: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
 /// The motto (Tiêu ngữ).
 pub const MOTTO: &str = "Độc lập - Tự do - Hạnh phúc";
 
-/// An administrative document to be written as DOCX.
+/// An administrative document to be written as DOCX or PDF.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficialDocument {
     /// The superior body (cơ quan chủ quản), printed above the issuer, e.g. "BỘ CHỈ HUY QUÂN SỰ
@@ -98,6 +109,10 @@ pub enum WriteError {
     TableWidthZero { table: usize },
     #[error("Không ghi được tệp Word (DOCX): {0}.")]
     Package(String),
+    #[error("Không dựng được tệp PDF: {0}.")]
+    Typeset(String),
+    #[error("Không có văn bản nào để in.")]
+    EmptyBatch,
 }
 
 /// The place and date line: "Hưng Yên, ngày 05 tháng 3 năm 2026".
@@ -330,17 +345,23 @@ fn text_width(text: &str, size: u8) -> u32 {
 /// The rule under the issuer and under the title: 1/3 to 1/2 of the line above it (we take
 /// 40 %), at least 15 mm.
 fn short_rule(out: &mut String, text: &str, size: u8, width: u32) {
-    let line = text_width(text, size).min(width);
-    rule(out, (line * 2 / 5).max(850), width);
+    rule(out, short_rule_length(text, size, width), width);
 }
 
-fn table_start(out: &mut String, widths: &[u32], borders: bool) {
+/// The length of a short rule in twips (see `short_rule`).
+fn short_rule_length(text: &str, size: u8, width: u32) -> u32 {
+    let line = text_width(text, size).min(width);
+    (line * 2 / 5).max(850).min(width)
+}
+
+/// A table; `borders` is the cell margin of a bordered table, `None` for a borderless one.
+fn table_start(out: &mut String, widths: &[u32], borders: Option<u32>) {
     let total: u32 = widths.iter().sum();
     let _ = write!(
         out,
         r#"<w:tbl><w:tblPr><w:tblW w:w="{total}" w:type="dxa"/><w:jc w:val="center"/>"#
     );
-    let v = if borders {
+    let v = if borders.is_some() {
         r#"w:val="single" w:sz="4" w:space="0" w:color="auto""#
     } else {
         r#"w:val="nil""#
@@ -350,7 +371,7 @@ fn table_start(out: &mut String, widths: &[u32], borders: bool) {
         let _ = write!(out, "<w:{side} {v}/>");
     }
     out.push_str("</w:tblBorders><w:tblLayout w:type=\"fixed\"/>");
-    let pad = if borders { 85 } else { 0 };
+    let pad = borders.unwrap_or(0);
     let _ = write!(
         out,
         r#"<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="{pad}" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="{pad}" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>"#
@@ -393,49 +414,13 @@ fn recipient_lines(recipients: &[String]) -> Vec<String> {
 impl OfficialDocument {
     /// The document as the bytes of a .docx file.
     pub fn to_docx(&self) -> Result<Vec<u8>, WriteError> {
-        let document = self.document_xml()?;
-        let parts: [(&str, String); 9] = [
-            ("[Content_Types].xml", CONTENT_TYPES.to_string()),
-            ("_rels/.rels", ROOT_RELS.to_string()),
-            ("word/document.xml", document),
-            ("word/_rels/document.xml.rels", DOCUMENT_RELS.to_string()),
-            ("word/styles.xml", styles_xml()),
-            ("word/settings.xml", SETTINGS.to_string()),
-            ("word/header1.xml", header_xml()),
-            ("docProps/core.xml", self.core_xml()),
-            ("docProps/app.xml", self.app_xml()),
-        ];
-        let modified = zip::DateTime::from_date_and_time(
-            u16::try_from(self.date.year()).unwrap_or(0),
-            u8::from(self.date.month()),
-            self.date.day(),
-            0,
-            0,
-            0,
-        )
-        .unwrap_or_default();
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .last_modified_time(modified);
-        let package = |e: &dyn std::fmt::Display| WriteError::Package(e.to_string());
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        for (name, content) in parts {
-            zip.start_file(name, options).map_err(|e| package(&e))?;
-            zip.write_all(content.as_bytes()).map_err(|e| package(&e))?;
-        }
-        Ok(zip.finish().map_err(|e| package(&e))?.into_inner())
+        batch_docx(std::slice::from_ref(self))
     }
 
-    /// `word/document.xml`.
-    fn document_xml(&self) -> Result<String, WriteError> {
-        let mut out = String::with_capacity(16 * 1024);
-        out.push_str(concat!(
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-            "\n",
-            r#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:body>"#
-        ));
-        self.head(&mut out);
-        self.heading_of_kind(&mut out);
+    /// The body of `word/document.xml` for this document, without the section properties.
+    fn body_xml(&self, out: &mut String) -> Result<(), WriteError> {
+        self.head(out);
+        self.heading_of_kind(out);
         let mut tables = 0;
         for block in &self.body {
             match block {
@@ -444,7 +429,7 @@ impl OfficialDocument {
                         first_line: FIRST_LINE,
                         ..para(Align::Both).after(120)
                     };
-                    paragraph(&mut out, &clean(text), p, font(BODY_PT));
+                    paragraph(out, &clean(text), p, font(BODY_PT));
                 }
                 Block::Heading(text) => {
                     let p = Para {
@@ -452,7 +437,7 @@ impl OfficialDocument {
                         keep_next: true,
                         ..para(Align::Both).before(120).after(120)
                     };
-                    paragraph(&mut out, &clean(text), p, font(BODY_PT).bold());
+                    paragraph(out, &clean(text), p, font(BODY_PT).bold());
                 }
                 Block::Table {
                     headers,
@@ -460,23 +445,19 @@ impl OfficialDocument {
                     widths_pct,
                 } => {
                     tables += 1;
-                    body_table(&mut out, tables, headers, rows, widths_pct.as_deref())?;
+                    body_table(out, tables, headers, rows, widths_pct.as_deref())?;
                 }
             }
         }
-        self.foot(&mut out);
-        let _ = write!(
-            out,
-            r#"<w:sectPr><w:headerReference w:type="default" r:id="rId3"/><w:pgSz w:w="{PAGE_WIDTH}" w:h="{PAGE_HEIGHT}"/><w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_RIGHT}" w:bottom="{MARGIN_BOTTOM}" w:left="{MARGIN_LEFT}" w:header="567" w:footer="567" w:gutter="0"/><w:cols w:space="720"/><w:titlePg/></w:sectPr></w:body></w:document>"#
-        );
-        Ok(out)
+        self.foot(out);
+        Ok(())
     }
 
     /// The two-column head: superior body, issuer, rule, number (and "V/v" of a công văn) on the
     /// left; Quốc hiệu, motto, rule and the date line on the right.
     fn head(&self, out: &mut String) {
         let issuer = upper(&self.issuer);
-        table_start(out, &[HEAD_LEFT, HEAD_RIGHT], false);
+        table_start(out, &[HEAD_LEFT, HEAD_RIGHT], None);
         // Row 1: the names and their rules.
         out.push_str("<w:tr>");
         cell_start(out, HEAD_LEFT);
@@ -545,7 +526,7 @@ impl OfficialDocument {
 
     /// Recipients on the left, the signature block on the right.
     fn foot(&self, out: &mut String) {
-        table_start(out, &[FOOT_LEFT, FOOT_RIGHT], false);
+        table_start(out, &[FOOT_LEFT, FOOT_RIGHT], None);
         out.push_str(r#"<w:tr><w:trPr><w:cantSplit/></w:trPr>"#);
         cell_start(out, FOOT_LEFT);
         let left = para(Align::Left);
@@ -572,60 +553,276 @@ impl OfficialDocument {
         paragraph(out, "", para(Align::Left), font(2));
     }
 
-    fn core_xml(&self) -> String {
+    /// The title of the document for metadata: "BÁO CÁO Kết quả …" on one line.
+    fn meta_title(&self) -> String {
         let title = format!(
             "{} {}",
             upper(&self.kind_label).trim(),
             clean(&self.title).replace(['\n', '\t'], " ").trim()
         );
-        let created = if (1..=9999).contains(&self.date.year()) {
-            format!(
-                r#"<dcterms:created xsi:type="dcterms:W3CDTF">{:04}-{:02}-{:02}T00:00:00Z</dcterms:created>"#,
-                self.date.year(),
-                u8::from(self.date.month()),
-                self.date.day()
-            )
-        } else {
-            String::new()
-        };
-        format!(
-            concat!(
-                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-                "\n",
-                r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
-                "<dc:title>{}</dc:title><dc:creator>{}</dc:creator><dc:language>vi-VN</dc:language>{}</cp:coreProperties>"
-            ),
-            escaped(title.trim()),
-            escaped(upper(&self.issuer).replace(['\n', '\t'], " ").trim()),
-            created
-        )
+        title.trim().to_string()
     }
 
-    fn app_xml(&self) -> String {
-        format!(
-            concat!(
-                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-                "\n",
-                r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">"#,
-                "<Application>phongthu</Application><Company>{}</Company></Properties>"
-            ),
-            escaped(upper(&self.issuer).replace(['\n', '\t'], " ").trim())
-        )
+    /// The issuer for metadata, on one line.
+    fn meta_author(&self) -> String {
+        upper(&self.issuer).replace(['\n', '\t'], " ").trim().to_string()
     }
 }
 
-/// A body table with borders; the header row (if any) bold, centred and repeated on each page.
-fn body_table(
-    out: &mut String,
+/// Twips to points, for the typst template.
+fn pt(twips: u32) -> f64 {
+    f64::from(twips) / 20.0
+}
+
+/// The typst template of the PDF (no user text in it; see the file's head).
+const TEMPLATE: &str = include_str!("official.typ");
+
+impl OfficialDocument {
+    /// The document as the bytes of a PDF file, laid out like `to_docx` (A4, the same margins,
+    /// head, type sizes, page number from page 2, table header repeated) and typeset with typst
+    /// in Libertinus Serif (see `typeset`). The same document always gives the same bytes: the
+    /// PDF's dates are the document's date and its identifier is derived from the document.
+    pub fn to_pdf(&self) -> Result<Vec<u8>, WriteError> {
+        batch_pdf(std::slice::from_ref(self))
+    }
+
+    /// The document as data for the template: every text cleaned (NFC, no control characters),
+    /// every length in points.
+    fn pdf_data(&self) -> Result<serde_json::Value, WriteError> {
+        use serde_json::json;
+        let issuer = upper(&self.issuer);
+        let title = clean(&self.title);
+        let number = match &self.number_symbol {
+            Some(n) => format!("Số: {}", clean(n).trim()),
+            None => "Số:\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}\u{a0}".to_string(),
+        };
+        let letter = self.is_letter();
+        let mut body = Vec::with_capacity(self.body.len());
+        let mut tables = 0;
+        for block in &self.body {
+            match block {
+                Block::Paragraph(text) => body.push(json!({"kind": "paragraph", "text": clean(text)})),
+                Block::Heading(text) => body.push(json!({"kind": "heading", "text": clean(text)})),
+                Block::Table {
+                    headers,
+                    rows,
+                    widths_pct,
+                } => {
+                    tables += 1;
+                    let Some(widths) = table_widths(tables, headers, rows, widths_pct.as_deref())? else {
+                        continue;
+                    };
+                    let columns = widths.len();
+                    let cells = |r: &[String]| -> Vec<String> {
+                        (0..columns)
+                            .map(|i| r.get(i).map(|c| clean(c).trim().to_string()).unwrap_or_default())
+                            .collect()
+                    };
+                    let headers = if headers.is_empty() { Vec::new() } else { cells(headers) };
+                    let rows: Vec<Vec<String>> = rows.iter().map(|r| cells(r)).collect();
+                    body.push(json!({
+                        "kind": "table",
+                        "widths": widths.iter().map(|&w| pt(w)).collect::<Vec<_>>(),
+                        "size": table_type_size(columns),
+                        "cell_margin": pt(table_cell_margin(columns)),
+                        "headers": headers,
+                        "rows": rows,
+                    }));
+                }
+            }
+        }
+        Ok(json!({
+            "head_left": pt(HEAD_LEFT),
+            "foot_left": pt(FOOT_LEFT),
+            "superior": self.superior_body.as_ref().map(|s| upper(s).trim().to_string()),
+            "issuer": issuer.trim(),
+            "issuer_rule": pt(short_rule_length(&issuer, 12, HEAD_LEFT)),
+            "national_name": NATIONAL_NAME,
+            "motto": MOTTO,
+            "motto_rule": pt(text_width(MOTTO, 13).min(HEAD_RIGHT)),
+            "number": number,
+            "letter_title": letter.then(|| format!("V/v {}", title.trim())),
+            "date_line": vi_date_line(&self.place, self.date),
+            "kind": (!letter).then(|| upper(&self.kind_label).trim().to_string()),
+            "title": title.trim(),
+            "title_rule": pt(short_rule_length(title.trim(), BODY_PT, TEXT_WIDTH)),
+            "body": body,
+            "recipients": recipient_lines(&self.recipients),
+            "authority": self.signer.authority.as_ref().map(|a| upper(a).trim().to_string()),
+            "signer_title": upper(&self.signer.title).trim(),
+            "signer_name": clean(&self.signer.name).trim(),
+        }))
+    }
+}
+
+/// Several documents in one PDF, each starting on a new page with its own page numbers (the
+/// first page of each unnumbered, then 2, 3, …), e.g. a commune's call-up decisions printed in
+/// one go. The PDF's title is that of a single document, or "Tập N văn bản"; its date is the
+/// first document's.
+pub fn batch_pdf(docs: &[OfficialDocument]) -> Result<Vec<u8>, WriteError> {
+    let Some(first) = docs.first() else {
+        return Err(WriteError::EmptyBatch);
+    };
+    let data = docs
+        .iter()
+        .map(OfficialDocument::pdf_data)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (title, author) = batch_meta(docs);
+    let meta = serde_json::json!({ "title": title, "author": author });
+    // A stable identifier: the same documents give the same /ID, different ones (almost
+    // surely) different ones.
+    let ident = format!(
+        "phongthu/{}/{}/{}/{}",
+        docs.len(),
+        first.date,
+        first.number_symbol.as_deref().map(clean).unwrap_or_default(),
+        title
+    );
+    crate::typeset::pdf(
+        TEMPLATE,
+        &[
+            ("docs", serde_json::Value::Array(data).to_string()),
+            ("meta", meta.to_string()),
+        ],
+        &crate::typeset::PdfMeta {
+            ident,
+            date: first.date,
+        },
+    )
+    .map_err(WriteError::Typeset)
+}
+
+/// The title and author of a batch: those of its single document, or "Tập N văn bản" and the
+/// issuers (each once, in order).
+fn batch_meta(docs: &[OfficialDocument]) -> (String, String) {
+    match docs {
+        [one] => (one.meta_title(), one.meta_author()),
+        _ => {
+            let mut authors: Vec<String> = Vec::new();
+            for d in docs {
+                let a = d.meta_author();
+                if !authors.contains(&a) {
+                    authors.push(a);
+                }
+            }
+            (format!("Tập {} văn bản", docs.len()), authors.join("; "))
+        }
+    }
+}
+
+fn core_xml(title: &str, creator: &str, date: Date) -> String {
+    let created = if (1..=9999).contains(&date.year()) {
+        format!(
+            r#"<dcterms:created xsi:type="dcterms:W3CDTF">{:04}-{:02}-{:02}T00:00:00Z</dcterms:created>"#,
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            "\n",
+            r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
+            "<dc:title>{}</dc:title><dc:creator>{}</dc:creator><dc:language>vi-VN</dc:language>{}</cp:coreProperties>"
+        ),
+        escaped(title),
+        escaped(creator),
+        created
+    )
+}
+
+fn app_xml(company: &str) -> String {
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            "\n",
+            r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">"#,
+            "<Application>phongthu</Application><Company>{}</Company></Properties>"
+        ),
+        escaped(company)
+    )
+}
+
+/// The section properties of one document: A4, the margins, the page number header from the
+/// second page on (`titlePg`), numbering restarting at 1 (so that in a batch every document
+/// counts its own pages).
+fn sect_pr() -> String {
+    format!(
+        r#"<w:sectPr><w:headerReference w:type="default" r:id="rId3"/><w:type w:val="nextPage"/><w:pgSz w:w="{PAGE_WIDTH}" w:h="{PAGE_HEIGHT}"/><w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_RIGHT}" w:bottom="{MARGIN_BOTTOM}" w:left="{MARGIN_LEFT}" w:header="567" w:footer="567" w:gutter="0"/><w:pgNumType w:start="1"/><w:cols w:space="720"/><w:titlePg/></w:sectPr>"#
+    )
+}
+
+/// Several documents in one Word file, each starting on a new page with its own page numbers
+/// (one section per document), e.g. all of a commune's call-up decisions printed in one go. The
+/// package metadata takes the title and date of a single document, or "Tập N văn bản" and the
+/// first document's date for several.
+pub fn batch_docx(docs: &[OfficialDocument]) -> Result<Vec<u8>, WriteError> {
+    let Some(first) = docs.first() else {
+        return Err(WriteError::EmptyBatch);
+    };
+    let mut document = String::with_capacity(16 * 1024 * docs.len());
+    document.push_str(concat!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+        "\n",
+        r#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:body>"#
+    ));
+    for (i, doc) in docs.iter().enumerate() {
+        doc.body_xml(&mut document)?;
+        if i + 1 < docs.len() {
+            // A section ends with the paragraph that carries its properties.
+            let _ = write!(document, "<w:p><w:pPr>{}</w:pPr></w:p>", sect_pr());
+        }
+    }
+    document.push_str(&sect_pr());
+    document.push_str("</w:body></w:document>");
+    let (title, author) = batch_meta(docs);
+    let company = first.meta_author();
+    let parts: [(&str, String); 9] = [
+        ("[Content_Types].xml", CONTENT_TYPES.to_string()),
+        ("_rels/.rels", ROOT_RELS.to_string()),
+        ("word/document.xml", document),
+        ("word/_rels/document.xml.rels", DOCUMENT_RELS.to_string()),
+        ("word/styles.xml", styles_xml()),
+        ("word/settings.xml", SETTINGS.to_string()),
+        ("word/header1.xml", header_xml()),
+        ("docProps/core.xml", core_xml(&title, &author, first.date)),
+        ("docProps/app.xml", app_xml(&company)),
+    ];
+    let modified = zip::DateTime::from_date_and_time(
+        u16::try_from(first.date.year()).unwrap_or(0),
+        u8::from(first.date.month()),
+        first.date.day(),
+        0,
+        0,
+        0,
+    )
+    .unwrap_or_default();
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(modified);
+    let package = |e: &dyn std::fmt::Display| WriteError::Package(e.to_string());
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in parts {
+        zip.start_file(name, options).map_err(|e| package(&e))?;
+        zip.write_all(content.as_bytes()).map_err(|e| package(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| package(&e))?.into_inner())
+}
+
+/// The column widths of a body table in twips (they fill the text width), or `None` when the
+/// table has no cell at all (nothing to show).
+fn table_widths(
     number: usize,
     headers: &[String],
     rows: &[Vec<String>],
     widths_pct: Option<&[u8]>,
-) -> Result<(), WriteError> {
+) -> Result<Option<Vec<u32>>, WriteError> {
     let columns = rows.iter().map(Vec::len).chain([headers.len()]).max().unwrap_or(0);
     if columns == 0 && widths_pct.is_none_or(<[u8]>::is_empty) {
-        // No cell at all: nothing to show.
-        return Ok(());
+        return Ok(None);
     }
     let widths: Vec<u32> = match widths_pct {
         Some(pct) if pct.len() != columns => {
@@ -656,7 +853,43 @@ fn body_table(
             w
         }
     };
-    table_start(out, &widths, true);
+    Ok(Some(widths))
+}
+
+/// The type size of a body table: 13 pt up to 6 columns; wide tables (the yearly lists have a
+/// dozen columns) stay on a portrait A4 page in smaller type, 11 pt up to 9 columns and 10 pt
+/// beyond, with narrower cell margins. (A choice of ours: the Decree's forms are portrait, and
+/// the brief names no size for table text.)
+pub fn table_type_size(columns: usize) -> u8 {
+    match columns {
+        0..=6 => 13,
+        7..=9 => 11,
+        _ => 10,
+    }
+}
+
+/// The left and right cell margin of a body table in twips (1.5 mm, 1 mm for wide tables).
+fn table_cell_margin(columns: usize) -> u32 {
+    if columns > 6 {
+        57
+    } else {
+        85
+    }
+}
+
+/// A body table with borders; the header row (if any) bold, centred and repeated on each page.
+fn body_table(
+    out: &mut String,
+    number: usize,
+    headers: &[String],
+    rows: &[Vec<String>],
+    widths_pct: Option<&[u8]>,
+) -> Result<(), WriteError> {
+    let Some(widths) = table_widths(number, headers, rows, widths_pct)? else {
+        return Ok(());
+    };
+    let size = table_type_size(widths.len());
+    table_start(out, &widths, Some(table_cell_margin(widths.len())));
     let mut row = |cells: &[String], header: bool| {
         out.push_str("<w:tr>");
         if header {
@@ -666,9 +899,9 @@ fn body_table(
             cell_start(out, w);
             let text = cells.get(i).map(|c| clean(c)).unwrap_or_default();
             let (p, f) = if header {
-                (para(Align::Center).before(40).after(40), font(13).bold())
+                (para(Align::Center).before(40).after(40), font(size).bold())
             } else {
-                (para(Align::Left).before(40).after(40), font(13))
+                (para(Align::Left).before(40).after(40), font(size))
             };
             paragraph(out, text.trim(), p, f);
             out.push_str("</w:tc>");

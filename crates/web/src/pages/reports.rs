@@ -1,14 +1,21 @@
-//! Official reports as DOCX in the Decree 30/2020 layout (`phongthu_documents::official`): the
-//! execution of a directive's tasks, and a call-up cycle's quota split. Each is a draft the unit
-//! completes and signs: the number is left blank and the signer is the user who made it.
+//! Official reports in the Decree 30/2020 layout (`phongthu_documents::official`), as DOCX or PDF:
+//! the execution of a directive's tasks, a call-up cycle's quota split and a commune's public list.
+//! Each is a draft the unit completes and signs: the number is left blank and the signer is the
+//! user who made it.
+//!
+//! One handler serves both formats: the route's extension chooses (`…/bao-cao.docx`,
+//! `…/bao-cao.pdf`; the public list `…/cong-khai/{unit}/danh-sach.docx` or `.pdf`, and the older
+//! `…/cong-khai/{unit}` stays a DOCX). The scope checks are the same for both, since they run
+//! before the format matters. Writing the file (typesetting a PDF especially) is CPU work and
+//! runs on the blocking pool.
 
 use crate::error::AppError;
 use crate::forms::extract::Path;
 use crate::forms::{today, vi_date};
 use crate::session::Viewer;
 use crate::AppState;
-use axum::extract::State;
-
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::response::Response;
 use phongthu_documents::official::{Block, OfficialDocument, Signer};
 use phongthu_domain::territory::Level;
@@ -33,15 +40,50 @@ fn signer(viewer: &Viewer) -> Signer {
     }
 }
 
-fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, AppError> {
-    doc.to_docx()
-        .map_err(|e| AppError::internal(format!("Không tạo được tệp DOCX: {e}")))
+pub const PDF: &str = "application/pdf";
+
+/// The file format of a report, from the extension of the requested path: `.pdf` gives PDF,
+/// anything else DOCX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Docx,
+    Pdf,
 }
 
-/// `GET /documents/{id}/bao-cao.docx`: the execution of a directive's tasks.
+impl<S: Send + Sync> FromRequestParts<S> for Format {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(if parts.uri.path().ends_with(".pdf") {
+            Format::Pdf
+        } else {
+            Format::Docx
+        })
+    }
+}
+
+/// Writes the document in the format asked for (on the blocking pool) and sends it as
+/// `{stem}.docx` or `{stem}.pdf`.
+async fn deliver(doc: OfficialDocument, format: Format, stem: &str) -> Result<Response, AppError> {
+    let (label, content_type, extension) = match format {
+        Format::Docx => ("DOCX", super::DOCX, "docx"),
+        Format::Pdf => ("PDF", PDF, "pdf"),
+    };
+    let written = tokio::task::spawn_blocking(move || match format {
+        Format::Docx => doc.to_docx(),
+        Format::Pdf => doc.to_pdf(),
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("Không tạo được tệp {label}: {e}")))?;
+    let bytes = written.map_err(|e| AppError::internal(format!("Không tạo được tệp {label}: {e}")))?;
+    Ok(super::download(bytes, content_type, &format!("{stem}.{extension}")))
+}
+
+/// `GET /documents/{id}/bao-cao.docx` and `.pdf`: the execution of a directive's tasks.
 pub async fn directive_report(
     State(state): State<AppState>,
     viewer: Viewer,
+    format: Format,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
@@ -117,17 +159,14 @@ pub async fn directive_report(
             "Lưu: VT".into(),
         ],
     };
-    Ok(super::download(
-        to_docx(&doc)?,
-        super::DOCX,
-        &format!("bao-cao-thuc-hien-{id}.docx"),
-    ))
+    deliver(doc, format, &format!("bao-cao-thuc-hien-{id}")).await
 }
 
-/// `GET /nvqs/{id}/bao-cao.docx`: a cycle's quota split among the communes.
+/// `GET /nvqs/{id}/bao-cao.docx` and `.pdf`: a cycle's quota split among the communes.
 pub async fn cycle_report(
     State(state): State<AppState>,
     viewer: Viewer,
+    format: Format,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let o = state.store().scoped(&viewer.actor).cycle_overview(id).await?;
@@ -180,20 +219,18 @@ pub async fn cycle_report(
         signer: signer(&viewer),
         recipients: vec!["Như trên".into(), "Lưu: VT".into()],
     };
-    Ok(super::download(
-        to_docx(&doc)?,
-        super::DOCX,
-        &format!("phan-chi-tieu-{}.docx", o.cycle.year),
-    ))
+    deliver(doc, format, &format!("phan-chi-tieu-{}", o.cycle.year)).await
 }
 
-/// `GET /nvqs/{id}/cong-khai/{unit}`: the list a commune posts publicly (law brief §1.5: name,
+/// `GET /nvqs/{id}/cong-khai/{unit}/danh-sach.docx` and `.pdf` (and the older
+/// `/nvqs/{id}/cong-khai/{unit}`, DOCX): the list a commune posts publicly (law brief §1.5: name,
 /// birth date, permanent residence, occupation, workplace and the reason; nothing else, no ID
 /// numbers), from the engine's assessment of the registry. It is a proposed list: the official one
 /// follows the chairman's decision.
 pub async fn public_list(
     State(state): State<AppState>,
     viewer: Viewer,
+    format: Format,
     Path((id, unit_id)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     use phongthu_domain::nvqs::Status;
@@ -273,9 +310,5 @@ pub async fn public_list(
             "Lưu: VT".into(),
         ],
     };
-    Ok(super::download(
-        to_docx(&doc)?,
-        super::DOCX,
-        &format!("danh-sach-cong-khai-{}-{unit_id}.docx", cycle.year),
-    ))
+    deliver(doc, format, &format!("danh-sach-cong-khai-{}-{unit_id}", cycle.year)).await
 }
