@@ -193,7 +193,7 @@ impl Scoped<'_> {
 
     /// The cycle, refused unless its unit is within the actor's own scope (the province's staff
     /// set quotas and settings; a commune command only works its own part).
-    pub(crate) async fn owned_cycle(&self, id: i64) -> Result<CallUpCycle, StoreError> {
+    pub async fn owned_cycle(&self, id: i64) -> Result<CallUpCycle, StoreError> {
         let cycle = self.cycle(id).await?;
         let owned: i64 = sqlx::query(&format!(
             "SELECT count(*) FROM ({SCOPE_UNITS}) s WHERE s.descendant_id = $2"

@@ -246,6 +246,31 @@ async fn a_commune_works_its_cycle_through_the_pages() {
         "{}",
         page.body
     );
+    // The commune's documents: the two decisions in one PDF (each its own pages), the lists in
+    // both formats, posted lists without ID numbers; unknown names and empty sets are refused.
+    let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/quyet-dinh.pdf"), &s).await;
+    support::assert_pdf(&d, &format!("quyet-dinh-2026-{commune}.pdf"));
+    if let Some(text) = support::pdf_text(&d.bytes) {
+        assert!(text.contains("Số: 15/QĐ-UBND") && text.contains("Số: 16/QĐ-UBND"), "{text}");
+        assert!(text.contains("Lò Văn An") && text.contains("QUYẾT ĐỊNH"), "{text}");
+        assert!(text.contains("TM. ỦY BAN NHÂN DÂN"), "{text}");
+    }
+    let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-chinh-thuc.docx"), &s).await;
+    support::assert_docx(&d, &format!("ds-chinh-thuc-2026-{commune}.docx"));
+    let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-du-dieu-kien.pdf"), &s).await;
+    support::assert_pdf(&d, &format!("ds-du-dieu-kien-2026-{commune}.pdf"));
+    if let Some(text) = support::pdf_text(&d.bytes) {
+        assert!(text.contains("Loại 2"), "{text}");
+    }
+    let d = support::download(&app, &format!("/nvqs/{cycle}/cong-dan/{}/quyet-dinh.pdf", ids[0]), &s).await;
+    support::assert_pdf(&d, &format!("quyet-dinh-nhap-ngu-2026-{}.pdf", ids[0]));
+    let d = support::download(&app, &format!("/nvqs/{cycle}/cong-dan/{}/quyet-dinh.pdf", ids[5]), &s).await;
+    assert_eq!(d.status, StatusCode::NOT_FOUND, "no decision for him yet");
+    let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-khac.pdf"), &s).await;
+    assert_eq!(d.status, StatusCode::NOT_FOUND);
+    let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/quyet-dinh.exe"), &s).await;
+    assert_eq!(d.status, StatusCode::NOT_FOUND);
+
     let res = bulk(
         &app,
         &s,

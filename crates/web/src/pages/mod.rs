@@ -12,6 +12,7 @@ mod login;
 mod militia;
 mod org;
 mod outgoing;
+mod nvqs_docs;
 mod reports;
 mod stages;
 mod territory;
@@ -83,6 +84,8 @@ pub fn routes() -> Router<AppState> {
         .route("/nvqs/{id}/xa/{unit}", get(stages::commune))
         .route("/nvqs/{id}/xa/{unit}/hang-loat", post(stages::bulk))
         .route("/nvqs/{id}/xa/{unit}/duyet", post(stages::approve))
+        .route("/nvqs/{id}/xa/{unit}/{file}", get(nvqs_docs::commune_document))
+        .route("/nvqs/{id}/cong-dan/{citizen}/{file}", get(nvqs_docs::citizen_decision))
         .route(
             "/nvqs/{id}/cong-dan/{citizen}",
             get(stages::candidate).post(stages::step),

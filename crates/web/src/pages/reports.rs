@@ -65,13 +65,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Format {
 /// Writes the document in the format asked for (on the blocking pool) and sends it as
 /// `{stem}.docx` or `{stem}.pdf`.
 async fn deliver(doc: OfficialDocument, format: Format, stem: &str) -> Result<Response, AppError> {
+    deliver_all(vec![doc], format, stem).await
+}
+
+/// Writes one document, or several in one file (each on its own pages with its own page
+/// numbers, e.g. a commune's call-up decisions), on the blocking pool, and sends the file.
+pub(crate) async fn deliver_all(docs: Vec<OfficialDocument>, format: Format, stem: &str) -> Result<Response, AppError> {
+    use phongthu_documents::official::{batch_docx, batch_pdf};
     let (label, content_type, extension) = match format {
         Format::Docx => ("DOCX", super::DOCX, "docx"),
         Format::Pdf => ("PDF", PDF, "pdf"),
     };
-    let written = tokio::task::spawn_blocking(move || match format {
-        Format::Docx => doc.to_docx(),
-        Format::Pdf => doc.to_pdf(),
+    let written = tokio::task::spawn_blocking(move || match (format, docs.as_slice()) {
+        (Format::Docx, [one]) => one.to_docx(),
+        (Format::Pdf, [one]) => one.to_pdf(),
+        (Format::Docx, many) => batch_docx(many),
+        (Format::Pdf, many) => batch_pdf(many),
     })
     .await
     .map_err(|e| AppError::internal(format!("Không tạo được tệp {label}: {e}")))?;
@@ -169,7 +178,11 @@ pub async fn cycle_report(
     format: Format,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let o = state.store().scoped(&viewer.actor).cycle_overview(id).await?;
+    // The split is the province's report: a commune command sees the cycle, but only its own
+    // part, so it does not issue the province's report.
+    let scoped = state.store().scoped(&viewer.actor);
+    scoped.owned_cycle(id).await?;
+    let o = scoped.cycle_overview(id).await?;
     let (issuer, superior_body, place) = heading(&state, &viewer).await?;
     let total_pool: i64 = o.communes.iter().map(|f| f.eligible).sum();
     let saved = o.communes.iter().all(|f| f.quota.is_some()) && !o.communes.is_empty();

@@ -214,3 +214,86 @@ impl App {
             .id
     }
 }
+
+/// A file downloaded from the router, with the headers a download is judged by.
+pub struct Download {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub disposition: String,
+    pub bytes: Vec<u8>,
+}
+
+pub async fn download(app: &App, path: &str, s: &Session) -> Download {
+    let req = Request::builder()
+        .uri(path)
+        .header(header::COOKIE, format!("phongthu_session={}", s.cookie))
+        .body(Body::empty())
+        .unwrap();
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let h = |name| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let content_type = h(header::CONTENT_TYPE);
+    let disposition = h(header::CONTENT_DISPOSITION);
+    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Download {
+        status,
+        content_type,
+        disposition,
+        bytes,
+    }
+}
+
+pub fn assert_pdf(d: &Download, file_name: &str) {
+    assert_eq!(d.status, StatusCode::OK, "{}", String::from_utf8_lossy(&d.bytes));
+    assert_eq!(d.content_type, "application/pdf");
+    assert!(
+        d.disposition
+            .starts_with(&format!("attachment; filename=\"{file_name}\"")),
+        "{}",
+        d.disposition
+    );
+    assert!(d.bytes.starts_with(b"%PDF-"));
+}
+
+pub fn assert_docx(d: &Download, file_name: &str) {
+    assert_eq!(d.status, StatusCode::OK);
+    assert_eq!(
+        d.content_type,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert!(
+        d.disposition
+            .starts_with(&format!("attachment; filename=\"{file_name}\"")),
+        "{}",
+        d.disposition
+    );
+    assert!(d.bytes.starts_with(b"PK\x03\x04"));
+}
+
+/// The PDF's text (single spaces), or `None` when pdftotext is missing and not required.
+pub fn pdf_text(bytes: &[u8]) -> Option<String> {
+    if !phongthu_documents::tool_available("pdftotext") {
+        if std::env::var("PHONGTHU_REQUIRE_OCR").as_deref() == Ok("1") {
+            panic!("PHONGTHU_REQUIRE_OCR=1 nhưng thiếu pdftotext");
+        }
+        eprintln!("bỏ qua: thiếu pdftotext");
+        return None;
+    }
+    let tmp = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
+    std::fs::write(tmp.path(), bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(tmp.path())
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
