@@ -157,12 +157,7 @@ async fn directive_report_comes_as_pdf_with_the_title_printed_literally() {
         )
         .await
         .unwrap();
-    let detail = app.get(&format!("/documents/{}", doc.id), Some(&admin)).await;
-    assert_eq!(detail.status, StatusCode::OK);
-    for ext in ["docx", "pdf"] {
-        let link = format!("href=\"/documents/{}/bao-cao.{ext}\"", doc.id);
-        assert!(detail.body.contains(&link), "{link}: {}", detail.body);
-    }
+    // (The detail page links the report once tasks are assigned: tests/directives.rs.)
 
     let pdf = download(&app, &format!("/documents/{}/bao-cao.pdf", doc.id), &admin).await;
     assert_pdf(&pdf, &format!("bao-cao-thuc-hien-{}.pdf", doc.id));
