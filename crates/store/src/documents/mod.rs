@@ -14,11 +14,15 @@
 //! Scope: a document belongs to the unit that registered it (`unit_id IN (SCOPE_UNITS)`); a task
 //! to its lead unit.
 
+mod followup;
 mod matching;
 mod tasks;
 
 pub use matching::{suggest_unit, suggest_units};
-pub use tasks::{due_date_of, NewReport, ReviewedTask, Rollup, RollupRow, Task, TaskReport, TaskStatus};
+pub use tasks::{
+    due_date_of, CopyReport, MeasuredIndicator, NewReport, ReportAttachment, ReviewedTask, Rollup, RollupRow, Task, TaskEdit,
+    TaskIndicator, TaskReport, TaskStatus, REPORT_ATTACHMENTS_TOTAL_MAX_BYTES, REPORT_ATTACHMENT_MAX_BYTES,
+};
 
 pub(crate) use crate::dates::{iso, parse_iso, ser_opt_date, vi_date};
 use crate::error::StoreError;
