@@ -613,3 +613,203 @@ async fn upload_review_confirm_report_and_roll_up() {
     assert_eq!(app.get("/documents/new", &leader).await.status, StatusCode::FORBIDDEN);
     assert!(app.store.verify_audit().await.unwrap().broken.is_none());
 }
+
+async fn multipart_post(app: &App, path: &str, s: &Session, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Resp {
+    let boundary = "----phongthu-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::COOKIE, format!("phongthu_session={}", s.cookie))
+        .body(Body::from(body))
+        .unwrap();
+    app.send(req).await
+}
+
+fn with(fields: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut f = fields.to_vec();
+    for (k, v) in extra {
+        set(&mut f, k, v);
+    }
+    f
+}
+
+#[tokio::test]
+async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
+    let app = App::new().await;
+    let province = app.login("quantri").await;
+    let commune_a = app.login("chihuy").await;
+    let commune_b = app.login("chihuy.xa2").await;
+    let unit_a = app.demo.commune_command_ids[0];
+    let ptkv = app.demo.regional_command_id;
+    let actor = app.store.login("quantri", phongthu_store::DEMO_PASSWORD).await.unwrap().actor;
+    let doc = app
+        .store
+        .scoped(&actor)
+        .register_incoming(
+            phongthu_store::NewDocument {
+                unit_id: app.demo.province_command_id,
+                number_symbol: Some("05-CT/HU".into()),
+                title: "Chỉ thị về nhiệm vụ quân sự, quốc phòng năm 2025".into(),
+                body_text: Some(String::from_utf8_lossy(SEED_002).into_owned()),
+                ..Default::default()
+            },
+            time::macros::date!(2024 - 12 - 23),
+        )
+        .await
+        .unwrap();
+    let action = format!("/documents/{}/review", doc.id);
+    let review = app.get(&action, &province).await;
+    let rf = form_fields(&review.body, &action);
+    let n = review_rows(&rf);
+
+    // Split row 0 where the person typed "||"; only the form changes.
+    let before = app.audit_count().await;
+    let r = app
+        .post(
+            &action,
+            &province,
+            &with(&rf, &[("summary_0", "Rà soát nguồn công dân || tổ chức khám tuyển"), ("action", "split_0")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rf = form_fields(&r.body, &action);
+    assert_eq!(review_rows(&rf), n + 1);
+    assert_eq!(get_field(&rf, "summary_0"), Some("Rà soát nguồn công dân"));
+    assert_eq!(get_field(&rf, "summary_1"), Some("tổ chức khám tuyển"));
+    assert_eq!(get_field(&rf, "ordinal_1"), Some("1b"));
+    // Without a mark the form comes back with the reason.
+    let r = app.post(&action, &province, &with(&rf, &[("action", "split_2")])).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("||"), "{}", r.body);
+    // Merge rows 2 and 3.
+    let s2 = get_field(&rf, "summary_2").unwrap().to_string();
+    let s3 = get_field(&rf, "summary_3").unwrap().to_string();
+    let r = app
+        .post(&action, &province, &with(&rf, &[("merge_2", "1"), ("merge_3", "1"), ("action", "merge")]))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut rf = form_fields(&r.body, &action);
+    assert_eq!(review_rows(&rf), n);
+    assert_eq!(get_field(&rf, "summary_2").unwrap(), format!("{s2} {s3}"));
+    assert_eq!(app.audit_count().await, before, "split and merge store nothing");
+
+    // Confirm: row 0 led by commune A, recurring, with an indicator; the rest by the PTKV.
+    for i in 0..n {
+        set(&mut rf, &format!("lead_{i}"), &ptkv.to_string());
+        set(&mut rf, &format!("due_{i}"), "31/12/2025");
+    }
+    set(&mut rf, "lead_0", &unit_a.to_string());
+    set(&mut rf, "recurring_0", "1");
+    set(&mut rf, "indicator_0", "first_registration");
+    set(&mut rf, "indyear_0", "2025");
+    let r = app.post(&action, &province, &rf).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let detail = app.get(&format!("/documents/{}", doc.id), &province).await;
+    assert!(detail.body.contains("Chỉ số đo được"), "{}", detail.body);
+    assert!(detail.body.contains("chưa có công dân phải đăng ký nào để đo"), "{}", detail.body);
+    let tasks = app.store.scoped(&actor).document_tasks(doc.id).await.unwrap();
+    let (t0, t1) = (tasks[0].id, tasks[1].id);
+    assert!(tasks[0].recurring && tasks[0].indicator.is_some());
+
+    // Only the issuer edits: commune A may not open the form.
+    let edit = format!("/tasks/{t0}/edit");
+    assert_eq!(app.get(&edit, &commune_a).await.status, StatusCode::FORBIDDEN);
+    let page = app.get(&edit, &province).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let ef = form_fields(&page.body, &edit);
+    assert_eq!(get_field(&ef, "lead"), Some(unit_a.to_string().as_str()));
+    let r = app.post(&edit, &province, &with(&ef, &[("due", "31/02/2025")])).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app
+        .post(&edit, &province, &with(&ef, &[("summary", "Rà soát, đăng ký nguồn công dân nhập ngũ")]))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&format!("/tasks/{t0}"), &commune_a).await;
+    assert!(page.body.contains("Rà soát, đăng ký nguồn công dân nhập ngũ"));
+    assert!(!page.body.contains(&edit), "the lead sees no edit link");
+
+    // Commune A reports with a file; commune B cannot download it.
+    let before = app.audit_count().await;
+    let r = multipart_post(
+        &app,
+        &format!("/tasks/{t0}/reports"),
+        &commune_a,
+        &[("_csrf", &commune_a.csrf), ("reported_on", "01/06/2025"), ("percent", "40"), ("body", "Đã rà soát xong")],
+        &[("bien-ban.txt", "Biên bản rà soát".as_bytes())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(app.audit_count().await, before + 1);
+    let page = app.get(&format!("/tasks/{t0}"), &province).await;
+    let link = format!("/tasks/{t0}/files/");
+    let at = page.body.find(&link).expect("file link");
+    let file_id: i64 = page.body[at + link.len()..].split('"').next().unwrap().parse().unwrap();
+    let file = app.get(&format!("{link}{file_id}"), &province).await;
+    assert_eq!(file.bytes, "Biên bản rà soát".as_bytes());
+    assert_eq!(app.get(&format!("{link}{file_id}"), &commune_b).await.status, StatusCode::NOT_FOUND);
+    let forged = multipart_post(
+        &app,
+        &format!("/tasks/{t0}/reports"),
+        &commune_a,
+        &[("_csrf", "gia-mao"), ("percent", "50"), ("body", "x")],
+        &[("x.txt", b"x")],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // Cancel needs a reason.
+    let cancel = format!("/tasks/{t1}/cancel");
+    let csrf = vec![("_csrf".to_string(), province.csrf.clone())];
+    let r = app.post(&cancel, &province, &with(&csrf, &[("reason", " ")])).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.post(
+            &format!("/tasks/{t0}/cancel"),
+            &commune_a,
+            &[("_csrf".to_string(), commune_a.csrf.clone()), ("reason".to_string(), "x".to_string())]
+        )
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "the lead unit does not cancel"
+    );
+    let r = app.post(&cancel, &province, &with(&csrf, &[("reason", "Trùng với kế hoạch khác")])).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&format!("/tasks/{t1}"), &province).await;
+    assert!(page.body.contains("Đã hủy") && page.body.contains("Trùng với kế hoạch khác"));
+    assert!(!page.body.contains(&format!("/tasks/{t1}/reports")), "no report form");
+
+    // Copy the recurring tasks of 2025 into 2026, once.
+    let page = app.get("/tasks/recurring", &province).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let form = vec![("_csrf".to_string(), province.csrf.clone()), ("year".to_string(), "2025".to_string())];
+    let r = app.post("/tasks/recurring", &province, &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Đã sao chép 1 nhiệm vụ"), "{}", r.body);
+    assert!(r.body.contains("31/12/2026"));
+    let r = app.post("/tasks/recurring", &province, &form).await;
+    assert!(r.body.contains("Đã sao chép 0 nhiệm vụ") && r.body.contains("1 nhiệm vụ đã được sao chép"));
+    let r = app.post("/tasks/recurring", &province, &with(&form, &[("year", "năm ngoái")])).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app.post("/tasks/recurring", &province, &with(&form, &[("_csrf", "gia-mao")])).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(app.store.verify_audit().await.unwrap().broken.is_none());
+}
