@@ -1088,3 +1088,43 @@ async fn report_attachments_are_stored_by_hash_limited_and_scoped() {
     assert!(matches!(e, StoreError::NotFound(_)), "{e}");
     let _ = b;
 }
+
+#[tokio::test]
+async fn full_text_search_matches_word_beginnings_on_both_backends() {
+    let f = fixture().await;
+    let pc = f.demo.province_command_id;
+    let s = f.db.store.scoped(&f.province);
+    let mut n1 = incoming(pc, "21-KH/BCH", "Kế hoạch huấn luyện dân quân tự vệ năm 2025", date!(2025 - 01 - 05));
+    n1.body_text = Some("Thao trường 1,5ha; đảm bảo 100% chiến sĩ được huấn luyện.".into());
+    let d1 = s.register_incoming(n1, date!(2025 - 01 - 06)).await.unwrap();
+    let n2 = incoming(pc, "22-TB/BCH", "Thông báo kết luận về công tác tuyển quân", date!(2025 - 01 - 07));
+    let d2 = s.register_incoming(n2, date!(2025 - 01 - 08)).await.unwrap();
+    let ids = |r: phongthu_store::DocumentResults| {
+        let mut v: Vec<i64> = r.hits.iter().map(|h| h.document.id).collect();
+        v.sort();
+        v
+    };
+    let q = |query: &str| DocumentSearch {
+        query: Some(query.into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(s.search_documents(&q("huan luyen")).await.unwrap()), vec![d1.id]);
+    assert_eq!(ids(s.search_documents(&q("Huấn luy")).await.unwrap()), vec![d1.id], "word beginnings");
+    assert_eq!(ids(s.search_documents(&q("5ha")).await.unwrap()), vec![d1.id], "1,5ha: two words");
+    assert_eq!(ids(s.search_documents(&q("uyen quan")).await.unwrap()), Vec::<i64>::new(), "not mid-word");
+    assert_eq!(ids(s.search_documents(&q("ket luan tuyen")).await.unwrap()), vec![d2.id]);
+    assert_eq!(ids(s.search_documents(&q("bch")).await.unwrap()), vec![d1.id, d2.id]);
+    assert_eq!(ids(s.search_documents(&q("thao-truong")).await.unwrap()), vec![d1.id]);
+    // Quotes and operators in the query are words, not syntax.
+    assert_eq!(ids(s.search_documents(&q("\"huan\" OR * NOT")).await.unwrap()), Vec::<i64>::new());
+    // Tasks are found with their document, and follow an edit.
+    let t = s
+        .create_tasks_from_review(d2.id, vec![reviewed("1", "Khám sức khỏe nghĩa vụ", pc, Some("2025"))])
+        .await
+        .unwrap();
+    assert_eq!(ids(s.search_documents(&q("kham suc khoe")).await.unwrap()), vec![d2.id]);
+    let mut e = edit_of(&t[0]);
+    e.summary = "Sơ tuyển và khám sức khỏe".into();
+    s.update_task(t[0].id, e).await.unwrap();
+    assert_eq!(ids(s.search_documents(&q("so tuyen")).await.unwrap()), vec![d2.id]);
+}

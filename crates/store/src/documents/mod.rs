@@ -1025,15 +1025,29 @@ impl Scoped<'_> {
             let exact = push(&mut args, Arg::S(q.clone()));
             let prefix = push(&mut args, Arg::S(format!("{q}%")));
             let contains = push(&mut args, Arg::S(format!("%{q}%")));
-            let mut words = String::new();
-            for w in q.split(' ').filter(|w| !w.is_empty()) {
-                words.push_str(&format!(
-                    " AND d.search_folded LIKE {}",
-                    push(&mut args, Arg::S(format!("%{w}%")))
-                ));
-            }
+            // Full-text match: every word of the query is the beginning of a word of the document
+            // (its number, title, issuer, signer, tasks and text), through the FTS index of each
+            // backend; both cut words at every character that is not a-z or 0-9.
+            let words = search_words(&q);
+            let fts = if words.is_empty() {
+                "1 = 0".to_string()
+            } else {
+                match self.store.backend() {
+                    crate::db::Backend::Sqlite => {
+                        let m = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" AND ");
+                        format!(
+                            "d.id IN (SELECT rowid FROM document_fts WHERE document_fts MATCH {})",
+                            push(&mut args, Arg::S(m))
+                        )
+                    }
+                    crate::db::Backend::Postgres => {
+                        let m = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
+                        format!("d.search_tsv @@ to_tsquery('simple', {})", push(&mut args, Arg::S(m)))
+                    }
+                }
+            };
             cond.push_str(&format!(
-                " AND ((d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix})) OR (1 = 1{words}))"
+                " AND ((d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix})) OR {fts})"
             ));
             format!(
                 "CASE WHEN d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}) THEN 0 \
@@ -1076,6 +1090,16 @@ impl Scoped<'_> {
         let units = self.org_units().await?;
         Ok(suggest_units(lead, &units))
     }
+}
+
+/// The words of a folded query as the full-text indexes cut them: runs of a-z and 0-9.
+fn search_words(folded: &str) -> Vec<String> {
+    folded
+        .split(|c: char| !c.is_ascii_lowercase() && !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(str::to_string)
+        .collect()
 }
 
 fn push(args: &mut Vec<Arg>, a: Arg) -> String {
