@@ -1,13 +1,14 @@
 //! The document register, tasks and follow-up on both backends (SQLite by default; PostgreSQL
 //! when `PHONGTHU_TEST_DATABASE_URL=postgres://...` is set).
 
+use phongthu_domain::directive::indicator::{Attainment, IndicatorKind, Measurement};
 use phongthu_domain::directive::{DocumentKind, NumberFamily, Topic};
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
     Actor, AuditFilter, Authority, DemoReport, DocumentSearch, DocumentStatus, MatchRank, NewAttachment, NewDocument,
-    NewReport, OutgoingNumbering, ReviewedTask, Secrecy, Store, StoreError, TaskEdit, TaskIndicator, TaskStatus, Urgency,
+    NewReport, OutgoingNumbering, ReviewedTask, Secrecy, Store, StoreError, TaskEdit, TaskIndicator, TaskStatus,
+    Urgency,
 };
-use phongthu_domain::directive::indicator::{Attainment, IndicatorKind, Measurement};
 use time::macros::date;
 use time::Date;
 
@@ -823,7 +824,12 @@ async fn the_issuer_edits_cancels_and_copies_recurring_tasks() {
     let s = f.db.store.scoped(&f.province);
     let doc = s
         .register_incoming(
-            incoming(pc, "07-KH/HU", "Kế hoạch công tác quốc phòng năm 2025", date!(2025 - 01 - 05)),
+            incoming(
+                pc,
+                "07-KH/HU",
+                "Kế hoạch công tác quốc phòng năm 2025",
+                date!(2025 - 01 - 05),
+            ),
             date!(2025 - 01 - 06),
         )
         .await
@@ -894,7 +900,10 @@ async fn the_issuer_edits_cancels_and_copies_recurring_tasks() {
     // Cancelling needs a reason; a cancelled task leaves the lists and takes no report.
     let e = s.cancel_task(tasks[1].id, "  ").await.unwrap_err();
     assert!(matches!(e, StoreError::Invalid(_)), "{e}");
-    let c2 = s.cancel_task(tasks[1].id, "Đã bố trí kinh phí ở kế hoạch khác").await.unwrap();
+    let c2 = s
+        .cancel_task(tasks[1].id, "Đã bố trí kinh phí ở kế hoạch khác")
+        .await
+        .unwrap();
     assert_eq!(c2.status, TaskStatus::Cancelled);
     assert_eq!(c2.cancel_reason.as_deref(), Some("Đã bố trí kinh phí ở kế hoạch khác"));
     let late = date!(2026 - 01 - 15);
@@ -973,7 +982,12 @@ async fn indicators_are_measured_over_the_lead_units_subtree() {
         .unwrap();
     let doc = s
         .register_incoming(
-            incoming(pc, "09-CT/HU", "Chỉ thị đăng ký nghĩa vụ quân sự năm 2025", date!(2025 - 01 - 05)),
+            incoming(
+                pc,
+                "09-CT/HU",
+                "Chỉ thị đăng ký nghĩa vụ quân sự năm 2025",
+                date!(2025 - 01 - 05),
+            ),
             date!(2025 - 01 - 06),
         )
         .await
@@ -1033,7 +1047,10 @@ async fn report_attachments_are_stored_by_hash_limited_and_scoped() {
         .await
         .unwrap();
     let tasks = s
-        .create_tasks_from_review(doc.id, vec![reviewed("1", "Diễn tập khu vực phòng thủ", a, Some("2025"))])
+        .create_tasks_from_review(
+            doc.id,
+            vec![reviewed("1", "Diễn tập khu vực phòng thủ", a, Some("2025"))],
+        )
         .await
         .unwrap();
     let sa = f.db.store.scoped(&f.commune_a);
@@ -1094,10 +1111,20 @@ async fn full_text_search_matches_word_beginnings_on_both_backends() {
     let f = fixture().await;
     let pc = f.demo.province_command_id;
     let s = f.db.store.scoped(&f.province);
-    let mut n1 = incoming(pc, "21-KH/BCH", "Kế hoạch huấn luyện dân quân tự vệ năm 2025", date!(2025 - 01 - 05));
+    let mut n1 = incoming(
+        pc,
+        "21-KH/BCH",
+        "Kế hoạch huấn luyện dân quân tự vệ năm 2025",
+        date!(2025 - 01 - 05),
+    );
     n1.body_text = Some("Thao trường 1,5ha; đảm bảo 100% chiến sĩ được huấn luyện.".into());
     let d1 = s.register_incoming(n1, date!(2025 - 01 - 06)).await.unwrap();
-    let n2 = incoming(pc, "22-TB/BCH", "Thông báo kết luận về công tác tuyển quân", date!(2025 - 01 - 07));
+    let n2 = incoming(
+        pc,
+        "22-TB/BCH",
+        "Thông báo kết luận về công tác tuyển quân",
+        date!(2025 - 01 - 07),
+    );
     let d2 = s.register_incoming(n2, date!(2025 - 01 - 08)).await.unwrap();
     let ids = |r: phongthu_store::DocumentResults| {
         let mut v: Vec<i64> = r.hits.iter().map(|h| h.document.id).collect();
@@ -1109,14 +1136,32 @@ async fn full_text_search_matches_word_beginnings_on_both_backends() {
         ..Default::default()
     };
     assert_eq!(ids(s.search_documents(&q("huan luyen")).await.unwrap()), vec![d1.id]);
-    assert_eq!(ids(s.search_documents(&q("Huấn luy")).await.unwrap()), vec![d1.id], "word beginnings");
-    assert_eq!(ids(s.search_documents(&q("5ha")).await.unwrap()), vec![d1.id], "1,5ha: two words");
-    assert_eq!(ids(s.search_documents(&q("uyen quan")).await.unwrap()), Vec::<i64>::new(), "not mid-word");
-    assert_eq!(ids(s.search_documents(&q("ket luan tuyen")).await.unwrap()), vec![d2.id]);
+    assert_eq!(
+        ids(s.search_documents(&q("Huấn luy")).await.unwrap()),
+        vec![d1.id],
+        "word beginnings"
+    );
+    assert_eq!(
+        ids(s.search_documents(&q("5ha")).await.unwrap()),
+        vec![d1.id],
+        "1,5ha: two words"
+    );
+    assert_eq!(
+        ids(s.search_documents(&q("uyen quan")).await.unwrap()),
+        Vec::<i64>::new(),
+        "not mid-word"
+    );
+    assert_eq!(
+        ids(s.search_documents(&q("ket luan tuyen")).await.unwrap()),
+        vec![d2.id]
+    );
     assert_eq!(ids(s.search_documents(&q("bch")).await.unwrap()), vec![d1.id, d2.id]);
     assert_eq!(ids(s.search_documents(&q("thao-truong")).await.unwrap()), vec![d1.id]);
     // Quotes and operators in the query are words, not syntax.
-    assert_eq!(ids(s.search_documents(&q("\"huan\" OR * NOT")).await.unwrap()), Vec::<i64>::new());
+    assert_eq!(
+        ids(s.search_documents(&q("\"huan\" OR * NOT")).await.unwrap()),
+        Vec::<i64>::new()
+    );
     // Tasks are found with their document, and follow an edit.
     let t = s
         .create_tasks_from_review(d2.id, vec![reviewed("1", "Khám sức khỏe nghĩa vụ", pc, Some("2025"))])

@@ -636,7 +636,10 @@ async fn multipart_post(app: &App, path: &str, s: &Session, fields: &[(&str, &st
     let req = Request::builder()
         .method(Method::POST)
         .uri(path)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .header(header::COOKIE, format!("phongthu_session={}", s.cookie))
         .body(Body::from(body))
         .unwrap();
@@ -659,7 +662,12 @@ async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
     let commune_b = app.login("chihuy.xa2").await;
     let unit_a = app.demo.commune_command_ids[0];
     let ptkv = app.demo.regional_command_id;
-    let actor = app.store.login("quantri", phongthu_store::DEMO_PASSWORD).await.unwrap().actor;
+    let actor = app
+        .store
+        .login("quantri", phongthu_store::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .actor;
     let doc = app
         .store
         .scoped(&actor)
@@ -686,7 +694,13 @@ async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
         .post(
             &action,
             &province,
-            &with(&rf, &[("summary_0", "Rà soát nguồn công dân || tổ chức khám tuyển"), ("action", "split_0")]),
+            &with(
+                &rf,
+                &[
+                    ("summary_0", "Rà soát nguồn công dân || tổ chức khám tuyển"),
+                    ("action", "split_0"),
+                ],
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -703,7 +717,11 @@ async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
     let s2 = get_field(&rf, "summary_2").unwrap().to_string();
     let s3 = get_field(&rf, "summary_3").unwrap().to_string();
     let r = app
-        .post(&action, &province, &with(&rf, &[("merge_2", "1"), ("merge_3", "1"), ("action", "merge")]))
+        .post(
+            &action,
+            &province,
+            &with(&rf, &[("merge_2", "1"), ("merge_3", "1"), ("action", "merge")]),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let mut rf = form_fields(&r.body, &action);
@@ -724,7 +742,11 @@ async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let detail = app.get(&format!("/documents/{}", doc.id), &province).await;
     assert!(detail.body.contains("Chỉ số đo được"), "{}", detail.body);
-    assert!(detail.body.contains("chưa có công dân phải đăng ký nào để đo"), "{}", detail.body);
+    assert!(
+        detail.body.contains("chưa có công dân phải đăng ký nào để đo"),
+        "{}",
+        detail.body
+    );
     let tasks = app.store.scoped(&actor).document_tasks(doc.id).await.unwrap();
     let (t0, t1) = (tasks[0].id, tasks[1].id);
     assert!(tasks[0].recurring && tasks[0].indicator.is_some());
@@ -739,7 +761,11 @@ async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
     let r = app.post(&edit, &province, &with(&ef, &[("due", "31/02/2025")])).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let r = app
-        .post(&edit, &province, &with(&ef, &[("summary", "Rà soát, đăng ký nguồn công dân nhập ngũ")]))
+        .post(
+            &edit,
+            &province,
+            &with(&ef, &[("summary", "Rà soát, đăng ký nguồn công dân nhập ngũ")]),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(&format!("/tasks/{t0}"), &commune_a).await;
@@ -752,7 +778,12 @@ async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
         &app,
         &format!("/tasks/{t0}/reports"),
         &commune_a,
-        &[("_csrf", &commune_a.csrf), ("reported_on", "01/06/2025"), ("percent", "40"), ("body", "Đã rà soát xong")],
+        &[
+            ("_csrf", &commune_a.csrf),
+            ("reported_on", "01/06/2025"),
+            ("percent", "40"),
+            ("body", "Đã rà soát xong"),
+        ],
         &[("bien-ban.txt", "Biên bản rà soát".as_bytes())],
     )
     .await;
@@ -764,7 +795,10 @@ async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
     let file_id: i64 = page.body[at + link.len()..].split('"').next().unwrap().parse().unwrap();
     let file = app.get(&format!("{link}{file_id}"), &province).await;
     assert_eq!(file.bytes, "Biên bản rà soát".as_bytes());
-    assert_eq!(app.get(&format!("{link}{file_id}"), &commune_b).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&format!("{link}{file_id}"), &commune_b).await.status,
+        StatusCode::NOT_FOUND
+    );
     let forged = multipart_post(
         &app,
         &format!("/tasks/{t0}/reports"),
@@ -784,14 +818,23 @@ async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
         app.post(
             &format!("/tasks/{t0}/cancel"),
             &commune_a,
-            &[("_csrf".to_string(), commune_a.csrf.clone()), ("reason".to_string(), "x".to_string())]
+            &[
+                ("_csrf".to_string(), commune_a.csrf.clone()),
+                ("reason".to_string(), "x".to_string())
+            ]
         )
-            .await
-            .status,
+        .await
+        .status,
         StatusCode::FORBIDDEN,
         "the lead unit does not cancel"
     );
-    let r = app.post(&cancel, &province, &with(&csrf, &[("reason", "Trùng với kế hoạch khác")])).await;
+    let r = app
+        .post(
+            &cancel,
+            &province,
+            &with(&csrf, &[("reason", "Trùng với kế hoạch khác")]),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(&format!("/tasks/{t1}"), &province).await;
     assert!(page.body.contains("Đã hủy") && page.body.contains("Trùng với kế hoạch khác"));
@@ -800,16 +843,23 @@ async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
     // Copy the recurring tasks of 2025 into 2026, once.
     let page = app.get("/tasks/recurring", &province).await;
     assert_eq!(page.status, StatusCode::OK);
-    let form = vec![("_csrf".to_string(), province.csrf.clone()), ("year".to_string(), "2025".to_string())];
+    let form = vec![
+        ("_csrf".to_string(), province.csrf.clone()),
+        ("year".to_string(), "2025".to_string()),
+    ];
     let r = app.post("/tasks/recurring", &province, &form).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("Đã sao chép 1 nhiệm vụ"), "{}", r.body);
     assert!(r.body.contains("31/12/2026"));
     let r = app.post("/tasks/recurring", &province, &form).await;
     assert!(r.body.contains("Đã sao chép 0 nhiệm vụ") && r.body.contains("1 nhiệm vụ đã được sao chép"));
-    let r = app.post("/tasks/recurring", &province, &with(&form, &[("year", "năm ngoái")])).await;
+    let r = app
+        .post("/tasks/recurring", &province, &with(&form, &[("year", "năm ngoái")]))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let r = app.post("/tasks/recurring", &province, &with(&form, &[("_csrf", "gia-mao")])).await;
+    let r = app
+        .post("/tasks/recurring", &province, &with(&form, &[("_csrf", "gia-mao")]))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(app.store.verify_audit().await.unwrap().broken.is_none());
 }

@@ -80,7 +80,9 @@ pub enum Attainment {
     NoBase,
     Met,
     /// `missing` more must be done to reach the target.
-    Behind { missing: u64 },
+    Behind {
+        missing: u64,
+    },
 }
 
 impl Measurement {

@@ -71,8 +71,14 @@ mod tests {
 
     #[test]
     fn deadline_texts_move_their_year() {
-        assert_eq!(shift_deadline_text("quý II/2025", 2025, 2026).as_deref(), Some("quý II/2026"));
-        assert_eq!(shift_deadline_text("30/6/2025", 2025, 2026).as_deref(), Some("30/6/2026"));
+        assert_eq!(
+            shift_deadline_text("quý II/2025", 2025, 2026).as_deref(),
+            Some("quý II/2026")
+        );
+        assert_eq!(
+            shift_deadline_text("30/6/2025", 2025, 2026).as_deref(),
+            Some("30/6/2026")
+        );
         assert_eq!(shift_deadline_text("2025-06", 2025, 2026).as_deref(), Some("2026-06"));
         assert_eq!(shift_deadline_text("năm 20250", 2025, 2026), None);
         assert_eq!(shift_deadline_text("thường xuyên", 2025, 2026), None);

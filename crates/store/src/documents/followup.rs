@@ -69,9 +69,9 @@ impl Scoped<'_> {
             return Err(StoreError::Invalid("Nội dung nhiệm vụ dài quá 4000 ký tự.".into()));
         }
         let province = self.unit_province(e.lead_unit_id).await.map_err(|err| match err {
-            StoreError::Forbidden(_) | StoreError::NotFound(_) => StoreError::Invalid(
-                "Đơn vị chủ trì không có hoặc nằm ngoài phạm vi quản lý của bạn.".into(),
-            ),
+            StoreError::Forbidden(_) | StoreError::NotFound(_) => {
+                StoreError::Invalid("Đơn vị chủ trì không có hoặc nằm ngoài phạm vi quản lý của bạn.".into())
+            }
             other => other,
         })?;
         let mut coordinating = Vec::new();
@@ -161,8 +161,8 @@ impl Scoped<'_> {
     /// of the document is left open and one is done, the document is done.
     pub async fn cancel_task(&self, id: i64, reason: &str) -> Result<Task, StoreError> {
         let before = self.task_to_change(id).await?;
-        let reason = super::clean(Some(reason))
-            .ok_or_else(|| StoreError::Invalid("Hãy ghi lý do hủy nhiệm vụ.".into()))?;
+        let reason =
+            super::clean(Some(reason)).ok_or_else(|| StoreError::Invalid("Hãy ghi lý do hủy nhiệm vụ.".into()))?;
         if reason.chars().count() > 2000 {
             return Err(StoreError::Invalid("Lý do hủy dài quá 2000 ký tự.".into()));
         }
@@ -283,11 +283,13 @@ impl Scoped<'_> {
             .await
             .map_err(|e| StoreError::unique_or(e, "Nhiệm vụ này vừa được sao chép; hãy tải lại trang."))?
             .get(0);
-            sqlx::query("INSERT INTO task_unit (task_id, unit_id) SELECT $1, unit_id FROM task_unit WHERE task_id = $2")
-                .bind(id)
-                .bind(t.id)
-                .execute(&mut *w.tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO task_unit (task_id, unit_id) SELECT $1, unit_id FROM task_unit WHERE task_id = $2",
+            )
+            .bind(id)
+            .bind(t.id)
+            .execute(&mut *w.tx)
+            .await?;
             sqlx::query("UPDATE document SET status = 'assigned' WHERE id = $1 AND status = 'done'")
                 .bind(t.document_id)
                 .execute(&mut *w.tx)

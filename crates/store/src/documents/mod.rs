@@ -20,8 +20,8 @@ mod tasks;
 
 pub use matching::{suggest_unit, suggest_units};
 pub use tasks::{
-    due_date_of, CopyReport, MeasuredIndicator, NewReport, ReportAttachment, ReviewedTask, Rollup, RollupRow, Task, TaskEdit,
-    TaskIndicator, TaskReport, TaskStatus, REPORT_ATTACHMENTS_TOTAL_MAX_BYTES, REPORT_ATTACHMENT_MAX_BYTES,
+    due_date_of, CopyReport, MeasuredIndicator, NewReport, ReportAttachment, ReviewedTask, Rollup, RollupRow, Task,
+    TaskEdit, TaskIndicator, TaskReport, TaskStatus, REPORT_ATTACHMENTS_TOTAL_MAX_BYTES, REPORT_ATTACHMENT_MAX_BYTES,
 };
 
 pub(crate) use crate::dates::{iso, parse_iso, ser_opt_date, vi_date};
@@ -1034,7 +1034,11 @@ impl Scoped<'_> {
             } else {
                 match self.store.backend() {
                     crate::db::Backend::Sqlite => {
-                        let m = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" AND ");
+                        let m = words
+                            .iter()
+                            .map(|w| format!("\"{w}\"*"))
+                            .collect::<Vec<_>>()
+                            .join(" AND ");
                         format!(
                             "d.id IN (SELECT rowid FROM document_fts WHERE document_fts MATCH {})",
                             push(&mut args, Arg::S(m))

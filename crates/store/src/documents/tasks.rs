@@ -13,8 +13,8 @@ use crate::scope::{Scoped, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
 use phongthu_domain::directive::indicator::{Attainment, IndicatorKind, Measurement};
 use phongthu_domain::text;
-use sha2::{Digest, Sha256};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::{Date, Month};
@@ -303,7 +303,8 @@ pub(super) const TASK_COLUMNS: &str = "t.id, t.document_id, d.number_symbol AS d
      t.indicator_target, \
      (SELECT r.percent FROM task_report r WHERE r.task_id = t.id ORDER BY r.reported_on DESC, r.id DESC LIMIT 1) AS latest_percent";
 
-pub(super) const TASK_FROM: &str = "FROM task t JOIN document d ON d.id = t.document_id JOIN org_unit o ON o.id = t.unit_id";
+pub(super) const TASK_FROM: &str =
+    "FROM task t JOIN document d ON d.id = t.document_id JOIN org_unit o ON o.id = t.unit_id";
 
 pub(super) fn task_row(r: &AnyRow) -> Task {
     Task {
@@ -350,7 +351,10 @@ fn indicator_of(code: Option<&str>, year: Option<i64>, target: Option<i64>) -> O
 pub(super) fn check_indicator(i: &Option<TaskIndicator>, n: &str) -> Result<(), StoreError> {
     if let Some(i) = i {
         if !(2000..=2100).contains(&i.year) {
-            return Err(StoreError::Invalid(format!("{n}: năm đo chỉ số {} không hợp lý.", i.year)));
+            return Err(StoreError::Invalid(format!(
+                "{n}: năm đo chỉ số {} không hợp lý.",
+                i.year
+            )));
         }
         if i.target_percent > 100 {
             return Err(StoreError::Invalid(format!(
@@ -808,7 +812,11 @@ impl Scoped<'_> {
         Ok(rows
             .iter()
             .map(|r| TaskReport {
-                attachments: atts.iter().filter(|a| a.report_id == r.get::<i64, _>(0)).cloned().collect(),
+                attachments: atts
+                    .iter()
+                    .filter(|a| a.report_id == r.get::<i64, _>(0))
+                    .cloned()
+                    .collect(),
                 id: r.get(0),
                 task_id: r.get(1),
                 unit_id: r.get(2),

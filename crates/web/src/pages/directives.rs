@@ -20,8 +20,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use phongthu_domain::auth::Permission;
-use phongthu_domain::directive::{self, DocumentKind, Topic};
 use phongthu_domain::directive::indicator::{Attainment, IndicatorKind};
+use phongthu_domain::directive::{self, DocumentKind, Topic};
 use phongthu_store::{
     due_date_of, suggest_unit, Authority, Direction, Document, DocumentSearch, DocumentStatus, MeasuredIndicator,
     NewAttachment, NewDocument, NewReport, OrgUnit, ReviewedTask, Secrecy, StoreError, Task, TaskEdit, TaskIndicator,
@@ -898,10 +898,9 @@ fn measured_text(m: &MeasuredIndicator) -> String {
     let gap = match m.attainment {
         Attainment::NoBase => String::new(),
         Attainment::Met => format!(" — đạt chỉ tiêu {}%", m.indicator.target_percent),
-        Attainment::Behind { missing } => format!(
-            " — còn thiếu {missing} so với chỉ tiêu {}%",
-            m.indicator.target_percent
-        ),
+        Attainment::Behind { missing } => {
+            format!(" — còn thiếu {missing} so với chỉ tiêu {}%", m.indicator.target_percent)
+        }
     };
     format!("{} năm {}{gap}", m.description, m.indicator.year)
 }
@@ -1218,9 +1217,11 @@ fn posted_indicator(
     };
     let target_percent = match opt(target) {
         None => 100,
-        Some(t) => t.trim_end_matches('%').trim().parse().map_err(|_| {
-            format!("{name}: chỉ tiêu \"{t}\" không hợp lệ: ghi số phần trăm từ 0 đến 100.")
-        })?,
+        Some(t) => t
+            .trim_end_matches('%')
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name}: chỉ tiêu \"{t}\" không hợp lệ: ghi số phần trăm từ 0 đến 100."))?,
     };
     Ok(Some(TaskIndicator {
         kind,
@@ -1264,7 +1265,9 @@ fn reviewed_tasks(rows: &[RowValues]) -> Result<Vec<ReviewedTask>, String> {
             &r.indicator,
             &r.indicator_year,
             &r.indicator_target,
-            due_date.or_else(|| due_date_of(&r.deadline)).map_or(today().year(), |d| d.year()),
+            due_date
+                .or_else(|| due_date_of(&r.deadline))
+                .map_or(today().year(), |d| d.year()),
             &format!("Nhiệm vụ {name}"),
         )?;
         out.push(ReviewedTask {
@@ -1763,13 +1766,14 @@ fn task_edit(v: &EditValues) -> Result<TaskEdit, String> {
     let lead_unit_id: i64 = v.lead.parse().map_err(|_| "Hãy chọn đơn vị chủ trì.".to_string())?;
     let mut coordinating_unit_ids = Vec::new();
     for c in &v.coordinating {
-        coordinating_unit_ids.push(c.parse::<i64>().map_err(|_| "Đơn vị phối hợp không hợp lệ.".to_string())?);
+        coordinating_unit_ids.push(
+            c.parse::<i64>()
+                .map_err(|_| "Đơn vị phối hợp không hợp lệ.".to_string())?,
+        );
     }
     let due_date = match opt(&v.due) {
         None => None,
-        Some(d) => {
-            Some(parse_date_text(&d).ok_or_else(|| format!("Hạn \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))?)
-        }
+        Some(d) => Some(parse_date_text(&d).ok_or_else(|| format!("Hạn \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))?),
     };
     let default_year = due_date
         .or_else(|| due_date_of(&v.deadline))
@@ -1932,7 +1936,12 @@ pub struct RecurringForm {
 
 pub async fn recurring_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     render(&RecurringPage {
-        chrome: Chrome::new(&state, Some(&viewer), "Sao chép nhiệm vụ thường xuyên sang năm sau", "tasks"),
+        chrome: Chrome::new(
+            &state,
+            Some(&viewer),
+            "Sao chép nhiệm vụ thường xuyên sang năm sau",
+            "tasks",
+        ),
         year: (today().year() - 1).to_string(),
         error: None,
         done: None,
@@ -1950,7 +1959,12 @@ pub async fn recurring_copy(
     let scoped = state.store().scoped(&viewer.actor);
     scoped.require(Permission::Write)?;
     let page = |error: Option<String>, done: Option<String>, created: Vec<TaskRow>| RecurringPage {
-        chrome: Chrome::new(&state, Some(&viewer), "Sao chép nhiệm vụ thường xuyên sang năm sau", "tasks"),
+        chrome: Chrome::new(
+            &state,
+            Some(&viewer),
+            "Sao chép nhiệm vụ thường xuyên sang năm sau",
+            "tasks",
+        ),
         year: f.year.trim().to_string(),
         error,
         done,
@@ -1961,7 +1975,10 @@ pub async fn recurring_copy(
         Ok(y) if (2000..=2099).contains(&y) => y,
         _ => {
             let mut res = render(&page(
-                Some(format!("Năm \"{}\" không hợp lệ: ghi bốn chữ số, vd. 2025.", f.year.trim())),
+                Some(format!(
+                    "Năm \"{}\" không hợp lệ: ghi bốn chữ số, vd. 2025.",
+                    f.year.trim()
+                )),
                 None,
                 Vec::new(),
             ))?;
@@ -1978,7 +1995,11 @@ pub async fn recurring_copy(
         r.already_copied
     );
     let now = today();
-    render(&page(None, Some(done), r.created.iter().map(|t| task_row(t, now)).collect()))
+    render(&page(
+        None,
+        Some(done),
+        r.created.iter().map(|t| task_row(t, now)).collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -2019,7 +2040,10 @@ mod tests {
         assert_eq!((rows[0].ordinal.as_str(), rows[1].ordinal.as_str()), ("1a", "1b"));
         assert_eq!(rows[0].targets, "100% chỉ tiêu");
         assert_eq!(rows[1].targets, "1,5ha");
-        assert_eq!((rows[1].lead.as_str(), rows[1].coordinating.clone()), ("7", vec!["8".to_string()]));
+        assert_eq!(
+            (rows[1].lead.as_str(), rows[1].coordinating.clone()),
+            ("7", vec!["8".to_string()])
+        );
         assert_eq!(rows[1].deadline, "2025");
         assert_eq!(rows[2].ordinal, "2");
         // Without a mark, or with an empty part, nothing changes.
@@ -2050,7 +2074,11 @@ mod tests {
         assert_eq!(m.summary, "Rà soát nguồn Sơ kết");
         assert_eq!(m.ordinal, "1, 3");
         assert_eq!(m.lead, "7");
-        assert_eq!(m.coordinating, vec!["9".to_string()], "the other lead coordinates; the lead is not repeated");
+        assert_eq!(
+            m.coordinating,
+            vec!["9".to_string()],
+            "the other lead coordinates; the lead is not repeated"
+        );
         assert_eq!(m.targets, "100% chỉ tiêu\n01 hội nghị");
         assert_eq!(m.deadline, "quý III/2025", "the earliest deadline");
         assert!(m.recurring && m.keep && !m.selected);
@@ -2060,9 +2088,16 @@ mod tests {
     #[test]
     fn indicators_are_read_from_the_form() {
         assert_eq!(posted_indicator("", "2025", "90", 2025, "x").unwrap(), None);
-        let i = posted_indicator("first_registration", "", "", 2026, "x").unwrap().unwrap();
-        assert_eq!((i.kind, i.year, i.target_percent), (IndicatorKind::FirstRegistration, 2026, 100));
-        let i = posted_indicator("quota_split", "2025", "95%", 2026, "x").unwrap().unwrap();
+        let i = posted_indicator("first_registration", "", "", 2026, "x")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (i.kind, i.year, i.target_percent),
+            (IndicatorKind::FirstRegistration, 2026, 100)
+        );
+        let i = posted_indicator("quota_split", "2025", "95%", 2026, "x")
+            .unwrap()
+            .unwrap();
         assert_eq!((i.year, i.target_percent), (2025, 95));
         assert!(posted_indicator("handover", "", "", 2025, "x").is_err());
         assert!(posted_indicator("quota_split", "năm nay", "", 2025, "x").is_err());
