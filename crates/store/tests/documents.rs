@@ -1027,6 +1027,49 @@ async fn indicators_are_measured_over_the_lead_units_subtree() {
     assert!(m2.measurement.due >= f.demo.commune_command_ids.len() as u64);
     let m3 = s.measured_indicator(tasks[2].id).await.unwrap().unwrap();
     assert_eq!(m3.attainment, Attainment::NoBase, "no militia member yet");
+    // Two members of a mobile platoon in their second year (12 legal days): one trained them.
+    use phongthu_domain::militia::{Echelon, MilitiaKind};
+    use phongthu_store::{NewMilitiaMember, NewMilitiaUnit};
+    let platoon = sa
+        .create_militia_unit(NewMilitiaUnit {
+            unit_id: a,
+            kind: MilitiaKind::Mobile,
+            echelon: Echelon::Platoon,
+            name: "Trung đội dân quân cơ động số 1".into(),
+        })
+        .await
+        .unwrap();
+    let mut members = vec![];
+    for (name, birth) in [
+        ("Đỗ Văn Giang", date!(2000 - 03 - 01)),
+        ("Vũ Văn Hải", date!(1999 - 08 - 15)),
+    ] {
+        let c = sa.create_citizen(person(name, birth, Sex::Male)).await.unwrap();
+        let m = sa
+            .add_member(NewMilitiaMember {
+                militia_unit_id: platoon.id,
+                citizen_id: c.id,
+                post: None,
+                volunteer: false,
+                joined_on: date!(2024 - 03 - 01),
+            })
+            .await
+            .unwrap();
+        members.push(m.id);
+    }
+    sa.record_training(members[0], 2025, 12).await.unwrap();
+    sa.record_training(members[1], 2025, 5).await.unwrap();
+    let m3 = s.measured_indicator(tasks[2].id).await.unwrap().unwrap();
+    assert_eq!(m3.measurement, Measurement { done: 1, due: 2 });
+    assert_eq!(m3.attainment, Attainment::Behind { missing: 1 }, "90% of 2 is 2");
+    // Measured over the lead unit's subtree: commune B's task sees none of commune A's members.
+    let b = f.demo.commune_command_ids[1];
+    let sb = f.db.store.scoped(&f.commune_b);
+    assert!(matches!(
+        sb.measured_indicator(tasks[2].id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let _ = b;
     // The roll-up shows the measured value beside the self-reported one.
     let r = s.rollup(doc.id, date!(2025 - 05 - 01)).await.unwrap();
     assert_eq!(r.rows[0].measured.as_ref().unwrap().percent, Some(66));
@@ -1037,7 +1080,7 @@ async fn indicators_are_measured_over_the_lead_units_subtree() {
 async fn report_attachments_are_stored_by_hash_limited_and_scoped() {
     let f = fixture().await;
     let pc = f.demo.province_command_id;
-    let (a, b) = (f.demo.commune_command_ids[0], f.demo.commune_command_ids[1]);
+    let a = f.demo.commune_command_ids[0];
     let s = f.db.store.scoped(&f.province);
     let doc = s
         .register_incoming(
@@ -1103,7 +1146,6 @@ async fn report_attachments_are_stored_by_hash_limited_and_scoped() {
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::NotFound(_)), "{e}");
-    let _ = b;
 }
 
 #[tokio::test]

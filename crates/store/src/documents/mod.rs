@@ -1028,9 +1028,13 @@ impl Scoped<'_> {
             // Full-text match: every word of the query is the beginning of a word of the document
             // (its number, title, issuer, signer, tasks and text), through the FTS index of each
             // backend; both cut words at every character that is not a-z or 0-9.
+            // The number and symbol are part of the indexed text, so a number or its beginning
+            // ("677/tb" → 677, tb) is found by the same words; it only ranks first. The index drives
+            // the query: no scan of the register.
             let words = search_words(&q);
-            let fts = if words.is_empty() {
-                "1 = 0".to_string()
+            let filter = if words.is_empty() {
+                // Only punctuation: a number search or nothing.
+                format!("(d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}))")
             } else {
                 match self.store.backend() {
                     crate::db::Backend::Sqlite => {
@@ -1050,9 +1054,7 @@ impl Scoped<'_> {
                     }
                 }
             };
-            cond.push_str(&format!(
-                " AND ((d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix})) OR {fts})"
-            ));
+            cond.push_str(&format!(" AND {filter}"));
             format!(
                 "CASE WHEN d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}) THEN 0 \
                  WHEN d.title_folded LIKE {prefix} THEN 1 WHEN d.title_folded LIKE {contains} THEN 2 ELSE 3 END"
