@@ -3,7 +3,9 @@
 // party committee), checks what the reader filled in, registers it, reviews the proposed tasks
 // (edits one, drops one, assigns lead units to the demo commune commands) and confirms; the
 // commune commander reports 60% on one of his tasks; the province sees it in the roll-up; the
-// leader reads the roll-up without any form. The server is the real binary on a scratch SQLite
+// leader reads the roll-up without any form. In the review a task typed in a blank row is split at
+// "||" and merged back; afterwards the province edits a confirmed task and cancels it with a
+// reason, and the roll-up counts it as cancelled. The server is the real binary on a scratch SQLite
 // file with the demo data. No request may leave the server.
 //
 // Run: cargo build -p phongthu && (cd tests/browser && npm ci) && node --test tests/browser/
@@ -183,6 +185,28 @@ test("the province uploads seed 002, registers it, reviews and confirms its task
     assert.equal(await page.getByRole("group", { name: `Nhiệm vụ ${n}`, exact: true }).getByLabel("Giữ").isChecked(), true);
   }
   const task = (n) => page.getByRole("group", { name: `Nhiệm vụ ${n}`, exact: true });
+  // Split a task written in the first blank row at the typed "||", then merge the two parts back
+  // and drop the result: the form changes, nothing is stored.
+  const blank = page.locator("fieldset").nth(7);
+  await blank.getByLabel("Số thứ tự").fill("8");
+  await blank.getByLabel("Nội dung").fill("Sơ kết việc thực hiện Chỉ thị || tổng kết việc thực hiện Chỉ thị");
+  await blank.getByLabel("Giữ").check();
+  await blank.getByRole("button", { name: "Tách tại dấu ||" }).click();
+  await task("8a").waitFor();
+  assert.equal(await page.locator("fieldset").count(), 7 + 3, "one row more");
+  assert.equal(await task("8a").getByLabel("Nội dung").inputValue(), "Sơ kết việc thực hiện Chỉ thị");
+  assert.equal(await task("8b").getByLabel("Nội dung").inputValue(), "tổng kết việc thực hiện Chỉ thị");
+  assert.match(await task(1).getByLabel("Nội dung").inputValue(), /^Tiếp tục tổ chức thực hiện/, "other rows kept");
+  await task("8a").getByLabel("Chọn để gộp").check();
+  await task("8b").getByLabel("Chọn để gộp").check();
+  await page.getByRole("button", { name: "Gộp các nhiệm vụ đã chọn" }).click();
+  await task("8a, 8b").waitFor();
+  assert.equal(await page.locator("fieldset").count(), 7 + 2);
+  assert.equal(
+    await task("8a, 8b").getByLabel("Nội dung").inputValue(),
+    "Sơ kết việc thực hiện Chỉ thị tổng kết việc thực hiện Chỉ thị",
+  );
+  await task("8a, 8b").getByLabel("Giữ").uncheck();
   assert.match(await task(1).getByLabel("Nội dung").inputValue(), /^Tiếp tục tổ chức thực hiện/);
   assert.match(await task(4).getByLabel("Nội dung").inputValue(), new RegExp(`^${DROPPED_START}`));
   // Task 5 names "Đảng ủy Quân sự huyện": the reader suggests the regional defense command.
@@ -199,7 +223,7 @@ test("the province uploads seed 002, registers it, reviews and confirms its task
   }
   await task(1).getByLabel("Ngày hết hạn (NN/TT/NNNN)").fill("31/12/2099");
   await task(2).getByLabel("Ngày hết hạn (NN/TT/NNNN)").fill("30/06/2099");
-  await page.getByRole("button", { name: "Xác nhận và giao nhiệm vụ" }).click();
+  await page.getByRole("button", { name: "Xác nhận và giao nhiệm vụ" }).last().click();
   await page.waitForURL((u) => u.pathname === docPath);
 
   // The document page lists the six kept tasks, the edit and the lead units.
@@ -255,7 +279,8 @@ test("the commune commander reports 60% on his task; the province sees it", asyn
   const rows = await rollupRows(admin);
   const row = rows.find((r) => r[0] === "2");
   assert.equal(row[4], "60%", JSON.stringify(row));
-  assert.equal(row[6], "1", "one report");
+  assert.equal(row[5], "", "no indicator: nothing measured");
+  assert.equal(row[7], "1", "one report");
   assert.ok(rows.filter((r) => r[0] !== "2").every((r) => r[4] === "chưa báo cáo"));
   // Six open tasks, one at 60%: the average is 10%.
   assert.match(await admin.locator("main").innerText(), /6 nhiệm vụ: .*tiến độ bình quân 10%/);
@@ -287,6 +312,44 @@ test("the leader reads the roll-up but gets no forms", async () => {
   assert.equal(newDoc.status(), 403);
   const review = await page.goto(`${base}${docPath}/review`);
   assert.equal(review.status(), 403, "a leader may not review");
+  await page.context().close();
+});
+
+test("the province edits a task and cancels another; the roll-up shows it", async () => {
+  assert.ok(docPath, "the first step registered the document");
+  const page = await newPage();
+  await login(page, "quantri");
+  await page.goto(`${base}${docPath}`);
+  const row3 = (await rollupRows(page)).find((r) => r[0] === "3");
+  await page.getByRole("link", { name: row3[1] }).click();
+  assert.match(await page.locator("h1").innerText(), /Nhiệm vụ 3/);
+  await page.getByRole("link", { name: "Sửa nhiệm vụ" }).click();
+  assert.match(await page.locator("h1").innerText(), /Sửa nhiệm vụ 3/);
+  await page.getByLabel("Nội dung").fill("Xây dựng khu vực phòng thủ vững chắc (đã sửa)");
+  await page.getByLabel("Ngày hết hạn (NN/TT/NNNN)").fill("31/13/2099");
+  await page.getByRole("button", { name: "Lưu thay đổi" }).click();
+  assert.match(await page.getByRole("alert").innerText(), /không hợp lệ/);
+  await page.getByLabel("Ngày hết hạn (NN/TT/NNNN)").fill("30/09/2099");
+  await page.getByRole("button", { name: "Lưu thay đổi" }).click();
+  await page.waitForURL(/\/tasks\/\d+\?saved=1$/);
+  assert.match(await page.getByRole("status").innerText(), /Đã lưu/);
+  assert.match(await page.locator("main").innerText(), /Xây dựng khu vực phòng thủ vững chắc \(đã sửa\)/);
+  assert.match(await page.locator("dl.facts").innerText(), /30\/09\/2099/);
+
+  // Cancel it with a reason (the page asks for confirmation first).
+  await page.locator("details > summary", { hasText: "Hủy nhiệm vụ" }).click();
+  await page.getByLabel("Lý do hủy (bắt buộc)").fill("Đã giao trong kế hoạch khác");
+  page.once("dialog", (d) => d.accept());
+  await page.locator("form[action$='/cancel'] button").click();
+  await page.waitForURL(/\?saved=1$/);
+  const facts = await page.locator("dl.facts").innerText();
+  assert.match(facts, /Đã hủy/);
+  assert.match(facts, /Đã giao trong kế hoạch khác/);
+  assert.equal(await page.getByRole("link", { name: "Sửa nhiệm vụ" }).count(), 0, "a cancelled task is not edited");
+  await page.goto(`${base}${docPath}`);
+  const rows = await rollupRows(page);
+  assert.equal(rows.find((r) => r[0] === "3")[6], "Đã hủy");
+  assert.match(await page.locator("main").innerText(), /6 nhiệm vụ: 0 hoàn thành, 5 đang thực hiện \(0 quá hạn\), 1 đã hủy/);
   await page.context().close();
 });
 

@@ -17,11 +17,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: u32,
     },
+    /// Sinh văn bản mẫu vào cơ sở dữ liệu (--database) rồi đo thời gian tìm kiếm (p50/p95) /
+    /// generate documents into the database and time the register's search (p50/p95)
+    Search {
+        /// Số văn bản cần có trong sổ (chỉ sinh phần còn thiếu) / documents the register should hold
+        #[arg(long, default_value_t = 100_000)]
+        documents: u64,
+        /// Số lần lặp mỗi truy vấn / repetitions of each query
+        #[arg(long, default_value_t = 20)]
+        repeat: u32,
+    },
 }
 
 pub async fn run(settings: &Settings, cmd: BenchCommand) -> CmdResult {
     match cmd {
         BenchCommand::Territory { repeat } => territory(settings, repeat).await,
+        BenchCommand::Search { documents, repeat } => search(settings, documents, repeat).await,
     }
 }
 
@@ -88,4 +99,276 @@ async fn territory(settings: &Settings, repeat: u32) -> CmdResult {
         per * 1e9
     );
     Ok(())
+}
+
+/// Words of the genre, to build titles and bodies that look like the register's documents.
+const WORDS: &[&str] = &[
+    "kế hoạch",
+    "chỉ thị",
+    "thông báo",
+    "công văn",
+    "tuyển quân",
+    "nghĩa vụ quân sự",
+    "dân quân tự vệ",
+    "huấn luyện",
+    "diễn tập",
+    "khu vực phòng thủ",
+    "giáo dục quốc phòng",
+    "an ninh",
+    "động viên",
+    "quân nhân dự bị",
+    "hậu phương quân đội",
+    "chính sách",
+    "thao trường",
+    "căn cứ hậu phương",
+    "sẵn sàng chiến đấu",
+    "phòng chống thiên tai",
+    "tìm kiếm cứu nạn",
+    "ban chỉ huy quân sự",
+    "ủy ban nhân dân",
+    "đảng ủy quân sự",
+    "kiểm tra",
+    "sơ kết",
+    "tổng kết",
+    "báo cáo",
+    "triển khai",
+    "thực hiện",
+    "năm 2025",
+    "năm 2026",
+    "quý I",
+    "quý III",
+    "xã Đồng Thanh",
+    "phường Hiến Nam",
+    "tỉnh Hưng Yên",
+    "khám sức khỏe",
+    "giao nhận quân",
+    "đăng ký lần đầu",
+    "kinh phí",
+    "doanh trại",
+    "vũ khí trang bị",
+    "bảo đảm hậu cần",
+    "công tác dân vận",
+    "tuyên truyền",
+];
+
+fn pick(seed: &mut u64) -> &'static str {
+    // xorshift: deterministic, so runs on both backends search the same register.
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    WORDS[(*seed % WORDS.len() as u64) as usize]
+}
+
+fn phrase(seed: &mut u64, n: usize) -> String {
+    (0..n).map(|_| pick(seed)).collect::<Vec<_>>().join(" ")
+}
+
+/// Syllables for the rest of a body: two-syllable words drawn from them give some 6,000 words, so
+/// a genre phrase is in a few percent of the documents, as in a real register, not in all.
+const SYLLABLES: &[&str] = &[
+    "an",
+    "bình",
+    "cường",
+    "dũng",
+    "đức",
+    "giang",
+    "hà",
+    "hải",
+    "hòa",
+    "hùng",
+    "khánh",
+    "lâm",
+    "long",
+    "minh",
+    "nam",
+    "ngọc",
+    "phong",
+    "phúc",
+    "quang",
+    "sơn",
+    "tâm",
+    "thành",
+    "thắng",
+    "thịnh",
+    "trung",
+    "tuấn",
+    "văn",
+    "việt",
+    "xuân",
+    "yên",
+    "bảo",
+    "cao",
+    "châu",
+    "đông",
+    "gia",
+    "hưng",
+    "kim",
+    "lộc",
+    "mai",
+    "nghĩa",
+    "phú",
+    "quý",
+    "tân",
+    "thái",
+    "thanh",
+    "thủy",
+    "tiến",
+    "toàn",
+    "trường",
+    "vĩnh",
+    "hiến",
+    "lạc",
+    "mỹ",
+    "đại",
+    "hậu",
+    "lợi",
+    "sinh",
+    "thuận",
+    "tường",
+    "vinh",
+    "ninh",
+    "định",
+    "hội",
+    "kiều",
+    "lương",
+    "nhân",
+    "phát",
+    "quảng",
+    "sáng",
+    "tường",
+    "ước",
+    "vân",
+    "xá",
+    "yến",
+    "bắc",
+    "cẩm",
+];
+
+fn filler(seed: &mut u64, words: usize) -> String {
+    let next = |s: &mut u64| {
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        SYLLABLES[(*s % SYLLABLES.len() as u64) as usize]
+    };
+    (0..words)
+        .map(|_| format!("{} {}", next(seed), next(seed)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn search(settings: &Settings, documents: u64, repeat: u32) -> CmdResult {
+    use phongthu_store::{DocumentSearch, NewDocument};
+    let store = phongthu_store::Store::open(&settings.database_url, phongthu_store::OpenOptions::default()).await?;
+    let demo = store.seed_demo().await?;
+    let actor = store.login("quantri", phongthu_store::DEMO_PASSWORD).await?.actor;
+    let s = store.scoped(&actor);
+    let have = s
+        .search_documents(&DocumentSearch {
+            limit: 1,
+            ..Default::default()
+        })
+        .await?
+        .total
+        .max(0) as u64;
+    let received = time::OffsetDateTime::now_utc().date() - time::Duration::days(1);
+    let start = Instant::now();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ have;
+    for i in have..documents {
+        let title = format!("{} về {}", capitalised(&phrase(&mut seed, 1)), phrase(&mut seed, 2));
+        let n = NewDocument {
+            unit_id: demo.province_command_id,
+            number_symbol: Some(format!("{}/KH-BCH", i % 9000 + 1)),
+            issuer: Some(format!("Ban Chỉ huy {}", pick(&mut seed))),
+            title,
+            body_text: Some(format!(
+                "{}. {}. {}.",
+                phrase(&mut seed, 2),
+                filler(&mut seed, 40),
+                phrase(&mut seed, 1)
+            )),
+            ..Default::default()
+        };
+        s.register_incoming(n, received).await?;
+        if (i + 1) % 10_000 == 0 {
+            println!(
+                "  {} văn bản / documents ({:.0} s)",
+                i + 1,
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
+    if documents > have {
+        println!(
+            "generated {} documents into {} in {:.1} s",
+            documents - have,
+            store.description(),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    let queries = [
+        "tuyen quan",
+        "huấn luyện dân quân",
+        "khu vuc phong thu",
+        "ke hoach dien tap nam 2026",
+        "căn cứ hậu phương",
+        "dong thanh",
+        "kham suc",
+        "77/kh",
+        "không có từ này",
+        "sơ kết quý III",
+    ];
+    println!(
+        "search over {} documents on {} ({repeat} runs per query):",
+        documents.max(have),
+        store.description()
+    );
+    let mut all = Vec::new();
+    for q in queries {
+        let mut times = Vec::with_capacity(repeat as usize);
+        let mut total = 0;
+        for _ in 0..repeat {
+            let t = Instant::now();
+            let r = s
+                .search_documents(&DocumentSearch {
+                    query: Some(q.to_string()),
+                    ..Default::default()
+                })
+                .await?;
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+            total = r.total;
+        }
+        times.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "  {q:<28} {total:>7} hits  p50 {:>7.1} ms  p95 {:>7.1} ms",
+            percentile(&times, 0.50),
+            percentile(&times, 0.95)
+        );
+        all.extend(times);
+    }
+    all.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "all queries: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        percentile(&all, 0.50),
+        percentile(&all, 0.95),
+        all.last().copied().unwrap_or(0.0)
+    );
+    Ok(())
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The value below which a share `p` of the sorted samples lie (nearest rank).
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
 }

@@ -45,6 +45,10 @@ pub use documents::{
     DocumentHit, DocumentResults, DocumentSearch, DocumentStatus, MatchRank, NewAttachment, NewDocument, NewReport,
     OutgoingNumbering, ReviewedTask, Rollup, RollupRow, Secrecy, Task, TaskReport, TaskStatus, Urgency,
 };
+pub use documents::{
+    CopyReport, MeasuredIndicator, ReportAttachment, TaskEdit, TaskIndicator, REPORT_ATTACHMENTS_TOTAL_MAX_BYTES,
+    REPORT_ATTACHMENT_MAX_BYTES,
+};
 pub use error::StoreError;
 pub use migrate::{run as migrate, MigrationReport, LATEST_SCHEMA_VERSION};
 pub use militia::{

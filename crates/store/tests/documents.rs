@@ -1,11 +1,13 @@
 //! The document register, tasks and follow-up on both backends (SQLite by default; PostgreSQL
 //! when `PHONGTHU_TEST_DATABASE_URL=postgres://...` is set).
 
+use phongthu_domain::directive::indicator::{Attainment, IndicatorKind, Measurement};
 use phongthu_domain::directive::{DocumentKind, NumberFamily, Topic};
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
     Actor, AuditFilter, Authority, DemoReport, DocumentSearch, DocumentStatus, MatchRank, NewAttachment, NewDocument,
-    NewReport, OutgoingNumbering, ReviewedTask, Secrecy, Store, StoreError, TaskStatus, Urgency,
+    NewReport, OutgoingNumbering, ReviewedTask, Secrecy, Store, StoreError, TaskEdit, TaskIndicator, TaskStatus,
+    Urgency,
 };
 use time::macros::date;
 use time::Date;
@@ -498,6 +500,8 @@ fn reviewed(ordinal: &str, summary: &str, lead: i64, deadline: Option<&str>) -> 
         deadline: deadline.map(str::to_string),
         due_date: None,
         targets: vec![],
+        recurring: false,
+        indicator: None,
     }
 }
 
@@ -612,7 +616,8 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
                 reported_on: today,
                 percent: 10,
                 body: "x".into(),
-                figures: String::new()
+                figures: String::new(),
+                attachments: vec![],
             }
         )
         .await,
@@ -628,6 +633,7 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
                 percent: 120,
                 body: "Tiến độ".into(),
                 figures: String::new(),
+                attachments: vec![],
             },
         )
         .await
@@ -641,6 +647,7 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
                 percent: 50,
                 body: " ".into(),
                 figures: String::new(),
+                attachments: vec![],
             },
         )
         .await
@@ -653,6 +660,7 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
             percent: 40,
             body: "Đã giao 18/45 công dân.".into(),
             figures: "18/45".into(),
+            attachments: vec![],
         },
     )
     .await
@@ -664,6 +672,7 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
             percent: 60,
             body: "Đã huấn luyện 2 đợt.".into(),
             figures: String::new(),
+            attachments: vec![],
         },
     )
     .await
@@ -676,6 +685,7 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
                 percent: 100,
                 body: "Đã giao đủ 45/45.".into(),
                 figures: "45/45".into(),
+                attachments: vec![],
             },
         )
         .await
@@ -690,6 +700,7 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
                 percent: 100,
                 body: "Lại".into(),
                 figures: String::new(),
+                attachments: vec![],
             },
         )
         .await
@@ -714,6 +725,7 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
                     percent: 70,
                     body: "x".into(),
                     figures: String::new(),
+                    attachments: vec![],
                 },
             )
             .await
@@ -737,6 +749,7 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
         percent: 100,
         body: "Đã thu hồi 1,5ha.".into(),
         figures: "1,5ha".into(),
+        attachments: vec![],
     };
     sb.add_report(tasks[1].id, sb_done).await.unwrap();
     assert_eq!(s.document(doc.id).await.unwrap().status, DocumentStatus::Assigned);
@@ -747,6 +760,7 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
             percent: 100,
             body: "Xong.".into(),
             figures: String::new(),
+            attachments: vec![],
         },
     )
     .await
@@ -787,4 +801,417 @@ async fn lead_units_are_suggested_within_the_scope() {
         .unwrap()
         .iter()
         .all(|(id, _)| *id != other.id));
+}
+
+fn edit_of(t: &phongthu_store::Task) -> TaskEdit {
+    TaskEdit {
+        summary: t.summary.clone(),
+        lead_unit_id: t.unit_id,
+        coordinating_unit_ids: t.coordinating.iter().map(|c| c.0).collect(),
+        deadline: t.deadline.clone(),
+        due_date: t.due_date,
+        targets: t.targets.clone(),
+        recurring: t.recurring,
+        indicator: t.indicator,
+    }
+}
+
+#[tokio::test]
+async fn the_issuer_edits_cancels_and_copies_recurring_tasks() {
+    let f = fixture().await;
+    let pc = f.demo.province_command_id;
+    let (a, b) = (f.demo.commune_command_ids[0], f.demo.commune_command_ids[1]);
+    let s = f.db.store.scoped(&f.province);
+    let doc = s
+        .register_incoming(
+            incoming(
+                pc,
+                "07-KH/HU",
+                "Kế hoạch công tác quốc phòng năm 2025",
+                date!(2025 - 01 - 05),
+            ),
+            date!(2025 - 01 - 06),
+        )
+        .await
+        .unwrap();
+    let mut t1 = reviewed("1", "Tổ chức giao nhận quân", a, Some("2025-03"));
+    t1.recurring = true;
+    let t2 = reviewed("2", "Sửa chữa nhà kho", b, Some("quý III/2025"));
+    let t3 = reviewed("3", "Đăng ký nghĩa vụ quân sự lần đầu", a, Some("30/4/2025"));
+    let tasks = s.create_tasks_from_review(doc.id, vec![t1, t2, t3]).await.unwrap();
+    assert!(tasks[0].recurring && !tasks[1].recurring);
+
+    // Only the issuing unit changes a task: the lead commune may not.
+    let sa = f.db.store.scoped(&f.commune_a);
+    let e = sa.update_task(tasks[0].id, edit_of(&tasks[0])).await.unwrap_err();
+    assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
+    let e = sa.cancel_task(tasks[0].id, "Không cần").await.unwrap_err();
+    assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
+
+    // The province edits task 1: text, lead, coordinating, deadline, targets; audited.
+    let before = f.db.store.verify_audit().await.unwrap().entries;
+    let mut e1 = edit_of(&tasks[0]);
+    e1.summary = "Tổ chức  giao nhận quân đợt 1".into();
+    e1.lead_unit_id = b;
+    e1.coordinating_unit_ids = vec![a, b];
+    e1.deadline = Some("2025-06".into());
+    e1.due_date = None;
+    e1.targets = vec!["100% chỉ tiêu".into(), " ".into()];
+    let u1 = s.update_task(tasks[0].id, e1.clone()).await.unwrap();
+    assert_eq!(u1.summary, "Tổ chức giao nhận quân đợt 1");
+    assert_eq!(u1.unit_id, b);
+    assert_eq!(u1.coordinating.iter().map(|c| c.0).collect::<Vec<_>>(), vec![a]);
+    assert_eq!(u1.due_date, Some(date!(2025 - 06 - 30)));
+    assert_eq!(u1.targets, vec!["100% chỉ tiêu".to_string()]);
+    assert_eq!(f.db.store.verify_audit().await.unwrap().entries, before + 1);
+    // Bad edits change nothing.
+    for bad in [
+        TaskEdit {
+            summary: " ".into(),
+            ..e1.clone()
+        },
+        TaskEdit {
+            deadline: Some("sớm".into()),
+            ..e1.clone()
+        },
+        TaskEdit {
+            indicator: Some(TaskIndicator {
+                kind: IndicatorKind::QuotaSplit,
+                year: 2025,
+                target_percent: 140,
+            }),
+            ..e1.clone()
+        },
+    ] {
+        let e = s.update_task(tasks[0].id, bad).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+    }
+    assert_eq!(s.task(tasks[0].id).await.unwrap(), u1);
+    // The new wording is searchable.
+    let r = s
+        .search_documents(&DocumentSearch {
+            query: Some("dot 1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.total, 1);
+
+    // Cancelling needs a reason; a cancelled task leaves the lists and takes no report.
+    let e = s.cancel_task(tasks[1].id, "  ").await.unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+    let c2 = s
+        .cancel_task(tasks[1].id, "Đã bố trí kinh phí ở kế hoạch khác")
+        .await
+        .unwrap();
+    assert_eq!(c2.status, TaskStatus::Cancelled);
+    assert_eq!(c2.cancel_reason.as_deref(), Some("Đã bố trí kinh phí ở kế hoạch khác"));
+    let late = date!(2026 - 01 - 15);
+    let sb = f.db.store.scoped(&f.commune_b);
+    assert_eq!(
+        sb.overdue(late).await.unwrap().iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![tasks[0].id],
+        "the cancelled task is not overdue"
+    );
+    assert!(sb.due_soon(date!(2025 - 09 - 15), 30).await.unwrap().is_empty());
+    let e = sb
+        .add_report(
+            tasks[1].id,
+            NewReport {
+                reported_on: date!(2025 - 09 - 01),
+                percent: 10,
+                body: "x".into(),
+                figures: String::new(),
+                attachments: vec![],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    let e = s.update_task(tasks[1].id, edit_of(&c2)).await.unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    let r = s.rollup(doc.id, late).await.unwrap();
+    assert_eq!((r.total, r.open, r.cancelled, r.overdue), (3, 2, 1, 2));
+    assert_eq!(r.rows[1].task.status, TaskStatus::Cancelled);
+
+    // Copying the recurring tasks of 2025 into 2026: once only, deadlines a year later.
+    let e = sa.copy_recurring_tasks(2025).await.unwrap();
+    assert!(e.created.is_empty(), "a commune issued none of these tasks");
+    let copy = s.copy_recurring_tasks(2025).await.unwrap();
+    assert_eq!(copy.created.len(), 1);
+    let c = &copy.created[0];
+    assert_eq!(c.copied_from, Some(tasks[0].id));
+    assert_eq!(c.deadline.as_deref(), Some("2026-06"));
+    assert_eq!(c.due_date, Some(date!(2026 - 06 - 30)));
+    assert_eq!((c.unit_id, c.status, c.recurring), (b, TaskStatus::Open, true));
+    assert_eq!(c.coordinating.iter().map(|x| x.0).collect::<Vec<_>>(), vec![a]);
+    let again = s.copy_recurring_tasks(2025).await.unwrap();
+    assert!(again.created.is_empty());
+    assert_eq!(again.already_copied, 1);
+    assert_eq!(s.rollup(doc.id, late).await.unwrap().total, 4);
+    assert!(f.db.store.verify_audit().await.unwrap().broken.is_none());
+}
+
+#[tokio::test]
+async fn indicators_are_measured_over_the_lead_units_subtree() {
+    use phongthu_domain::nvqs::Sex;
+    use phongthu_store::{NewCitizen, RegistrationKind};
+    let f = fixture().await;
+    let pc = f.demo.province_command_id;
+    let a = f.demo.commune_command_ids[0];
+    let s = f.db.store.scoped(&f.province);
+    let sa = f.db.store.scoped(&f.commune_a);
+    let code_a = s.org_unit(a).await.unwrap().admin_code.unwrap();
+    let person = |name: &str, birth: Date, sex: Sex| {
+        let mut n = NewCitizen::new(a, name, birth, sex);
+        n.permanent_commune_code = Some(code_a.clone());
+        n
+    };
+    let mut ids = vec![];
+    for (name, birth, sex) in [
+        ("Nguyễn Văn An", date!(2008 - 02 - 01), Sex::Male),
+        ("Trần Văn Bình", date!(2008 - 07 - 11), Sex::Male),
+        ("Lê Văn Cường", date!(2008 - 12 - 30), Sex::Male),
+        ("Phạm Thị Dung", date!(2008 - 05 - 05), Sex::Female),
+        ("Hoàng Văn Em", date!(2007 - 05 - 05), Sex::Male),
+    ] {
+        ids.push(sa.create_citizen(person(name, birth, sex)).await.unwrap().id);
+    }
+    sa.record_registration(ids[0], RegistrationKind::First, date!(2025 - 04 - 10), None)
+        .await
+        .unwrap();
+    let doc = s
+        .register_incoming(
+            incoming(
+                pc,
+                "09-CT/HU",
+                "Chỉ thị đăng ký nghĩa vụ quân sự năm 2025",
+                date!(2025 - 01 - 05),
+            ),
+            date!(2025 - 01 - 06),
+        )
+        .await
+        .unwrap();
+    let mut t1 = reviewed("1", "Đăng ký NVQS lần đầu cho nam 17 tuổi", a, Some("30/4/2025"));
+    t1.indicator = Some(TaskIndicator {
+        kind: IndicatorKind::FirstRegistration,
+        year: 2025,
+        target_percent: 100,
+    });
+    let mut t2 = reviewed("2", "Giao chỉ tiêu gọi nhập ngũ", pc, Some("2025"));
+    t2.indicator = Some(TaskIndicator {
+        kind: IndicatorKind::QuotaSplit,
+        year: 2025,
+        target_percent: 100,
+    });
+    let mut t3 = reviewed("3", "Huấn luyện dân quân", a, Some("2025"));
+    t3.indicator = Some(TaskIndicator {
+        kind: IndicatorKind::MilitiaTraining,
+        year: 2025,
+        target_percent: 90,
+    });
+    let tasks = s.create_tasks_from_review(doc.id, vec![t1, t2, t3]).await.unwrap();
+    let m1 = sa.measured_indicator(tasks[0].id).await.unwrap().unwrap();
+    assert_eq!(m1.measurement, Measurement { done: 1, due: 3 });
+    assert_eq!(m1.percent, Some(33));
+    assert_eq!(m1.attainment, Attainment::Behind { missing: 2 });
+    sa.record_registration(ids[1], RegistrationKind::First, date!(2025 - 04 - 12), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        sa.measured_indicator(tasks[0].id).await.unwrap().unwrap().measurement,
+        Measurement { done: 2, due: 3 }
+    );
+    let m2 = s.measured_indicator(tasks[1].id).await.unwrap().unwrap();
+    assert_eq!(m2.measurement.done, 0, "no quota split saved yet");
+    assert!(m2.measurement.due >= f.demo.commune_command_ids.len() as u64);
+    let m3 = s.measured_indicator(tasks[2].id).await.unwrap().unwrap();
+    assert_eq!(m3.attainment, Attainment::NoBase, "no militia member yet");
+    // Two members of a mobile platoon in their second year (12 legal days): one trained them.
+    use phongthu_domain::militia::{Echelon, MilitiaKind};
+    use phongthu_store::{NewMilitiaMember, NewMilitiaUnit};
+    let platoon = sa
+        .create_militia_unit(NewMilitiaUnit {
+            unit_id: a,
+            kind: MilitiaKind::Mobile,
+            echelon: Echelon::Platoon,
+            name: "Trung đội dân quân cơ động số 1".into(),
+        })
+        .await
+        .unwrap();
+    let mut members = vec![];
+    for (name, birth) in [
+        ("Đỗ Văn Giang", date!(2000 - 03 - 01)),
+        ("Vũ Văn Hải", date!(1999 - 08 - 15)),
+    ] {
+        let c = sa.create_citizen(person(name, birth, Sex::Male)).await.unwrap();
+        let m = sa
+            .add_member(NewMilitiaMember {
+                militia_unit_id: platoon.id,
+                citizen_id: c.id,
+                post: None,
+                volunteer: false,
+                joined_on: date!(2024 - 03 - 01),
+            })
+            .await
+            .unwrap();
+        members.push(m.id);
+    }
+    sa.record_training(members[0], 2025, 12).await.unwrap();
+    sa.record_training(members[1], 2025, 5).await.unwrap();
+    let m3 = s.measured_indicator(tasks[2].id).await.unwrap().unwrap();
+    assert_eq!(m3.measurement, Measurement { done: 1, due: 2 });
+    assert_eq!(m3.attainment, Attainment::Behind { missing: 1 }, "90% of 2 is 2");
+    // Measured over the lead unit's subtree: commune B's task sees none of commune A's members.
+    let b = f.demo.commune_command_ids[1];
+    let sb = f.db.store.scoped(&f.commune_b);
+    assert!(matches!(
+        sb.measured_indicator(tasks[2].id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let _ = b;
+    // The roll-up shows the measured value beside the self-reported one.
+    let r = s.rollup(doc.id, date!(2025 - 05 - 01)).await.unwrap();
+    assert_eq!(r.rows[0].measured.as_ref().unwrap().percent, Some(66));
+    assert!(r.rows[0].task.latest_percent.is_none());
+}
+
+#[tokio::test]
+async fn report_attachments_are_stored_by_hash_limited_and_scoped() {
+    let f = fixture().await;
+    let pc = f.demo.province_command_id;
+    let a = f.demo.commune_command_ids[0];
+    let s = f.db.store.scoped(&f.province);
+    let doc = s
+        .register_incoming(
+            incoming(pc, "11-KH/HU", "Kế hoạch diễn tập năm 2025", date!(2025 - 01 - 05)),
+            date!(2025 - 01 - 06),
+        )
+        .await
+        .unwrap();
+    let tasks = s
+        .create_tasks_from_review(
+            doc.id,
+            vec![reviewed("1", "Diễn tập khu vực phòng thủ", a, Some("2025"))],
+        )
+        .await
+        .unwrap();
+    let sa = f.db.store.scoped(&f.commune_a);
+    let report = |atts: Vec<NewAttachment>| NewReport {
+        reported_on: date!(2025 - 06 - 01),
+        percent: 50,
+        body: "Đã diễn tập xong giai đoạn 1.".into(),
+        figures: String::new(),
+        attachments: atts,
+    };
+    let att = |name: &str, content: &[u8]| NewAttachment {
+        file_name: name.into(),
+        content: content.to_vec(),
+    };
+    let too_big = vec![0u8; phongthu_store::REPORT_ATTACHMENT_MAX_BYTES + 1];
+    for bad in [
+        vec![att("bien-ban.pdf", b"")],
+        vec![att("../x.pdf", b"x")],
+        vec![att("lon.bin", &too_big)],
+    ] {
+        let e = sa.add_report(tasks[0].id, report(bad)).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+    }
+    assert!(sa.reports(tasks[0].id).await.unwrap().is_empty());
+    let r = sa
+        .add_report(
+            tasks[0].id,
+            report(vec![
+                att("bien-ban.pdf", b"%PDF-1.4 bien ban"),
+                att("ban-sao.pdf", b"%PDF-1.4 bien ban"),
+                att("danh-sach.txt", "Danh sách lực lượng".as_bytes()),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.attachments.len(), 2, "the same content once");
+    let listed = sa.reports(tasks[0].id).await.unwrap();
+    assert_eq!(listed[0].attachments, r.attachments);
+    let (meta, bytes) = s
+        .report_attachment_content(tasks[0].id, r.attachments[1].id)
+        .await
+        .unwrap();
+    assert_eq!(meta.file_name, "danh-sach.txt");
+    assert_eq!(bytes, "Danh sách lực lượng".as_bytes());
+    assert_eq!(meta.sha256.len(), 64);
+    // Commune B neither leads nor coordinates: it cannot download.
+    let sb = f.db.store.scoped(&f.commune_b);
+    let e = sb
+        .report_attachment_content(tasks[0].id, r.attachments[0].id)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::NotFound(_)), "{e}");
+}
+
+#[tokio::test]
+async fn full_text_search_matches_word_beginnings_on_both_backends() {
+    let f = fixture().await;
+    let pc = f.demo.province_command_id;
+    let s = f.db.store.scoped(&f.province);
+    let mut n1 = incoming(
+        pc,
+        "21-KH/BCH",
+        "Kế hoạch huấn luyện dân quân tự vệ năm 2025",
+        date!(2025 - 01 - 05),
+    );
+    n1.body_text = Some("Thao trường 1,5ha; đảm bảo 100% chiến sĩ được huấn luyện.".into());
+    let d1 = s.register_incoming(n1, date!(2025 - 01 - 06)).await.unwrap();
+    let n2 = incoming(
+        pc,
+        "22-TB/BCH",
+        "Thông báo kết luận về công tác tuyển quân",
+        date!(2025 - 01 - 07),
+    );
+    let d2 = s.register_incoming(n2, date!(2025 - 01 - 08)).await.unwrap();
+    let ids = |r: phongthu_store::DocumentResults| {
+        let mut v: Vec<i64> = r.hits.iter().map(|h| h.document.id).collect();
+        v.sort();
+        v
+    };
+    let q = |query: &str| DocumentSearch {
+        query: Some(query.into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(s.search_documents(&q("huan luyen")).await.unwrap()), vec![d1.id]);
+    assert_eq!(
+        ids(s.search_documents(&q("Huấn luy")).await.unwrap()),
+        vec![d1.id],
+        "word beginnings"
+    );
+    assert_eq!(
+        ids(s.search_documents(&q("5ha")).await.unwrap()),
+        vec![d1.id],
+        "1,5ha: two words"
+    );
+    assert_eq!(
+        ids(s.search_documents(&q("uyen quan")).await.unwrap()),
+        Vec::<i64>::new(),
+        "not mid-word"
+    );
+    assert_eq!(
+        ids(s.search_documents(&q("ket luan tuyen")).await.unwrap()),
+        vec![d2.id]
+    );
+    assert_eq!(ids(s.search_documents(&q("bch")).await.unwrap()), vec![d1.id, d2.id]);
+    assert_eq!(ids(s.search_documents(&q("thao-truong")).await.unwrap()), vec![d1.id]);
+    // Quotes and operators in the query are words, not syntax.
+    assert_eq!(
+        ids(s.search_documents(&q("\"huan\" OR * NOT")).await.unwrap()),
+        Vec::<i64>::new()
+    );
+    // Tasks are found with their document, and follow an edit.
+    let t = s
+        .create_tasks_from_review(d2.id, vec![reviewed("1", "Khám sức khỏe nghĩa vụ", pc, Some("2025"))])
+        .await
+        .unwrap();
+    assert_eq!(ids(s.search_documents(&q("kham suc khoe")).await.unwrap()), vec![d2.id]);
+    let mut e = edit_of(&t[0]);
+    e.summary = "Sơ tuyển và khám sức khỏe".into();
+    s.update_task(t[0].id, e).await.unwrap();
+    assert_eq!(ids(s.search_documents(&q("so tuyen")).await.unwrap()), vec![d2.id]);
 }

@@ -4,82 +4,11 @@
 //! progress → the province sees the roll-up; another commune cannot see the tasks; forged CSRF
 //! and bad input write nothing; leaders read only.
 
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
-use phongthu_store::testing::TestDb;
-use phongthu_store::DemoReport;
-use phongthu_web::{router, AppState, WebSettings};
-use tower::ServiceExt;
+mod support;
+use axum::http::StatusCode;
+use support::*;
 
 const SEED_002: &[u8] = include_bytes!("fixtures/seed_002_chi_thi.txt");
-
-struct App {
-    _db: TestDb,
-    router: Router,
-    demo: DemoReport,
-    store: phongthu_store::Store,
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-    bytes: Vec<u8>,
-}
-
-impl Resp {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.split(';').next())
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
-    }
-}
-
-#[derive(Clone)]
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-fn hidden_csrf(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html
-        .find(marker)
-        .map(|i| i + marker.len())
-        .expect("page has a CSRF field");
-    html[start..].split('"').next().unwrap().to_string()
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn form_body(fields: &[(String, String)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
 
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -179,6 +108,11 @@ fn get_field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> 
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
+async fn upload(app: &App, s: &Session, csrf: &str, file_name: &str, file: &[u8]) -> Resp {
+    let (ct, body) = multipart(&[("_csrf", csrf)], file_name, file);
+    app.post_multipart("/documents/upload", Some(s), &ct, body).await
+}
+
 fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
     let boundary = "----phongthu-test-boundary";
     let mut body = Vec::new();
@@ -194,111 +128,6 @@ fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, 
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-impl App {
-    async fn new() -> App {
-        let db = TestDb::new().await;
-        let store = db.store.clone();
-        store.bootstrap().await.unwrap();
-        let demo = store.seed_demo().await.unwrap();
-        let state = AppState::new(
-            store.clone(),
-            WebSettings {
-                secure_cookies: false,
-                demo_banner: true,
-            },
-        );
-        App {
-            router: router(state),
-            _db: db,
-            demo,
-            store,
-        }
-    }
-
-    async fn send(&self, req: Request<Body>) -> Resp {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-            bytes,
-        }
-    }
-
-    async fn get(&self, path: &str, s: &Session) -> Resp {
-        let b = Request::builder()
-            .uri(path)
-            .header(header::COOKIE, format!("phongthu_session={}", s.cookie));
-        self.send(b.body(Body::empty()).unwrap()).await
-    }
-
-    async fn post(&self, path: &str, s: &Session, fields: &[(String, String)]) -> Resp {
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, format!("phongthu_session={}", s.cookie))
-            .body(Body::from(form_body(fields)))
-            .unwrap();
-        self.send(req).await
-    }
-
-    async fn upload(&self, s: &Session, csrf: &str, file_name: &str, file: &[u8]) -> Resp {
-        let (ct, body) = multipart(&[("_csrf", csrf)], file_name, file);
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri("/documents/upload")
-            .header(header::CONTENT_TYPE, ct)
-            .header(header::COOKIE, format!("phongthu_session={}", s.cookie))
-            .body(Body::from(body))
-            .unwrap();
-        self.send(req).await
-    }
-
-    async fn login(&self, username: &str) -> Session {
-        let page = self
-            .send(Request::builder().uri("/login").body(Body::empty()).unwrap())
-            .await;
-        let login_cookie = page.cookie("phongthu_login_csrf").expect("login CSRF cookie");
-        let csrf = hidden_csrf(&page.body);
-        let fields: Vec<(String, String)> = [
-            ("_csrf", csrf.as_str()),
-            ("username", username),
-            ("password", phongthu_store::DEMO_PASSWORD),
-            ("next", "/"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri("/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, format!("phongthu_login_csrf={login_cookie}"))
-            .body(Body::from(form_body(&fields)))
-            .unwrap();
-        let res = self.send(req).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "login {username}: {}", res.body);
-        let cookie = res.cookie("phongthu_session").expect("session cookie");
-        let s = Session {
-            cookie,
-            csrf: String::new(),
-        };
-        let home = self.get("/", &s).await;
-        Session {
-            csrf: hidden_csrf(&home.body),
-            ..s
-        }
-    }
-
-    async fn audit_count(&self) -> u64 {
-        self.store.verify_audit().await.unwrap().entries
-    }
 }
 
 fn id_from(location: &str, prefix: &str) -> i64 {
@@ -328,16 +157,16 @@ async fn upload_review_confirm_report_and_roll_up() {
     let ptkv = app.demo.regional_command_id;
 
     // The navigation links the register.
-    let home = app.get("/", &province).await;
+    let home = app.get("/", Some(&province)).await;
     assert!(home.body.contains("href=\"/documents\""), "nav link");
 
     // Upload seed 002: the reader fills the form; nothing is stored yet.
     let before = app.audit_count().await;
-    let page = app.get("/documents/new", &province).await;
+    let page = app.get("/documents/new", Some(&province)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let forged = app.upload(&province, "gia-mao", "chi-thi.txt", SEED_002).await;
+    let forged = upload(&app, &province, "gia-mao", "chi-thi.txt", SEED_002).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let r = app.upload(&province, &province.csrf, "chi-thi-002.txt", SEED_002).await;
+    let r = upload(&app, &province, &province.csrf, "chi-thi-002.txt", SEED_002).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("Đã đọc"), "{}", r.body);
     assert_eq!(app.audit_count().await, before, "reading stores nothing");
@@ -359,17 +188,17 @@ async fn upload_review_confirm_report_and_roll_up() {
     // Bad input: a malformed received date; the form comes back, nothing is written.
     let mut bad = fields.clone();
     set(&mut bad, "received_on", "32/13/2024");
-    let r = app.post("/documents", &province, &bad).await;
+    let r = app.post_fields("/documents", Some(&province), &bad).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("Ngày đến"), "{}", r.body);
     let mut bad = fields.clone();
     set(&mut bad, "number_symbol", "không phải số");
-    let r = app.post("/documents", &province, &bad).await;
+    let r = app.post_fields("/documents", Some(&province), &bad).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let mut forged = fields.clone();
     set(&mut forged, "_csrf", "gia-mao");
     assert_eq!(
-        app.post("/documents", &province, &forged).await.status,
+        app.post_fields("/documents", Some(&province), &forged).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(app.audit_count().await, before, "nothing written");
@@ -377,10 +206,10 @@ async fn upload_review_confirm_report_and_roll_up() {
     // Register.
     set(&mut fields, "received_on", "23/12/2024");
     set(&mut fields, "number_symbol", "05-CT/HU");
-    let r = app.post("/documents", &province, &fields).await;
+    let r = app.post_fields("/documents", Some(&province), &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let doc_id = id_from(r.location(), "/documents/");
-    let detail = app.get(&format!("/documents/{doc_id}"), &province).await;
+    let detail = app.get(&format!("/documents/{doc_id}"), Some(&province)).await;
     assert_eq!(detail.status, StatusCode::OK);
     assert!(
         detail.body.contains("05-CT/HU") && detail.body.contains("Đến 1/2024"),
@@ -397,32 +226,32 @@ async fn upload_review_confirm_report_and_roll_up() {
         .unwrap()
         .parse()
         .unwrap();
-    let file = app.get(&format!("{link}{att_id}"), &province).await;
+    let file = app.get(&format!("{link}{att_id}"), Some(&province)).await;
     assert_eq!(file.status, StatusCode::OK);
     assert_eq!(file.bytes, SEED_002);
     // Search without diacritics, by number.
-    let r = app.get("/documents?q=05-ct%2Fhu", &province).await;
+    let r = app.get("/documents?q=05-ct%2Fhu", Some(&province)).await;
     assert!(r.body.contains(&format!("/documents/{doc_id}\"")), "{}", r.body);
     let r = app
-        .get("/documents?q=nhiem+vu+quan+su&kind=chi_thi&year=2024", &province)
+        .get("/documents?q=nhiem+vu+quan+su&kind=chi_thi&year=2024", Some(&province))
         .await;
     assert!(r.body.contains(&format!("/documents/{doc_id}\"")));
-    let r = app.get("/documents?q=khong+co+gi+nhu+vay", &province).await;
+    let r = app.get("/documents?q=khong+co+gi+nhu+vay", Some(&province)).await;
     assert!(r.body.contains("Không có văn bản nào"));
-    let r = app.get("/documents?year=abc", &province).await;
+    let r = app.get("/documents?year=abc", Some(&province)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // Other communes do not see the province's register.
     assert_eq!(
-        app.get(&format!("/documents/{doc_id}"), &commune_b).await.status,
+        app.get(&format!("/documents/{doc_id}"), Some(&commune_b)).await.status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        app.get(&format!("{link}{att_id}"), &commune_b).await.status,
+        app.get(&format!("{link}{att_id}"), Some(&commune_b)).await.status,
         StatusCode::NOT_FOUND
     );
 
     // Review: the reader's seven tasks, units suggested.
-    let review = app.get(&format!("/documents/{doc_id}/review"), &province).await;
+    let review = app.get(&format!("/documents/{doc_id}/review"), Some(&province)).await;
     assert_eq!(review.status, StatusCode::OK, "{}", review.body);
     let action = format!("/documents/{doc_id}/review");
     let mut rf = form_fields(&review.body, &action);
@@ -462,7 +291,7 @@ async fn upload_review_confirm_report_and_roll_up() {
     let before = app.audit_count().await;
     let mut no_lead = rf.clone();
     set(&mut no_lead, "lead_2", "");
-    let r = app.post(&action, &province, &no_lead).await;
+    let r = app.post_fields(&action, Some(&province), &no_lead).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("đơn vị chủ trì"), "{}", r.body);
     assert!(
@@ -473,46 +302,48 @@ async fn upload_review_confirm_report_and_roll_up() {
     let mut bad_due = rf.clone();
     set(&mut bad_due, "due_0", "hôm qua");
     assert_eq!(
-        app.post(&action, &province, &bad_due).await.status,
+        app.post_fields(&action, Some(&province), &bad_due).await.status,
         StatusCode::BAD_REQUEST
     );
     let mut forged = rf.clone();
     set(&mut forged, "_csrf", "gia-mao");
     assert_eq!(
-        app.post(&action, &province, &forged).await.status,
+        app.post_fields(&action, Some(&province), &forged).await.status,
         StatusCode::FORBIDDEN
     );
     // A commune cannot review the province's document; a leader cannot review at all.
     let mut other = rf.clone();
     set(&mut other, "_csrf", &commune_a.csrf);
     assert_eq!(
-        app.post(&action, &commune_a, &other).await.status,
+        app.post_fields(&action, Some(&commune_a), &other).await.status,
         StatusCode::NOT_FOUND
     );
     let mut as_leader = rf.clone();
     set(&mut as_leader, "_csrf", &leader.csrf);
     assert_eq!(
-        app.post(&action, &leader, &as_leader).await.status,
+        app.post_fields(&action, Some(&leader), &as_leader).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(app.audit_count().await, before, "nothing written");
 
     // Confirm: the tasks exist.
-    let r = app.post(&action, &province, &rf).await;
+    let r = app.post_fields(&action, Some(&province), &rf).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let detail = app.get(&format!("/documents/{doc_id}"), &province).await;
+    let detail = app.get(&format!("/documents/{doc_id}"), Some(&province)).await;
     assert!(detail.body.contains("7 nhiệm vụ"), "{}", detail.body);
     assert!(
         !detail.body.contains(&format!("/documents/{doc_id}/review")),
         "reviewed once"
     );
     assert_eq!(
-        app.get(&format!("/documents/{doc_id}/review"), &province).await.status,
+        app.get(&format!("/documents/{doc_id}/review"), Some(&province))
+            .await
+            .status,
         StatusCode::CONFLICT
     );
 
     // Commune A sees its two tasks, the overdue one first; commune B sees none of them.
-    let tasks_a = app.get("/tasks", &commune_a).await;
+    let tasks_a = app.get("/tasks", Some(&commune_a)).await;
     assert_eq!(tasks_a.status, StatusCode::OK);
     let first = tasks_a.body.find("Tiếp tục tổ chức thực hiện").expect("task 1 listed");
     let second = tasks_a.body.find("Tuyển chọn và gọi công dân").expect("task 2 listed");
@@ -522,46 +353,46 @@ async fn upload_review_confirm_report_and_roll_up() {
         !tasks_a.body.contains("Báo cáo kết quả thực hiện Chỉ thị"),
         "PTKV's task not in A's list"
     );
-    let tasks_b = app.get("/tasks", &commune_b).await;
+    let tasks_b = app.get("/tasks", Some(&commune_b)).await;
     assert!(!tasks_b.body.contains("Tuyển chọn và gọi công dân"), "{}", tasks_b.body);
     let marker = "href=\"/tasks/";
     let at = tasks_a.body[..second].rfind(marker).unwrap() + marker.len();
     let task_id: i64 = tasks_a.body[at..].split('"').next().unwrap().parse().unwrap();
     assert_eq!(
-        app.get(&format!("/tasks/{task_id}"), &commune_b).await.status,
+        app.get(&format!("/tasks/{task_id}"), Some(&commune_b)).await.status,
         StatusCode::NOT_FOUND
     );
 
     // Commune A reports progress.
-    let page = app.get(&format!("/tasks/{task_id}"), &commune_a).await;
+    let page = app.get(&format!("/tasks/{task_id}"), Some(&commune_a)).await;
     assert_eq!(page.status, StatusCode::OK);
     let report_action = format!("/tasks/{task_id}/reports");
     let mut report = form_fields(&page.body, &report_action);
     set(&mut report, "percent", "150");
     set(&mut report, "body", "Đã giao 27/45 công dân.");
     let before = app.audit_count().await;
-    let r = app.post(&report_action, &commune_a, &report).await;
+    let r = app.post_fields(&report_action, Some(&commune_a), &report).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("0 đến 100"), "{}", r.body);
     let mut forged = report.clone();
     set(&mut forged, "_csrf", "gia-mao");
     set(&mut forged, "percent", "60");
     assert_eq!(
-        app.post(&report_action, &commune_a, &forged).await.status,
+        app.post_fields(&report_action, Some(&commune_a), &forged).await.status,
         StatusCode::FORBIDDEN
     );
     let mut by_b = forged.clone();
     set(&mut by_b, "_csrf", &commune_b.csrf);
     assert_eq!(
-        app.post(&report_action, &commune_b, &by_b).await.status,
+        app.post_fields(&report_action, Some(&commune_b), &by_b).await.status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(app.audit_count().await, before, "nothing written");
     set(&mut report, "percent", "60");
     set(&mut report, "figures", "27/45");
-    let r = app.post(&report_action, &commune_a, &report).await;
+    let r = app.post_fields(&report_action, Some(&commune_a), &report).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = app.get(&format!("/tasks/{task_id}"), &commune_a).await;
+    let page = app.get(&format!("/tasks/{task_id}"), Some(&commune_a)).await;
     assert!(
         page.body.contains("Đã giao 27/45 công dân.") && page.body.contains("60%"),
         "{}",
@@ -569,7 +400,7 @@ async fn upload_review_confirm_report_and_roll_up() {
     );
 
     // The province's roll-up.
-    let detail = app.get(&format!("/documents/{doc_id}"), &province).await;
+    let detail = app.get(&format!("/documents/{doc_id}"), Some(&province)).await;
     assert!(detail.body.contains("60%"), "{}", detail.body);
     assert!(detail.body.contains("chưa báo cáo"));
     assert!(detail.body.contains("quá hạn"));
@@ -583,7 +414,9 @@ async fn upload_review_confirm_report_and_roll_up() {
         .clone();
     assert!(detail.body.contains(&unit_a_name));
     // The execution report as DOCX in the Decree 30/2020 layout, read back.
-    let report_docx = app.get(&format!("/documents/{doc_id}/bao-cao.docx"), &province).await;
+    let report_docx = app
+        .get(&format!("/documents/{doc_id}/bao-cao.docx"), Some(&province))
+        .await;
     assert_eq!(report_docx.status, StatusCode::OK);
     let tmp = tempfile::Builder::new().suffix(".docx").tempfile().unwrap();
     std::fs::write(tmp.path(), &report_docx.bytes).unwrap();
@@ -598,18 +431,283 @@ async fn upload_review_confirm_report_and_roll_up() {
         assert!(text.contains(needle), "{needle} missing from the report:\n{text}");
     }
     // The leader reads the roll-up and the task, without forms.
-    let as_leader = app.get(&format!("/documents/{doc_id}"), &leader).await;
+    let as_leader = app.get(&format!("/documents/{doc_id}"), Some(&leader)).await;
     assert_eq!(as_leader.status, StatusCode::OK);
     assert!(as_leader.body.contains("60%"));
-    let task_page = app.get(&format!("/tasks/{task_id}"), &leader).await;
+    let task_page = app.get(&format!("/tasks/{task_id}"), Some(&leader)).await;
     assert_eq!(task_page.status, StatusCode::OK);
     assert!(!task_page.body.contains(&report_action), "no report form for a leader");
     let mut leader_report = report.clone();
     set(&mut leader_report, "_csrf", &leader.csrf);
     assert_eq!(
-        app.post(&report_action, &leader, &leader_report).await.status,
+        app.post_fields(&report_action, Some(&leader), &leader_report)
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(app.get("/documents/new", &leader).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/documents/new", Some(&leader)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(app.store.verify_audit().await.unwrap().broken.is_none());
+}
+
+async fn multipart_post(app: &App, path: &str, s: &Session, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Resp {
+    let boundary = "----phongthu-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    app.post_multipart(
+        path,
+        Some(s),
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await
+}
+
+fn with(fields: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut f = fields.to_vec();
+    for (k, v) in extra {
+        set(&mut f, k, v);
+    }
+    f
+}
+
+#[tokio::test]
+async fn split_merge_edit_cancel_attach_and_copy_the_recurring_tasks() {
+    let app = App::new().await;
+    let province = app.login("quantri").await;
+    let commune_a = app.login("chihuy").await;
+    let commune_b = app.login("chihuy.xa2").await;
+    let unit_a = app.demo.commune_command_ids[0];
+    let ptkv = app.demo.regional_command_id;
+    let actor = app
+        .store
+        .login("quantri", phongthu_store::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .actor;
+    let doc = app
+        .store
+        .scoped(&actor)
+        .register_incoming(
+            phongthu_store::NewDocument {
+                unit_id: app.demo.province_command_id,
+                number_symbol: Some("05-CT/HU".into()),
+                title: "Chỉ thị về nhiệm vụ quân sự, quốc phòng năm 2025".into(),
+                body_text: Some(String::from_utf8_lossy(SEED_002).into_owned()),
+                ..Default::default()
+            },
+            time::macros::date!(2024 - 12 - 23),
+        )
+        .await
+        .unwrap();
+    let action = format!("/documents/{}/review", doc.id);
+    let review = app.get(&action, Some(&province)).await;
+    let rf = form_fields(&review.body, &action);
+    let n = review_rows(&rf);
+
+    // Split row 0 where the person typed "||"; only the form changes.
+    let before = app.audit_count().await;
+    let r = app
+        .post_fields(
+            &action,
+            Some(&province),
+            &with(
+                &rf,
+                &[
+                    ("summary_0", "Rà soát nguồn công dân || tổ chức khám tuyển"),
+                    ("action", "split_0"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rf = form_fields(&r.body, &action);
+    assert_eq!(review_rows(&rf), n + 1);
+    assert_eq!(get_field(&rf, "summary_0"), Some("Rà soát nguồn công dân"));
+    assert_eq!(get_field(&rf, "summary_1"), Some("tổ chức khám tuyển"));
+    assert_eq!(get_field(&rf, "ordinal_1"), Some("1b"));
+    // Without a mark the form comes back with the reason.
+    let r = app
+        .post_fields(&action, Some(&province), &with(&rf, &[("action", "split_2")]))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("||"), "{}", r.body);
+    // Merge rows 2 and 3.
+    let s2 = get_field(&rf, "summary_2").unwrap().to_string();
+    let s3 = get_field(&rf, "summary_3").unwrap().to_string();
+    let r = app
+        .post_fields(
+            &action,
+            Some(&province),
+            &with(&rf, &[("merge_2", "1"), ("merge_3", "1"), ("action", "merge")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut rf = form_fields(&r.body, &action);
+    assert_eq!(review_rows(&rf), n);
+    assert_eq!(get_field(&rf, "summary_2").unwrap(), format!("{s2} {s3}"));
+    assert_eq!(app.audit_count().await, before, "split and merge store nothing");
+
+    // Confirm: row 0 led by commune A, recurring, with an indicator; the rest by the PTKV.
+    for i in 0..n {
+        set(&mut rf, &format!("lead_{i}"), &ptkv.to_string());
+        set(&mut rf, &format!("due_{i}"), "31/12/2025");
+    }
+    set(&mut rf, "lead_0", &unit_a.to_string());
+    set(&mut rf, "recurring_0", "1");
+    set(&mut rf, "indicator_0", "first_registration");
+    set(&mut rf, "indyear_0", "2025");
+    let r = app.post_fields(&action, Some(&province), &rf).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let detail = app.get(&format!("/documents/{}", doc.id), Some(&province)).await;
+    assert!(detail.body.contains("Chỉ số đo được"), "{}", detail.body);
+    assert!(
+        detail.body.contains("chưa có công dân phải đăng ký nào để đo"),
+        "{}",
+        detail.body
+    );
+    let tasks = app.store.scoped(&actor).document_tasks(doc.id).await.unwrap();
+    let (t0, t1) = (tasks[0].id, tasks[1].id);
+    assert!(tasks[0].recurring && tasks[0].indicator.is_some());
+
+    // Only the issuer edits: commune A may not open the form.
+    let edit = format!("/tasks/{t0}/edit");
+    assert_eq!(app.get(&edit, Some(&commune_a)).await.status, StatusCode::FORBIDDEN);
+    let page = app.get(&edit, Some(&province)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let ef = form_fields(&page.body, &edit);
+    assert_eq!(get_field(&ef, "lead"), Some(unit_a.to_string().as_str()));
+    let r = app
+        .post_fields(&edit, Some(&province), &with(&ef, &[("due", "31/02/2025")]))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app
+        .post_fields(
+            &edit,
+            Some(&province),
+            &with(&ef, &[("summary", "Rà soát, đăng ký nguồn công dân nhập ngũ")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&format!("/tasks/{t0}"), Some(&commune_a)).await;
+    assert!(page.body.contains("Rà soát, đăng ký nguồn công dân nhập ngũ"));
+    assert!(!page.body.contains(&edit), "the lead sees no edit link");
+
+    // Commune A reports with a file; commune B cannot download it.
+    let before = app.audit_count().await;
+    let r = multipart_post(
+        &app,
+        &format!("/tasks/{t0}/reports"),
+        &commune_a,
+        &[
+            ("_csrf", &commune_a.csrf),
+            ("reported_on", "01/06/2025"),
+            ("percent", "40"),
+            ("body", "Đã rà soát xong"),
+        ],
+        &[("bien-ban.txt", "Biên bản rà soát".as_bytes())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(app.audit_count().await, before + 1);
+    let page = app.get(&format!("/tasks/{t0}"), Some(&province)).await;
+    let link = format!("/tasks/{t0}/files/");
+    let at = page.body.find(&link).expect("file link");
+    let file_id: i64 = page.body[at + link.len()..].split('"').next().unwrap().parse().unwrap();
+    let file = app.get(&format!("{link}{file_id}"), Some(&province)).await;
+    assert_eq!(file.bytes, "Biên bản rà soát".as_bytes());
+    assert_eq!(
+        app.get(&format!("{link}{file_id}"), Some(&commune_b)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let forged = multipart_post(
+        &app,
+        &format!("/tasks/{t0}/reports"),
+        &commune_a,
+        &[("_csrf", "gia-mao"), ("percent", "50"), ("body", "x")],
+        &[("x.txt", b"x")],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // Cancel needs a reason.
+    let cancel = format!("/tasks/{t1}/cancel");
+    let csrf = vec![("_csrf".to_string(), province.csrf.clone())];
+    let r = app
+        .post_fields(&cancel, Some(&province), &with(&csrf, &[("reason", " ")]))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.post_fields(
+            &format!("/tasks/{t0}/cancel"),
+            Some(&commune_a),
+            &[
+                ("_csrf".to_string(), commune_a.csrf.clone()),
+                ("reason".to_string(), "x".to_string())
+            ]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN,
+        "the lead unit does not cancel"
+    );
+    let r = app
+        .post_fields(
+            &cancel,
+            Some(&province),
+            &with(&csrf, &[("reason", "Trùng với kế hoạch khác")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&format!("/tasks/{t1}"), Some(&province)).await;
+    assert!(page.body.contains("Đã hủy") && page.body.contains("Trùng với kế hoạch khác"));
+    assert!(!page.body.contains(&format!("/tasks/{t1}/reports")), "no report form");
+
+    // Copy the recurring tasks of 2025 into 2026, once.
+    let page = app.get("/tasks/recurring", Some(&province)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let form = vec![
+        ("_csrf".to_string(), province.csrf.clone()),
+        ("year".to_string(), "2025".to_string()),
+    ];
+    let r = app.post_fields("/tasks/recurring", Some(&province), &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Đã sao chép 1 nhiệm vụ"), "{}", r.body);
+    assert!(r.body.contains("31/12/2026"));
+    let r = app.post_fields("/tasks/recurring", Some(&province), &form).await;
+    assert!(r.body.contains("Đã sao chép 0 nhiệm vụ") && r.body.contains("1 nhiệm vụ đã được sao chép"));
+    let r = app
+        .post_fields(
+            "/tasks/recurring",
+            Some(&province),
+            &with(&form, &[("year", "năm ngoái")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app
+        .post_fields(
+            "/tasks/recurring",
+            Some(&province),
+            &with(&form, &[("_csrf", "gia-mao")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(app.store.verify_audit().await.unwrap().broken.is_none());
 }

@@ -14,10 +14,12 @@
 
 mod folded;
 mod header;
+pub mod indicator;
 mod kind;
 pub mod legacy;
 mod number;
 mod prep;
+pub mod recurring;
 mod signature;
 mod tasks;
 #[cfg(test)]

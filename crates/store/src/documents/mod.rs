@@ -14,11 +14,15 @@
 //! Scope: a document belongs to the unit that registered it (`unit_id IN (SCOPE_UNITS)`); a task
 //! to its lead unit.
 
+mod followup;
 mod matching;
 mod tasks;
 
 pub use matching::{suggest_unit, suggest_units};
-pub use tasks::{due_date_of, NewReport, ReviewedTask, Rollup, RollupRow, Task, TaskReport, TaskStatus};
+pub use tasks::{
+    due_date_of, CopyReport, MeasuredIndicator, NewReport, ReportAttachment, ReviewedTask, Rollup, RollupRow, Task,
+    TaskEdit, TaskIndicator, TaskReport, TaskStatus, REPORT_ATTACHMENTS_TOTAL_MAX_BYTES, REPORT_ATTACHMENT_MAX_BYTES,
+};
 
 pub(crate) use crate::dates::{iso, parse_iso, ser_opt_date, vi_date};
 use crate::error::StoreError;
@@ -1021,16 +1025,36 @@ impl Scoped<'_> {
             let exact = push(&mut args, Arg::S(q.clone()));
             let prefix = push(&mut args, Arg::S(format!("{q}%")));
             let contains = push(&mut args, Arg::S(format!("%{q}%")));
-            let mut words = String::new();
-            for w in q.split(' ').filter(|w| !w.is_empty()) {
-                words.push_str(&format!(
-                    " AND d.search_folded LIKE {}",
-                    push(&mut args, Arg::S(format!("%{w}%")))
-                ));
-            }
-            cond.push_str(&format!(
-                " AND ((d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix})) OR (1 = 1{words}))"
-            ));
+            // Full-text match: every word of the query is the beginning of a word of the document
+            // (its number, title, issuer, signer, tasks and text), through the FTS index of each
+            // backend; both cut words at every character that is not a-z or 0-9.
+            // The number and symbol are part of the indexed text, so a number or its beginning
+            // ("677/tb" → 677, tb) is found by the same words; it only ranks first. The index drives
+            // the query: no scan of the register.
+            let words = search_words(&q);
+            let filter = if words.is_empty() {
+                // Only punctuation: a number search or nothing.
+                format!("(d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}))")
+            } else {
+                match self.store.backend() {
+                    crate::db::Backend::Sqlite => {
+                        let m = words
+                            .iter()
+                            .map(|w| format!("\"{w}\"*"))
+                            .collect::<Vec<_>>()
+                            .join(" AND ");
+                        format!(
+                            "d.id IN (SELECT rowid FROM document_fts WHERE document_fts MATCH {})",
+                            push(&mut args, Arg::S(m))
+                        )
+                    }
+                    crate::db::Backend::Postgres => {
+                        let m = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
+                        format!("d.search_tsv @@ to_tsquery('simple', {})", push(&mut args, Arg::S(m)))
+                    }
+                }
+            };
+            cond.push_str(&format!(" AND {filter}"));
             format!(
                 "CASE WHEN d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}) THEN 0 \
                  WHEN d.title_folded LIKE {prefix} THEN 1 WHEN d.title_folded LIKE {contains} THEN 2 ELSE 3 END"
@@ -1072,6 +1096,16 @@ impl Scoped<'_> {
         let units = self.org_units().await?;
         Ok(suggest_units(lead, &units))
     }
+}
+
+/// The words of a folded query as the full-text indexes cut them: runs of a-z and 0-9.
+fn search_words(folded: &str) -> Vec<String> {
+    folded
+        .split(|c: char| !c.is_ascii_lowercase() && !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(str::to_string)
+        .collect()
 }
 
 fn push(args: &mut Vec<Arg>, a: Arg) -> String {

@@ -6,13 +6,15 @@
 //! coordinating units must lie in the confirming actor's scope. A task is visible to the scope
 //! of its lead unit, of its coordinating units and of the document's registering unit.
 
-use super::{iso, parse_iso, today_vn, vi_date, Arg, DocumentStatus};
+use super::{iso, parse_iso, today_vn, vi_date, Arg, DocumentStatus, NewAttachment};
 use crate::dates::{ser_date, ser_opt_date};
 use crate::error::StoreError;
 use crate::scope::{Scoped, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
+use phongthu_domain::directive::indicator::{Attainment, IndicatorKind, Measurement};
 use phongthu_domain::text;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::{Date, Month};
@@ -61,7 +63,70 @@ pub struct ReviewedTask {
     /// The last day the deadline denotes; taken from `deadline` by [`due_date_of`] when `None`.
     pub due_date: Option<Date>,
     pub targets: Vec<String>,
+    /// Comes back every year (copied into the next year's plan by [`Scoped::copy_recurring_tasks`]).
+    pub recurring: bool,
+    /// Progress measured from the system's data, beside the reports.
+    pub indicator: Option<TaskIndicator>,
 }
+
+/// The indicator a task is tied to: what is counted, for which year, and the target percent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TaskIndicator {
+    pub kind: IndicatorKind,
+    pub year: i32,
+    /// 0..=100.
+    pub target_percent: u32,
+}
+
+/// An indicator with its value as measured now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeasuredIndicator {
+    pub indicator: TaskIndicator,
+    pub measurement: Measurement,
+    pub percent: Option<u32>,
+    pub attainment: Attainment,
+    /// "45/50 công dân phải đăng ký đã đăng ký (90%)".
+    pub description: String,
+}
+
+/// A change to a confirmed task (every field as it should be after the change).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskEdit {
+    pub summary: String,
+    pub lead_unit_id: i64,
+    pub coordinating_unit_ids: Vec<i64>,
+    pub deadline: Option<String>,
+    pub due_date: Option<Date>,
+    pub targets: Vec<String>,
+    pub recurring: bool,
+    pub indicator: Option<TaskIndicator>,
+}
+
+/// What [`Scoped::copy_recurring_tasks`] did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CopyReport {
+    pub from_year: i32,
+    pub to_year: i32,
+    /// The new tasks.
+    pub created: Vec<Task>,
+    /// Recurring tasks of `from_year` already copied before (left alone).
+    pub already_copied: i64,
+}
+
+/// A file attached to a progress report (without its content).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportAttachment {
+    pub id: i64,
+    pub report_id: i64,
+    pub task_id: i64,
+    pub file_name: String,
+    pub sha256: String,
+    pub size: i64,
+}
+
+/// The largest file a progress report may carry (10 MiB), and all its files together (20 MiB).
+pub const REPORT_ATTACHMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
+pub const REPORT_ATTACHMENTS_TOTAL_MAX_BYTES: usize = 20 * 1024 * 1024;
 
 /// A task with what the lists show about it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,6 +150,12 @@ pub struct Task {
     /// Coordinating units (id, name).
     pub coordinating: Vec<(i64, String)>,
     pub created_at: String,
+    pub recurring: bool,
+    /// Why the task was cancelled (cancelled tasks only).
+    pub cancel_reason: Option<String>,
+    /// The previous year's task this one was copied from.
+    pub copied_from: Option<i64>,
+    pub indicator: Option<TaskIndicator>,
 }
 
 impl Task {
@@ -111,6 +182,8 @@ pub struct NewReport {
     pub body: String,
     /// Figures as written ("Đã giao 45/45 công dân", "1,5ha đã thu hồi").
     pub figures: String,
+    /// Files kept with the report (minutes, lists, photos), stored by content hash.
+    pub attachments: Vec<NewAttachment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,19 +198,24 @@ pub struct TaskReport {
     pub body: String,
     pub figures: String,
     pub created_at: String,
+    pub attachments: Vec<ReportAttachment>,
 }
 
 /// One line of a document's roll-up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RollupRow {
     pub task: Task,
+    /// The indicator's value beside the self-reported percent, when the task has one.
+    pub measured: Option<MeasuredIndicator>,
     pub overdue: bool,
     pub reports: i64,
     #[serde(serialize_with = "ser_opt_date")]
     pub last_reported_on: Option<Date>,
 }
 
-/// The execution of a document's tasks across the units below the issuer.
+/// The execution of a document's tasks across the units below the issuer. `total` counts every
+/// task, cancelled ones included; `open`, `overdue` and `average_percent` leave cancelled tasks
+/// out.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rollup {
     pub document_id: i64,
@@ -219,14 +297,16 @@ pub fn due_date_of(deadline: &str) -> Option<Date> {
     }
 }
 
-const TASK_COLUMNS: &str = "t.id, t.document_id, d.number_symbol AS document_number, d.title AS document_title, \
+pub(super) const TASK_COLUMNS: &str = "t.id, t.document_id, d.number_symbol AS document_number, d.title AS document_title, \
      t.unit_id, o.name AS unit_name, t.issuing_unit_id, t.ordinal, t.summary, t.deadline_text, t.due_date, t.targets, \
-     t.status, t.created_at, \
+     t.status, t.created_at, t.recurring, t.cancel_reason, t.copied_from, t.indicator, t.indicator_year, \
+     t.indicator_target, \
      (SELECT r.percent FROM task_report r WHERE r.task_id = t.id ORDER BY r.reported_on DESC, r.id DESC LIMIT 1) AS latest_percent";
 
-const TASK_FROM: &str = "FROM task t JOIN document d ON d.id = t.document_id JOIN org_unit o ON o.id = t.unit_id";
+pub(super) const TASK_FROM: &str =
+    "FROM task t JOIN document d ON d.id = t.document_id JOIN org_unit o ON o.id = t.unit_id";
 
-fn task_row(r: &AnyRow) -> Task {
+pub(super) fn task_row(r: &AnyRow) -> Task {
     Task {
         id: r.get("id"),
         document_id: r.get("document_id"),
@@ -249,7 +329,41 @@ fn task_row(r: &AnyRow) -> Task {
         latest_percent: r.get("latest_percent"),
         coordinating: Vec::new(),
         created_at: r.get("created_at"),
+        recurring: r.get::<i64, _>("recurring") != 0,
+        cancel_reason: r.get("cancel_reason"),
+        copied_from: r.get("copied_from"),
+        indicator: indicator_of(
+            r.get::<Option<String>, _>("indicator").as_deref(),
+            r.get("indicator_year"),
+            r.get("indicator_target"),
+        ),
     }
+}
+
+fn indicator_of(code: Option<&str>, year: Option<i64>, target: Option<i64>) -> Option<TaskIndicator> {
+    Some(TaskIndicator {
+        kind: IndicatorKind::parse(code?)?,
+        year: i32::try_from(year?).ok()?,
+        target_percent: u32::try_from(target?).ok()?,
+    })
+}
+
+pub(super) fn check_indicator(i: &Option<TaskIndicator>, n: &str) -> Result<(), StoreError> {
+    if let Some(i) = i {
+        if !(2000..=2100).contains(&i.year) {
+            return Err(StoreError::Invalid(format!(
+                "{n}: năm đo chỉ số {} không hợp lý.",
+                i.year
+            )));
+        }
+        if i.target_percent > 100 {
+            return Err(StoreError::Invalid(format!(
+                "{n}: chỉ tiêu {}% không hợp lệ: ghi từ 0 đến 100.",
+                i.target_percent
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Overdue first (most overdue first), then by due date (undated last), then by id.
@@ -270,7 +384,7 @@ fn urgency_order(tasks: &mut [Task], today: Date) {
 }
 
 impl Scoped<'_> {
-    async fn coordinating_of(&self, tasks: &mut [Task]) -> Result<(), StoreError> {
+    pub(super) async fn coordinating_of(&self, tasks: &mut [Task]) -> Result<(), StoreError> {
         for t in tasks.iter_mut() {
             let rows = sqlx::query(
                 "SELECT u.unit_id, o.name FROM task_unit u JOIN org_unit o ON o.id = u.unit_id WHERE u.task_id = $1 ORDER BY o.sort_key, o.id",
@@ -306,6 +420,8 @@ impl Scoped<'_> {
             due: Option<Date>,
             targets: Vec<String>,
             province: String,
+            recurring: bool,
+            indicator: Option<TaskIndicator>,
         }
         let mut cleaned = Vec::with_capacity(reviewed.len());
         for (i, r) in reviewed.iter().enumerate() {
@@ -351,6 +467,7 @@ impl Scoped<'_> {
                     deadline.unwrap_or_default()
                 )));
             }
+            check_indicator(&r.indicator, &format!("Nhiệm vụ thứ {n}"))?;
             cleaned.push(Clean {
                 ordinal: super::clean(Some(&r.ordinal)).unwrap_or_else(|| n.to_string()),
                 summary,
@@ -360,6 +477,8 @@ impl Scoped<'_> {
                 due,
                 targets: r.targets.iter().filter_map(|t| super::clean(Some(t))).collect(),
                 province,
+                recurring: r.recurring,
+                indicator: r.indicator,
             });
         }
         let mut w = self.begin_write(Permission::Write).await?;
@@ -379,8 +498,8 @@ impl Scoped<'_> {
         for c in &cleaned {
             let id: i64 = sqlx::query(
                 "INSERT INTO task (document_id, unit_id, issuing_unit_id, province_code, ordinal, summary, deadline_text, \
-                 due_date, targets, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10) \
-                 RETURNING id",
+                 due_date, targets, status, created_at, updated_at, recurring, indicator, indicator_year, indicator_target) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10, $11, $12, $13, $14) RETURNING id",
             )
             .bind(document_id)
             .bind(c.lead)
@@ -392,6 +511,10 @@ impl Scoped<'_> {
             .bind(c.due.map(iso))
             .bind(c.targets.join("\n"))
             .bind(now.clone())
+            .bind(i64::from(c.recurring))
+            .bind(c.indicator.map(|i| i.kind.code()))
+            .bind(c.indicator.map(|i| i64::from(i.year)))
+            .bind(c.indicator.map(|i| i64::from(i.target_percent)))
             .fetch_one(&mut *w.tx)
             .await?
             .get(0);
@@ -405,7 +528,7 @@ impl Scoped<'_> {
             let after = serde_json::json!({
                 "document_id": document_id, "ordinal": c.ordinal, "summary": c.summary, "lead_unit_id": c.lead,
                 "coordinating_unit_ids": c.coordinating, "deadline": c.deadline, "due_date": c.due.map(iso),
-                "targets": c.targets,
+                "targets": c.targets, "recurring": c.recurring, "indicator": c.indicator,
             });
             w.audit("create", "task", &id.to_string(), Some(c.lead), None, Some(&after))
                 .await?;
@@ -540,6 +663,22 @@ impl Scoped<'_> {
         let body = super::clean(Some(&r.body))
             .ok_or_else(|| StoreError::Invalid("Nội dung báo cáo không được để trống.".into()))?;
         let figures = r.figures.trim().to_string();
+        super::check_attachments(&r.attachments)?;
+        let mut total_size = 0usize;
+        for a in &r.attachments {
+            if a.content.len() > REPORT_ATTACHMENT_MAX_BYTES {
+                return Err(StoreError::Invalid(format!(
+                    "Tệp \"{}\" lớn quá 10 MB; hãy nén hoặc chia nhỏ.",
+                    a.file_name
+                )));
+            }
+            total_size += a.content.len();
+        }
+        if total_size > REPORT_ATTACHMENTS_TOTAL_MAX_BYTES {
+            return Err(StoreError::Invalid(
+                "Các tệp đính kèm của một báo cáo cộng lại không được quá 20 MB.".into(),
+            ));
+        }
         if r.reported_on > today_vn() + time::Duration::days(1) {
             return Err(StoreError::Invalid(format!(
                 "Ngày báo cáo {} ở tương lai.",
@@ -547,6 +686,7 @@ impl Scoped<'_> {
             )));
         }
         let province = self.unit_province(reporting_unit).await?;
+        let province_of_report = province.clone();
         let now = crate::now_text();
         let mut w = self.begin_write(Permission::Write).await?;
         let id: i64 = sqlx::query(
@@ -566,6 +706,36 @@ impl Scoped<'_> {
         .fetch_one(&mut *w.tx)
         .await?
         .get(0);
+        let mut attachments = Vec::new();
+        for a in &r.attachments {
+            let sha = hex::encode(Sha256::digest(&a.content));
+            if attachments.iter().any(|x: &ReportAttachment| x.sha256 == sha) {
+                continue; // the same content once per report
+            }
+            let att_id: i64 = sqlx::query(
+                "INSERT INTO task_report_attachment (report_id, task_id, province_code, file_name, sha256, size, content, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(id)
+            .bind(task_id)
+            .bind(province_of_report.clone())
+            .bind(a.file_name.trim().to_string())
+            .bind(sha.clone())
+            .bind(a.content.len() as i64)
+            .bind(a.content.clone())
+            .bind(now.clone())
+            .fetch_one(&mut *w.tx)
+            .await?
+            .get(0);
+            attachments.push(ReportAttachment {
+                id: att_id,
+                report_id: id,
+                task_id,
+                file_name: a.file_name.trim().to_string(),
+                sha256: sha,
+                size: a.content.len() as i64,
+            });
+        }
         let report = TaskReport {
             id,
             task_id,
@@ -576,6 +746,7 @@ impl Scoped<'_> {
             body,
             figures,
             created_at: now.clone(),
+            attachments,
         };
         w.audit(
             "create",
@@ -637,9 +808,15 @@ impl Scoped<'_> {
         .bind(task_id)
         .fetch_all(&self.store.pool)
         .await?;
+        let atts = self.report_attachments(task_id).await?;
         Ok(rows
             .iter()
             .map(|r| TaskReport {
+                attachments: atts
+                    .iter()
+                    .filter(|a| a.report_id == r.get::<i64, _>(0))
+                    .cloned()
+                    .collect(),
                 id: r.get(0),
                 task_id: r.get(1),
                 unit_id: r.get(2),
@@ -698,7 +875,12 @@ impl Scoped<'_> {
                     t.latest_percent.unwrap_or(0)
                 };
             }
+            let measured = match t.indicator {
+                Some(i) if t.status != TaskStatus::Cancelled => Some(self.measure_task(&t, i).await?),
+                _ => None,
+            };
             out.rows.push(RollupRow {
+                measured,
                 overdue,
                 reports: r.get("n_reports"),
                 last_reported_on: r.get::<Option<String>, _>("last_report").as_deref().and_then(parse_iso),

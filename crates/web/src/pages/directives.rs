@@ -20,10 +20,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use phongthu_domain::auth::Permission;
+use phongthu_domain::directive::indicator::{Attainment, IndicatorKind};
 use phongthu_domain::directive::{self, DocumentKind, Topic};
 use phongthu_store::{
-    due_date_of, suggest_unit, Authority, Direction, Document, DocumentSearch, DocumentStatus, NewAttachment,
-    NewDocument, NewReport, OrgUnit, ReviewedTask, Secrecy, StoreError, Task, TaskStatus, Urgency,
+    due_date_of, suggest_unit, Authority, Direction, Document, DocumentSearch, DocumentStatus, MeasuredIndicator,
+    NewAttachment, NewDocument, NewReport, OrgUnit, ReviewedTask, Secrecy, StoreError, Task, TaskEdit, TaskIndicator,
+    TaskStatus, Urgency,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -654,6 +656,8 @@ pub struct RollupView {
     pub status: &'static str,
     pub overdue: bool,
     pub reports: i64,
+    /// The indicator's value measured from the system's data ("" when the task has none).
+    pub measured: String,
 }
 
 #[derive(Template)]
@@ -722,6 +726,7 @@ pub async fn detail(
             status: r.task.status.label_vi(),
             overdue: r.overdue,
             reports: r.reports,
+            measured: r.measured.as_ref().map(measured_text).unwrap_or_default(),
         })
         .collect();
     let summary = if rollup.total == 0 {
@@ -755,7 +760,7 @@ pub async fn detail(
         topics: d.topics.iter().map(|t| t.label_vi()).collect::<Vec<_>>().join(", "),
         signer,
         attachments,
-        can_review: viewer.actor.role.allows(Permission::Write) && rollup.total == 0,
+        can_review: viewer.actor.role.allows(Permission::Write) && rollup.rows.is_empty(),
         rows,
         summary,
         created: vi_datetime(&d.created_at),
@@ -790,6 +795,11 @@ pub struct ReviewRow {
     pub deadline: String,
     pub due: String,
     pub targets: String,
+    pub recurring: bool,
+    pub indicators: Vec<Opt>,
+    pub indicator_year: String,
+    pub indicator_target: String,
+    pub selected: bool,
 }
 
 #[derive(Template)]
@@ -806,6 +816,7 @@ struct ReviewPage {
 /// Extra empty rows offered for tasks the reader missed (or for splitting one).
 const EXTRA_ROWS: usize = 2;
 
+#[derive(Debug, Clone, PartialEq)]
 struct RowValues {
     keep: bool,
     ordinal: String,
@@ -817,6 +828,13 @@ struct RowValues {
     deadline: String,
     due: String,
     targets: String,
+    recurring: bool,
+    /// Indicator code, "" for none.
+    indicator: String,
+    indicator_year: String,
+    indicator_target: String,
+    /// Ticked for merging.
+    selected: bool,
 }
 
 fn review_rows(values: Vec<RowValues>, units: &[OrgUnit]) -> Vec<ReviewRow> {
@@ -850,9 +868,176 @@ fn review_rows(values: Vec<RowValues>, units: &[OrgUnit]) -> Vec<ReviewRow> {
                 deadline: v.deadline,
                 due: v.due,
                 targets: v.targets,
+                recurring: v.recurring,
+                indicators: indicator_opts(&v.indicator),
+                indicator_year: v.indicator_year,
+                indicator_target: v.indicator_target,
+                selected: v.selected,
             }
         })
         .collect()
+}
+
+fn indicator_opts(selected: &str) -> Vec<Opt> {
+    let mut v = vec![Opt {
+        value: String::new(),
+        label: "— không gắn chỉ số (chỉ tự báo cáo) —".into(),
+        selected: selected.is_empty(),
+    }];
+    v.extend(opts(
+        IndicatorKind::ALL
+            .iter()
+            .map(|k| (k.code().to_string(), k.label_vi().to_string())),
+        selected,
+    ));
+    v
+}
+
+/// "45/50 công dân phải đăng ký đã đăng ký (90%) — còn thiếu 5 so với chỉ tiêu 100%".
+fn measured_text(m: &MeasuredIndicator) -> String {
+    let gap = match m.attainment {
+        Attainment::NoBase => String::new(),
+        Attainment::Met => format!(" — đạt chỉ tiêu {}%", m.indicator.target_percent),
+        Attainment::Behind { missing } => {
+            format!(" — còn thiếu {missing} so với chỉ tiêu {}%", m.indicator.target_percent)
+        }
+    };
+    format!("{} năm {}{gap}", m.description, m.indicator.year)
+}
+
+/// The marker a person types in a task's text where it should be split.
+const SPLIT_MARK: &str = "||";
+
+/// Splits row `idx` at every [`SPLIT_MARK`] of its text into consecutive rows with the same units
+/// and deadline; a target goes with the part that mentions it (else with the first part).
+fn split_row(rows: &mut Vec<RowValues>, idx: usize) -> Result<(), String> {
+    let row = rows.get(idx).ok_or("Không có nhiệm vụ cần tách.")?.clone();
+    let parts: Vec<String> = row
+        .summary
+        .split(SPLIT_MARK)
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    if parts.len() < 2 {
+        return Err(format!(
+            "Để tách một nhiệm vụ, hãy gõ dấu {SPLIT_MARK} vào chỗ cần tách trong nội dung rồi bấm \"Tách\"."
+        ));
+    }
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(format!(
+            "Mỗi phần sau khi tách phải có nội dung: dấu {SPLIT_MARK} không được ở đầu hoặc cuối, hay đứng liền nhau."
+        ));
+    }
+    let folded: Vec<String> = parts.iter().map(|p| phongthu_domain::text::fold(p)).collect();
+    let mut targets: Vec<Vec<String>> = vec![Vec::new(); parts.len()];
+    for t in lines(&row.targets) {
+        let ft = phongthu_domain::text::fold(&t);
+        let at = folded.iter().position(|p| p.contains(&ft)).unwrap_or(0);
+        targets[at].push(t);
+    }
+    let letters = "abcdefghijklmnopqrstuvwxyz";
+    let new_rows: Vec<RowValues> = parts
+        .into_iter()
+        .zip(targets)
+        .enumerate()
+        .map(|(i, (summary, t))| RowValues {
+            keep: true,
+            ordinal: if row.ordinal.trim().is_empty() {
+                String::new()
+            } else {
+                format!("{}{}", row.ordinal.trim(), letters.chars().nth(i % 26).unwrap_or('z'))
+            },
+            summary,
+            targets: t.join("\n"),
+            selected: false,
+            ..row.clone()
+        })
+        .collect();
+    rows.splice(idx..=idx, new_rows);
+    Ok(())
+}
+
+/// Merges the ticked rows into the first of them: texts joined in order, the first lead unit
+/// leads and the other lead units coordinate, coordinating units and targets combined, the
+/// earliest deadline kept.
+fn merge_rows(rows: &mut Vec<RowValues>) -> Result<(), String> {
+    let picked: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.selected)
+        .map(|(i, _)| i)
+        .collect();
+    if picked.len() < 2 {
+        return Err("Hãy đánh dấu \"Chọn để gộp\" ở ít nhất hai nhiệm vụ rồi bấm \"Gộp\".".into());
+    }
+    let group: Vec<RowValues> = picked.iter().map(|&i| rows[i].clone()).collect();
+    let join = |f: &dyn Fn(&RowValues) -> &str, sep: &str| {
+        let mut seen: Vec<String> = Vec::new();
+        for r in &group {
+            let v = f(r).trim();
+            if !v.is_empty() && !seen.iter().any(|s| s == v) {
+                seen.push(v.to_string());
+            }
+        }
+        seen.join(sep)
+    };
+    let lead = group
+        .iter()
+        .map(|r| r.lead.trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string();
+    let mut coordinating: Vec<String> = Vec::new();
+    for r in &group {
+        for c in std::iter::once(&r.lead).chain(r.coordinating.iter()) {
+            let c = c.trim();
+            if !c.is_empty() && c != lead && !coordinating.iter().any(|x| x == c) {
+                coordinating.push(c.to_string());
+            }
+        }
+    }
+    let mut targets: Vec<String> = Vec::new();
+    for r in &group {
+        for t in lines(&r.targets) {
+            if !targets.contains(&t) {
+                targets.push(t);
+            }
+        }
+    }
+    // The earliest deadline: by the day it denotes (the typed day first, else the text's).
+    let due_of = |r: &RowValues| {
+        opt(&r.due)
+            .and_then(|d| parse_date_text(&d))
+            .or_else(|| due_date_of(&r.deadline))
+    };
+    let earliest = group
+        .iter()
+        .filter(|r| due_of(r).is_some())
+        .min_by_key(|r| due_of(r))
+        .or_else(|| group.iter().find(|r| !r.deadline.trim().is_empty()))
+        .cloned();
+    let first = &group[0];
+    let merged = RowValues {
+        keep: true,
+        ordinal: join(&|r| r.ordinal.as_str(), ", "),
+        summary: join(&|r| r.summary.as_str(), " "),
+        lead_text: join(&|r| r.lead_text.as_str(), "; "),
+        lead,
+        coordinating_text: join(&|r| r.coordinating_text.as_str(), "; "),
+        coordinating,
+        deadline: earliest.as_ref().map(|r| r.deadline.clone()).unwrap_or_default(),
+        due: earliest.as_ref().map(|r| r.due.clone()).unwrap_or_default(),
+        targets: targets.join("\n"),
+        recurring: group.iter().any(|r| r.recurring),
+        indicator: first.indicator.clone(),
+        indicator_year: first.indicator_year.clone(),
+        indicator_target: first.indicator_target.clone(),
+        selected: false,
+    };
+    for &i in picked.iter().skip(1).rev() {
+        rows.remove(i);
+    }
+    rows[picked[0]] = merged;
+    Ok(())
 }
 
 fn blank_row() -> RowValues {
@@ -867,6 +1052,11 @@ fn blank_row() -> RowValues {
         deadline: String::new(),
         due: String::new(),
         targets: String::new(),
+        recurring: false,
+        indicator: String::new(),
+        indicator_year: String::new(),
+        indicator_target: String::new(),
+        selected: false,
     }
 }
 
@@ -906,6 +1096,11 @@ fn proposals(d: &Document, units: &[OrgUnit]) -> Vec<RowValues> {
                 due: due_date_of(&deadline).map(vi_date).unwrap_or_default(),
                 deadline,
                 targets: t.targets.join("\n"),
+                recurring: false,
+                indicator: String::new(),
+                indicator_year: String::new(),
+                indicator_target: String::new(),
+                selected: false,
             }
         })
         .collect()
@@ -946,13 +1141,18 @@ pub async fn review_form(
 }
 
 /// Reads the posted rows ("keep_3", "summary_3", repeated "coord_3", ...).
-fn posted_rows(fields: &[(String, String)]) -> Result<(String, Vec<RowValues>), AppError> {
+fn posted_rows(fields: &[(String, String)]) -> Result<(String, String, Vec<RowValues>), AppError> {
     let mut csrf_sent = String::new();
+    let mut action = String::new();
     let mut count = 0usize;
     let mut by_row: HashMap<usize, RowValues> = HashMap::new();
     for (k, v) in fields {
         if k == "_csrf" {
             csrf_sent = v.clone();
+            continue;
+        }
+        if k == "action" {
+            action = v.trim().to_string();
             continue;
         }
         if k == "count" {
@@ -981,6 +1181,11 @@ fn posted_rows(fields: &[(String, String)]) -> Result<(String, Vec<RowValues>), 
             "deadline" => row.deadline = v.clone(),
             "due" => row.due = v.clone(),
             "targets" => row.targets = v.clone(),
+            "recurring" => row.recurring = true,
+            "indicator" => row.indicator = v.trim().to_string(),
+            "indyear" => row.indicator_year = v.clone(),
+            "indtarget" => row.indicator_target = v.clone(),
+            "merge" => row.selected = true,
             _ => {}
         }
     }
@@ -988,7 +1193,41 @@ fn posted_rows(fields: &[(String, String)]) -> Result<(String, Vec<RowValues>), 
     let rows = (0..count)
         .map(|i| by_row.remove(&i).unwrap_or_else(blank_row))
         .collect();
-    Ok((csrf_sent, rows))
+    Ok((csrf_sent, action, rows))
+}
+
+/// The indicator of a posted row or task form: kind code, year and target percent.
+fn posted_indicator(
+    code: &str,
+    year: &str,
+    target: &str,
+    default_year: i32,
+    name: &str,
+) -> Result<Option<TaskIndicator>, String> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    let kind = IndicatorKind::parse(code).ok_or_else(|| format!("{name}: chỉ số đo không hợp lệ."))?;
+    let year = match opt(year) {
+        None => default_year,
+        Some(y) => y
+            .parse()
+            .map_err(|_| format!("{name}: năm đo chỉ số \"{y}\" không hợp lệ: ghi bốn chữ số, vd. 2025."))?,
+    };
+    let target_percent = match opt(target) {
+        None => 100,
+        Some(t) => t
+            .trim_end_matches('%')
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name}: chỉ tiêu \"{t}\" không hợp lệ: ghi số phần trăm từ 0 đến 100."))?,
+    };
+    Ok(Some(TaskIndicator {
+        kind,
+        year,
+        target_percent,
+    }))
 }
 
 fn reviewed_tasks(rows: &[RowValues]) -> Result<Vec<ReviewedTask>, String> {
@@ -1022,7 +1261,18 @@ fn reviewed_tasks(rows: &[RowValues]) -> Result<Vec<ReviewedTask>, String> {
                     .ok_or_else(|| format!("Nhiệm vụ {name}: hạn \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))?,
             ),
         };
+        let indicator = posted_indicator(
+            &r.indicator,
+            &r.indicator_year,
+            &r.indicator_target,
+            due_date
+                .or_else(|| due_date_of(&r.deadline))
+                .map_or(today().year(), |d| d.year()),
+            &format!("Nhiệm vụ {name}"),
+        )?;
         out.push(ReviewedTask {
+            recurring: r.recurring,
+            indicator,
             ordinal: if r.ordinal.trim().is_empty() {
                 (out.len() + 1).to_string()
             } else {
@@ -1048,9 +1298,35 @@ pub async fn review_submit(
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let (csrf_sent, rows) = posted_rows(&fields)?;
+    let (csrf_sent, action, mut rows) = posted_rows(&fields)?;
     csrf::verify(&viewer.csrf, &csrf_sent)?;
     let (d, units) = review_context(&state, &viewer, id).await?;
+    // Split and merge only reshape the form; nothing is stored until "Xác nhận".
+    let reshaped = if action == "merge" {
+        Some(merge_rows(&mut rows))
+    } else {
+        action
+            .strip_prefix("split_")
+            .and_then(|i| i.parse::<usize>().ok())
+            .map(|i| split_row(&mut rows, i))
+    };
+    if let Some(outcome) = reshaped {
+        let (error, status) = match outcome {
+            Ok(()) => (None, StatusCode::OK),
+            Err(m) => (Some(m), StatusCode::BAD_REQUEST),
+        };
+        let rows = review_rows(rows, &units);
+        let mut res = render(&ReviewPage {
+            chrome: Chrome::new(&state, Some(&viewer), "Xem xét và giao nhiệm vụ", "documents"),
+            count: rows.len(),
+            rows,
+            d,
+            error,
+            from_reader: true,
+        })?;
+        *res.status_mut() = status;
+        return Ok(res);
+    }
     let result = match reviewed_tasks(&rows) {
         Ok(tasks) => state
             .store()
@@ -1145,6 +1421,16 @@ pub async fn tasks(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
     })
 }
 
+/// One progress report as shown, with its files (id, name, size).
+pub struct ReportView {
+    pub date: String,
+    pub who: String,
+    pub percent: i64,
+    pub body: String,
+    pub figures: String,
+    pub files: Vec<(i64, String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "doc_task.html")]
 struct TaskPage {
@@ -1154,8 +1440,14 @@ struct TaskPage {
     deadline: String,
     targets: Vec<String>,
     coordinating: String,
-    reports: Vec<(String, String, i64, String, String)>,
+    reports: Vec<ReportView>,
     can_report: bool,
+    can_change: bool,
+    recurring: bool,
+    cancel_reason: Option<String>,
+    copied_from: Option<i64>,
+    measured: Option<String>,
+    indicator_label: String,
     today: String,
     error: Option<String>,
     flash: Option<&'static str>,
@@ -1176,6 +1468,14 @@ pub struct ReportForm {
     figures: String,
 }
 
+/// Whether the actor may change the task: a writer whose scope holds the issuing unit, on an open
+/// task (the store checks it again).
+async fn may_change(scoped: &phongthu_store::Scoped<'_>, viewer: &Viewer, t: &Task) -> Result<bool, AppError> {
+    Ok(viewer.actor.role.allows(Permission::Write)
+        && t.status == TaskStatus::Open
+        && scoped.unit_in_scope(t.issuing_unit_id).await?)
+}
+
 async fn task_page(
     state: &AppState,
     viewer: &Viewer,
@@ -1190,7 +1490,18 @@ async fn task_page(
         .reports(id)
         .await?
         .into_iter()
-        .map(|r| (vi_date(r.reported_on), r.reporter_name, r.percent, r.body, r.figures))
+        .map(|r| ReportView {
+            date: vi_date(r.reported_on),
+            who: r.reporter_name,
+            percent: r.percent,
+            body: r.body,
+            figures: r.figures,
+            files: r
+                .attachments
+                .into_iter()
+                .map(|a| (a.id, a.file_name, format!("{} KB", (a.size + 1023) / 1024)))
+                .collect(),
+        })
         .collect();
     let lead_or_coordinating = scoped.unit_in_scope(t.unit_id).await? || {
         let mut any = false;
@@ -1199,6 +1510,7 @@ async fn task_page(
         }
         any
     };
+    let measured = scoped.measured_indicator(id).await?.as_ref().map(measured_text);
     Ok(TaskPage {
         chrome: Chrome::new(state, Some(viewer), format!("Nhiệm vụ {}", t.ordinal), "tasks"),
         document_id: t.document_id,
@@ -1212,6 +1524,12 @@ async fn task_page(
             .join("; "),
         reports,
         can_report: viewer.actor.role.allows(Permission::Write) && t.status == TaskStatus::Open && lead_or_coordinating,
+        can_change: may_change(&scoped, viewer, &t).await?,
+        recurring: t.recurring,
+        cancel_reason: t.cancel_reason.clone(),
+        copied_from: t.copied_from,
+        measured,
+        indicator_label: t.indicator.map(|i| i.kind.label_vi().to_string()).unwrap_or_default(),
         today: vi_date(today()),
         error,
         flash,
@@ -1226,16 +1544,95 @@ pub async fn task(
     Path(id): Path<i64>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, AppError> {
-    let flash = q.saved.is_some().then_some("Đã ghi báo cáo.");
+    let flash = q.saved.is_some().then_some("Đã lưu.");
     render(&task_page(&state, &viewer, id, None, flash, ReportForm::default()).await?)
+}
+
+/// The largest progress report accepted with its files.
+pub const REPORT_LIMIT_BYTES: usize = phongthu_store::REPORT_ATTACHMENTS_TOTAL_MAX_BYTES + 1024 * 1024;
+
+/// Reads a report form sent as multipart (with files) or urlencoded (without).
+async fn read_report_form(
+    state: &AppState,
+    viewer: &Viewer,
+    req: axum::extract::Request,
+) -> Result<(ReportForm, Vec<NewAttachment>), AppError> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let axum::Form(f) = axum::Form::<ReportForm>::from_request(req, state)
+            .await
+            .map_err(|_| AppError::bad_request("Biểu mẫu báo cáo không hợp lệ."))?;
+        return Ok((f, Vec::new()));
+    }
+    let bad = |m: &str| AppError::bad_request(m.to_string());
+    let mut mp = Multipart::from_request(req, state)
+        .await
+        .map_err(|_| bad("Biểu mẫu báo cáo không đúng dạng."))?;
+    let mut f = ReportForm::default();
+    let mut files = Vec::new();
+    let mut total = 0usize;
+    while let Some(mut field) = mp
+        .next_field()
+        .await
+        .map_err(|_| bad("Tệp tải lên bị gián đoạn hoặc không đúng dạng biểu mẫu."))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "files" {
+            // The CSRF field comes first in the form: check it before reading a file.
+            csrf::verify(&viewer.csrf, &f.csrf)?;
+            let file_name = field
+                .file_name()
+                .unwrap_or("")
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| bad("Tệp tải lên bị gián đoạn."))? {
+                bytes.extend_from_slice(&chunk);
+                total += chunk.len();
+                if bytes.len() > phongthu_store::REPORT_ATTACHMENT_MAX_BYTES
+                    || total > phongthu_store::REPORT_ATTACHMENTS_TOTAL_MAX_BYTES
+                {
+                    return Err(bad(
+                        "Tệp đính kèm lớn quá: mỗi tệp tối đa 10 MB, cả báo cáo tối đa 20 MB.",
+                    ));
+                }
+            }
+            // An empty file input sends a part with no name and no bytes: not a file.
+            if !(file_name.is_empty() && bytes.is_empty()) {
+                files.push(NewAttachment {
+                    file_name,
+                    content: bytes,
+                });
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "_csrf" => f.csrf = value,
+            "reported_on" => f.reported_on = value,
+            "percent" => f.percent = value,
+            "body" => f.body = value,
+            "figures" => f.figures = value,
+            _ => {}
+        }
+    }
+    Ok((f, files))
 }
 
 pub async fn add_report(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(f): Form<ReportForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, AppError> {
+    let (f, files) = read_report_form(&state, &viewer, req).await?;
     csrf::verify(&viewer.csrf, &f.csrf)?;
     let scoped = state.store().scoped(&viewer.actor);
     scoped.require(Permission::Write)?;
@@ -1256,6 +1653,7 @@ pub async fn add_report(
             percent,
             body: f.body.clone(),
             figures: f.figures.clone(),
+            attachments: files,
         })
     })();
     let result = match built {
@@ -1273,5 +1671,435 @@ pub async fn add_report(
             Ok(res)
         }
         Err(Err(e)) => Err(e.into()),
+    }
+}
+
+pub async fn report_attachment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, att)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let (a, bytes) = state
+        .store()
+        .scoped(&viewer.actor)
+        .report_attachment_content(id, att)
+        .await?;
+    Ok(super::download(bytes, "application/octet-stream", &a.file_name))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing and cancelling a confirmed task (the issuing unit)
+
+#[derive(Template)]
+#[template(path = "doc_task_edit.html")]
+struct TaskEditPage {
+    chrome: Chrome,
+    task_id: i64,
+    ordinal: String,
+    error: Option<String>,
+    summary: String,
+    leads: Vec<Opt>,
+    coordinating: Vec<Opt>,
+    deadline: String,
+    due: String,
+    targets: String,
+    recurring: bool,
+    indicators: Vec<Opt>,
+    indicator_year: String,
+    indicator_target: String,
+}
+
+/// The edit form's values ("coord" repeated).
+#[derive(Default)]
+struct EditValues {
+    csrf: String,
+    summary: String,
+    lead: String,
+    coordinating: Vec<String>,
+    deadline: String,
+    due: String,
+    targets: String,
+    recurring: bool,
+    indicator: String,
+    indicator_year: String,
+    indicator_target: String,
+}
+
+fn edit_values(t: &Task) -> EditValues {
+    EditValues {
+        csrf: String::new(),
+        summary: t.summary.clone(),
+        lead: t.unit_id.to_string(),
+        coordinating: t.coordinating.iter().map(|c| c.0.to_string()).collect(),
+        deadline: t.deadline.clone().unwrap_or_default(),
+        due: date_or_empty(t.due_date),
+        targets: t.targets.join("\n"),
+        recurring: t.recurring,
+        indicator: t.indicator.map(|i| i.kind.code().to_string()).unwrap_or_default(),
+        indicator_year: t.indicator.map(|i| i.year.to_string()).unwrap_or_default(),
+        indicator_target: t.indicator.map(|i| i.target_percent.to_string()).unwrap_or_default(),
+    }
+}
+
+fn posted_edit(fields: &[(String, String)]) -> EditValues {
+    let mut v = EditValues::default();
+    for (k, val) in fields {
+        match k.as_str() {
+            "_csrf" => v.csrf = val.clone(),
+            "summary" => v.summary = val.clone(),
+            "lead" => v.lead = val.trim().to_string(),
+            "coord" if !val.trim().is_empty() => v.coordinating.push(val.trim().to_string()),
+            "deadline" => v.deadline = val.clone(),
+            "due" => v.due = val.clone(),
+            "targets" => v.targets = val.clone(),
+            "recurring" => v.recurring = true,
+            "indicator" => v.indicator = val.trim().to_string(),
+            "indyear" => v.indicator_year = val.clone(),
+            "indtarget" => v.indicator_target = val.clone(),
+            _ => {}
+        }
+    }
+    v
+}
+
+fn task_edit(v: &EditValues) -> Result<TaskEdit, String> {
+    let lead_unit_id: i64 = v.lead.parse().map_err(|_| "Hãy chọn đơn vị chủ trì.".to_string())?;
+    let mut coordinating_unit_ids = Vec::new();
+    for c in &v.coordinating {
+        coordinating_unit_ids.push(
+            c.parse::<i64>()
+                .map_err(|_| "Đơn vị phối hợp không hợp lệ.".to_string())?,
+        );
+    }
+    let due_date = match opt(&v.due) {
+        None => None,
+        Some(d) => Some(parse_date_text(&d).ok_or_else(|| format!("Hạn \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN."))?),
+    };
+    let default_year = due_date
+        .or_else(|| due_date_of(&v.deadline))
+        .map_or(today().year(), |d| d.year());
+    Ok(TaskEdit {
+        summary: v.summary.clone(),
+        lead_unit_id,
+        coordinating_unit_ids,
+        deadline: opt(&v.deadline),
+        due_date,
+        targets: lines(&v.targets),
+        recurring: v.recurring,
+        indicator: posted_indicator(
+            &v.indicator,
+            &v.indicator_year,
+            &v.indicator_target,
+            default_year,
+            "Chỉ số đo",
+        )?,
+    })
+}
+
+async fn edit_page(
+    state: &AppState,
+    viewer: &Viewer,
+    t: &Task,
+    v: EditValues,
+    error: Option<String>,
+) -> Result<TaskEditPage, AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
+    let units: Vec<OrgUnit> = scoped.org_units().await?.into_iter().filter(|u| u.active).collect();
+    let unit_items = || units.iter().map(|u| (u.id.to_string(), u.name.clone()));
+    Ok(TaskEditPage {
+        chrome: Chrome::new(state, Some(viewer), format!("Sửa nhiệm vụ {}", t.ordinal), "tasks"),
+        task_id: t.id,
+        ordinal: t.ordinal.clone(),
+        error,
+        summary: v.summary,
+        leads: opts(unit_items(), &v.lead),
+        coordinating: unit_items()
+            .map(|(value, label)| Opt {
+                selected: v.coordinating.contains(&value),
+                value,
+                label,
+            })
+            .collect(),
+        deadline: v.deadline,
+        due: v.due,
+        targets: v.targets,
+        recurring: v.recurring,
+        indicators: indicator_opts(&v.indicator),
+        indicator_year: v.indicator_year,
+        indicator_target: v.indicator_target,
+    })
+}
+
+async fn changeable_task(state: &AppState, viewer: &Viewer, id: i64) -> Result<Task, AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
+    scoped.require(Permission::Write)?;
+    let t = scoped.task(id).await?;
+    if !may_change(&scoped, viewer, &t).await? {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "Chỉ đơn vị đã giao nhiệm vụ mới sửa hoặc hủy được nhiệm vụ đang thực hiện.",
+        ));
+    }
+    Ok(t)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let t = changeable_task(&state, &viewer, id).await?;
+    render(&edit_page(&state, &viewer, &t, edit_values(&t), None).await?)
+}
+
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let v = posted_edit(&fields);
+    csrf::verify(&viewer.csrf, &v.csrf)?;
+    let t = changeable_task(&state, &viewer, id).await?;
+    let result = match task_edit(&v) {
+        Ok(e) => state
+            .store()
+            .scoped(&viewer.actor)
+            .update_task(id, e)
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid(m) | StoreError::Conflict(m) => Ok(m),
+                other => Err(other),
+            }),
+        Err(m) => Err(Ok(m)),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}?saved=1")).into_response()),
+        Err(Ok(message)) => {
+            let mut res = render(&edit_page(&state, &viewer, &t, v, Some(message)).await?)?;
+            *res.status_mut() = StatusCode::BAD_REQUEST;
+            Ok(res)
+        }
+        Err(Err(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CancelForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<CancelForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, &f.csrf)?;
+    changeable_task(&state, &viewer, id).await?;
+    match state.store().scoped(&viewer.actor).cancel_task(id, &f.reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}?saved=1")).into_response()),
+        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => {
+            let mut res = render(&task_page(&state, &viewer, id, Some(m), None, ReportForm::default()).await?)?;
+            *res.status_mut() = StatusCode::BAD_REQUEST;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The annual cycle: recurring tasks of a year copied into the next year's plan
+
+#[derive(Template)]
+#[template(path = "doc_recurring.html")]
+struct RecurringPage {
+    chrome: Chrome,
+    year: String,
+    error: Option<String>,
+    /// After a copy: the sentence, and the new tasks.
+    done: Option<String>,
+    created: Vec<TaskRow>,
+    can_copy: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct RecurringForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    year: String,
+}
+
+pub async fn recurring_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    render(&RecurringPage {
+        chrome: Chrome::new(
+            &state,
+            Some(&viewer),
+            "Sao chép nhiệm vụ thường xuyên sang năm sau",
+            "tasks",
+        ),
+        year: (today().year() - 1).to_string(),
+        error: None,
+        done: None,
+        created: Vec::new(),
+        can_copy: viewer.actor.role.allows(Permission::Write),
+    })
+}
+
+pub async fn recurring_copy(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<RecurringForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, &f.csrf)?;
+    let scoped = state.store().scoped(&viewer.actor);
+    scoped.require(Permission::Write)?;
+    let page = |error: Option<String>, done: Option<String>, created: Vec<TaskRow>| RecurringPage {
+        chrome: Chrome::new(
+            &state,
+            Some(&viewer),
+            "Sao chép nhiệm vụ thường xuyên sang năm sau",
+            "tasks",
+        ),
+        year: f.year.trim().to_string(),
+        error,
+        done,
+        created,
+        can_copy: true,
+    };
+    let year = match f.year.trim().parse::<i32>() {
+        Ok(y) if (2000..=2099).contains(&y) => y,
+        _ => {
+            let mut res = render(&page(
+                Some(format!(
+                    "Năm \"{}\" không hợp lệ: ghi bốn chữ số, vd. 2025.",
+                    f.year.trim()
+                )),
+                None,
+                Vec::new(),
+            ))?;
+            *res.status_mut() = StatusCode::BAD_REQUEST;
+            return Ok(res);
+        }
+    };
+    let r = scoped.copy_recurring_tasks(year).await?;
+    let done = format!(
+        "Đã sao chép {} nhiệm vụ thường xuyên của năm {} sang năm {}; {} nhiệm vụ đã được sao chép từ trước nên bỏ qua.",
+        r.created.len(),
+        r.from_year,
+        r.to_year,
+        r.already_copied
+    );
+    let now = today();
+    render(&page(
+        None,
+        Some(done),
+        r.created.iter().map(|t| task_row(t, now)).collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(ordinal: &str, summary: &str, lead: &str, coord: &[&str], deadline: &str, targets: &str) -> RowValues {
+        RowValues {
+            keep: true,
+            ordinal: ordinal.into(),
+            summary: summary.into(),
+            lead: lead.into(),
+            coordinating: coord.iter().map(|c| c.to_string()).collect(),
+            deadline: deadline.into(),
+            due: due_date_of(deadline).map(vi_date).unwrap_or_default(),
+            targets: targets.into(),
+            ..blank_row()
+        }
+    }
+
+    #[test]
+    fn a_task_splits_at_the_marks_and_targets_follow_their_part() {
+        let mut rows = vec![
+            row(
+                "1",
+                "Tuyển chọn công dân nhập ngũ đạt 100% chỉ tiêu || xây dựng thao trường 1,5ha",
+                "7",
+                &["8"],
+                "2025",
+                "100% chỉ tiêu\n1,5ha",
+            ),
+            row("2", "Huấn luyện dân quân", "8", &[], "quý II/2025", ""),
+        ];
+        split_row(&mut rows, 0).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].summary, "Tuyển chọn công dân nhập ngũ đạt 100% chỉ tiêu");
+        assert_eq!(rows[1].summary, "xây dựng thao trường 1,5ha");
+        assert_eq!((rows[0].ordinal.as_str(), rows[1].ordinal.as_str()), ("1a", "1b"));
+        assert_eq!(rows[0].targets, "100% chỉ tiêu");
+        assert_eq!(rows[1].targets, "1,5ha");
+        assert_eq!(
+            (rows[1].lead.as_str(), rows[1].coordinating.clone()),
+            ("7", vec!["8".to_string()])
+        );
+        assert_eq!(rows[1].deadline, "2025");
+        assert_eq!(rows[2].ordinal, "2");
+        // Without a mark, or with an empty part, nothing changes.
+        let before = rows.clone();
+        assert!(split_row(&mut rows, 2).unwrap_err().contains("||"));
+        rows[2].summary = "Huấn luyện || ".into();
+        assert!(split_row(&mut rows, 2).is_err());
+        rows[2].summary = before[2].summary.clone();
+        assert_eq!(rows, before);
+        assert!(split_row(&mut rows, 9).is_err());
+    }
+
+    #[test]
+    fn selected_tasks_merge_with_units_targets_and_the_earliest_deadline() {
+        let mut rows = vec![
+            row("1", "Rà soát nguồn", "7", &["9"], "2025", "100% chỉ tiêu"),
+            row("2", "Huấn luyện dân quân", "8", &[], "quý II/2025", ""),
+            row("3", "Sơ kết", "9", &["7"], "quý III/2025", "100% chỉ tiêu\n01 hội nghị"),
+        ];
+        assert!(merge_rows(&mut rows).is_err(), "nothing selected");
+        rows[0].selected = true;
+        assert!(merge_rows(&mut rows).is_err(), "one selected");
+        rows[2].selected = true;
+        rows[2].recurring = true;
+        merge_rows(&mut rows).unwrap();
+        assert_eq!(rows.len(), 2);
+        let m = &rows[0];
+        assert_eq!(m.summary, "Rà soát nguồn Sơ kết");
+        assert_eq!(m.ordinal, "1, 3");
+        assert_eq!(m.lead, "7");
+        assert_eq!(
+            m.coordinating,
+            vec!["9".to_string()],
+            "the other lead coordinates; the lead is not repeated"
+        );
+        assert_eq!(m.targets, "100% chỉ tiêu\n01 hội nghị");
+        assert_eq!(m.deadline, "quý III/2025", "the earliest deadline");
+        assert!(m.recurring && m.keep && !m.selected);
+        assert_eq!(rows[1].ordinal, "2");
+    }
+
+    #[test]
+    fn indicators_are_read_from_the_form() {
+        assert_eq!(posted_indicator("", "2025", "90", 2025, "x").unwrap(), None);
+        let i = posted_indicator("first_registration", "", "", 2026, "x")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (i.kind, i.year, i.target_percent),
+            (IndicatorKind::FirstRegistration, 2026, 100)
+        );
+        let i = posted_indicator("quota_split", "2025", "95%", 2026, "x")
+            .unwrap()
+            .unwrap();
+        assert_eq!((i.year, i.target_percent), (2025, 95));
+        assert!(posted_indicator("handover", "", "", 2025, "x").is_err());
+        assert!(posted_indicator("quota_split", "năm nay", "", 2025, "x").is_err());
     }
 }

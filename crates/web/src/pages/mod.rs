@@ -114,8 +114,21 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/documents/{id}/attachments/{att}", get(directives::attachment))
         .route("/tasks", get(directives::tasks))
+        .route(
+            "/tasks/recurring",
+            get(directives::recurring_form).post(directives::recurring_copy),
+        )
         .route("/tasks/{id}", get(directives::task))
-        .route("/tasks/{id}/reports", post(directives::add_report))
+        .route(
+            "/tasks/{id}/reports",
+            post(directives::add_report).layer(axum::extract::DefaultBodyLimit::max(directives::REPORT_LIMIT_BYTES)),
+        )
+        .route("/tasks/{id}/files/{att}", get(directives::report_attachment))
+        .route(
+            "/tasks/{id}/edit",
+            get(directives::edit_form).post(directives::edit_submit),
+        )
+        .route("/tasks/{id}/cancel", post(directives::cancel))
         .route("/account/password", get(account::form).post(account::change_password))
         .route("/account/tokens", post(account::create_token))
 }

@@ -23,6 +23,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent (downloads).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -108,6 +110,7 @@ impl App {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -137,6 +140,24 @@ impl App {
             b = b.header(header::COOKIE, format!("phongthu_session={}", s.cookie));
         }
         self.send(b.body(Body::from(form_body(fields))).unwrap()).await
+    }
+
+    /// Posts owned fields, e.g. a form read back from a page (repeated names allowed).
+    pub async fn post_fields(&self, path: &str, s: Option<&Session>, fields: &[(String, String)]) -> Resp {
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.post(path, s, &borrowed).await
+    }
+
+    /// Posts a multipart body built by the caller (`content_type` carries the boundary).
+    pub async fn post_multipart(&self, path: &str, s: Option<&Session>, content_type: &str, body: Vec<u8>) -> Resp {
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, content_type);
+        if let Some(s) = s {
+            b = b.header(header::COOKIE, format!("phongthu_session={}", s.cookie));
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
     }
 
     pub async fn try_login(&self, username: &str, password: &str) -> Resp {
