@@ -21,6 +21,7 @@ mod error;
 mod migrate;
 mod militia;
 mod org;
+mod reserve;
 mod scope;
 mod seed;
 mod territory;
@@ -48,6 +49,11 @@ pub use militia::{
     MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit,
 };
 pub use org::{NewOrgUnit, OrgUnit};
+pub use reserve::{
+    seats_with_spare, Equipment, EquipmentAssignment, EquipmentCheck, EquipmentCondition, EquipmentNeedRecord,
+    EquipmentProposalRow, ForcesRollupRow, NewEquipment, NewPosition, NewReserveUnit, NewReservist, Proposal, ProposalRow,
+    RateRow, ReserveAssignment, ReservePosition, ReserveUnit, ReservistRecord, CHECK_INTERVAL_DAYS, SPARE_PERCENT_RANGE,
+};
 pub use scope::{Actor, Scoped};
 pub use territory::TerritoryLoadReport;
 pub use users::{ApiTokenInfo, NewUser, SessionInfo, User, LOCK_MINUTES, MAX_FAILED_LOGINS, SESSION_HOURS};
