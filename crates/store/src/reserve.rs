@@ -1278,23 +1278,29 @@ impl Scoped<'_> {
             checked.push((r, p, u, kind));
         }
         let mut w = self.begin_write(Permission::Write).await?;
+        // Seats, re-read in the transaction before anything is inserted.
         let mut taken: HashMap<i64, u32> = HashMap::new();
-        for (r, p, u, kind) in &checked {
-            // Seats, re-read in the transaction.
-            let filled: i64 =
-                sqlx::query("SELECT count(*) FROM reserve_assignment WHERE position_id = $1 AND ended_on IS NULL")
-                    .bind(p.id)
-                    .fetch_one(&mut *w.tx)
-                    .await?
-                    .get(0);
-            let t = taken.entry(p.id).or_default();
+        for (_, p, u, _) in &checked {
+            if !taken.contains_key(&p.id) {
+                let filled: i64 = sqlx::query(
+                    "SELECT count(*) FROM reserve_assignment WHERE position_id = $1 AND ended_on IS NULL",
+                )
+                .bind(p.id)
+                .fetch_one(&mut *w.tx)
+                .await?
+                .get(0);
+                taken.insert(p.id, filled.max(0) as u32);
+            }
+            let t = taken.get_mut(&p.id).expect("inserted above");
             *t += 1;
-            if filled as u32 + *t > p.seats {
+            if *t > p.seats {
                 return Err(StoreError::Conflict(format!(
                     "Vị trí {} của {} đã đủ {} chỗ (kể cả dự phòng).",
                     p.title, u.name, p.seats
                 )));
             }
+        }
+        for (r, p, u, kind) in &checked {
             self.insert_assignment(&mut w, r, p, u, *kind, on).await?;
         }
         w.commit().await?;
@@ -2035,16 +2041,19 @@ impl Scoped<'_> {
         }
         let mut w = self.begin_write(Permission::Write).await?;
         let mut taken: HashMap<i64, u32> = HashMap::new();
-        for (e, n, u, kind) in &checked {
-            let filled: i64 =
-                sqlx::query("SELECT count(*) FROM equipment_assignment WHERE need_id = $1 AND ended_on IS NULL")
-                    .bind(n.id)
-                    .fetch_one(&mut *w.tx)
-                    .await?
-                    .get(0);
-            let t = taken.entry(n.id).or_default();
+        for (_, n, u, _) in &checked {
+            if !taken.contains_key(&n.id) {
+                let filled: i64 =
+                    sqlx::query("SELECT count(*) FROM equipment_assignment WHERE need_id = $1 AND ended_on IS NULL")
+                        .bind(n.id)
+                        .fetch_one(&mut *w.tx)
+                        .await?
+                        .get(0);
+                taken.insert(n.id, filled.max(0) as u32);
+            }
+            let t = taken.get_mut(&n.id).expect("inserted above");
             *t += 1;
-            if filled as u32 + *t > n.count {
+            if *t > n.count {
                 return Err(StoreError::Conflict(format!(
                     "Nhu cầu {} của {} đã đủ {} phương tiện.",
                     n.kind.label_vi().to_lowercase(),
@@ -2052,6 +2061,8 @@ impl Scoped<'_> {
                     n.count
                 )));
             }
+        }
+        for (e, n, u, kind) in &checked {
             let existing = ledger_entries_for_equipment(&mut *w.tx, e.id).await?;
             let proposed = LedgerEntry {
                 id: "equipment:new".into(),
