@@ -322,7 +322,21 @@ async fn equipment_need_matching_and_checks() {
         .post("/reserve/equipment/accept", Some(&admin), &[("_csrf", &admin.csrf), ("pick", &pick)])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    // The same truck again: the ledger refuses, shown on the page.
+    // The need is met: a second pick is refused.
+    let r = app
+        .post("/reserve/equipment/accept", Some(&admin), &[("_csrf", &admin.csrf), ("pick", &pick)])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("đã đủ 1 phương tiện"), "{}", r.body);
+    // With room for two, the same truck again: the ledger refuses, shown on the page.
+    let r = app
+        .post(
+            &format!("/reserve/units/{unit}/needs"),
+            Some(&admin),
+            &[("_csrf", &admin.csrf), ("kind", "truck"), ("count", "2")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = app
         .post("/reserve/equipment/accept", Some(&admin), &[("_csrf", &admin.csrf), ("pick", &pick)])
         .await;
