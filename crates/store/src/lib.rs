@@ -51,8 +51,9 @@ pub use militia::{
 pub use org::{NewOrgUnit, OrgUnit};
 pub use reserve::{
     seats_with_spare, Equipment, EquipmentAssignment, EquipmentCheck, EquipmentCondition, EquipmentNeedRecord,
-    EquipmentProposalRow, ForcesRollupRow, NewEquipment, NewPosition, NewReserveUnit, NewReservist, Proposal, ProposalRow,
-    RateRow, ReserveAssignment, ReservePosition, ReserveUnit, ReservistRecord, CHECK_INTERVAL_DAYS, SPARE_PERCENT_RANGE,
+    EquipmentProposalRow, ForcesBenchData, ForcesRollupRow, NewEquipment, NewPosition, NewReserveUnit, NewReservist,
+    Proposal, ProposalRow, RateRow, ReserveAssignment, ReservePosition, ReserveUnit, ReservistRecord,
+    CHECK_INTERVAL_DAYS, SPARE_PERCENT_RANGE,
 };
 pub use scope::{Actor, Scoped};
 pub use territory::TerritoryLoadReport;

@@ -65,7 +65,10 @@ fn text(s: &str, what: &str, max: usize) -> Result<String, StoreError> {
         return Err(StoreError::Invalid(format!("Hãy nhập {what}.")));
     }
     if t.chars().count() > max {
-        return Err(StoreError::Invalid(format!("{} dài quá {max} ký tự.", capitalise(what))));
+        return Err(StoreError::Invalid(format!(
+            "{} dài quá {max} ký tự.",
+            capitalise(what)
+        )));
     }
     Ok(t)
 }
@@ -497,7 +500,8 @@ fn position_row(r: &sqlx::any::AnyRow) -> ReservePosition {
     }
 }
 
-const ASSIGNMENT_COLUMNS: &str = "a.id, a.reservist_id, r.citizen_id, c.full_name, r.specialty AS reservist_specialty, \
+const ASSIGNMENT_COLUMNS: &str =
+    "a.id, a.reservist_id, r.citizen_id, c.full_name, r.specialty AS reservist_specialty, \
      a.position_id, p.title AS position_title, p.specialty AS position_specialty, a.reserve_unit_id, \
      ru.name AS reserve_unit_name, a.match_kind, a.assigned_on, a.assigned_by, a.assigned_at";
 const ASSIGNMENT_FROM: &str = "reserve_assignment a JOIN reservist r ON r.id = a.reservist_id \
@@ -591,7 +595,8 @@ pub(crate) async fn ledger_entries_for_citizen(
             full_name: r.get("full_name"),
             force: ForceType::parse(&r.get::<String, _>("force_type")).map_err(|e| corrupt("lực lượng", e))?,
             kind: MilitiaKind::parse(&r.get::<String, _>("kind")).map_err(|e| corrupt("loại", e))?,
-            sex: Sex::parse(&r.get::<String, _>("sex")).ok_or_else(|| corrupt("giới tính", r.get::<String, _>("sex")))?,
+            sex: Sex::parse(&r.get::<String, _>("sex"))
+                .ok_or_else(|| corrupt("giới tính", r.get::<String, _>("sex")))?,
             birth_date: date_col(r, "birth_date")?,
             volunteer: r.get::<i64, _>("volunteer") != 0,
             post: r
@@ -715,7 +720,10 @@ impl Scoped<'_> {
         .map_err(|e| {
             StoreError::unique_or(
                 e,
-                format!("{} đã có hồ sơ quân nhân dự bị (mỗi người một hồ sơ).", citizen.full_name),
+                format!(
+                    "{} đã có hồ sơ quân nhân dự bị (mỗi người một hồ sơ).",
+                    citizen.full_name
+                ),
             )
         })?
         .get(0);
@@ -746,9 +754,7 @@ impl Scoped<'_> {
         .fetch_optional(&self.store.pool)
         .await?
         .ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "Không tìm thấy quân nhân dự bị số {id} trong phạm vi của bạn."
-            ))
+            StoreError::NotFound(format!("Không tìm thấy quân nhân dự bị số {id} trong phạm vi của bạn."))
         })?;
         reservist_row(&row)
     }
@@ -781,7 +787,10 @@ impl Scoped<'_> {
             )));
         }
         let command = self.org_unit(n.unit_id).await?;
-        if matches!(command.kind, OrgKind::Ministry | OrgKind::MilitaryRegion | OrgKind::DistrictCommand) {
+        if matches!(
+            command.kind,
+            OrgKind::Ministry | OrgKind::MilitaryRegion | OrgKind::DistrictCommand
+        ) {
             return Err(StoreError::Invalid(
                 "Đơn vị dự bị động viên phải thuộc một Bộ Chỉ huy quân sự tỉnh, Ban Chỉ huy phòng thủ khu vực hoặc Ban Chỉ huy quân sự cấp xã, cơ quan.".into(),
             ));
@@ -804,7 +813,12 @@ impl Scoped<'_> {
         .bind(crate::now_text())
         .fetch_one(&mut *w.tx)
         .await
-        .map_err(|e| StoreError::unique_or(e, format!("{} đã có đơn vị dự bị động viên tên \"{name}\".", command.name)))?
+        .map_err(|e| {
+            StoreError::unique_or(
+                e,
+                format!("{} đã có đơn vị dự bị động viên tên \"{name}\".", command.name),
+            )
+        })?
         .get(0);
         w.audit(
             "create",
@@ -839,7 +853,10 @@ impl Scoped<'_> {
         for u in units.iter_mut() {
             let counts = by_unit.get(&u.id).map(Vec::as_slice).unwrap_or(&[]);
             u.staff = counts.iter().map(|&c| c as i64).sum();
-            u.seats = counts.iter().map(|&c| seats_with_spare(c, u.spare_percent) as i64).sum();
+            u.seats = counts
+                .iter()
+                .map(|&c| seats_with_spare(c, u.spare_percent) as i64)
+                .sum();
         }
         Ok(())
     }
@@ -1282,13 +1299,12 @@ impl Scoped<'_> {
         let mut taken: HashMap<i64, u32> = HashMap::new();
         for (_, p, u, _) in &checked {
             if !taken.contains_key(&p.id) {
-                let filled: i64 = sqlx::query(
-                    "SELECT count(*) FROM reserve_assignment WHERE position_id = $1 AND ended_on IS NULL",
-                )
-                .bind(p.id)
-                .fetch_one(&mut *w.tx)
-                .await?
-                .get(0);
+                let filled: i64 =
+                    sqlx::query("SELECT count(*) FROM reserve_assignment WHERE position_id = $1 AND ended_on IS NULL")
+                        .bind(p.id)
+                        .fetch_one(&mut *w.tx)
+                        .await?
+                        .get(0);
                 taken.insert(p.id, filled.max(0) as u32);
             }
             let t = taken.get_mut(&p.id).expect("inserted above");
@@ -1398,7 +1414,10 @@ impl Scoped<'_> {
     }
 
     /// Active assignments in scope, of one unit or all, by unit, position and name.
-    pub async fn reserve_assignments(&self, reserve_unit_id: Option<i64>) -> Result<Vec<ReserveAssignment>, StoreError> {
+    pub async fn reserve_assignments(
+        &self,
+        reserve_unit_id: Option<i64>,
+    ) -> Result<Vec<ReserveAssignment>, StoreError> {
         self.require(Permission::Read)?;
         let cond = if reserve_unit_id.is_some() {
             " AND a.reserve_unit_id = $2"
@@ -1413,7 +1432,11 @@ impl Scoped<'_> {
         if let Some(u) = reserve_unit_id {
             q = q.bind(u);
         }
-        q.fetch_all(&self.store.pool).await?.iter().map(assignment_row).collect()
+        q.fetch_all(&self.store.pool)
+            .await?
+            .iter()
+            .map(assignment_row)
+            .collect()
     }
 
     /// One assignment in scope (active or ended).
@@ -1532,7 +1555,10 @@ impl Scoped<'_> {
                 .await?
         };
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!("Sắp xếp của {} đã kết thúc.", a.full_name)));
+            return Err(StoreError::Conflict(format!(
+                "Sắp xếp của {} đã kết thúc.",
+                a.full_name
+            )));
         }
         w.audit(
             "remove",
@@ -1626,7 +1652,8 @@ impl Scoped<'_> {
         self.require(Permission::Write)?;
         let province = self.registry_unit(n.unit_id).await.map_err(|e| match e {
             StoreError::Invalid(_) => StoreError::Invalid(
-                "Phương tiện kỹ thuật dự bị được đăng ký tại Ban Chỉ huy Quân sự cấp xã: hãy chọn đơn vị cấp xã.".into(),
+                "Phương tiện kỹ thuật dự bị được đăng ký tại Ban Chỉ huy Quân sự cấp xã: hãy chọn đơn vị cấp xã."
+                    .into(),
             ),
             e => e,
         })?;
@@ -1813,11 +1840,18 @@ impl Scoped<'_> {
     }
 
     /// Sets a unit's need of one kind (0 removes it).
-    pub async fn set_equipment_need(&self, reserve_unit_id: i64, kind: EquipmentKind, count: u32) -> Result<(), StoreError> {
+    pub async fn set_equipment_need(
+        &self,
+        reserve_unit_id: i64,
+        kind: EquipmentKind,
+        count: u32,
+    ) -> Result<(), StoreError> {
         self.require(Permission::Write)?;
         let u = self.reserve_unit(reserve_unit_id).await?;
         if count > 10_000 {
-            return Err(StoreError::Invalid(format!("Số lượng {count} không hợp lệ (tối đa 10.000).")));
+            return Err(StoreError::Invalid(format!(
+                "Số lượng {count} không hợp lệ (tối đa 10.000)."
+            )));
         }
         let mut w = self.begin_write(Permission::Write).await?;
         let before: Option<(i64, i64)> =
@@ -1828,11 +1862,13 @@ impl Scoped<'_> {
                 .await?
                 .map(|r| (r.get(0), r.get(1)));
         let assigned: i64 = match before {
-            Some((id, _)) => sqlx::query("SELECT count(*) FROM equipment_assignment WHERE need_id = $1 AND ended_on IS NULL")
-                .bind(id)
-                .fetch_one(&mut *w.tx)
-                .await?
-                .get(0),
+            Some((id, _)) => {
+                sqlx::query("SELECT count(*) FROM equipment_assignment WHERE need_id = $1 AND ended_on IS NULL")
+                    .bind(id)
+                    .fetch_one(&mut *w.tx)
+                    .await?
+                    .get(0)
+            }
             None => 0,
         };
         if (count as i64) < assigned {
@@ -2010,10 +2046,9 @@ impl Scoped<'_> {
         let mut checked = Vec::new();
         for &(eid, nid) in picks {
             let e = self.equipment(eid).await?;
-            let n = needs
-                .iter()
-                .find(|n| n.id == nid)
-                .ok_or_else(|| StoreError::NotFound(format!("Không tìm thấy nhu cầu số {nid} trong phạm vi của bạn.")))?;
+            let n = needs.iter().find(|n| n.id == nid).ok_or_else(|| {
+                StoreError::NotFound(format!("Không tìm thấy nhu cầu số {nid} trong phạm vi của bạn."))
+            })?;
             let kind = EquipmentMatch::of(e.kind, n.kind).ok_or_else(|| {
                 StoreError::Invalid(format!(
                     "{} ({}) không cùng loại hoặc loại tương tự với nhu cầu {} của {}.",
@@ -2036,7 +2071,10 @@ impl Scoped<'_> {
                     e.condition.label_vi()
                 )));
             }
-            let u = units.iter().find(|u| u.id == n.reserve_unit_id).expect("need of a unit in scope");
+            let u = units
+                .iter()
+                .find(|u| u.id == n.reserve_unit_id)
+                .expect("need of a unit in scope");
             checked.push((e, n, u, kind));
         }
         let mut w = self.begin_write(Permission::Write).await?;
@@ -2257,6 +2295,171 @@ impl Scoped<'_> {
                 })
             })
             .collect()
+    }
+}
+
+/// What [`Store::generate_forces_bench`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ForcesBenchData {
+    pub citizens: i64,
+    pub militia_members: i64,
+    pub reservists: i64,
+    pub assignments: i64,
+}
+
+impl crate::db::Store {
+    /// Benchmark data only (`phongthu bench forces`; never on a real database): spreads
+    /// `militia` militia members and `reservists` reservists (new citizens, "Bench" names) over the
+    /// given commune commands, with one militia platoon, one mobilisation unit with two positions
+    /// per commune and four in five reservists assigned. Written in bulk with one statement per
+    /// table and commune, without audit entries, so that a province-sized data set is made in
+    /// seconds; the dashboards read it like any other data.
+    pub async fn generate_forces_bench(
+        &self,
+        commune_command_ids: &[i64],
+        militia: i64,
+        reservists: i64,
+    ) -> Result<ForcesBenchData, StoreError> {
+        if commune_command_ids.is_empty() {
+            return Err(StoreError::Invalid(
+                "Cần ít nhất một Ban Chỉ huy Quân sự cấp xã.".into(),
+            ));
+        }
+        let n = commune_command_ids.len() as i64;
+        let now = crate::now_text();
+        let mut tx = self.pool.begin().await?;
+        let mut out = ForcesBenchData {
+            citizens: 0,
+            militia_members: 0,
+            reservists: 0,
+            assignments: 0,
+        };
+        for (k, &unit) in commune_command_ids.iter().enumerate() {
+            let k = k as i64;
+            let province: String = sqlx::query("SELECT province_code FROM org_unit WHERE id = $1")
+                .bind(unit)
+                .fetch_one(&mut *tx)
+                .await?
+                .get::<Option<String>, _>(0)
+                .unwrap_or_default();
+            let m = militia / n + i64::from(k < militia % n);
+            let r = reservists / n + i64::from(k < reservists % n);
+            let tag = format!("bench-{unit}-");
+            // Citizens: m for the militia, then r for the reserve; national ids are unique tags.
+            let series = "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $1)";
+            sqlx::query(&format!(
+                "{series} INSERT INTO citizen (unit_id, province_code, national_id, full_name, name_folded, sort_key, \
+                 birth_date, birth_year, sex, party_member, union_member, created_at, updated_at) \
+                 SELECT $2, $3, $4 || CAST(i AS TEXT), 'Bench ' || CAST(i AS TEXT), 'bench ' || CAST(i AS TEXT), \
+                 'bench' || CAST(i AS TEXT), CAST(1986 + (i % 20) AS TEXT) || '-03-15', 1986 + (i % 20), \
+                 CASE WHEN i % 7 = 0 THEN 'female' ELSE 'male' END, 0, 0, $5, $5 FROM s"
+            ))
+            .bind(m + r)
+            .bind(unit)
+            .bind(&province)
+            .bind(&tag)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            let mu: i64 = sqlx::query(
+                "INSERT INTO militia_unit (unit_id, province_code, force_type, kind, echelon, name, created_at) \
+                 VALUES ($1, $2, 'militia', 'mobile', 'company', $3, $4) RETURNING id",
+            )
+            .bind(unit)
+            .bind(&province)
+            .bind(format!("Đại đội dân quân cơ động (bench {unit})"))
+            .bind(&now)
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+            // The first m citizens of the commune (by their tag number) join the militia.
+            sqlx::query(
+                "INSERT INTO militia_member (militia_unit_id, unit_id, province_code, citizen_id, volunteer, joined_on, \
+                 term_years, extension_months, created_at) \
+                 SELECT $1, $2, $3, c.id, 0, '2025-01-01', 4, 0, $4 FROM citizen c \
+                 WHERE c.unit_id = $2 AND c.national_id LIKE $5 AND c.id < (SELECT min(id) FROM citizen \
+                 WHERE unit_id = $2 AND national_id LIKE $5) + $6",
+            )
+            .bind(mu)
+            .bind(unit)
+            .bind(&province)
+            .bind(&now)
+            .bind(format!("{tag}%"))
+            .bind(m)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO reservist (citizen_id, unit_id, province_code, reserve_class, specialty, military_rank, \
+                 registered_on, created_at) \
+                 SELECT c.id, $1, $2, CASE WHEN c.id % 3 = 0 THEN 'class_2' ELSE 'class_1' END, \
+                 CASE WHEN c.id % 2 = 0 THEN '1A' ELSE '2B' END, 'Trung sĩ', '2024-01-01', $3 FROM citizen c \
+                 WHERE c.unit_id = $1 AND c.national_id LIKE $4 AND c.id >= (SELECT min(id) FROM citizen \
+                 WHERE unit_id = $1 AND national_id LIKE $4) + $5",
+            )
+            .bind(unit)
+            .bind(&province)
+            .bind(&now)
+            .bind(format!("{tag}%"))
+            .bind(m)
+            .execute(&mut *tx)
+            .await?;
+            let ru: i64 = sqlx::query(
+                "INSERT INTO reserve_unit (unit_id, province_code, name, combat, spare_percent, created_at) \
+                 VALUES ($1, $2, $3, 0, 10, $4) RETURNING id",
+            )
+            .bind(unit)
+            .bind(&province)
+            .bind(format!("Tiểu đoàn dự bị (bench {unit})"))
+            .bind(&now)
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+            let mut positions = vec![];
+            for spec in ["1A", "2B"] {
+                let p: i64 = sqlx::query(
+                    "INSERT INTO reserve_position (reserve_unit_id, unit_id, province_code, title, specialty, \
+                     staff_count, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(ru)
+                .bind(unit)
+                .bind(&province)
+                .bind(format!("Chiến sĩ {spec}"))
+                .bind(spec)
+                .bind(r / 2 + 1)
+                .bind(&now)
+                .fetch_one(&mut *tx)
+                .await?
+                .get(0);
+                positions.push((spec, p));
+            }
+            // Four in five reservists assigned: most on their own specialty, every third crosswise.
+            for (spec, p) in &positions {
+                sqlx::query(
+                    "INSERT INTO reserve_assignment (reservist_id, position_id, reserve_unit_id, unit_id, province_code, \
+                     match_kind, assigned_on, assigned_by, assigned_at) \
+                     SELECT r.id, $1, $2, $3, $4, CASE WHEN r.specialty = $5 THEN 'exact' ELSE 'other' END, \
+                     '2025-01-01', 'bench', $6 FROM reservist r WHERE r.unit_id = $3 AND r.id % 5 <> 0 \
+                     AND ((r.specialty = $5 AND r.id % 3 <> 0) OR (r.specialty <> $5 AND r.id % 3 = 0))",
+                )
+                .bind(p)
+                .bind(ru)
+                .bind(unit)
+                .bind(&province)
+                .bind(*spec)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        let count = |sql: &'static str| async move {
+            Ok::<i64, StoreError>(sqlx::query(sql).fetch_one(&self.pool).await?.get(0))
+        };
+        out.citizens = count("SELECT count(*) FROM citizen WHERE national_id LIKE 'bench-%'").await?;
+        out.militia_members = count("SELECT count(*) FROM militia_member WHERE left_on IS NULL").await?;
+        out.reservists = count("SELECT count(*) FROM reservist").await?;
+        out.assignments = count("SELECT count(*) FROM reserve_assignment WHERE ended_on IS NULL").await?;
+        Ok(out)
     }
 }
 

@@ -9,8 +9,8 @@ use phongthu_domain::nvqs::Sex;
 use phongthu_domain::reserve::{EquipmentKind, EquipmentMatch, MatchKind, ReservistClass};
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
-    Actor, EquipmentCondition, NewCitizen, NewEquipment, NewMilitiaMember, NewMilitiaUnit, NewPosition,
-    NewReserveUnit, NewReservist, Store, StoreError,
+    Actor, EquipmentCondition, NewCitizen, NewEquipment, NewMilitiaMember, NewMilitiaUnit, NewPosition, NewReserveUnit,
+    NewReservist, Store, StoreError,
 };
 use time::macros::date;
 use time::Date;
@@ -34,7 +34,10 @@ fn reservist(citizen_id: i64, spec: &str) -> NewReservist {
 }
 
 fn row_pos(p: &phongthu_store::Proposal, reservist_id: i64) -> Option<i64> {
-    p.rows.iter().find(|r| r.reservist_id == reservist_id).and_then(|r| r.position_id)
+    p.rows
+        .iter()
+        .find(|r| r.reservist_id == reservist_id)
+        .and_then(|r| r.position_id)
 }
 
 #[tokio::test]
@@ -48,13 +51,31 @@ async fn reservists_units_assignment_and_ledger() {
     let on = date!(2026 - 06 - 30);
 
     let mk = |unit, name: &str, birth: Date, sex| NewCitizen::new(unit, name, birth, sex);
-    let an = s.create_citizen(mk(a, "Nguyễn Văn An", date!(1998 - 01 - 01), Sex::Male)).await.unwrap();
-    let binh = s.create_citizen(mk(a, "Trần Văn Bình", date!(1997 - 01 - 01), Sex::Male)).await.unwrap();
-    let cuong = s.create_citizen(mk(a, "Lê Văn Cường", date!(1996 - 01 - 01), Sex::Male)).await.unwrap();
+    let an = s
+        .create_citizen(mk(a, "Nguyễn Văn An", date!(1998 - 01 - 01), Sex::Male))
+        .await
+        .unwrap();
+    let binh = s
+        .create_citizen(mk(a, "Trần Văn Bình", date!(1997 - 01 - 01), Sex::Male))
+        .await
+        .unwrap();
+    let cuong = s
+        .create_citizen(mk(a, "Lê Văn Cường", date!(1996 - 01 - 01), Sex::Male))
+        .await
+        .unwrap();
     // 41 on the reference date: over the combat limit (35), within the support limit for men (45).
-    let dung = s.create_citizen(mk(a, "Phạm Văn Dũng", date!(1985 - 01 - 01), Sex::Male)).await.unwrap();
-    let xa = s.create_citizen(mk(b, "Đỗ Văn Xa", date!(1999 - 01 - 01), Sex::Male)).await.unwrap();
-    let em = s.create_citizen(mk(a, "Hoàng Văn Em", date!(2000 - 01 - 01), Sex::Male)).await.unwrap();
+    let dung = s
+        .create_citizen(mk(a, "Phạm Văn Dũng", date!(1985 - 01 - 01), Sex::Male))
+        .await
+        .unwrap();
+    let xa = s
+        .create_citizen(mk(b, "Đỗ Văn Xa", date!(1999 - 01 - 01), Sex::Male))
+        .await
+        .unwrap();
+    let em = s
+        .create_citizen(mk(a, "Hoàng Văn Em", date!(2000 - 01 - 01), Sex::Male))
+        .await
+        .unwrap();
 
     // Reservists: one record per person, CNQS checked.
     let r_an = s.add_reservist(reservist(an.id, "1A")).await.unwrap();
@@ -169,18 +190,38 @@ async fn reservists_units_assignment_and_ledger() {
     assert_eq!(row_pos(&prop, r_cuong.id), Some(p_rifle.id));
     let row = |id: i64| prop.rows.iter().find(|r| r.reservist_id == id).unwrap();
     assert_eq!(row(r_an.id).position_id, Some(p_rifle.id));
-    assert!(row(r_an.id).explanation.contains("Đúng CNQS 1A"), "{}", row(r_an.id).explanation);
-    assert!(row(r_an.id).explanation.contains("28 tuổi"), "{}", row(r_an.id).explanation);
+    assert!(
+        row(r_an.id).explanation.contains("Đúng CNQS 1A"),
+        "{}",
+        row(r_an.id).explanation
+    );
+    assert!(
+        row(r_an.id).explanation.contains("28 tuổi"),
+        "{}",
+        row(r_an.id).explanation
+    );
     assert_eq!(row(r_binh.id).position_id, Some(p_signal.id));
     assert_eq!(row(r_binh.id).match_kind, Some(MatchKind::Near));
     assert!(row(r_binh.id).explanation.contains("Gần đúng CNQS (1B thay cho 1C)"));
     assert_eq!(row(r_dung.id).position_id, Some(p_driver.id));
-    assert!(row(r_dung.id).explanation.contains("hết 45 tuổi"), "{}", row(r_dung.id).explanation);
+    assert!(
+        row(r_dung.id).explanation.contains("hết 45 tuổi"),
+        "{}",
+        row(r_dung.id).explanation
+    );
     assert_eq!(row(r_xa.id).position_id, None);
-    assert!(row(r_xa.id).explanation.contains("không có đơn vị"), "{}", row(r_xa.id).explanation);
+    assert!(
+        row(r_xa.id).explanation.contains("không có đơn vị"),
+        "{}",
+        row(r_xa.id).explanation
+    );
     assert!(prop.rows.iter().all(|r| r.reservist_id != r_em.id));
     assert_eq!(prop.held_elsewhere.len(), 1);
-    assert!(prop.held_elsewhere[0].1.contains("Hoàng Văn Em"), "{:?}", prop.held_elsewhere);
+    assert!(
+        prop.held_elsewhere[0].1.contains("Hoàng Văn Em"),
+        "{:?}",
+        prop.held_elsewhere
+    );
     assert!(prop.held_elsewhere[0].1.contains("dân quân tự vệ"));
 
     // Accepting a held person is refused before anything is saved, with the ledger's sentence.
@@ -209,7 +250,10 @@ async fn reservists_units_assignment_and_ledger() {
         .collect();
     assert_eq!(s.accept_assignments(&picks, on).await.unwrap(), 4);
     assert_eq!(audit().await, before + 4);
-    assert_eq!(s.reservist(r_an.id).await.unwrap().assigned_unit.as_deref(), Some("Đại đội bộ binh 1"));
+    assert_eq!(
+        s.reservist(r_an.id).await.unwrap().assigned_unit.as_deref(),
+        Some("Đại đội bộ binh 1")
+    );
     // Seats are full now: nothing left to propose; a second accept is refused.
     let again = s.propose_assignment(on).await.unwrap();
     assert_eq!(again.placed().count(), 0);
@@ -235,7 +279,11 @@ async fn reservists_units_assignment_and_ledger() {
     s.remove_assignment(a_an.id, on).await.unwrap();
     let moved = s.reassign(a_binh.id, p_rifle.id).await.unwrap();
     assert_eq!(moved.position_id, p_rifle.id);
-    assert_eq!(moved.match_kind, MatchKind::Other, "1B on a 1A seat is outside the specialty");
+    assert_eq!(
+        moved.match_kind,
+        MatchKind::Other,
+        "1B on a 1A seat is outside the specialty"
+    );
     assert_eq!(moved.assigned_by, "quantri");
     assert!(s.reservist(r_an.id).await.unwrap().assigned_position.is_none());
     // An's assignment had not run a day (removed on its first day): it is gone, and he can be
@@ -258,7 +306,11 @@ async fn reservists_units_assignment_and_ledger() {
     // A leader reads only.
     let leader = actor(&db.store, "lanhdao").await;
     assert!(matches!(
-        db.store.scoped(&leader).add_reservist(reservist(xa.id, "1A")).await.unwrap_err(),
+        db.store
+            .scoped(&leader)
+            .add_reservist(reservist(xa.id, "1A"))
+            .await
+            .unwrap_err(),
         StoreError::Forbidden(_)
     ));
 
@@ -290,7 +342,10 @@ async fn equipment_needs_matching_and_checks() {
         capacity: Some("5 tấn".into()),
         condition,
     };
-    let truck = s.add_equipment(eq(a, EquipmentKind::Truck, "89c-123.45", EquipmentCondition::Good)).await.unwrap();
+    let truck = s
+        .add_equipment(eq(a, EquipmentKind::Truck, "89c-123.45", EquipmentCondition::Good))
+        .await
+        .unwrap();
     assert_eq!(truck.plate, "89C-123.45");
     let e = s
         .add_equipment(eq(a, EquipmentKind::Truck, "89C-123.45", EquipmentCondition::Good))
@@ -298,16 +353,32 @@ async fn equipment_needs_matching_and_checks() {
         .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e}");
     let e = s
-        .add_equipment(eq(demo.province_command_id, EquipmentKind::Truck, "X", EquipmentCondition::Good))
+        .add_equipment(eq(
+            demo.province_command_id,
+            EquipmentKind::Truck,
+            "X",
+            EquipmentCondition::Good,
+        ))
         .await
         .unwrap_err();
     assert!(e.to_string().contains("cấp xã"), "{e}");
-    let coach = s.add_equipment(eq(a, EquipmentKind::Coach, "89B-000.01", EquipmentCondition::Good)).await.unwrap();
-    let broken = s
-        .add_equipment(eq(a, EquipmentKind::Truck, "89C-999.99", EquipmentCondition::OutOfService))
+    let coach = s
+        .add_equipment(eq(a, EquipmentKind::Coach, "89B-000.01", EquipmentCondition::Good))
         .await
         .unwrap();
-    let far = s.add_equipment(eq(b, EquipmentKind::Truck, "89C-555.55", EquipmentCondition::Good)).await.unwrap();
+    let broken = s
+        .add_equipment(eq(
+            a,
+            EquipmentKind::Truck,
+            "89C-999.99",
+            EquipmentCondition::OutOfService,
+        ))
+        .await
+        .unwrap();
+    let far = s
+        .add_equipment(eq(b, EquipmentKind::Truck, "89C-555.55", EquipmentCondition::Good))
+        .await
+        .unwrap();
 
     let unit = s
         .create_reserve_unit(NewReserveUnit {
@@ -328,10 +399,18 @@ async fn equipment_needs_matching_and_checks() {
     let row = |id: i64| prop.iter().find(|r| r.equipment_id == id).unwrap();
     assert_eq!(row(truck.id).match_kind, Some(EquipmentMatch::Exact));
     assert_eq!(row(coach.id).match_kind, Some(EquipmentMatch::Similar));
-    assert!(row(coach.id).explanation.contains("loại tương tự"), "{}", row(coach.id).explanation);
+    assert!(
+        row(coach.id).explanation.contains("loại tương tự"),
+        "{}",
+        row(coach.id).explanation
+    );
     assert_eq!(row(broken.id).need_id, None);
     assert!(row(broken.id).explanation.contains("tình trạng"));
-    assert!(row(far.id).explanation.contains("địa bàn"), "{}", row(far.id).explanation);
+    assert!(
+        row(far.id).explanation.contains("địa bàn"),
+        "{}",
+        row(far.id).explanation
+    );
 
     let need = needs[0].id;
     assert_eq!(s.accept_equipment(&[(truck.id, need)], today).await.unwrap(), 1);
@@ -341,7 +420,10 @@ async fn equipment_needs_matching_and_checks() {
     assert!(e.to_string().contains("89C-123.45"), "{e}");
     let e = s.accept_equipment(&[(far.id, need)], today).await.unwrap_err();
     assert!(e.to_string().contains("ngoài địa bàn"), "{e}");
-    let e = s.set_equipment_need(unit.id, EquipmentKind::Truck, 0).await.unwrap_err();
+    let e = s
+        .set_equipment_need(unit.id, EquipmentKind::Truck, 0)
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e}");
     assert_eq!(s.equipment_assignments().await.unwrap().len(), 1);
     assert_eq!(
@@ -358,7 +440,9 @@ async fn equipment_needs_matching_and_checks() {
     s.record_equipment_check(coach.id, old, true, None).await.unwrap();
     let due = s.equipment_checks_due(today).await.unwrap();
     assert_eq!(due.len(), 3);
-    assert!(due.iter().any(|e| e.id == coach.id && e.check_status.label_vi().contains("Quá hạn")));
+    assert!(due
+        .iter()
+        .any(|e| e.id == coach.id && e.check_status.label_vi().contains("Quá hạn")));
     let e = s
         .record_equipment_check(truck.id, today + time::Duration::days(3), true, None)
         .await
@@ -371,7 +455,9 @@ async fn equipment_needs_matching_and_checks() {
     let sb = db.store.scoped(&cmd_b);
     assert_eq!(sb.equipment_list(today).await.unwrap().len(), 1);
     assert!(matches!(
-        sb.record_equipment_check(truck.id, today, false, None).await.unwrap_err(),
+        sb.record_equipment_check(truck.id, today, false, None)
+            .await
+            .unwrap_err(),
         StoreError::NotFound(_)
     ));
 }

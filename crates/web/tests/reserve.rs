@@ -20,7 +20,14 @@ fn value_after(html: &str, after: &str, field: &str) -> Option<String> {
 /// The value of the first option of the select with this id.
 fn first_option(html: &str, select_id: &str) -> String {
     let i = html.find(&format!("id=\"{select_id}\"")).unwrap();
-    html[i..].split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+    html[i..]
+        .split("value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// The id at the end of a redirect such as `/reserve/units/12`.
@@ -64,7 +71,10 @@ async fn reservists_assignment_flow_and_ledger() {
 
     let page = app.get("/reserve", Some(&admin)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("href=\"/reserve\" aria-current=\"page\""), "nav entry");
+    assert!(
+        page.body.contains("href=\"/reserve\" aria-current=\"page\""),
+        "nav entry"
+    );
     // The registry search offers the citizens.
     let search = app.get("/reserve?q=nguyen+van+an", Some(&admin)).await;
     assert!(search.body.contains(&format!("value=\"{an}\"")), "{}", search.body);
@@ -94,7 +104,12 @@ async fn reservists_assignment_flow_and_ledger() {
         .post(
             "/reserve/reservists",
             Some(&admin),
-            &[("_csrf", "forged"), ("citizen_id", &an), ("class", "class_1"), ("specialty", "1A")],
+            &[
+                ("_csrf", "forged"),
+                ("citizen_id", &an),
+                ("class", "class_1"),
+                ("specialty", "1A"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -171,7 +186,9 @@ async fn reservists_assignment_flow_and_ledger() {
     assert!(prop.body.contains("<strong>2</strong> đúng CNQS"), "{}", prop.body);
     assert!(prop.body.contains("Đúng CNQS 1A; cư trú tại"), "{}", prop.body);
     assert!(prop.body.contains("Đang thuộc lực lượng khác"));
-    assert!(prop.body.contains("Hoàng Văn Em</strong>: Không thể ghi nhận vì Hoàng Văn Em đang thuộc dân quân tự vệ"));
+    assert!(prop
+        .body
+        .contains("Hoàng Văn Em</strong>: Không thể ghi nhận vì Hoàng Văn Em đang thuộc dân quân tự vệ"));
     let picks: Vec<String> = prop
         .body
         .match_indices("name=\"pick\" value=\"")
@@ -192,7 +209,11 @@ async fn reservists_assignment_flow_and_ledger() {
 
     // The unit page: both assigned, 100% exact.
     let page = app.get(&format!("/reserve/units/{unit}"), Some(&admin)).await;
-    assert!(page.body.contains("tỷ lệ đúng CNQS <strong>100,0%</strong>"), "{}", page.body);
+    assert!(
+        page.body.contains("tỷ lệ đúng CNQS <strong>100,0%</strong>"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Nguyễn Văn An"));
     // The manual form for Em shows the ledger conflict and saves nothing.
     // Only Em is free: the first (only) reservist offered.
@@ -204,11 +225,21 @@ async fn reservists_assignment_flow_and_ledger() {
         .post(
             &format!("/reserve/units/{unit}/assignments"),
             Some(&admin),
-            &[("_csrf", &admin.csrf), ("reservist_id", &em_rid), ("position_id", &pos), ("assigned_on", "")],
+            &[
+                ("_csrf", &admin.csrf),
+                ("reservist_id", &em_rid),
+                ("position_id", &pos),
+                ("assigned_on", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    assert!(r.body.contains("Hoàng Văn Em đang thuộc dân quân tự vệ (Trung đội cơ động)"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("Hoàng Văn Em đang thuộc dân quân tự vệ (Trung đội cơ động)"),
+        "{}",
+        r.body
+    );
     assert_eq!(app.audit_count().await, before);
 
     // Remove An (the first assignment's remove form), then the page shows one.
@@ -221,7 +252,11 @@ async fn reservists_assignment_flow_and_ledger() {
     assert!(page.body.contains("đã sắp xếp <strong>1</strong>"), "{}", page.body);
 
     // Exports.
-    for path in ["/reserve/reservists.xlsx", "/reserve/positions.xlsx", "/reserve/assignments.xlsx"] {
+    for path in [
+        "/reserve/reservists.xlsx",
+        "/reserve/positions.xlsx",
+        "/reserve/assignments.xlsx",
+    ] {
         let r = app.get(path, Some(&admin)).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert_eq!(r.headers["content-type"], super_xlsx(), "{path}");
@@ -235,7 +270,12 @@ async fn reservists_assignment_flow_and_ledger() {
         .post(
             &format!("/reserve/units/{unit}/positions"),
             Some(&other),
-            &[("_csrf", &other.csrf), ("title", "X"), ("specialty", "1A"), ("count", "1")],
+            &[
+                ("_csrf", &other.csrf),
+                ("title", "X"),
+                ("specialty", "1A"),
+                ("count", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -250,7 +290,12 @@ async fn reservists_assignment_flow_and_ledger() {
         .post(
             &format!("/reserve/units/{unit}/positions"),
             Some(&leader),
-            &[("_csrf", &leader.csrf), ("title", "X"), ("specialty", "1A"), ("count", "1")],
+            &[
+                ("_csrf", &leader.csrf),
+                ("title", "X"),
+                ("specialty", "1A"),
+                ("count", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -316,15 +361,27 @@ async fn equipment_need_matching_and_checks() {
 
     let page = app.get("/reserve/equipment", Some(&admin)).await;
     assert!(page.body.contains("Chưa kiểm tra lần nào"));
-    assert!(page.body.contains("đúng loại xe tải từ 2,5 tấn trở lên đơn vị cần"), "{}", page.body);
+    assert!(
+        page.body.contains("đúng loại xe tải từ 2,5 tấn trở lên đơn vị cần"),
+        "{}",
+        page.body
+    );
     let pick = value_after(&page.body, "Đề xuất giao phương tiện", "pick").unwrap();
     let r = app
-        .post("/reserve/equipment/accept", Some(&admin), &[("_csrf", &admin.csrf), ("pick", &pick)])
+        .post(
+            "/reserve/equipment/accept",
+            Some(&admin),
+            &[("_csrf", &admin.csrf), ("pick", &pick)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // The need is met: a second pick is refused.
     let r = app
-        .post("/reserve/equipment/accept", Some(&admin), &[("_csrf", &admin.csrf), ("pick", &pick)])
+        .post(
+            "/reserve/equipment/accept",
+            Some(&admin),
+            &[("_csrf", &admin.csrf), ("pick", &pick)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("đã đủ 1 phương tiện"), "{}", r.body);
@@ -338,7 +395,11 @@ async fn equipment_need_matching_and_checks() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = app
-        .post("/reserve/equipment/accept", Some(&admin), &[("_csrf", &admin.csrf), ("pick", &pick)])
+        .post(
+            "/reserve/equipment/accept",
+            Some(&admin),
+            &[("_csrf", &admin.csrf), ("pick", &pick)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("phương tiện 89C-111.11 đang thuộc"), "{}", r.body);
@@ -348,7 +409,12 @@ async fn equipment_need_matching_and_checks() {
         .post(
             &format!("/reserve/equipment/{eid}/checks"),
             Some(&admin),
-            &[("_csrf", &admin.csrf), ("checked_on", ""), ("result", "ready"), ("note", "Đủ giấy tờ")],
+            &[
+                ("_csrf", &admin.csrf),
+                ("checked_on", ""),
+                ("result", "ready"),
+                ("note", "Đủ giấy tờ"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -26,7 +26,9 @@ impl ReservistClass {
         match s {
             "class_1" => Ok(ReservistClass::Class1),
             "class_2" => Ok(ReservistClass::Class2),
-            _ => Err(format!("Hạng quân nhân dự bị \"{s}\" không hợp lệ (hạng một hoặc hạng hai).")),
+            _ => Err(format!(
+                "Hạng quân nhân dự bị \"{s}\" không hợp lệ (hạng một hoặc hạng hai)."
+            )),
         }
     }
 

@@ -130,8 +130,9 @@ pub fn match_equipment(items: &[EquipmentItem], needs: &[EquipmentNeed]) -> Equi
         if !it.serviceable {
             left_out.push(EquipmentLeftOut {
                 equipment: it.id.clone(),
-                reason: "Không sắp xếp vì phương tiện không ở tình trạng tốt hoặc lần kiểm tra sẵn sàng gần nhất không đạt."
-                    .into(),
+                reason:
+                    "Không sắp xếp vì phương tiện không ở tình trạng tốt hoặc lần kiểm tra sẵn sàng gần nhất không đạt."
+                        .into(),
             });
             continue;
         }
@@ -153,7 +154,8 @@ pub fn match_equipment(items: &[EquipmentItem], needs: &[EquipmentNeed]) -> Equi
             left_out.push(EquipmentLeftOut {
                 equipment: it.id.clone(),
                 reason: if !any_area {
-                    "Chưa sắp xếp vì không có đơn vị nào cần phương tiện tại địa bàn đăng ký của phương tiện này.".into()
+                    "Chưa sắp xếp vì không có đơn vị nào cần phương tiện tại địa bàn đăng ký của phương tiện này."
+                        .into()
                 } else if !any_kind {
                     format!(
                         "Chưa sắp xếp vì các đơn vị trong địa bàn không cần {} hoặc loại tương tự.",
@@ -302,7 +304,13 @@ mod tests {
         let mut rng = super::super::synthetic::Lcg::new(7);
         for _ in 0..200 {
             let items: Vec<EquipmentItem> = (0..5)
-                .map(|i| item(&format!("i{i}"), kinds[rng.below(5) as usize], &format!("c{}", rng.below(2))))
+                .map(|i| {
+                    item(
+                        &format!("i{i}"),
+                        kinds[rng.below(5) as usize],
+                        &format!("c{}", rng.below(2)),
+                    )
+                })
                 .collect();
             let needs: Vec<EquipmentNeed> = (0..3)
                 .map(|i| {
@@ -341,10 +349,7 @@ mod tests {
                     best = best.max((ex, si));
                 }
             }
-            assert_eq!(
-                (m.count(EquipmentMatch::Exact), m.count(EquipmentMatch::Similar)),
-                best
-            );
+            assert_eq!((m.count(EquipmentMatch::Exact), m.count(EquipmentMatch::Similar)), best);
             assert_eq!(m.placements.len() + m.left_out.len(), items.len());
         }
     }

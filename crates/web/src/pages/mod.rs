@@ -84,11 +84,23 @@ pub fn routes() -> Router<AppState> {
         .route("/reserve/units/{id}", get(reserve::unit))
         .route("/reserve/units/{id}/positions", post(reserve::add_position))
         .route("/reserve/units/{id}/assignments", post(reserve::assign_one))
-        .route("/reserve/units/{id}/assignments/{a}/move", post(reserve::move_assignment))
-        .route("/reserve/units/{id}/assignments/{a}/remove", post(reserve::remove_assignment))
+        .route(
+            "/reserve/units/{id}/assignments/{a}/move",
+            post(reserve::move_assignment),
+        )
+        .route(
+            "/reserve/units/{id}/assignments/{a}/remove",
+            post(reserve::remove_assignment),
+        )
         .route("/reserve/units/{id}/needs", post(reserve::set_need))
-        .route("/reserve/assign", get(reserve::assign_form).post(reserve::assign_accept))
-        .route("/reserve/equipment", get(reserve::equipment).post(reserve::add_equipment))
+        .route(
+            "/reserve/assign",
+            get(reserve::assign_form).post(reserve::assign_accept),
+        )
+        .route(
+            "/reserve/equipment",
+            get(reserve::equipment).post(reserve::add_equipment),
+        )
         .route("/reserve/equipment/accept", post(reserve::accept_equipment))
         .route("/reserve/equipment/{id}/checks", post(reserve::record_check))
         // directives (issue 4)

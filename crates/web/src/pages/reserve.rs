@@ -43,7 +43,10 @@ fn choice(value: impl ToString, label: impl ToString) -> Choice {
 }
 
 fn kind_choices() -> Vec<Choice> {
-    EquipmentKind::ALL.iter().map(|k| choice(k.as_str(), k.label_vi())).collect()
+    EquipmentKind::ALL
+        .iter()
+        .map(|k| choice(k.as_str(), k.label_vi()))
+        .collect()
 }
 
 fn condition_choices() -> Vec<Choice> {
@@ -69,12 +72,9 @@ fn id_of(s: &str, what: &str) -> Result<i64, AppError> {
 }
 
 fn count_of(s: &str, what: &str) -> Result<u32, AppError> {
-    s.trim().parse().map_err(|_| {
-        AppError::bad_request(format!(
-            "{what} \"{}\" phải là một số nguyên không âm.",
-            s.trim()
-        ))
-    })
+    s.trim()
+        .parse()
+        .map_err(|_| AppError::bad_request(format!("{what} \"{}\" phải là một số nguyên không âm.", s.trim())))
 }
 
 fn can_write(viewer: &Viewer) -> bool {
@@ -334,7 +334,11 @@ pub async fn create_unit(
     let combat = match f.combat.trim() {
         "combat" => true,
         "support" => false,
-        _ => return Err(AppError::bad_request("Hãy chọn đơn vị chiến đấu hoặc bảo đảm chiến đấu.")),
+        _ => {
+            return Err(AppError::bad_request(
+                "Hãy chọn đơn vị chiến đấu hoặc bảo đảm chiến đấu.",
+            ))
+        }
     };
     let scoped = state.store().scoped(&viewer.actor);
     match scoped
@@ -467,7 +471,12 @@ async fn unit_page(
         .await?
         .into_iter()
         .filter(|r| r.assigned_position.is_none())
-        .map(|r| (r.id, format!("{} – CNQS {} – {}", r.full_name, r.specialty, r.commune_name)))
+        .map(|r| {
+            (
+                r.id,
+                format!("{} – CNQS {} – {}", r.full_name, r.specialty, r.commune_name),
+            )
+        })
         .collect();
     let needs = scoped.equipment_needs(Some(id)).await?;
     Ok(UnitPage {
@@ -1083,7 +1092,8 @@ fn xlsx(sheet: &str, headers: &[(&str, bool)], rows: Vec<Vec<String>>, file: &st
             width: 0.0,
         })
         .collect();
-    let bytes = write_xlsx(sheet, &specs, rows).map_err(|e| AppError::internal(format!("Không tạo được tệp Excel: {e}")))?;
+    let bytes =
+        write_xlsx(sheet, &specs, rows).map_err(|e| AppError::internal(format!("Không tạo được tệp Excel: {e}")))?;
     Ok(super::download(bytes, super::XLSX, &format!("{file}-{}.xlsx", today())))
 }
 
