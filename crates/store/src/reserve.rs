@@ -1072,10 +1072,10 @@ impl Scoped<'_> {
         let mut conn = self.store.pool.acquire().await?;
         let mut candidates = Vec::with_capacity(free.len());
         let mut held_elsewhere = Vec::new();
-        let held = held_citizens(&mut *conn, self.actor.unit_id, on).await?;
+        let held = held_citizens(&mut conn, self.actor.unit_id, on).await?;
         for r in free {
             if held.contains(&r.citizen_id) {
-                let existing = ledger_entries_for_citizen(&mut *conn, self.actor.unit_id, r.citizen_id).await?;
+                let existing = ledger_entries_for_citizen(&mut conn, self.actor.unit_id, r.citizen_id).await?;
                 let proposed = LedgerEntry {
                     id: "reserve:new".into(),
                     subject: Subject::Person(r.citizen_id.to_string()),
@@ -1298,14 +1298,14 @@ impl Scoped<'_> {
         // Seats, re-read in the transaction before anything is inserted.
         let mut taken: HashMap<i64, u32> = HashMap::new();
         for (_, p, u, _) in &checked {
-            if !taken.contains_key(&p.id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry(p.id) {
                 let filled: i64 =
                     sqlx::query("SELECT count(*) FROM reserve_assignment WHERE position_id = $1 AND ended_on IS NULL")
                         .bind(p.id)
                         .fetch_one(&mut *w.tx)
                         .await?
                         .get(0);
-                taken.insert(p.id, filled.max(0) as u32);
+                slot.insert(filled.max(0) as u32);
             }
             let t = taken.get_mut(&p.id).expect("inserted above");
             *t += 1;
@@ -1332,7 +1332,7 @@ impl Scoped<'_> {
         kind: MatchKind,
         on: Date,
     ) -> Result<i64, StoreError> {
-        let existing = ledger_entries_for_citizen(&mut *w.tx, self.actor.unit_id, r.citizen_id).await?;
+        let existing = ledger_entries_for_citizen(&mut w.tx, self.actor.unit_id, r.citizen_id).await?;
         let proposed = LedgerEntry {
             id: "reserve:new".into(),
             subject: Subject::Person(r.citizen_id.to_string()),
@@ -1391,7 +1391,7 @@ impl Scoped<'_> {
             )));
         }
         let mut conn = self.store.pool.acquire().await?;
-        let existing = ledger_entries_for_citizen(&mut *conn, self.actor.unit_id, r.citizen_id).await?;
+        let existing = ledger_entries_for_citizen(&mut conn, self.actor.unit_id, r.citizen_id).await?;
         let proposed = LedgerEntry {
             id: "reserve:new".into(),
             subject: Subject::Person(r.citizen_id.to_string()),
@@ -2080,14 +2080,14 @@ impl Scoped<'_> {
         let mut w = self.begin_write(Permission::Write).await?;
         let mut taken: HashMap<i64, u32> = HashMap::new();
         for (_, n, u, _) in &checked {
-            if !taken.contains_key(&n.id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry(n.id) {
                 let filled: i64 =
                     sqlx::query("SELECT count(*) FROM equipment_assignment WHERE need_id = $1 AND ended_on IS NULL")
                         .bind(n.id)
                         .fetch_one(&mut *w.tx)
                         .await?
                         .get(0);
-                taken.insert(n.id, filled.max(0) as u32);
+                slot.insert(filled.max(0) as u32);
             }
             let t = taken.get_mut(&n.id).expect("inserted above");
             *t += 1;
@@ -2101,7 +2101,7 @@ impl Scoped<'_> {
             }
         }
         for (e, n, u, kind) in &checked {
-            let existing = ledger_entries_for_equipment(&mut *w.tx, e.id).await?;
+            let existing = ledger_entries_for_equipment(&mut w.tx, e.id).await?;
             let proposed = LedgerEntry {
                 id: "equipment:new".into(),
                 subject: Subject::Equipment(e.id.to_string()),
@@ -2262,10 +2262,10 @@ impl Scoped<'_> {
         let mut sums: HashMap<i64, Figures> = HashMap::new();
         for r in &closure {
             let (a, d): (i64, i64) = (r.get(0), r.get(1));
-            if !sums.contains_key(&a) {
+            sums.entry(a).or_insert_with(|| {
                 order.push((a, r.get(2), r.get(3)));
-                sums.insert(a, Figures::default());
-            }
+                Figures::default()
+            });
             if let Some(f) = own.get(&d) {
                 let s = sums.get_mut(&a).expect("inserted above");
                 s.militia += f.militia;
