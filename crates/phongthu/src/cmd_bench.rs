@@ -27,12 +27,34 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         repeat: u32,
     },
+    /// Bảng tổng hợp lực lượng (dân quân, dự bị động viên) của một tỉnh trên cơ sở dữ liệu
+    /// (--database, nên là cơ sở dữ liệu trống) / forces roll-up dashboards for a province
+    Forces {
+        /// Số thành viên dân quân / militia members
+        #[arg(long, default_value_t = 50_000)]
+        militia: i64,
+        /// Số quân nhân dự bị / reservists
+        #[arg(long, default_value_t = 100_000)]
+        reservists: i64,
+        /// Số Ban CHQS cấp xã / commune commands
+        #[arg(long, default_value_t = 100)]
+        communes: usize,
+        /// Số lần đo / repetitions
+        #[arg(long, default_value_t = 5)]
+        repeat: u32,
+    },
 }
 
 pub async fn run(settings: &Settings, cmd: BenchCommand) -> CmdResult {
     match cmd {
         BenchCommand::Territory { repeat } => territory(settings, repeat).await,
         BenchCommand::Search { documents, repeat } => search(settings, documents, repeat).await,
+        BenchCommand::Forces {
+            militia,
+            reservists,
+            communes,
+            repeat,
+        } => forces(settings, militia, reservists, communes, repeat).await,
     }
 }
 
@@ -371,4 +393,94 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
     let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
+}
+/// Forces dashboards: the demo province with `communes` commune commands, `militia` militia
+/// members and `reservists` reservists (four in five assigned), then the roll-up pages' queries
+/// timed for the provincial command and for one commune command.
+async fn forces(settings: &Settings, militia: i64, reservists: i64, communes: usize, repeat: u32) -> CmdResult {
+    use phongthu_store::{NewOrgUnit, Store};
+    let store = Store::open(&settings.database_url, phongthu_store::OpenOptions::default()).await?;
+    let t = Territory::bundled();
+    let start = Instant::now();
+    store.load_territory(t, false).await?;
+    let demo = store.seed_demo().await?;
+    let system = store.system_actor().await?;
+    let admin = store.scoped(&system);
+    let province = admin.org_unit(demo.province_command_id).await?;
+    let province_code = province.province_code.clone().unwrap_or_default();
+    let province_unit = t
+        .list(Level::Province, REFORM_DATE)
+        .into_iter()
+        .find(|p| p.code == province_code)
+        .ok_or("không tìm thấy tỉnh mẫu")?;
+    let mut ids = demo.commune_command_ids.clone();
+    let existing: Vec<String> = admin
+        .org_units()
+        .await?
+        .into_iter()
+        .filter_map(|u| u.admin_code)
+        .collect();
+    for c in t.children_on(province_unit, REFORM_DATE) {
+        if ids.len() >= communes {
+            break;
+        }
+        if existing.contains(&c.code) {
+            continue;
+        }
+        let u = admin
+            .create_org_unit(NewOrgUnit {
+                parent_id: Some(demo.province_command_id),
+                kind: phongthu_domain::org::OrgKind::CommuneCommand,
+                name: format!("Ban Chỉ huy Quân sự {}", c.name_in_sentence()),
+                code: None,
+                admin_code: Some(c.code.clone()),
+                province_code: Some(province_code.clone()),
+                note: None,
+            })
+            .await?;
+        ids.push(u.id);
+    }
+    println!(
+        "set-up on {}: {} commune commands, {:.1} s",
+        store.description(),
+        ids.len(),
+        start.elapsed().as_secs_f64()
+    );
+    let start = Instant::now();
+    let data = store.generate_forces_bench(&ids, militia, reservists).await?;
+    println!(
+        "generate: {} citizens, {} militia members, {} reservists, {} assignments in {:.1} s",
+        data.citizens,
+        data.militia_members,
+        data.reservists,
+        data.assignments,
+        start.elapsed().as_secs_f64()
+    );
+    let province_actor = store.login("quantri", phongthu_store::DEMO_PASSWORD).await?.actor;
+    let commune_actor = store.login("chihuy", phongthu_store::DEMO_PASSWORD).await?.actor;
+    for (who, actor) in [("province", &province_actor), ("commune", &commune_actor)] {
+        let scoped = store.scoped(actor);
+        let mut rollup = vec![];
+        let mut rates = vec![];
+        let mut rows = 0;
+        for _ in 0..repeat {
+            let s = Instant::now();
+            let r = scoped.forces_rollup().await?;
+            rollup.push(s.elapsed().as_secs_f64());
+            rows = r.len();
+            let s = Instant::now();
+            black_box(scoped.specialty_rates().await?);
+            rates.push(s.elapsed().as_secs_f64());
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            v[v.len() / 2] * 1e3
+        };
+        println!(
+            "{who}: forces_rollup {:.1} ms (median of {repeat}, {rows} rows), specialty_rates {:.1} ms",
+            median(&mut rollup),
+            median(&mut rates)
+        );
+    }
+    Ok(())
 }

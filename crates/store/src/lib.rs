@@ -22,6 +22,7 @@ mod error;
 mod migrate;
 mod militia;
 mod org;
+mod reserve;
 mod scope;
 mod seed;
 mod stages;
@@ -55,6 +56,12 @@ pub use militia::{
     MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit,
 };
 pub use org::{NewOrgUnit, OrgUnit};
+pub use reserve::{
+    seats_with_spare, Equipment, EquipmentAssignment, EquipmentCheck, EquipmentCondition, EquipmentNeedRecord,
+    EquipmentProposalRow, ForcesBenchData, ForcesRollupRow, NewEquipment, NewPosition, NewReserveUnit, NewReservist,
+    Proposal, ProposalRow, RateRow, ReserveAssignment, ReservePosition, ReserveUnit, ReservistRecord,
+    CHECK_INTERVAL_DAYS, SPARE_PERCENT_RANGE,
+};
 pub use scope::{Actor, Scoped};
 pub use stages::{
     CandidateRow, CommuneCycle, CycleCaps, CycleSettings, ListApproval, ListState, StageEvent, StageRequest,

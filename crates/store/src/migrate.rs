@@ -58,6 +58,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 7,
+        name: "reserve",
+        common: include_str!("migrations/0007_reserve.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 8,
         name: "followup",
         common: include_str!("migrations/0008_followup.sql"),

@@ -21,6 +21,17 @@ impl ReservistClass {
         }
     }
 
+    /// Reads [`ReservistClass::as_str`] back.
+    pub fn parse(s: &str) -> Result<ReservistClass, String> {
+        match s {
+            "class_1" => Ok(ReservistClass::Class1),
+            "class_2" => Ok(ReservistClass::Class2),
+            _ => Err(format!(
+                "Hạng quân nhân dự bị \"{s}\" không hợp lệ (hạng một hoặc hạng hai)."
+            )),
+        }
+    }
+
     pub fn label_vi(self) -> &'static str {
         match self {
             ReservistClass::Class1 => "Quân nhân dự bị hạng một",

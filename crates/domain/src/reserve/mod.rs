@@ -7,11 +7,14 @@
 //! - [`age`]: "up to the end of age N" arithmetic, shared with `crate::militia`.
 //! - [`specialty`]: CNQS codes, match kinds, rates and roll-ups.
 //! - [`classes`]: reservist classes 1/2, age groups A/B, equipment kinds.
+//! - [`equipment`]: matching reserve equipment to units' needs (exact kind, then similar) and the
+//!   readiness-check status.
 //! - [`synthetic`]: a seeded instance generator for benches and cross-checks.
 
 pub mod age;
 mod assign;
 pub mod classes;
+pub mod equipment;
 mod explain;
 mod flow;
 mod instance;
@@ -24,6 +27,7 @@ pub use assign::{
     SUPPORT_AGE_LIMIT_MALE,
 };
 pub use classes::{EquipmentCategory, EquipmentKind, ReservistClass};
+pub use equipment::{match_equipment, CheckStatus, EquipmentItem, EquipmentMatch, EquipmentMatching, EquipmentNeed};
 pub use explain::Explanation;
 pub use flow::FlowGraph;
 pub use instance::{parse_iso_date, ContractError, Instance, MobilizationUnit, Position, Reservist};

@@ -14,6 +14,7 @@ mod org;
 mod outgoing;
 mod nvqs_docs;
 mod reports;
+mod reserve;
 mod stages;
 mod territory;
 mod users;
@@ -95,6 +96,35 @@ pub fn routes() -> Router<AppState> {
         .route("/militia/{id}", get(militia::detail))
         .route("/militia/{id}/members", post(militia::add_member))
         .route("/militia/{id}/training", post(militia::record_training))
+        // reserve forces (issue 5)
+        .route("/reserve", get(reserve::list))
+        .route("/reserve/units", post(reserve::create_unit))
+        .route("/reserve/reservists", post(reserve::add_reservist))
+        .route("/reserve/reservists.xlsx", get(reserve::export_reservists))
+        .route("/reserve/positions.xlsx", get(reserve::export_positions))
+        .route("/reserve/assignments.xlsx", get(reserve::export_assignments))
+        .route("/reserve/units/{id}", get(reserve::unit))
+        .route("/reserve/units/{id}/positions", post(reserve::add_position))
+        .route("/reserve/units/{id}/assignments", post(reserve::assign_one))
+        .route(
+            "/reserve/units/{id}/assignments/{a}/move",
+            post(reserve::move_assignment),
+        )
+        .route(
+            "/reserve/units/{id}/assignments/{a}/remove",
+            post(reserve::remove_assignment),
+        )
+        .route("/reserve/units/{id}/needs", post(reserve::set_need))
+        .route(
+            "/reserve/assign",
+            get(reserve::assign_form).post(reserve::assign_accept),
+        )
+        .route(
+            "/reserve/equipment",
+            get(reserve::equipment).post(reserve::add_equipment),
+        )
+        .route("/reserve/equipment/accept", post(reserve::accept_equipment))
+        .route("/reserve/equipment/{id}/checks", post(reserve::record_check))
         // directives (issue 4)
         .route(
             "/documents",
