@@ -1002,7 +1002,7 @@ async fn call_up_cycle_and_quota_split() {
             .status,
         StatusCode::FORBIDDEN
     );
-    // A leader reads the cycle but cannot save; a commune commander does not see it.
+    // A leader reads the cycle but cannot save.
     let leader = app.login("lanhdao").await;
     let r = app.get(&cycle_url, Some(&leader)).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -1010,11 +1010,14 @@ async fn call_up_cycle_and_quota_split() {
     let mut lf = refs.clone();
     lf[0] = ("_csrf", leader.csrf.as_str());
     assert_eq!(app.post(&save, Some(&leader), &lf).await.status, StatusCode::FORBIDDEN);
+    // A commune commander sees the cycle with his own commune only, without the save form.
     let commander = app.login("chihuy").await;
-    assert_eq!(
-        app.get(&cycle_url, Some(&commander)).await.status,
-        StatusCode::NOT_FOUND
-    );
+    let r = app.get(&cycle_url, Some(&commander)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("Lưu chỉ tiêu"));
+    let mut cf = refs.clone();
+    cf[0] = ("_csrf", commander.csrf.as_str());
+    assert_eq!(app.post(&save, Some(&commander), &cf).await.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

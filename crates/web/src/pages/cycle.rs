@@ -159,10 +159,13 @@ fn even_text(e: &Evenness) -> String {
     )
 }
 
+/// `owner`: the viewer's scope holds the cycle's own unit (only then may the split be changed;
+/// a commune command sees its own row).
 fn page(
     state: &AppState,
     viewer: &Viewer,
     o: CycleOverview,
+    owner: bool,
     flash: Option<&'static str>,
     error: Option<String>,
 ) -> CyclePage {
@@ -247,7 +250,7 @@ fn page(
         saved_even: o.evenness_saved.as_ref().map(even_text),
         chart_height: 16 + bars.len() * 30,
         bars,
-        can_write: viewer.actor.role.allows(Permission::Write),
+        can_write: owner && viewer.actor.role.allows(Permission::Write),
         flash,
         error,
         cycle: o.cycle,
@@ -265,11 +268,14 @@ pub async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<CycleQuery>,
 ) -> Result<Response, AppError> {
-    let o = state.store().scoped(&viewer.actor).cycle_overview(id).await?;
+    let scoped = state.store().scoped(&viewer.actor);
+    let o = scoped.cycle_overview(id).await?;
+    let owner = scoped.owned_cycle(id).await.is_ok();
     render(&page(
         &state,
         &viewer,
         o,
+        owner,
         q.saved.is_some().then_some("Đã lưu chỉ tiêu các xã."),
         None,
     ))
@@ -302,7 +308,7 @@ pub async fn save(
         Ok(()) => Ok(Redirect::to(&format!("/nvqs/{id}?saved=1")).into_response()),
         Err(phongthu_store::StoreError::Invalid(m)) => {
             let o = scoped.cycle_overview(id).await?;
-            let mut res = render(&page(&state, &viewer, o, None, Some(m)))?;
+            let mut res = render(&page(&state, &viewer, o, true, None, Some(m)))?;
             *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
             Ok(res)
         }
@@ -314,7 +320,7 @@ pub async fn save(
 pub async fn export(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, AppError> {
     use phongthu_documents::tabular::{write_xlsx, ColumnSpec};
     let o = state.store().scoped(&viewer.actor).cycle_overview(id).await?;
-    let p = page(&state, &viewer, o, None, None);
+    let p = page(&state, &viewer, o, false, None, None);
     let mut headers: Vec<String> = [
         "Ban CHQS xã",
         "Hồ sơ",
