@@ -121,13 +121,15 @@ pub struct ImportBench {
 /// Given names by sex, middle names by sex, family names: common Vietnamese names, with their
 /// usual share roughly kept by repetition in the family list.
 const FAMILY: &[&str] = &[
-    "Nguyễn", "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ",
-    "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Đào", "Lương", "Mai", "Tạ", "Khúc",
+    "Nguyễn", "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ",
+    "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Đào", "Lương", "Mai", "Tạ", "Khúc",
 ];
 const MIDDLE_M: &[&str] = &[
     "Văn", "Văn", "Đức", "Minh", "Quang", "Hữu", "Xuân", "Thành", "Công", "Trọng", "Mạnh", "Gia", "Đình", "Tiến",
 ];
-const MIDDLE_F: &[&str] = &["Thị", "Thị", "Ngọc", "Thu", "Thanh", "Phương", "Minh", "Hồng", "Kim", "Diệu"];
+const MIDDLE_F: &[&str] = &[
+    "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Phương", "Minh", "Hồng", "Kim", "Diệu",
+];
 const GIVEN_M: &[&str] = &[
     "Đức", "Hùng", "Dũng", "Tuấn", "Anh", "Hoàng", "Nam", "Long", "Huy", "Khánh", "Phong", "Quân", "Sơn", "Thắng",
     "Trung", "Việt", "Cường", "Hiếu", "Hoà", "Lâm", "Nghĩa", "Phúc", "Tài", "Toàn", "Vinh", "Đạt", "Bình", "Kiên",
@@ -137,8 +139,16 @@ const GIVEN_F: &[&str] = &[
     "Vân", "Oanh", "Thuỷ", "Giang", "Quỳnh", "Nga",
 ];
 const OCCUPATIONS: &[&str] = &[
-    "Học sinh", "Sinh viên", "Làm ruộng", "Công nhân", "Lao động tự do", "Kinh doanh", "Thợ xây", "Lái xe",
-    "Giáo viên", "Nhân viên văn phòng",
+    "Học sinh",
+    "Sinh viên",
+    "Làm ruộng",
+    "Công nhân",
+    "Lao động tự do",
+    "Kinh doanh",
+    "Thợ xây",
+    "Lái xe",
+    "Giáo viên",
+    "Nhân viên văn phòng",
 ];
 
 /// Writes a synthetic province's registry (the headers of the import template) as CSV and XLSX.
@@ -217,7 +227,12 @@ fn generate_registry(
                 CitizenField::StudyingLevel if year >= 2006 => "Phổ thông".into(),
                 CitizenField::Occupation => OCCUPATIONS[rng.gen_range(0..OCCUPATIONS.len())].into(),
                 CitizenField::PartyMember => (if rng.gen_ratio(1, 30) { "Có" } else { "Không" }).into(),
-                CitizenField::UnionMember => (if year >= 1990 && rng.gen_bool(0.6) { "Có" } else { "Không" }).into(),
+                CitizenField::UnionMember => (if year >= 1990 && rng.gen_bool(0.6) {
+                    "Có"
+                } else {
+                    "Không"
+                })
+                .into(),
                 _ => String::new(),
             };
             cell.push_str(&v);
@@ -254,7 +269,10 @@ fn own_usage() -> (u64, f64, f64) {
         .and_then(|st| {
             let rest = st.rsplit_once(')')?.1;
             let f: Vec<&str> = rest.split_whitespace().collect();
-            Some((f.get(11)?.parse::<f64>().ok()? / 100.0, f.get(12)?.parse::<f64>().ok()? / 100.0))
+            Some((
+                f.get(11)?.parse::<f64>().ok()? / 100.0,
+                f.get(12)?.parse::<f64>().ok()? / 100.0,
+            ))
         })
         .unwrap_or((0.0, 0.0));
     (hwm, u, s)
@@ -286,7 +304,11 @@ async fn import(settings: &Settings, args: ImportBench) -> CmdResult {
         println!(
             "wrote {} and {} in {:.1} s",
             csv.display(),
-            if xlsx_rows > 0 { xlsx.display().to_string() } else { "no XLSX".into() },
+            if xlsx_rows > 0 {
+                xlsx.display().to_string()
+            } else {
+                "no XLSX".into()
+            },
             start.elapsed().as_secs_f64()
         );
         return Ok(());

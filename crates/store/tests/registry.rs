@@ -1051,11 +1051,23 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
     assert_eq!(r.rows_read, 2500);
     assert_eq!(r.accepted, 2497);
     assert_eq!(r.rejected_rows, 3);
-    let by_row = |n: u64| r.rejected.iter().find(|e| e.row == n).unwrap_or_else(|| panic!("row {n}: {:?}", r.rejected));
+    let by_row = |n: u64| {
+        r.rejected
+            .iter()
+            .find(|e| e.row == n)
+            .unwrap_or_else(|| panic!("row {n}: {:?}", r.rejected))
+    };
     assert!(by_row(12).reason_vi.contains("trùng với dòng 11"), "{:?}", by_row(12));
     assert!(by_row(1702).reason_vi.contains("dòng trước đó"), "{:?}", by_row(1702));
-    assert!(by_row(2402).reason_vi.contains("đã có trong sổ đăng ký"), "{:?}", by_row(2402));
-    assert!(r.rejected.iter().all(|e| e.column.as_deref() == Some("Số định danh cá nhân")));
+    assert!(
+        by_row(2402).reason_vi.contains("đã có trong sổ đăng ký"),
+        "{:?}",
+        by_row(2402)
+    );
+    assert!(r
+        .rejected
+        .iter()
+        .all(|e| e.column.as_deref() == Some("Số định danh cá nhân")));
     // Progress is reported as the rows are read, not only once per batch, and ends on the total.
     assert!(obs.progress.len() >= 10, "{}", obs.progress.len());
     assert_eq!(obs.progress.last().unwrap().rows_read, 2500);
@@ -1092,7 +1104,11 @@ async fn import_bad_row_in_the_last_batch_leaves_nothing_and_text_survives_the_b
     let mut rows: Vec<Result<SourceRow, String>> = (0..2100u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
     rows.push(row(
         2102,
-        &[("Họ và tên", "Lê Văn Cuối"), ("Ngày sinh", "2001-02-30"), ("Giới tính", "Nam")],
+        &[
+            ("Họ và tên", "Lê Văn Cuối"),
+            ("Ngày sinh", "2001-02-30"),
+            ("Giới tính", "Nam"),
+        ],
     ));
     let opts = ImportOptions {
         unit_id: a,
