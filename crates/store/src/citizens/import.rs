@@ -784,7 +784,7 @@ impl Scoped<'_> {
             if batch.len() >= batch_size {
                 flush(&mut w, &mut batch, &mut run, &province, &now, &opts.source_name).await?;
             }
-            if run.report.rows_read % PROGRESS_ROWS == 0 {
+            if run.report.rows_read.is_multiple_of(PROGRESS_ROWS) {
                 run.progress();
             }
         }
