@@ -50,7 +50,12 @@ enum Command {
     #[command(subcommand)]
     Territory(cmd_territory::TerritoryCommand),
     /// Tạo dữ liệu mẫu (một tỉnh, một Ban CH PTKV, ba xã, mỗi vai trò một tài khoản) / Seed demo data
-    Demo,
+    Demo {
+        /// Thêm N hồ sơ công dân sinh ngẫu nhiên, chia đều cho ba xã (mặc định 0) / also import N
+        /// generated citizen records, split over the three communes
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        citizens: u64,
+    },
     /// Nhật ký thay đổi / Audit log
     #[command(subcommand)]
     Audit(cmd_admin::AuditCommand),
@@ -133,7 +138,10 @@ fn run(cli: Cli) -> CmdResult {
             Command::Migrate => cmd_admin::migrate(&settings).await,
             Command::User(c) => cmd_admin::user(&settings, c).await,
             Command::Territory(c) => cmd_territory::run(&settings, c).await,
-            Command::Demo => cmd_admin::demo(&settings).await,
+            Command::Demo { citizens } => {
+                cmd_admin::demo(&settings).await?;
+                cmd_bench::demo_citizens(&settings, citizens).await
+            }
             Command::Audit(c) => cmd_admin::audit(&settings, c).await,
             Command::Bench(c) => cmd_bench::run(&settings, c).await,
             Command::Citizen(c) => cmd_registry::run(&settings, c).await,

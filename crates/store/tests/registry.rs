@@ -1009,3 +1009,149 @@ async fn export_rows_import_back_identically() {
         assert_eq!(strip(o), strip(c));
     }
 }
+
+/// A good row with a distinct ID (serial `i`) and a name that differs with `i`.
+fn numbered_row(line: u64, i: u32) -> Result<SourceRow, String> {
+    let given = ["An", "Bình", "Cường", "Dũng", "Đức", "Hùng", "Khánh", "Long"][i as usize % 8];
+    row(
+        line,
+        &[
+            ("Họ và tên", &format!("Nguyễn Văn {given}")),
+            ("Ngày sinh", &format!("{:02}/01/2001", 1 + i % 28)),
+            ("Giới tính", "Nam"),
+            ("Số định danh cá nhân", &nid(Sex::Male, 2001, i)),
+        ],
+    )
+}
+
+#[tokio::test]
+async fn import_batches_refuse_same_id_within_and_across_batches() {
+    let f = fixture().await;
+    let a = f.demo.commune_command_ids[0];
+    let s = f.db.store.scoped(&f.commune_a);
+    // One record already on the register.
+    let mut old = person(a, "Trần Văn Cũ", date!(2001 - 01 - 05), Sex::Male, &f.code_a);
+    old.national_id = Some(nid(Sex::Male, 2001, 900_000));
+    s.create_citizen(old).await.unwrap();
+    // 2,500 rows, i.e. three batches of the importer (1,000 rows each).
+    let mut rows: Vec<Result<SourceRow, String>> = (0..2500u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
+    // Line 12 repeats line 11's ID inside the first batch; line 1,702 repeats line 2's across
+    // batches; line 2,402 carries the ID already on the register.
+    rows[10] = numbered_row(12, 9);
+    rows[1700] = numbered_row(1702, 0);
+    rows[2400] = numbered_row(2402, 900_000);
+    let opts = ImportOptions {
+        unit_id: a,
+        mode: ImportMode::ValidOnly,
+        source_name: "lon.csv".into(),
+    };
+    let mut obs = Collect::default();
+    let r = s.import_citizens(&headers(), rows, &opts, &mut obs).await.unwrap();
+    assert!(r.committed);
+    assert_eq!(r.rows_read, 2500);
+    assert_eq!(r.accepted, 2497);
+    assert_eq!(r.rejected_rows, 3);
+    let by_row = |n: u64| {
+        r.rejected
+            .iter()
+            .find(|e| e.row == n)
+            .unwrap_or_else(|| panic!("row {n}: {:?}", r.rejected))
+    };
+    assert!(by_row(12).reason_vi.contains("trùng với dòng 11"), "{:?}", by_row(12));
+    assert!(by_row(1702).reason_vi.contains("dòng trước đó"), "{:?}", by_row(1702));
+    assert!(
+        by_row(2402).reason_vi.contains("đã có trong sổ đăng ký"),
+        "{:?}",
+        by_row(2402)
+    );
+    assert!(r
+        .rejected
+        .iter()
+        .all(|e| e.column.as_deref() == Some("Số định danh cá nhân")));
+    // Progress is reported as the rows are read, not only once per batch, and ends on the total.
+    assert!(obs.progress.len() >= 10, "{}", obs.progress.len());
+    assert_eq!(obs.progress.last().unwrap().rows_read, 2500);
+    assert_eq!(obs.progress.last().unwrap().valid, 2497);
+    assert_eq!(
+        s.list_citizens(&CitizenFilter::default(), Paging::default())
+            .await
+            .unwrap()
+            .total,
+        2498
+    );
+    // Each batch is audited, and the chain holds.
+    let inspector = actor(&f.db.store, "thanhtra").await;
+    let created =
+        f.db.store
+            .scoped(&inspector)
+            .audit_entries(&AuditFilter {
+                action: Some("create".into()),
+                entity: Some("citizen".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    assert_eq!(created.len(), 1 + 3, "the single record and one entry per batch");
+    assert!(f.db.store.verify_audit().await.unwrap().broken.is_none());
+}
+
+#[tokio::test]
+async fn import_bad_row_in_the_last_batch_leaves_nothing_and_text_survives_the_batch_encoding() {
+    let f = fixture().await;
+    let a = f.demo.commune_command_ids[0];
+    let s = f.db.store.scoped(&f.commune_a);
+    let head_before = f.db.store.verify_audit().await.unwrap().head_seq;
+    let mut rows: Vec<Result<SourceRow, String>> = (0..2100u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
+    rows.push(row(
+        2102,
+        &[
+            ("Họ và tên", "Lê Văn Cuối"),
+            ("Ngày sinh", "2001-02-30"),
+            ("Giới tính", "Nam"),
+        ],
+    ));
+    let opts = ImportOptions {
+        unit_id: a,
+        mode: ImportMode::AllOrNothing,
+        source_name: "cuoi.csv".into(),
+    };
+    let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
+    assert!(!r.committed);
+    assert_eq!((r.valid, r.accepted, r.rejected_rows), (2100, 0, 1));
+    assert_eq!(r.rejected[0].row, 2102);
+    assert_eq!(
+        s.list_citizens(&CitizenFilter::default(), Paging::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(f.db.store.verify_audit().await.unwrap().head_seq, head_before);
+    // Quotes, backslashes, JSON-like and non-Latin text in free-text cells come back as written
+    // (the rows travel to the database as JSON).
+    let note = "Ghi \"chú\" \\ C:\\tệp; 'đơn' 🙂 {\"$[0]\": null, \"a\": [1]}";
+    let rows = vec![row(
+        2,
+        &[
+            ("Họ và tên", "Hoàng Thị Hoà"),
+            ("Ngày sinh", "07/07/2007"),
+            ("Giới tính", "Nữ"),
+            ("Nơi làm việc", "Công ty \"A&B\" – chi nhánh 2"),
+            ("Ghi chú", note),
+            ("Đảng viên", "Có"),
+        ],
+    )];
+    let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
+    assert!(r.committed, "{:?}", r.rejected);
+    let list = s
+        .list_citizens(&CitizenFilter::default(), Paging::default())
+        .await
+        .unwrap();
+    let c = &list.items[0];
+    assert_eq!(c.note.as_deref(), Some(note));
+    assert_eq!(c.workplace.as_deref(), Some("Công ty \"A&B\" – chi nhánh 2"));
+    assert!(c.party_member && !c.union_member);
+    assert_eq!(c.birth_date, date!(2007 - 07 - 07));
+    assert_eq!(c.unit_id, a);
+    assert!(c.national_id.is_none() && c.legacy_id.is_none());
+}

@@ -6,10 +6,8 @@
 //! rolls the whole transaction back when any row is bad; valid-only mode commits the valid rows
 //! and reports the rest (each with its row, column and a Vietnamese reason).
 
-use super::{
-    bind_prepared, prepare, today, values_groups, vi_date, Citizen, FieldError, NewCitizen, Prepared, INSERT_ARITY,
-    INSERT_COLUMNS,
-};
+use super::{insert_json_sql, prepare, push_json_row, today, vi_date, Citizen, FieldError, NewCitizen, Prepared};
+use crate::db::Backend;
 use crate::error::StoreError;
 use crate::scope::{Scoped, WriteTx};
 use phongthu_domain::auth::Permission;
@@ -697,22 +695,22 @@ pub trait ImportObserver {
 
 impl ImportObserver for () {}
 
-/// Rows per INSERT statement. PostgreSQL: 500 rows of 28 parameters (14,000, under its 65,535
-/// limit). SQLite: 40 rows, because sqlx resolves each `$N` placeholder by scanning the
-/// statement's parameter names (`sqlite3_bind_parameter_name`), a cost quadratic in the number of
-/// parameters that dominated the import at 500 rows per statement (measured with perf).
-fn batch_rows(backend: crate::db::Backend) -> usize {
-    match backend {
-        crate::db::Backend::Sqlite => 40,
-        crate::db::Backend::Postgres => 500,
-    }
-}
+/// Rows per INSERT statement (and per duplicate check and audit entry). The rows travel as one
+/// JSON parameter ([`insert_json_sql`]), so the number of bound parameters no longer grows with
+/// the batch (earlier, 28 placeholders per row capped SQLite at 40 rows per statement: sqlx
+/// resolves each `$N` by scanning the statement's parameter names, quadratic in their number).
+/// The batch bounds the memory held (rows and their JSON text, a few hundred kB).
+pub const IMPORT_BATCH_ROWS: usize = 1000;
+
+/// Progress is reported every this many rows read (and at the end), independently of the batch.
+const PROGRESS_ROWS: u64 = 250;
 
 struct Run<'o> {
     report: ImportReport,
     obs: &'o mut (dyn ImportObserver + Send),
     first_id: Option<i64>,
     last_id: Option<i64>,
+    backend: Backend,
 }
 
 impl Run<'_> {
@@ -766,9 +764,10 @@ impl Scoped<'_> {
             obs,
             first_id: None,
             last_id: None,
+            backend: self.store.backend(),
         };
         let mut w = self.begin_write(Permission::Write).await?;
-        let batch_size = batch_rows(self.store.backend());
+        let batch_size = IMPORT_BATCH_ROWS;
         let mut batch: Vec<(SourceRow, Prepared)> = Vec::with_capacity(batch_size);
         for item in rows {
             let row = item.map_err(|e| {
@@ -784,6 +783,8 @@ impl Scoped<'_> {
             }
             if batch.len() >= batch_size {
                 flush(&mut w, &mut batch, &mut run, &province, &now, &opts.source_name).await?;
+            }
+            if run.report.rows_read.is_multiple_of(PROGRESS_ROWS) {
                 run.progress();
             }
         }
@@ -839,21 +840,21 @@ async fn flush(
     now: &str,
     source: &str,
 ) -> Result<(), StoreError> {
+    let backend = run.backend;
     if batch.is_empty() {
         return Ok(());
     }
     let ids: Vec<&str> = batch.iter().filter_map(|(_, p)| p.national_id.as_deref()).collect();
     let mut taken: HashMap<String, i64> = HashMap::new();
     if !ids.is_empty() {
-        let sql = format!(
-            "SELECT national_id, id FROM citizen WHERE national_id IN ({})",
-            (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
-        );
-        let mut q = sqlx::query(&sql);
-        for id in &ids {
-            q = q.bind(id.to_string());
-        }
-        for r in q.fetch_all(&mut *w.tx).await? {
+        // One query per batch, the batch's numbers as one JSON array parameter.
+        let list = match backend {
+            Backend::Sqlite => "SELECT value FROM json_each($1)",
+            Backend::Postgres => "SELECT json_array_elements_text($1::json)",
+        };
+        let sql = format!("SELECT national_id, id FROM citizen WHERE national_id IN ({list})");
+        let json = serde_json::to_string(&ids).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        for r in sqlx::query(&sql).bind(json).fetch_all(&mut *w.tx).await? {
             taken.insert(r.get(0), r.get(1));
         }
     }
@@ -894,15 +895,20 @@ async fn flush(
     if keep.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "INSERT INTO citizen ({INSERT_COLUMNS}) VALUES {} RETURNING id",
-        values_groups(keep.len(), INSERT_ARITY)
-    );
-    let mut q = sqlx::query(&sql);
-    for (_, p) in &keep {
-        q = bind_prepared(q, p, province, now);
+    let mut json = Vec::with_capacity(keep.len() * 400 + 2);
+    json.push(b'[');
+    for (i, (_, p)) in keep.iter().enumerate() {
+        if i > 0 {
+            json.push(b',');
+        }
+        push_json_row(&mut json, p, province);
     }
-    let ids: Vec<i64> = q
+    json.push(b']');
+    // serde_json writes valid UTF-8.
+    let json = String::from_utf8(json).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let ids: Vec<i64> = sqlx::query(&insert_json_sql(backend))
+        .bind(json)
+        .bind(now.to_string())
         .fetch_all(&mut *w.tx)
         .await
         .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân trùng với hồ sơ đã có."))?
