@@ -555,13 +555,9 @@ fn equipment_row(r: &sqlx::any::AnyRow) -> Result<Equipment, StoreError> {
 // The ledger
 
 /// Every ledger entry of a person, read in `tx` (so that a concurrent write of the same person
-/// queues behind this one): militia records and reserve assignments.
-///
-/// For the lead: the call-up pool (migration 6) belongs here too. Add its entries for the citizen
-/// with `LedgerKind::CallUpPool` (id `"call_up:<id>"`, holder the cycle's name, from the day the
-/// citizen entered the pool until the day they left or were inducted), and the reserve flows will
-/// refuse a conflicting assignment with no other change. Militia's `add_member` should call this
-/// function too, so that a reservist in a unit cannot join the militia for the same period.
+/// queues behind this one): militia records, reserve assignments and call-ups (approved for a
+/// call-up list, called up, or serving after handover). Still to do: militia's `add_member` does
+/// not consult this yet, so a reservist in a unit can join the militia for the same period.
 pub(crate) async fn ledger_entries_for_citizen(
     tx: &mut sqlx::AnyConnection,
     actor_unit: i64,
@@ -635,6 +631,41 @@ pub(crate) async fn ledger_entries_for_citizen(
             holder: holder(r.get("name"), r.get::<i64, _>("in_scope") > 0),
             from: date_col(r, "assigned_on")?,
             until: opt_date_col(r, "ended_on")?,
+        });
+    }
+    // The call-up (migration 6): a citizen approved for a call-up list is held by the cycle from
+    // his first approval; once handed over he serves the active-service term of 24 months (law
+    // brief §1.4), so the entry runs to 24 months after handover. Stages before approval do not
+    // hold anyone (the pool is large and most are never called).
+    let rows = sqlx::query(
+        "SELECT n.cycle_id, n.stage, n.handed_over_on, o.name, \
+         (SELECT min(e.event_date) FROM nvqs_stage_event e WHERE e.cycle_id = n.cycle_id \
+          AND e.citizen_id = n.citizen_id AND e.kind = 'approve') AS approved_on, \
+         (SELECT count(*) FROM org_closure WHERE ancestor_id = $2 AND descendant_id = n.unit_id) AS in_scope \
+         FROM nvqs_candidate n JOIN nvqs_cycle y ON y.id = n.cycle_id JOIN org_unit o ON o.id = y.unit_id \
+         WHERE n.citizen_id = $1 AND n.stage IN ('approved_official', 'approved_reserve', 'call_up_issued', \
+         'handed_over', 'confirmed')",
+    )
+    .bind(citizen_id)
+    .bind(actor_unit)
+    .fetch_all(&mut *tx)
+    .await?;
+    for r in &rows {
+        let Some(from) = opt_date_col(r, "approved_on")? else {
+            continue;
+        };
+        let until = opt_date_col(r, "handed_over_on")?
+            .map(|h| h.replace_year(h.year() + 2).unwrap_or(h + time::Duration::days(730)));
+        out.push(LedgerEntry {
+            id: format!("call_up:{}", r.get::<i64, _>("cycle_id")),
+            subject: subject.clone(),
+            kind: LedgerKind::CallUpPool,
+            holder: holder(
+                format!("tuyển quân của {}", r.get::<String, _>("name")),
+                r.get::<i64, _>("in_scope") > 0,
+            ),
+            from,
+            until,
         });
     }
     Ok(out)
@@ -2463,13 +2494,15 @@ impl crate::db::Store {
     }
 }
 
-/// Reservists' citizens (in the actor's scope) with a militia record that may be active on `on`:
-/// a coarse pre-filter; the ledger then decides for each. The lead adds the call-up pool here when
-/// migration 6 lands.
+/// Reservists' citizens (in the actor's scope) with a militia record that may be active on `on`, or
+/// approved for a call-up: a coarse pre-filter; the ledger then decides for each.
 async fn held_citizens(conn: &mut sqlx::AnyConnection, actor_unit: i64, on: Date) -> Result<HashSet<i64>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT m.citizen_id FROM militia_member m JOIN reservist r ON r.citizen_id = m.citizen_id \
-         WHERE r.unit_id IN ({SCOPE_UNITS}) AND m.joined_on <= $2 AND (m.left_on IS NULL OR m.left_on >= $2)"
+         WHERE r.unit_id IN ({SCOPE_UNITS}) AND m.joined_on <= $2 AND (m.left_on IS NULL OR m.left_on >= $2) \
+         UNION SELECT n.citizen_id FROM nvqs_candidate n JOIN reservist r ON r.citizen_id = n.citizen_id \
+         WHERE r.unit_id IN ({SCOPE_UNITS}) AND n.stage IN ('approved_official', 'approved_reserve', \
+         'call_up_issued', 'handed_over', 'confirmed')"
     ))
     .bind(actor_unit)
     .bind(iso(on))

@@ -461,3 +461,68 @@ async fn equipment_needs_matching_and_checks() {
         StoreError::NotFound(_)
     ));
 }
+
+/// The ledger holds a citizen approved for a call-up: he cannot be assigned to a reserve unit.
+#[tokio::test]
+async fn a_citizen_approved_for_call_up_is_held_by_the_ledger() {
+    use phongthu_domain::nvqs::exam::ExamRecord;
+    use phongthu_domain::nvqs::plan::CappedList;
+    use phongthu_domain::nvqs::stage::CallUpList;
+    use phongthu_store::StageRequest;
+    let db = TestDb::new().await;
+    let demo = db.store.seed_demo().await.unwrap();
+    let admin = actor(&db.store, "quantri").await;
+    let s = db.store.scoped(&admin);
+    let a = demo.commune_command_ids[0];
+    let mut n = NewCitizen::new(a, "Nông Văn Tuyển", date!(2003 - 03 - 03), Sex::Male);
+    n.education_grade = Some("12/12".into());
+    let c = s.create_citizen(n).await.unwrap();
+    let cycle = s.create_cycle(demo.province_command_id, 2026, 1).await.unwrap();
+    let split: Vec<(i64, i64)> = s
+        .cycle_overview(cycle.id)
+        .await
+        .unwrap()
+        .communes
+        .iter()
+        .map(|f| (f.unit_id, i64::from(f.unit_id == a)))
+        .collect();
+    s.save_quotas(cycle.id, &split, Some("Một xã")).await.unwrap();
+    let step = |r: StageRequest, on: Date| {
+        let s = &s;
+        async move { s.record_stage(cycle.id, c.id, r, on, None).await.unwrap() }
+    };
+    step(StageRequest::Screen { passed: true }, date!(2025 - 10 - 01)).await;
+    s.approve_list(cycle.id, a, CappedList::Examination, None)
+        .await
+        .unwrap();
+    let exam = ExamRecord::new([1; 8], 170.0, 62.0, None, false, false).unwrap();
+    step(StageRequest::Examine(exam), date!(2025 - 11 - 20)).await;
+    step(StageRequest::Vet { passed: true }, date!(2025 - 12 - 20)).await;
+    step(StageRequest::Approve(CallUpList::Official), date!(2026 - 01 - 10)).await;
+
+    let r = s.add_reservist(reservist(c.id, "1A")).await.unwrap();
+    let unit = s
+        .create_reserve_unit(NewReserveUnit {
+            unit_id: a,
+            name: "Đại đội bộ binh 2".into(),
+            combat: true,
+            spare_percent: 10,
+        })
+        .await
+        .unwrap();
+    let p = s
+        .add_position(NewPosition {
+            reserve_unit_id: unit.id,
+            title: "Xạ thủ".into(),
+            specialty: "1A".into(),
+            rank: None,
+            count: 1,
+        })
+        .await
+        .unwrap();
+    let e = s.check_assignment(r.id, p.id, date!(2026 - 02 - 01)).await.unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    assert!(e.to_string().contains("tuyển quân"), "{e}");
+    let prop = s.propose_assignment(date!(2026 - 02 - 01)).await.unwrap();
+    assert!(prop.rows.iter().all(|row| row.reservist_id != r.id));
+}

@@ -1017,7 +1017,10 @@ async fn call_up_cycle_and_quota_split() {
     assert!(!r.body.contains("Lưu chỉ tiêu"));
     let mut cf = refs.clone();
     cf[0] = ("_csrf", commander.csrf.as_str());
-    assert_eq!(app.post(&save, Some(&commander), &cf).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post(&save, Some(&commander), &cf).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]

@@ -116,7 +116,12 @@ async fn cycle_report_and_public_list_come_as_pdf_too() {
         assert_eq!(d.status, StatusCode::FORBIDDEN, "{path}");
         assert!(!d.bytes.starts_with(b"%PDF"));
     }
-    let d = download(&app, &format!("{cycle_url}/cong-khai/{first}/danh-sach.pdf"), &commander).await;
+    let d = download(
+        &app,
+        &format!("{cycle_url}/cong-khai/{first}/danh-sach.pdf"),
+        &commander,
+    )
+    .await;
     assert_eq!(d.status, StatusCode::OK);
     assert!(d.bytes.starts_with(b"%PDF"));
     // Without a session: sent to the login page, no file.

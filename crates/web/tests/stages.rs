@@ -251,7 +251,10 @@ async fn a_commune_works_its_cycle_through_the_pages() {
     let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/quyet-dinh.pdf"), &s).await;
     support::assert_pdf(&d, &format!("quyet-dinh-2026-{commune}.pdf"));
     if let Some(text) = support::pdf_text(&d.bytes) {
-        assert!(text.contains("Số: 15/QĐ-UBND") && text.contains("Số: 16/QĐ-UBND"), "{text}");
+        assert!(
+            text.contains("Số: 15/QĐ-UBND") && text.contains("Số: 16/QĐ-UBND"),
+            "{text}"
+        );
         assert!(text.contains("Lò Văn An") && text.contains("QUYẾT ĐỊNH"), "{text}");
         assert!(text.contains("TM. ỦY BAN NHÂN DÂN"), "{text}");
     }

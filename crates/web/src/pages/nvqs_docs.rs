@@ -13,6 +13,7 @@
 //! The wording of the decisions is a plain draft naming the Military Service Law; the official
 //! template (mẫu) is not in the brief. UNCONFIRMED against the template in force.
 
+use super::reports::Format;
 use crate::error::AppError;
 use crate::forms::extract::Path;
 use crate::forms::{today, vi_date};
@@ -20,7 +21,6 @@ use crate::session::Viewer;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
-use super::reports::Format;
 use phongthu_documents::official::{Block, OfficialDocument, Signer};
 use phongthu_domain::nvqs::stage::{CallUpList, Stage};
 use phongthu_domain::nvqs::Status;
@@ -166,7 +166,9 @@ fn list_for(state: &AppState, ctx: &Ctx, p: &CommuneCycle, stem: &str) -> Option
         "ds-nguon" => (
             format!("Công dân trong nguồn gọi nhập ngũ năm {year}"),
             "Ghi chú",
-            rows(&|c| c.status == Status::Eligible || c.stage != Stage::Pool, &|c| c.stage_label.clone()),
+            rows(&|c| c.status == Status::Eligible || c.stage != Stage::Pool, &|c| {
+                c.stage_label.clone()
+            }),
         ),
         "ds-du-dieu-kien" => (
             format!("Công dân đủ điều kiện, đủ tiêu chuẩn sức khỏe gọi nhập ngũ năm {year}"),
@@ -175,7 +177,12 @@ fn list_for(state: &AppState, ctx: &Ctx, p: &CommuneCycle, stem: &str) -> Option
                 &|c| {
                     matches!(
                         c.stage,
-                        Stage::Examined | Stage::Vetted | Stage::Approved(_) | Stage::CallUpIssued | Stage::HandedOver | Stage::Confirmed
+                        Stage::Examined
+                            | Stage::Vetted
+                            | Stage::Approved(_)
+                            | Stage::CallUpIssued
+                            | Stage::HandedOver
+                            | Stage::Confirmed
                     )
                 },
                 &class_text,
