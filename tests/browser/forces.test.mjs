@@ -9,88 +9,21 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import net from "node:net";
-import { chromium } from "playwright-core";
+import { start } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = process.env.PHONGTHU_BIN || join(here, "..", "..", "target", "debug", "phongthu");
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
-const PASSWORD = "phongthu-demo-2026";
-
-let server, browser, base, dir;
-const outside = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = s.address().port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitFor(url, ms) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      const r = await fetch(url, { redirect: "manual" });
-      if (r.status > 0) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server did not start at ${url}`);
-}
+let h, base;
 
 before(async () => {
-  assert.ok(existsSync(bin), `build the binary first: ${bin}`);
-  dir = mkdtempSync(join(tmpdir(), "phongthu-browser-"));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ["serve", "--demo", "--listen", `127.0.0.1:${port}`, "--database", `sqlite://${join(dir, "demo.db")}`], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PHONGTHU_LOG: "warn" },
-  });
-  let log = "";
-  server.stdout.on("data", (d) => (log += d));
-  server.stderr.on("data", (d) => (log += d));
-  server.on("exit", (code) => {
-    if (code) console.error(`phongthu exited with ${code}:\n${log}`);
-  });
-  await waitFor(`${base}/login`, 60000);
-  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox"] });
+  h = await start();
+  base = h.base;
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill("SIGTERM");
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  assert.deepEqual(outside, [], "no request leaves the server");
+  await h?.stop();
 });
 
-async function newPage() {
-  const context = await browser.newContext({ locale: "vi-VN" });
-  const page = await context.newPage();
-  page.on("request", (req) => {
-    if (!req.url().startsWith(base) && !req.url().startsWith("data:")) outside.push(req.url());
-  });
-  return page;
-}
-
-async function login(page, username) {
-  await page.goto(`${base}/`);
-  assert.match(page.url(), /\/login/);
-  await page.getByLabel("Tên đăng nhập").fill(username);
-  await page.getByLabel("Mật khẩu").fill(PASSWORD);
-  await page.getByRole("button", { name: "Đăng nhập" }).click();
-  await page.waitForURL(`${base}/`);
-}
+const newPage = () => h.newPage();
+const login = (page, username) => h.login(page, username);
 
 async function newCitizen(page, name, birth) {
   await page.goto(`${base}/citizens/new`);

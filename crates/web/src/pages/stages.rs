@@ -579,7 +579,10 @@ struct CandidatePage {
     reasons: Vec<String>,
     events: Vec<EventRow>,
     next: Vec<&'static str>,
-    criteria: Vec<(&'static str, &'static str)>,
+    /// (code, label, the value typed before a refusal).
+    criteria: Vec<(&'static str, &'static str, String)>,
+    /// What was typed into the examination form before a refusal (height, weight, myopia, date).
+    typed: Fields,
     grounds: Vec<GroundChoice>,
     returned: Vec<Returned>,
     is_reserve: bool,
@@ -597,6 +600,7 @@ async fn candidate_page(
     citizen_id: i64,
     flash: Option<String>,
     error: Option<String>,
+    typed: Fields,
 ) -> Result<CandidatePage, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
     let citizen = scoped.citizen(citizen_id).await?;
@@ -667,7 +671,16 @@ async fn candidate_page(
             })
             .collect(),
         next: me.next.iter().map(|k| k.code()).collect(),
-        criteria: ExamCriterion::ALL.iter().map(|c| (c.code(), c.label_vi())).collect(),
+        criteria: ExamCriterion::ALL
+            .iter()
+            .map(|c| {
+                (
+                    c.code(),
+                    c.label_vi(),
+                    field(&typed, &format!("score_{}", c.code())).to_string(),
+                )
+            })
+            .collect(),
         grounds,
         returned,
         is_reserve: me.stage == Stage::Approved(CallUpList::Reserve),
@@ -676,7 +689,15 @@ async fn candidate_page(
         today: vi_date(today()),
         error,
         flash,
+        typed,
     })
+}
+
+impl CandidatePage {
+    /// A value typed before a refusal, to fill the form again.
+    fn typed(&self, key: &str) -> &str {
+        field(&self.typed, key)
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -693,7 +714,7 @@ pub async fn candidate(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, AppError> {
     let flash = q.saved.map(|_| "Đã ghi.".to_string());
-    render(&candidate_page(&state, &viewer, id, citizen, flash, None).await?)
+    render(&candidate_page(&state, &viewer, id, citizen, flash, None, Fields::new()).await?)
 }
 
 /// `POST /nvqs/{id}/cong-dan/{citizen}`: one step for one citizen.
@@ -719,7 +740,7 @@ pub async fn step(
     let (request, on) = match parsed {
         Ok(x) => x,
         Err(e) => {
-            let page = candidate_page(&state, &viewer, id, citizen, None, Some(e.message.clone())).await?;
+            let page = candidate_page(&state, &viewer, id, citizen, None, Some(e.message.clone()), f.clone()).await?;
             let mut res = render(&page)?;
             *res.status_mut() = StatusCode::BAD_REQUEST;
             return Ok(res);
@@ -732,7 +753,7 @@ pub async fn step(
     {
         Ok(_) => Ok(Redirect::to(&format!("/nvqs/{id}/cong-dan/{citizen}?saved=1")).into_response()),
         Err(e) if is_refusal(&e) => {
-            let page = candidate_page(&state, &viewer, id, citizen, None, Some(e.to_string())).await?;
+            let page = candidate_page(&state, &viewer, id, citizen, None, Some(e.to_string()), f.clone()).await?;
             Ok(refused(render(&page)?, &e))
         }
         Err(e) => Err(e.into()),
