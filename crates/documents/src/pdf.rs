@@ -140,6 +140,8 @@ pub fn tool_available(name: &str) -> bool {
         name: match name {
             "pdftotext" => "pdftotext",
             "pdftoppm" => "pdftoppm",
+            "pdfinfo" => "pdfinfo",
+            "pdffonts" => "pdffonts",
             "tesseract" => "tesseract",
             _ => return false,
         },

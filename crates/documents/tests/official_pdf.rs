@@ -220,8 +220,10 @@ fn every_vietnamese_letter_prints_in_every_style_and_fonts_are_embedded() {
     }
     let text = squash(&text_of(&pdf));
     let line = squash(&line);
-    // Paragraph, heading, table cell, date line and signer: five times each letter in order.
-    assert!(text.matches(line.as_str()).count() >= 4, "{text}");
+    // Paragraph, heading, table cell, date line and signer: each time all the letters in order.
+    // pdftotext guesses the spaces between single letters, so they are compared without spaces.
+    let bare = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    assert!(bare(&text).matches(bare(&line).as_str()).count() >= 4, "{text}");
     for c in &letters {
         assert!(text.matches(*c).count() >= 5, "{c} is missing: {text}");
     }
@@ -284,10 +286,11 @@ fn line_breaks_tabs_and_nfd_input() {
     let raw = text_of(&pdf);
     let lines: Vec<&str> = raw.lines().map(str::trim).collect();
     assert!(lines.contains(&"dòng một"), "{raw}");
+    // The tab is 1 cm of space on the same line; pdftotext (without -layout) may print the two
+    // sides on two lines, but nothing may come between them.
+    let at = lines.iter().position(|l| l.starts_with("dòng hai")).expect("dòng hai");
     assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("dòng hai") && l.ends_with("sau tab")),
+        lines[at].ends_with("sau tab") || lines.get(at + 1) == Some(&"sau tab"),
         "{raw}"
     );
     assert!(!raw.contains('\u{1b}'));

@@ -269,6 +269,18 @@ async fn a_commune_works_its_cycle_through_the_pages() {
     support::assert_pdf(&d, &format!("quyet-dinh-nhap-ngu-2026-{}.pdf", ids[0]));
     let d = support::download(&app, &format!("/nvqs/{cycle}/cong-dan/{}/quyet-dinh.pdf", ids[5]), &s).await;
     assert_eq!(d.status, StatusCode::NOT_FOUND, "no decision for him yet");
+    // Screening calls for those still in the pool (ids[6], ids[7] were never screened).
+    let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/goi-so-tuyen.docx"), &s).await;
+    support::assert_docx(&d, &format!("goi-so-tuyen-2026-{commune}.docx"));
+    let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/goi-so-tuyen.pdf"), &s).await;
+    support::assert_pdf(&d, &format!("goi-so-tuyen-2026-{commune}.pdf"));
+    if let Some(text) = support::pdf_text(&d.bytes) {
+        assert!(text.contains("sơ tuyển") && text.contains("Lò Văn Hải"), "{text}");
+        assert!(
+            !text.contains("Lò Văn An,"),
+            "screened citizens get no screening call: {text}"
+        );
+    }
     let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-khac.pdf"), &s).await;
     assert_eq!(d.status, StatusCode::NOT_FOUND);
     let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/quyet-dinh.exe"), &s).await;

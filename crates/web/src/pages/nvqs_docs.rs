@@ -1,6 +1,6 @@
 //! The documents a commune produces in a call-up cycle, as DOCX or PDF in the Decree 30/2020
-//! layout (`phongthu_documents::official`): the individual decisions calling each citizen to the
-//! health examination and to enlist (one per citizen, printed for the whole commune in one file,
+//! layout (`phongthu_documents::official`): the individual decisions calling each citizen to
+//! screening, to the health examination and to enlist (one per citizen, printed for the whole commune in one file,
 //! each on its own pages), and the lists the commune posts every year (law brief §1.5 and
 //! TT 148/2018 Art. 6.4: the pool, the fit, deferred by ground, exempted, health classes, called
 //! up, reserve).
@@ -264,7 +264,16 @@ fn list_for(state: &AppState, ctx: &Ctx, p: &CommuneCycle, stem: &str) -> Option
     Some(list_document(ctx, title, basis, body))
 }
 
-fn decision(ctx: &Ctx, state: &AppState, c: &CandidateRow, exam_window: &str, call_up: bool) -> OfficialDocument {
+/// Which individual call a decision is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Screening,
+    Examination,
+    Enlistment,
+}
+
+fn decision(ctx: &Ctx, state: &AppState, c: &CandidateRow, window: &str, call: Call) -> OfficialDocument {
+    let call_up = call == Call::Enlistment;
     let who = format!(
         "công dân {}, sinh ngày {}, nơi thường trú: {}",
         c.citizen.full_name,
@@ -284,10 +293,26 @@ fn decision(ctx: &Ctx, state: &AppState, c: &CandidateRow, exam_window: &str, ca
             detail,
         )
     } else {
+        let (what, title) = if call == Call::Screening {
+            (
+                "sơ tuyển sức khỏe",
+                format!("Về việc gọi công dân sơ tuyển sức khỏe nghĩa vụ quân sự năm {year}"),
+            )
+        } else {
+            (
+                "khám sức khỏe",
+                format!("Về việc gọi công dân khám sức khỏe nghĩa vụ quân sự năm {year}"),
+            )
+        };
+        let when = if window.is_empty() {
+            String::new()
+        } else {
+            format!(" trong thời gian {window}")
+        };
         (
-            format!("Về việc gọi công dân khám sức khỏe nghĩa vụ quân sự năm {year}"),
+            title,
             format!(
-                "Điều 1. Gọi {who}, khám sức khỏe nghĩa vụ quân sự trong thời gian {exam_window}, theo thông báo của Hội đồng nghĩa vụ quân sự {}.",
+                "Điều 1. Gọi {who}, {what} nghĩa vụ quân sự{when}, theo thông báo của Hội đồng nghĩa vụ quân sự {}.",
                 ctx.commune
             ),
             today(),
@@ -313,10 +338,10 @@ fn decision(ctx: &Ctx, state: &AppState, c: &CandidateRow, exam_window: &str, ca
             )),
             Block::Heading("QUYẾT ĐỊNH:".into()),
             Block::Paragraph(article1),
-            Block::Paragraph(if call_up {
-                "Điều 2. Công dân có tên tại Điều 1 có mặt đúng thời gian, địa điểm ghi trong thông báo kèm theo; không có mặt mà không có lý do chính đáng thì bị xử lý theo quy định của pháp luật.".into()
-            } else {
-                "Điều 2. Công dân có tên tại Điều 1 có mặt đúng thời gian, địa điểm khám sức khỏe; không có mặt mà không có lý do chính đáng thì bị xử lý theo quy định của pháp luật.".into()
+            Block::Paragraph(match call {
+                Call::Enlistment => "Điều 2. Công dân có tên tại Điều 1 có mặt đúng thời gian, địa điểm ghi trong thông báo kèm theo; không có mặt mà không có lý do chính đáng thì bị xử lý theo quy định của pháp luật.".into(),
+                Call::Examination => "Điều 2. Công dân có tên tại Điều 1 có mặt đúng thời gian, địa điểm khám sức khỏe; không có mặt mà không có lý do chính đáng thì bị xử lý theo quy định của pháp luật.".into(),
+                Call::Screening => "Điều 2. Công dân có tên tại Điều 1 có mặt đúng thời gian, địa điểm sơ tuyển; không có mặt mà không có lý do chính đáng thì bị xử lý theo quy định của pháp luật.".into(),
             }),
             Block::Paragraph(format!(
                 "Điều 3. Quyết định này có hiệu lực kể từ ngày ký. Ban Chỉ huy quân sự {}, các cơ quan, đơn vị có liên quan và công dân có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này.",
@@ -391,16 +416,23 @@ pub async fn commune_document(
             .candidates
             .iter()
             .filter(|c| c.stage.called_up())
-            .map(|c| decision(&ctx, &state, c, "", true))
+            .map(|c| decision(&ctx, &state, c, "", Call::Enlistment))
             .collect(),
         "goi-kham" => {
             let window = exam_window_text(&p);
             p.candidates
                 .iter()
                 .filter(|c| c.stage == Stage::Screened)
-                .map(|c| decision(&ctx, &state, c, &window, false))
+                .map(|c| decision(&ctx, &state, c, &window, Call::Examination))
                 .collect()
         }
+        // Everyone in the pool not yet screened (the engine's "eligible" on the registry's facts).
+        "goi-so-tuyen" => p
+            .candidates
+            .iter()
+            .filter(|c| c.stage == Stage::Pool && c.status == Status::Eligible)
+            .map(|c| decision(&ctx, &state, c, "", Call::Screening))
+            .collect(),
         _ => vec![list_for(&state, &ctx, &p, stem)
             .ok_or_else(|| AppError::not_found(format!("Không có văn bản \"{stem}\".")))?],
     };
@@ -426,7 +458,7 @@ pub async fn citizen_decision(
         .find(|c| c.citizen.id == citizen && c.stage.called_up())
         .ok_or_else(|| AppError::not_found("Công dân này chưa có quyết định gọi nhập ngũ."))?;
     send(
-        vec![decision(&ctx, &state, c, "", true)],
+        vec![decision(&ctx, &state, c, "", Call::Enlistment)],
         format,
         &format!("quyet-dinh-nhap-ngu-{}-{citizen}", ctx.year),
     )

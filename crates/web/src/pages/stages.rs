@@ -253,8 +253,15 @@ pub struct DocLink {
 }
 
 /// The documents of a commune: (file stem, label).
-pub const COMMUNE_DOCS: [(&str, &str); 9] = [
-    ("goi-kham", "Quyết định gọi khám sức khỏe (cả xã)"),
+pub const COMMUNE_DOCS: [(&str, &str); 10] = [
+    (
+        "goi-so-tuyen",
+        "Quyết định gọi sơ tuyển (những người trong nguồn chưa sơ tuyển)",
+    ),
+    (
+        "goi-kham",
+        "Quyết định gọi khám sức khỏe (những người đã đạt sơ tuyển, chờ khám)",
+    ),
     ("quyet-dinh", "Quyết định gọi nhập ngũ (cả xã)"),
     ("ds-nguon", "Danh sách nguồn gọi nhập ngũ"),
     ("ds-du-dieu-kien", "Danh sách đủ điều kiện, đủ sức khỏe"),
