@@ -431,38 +431,10 @@ impl Scoped<'_> {
         let term_years = phongthu_domain::militia::term_years(unit.kind) as i64;
 
         let mut w = self.begin_write(Permission::Write).await?;
-        // The ledger: every militia record of the person, in any unit (read in the transaction, so
-        // a concurrent add of the same person queues behind this one).
-        let existing_rows = sqlx::query(&format!(
-            "SELECT {MEMBER_COLUMNS} FROM {MEMBER_FROM} WHERE m.citizen_id = $1"
-        ))
-        .bind(citizen.id)
-        .fetch_all(&mut *w.tx)
-        .await?;
-        let mut existing = Vec::with_capacity(existing_rows.len());
-        for r in &existing_rows {
-            let m = member_row(r)?;
-            let in_scope: i64 =
-                sqlx::query("SELECT count(*) FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2")
-                    .bind(self.actor.unit_id)
-                    .bind(m.unit_id)
-                    .fetch_one(&mut *w.tx)
-                    .await?
-                    .get(0);
-            let holder = if in_scope > 0 {
-                m.militia_unit_name.clone()
-            } else {
-                "một đơn vị ngoài phạm vi của bạn".to_string()
-            };
-            existing.push(LedgerEntry {
-                id: format!("militia:{}", m.id),
-                subject: subject.clone(),
-                kind: LedgerKind::Militia,
-                holder,
-                from: m.joined_on,
-                until: Some(m.left_on.map_or(m.service_end, |l| l.min(m.service_end))),
-            });
-        }
+        // The ledger: every assignment of the person — militia records in any unit, reserve
+        // assignments, call-ups — read in the transaction, so a concurrent add of the same person
+        // queues behind this one.
+        let existing = crate::reserve::ledger_entries_for_citizen(&mut w.tx, self.actor.unit_id, citizen.id).await?;
         let entry = LedgerEntry {
             id: "militia:new".into(),
             subject: subject.clone(),

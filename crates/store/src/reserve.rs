@@ -556,8 +556,8 @@ fn equipment_row(r: &sqlx::any::AnyRow) -> Result<Equipment, StoreError> {
 
 /// Every ledger entry of a person, read in `tx` (so that a concurrent write of the same person
 /// queues behind this one): militia records, reserve assignments and call-ups (approved for a
-/// call-up list, called up, or serving after handover). Still to do: militia's `add_member` does
-/// not consult this yet, so a reservist in a unit can join the militia for the same period.
+/// call-up list, called up, or serving after handover). The militia's `add_member` consults it
+/// too.
 pub(crate) async fn ledger_entries_for_citizen(
     tx: &mut sqlx::AnyConnection,
     actor_unit: i64,

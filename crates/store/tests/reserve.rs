@@ -525,4 +525,26 @@ async fn a_citizen_approved_for_call_up_is_held_by_the_ledger() {
     assert!(e.to_string().contains("tuyển quân"), "{e}");
     let prop = s.propose_assignment(date!(2026 - 02 - 01)).await.unwrap();
     assert!(prop.rows.iter().all(|row| row.reservist_id != r.id));
+    // Nor can he join the militia while the call-up holds him.
+    let militia = s
+        .create_militia_unit(NewMilitiaUnit {
+            unit_id: a,
+            kind: MilitiaKind::Mobile,
+            echelon: Echelon::Platoon,
+            name: "Trung đội cơ động 2".into(),
+        })
+        .await
+        .unwrap();
+    let e = s
+        .add_member(NewMilitiaMember {
+            militia_unit_id: militia.id,
+            citizen_id: c.id,
+            post: None,
+            volunteer: false,
+            joined_on: date!(2026 - 02 - 01),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    assert!(e.to_string().contains("tuyển quân"), "{e}");
 }

@@ -390,6 +390,39 @@ async fn a_commune_through_the_whole_cycle() {
     assert_eq!(year.provinces.len(), 1);
     assert_eq!(year.total.handed_over, 2);
 
+    // A directive's task tied to "quota handed over" measures it from the stages: 2 of 2.
+    let doc = s
+        .register_incoming(
+            phongthu_store::NewDocument {
+                unit_id: demo.province_command_id,
+                number_symbol: Some("01-CT/TU".into()),
+                title: "Chỉ thị tuyển quân năm 2026".into(),
+                ..Default::default()
+            },
+            date!(2026 - 01 - 05),
+        )
+        .await
+        .unwrap();
+    let task = phongthu_store::ReviewedTask {
+        ordinal: "1".into(),
+        summary: "Giao quân đủ 100% chỉ tiêu".into(),
+        lead_unit_id: demo.province_command_id,
+        coordinating_unit_ids: vec![],
+        deadline: Some("2026".into()),
+        due_date: None,
+        targets: vec![],
+        recurring: false,
+        indicator: Some(phongthu_store::TaskIndicator {
+            kind: phongthu_domain::directive::indicator::IndicatorKind::QuotaHandedOver,
+            year: 2026,
+            target_percent: 100,
+        }),
+    };
+    let tasks = s.create_tasks_from_review(doc.id, vec![task]).await.unwrap();
+    let m = s.measured_indicator(tasks[0].id).await.unwrap().unwrap();
+    assert_eq!((m.measurement.done, m.measurement.due), (2, 2));
+    assert_eq!(m.percent, Some(100));
+
     // Violations: the fine range is the regime's on the date of the act.
     let v = s
         .record_violation(

@@ -5,8 +5,7 @@
 //! year; the store reads the two numbers ([`Measurement`]: how many are done of how many are due)
 //! and this module turns them into a percent and compares it with the task's target percent.
 //!
-//! Adding a kind (for example the share of the call-up quota handed over, once the handover stage
-//! is stored) is: one variant here with its code and labels, and one arm in the store's
+//! Adding a kind is: one variant here with its code and labels, and one arm in the store's
 //! measurement `match`; the compiler points at every place that must learn the new kind.
 
 use serde::{Deserialize, Serialize};
@@ -24,13 +23,17 @@ pub enum IndicatorKind {
     /// Militia and self-defence members serving in the year who trained the legal days, of all
     /// members serving (Luật DQTV 48/2019; law brief §3).
     MilitiaTraining,
+    /// Citizens handed over to the army in the call-up of the year (handover in that year), of the
+    /// quota given to the communes under the unit ("100% chỉ tiêu" in every seed).
+    QuotaHandedOver,
 }
 
 impl IndicatorKind {
-    pub const ALL: [IndicatorKind; 3] = [
+    pub const ALL: [IndicatorKind; 4] = [
         IndicatorKind::FirstRegistration,
         IndicatorKind::QuotaSplit,
         IndicatorKind::MilitiaTraining,
+        IndicatorKind::QuotaHandedOver,
     ];
 
     /// The code stored with a task.
@@ -39,6 +42,7 @@ impl IndicatorKind {
             IndicatorKind::FirstRegistration => "first_registration",
             IndicatorKind::QuotaSplit => "quota_split",
             IndicatorKind::MilitiaTraining => "militia_training",
+            IndicatorKind::QuotaHandedOver => "quota_handed_over",
         }
     }
 
@@ -52,6 +56,7 @@ impl IndicatorKind {
             IndicatorKind::FirstRegistration => "Tỷ lệ nam công dân đủ 17 tuổi trong năm đã đăng ký NVQS lần đầu",
             IndicatorKind::QuotaSplit => "Tỷ lệ Ban CHQS cấp xã đã được giao chỉ tiêu gọi công dân nhập ngũ",
             IndicatorKind::MilitiaTraining => "Tỷ lệ dân quân tự vệ huấn luyện đủ số ngày theo luật",
+            IndicatorKind::QuotaHandedOver => "Tỷ lệ công dân đã giao quân so với chỉ tiêu gọi nhập ngũ",
         }
     }
 
@@ -61,6 +66,7 @@ impl IndicatorKind {
             IndicatorKind::FirstRegistration => ("đã đăng ký", "công dân phải đăng ký"),
             IndicatorKind::QuotaSplit => ("đã giao chỉ tiêu", "Ban CHQS cấp xã"),
             IndicatorKind::MilitiaTraining => ("huấn luyện đủ ngày", "chiến sĩ trong năm"),
+            IndicatorKind::QuotaHandedOver => ("đã giao quân", "chỉ tiêu"),
         }
     }
 }

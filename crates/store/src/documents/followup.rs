@@ -420,6 +420,24 @@ impl Scoped<'_> {
                 }
                 Ok(m)
             }
+            IndicatorKind::QuotaHandedOver => {
+                // Citizens of the subtree's communes handed over (whatever the post check found)
+                // in the call-up of `year`, of the quota saved for those communes. A replacement
+                // counts like anyone handed over; the one he replaced, returned, still counts as
+                // handed over, as the yearly figures do.
+                let row = sqlx::query(&format!(
+                    "SELECT (SELECT count(*) FROM nvqs_candidate n JOIN nvqs_cycle y ON y.id = n.cycle_id \
+                     WHERE y.year = $2 AND n.unit_id IN ({SUBTREE}) \
+                     AND n.stage IN ('handed_over', 'confirmed', 'returned')), \
+                     (SELECT CAST(sum(q.quota) AS BIGINT) FROM nvqs_quota q JOIN nvqs_cycle y ON y.id = q.cycle_id \
+                     WHERE y.year = $2 AND q.unit_id IN ({SUBTREE}))"
+                ))
+                .bind(unit)
+                .bind(i64::from(year))
+                .fetch_one(pool)
+                .await?;
+                Ok(pair(row))
+            }
         }
     }
 
