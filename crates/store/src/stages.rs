@@ -16,7 +16,7 @@ use crate::citizens::Citizen;
 use crate::cycle::{engine_for, CallUpCycle};
 use crate::dates::parse_iso;
 use crate::error::StoreError;
-use crate::scope::{Scoped, WriteTx};
+use crate::scope::{Scoped, WriteTx, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
 use phongthu_domain::nvqs::exam::ExamRecord;
 use phongthu_domain::nvqs::plan::{
@@ -24,7 +24,7 @@ use phongthu_domain::nvqs::plan::{
     CappedList, Caps, Step, Window, REPLACEMENT_DAYS,
 };
 use phongthu_domain::nvqs::rules::{Clause, Standard};
-use phongthu_domain::nvqs::stage::{CallUpList, History, Stage, Transition, TransitionKind};
+use phongthu_domain::nvqs::stage::{possible_steps, CallUpList, History, Stage, Transition, TransitionKind};
 use phongthu_domain::nvqs::{assess_with, Decision, PoliticalVetting, Status};
 use serde::Serialize;
 use serde_json::json;
@@ -295,6 +295,46 @@ fn nth_number(first: &str, i: usize) -> String {
     match digits.parse::<u64>() {
         Ok(n) if i > 0 => format!("{}{}", n + i as u64, &first[digits.len()..]),
         _ => first.to_string(),
+    }
+}
+
+const CANDIDATE_COLUMNS: &str = "citizen_id, stage, list, health_class, bmi, ground, decision_number, decision_date, \
+     handed_over_on, replaces_citizen_id";
+
+/// A citizen with the engine's decision on the registry's facts and his `nvqs_candidate` row (none
+/// when he never took a step).
+fn candidate_row(citizen: Citizen, decision: &Decision, row: Option<&sqlx::any::AnyRow>) -> CandidateRow {
+    let stage = row
+        .and_then(|r| Stage::parse(&r.get::<String, _>(1)))
+        .unwrap_or(Stage::Pool);
+    let mut next = possible_steps(stage);
+    // Screening takes only the pool: citizens the engine does not find eligible are not offered it.
+    if stage == Stage::Pool && decision.status != Status::Eligible {
+        next.retain(|k| *k != TransitionKind::Screen);
+    }
+    if stage != Stage::Pool {
+        next.push(TransitionKind::Revert);
+    }
+    CandidateRow {
+        status: decision.status,
+        status_label: decision.status.label_vi().to_string(),
+        grounds: decision.grounds.iter().map(|g| g.code()).collect(),
+        stage,
+        stage_code: stage.code().to_string(),
+        stage_label: stage.label_vi().to_string(),
+        list: row
+            .and_then(|r| r.get::<Option<String>, _>(2))
+            .as_deref()
+            .and_then(CallUpList::parse),
+        health_class: row.and_then(|r| r.get::<Option<i64>, _>(3)),
+        bmi: row.and_then(|r| r.get::<Option<f64>, _>(4)),
+        ground: row.and_then(|r| r.get::<Option<String>, _>(5)),
+        decision_number: row.and_then(|r| r.get::<Option<String>, _>(6)),
+        decision_date: row.and_then(|r| r.get::<Option<String>, _>(7)),
+        handed_over_on: row.and_then(|r| r.get::<Option<String>, _>(8)),
+        replaces_citizen_id: row.and_then(|r| r.get::<Option<i64>, _>(9)),
+        next,
+        citizen,
     }
 }
 
@@ -1192,69 +1232,21 @@ impl Scoped<'_> {
         let settings = self.cycle_settings(cycle_id).await?;
         let mut conn = self.store.pool.acquire().await?;
         let quota = self.commune_quota(&mut conn, cycle_id, unit_id).await?;
-        let rows = sqlx::query(
-            "SELECT citizen_id, stage, list, health_class, bmi, ground, decision_number, decision_date, \
-             handed_over_on, replaces_citizen_id FROM nvqs_candidate WHERE cycle_id = $1 AND unit_id = $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM nvqs_candidate WHERE cycle_id = $1 AND unit_id = $2"
+        ))
         .bind(cycle_id)
         .bind(unit_id)
         .fetch_all(&mut *conn)
         .await?;
         let by_citizen: HashMap<i64, &sqlx::any::AnyRow> = rows.iter().map(|r| (r.get::<i64, _>(0), r)).collect();
-        let mut candidates = Vec::with_capacity(assessed.len());
-        for (citizen, decision) in assessed {
-            let row = by_citizen.get(&citizen.id);
-            let stage = row
-                .and_then(|r| Stage::parse(&r.get::<String, _>(1)))
-                .unwrap_or(Stage::Pool);
-            // Citizens outside the pool who never took a step are listed apart by the page.
-            let mut next: Vec<TransitionKind> = phongthu_domain::nvqs::stage::TransitionKind::ALL
-                .into_iter()
-                .filter(|k| {
-                    let probe = match k {
-                        TransitionKind::Screen => Transition::Screen { passed: true },
-                        TransitionKind::Examine => Transition::Examine { fit: true },
-                        TransitionKind::Vet => Transition::Vet { passed: true },
-                        TransitionKind::Approve => Transition::Approve(CallUpList::Official),
-                        TransitionKind::IssueCallUp => Transition::IssueCallUp,
-                        TransitionKind::HandOver => Transition::HandOver,
-                        TransitionKind::Confirm => Transition::Confirm,
-                        TransitionKind::Return => Transition::Return,
-                        TransitionKind::Defer => Transition::Defer,
-                        TransitionKind::Exempt => Transition::Exempt,
-                        TransitionKind::Revert => return false,
-                    };
-                    phongthu_domain::nvqs::stage::next(stage, probe).is_ok()
-                })
-                .collect();
-            if stage == Stage::Pool && decision.status != Status::Eligible {
-                next.retain(|k| *k != TransitionKind::Screen);
-            }
-            if row.is_some() && stage != Stage::Pool {
-                next.push(TransitionKind::Revert);
-            }
-            candidates.push(CandidateRow {
-                status: decision.status,
-                status_label: decision.status.label_vi().to_string(),
-                grounds: decision.grounds.iter().map(|g| g.code()).collect(),
-                stage,
-                stage_code: stage.code().to_string(),
-                stage_label: stage.label_vi().to_string(),
-                list: row
-                    .and_then(|r| r.get::<Option<String>, _>(2))
-                    .as_deref()
-                    .and_then(CallUpList::parse),
-                health_class: row.and_then(|r| r.get::<Option<i64>, _>(3)),
-                bmi: row.and_then(|r| r.get::<Option<f64>, _>(4)),
-                ground: row.and_then(|r| r.get::<Option<String>, _>(5)),
-                decision_number: row.and_then(|r| r.get::<Option<String>, _>(6)),
-                decision_date: row.and_then(|r| r.get::<Option<String>, _>(7)),
-                handed_over_on: row.and_then(|r| r.get::<Option<String>, _>(8)),
-                replaces_citizen_id: row.and_then(|r| r.get::<Option<i64>, _>(9)),
-                next,
-                citizen,
-            });
-        }
+        let candidates: Vec<CandidateRow> = assessed
+            .into_iter()
+            .map(|(citizen, decision)| {
+                let row = by_citizen.get(&citizen.id).copied();
+                candidate_row(citizen, &decision, row)
+            })
+            .collect();
         let caps: Caps = settings.caps.into();
         let mut lists = Vec::new();
         for list in [CappedList::Examination, CappedList::Official, CappedList::Reserve] {
@@ -1291,6 +1283,44 @@ impl Scoped<'_> {
             candidates,
             examination_window,
         })
+    }
+
+    /// One citizen's row in a cycle, as [`Scoped::commune_cycle`] lists it, without assessing the
+    /// rest of his commune (the citizen's page and his decision).
+    pub async fn candidate(&self, cycle_id: i64, citizen_id: i64) -> Result<CandidateRow, StoreError> {
+        let cycle = self.cycle(cycle_id).await?;
+        let citizen = self.citizen(citizen_id).await?;
+        self.cycle_commune(&cycle, citizen.unit_id).await?;
+        let mut conn = self.store.pool.acquire().await?;
+        let decision = self.decide(&mut conn, &cycle, &citizen, None, None).await?;
+        let row = sqlx::query(&format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM nvqs_candidate WHERE cycle_id = $1 AND citizen_id = $2"
+        ))
+        .bind(cycle_id)
+        .bind(citizen_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(candidate_row(citizen, &decision, row.as_ref()))
+    }
+
+    /// Citizens of the cycle in scope returned after the post check and not yet replaced: whom a
+    /// reserve citizen may replace.
+    pub async fn returned_unreplaced(&self, cycle_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        self.cycle(cycle_id).await?;
+        // Not yet replaced: no one of the cycle called up in his place (the same stages as the
+        // replacement list of `list_members_sql`).
+        let rows = sqlx::query(&format!(
+            "SELECT n.citizen_id, c.full_name FROM nvqs_candidate n JOIN citizen c ON c.id = n.citizen_id \
+             WHERE n.cycle_id = $2 AND n.stage = 'returned' AND n.unit_id IN ({SCOPE_UNITS}) \
+             AND NOT EXISTS (SELECT 1 FROM nvqs_candidate r WHERE r.cycle_id = n.cycle_id \
+             AND r.replaces_citizen_id = n.citizen_id \
+             AND r.stage IN ('call_up_issued','handed_over','confirmed','returned')) ORDER BY c.sort_key"
+        ))
+        .bind(self.actor.unit_id)
+        .bind(cycle_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     /// The engine's decision for one citizen with his examination and vetting in force (for the

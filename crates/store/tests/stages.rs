@@ -268,6 +268,10 @@ async fn a_commune_through_the_whole_cycle() {
     )
     .await
     .unwrap();
+    assert_eq!(
+        s.returned_unreplaced(cycle.id).await.unwrap(),
+        vec![(ids[1], "Hoàng Văn Bình".to_string())]
+    );
     // A reserve citizen replaces him: needs whom he replaces; the cap is ⌊2% × 2⌋ = 0, so it
     // needs a reason; after 15 days it is refused whatever the reason.
     let e = s
@@ -368,6 +372,11 @@ async fn a_commune_through_the_whole_cycle() {
     assert_eq!(row(ids[0]).decision_number.as_deref(), Some("1/QĐ-UBND"));
     assert_eq!(row(student).ground.as_deref(), Some("41.1.g"));
     assert!(row(ids[1]).next.contains(&TransitionKind::Revert));
+    // One citizen's row without the whole commune: the same as in the commune's list.
+    assert_eq!(s.candidate(cycle.id, ids[3]).await.unwrap(), row(ids[3]));
+    assert_eq!(s.candidate(cycle.id, student).await.unwrap(), row(student));
+    // The returned citizen has been replaced: no one is left to replace.
+    assert!(s.returned_unreplaced(cycle.id).await.unwrap().is_empty());
     assert!(row(ids[4]).next.contains(&TransitionKind::Approve));
 
     // The yearly figures: the commune and the province's total.

@@ -319,6 +319,30 @@ pub fn next(from: Stage, t: Transition) -> Result<Stage, StageError> {
     }
 }
 
+/// The kinds of forward step the state machine allows from `from` (a revert is not among them:
+/// it depends on the history, see [`History::peek`]).
+pub fn possible_steps(from: Stage) -> Vec<TransitionKind> {
+    TransitionKind::ALL
+        .into_iter()
+        .filter(|k| {
+            let probe = match k {
+                TransitionKind::Screen => Transition::Screen { passed: true },
+                TransitionKind::Examine => Transition::Examine { fit: true },
+                TransitionKind::Vet => Transition::Vet { passed: true },
+                TransitionKind::Approve => Transition::Approve(CallUpList::Official),
+                TransitionKind::IssueCallUp => Transition::IssueCallUp,
+                TransitionKind::HandOver => Transition::HandOver,
+                TransitionKind::Confirm => Transition::Confirm,
+                TransitionKind::Return => Transition::Return,
+                TransitionKind::Defer => Transition::Defer,
+                TransitionKind::Exempt => Transition::Exempt,
+                TransitionKind::Revert => return false,
+            };
+            next(from, probe).is_ok()
+        })
+        .collect()
+}
+
 /// The steps still in force for one citizen, oldest first, and the stage they lead to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct History {
@@ -452,6 +476,19 @@ mod tests {
         assert_eq!(h.stage(), Stage::Examined);
         assert_eq!(h.apply(5, Transition::Revert), Ok(Stage::Screened));
         assert_eq!(h.apply(6, Transition::Revert), Ok(Stage::Pool));
+    }
+
+    #[test]
+    fn possible_steps_follow_the_machine() {
+        assert_eq!(
+            possible_steps(Stage::Pool),
+            vec![TransitionKind::Screen, TransitionKind::Defer, TransitionKind::Exempt]
+        );
+        assert_eq!(
+            possible_steps(Stage::HandedOver),
+            vec![TransitionKind::Confirm, TransitionKind::Return]
+        );
+        assert!(possible_steps(Stage::Confirmed).is_empty());
     }
 
     #[test]

@@ -48,20 +48,26 @@ async fn send(docs: Vec<OfficialDocument>, format: Format, stem: &str) -> Result
     super::reports::deliver_all(docs, format, stem).await
 }
 
-/// The commune People's Committee as issuer, and the place name for the date line.
-fn commune_heading(state: &AppState, admin_code: Option<&str>, unit_name: &str) -> (String, String) {
+/// The commune People's Committee as issuer, the place name for the date line, and the commune's
+/// name as in a sentence ("xã Tân Hưng").
+fn commune_heading(state: &AppState, admin_code: Option<&str>, unit_name: &str) -> (String, String, String) {
     let unit = admin_code.and_then(|c| state.territory().unit_on(c, Some(Level::Commune), today()));
     match unit {
         Some(u) => (
             format!("ỦY BAN NHÂN DÂN {}", u.name.to_uppercase()),
             u.short_name().to_string(),
+            u.name_in_sentence(),
         ),
         None => {
             let name = unit_name
                 .strip_prefix("Ban Chỉ huy Quân sự ")
                 .or_else(|| unit_name.strip_prefix("Ban Chỉ huy quân sự "))
                 .unwrap_or(unit_name);
-            (format!("ỦY BAN NHÂN DÂN {}", name.to_uppercase()), name.to_string())
+            (
+                format!("ỦY BAN NHÂN DÂN {}", name.to_uppercase()),
+                name.to_string(),
+                name.to_string(),
+            )
         }
     }
 }
@@ -353,40 +359,17 @@ fn decision(ctx: &Ctx, state: &AppState, c: &CandidateRow, window: &str, call: C
     }
 }
 
-async fn context(
-    state: &AppState,
-    viewer: &Viewer,
-    cycle_id: i64,
-    unit_id: i64,
-) -> Result<(Ctx, CommuneCycle), AppError> {
+async fn context(state: &AppState, viewer: &Viewer, cycle_id: i64, unit_id: i64) -> Result<Ctx, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
-    let p = scoped.commune_cycle(cycle_id, unit_id).await?;
+    let year = scoped.cycle(cycle_id).await?.year;
     let unit = scoped.org_unit(unit_id).await?;
-    let (issuer, place) = commune_heading(state, unit.admin_code.as_deref(), &unit.name);
-    let commune = issuer
-        .strip_prefix("ỦY BAN NHÂN DÂN ")
-        .map(|n| {
-            // "XÃ TÂN HƯNG" → "xã Tân Hưng": the name as in a sentence.
-            let lower = n.to_lowercase();
-            let mut words: Vec<String> = lower.split(' ').map(str::to_string).collect();
-            for w in words.iter_mut().skip(1) {
-                let mut ch = w.chars();
-                if let Some(first) = ch.next() {
-                    *w = first.to_uppercase().chain(ch).collect();
-                }
-            }
-            words.join(" ")
-        })
-        .unwrap_or_default();
-    Ok((
-        Ctx {
-            issuer,
-            place,
-            year: p.cycle.year,
-            commune,
-        },
-        p,
-    ))
+    let (issuer, place, commune) = commune_heading(state, unit.admin_code.as_deref(), &unit.name);
+    Ok(Ctx {
+        issuer,
+        place,
+        year,
+        commune,
+    })
 }
 
 fn exam_window_text(p: &CommuneCycle) -> String {
@@ -410,7 +393,8 @@ pub async fn commune_document(
     Path((id, unit, file)): Path<(i64, i64, String)>,
 ) -> Result<Response, AppError> {
     let stem = file_stem(&file)?;
-    let (ctx, p) = context(&state, &viewer, id, unit).await?;
+    let ctx = context(&state, &viewer, id, unit).await?;
+    let p = state.store().scoped(&viewer.actor).commune_cycle(id, unit).await?;
     let docs = match stem {
         "quyet-dinh" => p
             .candidates
@@ -450,15 +434,13 @@ pub async fn citizen_decision(
     if stem != "quyet-dinh" {
         return Err(AppError::not_found(format!("Không có văn bản \"{stem}\".")));
     }
-    let unit = state.store().scoped(&viewer.actor).citizen(citizen).await?.unit_id;
-    let (ctx, p) = context(&state, &viewer, id, unit).await?;
-    let c = p
-        .candidates
-        .iter()
-        .find(|c| c.citizen.id == citizen && c.stage.called_up())
-        .ok_or_else(|| AppError::not_found("Công dân này chưa có quyết định gọi nhập ngũ."))?;
+    let c = state.store().scoped(&viewer.actor).candidate(id, citizen).await?;
+    if !c.stage.called_up() {
+        return Err(AppError::not_found("Công dân này chưa có quyết định gọi nhập ngũ."));
+    }
+    let ctx = context(&state, &viewer, id, c.citizen.unit_id).await?;
     send(
-        vec![decision(&ctx, &state, c, "", Call::Enlistment)],
+        vec![decision(&ctx, &state, &c, "", Call::Enlistment)],
         format,
         &format!("quyet-dinh-nhap-ngu-{}-{citizen}", ctx.year),
     )

@@ -610,16 +610,13 @@ async fn candidate_page(
     typed: Fields,
 ) -> Result<CandidatePage, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
-    let citizen = scoped.citizen(citizen_id).await?;
-    let p = scoped.commune_cycle(cycle_id, citizen.unit_id).await?;
-    let me = p
-        .candidates
-        .iter()
-        .find(|c| c.citizen.id == citizen_id)
-        .ok_or_else(|| AppError::not_found("Công dân không thuộc đợt tuyển quân này."))?;
+    let cycle = scoped.cycle(cycle_id).await?;
+    let me = scoped.candidate(cycle_id, citizen_id).await?;
+    let citizen = &me.citizen;
+    let unit_name = scoped.org_unit(citizen.unit_id).await?.name;
     let decision = scoped.candidate_decision(cycle_id, citizen_id).await?;
     let events = scoped.stage_history(cycle_id, citizen_id).await?;
-    let reference = phongthu_domain::dates::parse_iso_date(&p.cycle.reference_date).unwrap_or_else(today);
+    let reference = phongthu_domain::dates::parse_iso_date(&cycle.reference_date).unwrap_or_else(today);
     let grounds = RuleSet::on(reference)
         .map(|r| {
             r.grounds()
@@ -637,26 +634,23 @@ async fn candidate_page(
                 .collect()
         })
         .unwrap_or_default();
-    let returned = p
-        .candidates
-        .iter()
-        .filter(|c| c.stage == Stage::Returned)
-        .map(|c| Returned {
-            id: c.citizen.id,
-            name: c.citizen.full_name.clone(),
-        })
+    let returned = scoped
+        .returned_unreplaced(cycle_id)
+        .await?
+        .into_iter()
+        .map(|(id, name)| Returned { id, name })
         .collect();
     Ok(CandidatePage {
         chrome: Chrome::new(
             state,
             Some(viewer),
-            format!("{} — tuyển quân {}", citizen.full_name, p.cycle.year),
+            format!("{} — tuyển quân {}", citizen.full_name, cycle.year),
             "nvqs",
         ),
         cycle_id,
-        year: p.cycle.year,
-        unit_id: p.unit_id,
-        unit_name: p.unit_name.clone(),
+        year: cycle.year,
+        unit_id: citizen.unit_id,
+        unit_name,
         citizen_id,
         name: citizen.full_name.clone(),
         birth: vi_date(citizen.birth_date),
