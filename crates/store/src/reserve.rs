@@ -671,6 +671,25 @@ pub(crate) async fn ledger_entries_for_citizen(
     Ok(out)
 }
 
+/// Takes one more place of `id` (a position's seats, a need's count) in a batch: the places already
+/// taken are read once per id with `count_sql` inside the transaction, then counted in `taken`.
+/// False when the batch would go over `capacity`.
+async fn claim(
+    tx: &mut sqlx::AnyConnection,
+    taken: &mut HashMap<i64, u32>,
+    count_sql: &str,
+    id: i64,
+    capacity: u32,
+) -> Result<bool, StoreError> {
+    if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry(id) {
+        let filled: i64 = sqlx::query(count_sql).bind(id).fetch_one(&mut *tx).await?.get(0);
+        slot.insert(filled.max(0) as u32);
+    }
+    let t = taken.get_mut(&id).expect("inserted above");
+    *t += 1;
+    Ok(*t <= capacity)
+}
+
 /// Every ledger entry of a piece of equipment.
 async fn ledger_entries_for_equipment(
     tx: &mut sqlx::AnyConnection,
@@ -1329,18 +1348,8 @@ impl Scoped<'_> {
         // Seats, re-read in the transaction before anything is inserted.
         let mut taken: HashMap<i64, u32> = HashMap::new();
         for (_, p, u, _) in &checked {
-            if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry(p.id) {
-                let filled: i64 =
-                    sqlx::query("SELECT count(*) FROM reserve_assignment WHERE position_id = $1 AND ended_on IS NULL")
-                        .bind(p.id)
-                        .fetch_one(&mut *w.tx)
-                        .await?
-                        .get(0);
-                slot.insert(filled.max(0) as u32);
-            }
-            let t = taken.get_mut(&p.id).expect("inserted above");
-            *t += 1;
-            if *t > p.seats {
+            let open = "SELECT count(*) FROM reserve_assignment WHERE position_id = $1 AND ended_on IS NULL";
+            if !claim(&mut w.tx, &mut taken, open, p.id, p.seats).await? {
                 return Err(StoreError::Conflict(format!(
                     "Vị trí {} của {} đã đủ {} chỗ (kể cả dự phòng).",
                     p.title, u.name, p.seats
@@ -2111,18 +2120,8 @@ impl Scoped<'_> {
         let mut w = self.begin_write(Permission::Write).await?;
         let mut taken: HashMap<i64, u32> = HashMap::new();
         for (_, n, u, _) in &checked {
-            if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry(n.id) {
-                let filled: i64 =
-                    sqlx::query("SELECT count(*) FROM equipment_assignment WHERE need_id = $1 AND ended_on IS NULL")
-                        .bind(n.id)
-                        .fetch_one(&mut *w.tx)
-                        .await?
-                        .get(0);
-                slot.insert(filled.max(0) as u32);
-            }
-            let t = taken.get_mut(&n.id).expect("inserted above");
-            *t += 1;
-            if *t > n.count {
+            let open = "SELECT count(*) FROM equipment_assignment WHERE need_id = $1 AND ended_on IS NULL";
+            if !claim(&mut w.tx, &mut taken, open, n.id, n.count).await? {
                 return Err(StoreError::Conflict(format!(
                     "Nhu cầu {} của {} đã đủ {} phương tiện.",
                     n.kind.label_vi().to_lowercase(),
