@@ -816,6 +816,25 @@ pub async fn assign_form(
     render(&assign_page(&state, &viewer, flash, None).await?)
 }
 
+/// The rows ticked on a proposal page (`pick=<a>:<b>`, repeated), after the CSRF check.
+fn ticked_pairs(viewer: &Viewer, fields: &[(String, String)]) -> Result<Vec<(i64, i64)>, AppError> {
+    let token = fields
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    csrf::verify(&viewer.csrf, token)?;
+    fields
+        .iter()
+        .filter(|(k, _)| k == "pick")
+        .map(|(_, v)| {
+            v.split_once(':')
+                .and_then(|(a, b)| Some((a.trim().parse::<i64>().ok()?, b.trim().parse::<i64>().ok()?)))
+                .ok_or_else(|| AppError::bad_request(format!("Lựa chọn \"{v}\" không hợp lệ.")))
+        })
+        .collect()
+}
+
 /// Accepts the proposal rows ticked on the page (`pick=<reservist>:<position>`, repeated), all or
 /// nothing.
 pub async fn assign_accept(
@@ -823,23 +842,7 @@ pub async fn assign_accept(
     viewer: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let token = fields
-        .iter()
-        .find(|(k, _)| k == "_csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    csrf::verify(&viewer.csrf, token)?;
-    let mut picks = Vec::new();
-    for (k, v) in &fields {
-        if k != "pick" {
-            continue;
-        }
-        let pair = v
-            .split_once(':')
-            .and_then(|(r, p)| Some((r.trim().parse::<i64>().ok()?, p.trim().parse::<i64>().ok()?)))
-            .ok_or_else(|| AppError::bad_request(format!("Lựa chọn \"{v}\" không hợp lệ.")))?;
-        picks.push(pair);
-    }
+    let picks = ticked_pairs(&viewer, &fields)?;
     let scoped = state.store().scoped(&viewer.actor);
     match scoped.accept_assignments(&picks, today()).await {
         Ok(n) => Ok(Redirect::to(&format!("/reserve/assign?saved={n}")).into_response()),
@@ -1058,23 +1061,7 @@ pub async fn accept_equipment(
     viewer: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let token = fields
-        .iter()
-        .find(|(k, _)| k == "_csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    csrf::verify(&viewer.csrf, token)?;
-    let mut picks = Vec::new();
-    for (k, v) in &fields {
-        if k != "pick" {
-            continue;
-        }
-        let pair = v
-            .split_once(':')
-            .and_then(|(e, n)| Some((e.trim().parse::<i64>().ok()?, n.trim().parse::<i64>().ok()?)))
-            .ok_or_else(|| AppError::bad_request(format!("Lựa chọn \"{v}\" không hợp lệ.")))?;
-        picks.push(pair);
-    }
+    let picks = ticked_pairs(&viewer, &fields)?;
     let scoped = state.store().scoped(&viewer.actor);
     let r = scoped.accept_equipment(&picks, today()).await;
     equipment_write(&state, &viewer, "accepted", r).await
