@@ -50,7 +50,7 @@ export async function start() {
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(
     bin,
-    ["serve", "--demo", "--listen", `127.0.0.1:${port}`, "--database", `sqlite://${join(dir, "demo.db")}`],
+    ["serve", "--demo", "--citizens", "0", "--listen", `127.0.0.1:${port}`, "--database", `sqlite://${join(dir, "demo.db")}`],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PHONGTHU_LOG: "warn" } },
   );
   let log = "";

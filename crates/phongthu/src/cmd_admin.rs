@@ -65,10 +65,8 @@ pub async fn open(settings: &Settings) -> Result<Store, phongthu_store::StoreErr
 }
 
 pub async fn serve(settings: &Settings, demo_data: bool) -> CmdResult {
+    // The demo, when asked for, is seeded before (main.rs: `demo`, `demo_citizens`, `demo_cycle`).
     let store = open(settings).await?;
-    if demo_data {
-        print_demo(&store.seed_demo().await?);
-    }
     let listener = tokio::net::TcpListener::bind(&settings.listen).await.map_err(|e| {
         format!(
             "Không mở được địa chỉ {} để lắng nghe: {e} (cannot listen).",

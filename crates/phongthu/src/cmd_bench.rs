@@ -46,6 +46,20 @@ pub enum BenchCommand {
     /// Sinh sổ đăng ký công dân của một tỉnh (CSV, XLSX) rồi đo thời gian nhập vào SQLite và
     /// PostgreSQL (--pg) / generate a province's citizen registry and time its import
     Import(ImportBench),
+    /// Một tỉnh với N công dân (--database, nên là cơ sở dữ liệu trống): nhập sổ đăng ký, mở đợt
+    /// tuyển quân, đo lần làm mới nguồn toàn tỉnh và bảng tổng hợp / a province of N citizens:
+    /// import, open a call-up cycle, time the full refresh and the province dashboard
+    Cycle {
+        /// Số công dân / citizens
+        #[arg(long, default_value_t = 1_000_000)]
+        citizens: u64,
+        /// Số Ban CHQS cấp xã / commune commands
+        #[arg(long, default_value_t = 100)]
+        communes: usize,
+        /// Số lần đo bảng tổng hợp / dashboard repetitions
+        #[arg(long, default_value_t = 5)]
+        repeat: u32,
+    },
 }
 
 pub async fn run(settings: &Settings, cmd: BenchCommand) -> CmdResult {
@@ -59,6 +73,11 @@ pub async fn run(settings: &Settings, cmd: BenchCommand) -> CmdResult {
             repeat,
         } => forces(settings, militia, reservists, communes, repeat).await,
         BenchCommand::Import(args) => import(settings, args).await,
+        BenchCommand::Cycle {
+            citizens,
+            communes,
+            repeat,
+        } => cycle(settings, citizens, communes, repeat).await,
     }
 }
 
@@ -402,48 +421,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// members and `reservists` reservists (four in five assigned), then the roll-up pages' queries
 /// timed for the provincial command and for one commune command.
 async fn forces(settings: &Settings, militia: i64, reservists: i64, communes: usize, repeat: u32) -> CmdResult {
-    use phongthu_store::{NewOrgUnit, Store};
+    use phongthu_store::Store;
     let store = Store::open(&settings.database_url, phongthu_store::OpenOptions::default()).await?;
-    let t = Territory::bundled();
     let start = Instant::now();
-    store.load_territory(t, false).await?;
-    let demo = store.seed_demo().await?;
-    let system = store.system_actor().await?;
-    let admin = store.scoped(&system);
-    let province = admin.org_unit(demo.province_command_id).await?;
-    let province_code = province.province_code.clone().unwrap_or_default();
-    let province_unit = t
-        .list(Level::Province, REFORM_DATE)
-        .into_iter()
-        .find(|p| p.code == province_code)
-        .ok_or("không tìm thấy tỉnh mẫu")?;
-    let mut ids = demo.commune_command_ids.clone();
-    let existing: Vec<String> = admin
-        .org_units()
-        .await?
-        .into_iter()
-        .filter_map(|u| u.admin_code)
-        .collect();
-    for c in t.children_on(province_unit, REFORM_DATE) {
-        if ids.len() >= communes {
-            break;
-        }
-        if existing.contains(&c.code) {
-            continue;
-        }
-        let u = admin
-            .create_org_unit(NewOrgUnit {
-                parent_id: Some(demo.province_command_id),
-                kind: phongthu_domain::org::OrgKind::CommuneCommand,
-                name: format!("Ban Chỉ huy Quân sự {}", c.name_in_sentence()),
-                code: None,
-                admin_code: Some(c.code.clone()),
-                province_code: Some(province_code.clone()),
-                note: None,
-            })
-            .await?;
-        ids.push(u.id);
-    }
+    let (_, ids) = province_with_communes(&store, communes).await?;
     println!(
         "set-up on {}: {} commune commands, {:.1} s",
         store.description(),
@@ -486,6 +467,151 @@ async fn forces(settings: &Settings, militia: i64, reservists: i64, communes: us
             median(&mut rates)
         );
     }
+    Ok(())
+}
+
+/// The demo (territory, demo units and logins) with `communes` commune commands under the demo
+/// province's command (the demo's own, then one per commune of the province's territory).
+async fn province_with_communes(
+    store: &phongthu_store::Store,
+    communes: usize,
+) -> Result<(phongthu_store::DemoReport, Vec<i64>), crate::Failure> {
+    use phongthu_store::NewOrgUnit;
+    let t = Territory::bundled();
+    store.load_territory(t, false).await?;
+    let demo = store.seed_demo().await?;
+    let system = store.system_actor().await?;
+    let admin = store.scoped(&system);
+    let province = admin.org_unit(demo.province_command_id).await?;
+    let province_code = province.province_code.clone().unwrap_or_default();
+    let province_unit = t
+        .list(Level::Province, REFORM_DATE)
+        .into_iter()
+        .find(|p| p.code == province_code)
+        .ok_or("không tìm thấy tỉnh mẫu")?;
+    let mut ids = demo.commune_command_ids.clone();
+    let existing: Vec<String> = admin
+        .org_units()
+        .await?
+        .into_iter()
+        .filter_map(|u| u.admin_code)
+        .collect();
+    for c in t.children_on(province_unit, REFORM_DATE) {
+        if ids.len() >= communes {
+            break;
+        }
+        if existing.contains(&c.code) {
+            continue;
+        }
+        let u = admin
+            .create_org_unit(NewOrgUnit {
+                parent_id: Some(demo.province_command_id),
+                kind: phongthu_domain::org::OrgKind::CommuneCommand,
+                name: format!("Ban Chỉ huy Quân sự {}", c.name_in_sentence()),
+                code: None,
+                admin_code: Some(c.code.clone()),
+                province_code: Some(province_code.clone()),
+                note: None,
+            })
+            .await?;
+        ids.push(u.id);
+    }
+    Ok((demo, ids))
+}
+
+/// A province of `citizens` generated citizens over `communes` commune commands (each commune's
+/// share imported by the import path of `phongthu citizen import`), then a call-up cycle of the
+/// provincial command: the first overview (every commune's pool assessed by the engine and
+/// stored: the full refresh), a second one (nothing changed: the stored pools), and the province
+/// dashboard (`cycle_dashboard`, what /nvqs/{id}/tong-hop shows).
+async fn cycle(settings: &Settings, citizens: u64, communes: usize, repeat: u32) -> CmdResult {
+    use phongthu_store::{ImportMode, ImportOptions, SourceRow, Store};
+    let store = Store::open(&settings.database_url, phongthu_store::OpenOptions::default()).await?;
+    let start = Instant::now();
+    let (demo, ids) = province_with_communes(&store, communes).await?;
+    println!(
+        "set-up on {}: {} commune commands, {:.1} s",
+        store.description(),
+        ids.len(),
+        start.elapsed().as_secs_f64()
+    );
+    let system = store.system_actor().await?;
+    let admin = store.scoped(&system);
+    let dir = ScratchDir::new()?;
+    let parts = ids.len().max(1) as u64;
+    let (mut first, mut imported, mut import_secs) = (0, 0, 0.0);
+    let start = Instant::now();
+    for (k, unit) in ids.iter().enumerate() {
+        let rows = citizens / parts + u64::from((k as u64) < citizens % parts);
+        if rows == 0 {
+            continue;
+        }
+        let file = dir.path().join(format!("cong-dan-{unit}.csv"));
+        generate_registry(Some(&file), None, first, rows, 0)?;
+        first += rows;
+        let reader = phongthu_documents::tabular::TabularReader::open(&file)?;
+        let headers = reader.headers.clone();
+        let rows = reader.map(|r| {
+            r.map(|r| SourceRow {
+                line: r.line,
+                cells: r.cells,
+            })
+            .map_err(|e| e.to_string())
+        });
+        let opts = ImportOptions {
+            unit_id: *unit,
+            mode: ImportMode::AllOrNothing,
+            source_name: format!("cong-dan-{unit}.csv"),
+        };
+        let t0 = Instant::now();
+        let report = admin.import_citizens(&headers, rows, &opts, &mut ()).await?;
+        import_secs += t0.elapsed().as_secs_f64();
+        if !report.committed {
+            return Err(report.summary_vi().into());
+        }
+        imported += report.accepted;
+    }
+    println!(
+        "registry: {imported} citizens over {} commune commands; import {import_secs:.1} s ({:.0} rows/s), with generation {:.1} s",
+        ids.len(),
+        imported as f64 / import_secs,
+        start.elapsed().as_secs_f64()
+    );
+    let year = time::OffsetDateTime::now_utc().year() + 1;
+    let quota = (imported / 400).max(1) as i64;
+    let province_actor = store.login("quantri", phongthu_store::DEMO_PASSWORD).await?.actor;
+    let province = store.scoped(&province_actor);
+    let cycle = province.create_cycle(demo.province_command_id, year, quota).await?;
+    let t0 = Instant::now();
+    let overview = province.cycle_overview(cycle.id).await?;
+    let refresh = t0.elapsed().as_secs_f64();
+    let eligible: i64 = overview.communes.iter().map(|c| c.eligible).sum();
+    let assessed: i64 = overview.communes.iter().map(|c| c.citizens).sum();
+    println!(
+        "full refresh (first overview of cycle {year}, quota {quota}): {refresh:.2} s for {assessed} citizens in {} communes ({eligible} eligible)",
+        overview.communes.len()
+    );
+    let mut warm = vec![];
+    let mut dash = vec![];
+    for _ in 0..repeat.max(1) {
+        let t0 = Instant::now();
+        black_box(province.cycle_overview(cycle.id).await?);
+        warm.push(t0.elapsed().as_secs_f64() * 1e3);
+        let t0 = Instant::now();
+        black_box(province.cycle_dashboard(cycle.id).await?);
+        dash.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    println!(
+        "overview with stored pools: {:.1} ms; province dashboard: {:.1} ms (medians of {}, max {:.1} ms)",
+        median(&mut warm),
+        median(&mut dash),
+        dash.len(),
+        dash.iter().copied().fold(0.0, f64::max)
+    );
     Ok(())
 }
 
@@ -806,7 +932,20 @@ pub async fn demo_citizens(settings: &Settings, citizens: u64) -> CmdResult {
     }
     let store = crate::cmd_admin::open(settings).await?;
     let demo = store.seed_demo().await?;
+    let system = store.system_actor().await?;
+    let on_register = store
+        .scoped(&system)
+        .list_citizens(
+            &phongthu_store::CitizenFilter::default(),
+            phongthu_store::Paging::default(),
+        )
+        .await?
+        .total;
     drop(store);
+    if on_register > 0 {
+        println!("Sổ đăng ký đã có {on_register} hồ sơ công dân: không thêm hồ sơ mẫu.");
+        return Ok(());
+    }
     let dir = ScratchDir::new()?;
     let parts = demo.commune_command_ids.len().max(1) as u64;
     let mut first = 0;
@@ -818,6 +957,35 @@ pub async fn demo_citizens(settings: &Settings, citizens: u64) -> CmdResult {
         crate::cmd_registry::import_citizens(settings, &file, *unit, false, None).await?;
         first += rows;
     }
+    Ok(())
+}
+
+/// The demo's call-up cycle: the provincial command's cycle for the coming call-up (next year's
+/// from July on), with a quota of one in forty records, when the register has records and the
+/// province has no cycle yet.
+pub async fn demo_cycle(settings: &Settings) -> CmdResult {
+    let store = crate::cmd_admin::open(settings).await?;
+    let demo = store.seed_demo().await?;
+    let province_actor = store.login("quantri", phongthu_store::DEMO_PASSWORD).await?.actor;
+    let province = store.scoped(&province_actor);
+    let records = province
+        .list_citizens(
+            &phongthu_store::CitizenFilter::default(),
+            phongthu_store::Paging::default(),
+        )
+        .await?
+        .total;
+    if records == 0 || !province.cycles().await?.is_empty() {
+        return Ok(());
+    }
+    let today = time::OffsetDateTime::now_utc().date();
+    let year = today.year() + i32::from(u8::from(today.month()) >= 7);
+    let quota = (records / 40).max(1);
+    let cycle = province.create_cycle(demo.province_command_id, year, quota).await?;
+    println!(
+        "Đã mở đợt tuyển quân năm {} của {} (chỉ tiêu {quota}): /nvqs/{}",
+        cycle.year, cycle.unit_name, cycle.id
+    );
     Ok(())
 }
 

@@ -40,6 +40,11 @@ enum Command {
         /// Nạp dữ liệu mẫu trước khi chạy / seed demo data first
         #[arg(long)]
         demo: bool,
+        /// Cùng --demo: số hồ sơ công dân sinh ngẫu nhiên (chia đều cho ba xã) và một đợt tuyển
+        /// quân của tỉnh, khi sổ đăng ký còn trống (0: không thêm) / with --demo: generated
+        /// citizens and a call-up cycle, when the register is empty
+        #[arg(long, default_value_t = 600, value_name = "N", requires = "demo")]
+        citizens: u64,
     },
     /// Áp dụng các bước chuyển đổi lược đồ / Apply database migrations
     Migrate,
@@ -134,7 +139,14 @@ fn run(cli: Cli) -> CmdResult {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         match cli.command {
-            Command::Serve { demo, .. } => cmd_admin::serve(&settings, demo).await,
+            Command::Serve { demo, citizens, .. } => {
+                if demo {
+                    cmd_admin::demo(&settings).await?;
+                    cmd_bench::demo_citizens(&settings, citizens).await?;
+                    cmd_bench::demo_cycle(&settings).await?;
+                }
+                cmd_admin::serve(&settings, demo).await
+            }
             Command::Migrate => cmd_admin::migrate(&settings).await,
             Command::User(c) => cmd_admin::user(&settings, c).await,
             Command::Territory(c) => cmd_territory::run(&settings, c).await,

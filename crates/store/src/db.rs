@@ -64,6 +64,10 @@ fn parse_url(url: &str) -> Result<Target, StoreError> {
     )))
 }
 
+/// Page cache of each SQLite connection, in KiB (a few connections: the idle memory stays small;
+/// the citizen import raises its own connection's cache for its transaction).
+pub(crate) const SQLITE_CACHE_KIB: i64 = 4096;
+
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 fn check_sqlite_file(path: &Path, create: bool) -> Result<bool, StoreError> {
@@ -145,9 +149,12 @@ impl Store {
                         // mode except for the last transactions on power loss.
                         use sqlx::Executor;
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                             PRAGMA cache_size = -4096;",
+                            format!(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA cache_size = -{SQLITE_CACHE_KIB};"
+                            )
+                            .as_str(),
                         )
                         .await?;
                     }

@@ -64,6 +64,28 @@ impl TestDb {
             .expect("load territory");
         TestDb { store, url, cleanup }
     }
+
+    /// The indexes of `table` with their definitions, from the database's catalogue, by name.
+    pub async fn indexes(&self, table: &str) -> Vec<(String, String)> {
+        use sqlx::Row;
+        let sql = match self.store.backend() {
+            crate::db::Backend::Sqlite => {
+                "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 ORDER BY name"
+            }
+            crate::db::Backend::Postgres => {
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
+                 ORDER BY indexname"
+            }
+        };
+        sqlx::query(sql)
+            .bind(table.to_string())
+            .fetch_all(&self.store.pool)
+            .await
+            .expect("read the index catalogue")
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    }
 }
 
 impl Drop for TestDb {

@@ -1,10 +1,12 @@
 //! Import of citizen records from rows with Vietnamese column headers (the file reading itself is
 //! in `phongthu_documents::tabular`), and the matching export row.
 //!
-//! The rows arrive as an iterator and are validated one by one; valid rows are inserted in
-//! batches inside one transaction, so memory holds one batch, never the file. All-or-nothing mode
-//! rolls the whole transaction back when any row is bad; valid-only mode commits the valid rows
-//! and reports the rest (each with its row, column and a Vietnamese reason).
+//! The rows arrive as an iterator, read and validated on a blocking thread while the previous
+//! batch is written (two cores at work); valid rows are inserted in batches inside one
+//! transaction, so memory holds a couple of batches, never the file. All-or-nothing mode rolls the
+//! whole transaction back when any row is bad; valid-only mode commits the valid rows and reports
+//! the rest (each with its row, column and a Vietnamese reason). Into a young register (fewer than
+//! [`BULK_LOAD_BELOW_ROWS`] records) the secondary indexes are built once at the end.
 
 use super::{insert_json_sql, prepare, push_json_row, today, vi_date, Citizen, FieldError, NewCitizen, Prepared};
 use crate::db::Backend;
@@ -736,10 +738,102 @@ impl Run<'_> {
     }
 }
 
+/// A valid row, checked and brought to its stored form, with its JSON row ([`push_json_row`])
+/// already written by the reading thread.
+struct Parsed {
+    row: SourceRow,
+    prepared: Prepared,
+    json: Vec<u8>,
+}
+
+/// What the reading thread sends: the outcome of [`PROGRESS_ROWS`] rows read, or the reason the
+/// file cannot be read further.
+enum Feed {
+    Chunk {
+        rows_read: u64,
+        valid: Vec<Parsed>,
+        rejected: Vec<(SourceRow, Vec<RowError>)>,
+    },
+    Unreadable(String),
+}
+
+/// Chunks in flight between the reading thread and the writer: two batches' worth, so the reading
+/// runs ahead of the database by at most that much (the memory held stays bounded).
+const FEED_DEPTH: usize = 2 * IMPORT_BATCH_ROWS / PROGRESS_ROWS as usize;
+
+/// Reads, checks and prepares the rows on a blocking thread, in chunks of [`PROGRESS_ROWS`] rows,
+/// while the caller writes the previous batch: the two halves of the import run on two cores.
+fn spawn_reader<I>(
+    rows: I,
+    map: HeaderMap,
+    unit_id: i64,
+    today: Date,
+    province: String,
+) -> (tokio::sync::mpsc::Receiver<Feed>, tokio::task::JoinHandle<()>)
+where
+    I: IntoIterator<Item = Result<SourceRow, String>> + Send + 'static,
+    I::IntoIter: Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<Feed>(FEED_DEPTH);
+    let handle = tokio::task::spawn_blocking(move || {
+        let mut rows = rows.into_iter();
+        loop {
+            let mut rows_read = 0;
+            let mut valid = Vec::with_capacity(PROGRESS_ROWS as usize);
+            let mut rejected = vec![];
+            let mut end = false;
+            while rows_read < PROGRESS_ROWS {
+                match rows.next() {
+                    None => {
+                        end = true;
+                        break;
+                    }
+                    Some(Err(e)) => {
+                        // The receiver may be gone (the writer failed first): nothing to tell.
+                        let _ = tx.blocking_send(Feed::Unreadable(e));
+                        return;
+                    }
+                    Some(Ok(row)) => {
+                        if row.cells.iter().all(|c| c.trim().is_empty()) {
+                            continue;
+                        }
+                        rows_read += 1;
+                        match map.parse(&row, unit_id, today) {
+                            Ok(prepared) => {
+                                let mut json = Vec::with_capacity(384);
+                                push_json_row(&mut json, &prepared, &province);
+                                valid.push(Parsed { row, prepared, json });
+                            }
+                            Err(errs) => rejected.push((row, errs)),
+                        }
+                    }
+                }
+            }
+            if rows_read > 0
+                && tx
+                    .blocking_send(Feed::Chunk {
+                        rows_read,
+                        valid,
+                        rejected,
+                    })
+                    .is_err()
+            {
+                // The writer stopped (an error, already reported there).
+                return;
+            }
+            if end {
+                return;
+            }
+        }
+    });
+    (rx, handle)
+}
+
 impl Scoped<'_> {
     /// Imports citizen records into one commune command. `headers` is the header row of the file;
     /// `rows` yields its data rows (an `Err` is a file that cannot be read further: nothing is
-    /// written). The iterator is read on the calling task.
+    /// written). The rows are read and checked on a blocking thread while the previous batch is
+    /// written.
     pub async fn import_citizens<I>(
         &self,
         headers: &[String],
@@ -748,13 +842,12 @@ impl Scoped<'_> {
         obs: &mut (dyn ImportObserver + Send),
     ) -> Result<ImportReport, StoreError>
     where
-        I: IntoIterator<Item = Result<SourceRow, String>>,
-        I::IntoIter: Send,
+        I: IntoIterator<Item = Result<SourceRow, String>> + Send + 'static,
+        I::IntoIter: Send + 'static,
     {
         self.require(Permission::Write)?;
         let (map, ignored) = HeaderMap::resolve(headers)?;
         let province = self.registry_unit(opts.unit_id).await?;
-        let today = today();
         let now = crate::now_text();
         let mut run = Run {
             report: ImportReport {
@@ -767,29 +860,32 @@ impl Scoped<'_> {
             backend: self.store.backend(),
         };
         let mut w = self.begin_write(Permission::Write).await?;
-        let batch_size = IMPORT_BATCH_ROWS;
-        let mut batch: Vec<(SourceRow, Prepared)> = Vec::with_capacity(batch_size);
-        for item in rows {
-            let row = item.map_err(|e| {
-                StoreError::Invalid(format!("Không đọc tiếp được tệp: {e} Không có hồ sơ nào được nhập."))
-            })?;
-            if row.cells.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            run.report.rows_read += 1;
-            match map.parse(&row, opts.unit_id, today) {
-                Ok(p) => batch.push((row, p)),
-                Err(errs) => run.reject(&row, errs),
-            }
-            if batch.len() >= batch_size {
-                flush(&mut w, &mut batch, &mut run, &province, &now, &opts.source_name).await?;
-            }
-            if run.report.rows_read.is_multiple_of(PROGRESS_ROWS) {
-                run.progress();
-            }
+        let sqlite = run.backend == Backend::Sqlite;
+        if sqlite {
+            // The citizen table's indexes are updated at random places (names, ID numbers): a
+            // larger page cache for this transaction keeps them in memory instead of re-reading
+            // pages (bounded: it does not grow with the file). Set back below.
+            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
+                .execute(&mut *w.tx)
+                .await?;
+            // Lets SQLite sort with a helper thread when it builds deferred indexes.
+            sqlx::query("PRAGMA threads = 2").execute(&mut *w.tx).await?;
         }
-        flush(&mut w, &mut batch, &mut run, &province, &now, &opts.source_name).await?;
-        run.progress();
+        let deferred = defer_indexes(&mut w, run.backend).await?;
+        let mut outcome = self
+            .import_rows(&mut w, &mut run, map, rows, opts, &province, &now)
+            .await;
+        let rolled_back = opts.mode == ImportMode::AllOrNothing && run.report.rejected_rows > 0;
+        if outcome.is_ok() && !deferred.is_empty() && !rolled_back {
+            outcome = rebuild_indexes(&mut w, &deferred).await;
+        }
+        if sqlite {
+            sqlx::query(&format!("PRAGMA cache_size = -{}", crate::db::SQLITE_CACHE_KIB))
+                .execute(&mut *w.tx)
+                .await?;
+            sqlx::query("PRAGMA threads = 0").execute(&mut *w.tx).await?;
+        }
+        outcome?;
         let mut report = run.report;
         if opts.mode == ImportMode::AllOrNothing && report.rejected_rows > 0 {
             // Dropping the transaction rolls back every batch already inserted.
@@ -828,23 +924,143 @@ impl Scoped<'_> {
         report.committed = true;
         Ok(report)
     }
+
+    /// Receives the reading thread's chunks and writes them batch by batch into `w`.
+    #[allow(clippy::too_many_arguments)]
+    async fn import_rows<I>(
+        &self,
+        w: &mut WriteTx<'_>,
+        run: &mut Run<'_>,
+        map: HeaderMap,
+        rows: I,
+        opts: &ImportOptions,
+        province: &str,
+        now: &str,
+    ) -> Result<(), StoreError>
+    where
+        I: IntoIterator<Item = Result<SourceRow, String>> + Send + 'static,
+        I::IntoIter: Send + 'static,
+    {
+        let (mut feed, reader) = spawn_reader(rows, map, opts.unit_id, today(), province.to_string());
+        let mut batch = Batch::default();
+        while let Some(item) = feed.recv().await {
+            match item {
+                Feed::Unreadable(e) => {
+                    return Err(StoreError::Invalid(format!(
+                        "Không đọc tiếp được tệp: {e} Không có hồ sơ nào được nhập."
+                    )));
+                }
+                Feed::Chunk {
+                    rows_read,
+                    valid,
+                    rejected,
+                } => {
+                    run.report.rows_read += rows_read;
+                    batch.valid.extend(valid);
+                    batch.rejected.extend(rejected);
+                    if batch.valid.len() >= IMPORT_BATCH_ROWS || batch.rejected.len() >= IMPORT_BATCH_ROWS {
+                        flush(w, &mut batch, run, now, &opts.source_name).await?;
+                    }
+                    run.progress();
+                }
+            }
+        }
+        // The channel closes when the thread ends: a panic there must not pass for the end of
+        // the file (that would commit part of it).
+        reader
+            .await
+            .map_err(|e| StoreError::Invalid(format!("Lỗi khi đọc tệp ({e}). Không có hồ sơ nào được nhập.")))?;
+        flush(w, &mut batch, run, now, &opts.source_name).await?;
+        run.progress();
+        Ok(())
+    }
+}
+
+/// Below this many records on the register, an import builds the citizen table's secondary
+/// indexes once at the end instead of updating them row by row (the usual way to load a table in
+/// bulk: sorting the keys once is several times faster than inserting them at random places).
+/// A young register only: the rebuild costs time in proportion to the whole table, and on
+/// PostgreSQL dropping an index locks the table against readers until the import commits.
+pub const BULK_LOAD_BELOW_ROWS: i64 = 20_000;
+
+/// When the register is small ([`BULK_LOAD_BELOW_ROWS`]), drops the citizen table's secondary
+/// (non-unique) indexes inside the import's transaction and returns their definitions, read from
+/// the database's own catalogue (so they always match the migrations). The unique index on the ID
+/// number stays: the duplicate checks use it. A rollback restores everything.
+async fn defer_indexes(w: &mut WriteTx<'_>, backend: Backend) -> Result<Vec<(String, String)>, StoreError> {
+    let rows: i64 = sqlx::query("SELECT count(*) FROM citizen")
+        .fetch_one(&mut *w.tx)
+        .await?
+        .get(0);
+    if rows >= BULK_LOAD_BELOW_ROWS {
+        return Ok(vec![]);
+    }
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'citizen' \
+             AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename = 'citizen' AND upper(indexdef) NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname"
+        }
+    };
+    let defs: Vec<(String, String)> = sqlx::query(sql)
+        .fetch_all(&mut *w.tx)
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (name, _) in &defs {
+        // Names come from the catalogue, not from input.
+        sqlx::query(&format!("DROP INDEX {name}")).execute(&mut *w.tx).await?;
+    }
+    if backend == Backend::Postgres && !defs.is_empty() {
+        // Memory for sorting the keys when the indexes are built again (this transaction only).
+        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    Ok(defs)
+}
+
+/// Builds again the indexes that [`defer_indexes`] dropped, from their own definitions.
+async fn rebuild_indexes(w: &mut WriteTx<'_>, defs: &[(String, String)]) -> Result<(), StoreError> {
+    for (_, def) in defs {
+        sqlx::query(def).execute(&mut *w.tx).await?;
+    }
+    Ok(())
+}
+
+/// Page cache of the importing SQLite connection, in KiB (the connections' usual cache is
+/// [`crate::db::SQLITE_CACHE_KIB`]).
+const IMPORT_CACHE_KIB: i64 = 128 * 1024;
+
+/// Rows waiting to be written: the valid ones and those refused while reading, reported together
+/// in file order when the batch is written.
+#[derive(Default)]
+struct Batch {
+    valid: Vec<Parsed>,
+    rejected: Vec<(SourceRow, Vec<RowError>)>,
 }
 
 /// Checks a batch's ID numbers against the register (which already holds this file's earlier
-/// batches, inside the same transaction) and against each other, then inserts the rest.
+/// batches, inside the same transaction) and against each other, then inserts the rest; reports
+/// the batch's refused rows in file order.
 async fn flush(
     w: &mut WriteTx<'_>,
-    batch: &mut Vec<(SourceRow, Prepared)>,
+    batch: &mut Batch,
     run: &mut Run<'_>,
-    province: &str,
     now: &str,
     source: &str,
 ) -> Result<(), StoreError> {
     let backend = run.backend;
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<&str> = batch.iter().filter_map(|(_, p)| p.national_id.as_deref()).collect();
+    let mut rejected = std::mem::take(&mut batch.rejected);
+    let ids: Vec<&str> = batch
+        .valid
+        .iter()
+        .filter_map(|r| r.prepared.national_id.as_deref())
+        .collect();
     let mut taken: HashMap<String, i64> = HashMap::new();
     if !ids.is_empty() {
         // One query per batch, the batch's numbers as one JSON array parameter.
@@ -859,9 +1075,9 @@ async fn flush(
         }
     }
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut keep: Vec<(SourceRow, Prepared)> = Vec::with_capacity(batch.len());
-    for (row, p) in batch.drain(..) {
-        if let Some(nid) = &p.national_id {
+    let mut keep: Vec<Parsed> = Vec::with_capacity(batch.valid.len());
+    for r in batch.valid.drain(..) {
+        if let Some(nid) = &r.prepared.national_id {
             let header = CitizenField::NationalId.header().to_string();
             let reason = if let Some(line) = seen.get(nid) {
                 Some(format!("Số định danh cá nhân {nid} trùng với dòng {line} của tệp."))
@@ -880,28 +1096,32 @@ async fn flush(
             };
             if let Some(reason_vi) = reason {
                 let e = RowError {
-                    row: row.line,
+                    row: r.row.line,
                     column: Some(header),
                     value: Some(nid.clone()),
                     reason_vi,
                 };
-                run.reject(&row, vec![e]);
+                rejected.push((r.row, vec![e]));
                 continue;
             }
-            seen.insert(nid.clone(), row.line);
+            seen.insert(nid.clone(), r.row.line);
         }
-        keep.push((row, p));
+        keep.push(r);
+    }
+    rejected.sort_by_key(|(row, _)| row.line);
+    for (row, errs) in rejected {
+        run.reject(&row, errs);
     }
     if keep.is_empty() {
         return Ok(());
     }
-    let mut json = Vec::with_capacity(keep.len() * 400 + 2);
+    let mut json = Vec::with_capacity(keep.iter().map(|r| r.json.len() + 1).sum::<usize>() + 2);
     json.push(b'[');
-    for (i, (_, p)) in keep.iter().enumerate() {
+    for (i, r) in keep.iter().enumerate() {
         if i > 0 {
             json.push(b',');
         }
-        push_json_row(&mut json, p, province);
+        json.extend_from_slice(&r.json);
     }
     json.push(b']');
     // serde_json writes valid UTF-8.
@@ -923,7 +1143,7 @@ async fn flush(
         run.last_id = Some(run.last_id.map_or(hi, |l| l.max(hi)));
     }
     run.report.valid += keep.len() as u64;
-    let unit = keep[0].1.unit_id;
+    let unit = keep[0].prepared.unit_id;
     w.audit(
         "create",
         "citizen",
@@ -933,7 +1153,7 @@ async fn flush(
         Some(&serde_json::json!({
             "source": source,
             "ids": ids,
-            "rows": keep.iter().map(|(r, _)| r.line).collect::<Vec<_>>(),
+            "rows": keep.iter().map(|r| r.row.line).collect::<Vec<_>>(),
         })),
     )
     .await?;

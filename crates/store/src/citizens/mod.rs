@@ -14,7 +14,7 @@ mod import;
 
 pub use import::{
     citizen_export_row, CitizenColumn, CitizenField, ImportMode, ImportObserver, ImportOptions, ImportProgress,
-    ImportReport, RowError, SourceRow, CITIZEN_COLUMNS, MAX_LISTED_ERRORS,
+    ImportReport, RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS, MAX_LISTED_ERRORS,
 };
 
 pub(crate) use crate::dates::{iso, parse_iso, ser_date, vi_date};
@@ -624,10 +624,12 @@ pub(crate) fn insert_json_sql(backend: Backend) -> String {
             Backend::Postgres => format!("value->>{i}"),
         })
         .collect();
-    // The set-returning function that yields one `value` per element of the array.
+    // The set-returning function that yields one `value` per element of the array. PostgreSQL
+    // reads the parameter as `jsonb`: parsed once, its elements are then indexed directly (`->>`
+    // on `json` re-parses the row's text for every cell).
     let from = match backend {
         Backend::Sqlite => "json_each($1)",
-        Backend::Postgres => "json_array_elements($1::json) AS t(value)",
+        Backend::Postgres => "jsonb_array_elements($1::jsonb) AS t(value)",
     };
     format!(
         "INSERT INTO citizen ({INSERT_COLUMNS}) SELECT {}, $2, $2 FROM {from} RETURNING id",
