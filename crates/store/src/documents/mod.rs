@@ -394,6 +394,10 @@ const RANK_SORT_MAX: i64 = 250;
 struct SearchPlan {
     args: Vec<Arg>,
     cond: String,
+    /// The same documents as `cond` as a FROM and a WHERE that let SQLite stop reading the
+    /// full-text index after the cap (`document d`, `cond` elsewhere).
+    count_from: String,
+    count_cond: String,
     rank: String,
     tiers: Option<[String; 4]>,
 }
@@ -1064,7 +1068,9 @@ impl Scoped<'_> {
         let limit = if s.limit <= 0 { 50 } else { s.limit.min(500) };
         let offset = s.offset.max(0);
         let count_cap = if s.count_cap <= 0 { SEARCH_COUNT_CAP } else { s.count_cap };
-        let counted = self.count_up_to(&plan.cond, &plan.args, count_cap + 1).await?;
+        let counted = self
+            .count_up_to(&plan.count_from, &plan.count_cond, &plan.args, count_cap + 1)
+            .await?;
         let capped = counted > count_cap;
         let total = counted.min(count_cap);
         let order = "COALESCE(d.issued_on, '') DESC, d.id DESC";
@@ -1090,13 +1096,22 @@ impl Scoped<'_> {
             }
             (Some(tiers), true) => {
                 let mut rows = Vec::new();
+                let sort_max = count_cap.min(RANK_SORT_MAX);
+                // The exact size of ranks 0–2 while each was small enough to count.
+                let mut counted_before = Some(0i64);
                 for (rank, pred) in tiers.iter().enumerate() {
                     let need = offset + limit - rows.len() as i64;
                     if need <= 0 {
                         break;
                     }
-                    let sort_max = count_cap.min(RANK_SORT_MAX);
-                    let n = self.count_up_to(pred, args, sort_max + 1).await?;
+                    let n = match counted_before {
+                        // The last rank holds the rest: more than the cap less ranks 0–2. Known to
+                        // be large, it is walked without counting (which would read the full-text
+                        // index once more: costly on PostgreSQL for short words).
+                        Some(before) if rank == 3 && counted - before > sort_max => sort_max + 1,
+                        _ => self.count_up_to("document d", pred, args, sort_max + 1).await?,
+                    };
+                    counted_before = counted_before.filter(|_| n <= sort_max).map(|b| b + n);
                     if n == 0 {
                         continue;
                     }
@@ -1148,8 +1163,8 @@ impl Scoped<'_> {
     }
 
     /// How many documents meet `cond`, counting no further than `cap`.
-    async fn count_up_to(&self, cond: &str, args: &[Arg], cap: i64) -> Result<i64, StoreError> {
-        let sql = format!("SELECT count(*) FROM (SELECT 1 FROM document d WHERE {cond} LIMIT {cap}) t");
+    async fn count_up_to(&self, from: &str, cond: &str, args: &[Arg], cap: i64) -> Result<i64, StoreError> {
+        let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {cond} LIMIT {cap}) t");
         Ok(bind_all(sqlx::query(&sql), args)
             .fetch_one(&self.store.pool)
             .await?
@@ -1218,6 +1233,8 @@ impl Scoped<'_> {
         if q.is_empty() {
             return SearchPlan {
                 args,
+                count_from: "document d".into(),
+                count_cond: cond.clone(),
                 cond,
                 rank: "3".into(),
                 tiers: None,
@@ -1239,12 +1256,15 @@ impl Scoped<'_> {
             cond.push_str(&format!(" AND {number}"));
             return SearchPlan {
                 args,
+                count_from: "document d".into(),
+                count_cond: cond.clone(),
                 cond,
                 rank: "0".into(),
                 tiers: None,
             };
         }
         let phrase = words.join(" ");
+        let (mut count_from, mut count_cond) = ("document d".to_string(), String::new());
         let (full, number_words, title_words) = match self.store.backend() {
             crate::db::Backend::Sqlite => {
                 let all = words
@@ -1256,6 +1276,9 @@ impl Scoped<'_> {
                 let n = push(&mut args, Arg::S(format!("{{number_folded}} : \"{phrase}\"*")));
                 let t = push(&mut args, Arg::S(format!("{{title_folded}} : \"{phrase}\"*")));
                 let head = |m: &str| format!("d.id IN (SELECT rowid FROM document_head_fts WHERE document_head_fts MATCH {m})");
+                // Joined, FTS5 hands out its hits one by one: a count up to the cap stops early.
+                count_from = "document_fts JOIN document d ON d.id = document_fts.rowid".into();
+                count_cond = format!("{filters} AND document_fts MATCH {m}");
                 (
                     format!("d.id IN (SELECT rowid FROM document_fts WHERE document_fts MATCH {m})"),
                     head(&n),
@@ -1285,6 +1308,9 @@ impl Scoped<'_> {
             }
         };
         cond.push_str(&format!(" AND {full}"));
+        if count_cond.is_empty() {
+            count_cond = cond.clone();
+        }
         // Ranks 0–2 need the words of the query, in order, among the words of the number or of
         // the title (the last word as a beginning), through the index of numbers and titles:
         // a title that holds the query only inside a word ("an" in "quân") is no title match.
@@ -1304,6 +1330,8 @@ impl Scoped<'_> {
         SearchPlan {
             args,
             cond,
+            count_from,
+            count_cond,
             rank,
             tiers: Some(tiers),
         }
