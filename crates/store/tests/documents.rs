@@ -1243,7 +1243,10 @@ async fn the_search_index_follows_task_edits_and_cancellations_on_both_backends(
         query: Some(query.into()),
         ..Default::default()
     };
-    assert_eq!(found(s.search_documents(&q("kham suc khoe")).await.unwrap()), vec![d.id]);
+    assert_eq!(
+        found(s.search_documents(&q("kham suc khoe")).await.unwrap()),
+        vec![d.id]
+    );
     assert_eq!(found(s.search_documents(&q("phong chay")).await.unwrap()), vec![d.id]);
     // An edit: the new wording is found, the old no longer.
     let mut e = edit_of(&t[0]);
@@ -1251,13 +1254,22 @@ async fn the_search_index_follows_task_edits_and_cancellations_on_both_backends(
     s.update_task(t[0].id, e).await.unwrap();
     let r = s.search_documents(&q("kham suc khoe")).await.unwrap();
     assert_eq!((r.total, found(r)), (0, vec![]), "old wording after an edit");
-    assert_eq!(found(s.search_documents(&q("so tuyen cong dan")).await.unwrap()), vec![d.id]);
+    assert_eq!(
+        found(s.search_documents(&q("so tuyen cong dan")).await.unwrap()),
+        vec![d.id]
+    );
     assert_eq!(s.count_documents(&q("kham suc khoe")).await.unwrap(), 0);
     // A cancellation: the cancelled task's wording is no longer found; the document's own is.
     s.cancel_task(t[1].id, "Đã giao ở kế hoạch khác").await.unwrap();
-    assert_eq!(found(s.search_documents(&q("phong chay")).await.unwrap()), Vec::<i64>::new());
+    assert_eq!(
+        found(s.search_documents(&q("phong chay")).await.unwrap()),
+        Vec::<i64>::new()
+    );
     assert_eq!(found(s.search_documents(&q("so tuyen")).await.unwrap()), vec![d.id]);
-    assert_eq!(found(s.search_documents(&q("ke hoach cong tac")).await.unwrap()), vec![d.id]);
+    assert_eq!(
+        found(s.search_documents(&q("ke hoach cong tac")).await.unwrap()),
+        vec![d.id]
+    );
     assert_eq!(found(s.search_documents(&q("31-kh")).await.unwrap()), vec![d.id]);
 }
 
@@ -1270,17 +1282,62 @@ async fn a_capped_search_shows_the_same_pages_as_the_full_ranking_on_both_backen
     let pc = f.demo.province_command_id;
     let s = f.db.store.scoped(&f.province);
     let titles = [
-        ("10/KH-BCH", "Kế hoạch tuyển quân năm 2025", Some(date!(2025 - 01 - 10)), Topic::TuyenQuan),
-        ("11/KH-BCH", "Tuyển quân năm 2026", Some(date!(2025 - 12 - 01)), Topic::TuyenQuan),
-        ("12/TB-BCH", "Thông báo về dân quân", Some(date!(2025 - 01 - 10)), Topic::DanQuanTuVe),
+        (
+            "10/KH-BCH",
+            "Kế hoạch tuyển quân năm 2025",
+            Some(date!(2025 - 01 - 10)),
+            Topic::TuyenQuan,
+        ),
+        (
+            "11/KH-BCH",
+            "Tuyển quân năm 2026",
+            Some(date!(2025 - 12 - 01)),
+            Topic::TuyenQuan,
+        ),
+        (
+            "12/TB-BCH",
+            "Thông báo về dân quân",
+            Some(date!(2025 - 01 - 10)),
+            Topic::DanQuanTuVe,
+        ),
         ("13/TB-BCH", "Thông báo kết quả giao quân", None, Topic::TuyenQuan),
-        ("14/CV-BCH", "Công văn về huấn luyện", Some(date!(2024 - 06 - 01)), Topic::DanQuanTuVe),
-        ("15/KH-BCH", "Kế hoạch tuyển quân bổ sung", Some(date!(2025 - 01 - 10)), Topic::TuyenQuan),
-        ("16/BC-BCH", "Báo cáo sơ kết", Some(date!(2025 - 03 - 03)), Topic::TuyenQuan),
-        ("17/BC-BCH", "Báo cáo tổng kết", Some(date!(2025 - 03 - 03)), Topic::DanQuanTuVe),
+        (
+            "14/CV-BCH",
+            "Công văn về huấn luyện",
+            Some(date!(2024 - 06 - 01)),
+            Topic::DanQuanTuVe,
+        ),
+        (
+            "15/KH-BCH",
+            "Kế hoạch tuyển quân bổ sung",
+            Some(date!(2025 - 01 - 10)),
+            Topic::TuyenQuan,
+        ),
+        (
+            "16/BC-BCH",
+            "Báo cáo sơ kết",
+            Some(date!(2025 - 03 - 03)),
+            Topic::TuyenQuan,
+        ),
+        (
+            "17/BC-BCH",
+            "Báo cáo tổng kết",
+            Some(date!(2025 - 03 - 03)),
+            Topic::DanQuanTuVe,
+        ),
         ("18/KH-BCH", "Tuyển quân đợt hai", None, Topic::TuyenQuan),
-        ("19/TB-BCH", "Thông báo lịch khám", Some(date!(2026 - 02 - 02)), Topic::TuyenQuan),
-        ("20/TB-BCH", "Thông báo tuyển quân", Some(date!(2023 - 05 - 05)), Topic::TuyenQuan),
+        (
+            "19/TB-BCH",
+            "Thông báo lịch khám",
+            Some(date!(2026 - 02 - 02)),
+            Topic::TuyenQuan,
+        ),
+        (
+            "20/TB-BCH",
+            "Thông báo tuyển quân",
+            Some(date!(2023 - 05 - 05)),
+            Topic::TuyenQuan,
+        ),
         ("21/TB-BCH", "Thông báo khác", Some(date!(2025 - 01 - 10)), Topic::Khac),
     ];
     let mut ids = Vec::new();
@@ -1295,12 +1352,7 @@ async fn a_capped_search_shows_the_same_pages_as_the_full_ranking_on_both_backen
         }
         ids.push(s.register_incoming(n, date!(2026 - 03 - 01)).await.unwrap().id);
     }
-    let page = |r: &phongthu_store::DocumentResults| {
-        r.hits
-            .iter()
-            .map(|h| (h.document.id, h.rank))
-            .collect::<Vec<_>>()
-    };
+    let page = |r: &phongthu_store::DocumentResults| r.hits.iter().map(|h| (h.document.id, h.rank)).collect::<Vec<_>>();
     let searches = [
         DocumentSearch {
             query: Some("tuyen quan".into()),

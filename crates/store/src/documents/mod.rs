@@ -711,10 +711,11 @@ impl WriteTx<'_> {
             r.get::<Option<String>, _>(4).as_deref(),
             &cited,
         );
-        let tasks = sqlx::query("SELECT summary FROM task WHERE document_id = $1 AND status <> 'cancelled' ORDER BY id")
-            .bind(document_id)
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let tasks =
+            sqlx::query("SELECT summary FROM task WHERE document_id = $1 AND status <> 'cancelled' ORDER BY id")
+                .bind(document_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
         for t in &tasks {
             folded.push(' ');
             folded.push_str(&text::fold(&t.get::<String, _>(0)));
@@ -1067,7 +1068,11 @@ impl Scoped<'_> {
         let plan = self.search_plan(s);
         let limit = if s.limit <= 0 { 50 } else { s.limit.min(500) };
         let offset = s.offset.max(0);
-        let count_cap = if s.count_cap <= 0 { SEARCH_COUNT_CAP } else { s.count_cap };
+        let count_cap = if s.count_cap <= 0 {
+            SEARCH_COUNT_CAP
+        } else {
+            s.count_cap
+        };
         let counted = self
             .count_up_to(&plan.count_from, &plan.count_cond, &plan.args, count_cap + 1)
             .await?;
@@ -1151,9 +1156,7 @@ impl Scoped<'_> {
         if walk && matches!(self.store.backend(), crate::db::Backend::Postgres) {
             let mut tx = self.store.pool.begin().await?;
             for off in ["enable_sort", "enable_bitmapscan", "enable_seqscan"] {
-                sqlx::query(&format!("SET LOCAL {off} = off"))
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(&format!("SET LOCAL {off} = off")).execute(&mut *tx).await?;
             }
             let rows = bind_all(sqlx::query(sql), args).fetch_all(&mut *tx).await?;
             tx.rollback().await?;
@@ -1243,7 +1246,8 @@ impl Scoped<'_> {
         let exact = push(&mut args, Arg::S(q.clone()));
         let prefix = push(&mut args, Arg::S(format!("{q}%")));
         let contains = push(&mut args, Arg::S(format!("%{q}%")));
-        let number = format!("(d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}))");
+        let number =
+            format!("(d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}))");
         // Full-text match: every word of the query is the beginning of a word of the document
         // (its number, title, issuer, signer, tasks and text), through the FTS index of each
         // backend; both cut words at every character that is not a-z or 0-9.
@@ -1275,7 +1279,9 @@ impl Scoped<'_> {
                 let m = push(&mut args, Arg::S(all));
                 let n = push(&mut args, Arg::S(format!("{{number_folded}} : \"{phrase}\"*")));
                 let t = push(&mut args, Arg::S(format!("{{title_folded}} : \"{phrase}\"*")));
-                let head = |m: &str| format!("d.id IN (SELECT rowid FROM document_head_fts WHERE document_head_fts MATCH {m})");
+                let head = |m: &str| {
+                    format!("d.id IN (SELECT rowid FROM document_head_fts WHERE document_head_fts MATCH {m})")
+                };
                 // Joined, FTS5 hands out its hits one by one: a count up to the cap stops early.
                 count_from = "document_fts JOIN document d ON d.id = document_fts.rowid".into();
                 count_cond = format!("{filters} AND document_fts MATCH {m}");
@@ -1293,7 +1299,13 @@ impl Scoped<'_> {
                     words
                         .iter()
                         .enumerate()
-                        .map(|(i, w)| if i == last { format!("{w}:*{weight}") } else { format!("{w}:{weight}") })
+                        .map(|(i, w)| {
+                            if i == last {
+                                format!("{w}:*{weight}")
+                            } else {
+                                format!("{w}:{weight}")
+                            }
+                        })
                         .collect::<Vec<_>>()
                         .join(" <-> ")
                 };
