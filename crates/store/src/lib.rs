@@ -45,6 +45,7 @@ pub use documents::{
     due_date_of, format_number_symbol, suggest_unit, suggest_units, Attachment, Authority, Direction, Document,
     DocumentHit, DocumentResults, DocumentSearch, DocumentStatus, MatchRank, NewAttachment, NewDocument, NewReport,
     OutgoingNumbering, ReviewedTask, Rollup, RollupRow, Secrecy, Task, TaskReport, TaskStatus, Urgency,
+    SEARCH_COUNT_CAP,
 };
 pub use documents::{
     CopyReport, MeasuredIndicator, ReportAttachment, TaskEdit, TaskIndicator, REPORT_ATTACHMENTS_TOTAL_MAX_BYTES,

@@ -1215,3 +1215,251 @@ async fn full_text_search_matches_word_beginnings_on_both_backends() {
     s.update_task(t[0].id, e).await.unwrap();
     assert_eq!(ids(s.search_documents(&q("so tuyen")).await.unwrap()), vec![d2.id]);
 }
+
+#[tokio::test]
+async fn the_search_index_follows_task_edits_and_cancellations_on_both_backends() {
+    let f = fixture().await;
+    let pc = f.demo.province_command_id;
+    let s = f.db.store.scoped(&f.province);
+    let d = s
+        .register_incoming(
+            incoming(pc, "31-KH/BCH", "Kế hoạch công tác năm 2025", date!(2025 - 01 - 05)),
+            date!(2025 - 01 - 06),
+        )
+        .await
+        .unwrap();
+    let t = s
+        .create_tasks_from_review(
+            d.id,
+            vec![
+                reviewed("1", "Khám sức khỏe nghĩa vụ quân sự", pc, Some("2025")),
+                reviewed("2", "Tập huấn phòng cháy chữa cháy", pc, Some("2025")),
+            ],
+        )
+        .await
+        .unwrap();
+    let found = |r: phongthu_store::DocumentResults| r.hits.iter().map(|h| h.document.id).collect::<Vec<_>>();
+    let q = |query: &str| DocumentSearch {
+        query: Some(query.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        found(s.search_documents(&q("kham suc khoe")).await.unwrap()),
+        vec![d.id]
+    );
+    assert_eq!(found(s.search_documents(&q("phong chay")).await.unwrap()), vec![d.id]);
+    // An edit: the new wording is found, the old no longer.
+    let mut e = edit_of(&t[0]);
+    e.summary = "Sơ tuyển công dân nhập ngũ".into();
+    s.update_task(t[0].id, e).await.unwrap();
+    let r = s.search_documents(&q("kham suc khoe")).await.unwrap();
+    assert_eq!((r.total, found(r)), (0, vec![]), "old wording after an edit");
+    assert_eq!(
+        found(s.search_documents(&q("so tuyen cong dan")).await.unwrap()),
+        vec![d.id]
+    );
+    assert_eq!(s.count_documents(&q("kham suc khoe")).await.unwrap(), 0);
+    // A cancellation: the cancelled task's wording is no longer found; the document's own is.
+    s.cancel_task(t[1].id, "Đã giao ở kế hoạch khác").await.unwrap();
+    assert_eq!(
+        found(s.search_documents(&q("phong chay")).await.unwrap()),
+        Vec::<i64>::new()
+    );
+    assert_eq!(found(s.search_documents(&q("so tuyen")).await.unwrap()), vec![d.id]);
+    assert_eq!(
+        found(s.search_documents(&q("ke hoach cong tac")).await.unwrap()),
+        vec![d.id]
+    );
+    assert_eq!(found(s.search_documents(&q("31-kh")).await.unwrap()), vec![d.id]);
+}
+
+/// Above the count's cap the page is cut from the title and number matches and the newest other
+/// hits instead of the full ranking: every page, with and without filters, must be the same as
+/// the full ranking's, on both backends.
+#[tokio::test]
+async fn a_capped_search_shows_the_same_pages_as_the_full_ranking_on_both_backends() {
+    let f = fixture().await;
+    let pc = f.demo.province_command_id;
+    let s = f.db.store.scoped(&f.province);
+    let titles = [
+        (
+            "10/KH-BCH",
+            "Kế hoạch tuyển quân năm 2025",
+            Some(date!(2025 - 01 - 10)),
+            Topic::TuyenQuan,
+        ),
+        (
+            "11/KH-BCH",
+            "Tuyển quân năm 2026",
+            Some(date!(2025 - 12 - 01)),
+            Topic::TuyenQuan,
+        ),
+        (
+            "12/TB-BCH",
+            "Thông báo về dân quân",
+            Some(date!(2025 - 01 - 10)),
+            Topic::DanQuanTuVe,
+        ),
+        ("13/TB-BCH", "Thông báo kết quả giao quân", None, Topic::TuyenQuan),
+        (
+            "14/CV-BCH",
+            "Công văn về huấn luyện",
+            Some(date!(2024 - 06 - 01)),
+            Topic::DanQuanTuVe,
+        ),
+        (
+            "15/KH-BCH",
+            "Kế hoạch tuyển quân bổ sung",
+            Some(date!(2025 - 01 - 10)),
+            Topic::TuyenQuan,
+        ),
+        (
+            "16/BC-BCH",
+            "Báo cáo sơ kết",
+            Some(date!(2025 - 03 - 03)),
+            Topic::TuyenQuan,
+        ),
+        (
+            "17/BC-BCH",
+            "Báo cáo tổng kết",
+            Some(date!(2025 - 03 - 03)),
+            Topic::DanQuanTuVe,
+        ),
+        ("18/KH-BCH", "Tuyển quân đợt hai", None, Topic::TuyenQuan),
+        (
+            "19/TB-BCH",
+            "Thông báo lịch khám",
+            Some(date!(2026 - 02 - 02)),
+            Topic::TuyenQuan,
+        ),
+        (
+            "20/TB-BCH",
+            "Thông báo tuyển quân",
+            Some(date!(2023 - 05 - 05)),
+            Topic::TuyenQuan,
+        ),
+        ("21/TB-BCH", "Thông báo khác", Some(date!(2025 - 01 - 10)), Topic::Khac),
+    ];
+    let mut ids = Vec::new();
+    for (i, (number, title, issued, topic)) in titles.iter().enumerate() {
+        let mut n = incoming(pc, number, title, issued.unwrap_or(date!(2025 - 01 - 01)));
+        n.issued_on = *issued;
+        n.topics = vec![*topic];
+        // Every document mentions the call-up in its text, so a search for it finds them all.
+        n.body_text = Some(format!("Nội dung số {i}: công tác tuyển quân và giao nhận quân."));
+        if i == 2 {
+            n.body_text = Some("Nội dung số 2: công tác tuyển quân và giao nhận quân, bảo đảm an toàn.".into());
+        }
+        ids.push(s.register_incoming(n, date!(2026 - 03 - 01)).await.unwrap().id);
+    }
+    let page = |r: &phongthu_store::DocumentResults| r.hits.iter().map(|h| (h.document.id, h.rank)).collect::<Vec<_>>();
+    let searches = [
+        DocumentSearch {
+            query: Some("tuyen quan".into()),
+            ..Default::default()
+        },
+        DocumentSearch {
+            query: Some("thông báo".into()),
+            ..Default::default()
+        },
+        DocumentSearch {
+            query: Some("1".into()),
+            ..Default::default()
+        },
+        DocumentSearch {
+            query: Some("quan".into()),
+            topic: Some(Topic::TuyenQuan),
+            ..Default::default()
+        },
+        DocumentSearch {
+            query: Some("tuyển quân".into()),
+            year: Some(2025),
+            ..Default::default()
+        },
+        DocumentSearch::default(),
+    ];
+    for search in searches {
+        let full = s
+            .search_documents(&DocumentSearch {
+                limit: 100,
+                ..search.clone()
+            })
+            .await
+            .unwrap();
+        assert!(!full.capped);
+        assert_eq!(full.total, s.count_documents(&search).await.unwrap());
+        assert!(full.total >= 4, "{search:?}: {}", full.total);
+        for limit in [1, 2, 3, 5, 50] {
+            for offset in 0..=full.total {
+                let capped = s
+                    .search_documents(&DocumentSearch {
+                        limit,
+                        offset,
+                        count_cap: 2,
+                        ..search.clone()
+                    })
+                    .await
+                    .unwrap();
+                assert!(capped.capped);
+                assert_eq!(capped.total, 2);
+                let expected: Vec<_> = page(&full)
+                    .into_iter()
+                    .skip(offset as usize)
+                    .take(limit as usize)
+                    .collect();
+                assert_eq!(page(&capped), expected, "{search:?} offset {offset} limit {limit}");
+            }
+        }
+    }
+    // The full ranking itself: title prefix, then title contains (newest first: date, then
+    // registration), then the text; a number match first.
+    let r = s
+        .search_documents(&DocumentSearch {
+            query: Some("tuyen quan".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let at = |i: usize| ids[i];
+    assert_eq!(
+        page(&r)[..6],
+        [
+            (at(1), MatchRank::TitlePrefix),
+            (at(8), MatchRank::TitlePrefix),
+            (at(5), MatchRank::TitleContains),
+            (at(0), MatchRank::TitleContains),
+            (at(10), MatchRank::TitleContains),
+            (at(9), MatchRank::Body),
+        ]
+    );
+    assert_eq!(r.total, 12);
+    let r = s
+        .search_documents(&DocumentSearch {
+            query: Some("15/kh".into()),
+            count_cap: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page(&r)[0], (at(5), MatchRank::Number));
+    // "giao" begins a word of the text of all and of one title.
+    let r = s
+        .search_documents(&DocumentSearch {
+            query: Some("giao".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page(&r)[0], (at(3), MatchRank::TitleContains));
+    assert!(page(&r)[1..].iter().all(|(_, rank)| *rank == MatchRank::Body));
+    // Inside a word of the title is not a title match: "an" is inside "dân" and "quân" of the
+    // title of the one document whose text has the word "an" (an toàn).
+    let r = s
+        .search_documents(&DocumentSearch {
+            query: Some("an".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page(&r), vec![(at(2), MatchRank::Body)]);
+}

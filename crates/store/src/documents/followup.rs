@@ -14,7 +14,6 @@ use phongthu_domain::directive::indicator::{IndicatorKind, Measurement};
 use phongthu_domain::directive::recurring::{next_year_date, shift_deadline_text};
 use phongthu_domain::militia::{member_shortfall, CommanderPost, ForceType, MilitiaKind, MilitiaMember};
 use phongthu_domain::nvqs::Sex;
-use phongthu_domain::text;
 use sqlx::Row;
 use time::{Date, Month};
 
@@ -131,12 +130,8 @@ impl Scoped<'_> {
                 .await?;
         }
         if summary != before.summary {
-            // The new wording becomes searchable with the document (the old stays findable too).
-            sqlx::query("UPDATE document SET search_folded = search_folded || $1 WHERE id = $2")
-                .bind(format!(" {}", text::fold(&summary)))
-                .bind(before.document_id)
-                .execute(&mut *w.tx)
-                .await?;
+            // The new wording is found with the document, the old no longer.
+            w.reindex_document(before.document_id).await?;
         }
         let after = serde_json::json!({
             "summary": summary, "lead_unit_id": e.lead_unit_id, "coordinating_unit_ids": coordinating,
@@ -190,6 +185,8 @@ impl Scoped<'_> {
             Some(&serde_json::json!({"status": "cancelled", "cancel_reason": reason})),
         )
         .await?;
+        // A cancelled task's wording is no longer found with its document.
+        w.reindex_document(before.document_id).await?;
         let counts = sqlx::query(
             "SELECT sum(CASE WHEN status = 'open' THEN 1 ELSE 0 END), sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END) \
              FROM task WHERE document_id = $1",

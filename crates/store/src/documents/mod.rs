@@ -349,6 +349,9 @@ pub struct DocumentSearch {
     pub offset: i64,
     /// 0 means 50.
     pub limit: i64,
+    /// Counting stops above this many hits; 0 means [`SEARCH_COUNT_CAP`] (tests set a small cap
+    /// to check that the page cut above it is the full ranking's).
+    pub count_cap: i64,
 }
 
 /// How a hit matched, best first.
@@ -369,8 +372,34 @@ pub struct DocumentHit {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocumentResults {
+    /// The number of hits; when `capped`, counting stopped there ([`SEARCH_COUNT_CAP`]) and there
+    /// are more.
     pub total: i64,
+    pub capped: bool,
     pub hits: Vec<DocumentHit>,
+}
+
+/// A search counts its hits up to this many; above it the page says "hơn 1.000" (issue 4: under
+/// 50 ms at 100,000 documents, also for a query that finds most of them).
+pub const SEARCH_COUNT_CAP: i64 = 1000;
+
+/// Above the count's cap, a rank with at most this many documents is read through the index of
+/// words and sorted; one with more by walking the index of dates (at 100,000 documents such a rank
+/// holds at least one in 400: the walk meets the first 50 after some 20,000 entries at worst
+/// when they are spread evenly; see docs/PERFORMANCE.md).
+const RANK_SORT_MAX: i64 = 250;
+
+/// The SQL of a search: `cond` (scope, filters and the text match), `rank` (0–3, see
+/// [`MatchRank`]) and, when the query has words, the condition of each rank (`tiers`).
+struct SearchPlan {
+    args: Vec<Arg>,
+    cond: String,
+    /// The same documents as `cond` as a FROM and a WHERE that let SQLite stop reading the
+    /// full-text index after the cap (`document d`, `cond` elsewhere).
+    count_from: String,
+    count_cond: String,
+    rank: String,
+    tiers: Option<[String; 4]>,
 }
 
 /// Today in Vietnam (UTC+7).
@@ -547,24 +576,36 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// The folded text a search reads: number, title, issuer, signer, cited numbers, body.
-fn search_text(p: &Prepared, extra: &str) -> String {
-    let mut s = String::new();
-    for part in [
+/// The folded text a search reads: number, title, issuer, signer, body, cited numbers (the
+/// wording of the tasks follows, see [`WriteTx::reindex_document`]).
+fn search_text(p: &Prepared) -> String {
+    search_text_of(
         p.number_symbol.as_deref(),
-        Some(p.title.as_str()),
+        &p.title,
         p.issuer.as_deref(),
         p.signer_name.as_deref(),
-        Some(extra),
         p.body_text.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
+        &p.cited,
+    )
+}
+
+fn search_text_of(
+    number_symbol: Option<&str>,
+    title: &str,
+    issuer: Option<&str>,
+    signer_name: Option<&str>,
+    body_text: Option<&str>,
+    cited: &[String],
+) -> String {
+    let mut s = String::new();
+    for part in [number_symbol, Some(title), issuer, signer_name, body_text]
+        .into_iter()
+        .flatten()
     {
         s.push_str(part);
         s.push(' ');
     }
-    for c in &p.cited {
+    for c in cited {
         s.push_str(c);
         s.push(' ');
     }
@@ -645,6 +686,48 @@ struct Placement<'a> {
 }
 
 impl WriteTx<'_> {
+    /// Rewrites a document's search text from its stored fields and the wording of its tasks
+    /// that are not cancelled, inside the caller's transaction: the full-text index follows
+    /// (FTS5 triggers on SQLite, the generated `tsvector` on PostgreSQL), so a task's old wording
+    /// is no longer found after an edit, nor a cancelled task's.
+    pub(crate) async fn reindex_document(&mut self, document_id: i64) -> Result<(), StoreError> {
+        let r = sqlx::query(
+            "SELECT number_symbol, title, issuer, signer_name, body_text, cited FROM document WHERE id = $1",
+        )
+        .bind(document_id)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let cited: Vec<String> = r
+            .get::<String, _>(5)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        let mut folded = search_text_of(
+            r.get::<Option<String>, _>(0).as_deref(),
+            &r.get::<String, _>(1),
+            r.get::<Option<String>, _>(2).as_deref(),
+            r.get::<Option<String>, _>(3).as_deref(),
+            r.get::<Option<String>, _>(4).as_deref(),
+            &cited,
+        );
+        let tasks =
+            sqlx::query("SELECT summary FROM task WHERE document_id = $1 AND status <> 'cancelled' ORDER BY id")
+                .bind(document_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+        for t in &tasks {
+            folded.push(' ');
+            folded.push_str(&text::fold(&t.get::<String, _>(0)));
+        }
+        sqlx::query("UPDATE document SET search_folded = $1 WHERE id = $2")
+            .bind(folded)
+            .bind(document_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     async fn insert_document(
         &mut self,
         n: &NewDocument,
@@ -688,7 +771,7 @@ impl WriteTx<'_> {
         .bind(at.received_on.map(iso))
         .bind(p.number_symbol.as_deref().map(text::fold).unwrap_or_default())
         .bind(text::fold(&p.title))
-        .bind(search_text(p, ""))
+        .bind(search_text(p))
         .bind(self.actor.user_id)
         .bind(now)
         .fetch_one(&mut *self.tx)
@@ -972,9 +1055,139 @@ impl Scoped<'_> {
 
     /// Documents in scope matching a search, best first: number matches, then titles that start
     /// with the query, then titles that contain it, then matches elsewhere (issuer, signer, tasks,
-    /// body); within a rank the newest first.
+    /// body); within a rank the newest first (date of issue, then registration).
+    ///
+    /// The cost is bounded for broad queries: hits are counted up to [`SEARCH_COUNT_CAP`] only
+    /// (`capped` then says there are more), and above that the hits are not all ranked: each rank
+    /// in turn gives its first offset + limit documents in date order, until the page is full. A
+    /// rank with few documents is read through the index of words and sorted; a rank with more is
+    /// read by walking the index of dates until enough are found. Each rank is
+    /// taken in the final order, so the page is the full ranking's.
     pub async fn search_documents(&self, s: &DocumentSearch) -> Result<DocumentResults, StoreError> {
         self.require(Permission::Read)?;
+        let plan = self.search_plan(s);
+        let limit = if s.limit <= 0 { 50 } else { s.limit.min(500) };
+        let offset = s.offset.max(0);
+        let count_cap = if s.count_cap <= 0 {
+            SEARCH_COUNT_CAP
+        } else {
+            s.count_cap
+        };
+        let counted = self
+            .count_up_to(&plan.count_from, &plan.count_cond, &plan.args, count_cap + 1)
+            .await?;
+        let capped = counted > count_cap;
+        let total = counted.min(count_cap);
+        let order = "COALESCE(d.issued_on, '') DESC, d.id DESC";
+        // Read every hit and sort, or walk the index of dates and stop after the page (see
+        // `fetch_in_order` for PostgreSQL).
+        let walk = match self.store.backend() {
+            crate::db::Backend::Sqlite => "INDEXED BY document_search_order",
+            crate::db::Backend::Postgres => "",
+        };
+        let args = &plan.args;
+        let rows = match (&plan.tiers, capped) {
+            (_, false) | (None, true) => {
+                // Few hits (all ranked: at most the cap), or no words to rank by (all equal).
+                let from = if capped { walk } else { "" };
+                // With no words every hit has the same rank: the order alone (the index's).
+                let by = if plan.tiers.is_some() { "rnk, " } else { "" };
+                let sql = format!(
+                    "SELECT {COLUMNS}, {} AS rnk FROM document d {from} WHERE {} \
+                     ORDER BY {by}{order} LIMIT {limit} OFFSET {offset}",
+                    plan.rank, plan.cond
+                );
+                self.fetch_in_order(&sql, args, capped).await?
+            }
+            (Some(tiers), true) => {
+                let mut rows = Vec::new();
+                let sort_max = count_cap.min(RANK_SORT_MAX);
+                // The exact size of ranks 0–2 while each was small enough to count.
+                let mut counted_before = Some(0i64);
+                for (rank, pred) in tiers.iter().enumerate() {
+                    let need = offset + limit - rows.len() as i64;
+                    if need <= 0 {
+                        break;
+                    }
+                    let n = match counted_before {
+                        // The last rank holds the rest: more than the cap less ranks 0–2. Known to
+                        // be large, it is walked without counting (which would read the full-text
+                        // index once more: costly on PostgreSQL for short words).
+                        Some(before) if rank == 3 && counted - before > sort_max => sort_max + 1,
+                        _ => self.count_up_to("document d", pred, args, sort_max + 1).await?,
+                    };
+                    counted_before = counted_before.filter(|_| n <= sort_max).map(|b| b + n);
+                    if n == 0 {
+                        continue;
+                    }
+                    let from = if n > sort_max { walk } else { "" };
+                    let sql = format!(
+                        "SELECT {COLUMNS}, {rank} AS rnk FROM document d {from} WHERE {pred} \
+                         ORDER BY {order} LIMIT {need}"
+                    );
+                    rows.extend(self.fetch_in_order(&sql, args, n > sort_max).await?);
+                }
+                rows.into_iter().skip(offset as usize).take(limit as usize).collect()
+            }
+        };
+        let hits = rows
+            .iter()
+            .map(|r| {
+                let rank = match r.get::<i64, _>("rnk") {
+                    0 => MatchRank::Number,
+                    1 => MatchRank::TitlePrefix,
+                    2 => MatchRank::TitleContains,
+                    _ => MatchRank::Body,
+                };
+                DocumentHit {
+                    document: document_row(r, None),
+                    rank,
+                }
+            })
+            .collect();
+        Ok(DocumentResults { total, capped, hits })
+    }
+
+    /// The rows of an ordered search query; with `walk`, read by walking the index of dates. On
+    /// SQLite the query names the index (`INDEXED BY`); PostgreSQL's planner, which cannot
+    /// estimate how many documents hold a phrase, is kept from sorting instead (in this read's own
+    /// transaction only).
+    async fn fetch_in_order(&self, sql: &str, args: &[Arg], walk: bool) -> Result<Vec<AnyRow>, StoreError> {
+        if walk && matches!(self.store.backend(), crate::db::Backend::Postgres) {
+            let mut tx = self.store.pool.begin().await?;
+            for off in ["enable_sort", "enable_bitmapscan", "enable_seqscan"] {
+                sqlx::query(&format!("SET LOCAL {off} = off")).execute(&mut *tx).await?;
+            }
+            let rows = bind_all(sqlx::query(sql), args).fetch_all(&mut *tx).await?;
+            tx.rollback().await?;
+            return Ok(rows);
+        }
+        Ok(bind_all(sqlx::query(sql), args).fetch_all(&self.store.pool).await?)
+    }
+
+    /// How many documents meet `cond`, counting no further than `cap`.
+    async fn count_up_to(&self, from: &str, cond: &str, args: &[Arg], cap: i64) -> Result<i64, StoreError> {
+        let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {cond} LIMIT {cap}) t");
+        Ok(bind_all(sqlx::query(&sql), args)
+            .fetch_one(&self.store.pool)
+            .await?
+            .get(0))
+    }
+
+    /// The exact number of documents a search finds, however many (the search itself stops
+    /// counting at [`SEARCH_COUNT_CAP`]); for the benchmark and reports.
+    pub async fn count_documents(&self, s: &DocumentSearch) -> Result<i64, StoreError> {
+        self.require(Permission::Read)?;
+        let plan = self.search_plan(s);
+        let sql = format!("SELECT count(*) FROM document d WHERE {}", plan.cond);
+        Ok(bind_all(sqlx::query(&sql), &plan.args)
+            .fetch_one(&self.store.pool)
+            .await?
+            .get(0))
+    }
+
+    /// The conditions and rank of a search (see [`Scoped::search_documents`]).
+    fn search_plan(&self, s: &DocumentSearch) -> SearchPlan {
         let mut args: Vec<Arg> = vec![Arg::I(self.actor.unit_id)];
         let mut cond = format!("d.unit_id IN ({SCOPE_UNITS})");
         if let Some(k) = s.kind {
@@ -1013,82 +1226,127 @@ impl Scoped<'_> {
                 push(&mut args, Arg::S(format!("%{i}%")))
             ));
         }
+        let filters = cond.clone();
         let q = s
             .query
             .as_deref()
             .map(|q| like_safe(&text::fold(q)))
             .unwrap_or_default();
         let q = q.trim().to_string();
-        let rank_sql = if q.is_empty() {
-            "3".to_string()
-        } else {
-            let exact = push(&mut args, Arg::S(q.clone()));
-            let prefix = push(&mut args, Arg::S(format!("{q}%")));
-            let contains = push(&mut args, Arg::S(format!("%{q}%")));
-            // Full-text match: every word of the query is the beginning of a word of the document
-            // (its number, title, issuer, signer, tasks and text), through the FTS index of each
-            // backend; both cut words at every character that is not a-z or 0-9.
-            // The number and symbol are part of the indexed text, so a number or its beginning
-            // ("677/tb" → 677, tb) is found by the same words; it only ranks first. The index drives
-            // the query: no scan of the register.
-            let words = search_words(&q);
-            let filter = if words.is_empty() {
-                // Only punctuation: a number search or nothing.
-                format!("(d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}))")
-            } else {
-                match self.store.backend() {
-                    crate::db::Backend::Sqlite => {
-                        let m = words
-                            .iter()
-                            .map(|w| format!("\"{w}\"*"))
-                            .collect::<Vec<_>>()
-                            .join(" AND ");
-                        format!(
-                            "d.id IN (SELECT rowid FROM document_fts WHERE document_fts MATCH {})",
-                            push(&mut args, Arg::S(m))
-                        )
-                    }
-                    crate::db::Backend::Postgres => {
-                        let m = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
-                        format!("d.search_tsv @@ to_tsquery('simple', {})", push(&mut args, Arg::S(m)))
-                    }
-                }
+        if q.is_empty() {
+            return SearchPlan {
+                args,
+                count_from: "document d".into(),
+                count_cond: cond.clone(),
+                cond,
+                rank: "3".into(),
+                tiers: None,
             };
-            cond.push_str(&format!(" AND {filter}"));
-            format!(
-                "CASE WHEN d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}) THEN 0 \
-                 WHEN d.title_folded LIKE {prefix} THEN 1 WHEN d.title_folded LIKE {contains} THEN 2 ELSE 3 END"
-            )
-        };
-        let count_sql = format!("SELECT count(*) FROM document d WHERE {cond}");
-        let total: i64 = bind_all(sqlx::query(&count_sql), &args)
-            .fetch_one(&self.store.pool)
-            .await?
-            .get(0);
-        let limit = if s.limit <= 0 { 50 } else { s.limit.min(500) };
-        let lp = push(&mut args, Arg::I(limit));
-        let op = push(&mut args, Arg::I(s.offset.max(0)));
-        let sql = format!(
-            "SELECT {COLUMNS}, {rank_sql} AS rnk FROM document d WHERE {cond} \
-             ORDER BY rnk, COALESCE(d.issued_on, '') DESC, d.id DESC LIMIT {lp} OFFSET {op}"
-        );
-        let rows = bind_all(sqlx::query(&sql), &args).fetch_all(&self.store.pool).await?;
-        let hits = rows
-            .iter()
-            .map(|r| {
-                let rank = match r.get::<i64, _>("rnk") {
-                    0 => MatchRank::Number,
-                    1 => MatchRank::TitlePrefix,
-                    2 => MatchRank::TitleContains,
-                    _ => MatchRank::Body,
+        }
+        let exact = push(&mut args, Arg::S(q.clone()));
+        let prefix = push(&mut args, Arg::S(format!("{q}%")));
+        let contains = push(&mut args, Arg::S(format!("%{q}%")));
+        let number =
+            format!("(d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}))");
+        // Full-text match: every word of the query is the beginning of a word of the document
+        // (its number, title, issuer, signer, tasks and text), through the FTS index of each
+        // backend; both cut words at every character that is not a-z or 0-9.
+        // The number and symbol are part of the indexed text, so a number or its beginning
+        // ("677/tb" → 677, tb) is found by the same words; it only ranks first. The index drives
+        // the query: no scan of the register.
+        let words = search_words(&q);
+        if words.is_empty() {
+            // Only punctuation: a number search or nothing; every hit is a number match.
+            cond.push_str(&format!(" AND {number}"));
+            return SearchPlan {
+                args,
+                count_from: "document d".into(),
+                count_cond: cond.clone(),
+                cond,
+                rank: "0".into(),
+                tiers: None,
+            };
+        }
+        let phrase = words.join(" ");
+        let (mut count_from, mut count_cond) = ("document d".to_string(), String::new());
+        let (full, number_words, title_words) = match self.store.backend() {
+            crate::db::Backend::Sqlite => {
+                let all = words
+                    .iter()
+                    .map(|w| format!("\"{w}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                let m = push(&mut args, Arg::S(all));
+                let n = push(&mut args, Arg::S(format!("{{number_folded}} : \"{phrase}\"*")));
+                let t = push(&mut args, Arg::S(format!("{{title_folded}} : \"{phrase}\"*")));
+                let head = |m: &str| {
+                    format!("d.id IN (SELECT rowid FROM document_head_fts WHERE document_head_fts MATCH {m})")
                 };
-                DocumentHit {
-                    document: document_row(r, None),
-                    rank,
-                }
-            })
-            .collect();
-        Ok(DocumentResults { total, hits })
+                // Joined, FTS5 hands out its hits one by one: a count up to the cap stops early.
+                count_from = "document_fts JOIN document d ON d.id = document_fts.rowid".into();
+                count_cond = format!("{filters} AND document_fts MATCH {m}");
+                (
+                    format!("d.id IN (SELECT rowid FROM document_fts WHERE document_fts MATCH {m})"),
+                    head(&n),
+                    head(&t),
+                )
+            }
+            crate::db::Backend::Postgres => {
+                let all = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
+                // The number's words weigh A, the title's B (migration 9).
+                let in_part = |weight: char| {
+                    let last = words.len() - 1;
+                    words
+                        .iter()
+                        .enumerate()
+                        .map(|(i, w)| {
+                            if i == last {
+                                format!("{w}:*{weight}")
+                            } else {
+                                format!("{w}:{weight}")
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" <-> ")
+                };
+                let m = push(&mut args, Arg::S(all));
+                let n = push(&mut args, Arg::S(in_part('A')));
+                let t = push(&mut args, Arg::S(in_part('B')));
+                (
+                    format!("d.search_tsv @@ to_tsquery('simple', {m})"),
+                    format!("d.head_tsv @@ to_tsquery('simple', {n})"),
+                    format!("d.head_tsv @@ to_tsquery('simple', {t})"),
+                )
+            }
+        };
+        cond.push_str(&format!(" AND {full}"));
+        if count_cond.is_empty() {
+            count_cond = cond.clone();
+        }
+        // Ranks 0–2 need the words of the query, in order, among the words of the number or of
+        // the title (the last word as a beginning), through the index of numbers and titles:
+        // a title that holds the query only inside a word ("an" in "quân") is no title match.
+        // Such a document is also a full-text hit (the search text starts with number and title),
+        // so the documents of ranks 0–2 can be read through that index alone.
+        let r0 = format!("({number_words} AND {number})");
+        let r1 = format!("({title_words} AND d.title_folded LIKE {prefix})");
+        let r2 = format!("({title_words} AND d.title_folded LIKE {contains})");
+        let rank = format!("CASE WHEN {r0} THEN 0 WHEN {r1} THEN 1 WHEN {r2} THEN 2 ELSE 3 END");
+        // A title that starts with the query contains it: NOT r2 excludes ranks 1 and 2.
+        let tiers = [
+            format!("{filters} AND {r0}"),
+            format!("{filters} AND {r1} AND NOT {r0}"),
+            format!("{filters} AND {r2} AND NOT {r1} AND NOT {r0}"),
+            format!("{cond} AND NOT {r0} AND NOT {r2}"),
+        ];
+        SearchPlan {
+            args,
+            cond,
+            count_from,
+            count_cond,
+            rank,
+            tiers: Some(tiers),
+        }
     }
 
     /// Units in scope that a unit named in a directive may be, best first (see [`suggest_units`]).

@@ -494,7 +494,6 @@ impl Scoped<'_> {
         }
         let now = crate::now_text();
         let mut ids = Vec::new();
-        let mut summaries = String::new();
         for c in &cleaned {
             let id: i64 = sqlx::query(
                 "INSERT INTO task (document_id, unit_id, issuing_unit_id, province_code, ordinal, summary, deadline_text, \
@@ -532,16 +531,14 @@ impl Scoped<'_> {
             });
             w.audit("create", "task", &id.to_string(), Some(c.lead), None, Some(&after))
                 .await?;
-            summaries.push(' ');
-            summaries.push_str(&text::fold(&c.summary));
             ids.push(id);
         }
-        // The tasks become searchable with their document.
-        sqlx::query("UPDATE document SET status = 'assigned', search_folded = search_folded || $1 WHERE id = $2")
-            .bind(summaries)
+        sqlx::query("UPDATE document SET status = 'assigned' WHERE id = $1")
             .bind(document_id)
             .execute(&mut *w.tx)
             .await?;
+        // The tasks become searchable with their document.
+        w.reindex_document(document_id).await?;
         w.audit(
             "assign",
             "document",

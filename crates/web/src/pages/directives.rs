@@ -147,6 +147,9 @@ struct ListPage {
     chrome: Chrome,
     rows: Vec<DocRow>,
     total: i64,
+    /// "1.000" or "hơn 1.000" when the search stopped counting.
+    total_label: String,
+    capped: bool,
     q: String,
     issuer: String,
     year: String,
@@ -221,6 +224,7 @@ fn parse_search(q: &ListQuery) -> Result<(DocumentSearch, String), AppError> {
             direction,
             offset: 0,
             limit: PAGE_SIZE,
+            count_cap: 0,
         },
         qs.join("&"),
     ))
@@ -255,6 +259,12 @@ pub async fn list(
         chrome: Chrome::new(&state, Some(&viewer), "Văn bản", "documents"),
         rows: results.hits.iter().map(|h| doc_row(&h.document)).collect(),
         total: results.total,
+        total_label: if results.capped {
+            format!("Hơn {}", vi_count(results.total))
+        } else {
+            vi_count(results.total)
+        },
+        capped: results.capped,
         q: sel(&q.q),
         issuer: sel(&q.issuer),
         year: sel(&q.year),
@@ -291,9 +301,27 @@ pub async fn list(
         ),
         can_write: viewer.actor.role.allows(Permission::Write),
         prev: (page > 1).then(|| link(page - 1)),
-        next: (shown < results.total).then(|| link(page + 1)),
+        // Past the count's cap the pages go on while they are full.
+        next: (shown < results.total || (results.capped && results.hits.len() as i64 == PAGE_SIZE))
+            .then(|| link(page + 1)),
     };
     render(&page_view)
+}
+
+/// 1234567 → "1.234.567" (Vietnamese digit grouping).
+fn vi_count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2101,5 +2129,14 @@ mod tests {
         assert_eq!((i.year, i.target_percent), (2025, 95));
         assert!(posted_indicator("handover", "", "", 2025, "x").is_err());
         assert!(posted_indicator("quota_split", "năm nay", "", 2025, "x").is_err());
+    }
+
+    #[test]
+    fn counts_are_grouped_the_vietnamese_way() {
+        assert_eq!(vi_count(0), "0");
+        assert_eq!(vi_count(999), "999");
+        assert_eq!(vi_count(1000), "1.000");
+        assert_eq!(vi_count(67597), "67.597");
+        assert_eq!(vi_count(1234567), "1.234.567");
     }
 }
