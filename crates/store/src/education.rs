@@ -41,7 +41,9 @@ pub const MAX_VALIDITY_MONTHS: u32 = 600;
 pub const EDU_IMPORT_MAX_ROWS: u64 = 20_000;
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Incompatible(format!("Dữ liệu giáo dục quốc phòng và an ninh không đọc được ({what}): {e}"))
+    StoreError::Incompatible(format!(
+        "Dữ liệu giáo dục quốc phòng và an ninh không đọc được ({what}): {e}"
+    ))
 }
 
 /// A trimmed, non-empty text of at most `max` characters.
@@ -182,8 +184,7 @@ const CADRE_COLUMNS: &str = "k.id, k.unit_id, o.name AS unit_name, k.province_co
      COALESCE(c.national_id, k.national_id) AS national_id, k.position, k.agency, k.category, k.note, k.left_on, \
      COALESCE(c.sort_key, k.sort_key) AS sort_key";
 
-const CADRE_FROM: &str =
-    "edu_cadre k JOIN org_unit o ON o.id = k.unit_id LEFT JOIN citizen c ON c.id = k.citizen_id";
+const CADRE_FROM: &str = "edu_cadre k JOIN org_unit o ON o.id = k.unit_id LEFT JOIN citizen c ON c.id = k.citizen_id";
 
 fn opt_date(r: &AnyRow, col: &str) -> Result<Option<Date>, StoreError> {
     r.get::<Option<String>, _>(col)
@@ -259,7 +260,10 @@ fn check_cadre_fields(n: &NewCadre, birth_date: Option<Date>) -> Result<CheckedC
     };
     let full_name = take(CadreField::FullName, required_text(&n.full_name, "Họ và tên", 200));
     let position = take(CadreField::Position, required_text(&n.position, "Chức vụ", 200));
-    let agency = take(CadreField::Agency, required_text(&n.agency, "Cơ quan, đơn vị công tác", 300));
+    let agency = take(
+        CadreField::Agency,
+        required_text(&n.agency, "Cơ quan, đơn vị công tác", 300),
+    );
     let mut national_id = None;
     if let Some(v) = n.national_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         match citizen_id::parse(v) {
@@ -511,15 +515,21 @@ impl CourseResult {
     /// The stored code or the Vietnamese label (any case, with or without diacritics).
     pub fn parse(v: &str) -> Option<CourseResult> {
         let k: String = text::fold(v).chars().filter(|c| c.is_alphanumeric()).collect();
-        CourseResult::ALL.into_iter().find(|r| {
-            r.as_str() == v.trim() || k == text::fold(r.label_vi()).chars().filter(|c| c.is_alphanumeric()).collect::<String>()
-        })
-        .or(match k.as_str() {
-            "xuatsac" => Some(CourseResult::Excellent),
-            "trungbinh" | "tb" | "hoanthanh" => Some(CourseResult::Pass),
-            "khonghoanthanh" | "truot" => Some(CourseResult::Fail),
-            _ => None,
-        })
+        CourseResult::ALL
+            .into_iter()
+            .find(|r| {
+                r.as_str() == v.trim()
+                    || k == text::fold(r.label_vi())
+                        .chars()
+                        .filter(|c| c.is_alphanumeric())
+                        .collect::<String>()
+            })
+            .or(match k.as_str() {
+                "xuatsac" => Some(CourseResult::Excellent),
+                "trungbinh" | "tb" | "hoanthanh" => Some(CourseResult::Pass),
+                "khonghoanthanh" | "truot" => Some(CourseResult::Fail),
+                _ => None,
+            })
     }
 }
 
@@ -589,7 +599,10 @@ fn check_attendance(a: &Attendance, course: &CourseRecord) -> Vec<(CadreField, S
     }
     if let Some(n) = &a.certificate_number {
         if n.chars().count() > 50 {
-            errs.push((CadreField::CertificateNumber, "Số giấy chứng nhận dài quá 50 ký tự.".into()));
+            errs.push((
+                CadreField::CertificateNumber,
+                "Số giấy chứng nhận dài quá 50 ký tự.".into(),
+            ));
         }
     }
     if a.certificate_date.is_some() && a.result == Some(CourseResult::Fail) {
@@ -870,7 +883,10 @@ impl EduImportReport {
             )
         };
         if !self.ignored_columns.is_empty() {
-            s.push_str(&format!(" Bỏ qua các cột không nhận ra: {}.", self.ignored_columns.join(", ")));
+            s.push_str(&format!(
+                " Bỏ qua các cột không nhận ra: {}.",
+                self.ignored_columns.join(", ")
+            ));
         }
         s
     }
@@ -1067,8 +1083,8 @@ impl Scoped<'_> {
             let label = required_text(&c.label_vi, &format!("Tên gọi của {who}"), 100).map_err(StoreError::Invalid)?;
             let description =
                 required_text(&c.description_vi, &format!("Mô tả {who}"), 3000).map_err(StoreError::Invalid)?;
-            let source =
-                required_text(&c.legal_source, &format!("Căn cứ pháp lý của {who}"), 500).map_err(StoreError::Invalid)?;
+            let source = required_text(&c.legal_source, &format!("Căn cứ pháp lý của {who}"), 500)
+                .map_err(StoreError::Invalid)?;
             clean.push(TraineeCategory {
                 number: c.number,
                 label_vi: label,
@@ -1265,7 +1281,10 @@ impl Scoped<'_> {
         self.require(Permission::Write)?;
         let c = self.cadre(id).await?;
         if c.left_on.is_some() {
-            return Err(StoreError::Conflict(format!("{} đã thôi theo dõi từ trước.", c.full_name)));
+            return Err(StoreError::Conflict(format!(
+                "{} đã thôi theo dõi từ trước.",
+                c.full_name
+            )));
         }
         let mut w = self.begin_write(Permission::Write).await?;
         sqlx::query("UPDATE edu_cadre SET left_on = $1 WHERE id = $2 AND left_on IS NULL")
@@ -1372,9 +1391,7 @@ impl Scoped<'_> {
         .bind(id)
         .fetch_optional(&self.store.pool)
         .await?
-        .ok_or_else(|| {
-            StoreError::NotFound(format!("Không tìm thấy khóa bồi dưỡng số {id} trong phạm vi của bạn."))
-        })?;
+        .ok_or_else(|| StoreError::NotFound(format!("Không tìm thấy khóa bồi dưỡng số {id} trong phạm vi của bạn.")))?;
         course_row(&row)
     }
 

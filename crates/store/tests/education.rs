@@ -105,7 +105,10 @@ async fn cadres_courses_certificates_and_the_list() {
         assert!(matches!(e, StoreError::Invalid(_)), "{e}");
         assert!(e.to_string().contains(needle), "{e}");
     }
-    let e = s.create_cadre(cadre(demo.province_command_id + 100_000, "X", 4)).await.unwrap_err();
+    let e = s
+        .create_cadre(cadre(demo.province_command_id + 100_000, "X", 4))
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::NotFound(_) | StoreError::Forbidden(_)), "{e}");
     assert_eq!(audit().await, before, "nothing written on refused cadres");
 
@@ -160,7 +163,12 @@ async fn cadres_courses_certificates_and_the_list() {
     assert_eq!(cuong.citizen_id, None);
     let dung = s.create_cadre(cadre(b, "Phạm Văn Dũng", 4)).await.unwrap();
     assert_eq!(
-        s.cadres().await.unwrap().iter().map(|c| c.full_name.as_str()).collect::<Vec<_>>(),
+        s.cadres()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.full_name.as_str())
+            .collect::<Vec<_>>(),
         ["Lê Thị An", "Nguyễn Văn Bình", "Trần Thị Cường", "Phạm Văn Dũng"],
         "Vietnamese order of given names"
     );
@@ -179,8 +187,14 @@ async fn cadres_courses_certificates_and_the_list() {
     let e = s.create_course(course(pc, "Khóa 1", 0)).await.unwrap_err();
     assert!(matches!(e, StoreError::Invalid(_)), "{e}");
     assert_eq!(audit().await, before);
-    let k4 = s.create_course(course(pc, "Bồi dưỡng đối tượng 4 năm 2026", 4)).await.unwrap();
-    let e = s.create_course(course(pc, "Bồi dưỡng đối tượng 4 năm 2026", 4)).await.unwrap_err();
+    let k4 = s
+        .create_course(course(pc, "Bồi dưỡng đối tượng 4 năm 2026", 4))
+        .await
+        .unwrap();
+    let e = s
+        .create_course(course(pc, "Bồi dưỡng đối tượng 4 năm 2026", 4))
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e}");
 
     // Attendance: certificate rules.
@@ -200,7 +214,10 @@ async fn cadres_courses_certificates_and_the_list() {
             },
             "Không đạt",
         ),
-        (certified(binh.id, "01/GCN", date!(2026 - 07 - 01)), "trước ngày khai giảng"),
+        (
+            certified(binh.id, "01/GCN", date!(2026 - 07 - 01)),
+            "trước ngày khai giảng",
+        ),
         (
             Attendance {
                 attended: false,
@@ -223,7 +240,10 @@ async fn cadres_courses_certificates_and_the_list() {
         .record_attendance(k4.id, certified(dung.id, "02/GCN", date!(2026 - 08 - 30)))
         .await
         .unwrap_err();
-    assert!(matches!(e, StoreError::Conflict(_)), "certificate numbers are unique per course: {e}");
+    assert!(
+        matches!(e, StoreError::Conflict(_)),
+        "certificate numbers are unique per course: {e}"
+    );
     let e2 = s
         .record_attendance(
             k4.id,
@@ -251,8 +271,15 @@ async fn cadres_courses_certificates_and_the_list() {
     let names: Vec<&str> = o.lacking.iter().map(|l| l.cadre.full_name.as_str()).collect();
     assert_eq!(names, ["Lê Thị An", "Trần Thị Cường", "Phạm Văn Dũng"]);
     assert_eq!(o.lacking[0].gap, CertificateGap::Missing);
-    assert!(o.lacking[0].reason_vi.contains("chưa có giấy chứng nhận"), "{}", o.lacking[0].reason_vi);
-    assert_eq!(o.lacking[1].gap, CertificateGap::OtherCategoryOnly { categories: vec![4] });
+    assert!(
+        o.lacking[0].reason_vi.contains("chưa có giấy chứng nhận"),
+        "{}",
+        o.lacking[0].reason_vi
+    );
+    assert_eq!(
+        o.lacking[1].gap,
+        CertificateGap::OtherCategoryOnly { categories: vec![4] }
+    );
     assert!(o.lacking[1].reason_vi.contains("chỉ có giấy chứng nhận đối tượng 4"));
     // Roll-up: the province over both communes, each commune on its own.
     let row = |id: i64| o.rollup.iter().find(|r| r.unit_id == id).cloned().unwrap();
@@ -266,7 +293,13 @@ async fn cadres_courses_certificates_and_the_list() {
     // Settings: a 12-month validity at the province expires Bình's certificate a year on; a
     // commune's own settings (no expiry) apply to its cadres instead.
     let e = s
-        .save_edu_settings(pc, &defaults.categories, CertificatePolicy { validity_months: Some(0) })
+        .save_edu_settings(
+            pc,
+            &defaults.categories,
+            CertificatePolicy {
+                validity_months: Some(0),
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::Invalid(_)), "{e}");
@@ -287,7 +320,13 @@ async fn cadres_courses_certificates_and_the_list() {
     assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
     let before = audit().await;
     let saved = s
-        .save_edu_settings(pc, &defaults.categories, CertificatePolicy { validity_months: Some(12) })
+        .save_edu_settings(
+            pc,
+            &defaults.categories,
+            CertificatePolicy {
+                validity_months: Some(12),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(saved.source_unit_id, Some(pc));
@@ -302,7 +341,11 @@ async fn cadres_courses_certificates_and_the_list() {
             expired_on: date!(2027 - 08 - 30)
         }
     );
-    assert!(l.reason_vi.contains("hết hiệu lực từ ngày 30/08/2027"), "{}", l.reason_vi);
+    assert!(
+        l.reason_vi.contains("hết hiệu lực từ ngày 30/08/2027"),
+        "{}",
+        l.reason_vi
+    );
     let chihuy = actor(&db.store, "chihuy").await;
     let commune = db.store.scoped(&chihuy);
     commune
@@ -310,12 +353,21 @@ async fn cadres_courses_certificates_and_the_list() {
         .await
         .unwrap();
     let o = s.edu_overview(later).await.unwrap();
-    assert!(!o.lacking.iter().any(|l| l.cadre.id == binh.id), "the commune's own setting applies");
+    assert!(
+        !o.lacking.iter().any(|l| l.cadre.id == binh.id),
+        "the commune's own setting applies"
+    );
 
     // Scope: the commune commander sees only the commune's cadres, not the province's course.
     assert_eq!(commune.cadres().await.unwrap().len(), 2);
-    assert!(matches!(commune.cadre(dung.id).await.unwrap_err(), StoreError::NotFound(_)));
-    assert!(matches!(commune.course(k4.id).await.unwrap_err(), StoreError::NotFound(_)));
+    assert!(matches!(
+        commune.cadre(dung.id).await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+    assert!(matches!(
+        commune.course(k4.id).await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
     let before = audit().await;
     assert!(commune
         .record_attendance(k4.id, certified(an.id, "09/GCN", date!(2026 - 08 - 30)))
@@ -375,10 +427,34 @@ async fn import_is_all_or_nothing_with_row_errors() {
     // One bad row: nothing is written, every error has its row and column.
     let (h, r) = rows(&[
         header,
-        &["Nguyễn Văn Bình", "15/04/1978", "033078001234", "Chủ tịch UBND xã", "UBND xã", "4", ""],
-        &["Lê Thị An", "31/02/1980", "", "Bí thư Đảng ủy xã", "Đảng ủy xã", "Đối tượng 3", "x"],
+        &[
+            "Nguyễn Văn Bình",
+            "15/04/1978",
+            "033078001234",
+            "Chủ tịch UBND xã",
+            "UBND xã",
+            "4",
+            "",
+        ],
+        &[
+            "Lê Thị An",
+            "31/02/1980",
+            "",
+            "Bí thư Đảng ủy xã",
+            "Đảng ủy xã",
+            "Đối tượng 3",
+            "x",
+        ],
         &["Trần Văn Cường", "", "", "", "UBND xã", "7", ""],
-        &["Nguyễn Văn Bình", "15/04/1978", "033078001234", "Chủ tịch UBND xã", "UBND xã", "4", ""],
+        &[
+            "Nguyễn Văn Bình",
+            "15/04/1978",
+            "033078001234",
+            "Chủ tịch UBND xã",
+            "UBND xã",
+            "4",
+            "",
+        ],
     ]);
     let before = audit().await;
     let report = s
@@ -411,8 +487,24 @@ async fn import_is_all_or_nothing_with_row_errors() {
     // Valid-only: the good rows go in.
     let (h, r) = rows(&[
         header,
-        &["Nguyễn Văn Bình", "15/04/1978", "033078001234", "Chủ tịch UBND xã", "UBND xã", "4", ""],
-        &["Lê Thị An", "01/02/1980", "", "Bí thư Đảng ủy xã", "Đảng ủy xã", "Đối tượng 3", ""],
+        &[
+            "Nguyễn Văn Bình",
+            "15/04/1978",
+            "033078001234",
+            "Chủ tịch UBND xã",
+            "UBND xã",
+            "4",
+            "",
+        ],
+        &[
+            "Lê Thị An",
+            "01/02/1980",
+            "",
+            "Bí thư Đảng ủy xã",
+            "Đảng ủy xã",
+            "Đối tượng 3",
+            "",
+        ],
         &["Trần Văn Cường", "", "", "", "UBND xã", "7", ""],
     ]);
     let report = s
@@ -427,14 +519,26 @@ async fn import_is_all_or_nothing_with_row_errors() {
     // Importing the same people again: one person, one record.
     let (h, r) = rows(&[
         header,
-        &["Nguyễn Văn Bình", "15/04/1978", "033078001234", "Chủ tịch UBND xã", "UBND xã", "4", ""],
+        &[
+            "Nguyễn Văn Bình",
+            "15/04/1978",
+            "033078001234",
+            "Chủ tịch UBND xã",
+            "UBND xã",
+            "4",
+            "",
+        ],
     ]);
     let report = s
         .import_education(&h, r, &opts(None, ImportMode::AllOrNothing))
         .await
         .unwrap();
     assert!(!report.committed);
-    assert!(report.rejected[0].reason_vi.contains("đã có trong danh sách cán bộ"), "{:?}", report.rejected);
+    assert!(
+        report.rejected[0].reason_vi.contains("đã có trong danh sách cán bộ"),
+        "{:?}",
+        report.rejected
+    );
 
     // Course results: existing cadres are recognised (by ID, or name and birth date), a new
     // one is added; a bad result cancels everything.
@@ -464,12 +568,56 @@ async fn import_is_all_or_nothing_with_row_errors() {
     ];
     let good: Vec<&[&str]> = vec![
         results,
-        &["Nguyễn Văn Bình", "", "033078001234", "", "", "", "Có", "Giỏi", "11/GCN", "30/08/2026"],
-        &["Lê Thị An", "01/02/1980", "", "", "", "", "Có", "Khá", "12/GCN", "2026-08-30"],
-        &["Phạm Văn Dũng", "", "", "Phó Chủ tịch UBND xã", "UBND xã", "4", "Không", "", "", ""],
+        &[
+            "Nguyễn Văn Bình",
+            "",
+            "033078001234",
+            "",
+            "",
+            "",
+            "Có",
+            "Giỏi",
+            "11/GCN",
+            "30/08/2026",
+        ],
+        &[
+            "Lê Thị An",
+            "01/02/1980",
+            "",
+            "",
+            "",
+            "",
+            "Có",
+            "Khá",
+            "12/GCN",
+            "2026-08-30",
+        ],
+        &[
+            "Phạm Văn Dũng",
+            "",
+            "",
+            "Phó Chủ tịch UBND xã",
+            "UBND xã",
+            "4",
+            "Không",
+            "",
+            "",
+            "",
+        ],
     ];
     let mut bad = good.clone();
-    bad.push(&["Hoàng Văn Em", "", "", "Xã đội trưởng", "Ban CHQS xã", "4", "Có", "Xuất sắc lắm", "", ""]);
+    bad.push(&[
+        "Hoàng Văn Em",
+        "",
+        "",
+        "Xã đội trưởng",
+        "Ban CHQS xã",
+        "4",
+        "Có",
+        "Xuất sắc lắm",
+        "",
+        "",
+    ]);
     let before = audit().await;
     let (h, r) = rows(&bad);
     let report = s
@@ -495,7 +643,13 @@ async fn import_is_all_or_nothing_with_row_errors() {
     let binh = list.iter().find(|e| e.cadre.full_name == "Nguyễn Văn Bình").unwrap();
     assert_eq!(binh.result, Some(CourseResult::Excellent));
     assert_eq!(binh.certificate_number.as_deref(), Some("11/GCN"));
-    assert!(!list.iter().find(|e| e.cadre.full_name == "Phạm Văn Dũng").unwrap().attended);
+    assert!(
+        !list
+            .iter()
+            .find(|e| e.cadre.full_name == "Phạm Văn Dũng")
+            .unwrap()
+            .attended
+    );
     assert_eq!(audit().await, before + 4);
     // An's category-3 post is not covered by a category-4 certificate; Dũng did not attend.
     let o = s.edu_overview(date!(2026 - 09 - 30)).await.unwrap();

@@ -42,7 +42,10 @@ async fn cadres_course_list_and_documents() {
 
     let page = app.get("/giao-duc-qp", Some(&admin)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("href=\"/giao-duc-qp\" aria-current=\"page\""), "nav entry");
+    assert!(
+        page.body.contains("href=\"/giao-duc-qp\" aria-current=\"page\""),
+        "nav entry"
+    );
     assert!(page.body.contains("Hướng dẫn 90/HD-HĐGDQPAN"));
     assert!(page.body.contains("chưa được xác minh"));
 
@@ -125,7 +128,11 @@ async fn cadres_course_list_and_documents() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let course_url = r.location().to_string();
     let page = app.get(&course_url, Some(&admin)).await;
-    assert!(page.body.contains("Nguyễn Văn Bình — Phó Chủ tịch UBND xã"), "candidate: {}", page.body);
+    assert!(
+        page.body.contains("Nguyễn Văn Bình — Phó Chủ tịch UBND xã"),
+        "candidate: {}",
+        page.body
+    );
     let attend = |cadre: String, number: &'static str, date: &'static str, result: &'static str| {
         let (app, admin, url) = (&app, admin.clone(), format!("{course_url}/hoc-vien"));
         async move {
@@ -159,7 +166,9 @@ async fn cadres_course_list_and_documents() {
     assert!(page.body.contains("value=\"01/GCN\""), "{}", page.body);
 
     // The list on 30/09/2026: An (category 3) holds only a category-4 certificate.
-    let page = app.get("/giao-duc-qp/chua-co-chung-nhan?ngay=30/09/2026", Some(&admin)).await;
+    let page = app
+        .get("/giao-duc-qp/chua-co-chung-nhan?ngay=30/09/2026", Some(&admin))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Lê Thị An"), "{}", page.body);
     assert!(!page.body.contains("Nguyễn Văn Bình"), "covered");
@@ -271,14 +280,23 @@ async fn import_with_a_bad_row_changes_nothing() {
                Lê Thị An;01/02/1980;Bí thư Đảng ủy xã;Đảng ủy xã;năm\n";
     let before = app.audit_count().await;
     let (ct, body) = multipart(
-        &[("_csrf", &admin.csrf), ("unit_id", &a), ("course_id", ""), ("mode", "all_or_nothing")],
+        &[
+            ("_csrf", &admin.csrf),
+            ("unit_id", &a),
+            ("course_id", ""),
+            ("mode", "all_or_nothing"),
+        ],
         "can-bo.csv",
         csv.as_bytes(),
     );
     let r = app.post_multipart("/giao-duc-qp/nhap", Some(&admin), &ct, body).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("không thay đổi gì"), "{}", r.body);
-    assert!(r.body.contains("<td class=\"num\">3</td><td>Đối tượng</td>"), "row and column: {}", r.body);
+    assert!(
+        r.body.contains("<td class=\"num\">3</td><td>Đối tượng</td>"),
+        "row and column: {}",
+        r.body
+    );
     assert_eq!(app.audit_count().await, before, "nothing written");
     let list = app.get("/giao-duc-qp/can-bo", Some(&admin)).await;
     assert!(!list.body.contains("Nguyễn Văn Bình"));
@@ -291,7 +309,12 @@ async fn import_with_a_bad_row_changes_nothing() {
     // The corrected file goes in.
     let fixed = csv.replace(";năm\n", ";3\n");
     let (ct, body) = multipart(
-        &[("_csrf", &admin.csrf), ("unit_id", &a), ("course_id", ""), ("mode", "all_or_nothing")],
+        &[
+            ("_csrf", &admin.csrf),
+            ("unit_id", &a),
+            ("course_id", ""),
+            ("mode", "all_or_nothing"),
+        ],
         "can-bo.csv",
         fixed.as_bytes(),
     );

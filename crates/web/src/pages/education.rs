@@ -202,7 +202,12 @@ pub async fn overview(
             y: 8 + i * 30,
             label_y: 23 + i * 30,
             width: r.covered_per_mille().max(0) as usize * 400 / 1000,
-            text: format!("{} ({} / {} có giấy chứng nhận)", r.covered_percent_vi(), r.cadres - r.lacking, r.cadres),
+            text: format!(
+                "{} ({} / {} có giấy chứng nhận)",
+                r.covered_percent_vi(),
+                r.cadres - r.lacking,
+                r.cadres
+            ),
         })
         .collect();
     render(&OverviewPage {
@@ -268,7 +273,12 @@ async fn settings_page(
         .edu_settings(viewer.actor.unit_id)
         .await?;
     Ok(SettingsPage {
-        chrome: Chrome::new(state, Some(viewer), "Cài đặt giáo dục quốc phòng và an ninh", "education"),
+        chrome: Chrome::new(
+            state,
+            Some(viewer),
+            "Cài đặt giáo dục quốc phòng và an ninh",
+            "education",
+        ),
         unit_name: viewer.actor.unit_name.clone(),
         categories: category_lines(&s),
         validity_months: s.policy.validity_months.map(|m| m.to_string()).unwrap_or_default(),
@@ -641,7 +651,12 @@ async fn courses_page(
 ) -> Result<CoursesPage, AppError> {
     let list = state.store().scoped(&viewer.actor).courses().await?;
     Ok(CoursesPage {
-        chrome: Chrome::new(state, Some(viewer), "Khóa bồi dưỡng kiến thức quốc phòng và an ninh", "education"),
+        chrome: Chrome::new(
+            state,
+            Some(viewer),
+            "Khóa bồi dưỡng kiến thức quốc phòng và an ninh",
+            "education",
+        ),
         courses: list.iter().map(course_line).collect(),
         units: command_units(state, viewer).await?,
         can_write: can_write(viewer),
@@ -662,8 +677,8 @@ pub async fn create_course(
     csrf::verify(&viewer.csrf, &f.csrf)?;
     let unit_id = id_of(&f.unit_id, "đơn vị tổ chức")?;
     let category = category_of(&f.category)?;
-    let start = opt_date(&f.start, "Ngày khai giảng")?
-        .ok_or_else(|| AppError::bad_request("Hãy nhập ngày khai giảng."))?;
+    let start =
+        opt_date(&f.start, "Ngày khai giảng")?.ok_or_else(|| AppError::bad_request("Hãy nhập ngày khai giảng."))?;
     let end = opt_date(&f.end, "Ngày bế giảng")?.ok_or_else(|| AppError::bad_request("Hãy nhập ngày bế giảng."))?;
     let n = NewCourse {
         unit_id,
@@ -715,7 +730,12 @@ struct CoursePage {
     error: Option<String>,
 }
 
-async fn course_page(state: &AppState, viewer: &Viewer, id: i64, error: Option<String>) -> Result<CoursePage, AppError> {
+async fn course_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    error: Option<String>,
+) -> Result<CoursePage, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
     let c = scoped.course(id).await?;
     let list = scoped.enrolments(id).await?;
@@ -728,7 +748,10 @@ async fn course_page(state: &AppState, viewer: &Viewer, id: i64, error: Option<S
         .map(|k| {
             (
                 k.id,
-                format!("{} — {}, {} (đối tượng {})", k.full_name, k.position, k.agency, k.category),
+                format!(
+                    "{} — {}, {} (đối tượng {})",
+                    k.full_name, k.position, k.agency, k.category
+                ),
             )
         })
         .collect();
@@ -795,7 +818,9 @@ pub async fn record_attendance(
     let result = match f.result.trim() {
         "" => None,
         s => Some(CourseResult::parse(s).ok_or_else(|| {
-            AppError::bad_request(format!("Kết quả \"{s}\" không hợp lệ: chọn Giỏi, Khá, Đạt hoặc Không đạt."))
+            AppError::bad_request(format!(
+                "Kết quả \"{s}\" không hợp lệ: chọn Giỏi, Khá, Đạt hoặc Không đạt."
+            ))
         })?),
     };
     let a = Attendance {
@@ -872,7 +897,11 @@ pub async fn course_xlsx(
         .collect();
     let rows: Vec<Vec<String>> = list.iter().map(|e| edu_export_row(&e.cadre, Some(e))).collect();
     let bytes = write_xlsx("Học viên", &specs, &rows).map_err(|e| AppError::internal(e.to_string()))?;
-    Ok(super::download(bytes, super::XLSX, &format!("khoa-boi-duong-{}.xlsx", c.id)))
+    Ok(super::download(
+        bytes,
+        super::XLSX,
+        &format!("khoa-boi-duong-{}.xlsx", c.id),
+    ))
 }
 
 pub async fn course_document(
@@ -1016,9 +1045,12 @@ pub async fn lacking_xlsx(
             width: if *h == "Lý do" { 70.0 } else { 0.0 },
         })
         .collect();
-    let bytes =
-        write_xlsx("Chưa có giấy chứng nhận", &specs, &rows).map_err(|e| AppError::internal(e.to_string()))?;
-    Ok(super::download(bytes, super::XLSX, "can-bo-chua-co-giay-chung-nhan.xlsx"))
+    let bytes = write_xlsx("Chưa có giấy chứng nhận", &specs, &rows).map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(super::download(
+        bytes,
+        super::XLSX,
+        "can-bo-chua-co-giay-chung-nhan.xlsx",
+    ))
 }
 
 pub async fn lacking_document(
