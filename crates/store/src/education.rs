@@ -1579,7 +1579,7 @@ impl Scoped<'_> {
             .into_iter()
             .filter_map(|u| {
                 let f = sums.get(&u.id).copied().unwrap_or_default();
-                (f.cadres > 0).then(|| EduRollupRow {
+                (f.cadres > 0).then_some(EduRollupRow {
                     unit_id: u.id,
                     name: u.name,
                     cadres: f.cadres,

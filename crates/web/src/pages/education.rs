@@ -1192,9 +1192,12 @@ pub async fn import_upload(
                 }
             }
             "mode" => {
-                if field.text().await.unwrap_or_default() == "valid_only" {
-                    mode = ImportMode::ValidOnly;
-                }
+                let value = field.text().await.unwrap_or_default();
+                mode = if value == "valid_only" {
+                    ImportMode::ValidOnly
+                } else {
+                    ImportMode::AllOrNothing
+                };
             }
             "file" => {
                 // The CSRF field comes first in the form: check it before reading the file.
