@@ -18,6 +18,7 @@ mod dates;
 mod db;
 mod demo;
 mod documents;
+mod education;
 mod error;
 mod migrate;
 mod militia;
@@ -50,6 +51,11 @@ pub use documents::{
 pub use documents::{
     CopyReport, MeasuredIndicator, ReportAttachment, TaskEdit, TaskIndicator, REPORT_ATTACHMENTS_TOTAL_MAX_BYTES,
     REPORT_ATTACHMENT_MAX_BYTES,
+};
+pub use education::{
+    edu_export_row, parse_category, Attendance, CadreField, CadreRecord, CertificateRecord, CourseRecord, CourseResult,
+    EduColumn, EduImportOptions, EduImportReport, EduOverview, EduRollupRow, EduSettings, EnrolmentRecord,
+    LackingCadre, NewCadre, NewCourse, EDU_COLUMNS, EDU_IMPORT_MAX_ROWS, MAX_VALIDITY_MONTHS,
 };
 pub use error::StoreError;
 pub use migrate::{run as migrate, MigrationReport, LATEST_SCHEMA_VERSION};

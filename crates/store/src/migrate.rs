@@ -78,10 +78,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0009_search.sqlite.sql"),
         postgres: include_str!("migrations/0009_search.postgres.sql"),
     },
+    Migration {
+        version: 10,
+        name: "education",
+        common: include_str!("migrations/0010_education.sql"),
+        sqlite: "",
+        postgres: include_str!("migrations/0010_education.postgres.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 9;
+pub const LATEST_SCHEMA_VERSION: i64 = 10;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

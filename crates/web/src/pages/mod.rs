@@ -7,6 +7,7 @@ mod audit;
 pub(crate) mod citizens;
 mod cycle;
 pub(crate) mod directives;
+mod education;
 pub(crate) mod home;
 mod login;
 mod militia;
@@ -161,6 +162,8 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks/{id}/cancel", post(directives::cancel))
         .route("/account/password", get(account::form).post(account::change_password))
         .route("/account/tokens", post(account::create_token))
+        // defence and security education (issue 5)
+        .merge(education::routes())
 }
 
 /// The largest file the import page accepts (a province's registry as CSV is well below).

@@ -1,0 +1,658 @@
+//! Defence and security education on both backends (SQLite by default; PostgreSQL when
+//! `PHONGTHU_TEST_DATABASE_URL=postgres://...` is set): settings per unit, cadres (one person, one
+//! record), courses, attendance and certificates, the list of cadres lacking a valid certificate
+//! with its roll-up, the import, scope and audit.
+
+use phongthu_domain::militia::education::{CertificateGap, CertificatePolicy};
+use phongthu_domain::nvqs::Sex;
+use phongthu_store::testing::TestDb;
+use phongthu_store::{
+    Actor, Attendance, CourseResult, EduImportOptions, ImportMode, NewCadre, NewCitizen, NewCourse, SourceRow, Store,
+    StoreError,
+};
+use time::macros::date;
+
+async fn actor(store: &Store, username: &str) -> Actor {
+    store
+        .login(username, phongthu_store::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .actor
+}
+
+fn cadre(unit_id: i64, name: &str, category: u8) -> NewCadre {
+    NewCadre {
+        unit_id,
+        full_name: name.into(),
+        position: "Phó Chủ tịch Ủy ban nhân dân xã".into(),
+        agency: "Ủy ban nhân dân xã".into(),
+        category,
+        ..Default::default()
+    }
+}
+
+fn course(unit_id: i64, name: &str, category: u8) -> NewCourse {
+    NewCourse {
+        unit_id,
+        name: name.into(),
+        category,
+        provider: "Trường Quân sự tỉnh".into(),
+        place: Some("Trung tâm huấn luyện".into()),
+        start: date!(2026 - 08 - 05),
+        end: date!(2026 - 08 - 30),
+    }
+}
+
+fn certified(cadre_id: i64, number: &str, on: time::Date) -> Attendance {
+    Attendance {
+        cadre_id,
+        attended: true,
+        result: Some(CourseResult::Good),
+        certificate_number: Some(number.into()),
+        certificate_date: Some(on),
+    }
+}
+
+fn rows(lines: &[&[&str]]) -> (Vec<String>, Vec<SourceRow>) {
+    let headers = lines[0].iter().map(|s| s.to_string()).collect();
+    let data = lines[1..]
+        .iter()
+        .enumerate()
+        .map(|(i, r)| SourceRow {
+            line: i as u64 + 2,
+            cells: r.iter().map(|s| s.to_string()).collect(),
+        })
+        .collect();
+    (headers, data)
+}
+
+#[tokio::test]
+async fn cadres_courses_certificates_and_the_list() {
+    let db = TestDb::new().await;
+    let demo = db.store.seed_demo().await.unwrap();
+    let admin = actor(&db.store, "quantri").await;
+    let s = db.store.scoped(&admin);
+    let (a, b) = (demo.commune_command_ids[0], demo.commune_command_ids[1]);
+    let audit = || async { db.store.verify_audit().await.unwrap().entries };
+
+    // Settings: the defaults until a unit saves its own.
+    let defaults = s.edu_settings(a).await.unwrap();
+    assert_eq!(defaults.source_unit_id, None);
+    assert_eq!(defaults.categories.len(), 4);
+    assert_eq!(defaults.policy, CertificatePolicy::default());
+
+    // Cadres: checked fields, refused input writes nothing.
+    let before = audit().await;
+    for (n, needle) in [
+        (cadre(a, "  ", 4), "Họ và tên"),
+        (cadre(a, "Nguyễn Văn Bình", 5), "đối tượng 1 đến 4"),
+        (
+            NewCadre {
+                national_id: Some("12345".into()),
+                ..cadre(a, "Nguyễn Văn Bình", 4)
+            },
+            "12 chữ số",
+        ),
+        (
+            NewCadre {
+                position: " ".into(),
+                ..cadre(a, "Nguyễn Văn Bình", 4)
+            },
+            "Chức vụ",
+        ),
+    ] {
+        let e = s.create_cadre(n).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+    let e = s
+        .create_cadre(cadre(demo.province_command_id + 100_000, "X", 4))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::NotFound(_) | StoreError::Forbidden(_)), "{e}");
+    assert_eq!(audit().await, before, "nothing written on refused cadres");
+
+    // One person, one record: linked to the registry by national ID number.
+    let citizen = s
+        .create_citizen(NewCitizen {
+            national_id: Some("033078001234".into()),
+            ..NewCitizen::new(a, "Nguyễn Văn Bình", date!(1978 - 04 - 15), Sex::Male)
+        })
+        .await
+        .unwrap();
+    let binh = s
+        .create_cadre(NewCadre {
+            national_id: Some("033078001234".into()),
+            ..cadre(a, "Nguyen Van Binh (gõ sai)", 4)
+        })
+        .await
+        .unwrap();
+    assert_eq!(binh.citizen_id, Some(citizen.id));
+    assert_eq!(binh.full_name, "Nguyễn Văn Bình", "the registry's name");
+    assert_eq!(binh.birth_date, Some(date!(1978 - 04 - 15)));
+    assert!(!binh.province_code.is_empty());
+    let before = audit().await;
+    let e = s
+        .create_cadre(NewCadre {
+            citizen_id: Some(citizen.id),
+            ..cadre(b, "", 3)
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    assert!(e.to_string().contains("mỗi người chỉ có một hồ sơ"), "{e}");
+    let e = s
+        .create_cadre(NewCadre {
+            birth_date: Some(date!(1978 - 04 - 15)),
+            ..cadre(b, "Nguyễn Văn Bình", 4)
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "same name and birth date: {e}");
+    assert_eq!(audit().await, before);
+
+    let an = s.create_cadre(cadre(a, "Lê Thị An", 3)).await.unwrap();
+    let cuong = s
+        .create_cadre(NewCadre {
+            national_id: Some("033180004321".into()),
+            birth_date: Some(date!(1980 - 01 - 02)),
+            ..cadre(b, "Trần Thị Cường", 3)
+        })
+        .await
+        .unwrap();
+    assert_eq!(cuong.citizen_id, None);
+    let dung = s.create_cadre(cadre(b, "Phạm Văn Dũng", 4)).await.unwrap();
+    assert_eq!(
+        s.cadres()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.full_name.as_str())
+            .collect::<Vec<_>>(),
+        ["Lê Thị An", "Nguyễn Văn Bình", "Trần Thị Cường", "Phạm Văn Dũng"],
+        "Vietnamese order of given names"
+    );
+
+    // Courses: the domain's checks; unique names per organising unit.
+    let pc = demo.province_command_id;
+    let before = audit().await;
+    let e = s
+        .create_course(NewCourse {
+            end: date!(2026 - 08 - 01),
+            ..course(pc, "Khóa 1", 4)
+        })
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("ngày kết thúc trước ngày bắt đầu"), "{e}");
+    let e = s.create_course(course(pc, "Khóa 1", 0)).await.unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+    assert_eq!(audit().await, before);
+    let k4 = s
+        .create_course(course(pc, "Bồi dưỡng đối tượng 4 năm 2026", 4))
+        .await
+        .unwrap();
+    let e = s
+        .create_course(course(pc, "Bồi dưỡng đối tượng 4 năm 2026", 4))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+
+    // Attendance: certificate rules.
+    let before = audit().await;
+    for (att, needle) in [
+        (
+            Attendance {
+                certificate_date: None,
+                ..certified(binh.id, "01/GCN", date!(2026 - 08 - 30))
+            },
+            "phải có ngày cấp",
+        ),
+        (
+            Attendance {
+                result: Some(CourseResult::Fail),
+                ..certified(binh.id, "01/GCN", date!(2026 - 08 - 30))
+            },
+            "Không đạt",
+        ),
+        (
+            certified(binh.id, "01/GCN", date!(2026 - 07 - 01)),
+            "trước ngày khai giảng",
+        ),
+        (
+            Attendance {
+                attended: false,
+                ..certified(binh.id, "01/GCN", date!(2026 - 08 - 30))
+            },
+            "không tham gia",
+        ),
+    ] {
+        let e = s.record_attendance(k4.id, att).await.unwrap_err();
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+    assert_eq!(audit().await, before);
+    s.record_attendance(k4.id, certified(binh.id, "01/GCN", date!(2026 - 08 - 30)))
+        .await
+        .unwrap();
+    s.record_attendance(k4.id, certified(cuong.id, "02/GCN", date!(2026 - 08 - 30)))
+        .await
+        .unwrap();
+    let e = s
+        .record_attendance(k4.id, certified(dung.id, "02/GCN", date!(2026 - 08 - 30)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict(_)),
+        "certificate numbers are unique per course: {e}"
+    );
+    let e2 = s
+        .record_attendance(
+            k4.id,
+            Attendance {
+                cadre_id: dung.id,
+                attended: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(e2.attended && e2.certificate_date.is_none());
+    assert_eq!(audit().await, before + 3);
+    let list = s.enrolments(k4.id).await.unwrap();
+    assert_eq!(list.len(), 3);
+    let k = s.course(k4.id).await.unwrap();
+    assert_eq!((k.enrolled, k.attended, k.certified), (3, 3, 2));
+    assert_eq!(s.cadre_certificates(binh.id).await.unwrap().len(), 1);
+
+    // The list: An has nothing, Cường has only a category-4 certificate, Dũng attended without
+    // a certificate; Bình is covered.
+    let on = date!(2026 - 09 - 30);
+    let o = s.edu_overview(on).await.unwrap();
+    assert_eq!(o.active_cadres, 4);
+    let names: Vec<&str> = o.lacking.iter().map(|l| l.cadre.full_name.as_str()).collect();
+    assert_eq!(names, ["Lê Thị An", "Trần Thị Cường", "Phạm Văn Dũng"]);
+    assert_eq!(o.lacking[0].gap, CertificateGap::Missing);
+    assert!(
+        o.lacking[0].reason_vi.contains("chưa có giấy chứng nhận"),
+        "{}",
+        o.lacking[0].reason_vi
+    );
+    assert_eq!(
+        o.lacking[1].gap,
+        CertificateGap::OtherCategoryOnly { categories: vec![4] }
+    );
+    assert!(o.lacking[1].reason_vi.contains("chỉ có giấy chứng nhận đối tượng 4"));
+    // Roll-up: the province over both communes, each commune on its own.
+    let row = |id: i64| o.rollup.iter().find(|r| r.unit_id == id).cloned().unwrap();
+    assert_eq!((row(pc).cadres, row(pc).lacking), (4, 3));
+    assert_eq!(row(pc).lacking_by_category, [0, 0, 2, 1]);
+    assert_eq!((row(a).cadres, row(a).lacking), (2, 1));
+    assert_eq!((row(b).cadres, row(b).lacking), (2, 2));
+    assert_eq!(row(a).covered_percent_vi(), "50,0%");
+    assert_eq!(o.rollup[0].unit_id, pc, "tree order: the user's unit first");
+
+    // Settings: a 12-month validity at the province expires Bình's certificate a year on; a
+    // commune's own settings (no expiry) apply to its cadres instead.
+    let e = s
+        .save_edu_settings(
+            pc,
+            &defaults.categories,
+            CertificatePolicy {
+                validity_months: Some(0),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+    let mut cats = defaults.categories.clone();
+    cats[1].label_vi = "  ".into();
+    let e = s
+        .save_edu_settings(pc, &cats, CertificatePolicy::default())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("Tên gọi của Đối tượng 2"), "{e}");
+    let leader = actor(&db.store, "lanhdao").await;
+    let e = db
+        .store
+        .scoped(&leader)
+        .save_edu_settings(pc, &defaults.categories, CertificatePolicy::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
+    let before = audit().await;
+    let saved = s
+        .save_edu_settings(
+            pc,
+            &defaults.categories,
+            CertificatePolicy {
+                validity_months: Some(12),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.source_unit_id, Some(pc));
+    assert_eq!(audit().await, before + 1);
+    assert_eq!(s.edu_settings(a).await.unwrap().source_unit_id, Some(pc), "inherited");
+    let later = date!(2027 - 09 - 01);
+    let o = s.edu_overview(later).await.unwrap();
+    let l = o.lacking.iter().find(|l| l.cadre.id == binh.id).expect("expired");
+    assert_eq!(
+        l.gap,
+        CertificateGap::Expired {
+            expired_on: date!(2027 - 08 - 30)
+        }
+    );
+    assert!(
+        l.reason_vi.contains("hết hiệu lực từ ngày 30/08/2027"),
+        "{}",
+        l.reason_vi
+    );
+    let chihuy = actor(&db.store, "chihuy").await;
+    let commune = db.store.scoped(&chihuy);
+    commune
+        .save_edu_settings(a, &defaults.categories, CertificatePolicy::default())
+        .await
+        .unwrap();
+    let o = s.edu_overview(later).await.unwrap();
+    assert!(
+        !o.lacking.iter().any(|l| l.cadre.id == binh.id),
+        "the commune's own setting applies"
+    );
+
+    // Scope: the commune commander sees only the commune's cadres, not the province's course.
+    assert_eq!(commune.cadres().await.unwrap().len(), 2);
+    assert!(matches!(
+        commune.cadre(dung.id).await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+    assert!(matches!(
+        commune.course(k4.id).await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+    let before = audit().await;
+    assert!(commune
+        .record_attendance(k4.id, certified(an.id, "09/GCN", date!(2026 - 08 - 30)))
+        .await
+        .is_err());
+    assert!(commune.cadre_leaves(dung.id, on).await.is_err());
+    assert!(commune
+        .save_edu_settings(b, &defaults.categories, CertificatePolicy::default())
+        .await
+        .is_err());
+    assert!(commune.create_cadre(cadre(b, "Hoàng Văn Em", 4)).await.is_err());
+    assert_eq!(audit().await, before);
+    let o = commune.edu_overview(on).await.unwrap();
+    assert_eq!(o.active_cadres, 2);
+    assert_eq!(o.rollup.len(), 1);
+
+    // A cadre who left is not listed.
+    s.cadre_leaves(an.id, date!(2026 - 09 - 01)).await.unwrap();
+    assert!(s.cadre_leaves(an.id, date!(2026 - 09 - 01)).await.is_err());
+    let o = s.edu_overview(on).await.unwrap();
+    assert!(!o.lacking.iter().any(|l| l.cadre.id == an.id));
+    assert_eq!(o.active_cadres, 3);
+}
+
+#[tokio::test]
+async fn import_is_all_or_nothing_with_row_errors() {
+    let db = TestDb::new().await;
+    let demo = db.store.seed_demo().await.unwrap();
+    let admin = actor(&db.store, "quantri").await;
+    let s = db.store.scoped(&admin);
+    let a = demo.commune_command_ids[0];
+    let audit = || async { db.store.verify_audit().await.unwrap().entries };
+    let opts = |course_id, mode| EduImportOptions {
+        unit_id: a,
+        course_id,
+        mode,
+        source_name: "can-bo.xlsx".into(),
+    };
+    let header: &[&str] = &[
+        "Họ và tên",
+        "Ngày sinh",
+        "Số CCCD",
+        "Chức vụ",
+        "Cơ quan",
+        "Đối tượng",
+        "Cột lạ",
+    ];
+
+    // Missing required columns: refused as a whole.
+    let (h, r) = rows(&[&["Họ và tên", "Chức vụ"], &["A", "B"]]);
+    let e = s
+        .import_education(&h, r, &opts(None, ImportMode::AllOrNothing))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("thiếu cột bắt buộc"), "{e}");
+
+    // One bad row: nothing is written, every error has its row and column.
+    let (h, r) = rows(&[
+        header,
+        &[
+            "Nguyễn Văn Bình",
+            "15/04/1978",
+            "033078001234",
+            "Chủ tịch UBND xã",
+            "UBND xã",
+            "4",
+            "",
+        ],
+        &[
+            "Lê Thị An",
+            "31/02/1980",
+            "",
+            "Bí thư Đảng ủy xã",
+            "Đảng ủy xã",
+            "Đối tượng 3",
+            "x",
+        ],
+        &["Trần Văn Cường", "", "", "", "UBND xã", "7", ""],
+        &[
+            "Nguyễn Văn Bình",
+            "15/04/1978",
+            "033078001234",
+            "Chủ tịch UBND xã",
+            "UBND xã",
+            "4",
+            "",
+        ],
+    ]);
+    let before = audit().await;
+    let report = s
+        .import_education(&h, r, &opts(None, ImportMode::AllOrNothing))
+        .await
+        .unwrap();
+    assert!(!report.committed);
+    assert_eq!(report.rows_read, 4);
+    assert_eq!(report.rejected_rows, 3);
+    assert_eq!(report.cadres_created, 0);
+    assert_eq!(report.ignored_columns, ["Cột lạ"]);
+    let find = |row: u64, col: &str| {
+        report
+            .rejected
+            .iter()
+            .find(|e| e.row == row && e.column.as_deref() == Some(col))
+            .map(|e| e.reason_vi.clone())
+    };
+    assert!(find(3, "Ngày sinh").is_some(), "{:?}", report.rejected);
+    assert!(find(4, "Đối tượng").unwrap().contains("1 đến 4"));
+    assert!(find(4, "Chức vụ").is_some(), "{:?}", report.rejected);
+    assert!(report
+        .rejected
+        .iter()
+        .any(|e| e.row == 5 && e.reason_vi.contains("Trùng người với dòng 2")));
+    assert!(report.summary_vi().contains("không thay đổi gì"));
+    assert_eq!(audit().await, before, "nothing written");
+    assert!(s.cadres().await.unwrap().is_empty());
+
+    // Valid-only: the good rows go in.
+    let (h, r) = rows(&[
+        header,
+        &[
+            "Nguyễn Văn Bình",
+            "15/04/1978",
+            "033078001234",
+            "Chủ tịch UBND xã",
+            "UBND xã",
+            "4",
+            "",
+        ],
+        &[
+            "Lê Thị An",
+            "01/02/1980",
+            "",
+            "Bí thư Đảng ủy xã",
+            "Đảng ủy xã",
+            "Đối tượng 3",
+            "",
+        ],
+        &["Trần Văn Cường", "", "", "", "UBND xã", "7", ""],
+    ]);
+    let report = s
+        .import_education(&h, r, &opts(None, ImportMode::ValidOnly))
+        .await
+        .unwrap();
+    assert!(report.committed);
+    assert_eq!((report.cadres_created, report.rejected_rows), (2, 1));
+    assert_eq!(audit().await, before + 2);
+    assert_eq!(s.cadres().await.unwrap().len(), 2);
+
+    // Importing the same people again: one person, one record.
+    let (h, r) = rows(&[
+        header,
+        &[
+            "Nguyễn Văn Bình",
+            "15/04/1978",
+            "033078001234",
+            "Chủ tịch UBND xã",
+            "UBND xã",
+            "4",
+            "",
+        ],
+    ]);
+    let report = s
+        .import_education(&h, r, &opts(None, ImportMode::AllOrNothing))
+        .await
+        .unwrap();
+    assert!(!report.committed);
+    assert!(
+        report.rejected[0].reason_vi.contains("đã có trong danh sách cán bộ"),
+        "{:?}",
+        report.rejected
+    );
+
+    // Course results: existing cadres are recognised (by ID, or name and birth date), a new
+    // one is added; a bad result cancels everything.
+    let k = s
+        .create_course(NewCourse {
+            unit_id: demo.province_command_id,
+            name: "Khóa đối tượng 4".into(),
+            category: 4,
+            provider: "Trường Quân sự tỉnh".into(),
+            place: None,
+            start: date!(2026 - 08 - 05),
+            end: date!(2026 - 08 - 30),
+        })
+        .await
+        .unwrap();
+    let results: &[&str] = &[
+        "Họ và tên",
+        "Ngày sinh",
+        "Số định danh cá nhân",
+        "Chức vụ",
+        "Cơ quan, đơn vị công tác",
+        "Đối tượng",
+        "Tham gia",
+        "Kết quả",
+        "Số giấy chứng nhận",
+        "Ngày cấp",
+    ];
+    let good: Vec<&[&str]> = vec![
+        results,
+        &[
+            "Nguyễn Văn Bình",
+            "",
+            "033078001234",
+            "",
+            "",
+            "",
+            "Có",
+            "Giỏi",
+            "11/GCN",
+            "30/08/2026",
+        ],
+        &[
+            "Lê Thị An",
+            "01/02/1980",
+            "",
+            "",
+            "",
+            "",
+            "Có",
+            "Khá",
+            "12/GCN",
+            "2026-08-30",
+        ],
+        &[
+            "Phạm Văn Dũng",
+            "",
+            "",
+            "Phó Chủ tịch UBND xã",
+            "UBND xã",
+            "4",
+            "Không",
+            "",
+            "",
+            "",
+        ],
+    ];
+    let mut bad = good.clone();
+    bad.push(&[
+        "Hoàng Văn Em",
+        "",
+        "",
+        "Xã đội trưởng",
+        "Ban CHQS xã",
+        "4",
+        "Có",
+        "Xuất sắc lắm",
+        "",
+        "",
+    ]);
+    let before = audit().await;
+    let (h, r) = rows(&bad);
+    let report = s
+        .import_education(&h, r, &opts(Some(k.id), ImportMode::AllOrNothing))
+        .await
+        .unwrap();
+    assert!(!report.committed, "{:?}", report.rejected);
+    assert_eq!(report.rejected.len(), 1, "{:?}", report.rejected);
+    assert_eq!(report.rejected[0].row, 5);
+    assert_eq!(report.rejected[0].column.as_deref(), Some("Kết quả"));
+    assert_eq!(audit().await, before);
+    assert!(s.enrolments(k.id).await.unwrap().is_empty());
+    assert_eq!(s.cadres().await.unwrap().len(), 2);
+    let (h, r) = rows(&good);
+    let report = s
+        .import_education(&h, r, &opts(Some(k.id), ImportMode::AllOrNothing))
+        .await
+        .unwrap();
+    assert!(report.committed, "{:?}", report.rejected);
+    assert_eq!((report.cadres_created, report.results_recorded), (1, 3));
+    let list = s.enrolments(k.id).await.unwrap();
+    assert_eq!(list.len(), 3);
+    let binh = list.iter().find(|e| e.cadre.full_name == "Nguyễn Văn Bình").unwrap();
+    assert_eq!(binh.result, Some(CourseResult::Excellent));
+    assert_eq!(binh.certificate_number.as_deref(), Some("11/GCN"));
+    assert!(
+        !list
+            .iter()
+            .find(|e| e.cadre.full_name == "Phạm Văn Dũng")
+            .unwrap()
+            .attended
+    );
+    assert_eq!(audit().await, before + 4);
+    // An's category-3 post is not covered by a category-4 certificate; Dũng did not attend.
+    let o = s.edu_overview(date!(2026 - 09 - 30)).await.unwrap();
+    let names: Vec<&str> = o.lacking.iter().map(|l| l.cadre.full_name.as_str()).collect();
+    assert_eq!(names, ["Lê Thị An", "Phạm Văn Dũng"]);
+}
