@@ -23,6 +23,10 @@ mod migrate;
 mod militia;
 mod org;
 mod reserve;
+mod reserve_import;
+mod equipment_import;
+mod militia_targets;
+mod demo_forces;
 mod scope;
 mod seed;
 mod stages;
@@ -62,6 +66,12 @@ pub use reserve::{
     Proposal, ProposalRow, RateRow, ReserveAssignment, ReservePosition, ReserveUnit, ReservistRecord,
     CHECK_INTERVAL_DAYS, SPARE_PERCENT_RANGE,
 };
+pub use militia_targets::{MilitiaTarget, MilitiaTargetRatio, TargetRow, TargetSource, MAX_RATIO_BASIS_POINTS};
+pub use reserve_import::{
+    ReservistColumn, ReservistField, ReservistImportOptions, ReservistImportReport, RESERVIST_COLUMNS,
+};
+pub use demo_forces::DemoForcesReport;
+pub use equipment_import::{EquipmentColumn, EquipmentImportOptions, EquipmentImportReport, EQUIPMENT_COLUMNS};
 pub use scope::{Actor, Scoped};
 pub use stages::{
     CandidateRow, CommuneCycle, CycleCaps, CycleSettings, ListApproval, ListState, StageEvent, StageRequest,

@@ -71,10 +71,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0008_followup.sqlite.sql"),
         postgres: include_str!("migrations/0008_followup.postgres.sql"),
     },
+    Migration {
+        version: 9,
+        name: "forces_targets",
+        common: include_str!("migrations/0009_forces_targets.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 8;
+pub const LATEST_SCHEMA_VERSION: i64 = 9;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

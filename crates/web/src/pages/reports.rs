@@ -21,7 +21,7 @@ use phongthu_documents::official::{Block, OfficialDocument, Signer};
 use phongthu_domain::territory::Level;
 
 /// The issuing unit's name, its superior's, and the place (province) for the date line.
-async fn heading(state: &AppState, viewer: &Viewer) -> Result<(String, Option<String>, String), AppError> {
+pub(crate) async fn heading(state: &AppState, viewer: &Viewer) -> Result<(String, Option<String>, String), AppError> {
     let (unit, superior) = state.store().scoped(&viewer.actor).own_unit_with_superior().await?;
     let place = unit
         .province_code
@@ -32,7 +32,7 @@ async fn heading(state: &AppState, viewer: &Viewer) -> Result<(String, Option<St
     Ok((unit.name, superior, place))
 }
 
-fn signer(viewer: &Viewer) -> Signer {
+pub(crate) fn signer(viewer: &Viewer) -> Signer {
     Signer {
         authority: None,
         title: "Người lập báo cáo".into(),
