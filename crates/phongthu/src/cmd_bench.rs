@@ -470,7 +470,19 @@ async fn forces(settings: &Settings, militia: i64, reservists: i64, communes: us
     }
     let province_actor = store.login("quantri", phongthu_store::DEMO_PASSWORD).await?.actor;
     let commune_actor = store.login("chihuy", phongthu_store::DEMO_PASSWORD).await?.actor;
-    for (who, actor) in [("province", &province_actor), ("commune", &commune_actor)] {
+    // First as loaded (no planner statistics for the new rows yet), then after ANALYZE.
+    let runs = [
+        ("province", &province_actor, false),
+        ("commune", &commune_actor, false),
+        ("province, analysed", &province_actor, true),
+        ("commune, analysed", &commune_actor, true),
+    ];
+    for (who, actor, analysed) in runs {
+        if analysed && who.starts_with("province") {
+            let s = Instant::now();
+            store.analyze().await?;
+            println!("ANALYZE: {:.1} s", s.elapsed().as_secs_f64());
+        }
         let scoped = store.scoped(actor);
         let mut rollup = vec![];
         let mut rates = vec![];

@@ -2493,6 +2493,16 @@ impl crate::db::Store {
     }
 }
 
+impl crate::db::Store {
+    /// Collects the planner's statistics (`ANALYZE`) on both backends. The forces bench measures
+    /// the dashboards before (right after a bulk load, as PostgreSQL's autovacuum has not analysed
+    /// the new rows yet) and after.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
 /// Reservists' citizens (in the actor's scope) with a militia record that may be active on `on`, or
 /// approved for a call-up: a coarse pre-filter; the ledger then decides for each.
 async fn held_citizens(conn: &mut sqlx::AnyConnection, actor_unit: i64, on: Date) -> Result<HashSet<i64>, StoreError> {

@@ -22,3 +22,14 @@ CREATE TABLE militia_target (
     updated_by TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+
+-- The forces dashboards count open rows per owning command (`unit_id IN (scope)`), per
+-- mobilisation unit and per position. Without these partial indexes, PostgreSQL's plan before the
+-- tables are analysed (e.g. right after a bulk import, before autovacuum's ANALYZE) combined an
+-- index on the column with the unique partial index on reservist_id (or citizen_id) — every open
+-- row — once per command, unit or position: 1–2 s per dashboard query on a province of 100,000
+-- reservists (docs/PERFORMANCE.md, "Forces dashboards").
+CREATE INDEX reserve_assignment_open_scope ON reserve_assignment (unit_id) WHERE ended_on IS NULL;
+CREATE INDEX reserve_assignment_open_unit ON reserve_assignment (reserve_unit_id) WHERE ended_on IS NULL;
+CREATE INDEX reserve_assignment_open_position ON reserve_assignment (position_id) WHERE ended_on IS NULL;
+CREATE INDEX militia_member_active_scope ON militia_member (unit_id) WHERE left_on IS NULL;
