@@ -51,11 +51,7 @@ const RESERVISTS: [(&str, i32, &str, ReservistClass, &str); 6] = [
 ];
 
 /// (name, birth year) of the militia platoon.
-const MILITIA: [(&str, i32); 3] = [
-    ("Hoàng Văn Minh", 1992),
-    ("Bùi Văn Nam", 1990),
-    ("Đỗ Văn Phúc", 1995),
-];
+const MILITIA: [(&str, i32); 3] = [("Hoàng Văn Minh", 1992), ("Bùi Văn Nam", 1990), ("Đỗ Văn Phúc", 1995)];
 
 impl Store {
     /// Seeds the forces demo on top of the base demo `demo` (see the module documentation).
@@ -73,7 +69,10 @@ impl Store {
                     .fetch_one(&self.pool)
                     .await?
                     .get(0);
-            let reservists: i64 = sqlx::query("SELECT count(*) FROM reservist").fetch_one(&self.pool).await?.get(0);
+            let reservists: i64 = sqlx::query("SELECT count(*) FROM reservist")
+                .fetch_one(&self.pool)
+                .await?
+                .get(0);
             let equipment: i64 = sqlx::query("SELECT count(*) FROM reserve_equipment")
                 .fetch_one(&self.pool)
                 .await?
@@ -180,10 +179,34 @@ impl Store {
         // Reserve equipment.
         let mut equipment = 0;
         for (kind, owner, plate, capacity, condition) in [
-            (EquipmentKind::Truck, "Công ty TNHH Vận tải Phố Hiến", "89C-123.45", "8 tấn", EquipmentCondition::Good),
-            (EquipmentKind::Truck, "Nguyễn Văn Bình", "89C-678.90", "5 tấn", EquipmentCondition::NeedsRepair),
-            (EquipmentKind::Car4x4NineSeats, "Hợp tác xã Tân Tiến", "89A-246.80", "9 chỗ", EquipmentCondition::Good),
-            (EquipmentKind::Ambulance, "Trạm y tế xã", "89A-135.79", "", EquipmentCondition::Good),
+            (
+                EquipmentKind::Truck,
+                "Công ty TNHH Vận tải Phố Hiến",
+                "89C-123.45",
+                "8 tấn",
+                EquipmentCondition::Good,
+            ),
+            (
+                EquipmentKind::Truck,
+                "Nguyễn Văn Bình",
+                "89C-678.90",
+                "5 tấn",
+                EquipmentCondition::NeedsRepair,
+            ),
+            (
+                EquipmentKind::Car4x4NineSeats,
+                "Hợp tác xã Tân Tiến",
+                "89A-246.80",
+                "9 chỗ",
+                EquipmentCondition::Good,
+            ),
+            (
+                EquipmentKind::Ambulance,
+                "Trạm y tế xã",
+                "89A-135.79",
+                "",
+                EquipmentCondition::Good,
+            ),
         ] {
             let e = s
                 .add_equipment(NewEquipment {

@@ -262,7 +262,11 @@ impl Scoped<'_> {
             };
             if let Some(p) = &plate {
                 if let Some(first) = seen.get(p) {
-                    bad(PLATE, Some(p.as_str()), format!("Biển số {p} trùng với dòng {first} của tệp."));
+                    bad(
+                        PLATE,
+                        Some(p.as_str()),
+                        format!("Biển số {p} trùng với dòng {first} của tệp."),
+                    );
                 } else {
                     let taken = sqlx::query("SELECT 1 FROM reserve_equipment WHERE province_code = $1 AND plate = $2")
                         .bind(&province)
@@ -270,7 +274,11 @@ impl Scoped<'_> {
                         .fetch_optional(&mut *w.tx)
                         .await?;
                     if taken.is_some() {
-                        bad(PLATE, Some(p.as_str()), format!("Biển số {p} đã được đăng ký trong tỉnh."));
+                        bad(
+                            PLATE,
+                            Some(p.as_str()),
+                            format!("Biển số {p} đã được đăng ký trong tỉnh."),
+                        );
                     }
                     seen.insert(p.clone(), row.line);
                 }

@@ -182,9 +182,7 @@ impl Scoped<'_> {
             .into_iter()
             .find(|r| r.province_code == province_code)
             .ok_or_else(|| {
-                StoreError::Forbidden(
-                    "Chỉ Bộ Chỉ huy Quân sự tỉnh (hoặc cấp trên) đặt tỷ lệ dân quân của tỉnh.".into(),
-                )
+                StoreError::Forbidden("Chỉ Bộ Chỉ huy Quân sự tỉnh (hoặc cấp trên) đặt tỷ lệ dân quân của tỉnh.".into())
             })?;
         if let Some(bp) = basis_points {
             if bp == 0 || bp > MAX_RATIO_BASIS_POINTS {
@@ -391,7 +389,10 @@ mod tests {
 
     #[test]
     fn explicit_target_wins_over_the_ratio() {
-        assert_eq!(effective(Some(10_000), Some(90), Some(130)), (Some(90), TargetSource::Explicit));
+        assert_eq!(
+            effective(Some(10_000), Some(90), Some(130)),
+            (Some(90), TargetSource::Explicit)
+        );
         assert_eq!(
             effective(Some(10_000), None, Some(130)),
             (Some(130), TargetSource::Ratio { basis_points: 130 })

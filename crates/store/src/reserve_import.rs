@@ -274,10 +274,7 @@ impl Columns {
 
     fn cell<'r>(&self, row: &'r SourceRow, f: ReservistField) -> Option<&'r str> {
         let i = RESERVIST_COLUMNS.iter().position(|c| c.field == f)?;
-        row.cells
-            .get(self.col[i]?)
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
+        row.cells.get(self.col[i]?).map(|s| s.trim()).filter(|s| !s.is_empty())
     }
 
     /// The header as written in the file (or the canonical one).
@@ -306,7 +303,12 @@ impl Columns {
         let line = row.line;
         let national_id = match self.cell(row, F::NationalId) {
             None => {
-                errs.push(self.error(line, F::NationalId, None, "Số định danh cá nhân không được để trống.".into()));
+                errs.push(self.error(
+                    line,
+                    F::NationalId,
+                    None,
+                    "Số định danh cá nhân không được để trống.".into(),
+                ));
                 None
             }
             Some(v) if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) => Some(v.to_string()),
@@ -560,13 +562,15 @@ impl Scoped<'_> {
                     continue;
                 }
             };
-            let reject = |report: &mut ReservistImportReport, f: ReservistField, value: Option<&str>, reason: String| {
-                report.rejected_rows += 1;
-                report.rejected.push(cols.error(p.line, f, value, reason));
-            };
+            let reject =
+                |report: &mut ReservistImportReport, f: ReservistField, value: Option<&str>, reason: String| {
+                    report.rejected_rows += 1;
+                    report.rejected.push(cols.error(p.line, f, value, reason));
+                };
             let nid = p.national_id.as_str();
             if let Some(first) = seen.get(nid) {
-                let reason = format!("Số định danh cá nhân {nid} trùng với dòng {first} của tệp (mỗi người một hồ sơ).");
+                let reason =
+                    format!("Số định danh cá nhân {nid} trùng với dòng {first} của tệp (mỗi người một hồ sơ).");
                 reject(&mut report, ReservistField::NationalId, Some(nid), reason);
                 continue;
             }
@@ -635,7 +639,11 @@ impl Scoped<'_> {
                 let (u, pos) = match places.find(unit_name, title, &p.spec) {
                     Ok(x) => x,
                     Err((f, reason)) => {
-                        let v = if f == ReservistField::ReserveUnit { unit_name } else { title };
+                        let v = if f == ReservistField::ReserveUnit {
+                            unit_name
+                        } else {
+                            title
+                        };
                         reject(&mut report, f, Some(v.as_str()), reason);
                         continue;
                     }
@@ -645,7 +653,12 @@ impl Scoped<'_> {
                         "{} cư trú tại {}, ngoài địa bàn tuyển quân của {}.",
                         c.full_name, c.commune_name, u.name
                     );
-                    reject(&mut report, ReservistField::ReserveUnit, Some(unit_name.as_str()), reason);
+                    reject(
+                        &mut report,
+                        ReservistField::ReserveUnit,
+                        Some(unit_name.as_str()),
+                        reason,
+                    );
                     continue;
                 }
                 let class = AgeClass::of(
@@ -671,7 +684,12 @@ impl Scoped<'_> {
                         vi_date(*from),
                         u.kind_vi().to_lowercase()
                     );
-                    reject(&mut report, ReservistField::ReserveUnit, Some(unit_name.as_str()), reason);
+                    reject(
+                        &mut report,
+                        ReservistField::ReserveUnit,
+                        Some(unit_name.as_str()),
+                        reason,
+                    );
                     continue;
                 }
                 // The mobilisation ledger: an active militia record or a call-up holds the person.
@@ -824,12 +842,18 @@ mod tests {
             .unwrap();
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         assert_eq!(errs.len(), 5, "{text:?}");
-        assert!(text[0].starts_with("Dòng 3, cột \"SỐ CCCD\": ") && text[0].contains("định dạng cột là Văn bản"), "{text:?}");
+        assert!(
+            text[0].starts_with("Dòng 3, cột \"SỐ CCCD\": ") && text[0].contains("định dạng cột là Văn bản"),
+            "{text:?}"
+        );
         assert!(text[1].contains("Hạng \"5\" không hợp lệ"), "{text:?}");
         assert!(text[2].contains("khoảng trắng"), "{text:?}");
         assert!(text[3].contains("không tồn tại"), "{text:?}");
         assert!(text[4].contains("đơn vị dự bị động viên"), "{text:?}");
         let missing = Columns::resolve(&["Họ và tên".to_string()]).err().unwrap().to_string();
-        assert!(missing.contains("\"Số định danh cá nhân\"") && missing.contains("\"Hạng\""), "{missing}");
+        assert!(
+            missing.contains("\"Số định danh cá nhân\"") && missing.contains("\"Hạng\""),
+            "{missing}"
+        );
     }
 }

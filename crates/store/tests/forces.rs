@@ -129,14 +129,50 @@ async fn reservist_import_matches_the_registry_and_checks_every_row() {
     .unwrap();
 
     let file = rows(&[
-        ["033098000001", "Nguyễn Văn An", "1", "1A", "Trung sĩ", "15/01/2024", "", ""],
+        [
+            "033098000001",
+            "Nguyễn Văn An",
+            "1",
+            "1A",
+            "Trung sĩ",
+            "15/01/2024",
+            "",
+            "",
+        ],
         ["033000999999", "", "1", "1A", "", "15/01/2024", "", ""],
-        ["033097000002", "tran van binh", "Hạng hai", "2B", "", "2024-02-01", "Đại đội vận tải 1", "lái xe"],
-        ["033096000003", "", "1", "2B", "", "15/01/2024", "Đại đội vận tải 1", "Lái xe"],
+        [
+            "033097000002",
+            "tran van binh",
+            "Hạng hai",
+            "2B",
+            "",
+            "2024-02-01",
+            "Đại đội vận tải 1",
+            "lái xe",
+        ],
+        [
+            "033096000003",
+            "",
+            "1",
+            "2B",
+            "",
+            "15/01/2024",
+            "Đại đội vận tải 1",
+            "Lái xe",
+        ],
         ["033098000001", "", "2", "1A", "", "15/01/2024", "", ""],
         ["033095000005", "", "3", "1A", "", "15/01/2024", "", ""],
         ["033094000006", "Hoàng Văn Anh", "1", "1A", "", "15/01/2024", "", ""],
-        ["033099000004", "", "1", "1A", "", "15/01/2024", "Đại đội vận tải 9", "Lái xe"],
+        [
+            "033099000004",
+            "",
+            "1",
+            "1A",
+            "",
+            "15/01/2024",
+            "Đại đội vận tải 9",
+            "Lái xe",
+        ],
     ]);
     let headers: Vec<String> = HEADERS.iter().map(|s| s.to_string()).collect();
 
@@ -159,14 +195,22 @@ async fn reservist_import_matches_the_registry_and_checks_every_row() {
             "row {row}, {col}, \"{text}\" in {errors:#?}"
         )
     };
-    has(3, "Số định danh cá nhân", "Không có công dân mang số định danh 033000999999");
+    has(
+        3,
+        "Số định danh cá nhân",
+        "Không có công dân mang số định danh 033000999999",
+    );
     // The ledger: a militia member cannot be placed in a reserve unit.
     has(5, "Đơn vị dự bị động viên", "Lê Văn Cường");
     has(5, "Đơn vị dự bị động viên", "Trung đội cơ động");
     has(6, "Số định danh cá nhân", "trùng với dòng 2");
     has(7, "Hạng", "Hạng \"3\" không hợp lệ");
     has(8, "Họ và tên", "không khớp với sổ đăng ký");
-    has(9, "Đơn vị dự bị động viên", "Không có đơn vị dự bị động viên tên \"Đại đội vận tải 9\"");
+    has(
+        9,
+        "Đơn vị dự bị động viên",
+        "Không có đơn vị dự bị động viên tên \"Đại đội vận tải 9\"",
+    );
     assert!(r.summary_vi().contains("không thay đổi gì"), "{}", r.summary_vi());
 
     // Valid rows only: An entered, Bình entered and placed (names and titles matched without
@@ -188,21 +232,41 @@ async fn reservist_import_matches_the_registry_and_checks_every_row() {
     assert_eq!(assignments[0].assigned_on, date!(2026 - 06 - 30));
     // One entry per reservist, one per assignment, one for the import.
     assert_eq!(audit().await, before + 4);
-    let entries = s
-        .audit_entries(&phongthu_store::AuditFilter::default())
-        .await
-        .unwrap();
-    assert!(entries.iter().any(|e| e.action == "import" && e.entity == "reservist_import"));
+    let entries = s.audit_entries(&phongthu_store::AuditFilter::default()).await.unwrap();
+    assert!(entries
+        .iter()
+        .any(|e| e.action == "import" && e.entity == "reservist_import"));
 
     // Again: one person, one record; the seats: two, one taken, so one more fits and the next not.
     let again = s
         .import_reservists(&headers, file[..1].to_vec(), &opts(ImportMode::AllOrNothing))
         .await
         .unwrap();
-    assert!(again.rejected[0].reason_vi.contains("đã có hồ sơ quân nhân dự bị"), "{again:?}");
+    assert!(
+        again.rejected[0].reason_vi.contains("đã có hồ sơ quân nhân dự bị"),
+        "{again:?}"
+    );
     let seats = rows(&[
-        ["033095000005", "", "1", "2B", "", "15/01/2024", "Đại đội vận tải 1", "Lái xe"],
-        ["033094000006", "", "1", "2B", "", "15/01/2024", "Đại đội vận tải 1", "Lái xe"],
+        [
+            "033095000005",
+            "",
+            "1",
+            "2B",
+            "",
+            "15/01/2024",
+            "Đại đội vận tải 1",
+            "Lái xe",
+        ],
+        [
+            "033094000006",
+            "",
+            "1",
+            "2B",
+            "",
+            "15/01/2024",
+            "Đại đội vận tải 1",
+            "Lái xe",
+        ],
     ]);
     let r = s
         .import_reservists(&headers, seats, &opts(ImportMode::ValidOnly))
@@ -227,7 +291,10 @@ async fn reservist_import_matches_the_registry_and_checks_every_row() {
         .import_reservists(&["Họ và tên".to_string()], xa.clone(), &opts(ImportMode::ValidOnly))
         .await
         .unwrap_err();
-    assert!(matches!(e, StoreError::Invalid(_)) && e.to_string().contains("thiếu cột bắt buộc"), "{e}");
+    assert!(
+        matches!(e, StoreError::Invalid(_)) && e.to_string().contains("thiếu cột bắt buộc"),
+        "{e}"
+    );
     let leader = actor(&db.store, "lanhdao").await;
     let e = db
         .store
@@ -305,12 +372,17 @@ async fn militia_strength_against_targets_with_roll_up() {
         .set_militia_ratio(&province, Some(130))
         .await
         .unwrap_err();
-    assert!(matches!(e, StoreError::Forbidden(_)), "a commune does not set the province's ratio: {e}");
+    assert!(
+        matches!(e, StoreError::Forbidden(_)),
+        "a commune does not set the province's ratio: {e}"
+    );
     assert_eq!(audit().await, before);
     s.set_militia_ratio(&province, Some(130)).await.unwrap();
     assert_eq!(audit().await, before + 1);
     // Populations and one explicit target.
-    s.set_militia_target(a, Some(250), None, Some("Báo cáo dân số của xã")).await.unwrap();
+    s.set_militia_target(a, Some(250), None, Some("Báo cáo dân số của xã"))
+        .await
+        .unwrap();
     s.set_militia_target(b, Some(10_000), Some(90), None).await.unwrap();
     let e = s.set_militia_target(c, Some(-5), None, None).await.unwrap_err();
     assert!(matches!(e, StoreError::Invalid(_)), "{e}");
@@ -335,7 +407,10 @@ async fn militia_strength_against_targets_with_roll_up() {
     assert_eq!(ra.source, TargetSource::Ratio { basis_points: 130 });
     assert_eq!(ra.percent_vi(), "100,0 %");
     let rb = row(&rows, b);
-    assert_eq!((rb.target, rb.source, rb.strength), (Some(90), TargetSource::Explicit, 0));
+    assert_eq!(
+        (rb.target, rb.source, rb.strength),
+        (Some(90), TargetSource::Explicit, 0)
+    );
     assert_eq!(rb.missing(), Some(90));
     assert_eq!(row(&rows, c).source, TargetSource::None);
     // The province: the sum of its communes; c has no target.
@@ -368,7 +443,10 @@ async fn forces_demo_is_small_and_idempotent() {
     assert_eq!((r.reservists, r.assignments, r.equipment), (6, 3, 4));
     let again = db.store.seed_demo_forces(&demo).await.unwrap();
     assert!(!again.created);
-    assert_eq!((again.reserve_unit_id, again.reservists, again.assignments), (r.reserve_unit_id, 6, 3));
+    assert_eq!(
+        (again.reserve_unit_id, again.reservists, again.assignments),
+        (r.reserve_unit_id, 6, 3)
+    );
     let admin = actor(&db.store, "quantri").await;
     let s = db.store.scoped(&admin);
     assert_eq!(s.reservists().await.unwrap().len(), 6);
@@ -419,10 +497,24 @@ async fn equipment_import_checks_kinds_and_plates() {
     assert!(!r.committed);
     assert_eq!((r.rows_read, r.rejected_rows), (4, 3), "{r:?}");
     let text: Vec<String> = r.rejected.iter().map(|e| e.to_string()).collect();
-    assert!(text.iter().any(|t| t.starts_with("Dòng 3, cột \"Loại\": Loại phương tiện \"Xe máy\"")), "{text:?}");
-    assert!(text.iter().any(|t| t.starts_with("Dòng 4, cột \"Biển kiểm soát\"") && t.contains("trùng với dòng 2")), "{text:?}");
-    assert!(text.iter().any(|t| t.starts_with("Dòng 5, cột \"Chủ phương tiện\"")), "{text:?}");
-    assert!(text.iter().any(|t| t.starts_with("Dòng 5, cột \"Tình trạng\"")), "{text:?}");
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("Dòng 3, cột \"Loại\": Loại phương tiện \"Xe máy\"")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("Dòng 4, cột \"Biển kiểm soát\"") && t.contains("trùng với dòng 2")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|t| t.starts_with("Dòng 5, cột \"Chủ phương tiện\"")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|t| t.starts_with("Dòng 5, cột \"Tình trạng\"")),
+        "{text:?}"
+    );
     assert_eq!(audit().await, before);
     let r = s
         .import_equipment(&headers, file.clone(), &opts(ImportMode::ValidOnly))

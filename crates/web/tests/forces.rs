@@ -10,8 +10,8 @@ use phongthu_domain::militia::{Echelon, MilitiaKind};
 use phongthu_domain::nvqs::Sex;
 use phongthu_domain::reserve::{EquipmentKind, ReservistClass};
 use phongthu_store::{
-    Actor, EquipmentCondition, NewCitizen, NewEquipment, NewMilitiaMember, NewMilitiaUnit, NewPosition,
-    NewReserveUnit, NewReservist,
+    Actor, EquipmentCondition, NewCitizen, NewEquipment, NewMilitiaMember, NewMilitiaUnit, NewPosition, NewReserveUnit,
+    NewReservist,
 };
 use time::macros::date;
 
@@ -106,10 +106,16 @@ async fn reservist_import_from_excel_and_csv() {
     let reader = TabularReader::from_bytes(t.bytes.clone()).unwrap();
     assert_eq!(
         reader.headers,
-        phongthu_store::RESERVIST_COLUMNS.iter().map(|c| c.header).collect::<Vec<_>>()
+        phongthu_store::RESERVIST_COLUMNS
+            .iter()
+            .map(|c| c.header)
+            .collect::<Vec<_>>()
     );
     let leader = app.login("lanhdao").await;
-    assert_eq!(app.get("/reserve/import", Some(&leader)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/reserve/import", Some(&leader)).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // An Excel file with one good row and one unknown ID: all or nothing refuses it all.
     let cols: Vec<ColumnSpec<'_>> = [
@@ -132,7 +138,15 @@ async fn reservist_import_from_excel_and_csv() {
         "Quân nhân dự bị",
         &cols,
         vec![
-            vec!["033098000001", "Nguyễn Văn An", "1", "2B", "15/01/2024", "Đại đội vận tải 1", "Lái xe"],
+            vec![
+                "033098000001",
+                "Nguyễn Văn An",
+                "1",
+                "2B",
+                "15/01/2024",
+                "Đại đội vận tải 1",
+                "Lái xe",
+            ],
             vec!["033000999999", "", "1", "1A", "15/01/2024", "", ""],
         ],
     )
@@ -142,8 +156,11 @@ async fn reservist_import_from_excel_and_csv() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("Không nhập quân nhân dự bị nào"), "{}", r.body);
     assert!(
-        r.body.contains("Dòng 3, cột &quot;Số định danh cá nhân&quot;: Không có công dân mang số định danh 033000999999")
-            || r.body.contains("Dòng 3, cột &#34;Số định danh cá nhân&#34;: Không có công dân mang số định danh 033000999999"),
+        r.body
+            .contains("Dòng 3, cột &quot;Số định danh cá nhân&quot;: Không có công dân mang số định danh 033000999999")
+            || r.body.contains(
+                "Dòng 3, cột &#34;Số định danh cá nhân&#34;: Không có công dân mang số định danh 033000999999"
+            ),
         "{}",
         r.body
     );
@@ -156,7 +173,8 @@ async fn reservist_import_from_excel_and_csv() {
     let r = import(&app, &admin, &admin.csrf, "valid_only", "dbdv.xlsx", &xlsx).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
-        r.body.contains("Đã nhập 1 quân nhân dự bị từ 2 dòng dữ liệu (sắp xếp vào đơn vị 1 người); 1 dòng bị từ chối."),
+        r.body
+            .contains("Đã nhập 1 quân nhân dự bị từ 2 dòng dữ liệu (sắp xếp vào đơn vị 1 người); 1 dòng bị từ chối."),
         "{}",
         r.body
     );
@@ -173,7 +191,15 @@ async fn reservist_import_from_excel_and_csv() {
     let list = app.get("/reserve", Some(&admin)).await;
     assert!(list.body.contains("Trần Văn Bình"), "{}", list.body);
     // A file without the required columns is refused as a whole.
-    let r = import(&app, &admin, &admin.csrf, "valid_only", "x.csv", "Họ và tên\r\nAn\r\n".as_bytes()).await;
+    let r = import(
+        &app,
+        &admin,
+        &admin.csrf,
+        "valid_only",
+        "x.csv",
+        "Họ và tên\r\nAn\r\n".as_bytes(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("thiếu cột bắt buộc"), "{}", r.body);
 }
@@ -220,7 +246,11 @@ async fn militia_targets_dashboard_and_settings() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("không phải quy định của luật"), "{}", page.body);
     assert!(page.body.contains("Lưu tỷ lệ"));
-    assert!(app.get("/militia", Some(&admin)).await.body.contains("href=\"/militia/targets\""));
+    assert!(app
+        .get("/militia", Some(&admin))
+        .await
+        .body
+        .contains("href=\"/militia/targets\""));
 
     // Logins are audited: log everyone in before counting.
     let commander = app.login("chihuy").await;
@@ -239,7 +269,13 @@ async fn militia_targets_dashboard_and_settings() {
     };
     let r = ratio(admin.csrf.clone(), "abc").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.body.contains("Tỷ lệ \"abc\" không hợp lệ") || r.body.contains("Tỷ lệ &quot;abc&quot; không hợp lệ") || r.body.contains("Tỷ lệ &#34;abc&#34; không hợp lệ"), "{}", r.body);
+    assert!(
+        r.body.contains("Tỷ lệ \"abc\" không hợp lệ")
+            || r.body.contains("Tỷ lệ &quot;abc&quot; không hợp lệ")
+            || r.body.contains("Tỷ lệ &#34;abc&#34; không hợp lệ"),
+        "{}",
+        r.body
+    );
     let r = ratio(admin.csrf.clone(), "0").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let r = ratio("gia-mao".into(), "1,3").await;
@@ -257,7 +293,12 @@ async fn militia_targets_dashboard_and_settings() {
         .post(
             &format!("/militia/targets/{a}"),
             Some(&admin),
-            &[("_csrf", &admin.csrf), ("population", "200"), ("target", ""), ("note", "")],
+            &[
+                ("_csrf", &admin.csrf),
+                ("population", "200"),
+                ("target", ""),
+                ("note", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -265,7 +306,12 @@ async fn militia_targets_dashboard_and_settings() {
         .post(
             &format!("/militia/targets/{b}"),
             Some(&admin),
-            &[("_csrf", &admin.csrf), ("population", "nhiều"), ("target", "5"), ("note", "")],
+            &[
+                ("_csrf", &admin.csrf),
+                ("population", "nhiều"),
+                ("target", "5"),
+                ("note", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -285,7 +331,11 @@ async fn militia_targets_dashboard_and_settings() {
         .post(
             "/militia/targets/ratio",
             Some(&commander),
-            &[("_csrf", &commander.csrf), ("province_code", &province), ("percent", "2")],
+            &[
+                ("_csrf", &commander.csrf),
+                ("province_code", &province),
+                ("percent", "2"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -293,10 +343,19 @@ async fn militia_targets_dashboard_and_settings() {
         .post(
             &format!("/militia/targets/{b}"),
             Some(&commander),
-            &[("_csrf", &commander.csrf), ("population", "1"), ("target", "1"), ("note", "")],
+            &[
+                ("_csrf", &commander.csrf),
+                ("population", "1"),
+                ("target", "1"),
+                ("note", ""),
+            ],
         )
         .await;
-    assert!(matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "{}", r.status);
+    assert!(
+        matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+        "{}",
+        r.status
+    );
     // A leader reads only.
     let page = app.get("/militia/targets", Some(&leader)).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -305,7 +364,12 @@ async fn militia_targets_dashboard_and_settings() {
         .post(
             &format!("/militia/targets/{a}"),
             Some(&leader),
-            &[("_csrf", &leader.csrf), ("population", "1"), ("target", ""), ("note", "")],
+            &[
+                ("_csrf", &leader.csrf),
+                ("population", "1"),
+                ("target", ""),
+                ("note", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -385,7 +449,9 @@ async fn forces_lists_as_pdf_and_docx() {
         })
         .await
         .unwrap();
-    s.accept_assignments(&[(r.id, p.id)], date!(2026 - 03 - 01)).await.unwrap();
+    s.accept_assignments(&[(r.id, p.id)], date!(2026 - 03 - 01))
+        .await
+        .unwrap();
     s.add_equipment(NewEquipment {
         unit_id: a,
         kind: EquipmentKind::Truck,
@@ -438,7 +504,10 @@ async fn forces_lists_as_pdf_and_docx() {
         for e in expected {
             assert!(text.contains(e), "{path}.docx: \"{e}\" in {text}");
         }
-        assert!(text.contains("Bộ Chỉ huy Quân sự") || text.contains("BỘ CHỈ HUY QUÂN SỰ"), "issuer: {text}");
+        assert!(
+            text.contains("Bộ Chỉ huy Quân sự") || text.contains("BỘ CHỈ HUY QUÂN SỰ"),
+            "issuer: {text}"
+        );
         let d = download(&app, &format!("{path}.pdf{query}"), &admin).await;
         assert_pdf(&d, &format!("{stem}.pdf"));
         if let Some(text) = pdf_text(&d.bytes) {
@@ -469,7 +538,10 @@ async fn forces_lists_as_pdf_and_docx() {
     let d = download(&app, "/reserve/equipment/danh-sach.docx", &other).await;
     assert_docx(&d, "phuong-tien-ky-thuat-du-bi.docx");
     let text = docx_text(&d.bytes);
-    assert!(!text.contains("89C-111.22") && text.contains("Chưa có phương tiện"), "{text}");
+    assert!(
+        !text.contains("89C-111.22") && text.contains("Chưa có phương tiện"),
+        "{text}"
+    );
     // The pages link to the lists.
     let page = app.get(&format!("/militia/{}", platoon.id), Some(&admin)).await;
     assert!(page.body.contains(&format!("{militia}.pdf")));
@@ -505,7 +577,8 @@ async fn equipment_import_page() {
                 "ptkt.csv",
                 csv.as_bytes(),
             );
-            app.post_multipart("/reserve/equipment/import", Some(&admin), &ct, body).await
+            app.post_multipart("/reserve/equipment/import", Some(&admin), &ct, body)
+                .await
         }
     };
     let before = app.audit_count().await;
@@ -515,7 +588,12 @@ async fn equipment_import_page() {
     assert_eq!(app.audit_count().await, before);
     let r = send("valid_only").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("Đã nhập 1 phương tiện kỹ thuật dự bị từ 2 dòng dữ liệu"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("Đã nhập 1 phương tiện kỹ thuật dự bị từ 2 dòng dữ liệu"),
+        "{}",
+        r.body
+    );
     assert_eq!(app.audit_count().await, before + 2);
     let list = app.get("/reserve/equipment", Some(&admin)).await;
     assert!(list.body.contains("89C-555.66"), "{}", list.body);

@@ -123,7 +123,11 @@ pub async fn militia_members(
                 m.post_label_vi().to_string(),
                 m.joined_on_vi(),
                 m.service_end_vi(),
-                if m.volunteer { "Tình nguyện".into() } else { String::new() },
+                if m.volunteer {
+                    "Tình nguyện".into()
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
@@ -139,7 +143,15 @@ pub async fn militia_members(
                 members.len(),
                 vi_date(today())
             ),
-            headers: &["TT", "Họ và tên", "Ngày sinh", "Chức vụ", "Ngày vào đơn vị", "Hết hạn phục vụ", "Ghi chú"],
+            headers: &[
+                "TT",
+                "Họ và tên",
+                "Ngày sinh",
+                "Chức vụ",
+                "Ngày vào đơn vị",
+                "Hết hạn phục vụ",
+                "Ghi chú",
+            ],
             widths: vec![5, 22, 12, 18, 13, 14, 12],
             rows,
             empty: "Đơn vị chưa có thành viên.",

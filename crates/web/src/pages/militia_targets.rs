@@ -195,7 +195,11 @@ pub fn parse_percent(s: &str) -> Result<Option<u32>, String> {
     {
         return Err(err());
     }
-    let whole: u32 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| err())? };
+    let whole: u32 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| err())?
+    };
     let frac: u32 = format!("{frac:0<2}").parse().map_err(|_| err())?;
     Ok(Some(whole * 100 + frac))
 }
@@ -281,7 +285,12 @@ async fn edit_page(
         .and_then(|r| r.ratio_vi());
     let show = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
     Ok(EditPage {
-        chrome: Chrome::new(state, Some(viewer), format!("Chỉ tiêu dân quân — {}", t.name), "militia"),
+        chrome: Chrome::new(
+            state,
+            Some(viewer),
+            format!("Chỉ tiêu dân quân — {}", t.name),
+            "militia",
+        ),
         unit_id,
         population: typed.map_or_else(|| show(t.population), |f| f.population.clone()),
         target: typed.map_or_else(|| show(t.target), |f| f.target.clone()),

@@ -112,7 +112,10 @@ pub fn routes() -> Router<AppState> {
         .route("/militia/het-han.pdf", get(forces_docs::end_of_term))
         .route("/militia/thieu-huan-luyen.docx", get(forces_docs::training_shortfall))
         .route("/militia/thieu-huan-luyen.pdf", get(forces_docs::training_shortfall))
-        .route("/reserve/units/{id}/danh-sach.docx", get(forces_docs::reserve_unit_list))
+        .route(
+            "/reserve/units/{id}/danh-sach.docx",
+            get(forces_docs::reserve_unit_list),
+        )
         .route("/reserve/units/{id}/danh-sach.pdf", get(forces_docs::reserve_unit_list))
         .route("/reserve/equipment/danh-sach.docx", get(forces_docs::equipment_list))
         .route("/reserve/equipment/danh-sach.pdf", get(forces_docs::equipment_list))

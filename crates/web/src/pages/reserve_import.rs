@@ -186,11 +186,7 @@ fn finish(p: &ImportPage, committed: bool) -> Result<Response, AppError> {
 }
 
 /// `POST /reserve/import` (multipart: `_csrf`, `mode`, `file`).
-pub async fn upload(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    multipart: Multipart,
-) -> Result<Response, AppError> {
+pub async fn upload(State(state): State<AppState>, viewer: Viewer, multipart: Multipart) -> Result<Response, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
     scoped.require(Permission::Write)?;
     let up = read_upload(&viewer, multipart).await?;
