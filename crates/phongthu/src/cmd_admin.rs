@@ -139,9 +139,22 @@ fn print_demo(r: &phongthu_store::DemoReport) {
     }
 }
 
+fn print_demo_forces(r: &phongthu_store::DemoForcesReport) {
+    println!(
+        "Lực lượng (dữ liệu mẫu{}): {} quân nhân dự bị, {} người đã sắp xếp vào đơn vị dự bị động viên số {}, {} phương tiện kỹ thuật dự bị.",
+        if r.created { ", vừa tạo" } else { ", đã có sẵn" },
+        r.reservists,
+        r.assignments,
+        r.reserve_unit_id,
+        r.equipment
+    );
+}
+
 pub async fn demo(settings: &Settings) -> CmdResult {
     let store = open(settings).await?;
-    print_demo(&store.seed_demo().await?);
+    let demo = store.seed_demo().await?;
+    print_demo(&demo);
+    print_demo_forces(&store.seed_demo_forces(&demo).await?);
     Ok(())
 }
 

@@ -449,14 +449,38 @@ async fn forces(settings: &Settings, militia: i64, reservists: i64, communes: us
         data.assignments,
         start.elapsed().as_secs_f64()
     );
+    // Militia targets: the province's ratio (an example value: the ratio is a local setting) and
+    // each commune's population, so that every commune has a target on the dashboard.
+    admin.set_militia_ratio(&province_code, Some(130)).await?;
+    for (k, id) in ids.iter().enumerate() {
+        admin
+            .set_militia_target(*id, Some(20_000 + 500 * k as i64), None, None)
+            .await?;
+    }
     let province_actor = store.login("quantri", phongthu_store::DEMO_PASSWORD).await?.actor;
     let commune_actor = store.login("chihuy", phongthu_store::DEMO_PASSWORD).await?.actor;
-    for (who, actor) in [("province", &province_actor), ("commune", &commune_actor)] {
+    // First as loaded (no planner statistics for the new rows yet), then after ANALYZE.
+    let runs = [
+        ("province", &province_actor, false),
+        ("commune", &commune_actor, false),
+        ("province, analysed", &province_actor, true),
+        ("commune, analysed", &commune_actor, true),
+    ];
+    for (who, actor, analysed) in runs {
+        if analysed && who.starts_with("province") {
+            let s = Instant::now();
+            store.analyze().await?;
+            println!("ANALYZE: {:.1} s", s.elapsed().as_secs_f64());
+        }
         let scoped = store.scoped(actor);
         let mut rollup = vec![];
         let mut rates = vec![];
+        let mut targets = vec![];
         let mut rows = 0;
         for _ in 0..repeat {
+            let s = Instant::now();
+            black_box(scoped.militia_targets().await?);
+            targets.push(s.elapsed().as_secs_f64());
             let s = Instant::now();
             let r = scoped.forces_rollup().await?;
             rollup.push(s.elapsed().as_secs_f64());
@@ -470,9 +494,11 @@ async fn forces(settings: &Settings, militia: i64, reservists: i64, communes: us
             v[v.len() / 2] * 1e3
         };
         println!(
-            "{who}: forces_rollup {:.1} ms (median of {repeat}, {rows} rows), specialty_rates {:.1} ms",
+            "{who}: forces_rollup {:.1} ms (median of {repeat}, {rows} rows), specialty_rates {:.1} ms, \
+             militia_targets {:.1} ms",
             median(&mut rollup),
-            median(&mut rates)
+            median(&mut rates),
+            median(&mut targets)
         );
     }
     Ok(())

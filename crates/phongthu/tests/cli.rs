@@ -170,6 +170,18 @@ fn migrate_demo_users_and_audit_verify() {
     let o = phongthu(&[&db[..], &["demo"]].concat(), dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("phongthu-demo-2026"));
+    assert!(
+        stdout(&o).contains("vừa tạo): 6 quân nhân dự bị, 3 người đã sắp xếp"),
+        "the forces demo: {}",
+        stdout(&o)
+    );
+    let o = phongthu(&[&db[..], &["demo"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("đã có sẵn): 6 quân nhân dự bị, 3 người"),
+        "a second demo adds nothing: {}",
+        stdout(&o)
+    );
     let o = phongthu(&[&db[..], &["user", "list"]].concat(), dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
     for u in ["quantri", "chihuy", "chihuy.ptkv", "lanhdao", "thanhtra"] {

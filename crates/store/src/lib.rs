@@ -17,13 +17,17 @@ mod cycle_report;
 mod dates;
 mod db;
 mod demo;
+mod demo_forces;
 mod documents;
 mod education;
+mod equipment_import;
 mod error;
 mod migrate;
 mod militia;
+mod militia_targets;
 mod org;
 mod reserve;
+mod reserve_import;
 mod scope;
 mod seed;
 mod stages;
@@ -42,6 +46,7 @@ pub use cycle::{facts_of, CallUpCycle, CommuneFigures, CycleOverview};
 pub use cycle_report::{CycleDashboard, CycleFigures, ViolationRecord, YearRollup};
 pub use db::{Backend, OpenOptions, Store};
 pub use demo::{DemoLogin, DemoReport, DEMO_PASSWORD};
+pub use demo_forces::DemoForcesReport;
 pub use documents::{
     due_date_of, format_number_symbol, suggest_unit, suggest_units, Attachment, Authority, Direction, Document,
     DocumentHit, DocumentResults, DocumentSearch, DocumentStatus, MatchRank, NewAttachment, NewDocument, NewReport,
@@ -57,17 +62,22 @@ pub use education::{
     EduColumn, EduImportOptions, EduImportReport, EduOverview, EduRollupRow, EduSettings, EnrolmentRecord,
     LackingCadre, NewCadre, NewCourse, EDU_COLUMNS, EDU_IMPORT_MAX_ROWS, MAX_VALIDITY_MONTHS,
 };
+pub use equipment_import::{EquipmentColumn, EquipmentImportOptions, EquipmentImportReport, EQUIPMENT_COLUMNS};
 pub use error::StoreError;
 pub use migrate::{run as migrate, MigrationReport, LATEST_SCHEMA_VERSION};
 pub use militia::{
     MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit,
 };
+pub use militia_targets::{MilitiaTarget, MilitiaTargetRatio, TargetRow, TargetSource, MAX_RATIO_BASIS_POINTS};
 pub use org::{NewOrgUnit, OrgUnit};
 pub use reserve::{
     seats_with_spare, Equipment, EquipmentAssignment, EquipmentCheck, EquipmentCondition, EquipmentNeedRecord,
     EquipmentProposalRow, ForcesBenchData, ForcesRollupRow, NewEquipment, NewPosition, NewReserveUnit, NewReservist,
     Proposal, ProposalRow, RateRow, ReserveAssignment, ReservePosition, ReserveUnit, ReservistRecord,
     CHECK_INTERVAL_DAYS, SPARE_PERCENT_RANGE,
+};
+pub use reserve_import::{
+    ReservistColumn, ReservistField, ReservistImportOptions, ReservistImportReport, RESERVIST_COLUMNS,
 };
 pub use scope::{Actor, Scoped};
 pub use stages::{

@@ -85,10 +85,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("migrations/0010_education.postgres.sql"),
     },
+    Migration {
+        version: 11,
+        name: "forces_targets",
+        common: include_str!("migrations/0011_forces_targets.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 10;
+pub const LATEST_SCHEMA_VERSION: i64 = 11;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

@@ -59,7 +59,7 @@ fn opt_date_col(r: &sqlx::any::AnyRow, col: &str) -> Result<Option<Date>, StoreE
         .transpose()
 }
 
-fn text(s: &str, what: &str, max: usize) -> Result<String, StoreError> {
+pub(crate) fn text(s: &str, what: &str, max: usize) -> Result<String, StoreError> {
     let t = s.trim().to_string();
     if t.is_empty() {
         return Err(StoreError::Invalid(format!("Hãy nhập {what}.")));
@@ -80,14 +80,14 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn opt_text(s: Option<&str>, what: &str, max: usize) -> Result<Option<String>, StoreError> {
+pub(crate) fn opt_text(s: Option<&str>, what: &str, max: usize) -> Result<Option<String>, StoreError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(t) => text(t, what, max).map(Some),
     }
 }
 
-fn specialty(s: &str) -> Result<MilitarySpecialty, StoreError> {
+pub(crate) fn specialty(s: &str) -> Result<MilitarySpecialty, StoreError> {
     MilitarySpecialty::parse(s.trim()).map_err(|e| StoreError::Invalid(format!("{}.", capitalise(&e))))
 }
 
@@ -101,7 +101,7 @@ fn match_kind(s: &str) -> Result<MatchKind, StoreError> {
 }
 
 /// The support-unit age limit by sex (law brief §4).
-fn support_limit(sex: Sex) -> i32 {
+pub(crate) fn support_limit(sex: Sex) -> i32 {
     match sex {
         Sex::Male => SUPPORT_AGE_LIMIT_MALE,
         Sex::Female => SUPPORT_AGE_LIMIT_FEMALE,
@@ -674,7 +674,7 @@ pub(crate) async fn ledger_entries_for_citizen(
 /// Takes one more place of `id` (a position's seats, a need's count) in a batch: the places already
 /// taken are read once per id with `count_sql` inside the transaction, then counted in `taken`.
 /// False when the batch would go over `capacity`.
-async fn claim(
+pub(crate) async fn claim(
     tx: &mut sqlx::AnyConnection,
     taken: &mut HashMap<i64, u32>,
     count_sql: &str,
@@ -718,7 +718,7 @@ async fn ledger_entries_for_equipment(
 
 /// The first conflict of a proposed open-ended entry from `from`, as a Vietnamese sentence naming
 /// the person.
-fn first_conflict(existing: &[LedgerEntry], proposed: &LedgerEntry, who: &str) -> Option<String> {
+pub(crate) fn first_conflict(existing: &[LedgerEntry], proposed: &LedgerEntry, who: &str) -> Option<String> {
     conflicts(existing, proposed).into_iter().next().map(|c| {
         let s = c.to_string();
         let subject = match &proposed.subject {
@@ -1086,7 +1086,7 @@ impl Scoped<'_> {
 
     /// The commune commands a mobilisation unit recruits from: those under (or covered by) its
     /// command.
-    async fn areas(&self, units: &[ReserveUnit]) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
+    pub(crate) async fn areas(&self, units: &[ReserveUnit]) -> Result<HashMap<i64, Vec<i64>>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT c.ancestor_id, c.descendant_id FROM org_closure c JOIN org_unit o ON o.id = c.descendant_id \
              WHERE o.kind = 'commune_command' AND c.ancestor_id IN ({SCOPE_UNITS})"
@@ -1363,7 +1363,7 @@ impl Scoped<'_> {
         Ok(checked.len())
     }
 
-    async fn insert_assignment(
+    pub(crate) async fn insert_assignment(
         &self,
         w: &mut WriteTx<'_>,
         r: &ReservistRecord,
@@ -2490,6 +2490,16 @@ impl crate::db::Store {
         out.reservists = count("SELECT count(*) FROM reservist").await?;
         out.assignments = count("SELECT count(*) FROM reserve_assignment WHERE ended_on IS NULL").await?;
         Ok(out)
+    }
+}
+
+impl crate::db::Store {
+    /// Collects the planner's statistics (`ANALYZE`) on both backends. The forces bench measures
+    /// the dashboards before (right after a bulk load, as PostgreSQL's autovacuum has not analysed
+    /// the new rows yet) and after.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
     }
 }
 

@@ -8,14 +8,17 @@ pub(crate) mod citizens;
 mod cycle;
 pub(crate) mod directives;
 mod education;
+mod forces_docs;
 pub(crate) mod home;
 mod login;
 mod militia;
+mod militia_targets;
 mod nvqs_docs;
 mod org;
 mod outgoing;
 mod reports;
 mod reserve;
+mod reserve_import;
 mod stages;
 mod territory;
 mod users;
@@ -97,6 +100,50 @@ pub fn routes() -> Router<AppState> {
         .route("/militia/{id}", get(militia::detail))
         .route("/militia/{id}/members", post(militia::add_member))
         .route("/militia/{id}/training", post(militia::record_training))
+        // militia strength against targets, forces lists as DOCX/PDF, reservist import (issue 5)
+        .route("/militia/targets", get(militia_targets::dashboard))
+        .route("/militia/targets/ratio", post(militia_targets::set_ratio))
+        .route(
+            "/militia/targets/{unit}",
+            get(militia_targets::edit).post(militia_targets::save),
+        )
+        .route("/militia/{id}/danh-sach.docx", get(forces_docs::militia_members))
+        .route("/militia/{id}/danh-sach.pdf", get(forces_docs::militia_members))
+        .route("/militia/het-han.docx", get(forces_docs::end_of_term))
+        .route("/militia/het-han.pdf", get(forces_docs::end_of_term))
+        .route("/militia/thieu-huan-luyen.docx", get(forces_docs::training_shortfall))
+        .route("/militia/thieu-huan-luyen.pdf", get(forces_docs::training_shortfall))
+        .route(
+            "/reserve/units/{id}/danh-sach.docx",
+            get(forces_docs::reserve_unit_list),
+        )
+        .route("/reserve/units/{id}/danh-sach.pdf", get(forces_docs::reserve_unit_list))
+        .route("/reserve/equipment/danh-sach.docx", get(forces_docs::equipment_list))
+        .route("/reserve/equipment/danh-sach.pdf", get(forces_docs::equipment_list))
+        .route(
+            "/reserve/import",
+            get(reserve_import::form)
+                .post(reserve_import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    reserve_import::RESERVIST_IMPORT_LIMIT_BYTES,
+                )),
+        )
+        .route(
+            "/reserve/import/mau-nhap-quan-nhan-du-bi.xlsx",
+            get(reserve_import::template),
+        )
+        .route(
+            "/reserve/equipment/import",
+            get(reserve_import::equipment_form)
+                .post(reserve_import::equipment_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    reserve_import::RESERVIST_IMPORT_LIMIT_BYTES,
+                )),
+        )
+        .route(
+            "/reserve/equipment/import/mau-nhap-phuong-tien.xlsx",
+            get(reserve_import::equipment_template),
+        )
         // reserve forces (issue 5)
         .route("/reserve", get(reserve::list))
         .route("/reserve/units", post(reserve::create_unit))
