@@ -432,7 +432,7 @@ async fn forces(settings: &Settings, militia: i64, reservists: i64, communes: us
     use phongthu_store::Store;
     let store = Store::open(&settings.database_url, phongthu_store::OpenOptions::default()).await?;
     let start = Instant::now();
-    let (_, ids) = province_with_communes(&store, communes).await?;
+    let (demo, ids) = province_with_communes(&store, communes).await?;
     println!(
         "set-up on {}: {} commune commands, {:.1} s",
         store.description(),
@@ -451,6 +451,13 @@ async fn forces(settings: &Settings, militia: i64, reservists: i64, communes: us
     );
     // Militia targets: the province's ratio (an example value: the ratio is a local setting) and
     // each commune's population, so that every commune has a target on the dashboard.
+    let system = store.system_actor().await?;
+    let admin = store.scoped(&system);
+    let province_code = admin
+        .org_unit(demo.province_command_id)
+        .await?
+        .province_code
+        .unwrap_or_default();
     admin.set_militia_ratio(&province_code, Some(130)).await?;
     for (k, id) in ids.iter().enumerate() {
         admin
@@ -958,8 +965,8 @@ async fn import(settings: &Settings, args: ImportBench) -> CmdResult {
 
 /// `phongthu demo --citizens N`: after the demo seed, N generated citizen records (the generator
 /// of `bench import`), split over the demo's three commune commands, imported through the CLI's
-/// import (one transaction per commune). A second run refuses the same ID numbers as duplicates
-/// and changes nothing.
+/// import (one transaction per commune). A second run (the first demo commune already has records)
+/// adds nothing.
 pub async fn demo_citizens(settings: &Settings, citizens: u64) -> CmdResult {
     if citizens == 0 {
         return Ok(());
@@ -967,17 +974,20 @@ pub async fn demo_citizens(settings: &Settings, citizens: u64) -> CmdResult {
     let store = crate::cmd_admin::open(settings).await?;
     let demo = store.seed_demo().await?;
     let system = store.system_actor().await?;
+    // The first demo commune holds no one until generated records come (the forces demo lives
+    // in the second one): records there mean they were added by an earlier run.
+    let filter = phongthu_store::CitizenFilter {
+        unit_id: demo.commune_command_ids.first().copied(),
+        ..Default::default()
+    };
     let on_register = store
         .scoped(&system)
-        .list_citizens(
-            &phongthu_store::CitizenFilter::default(),
-            phongthu_store::Paging::default(),
-        )
+        .list_citizens(&filter, phongthu_store::Paging::default())
         .await?
         .total;
     drop(store);
     if on_register > 0 {
-        println!("Sổ đăng ký đã có {on_register} hồ sơ công dân: không thêm hồ sơ mẫu.");
+        println!("Xã mẫu đầu tiên đã có {on_register} hồ sơ công dân: không thêm hồ sơ mẫu.");
         return Ok(());
     }
     let dir = ScratchDir::new()?;
@@ -1009,7 +1019,8 @@ pub async fn demo_cycle(settings: &Settings) -> CmdResult {
         )
         .await?
         .total;
-    if records == 0 || !province.cycles().await?.is_empty() {
+    // A cycle needs generated records (the forces demo's few people are past the call-up age).
+    if records < 100 || !province.cycles().await?.is_empty() {
         return Ok(());
     }
     let today = time::OffsetDateTime::now_utc().date();

@@ -73,7 +73,7 @@ impl TestDb {
                 "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 ORDER BY name"
             }
             crate::db::Backend::Postgres => {
-                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
                  ORDER BY indexname"
             }
         };

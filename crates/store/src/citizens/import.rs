@@ -1001,7 +1001,7 @@ async fn defer_indexes(w: &mut WriteTx<'_>, backend: Backend) -> Result<Vec<(Str
              AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
         }
         Backend::Postgres => {
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+            "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
              AND tablename = 'citizen' AND upper(indexdef) NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname"
         }
     };
