@@ -871,6 +871,14 @@ impl Scoped<'_> {
             // Lets SQLite sort with a helper thread when it builds deferred indexes.
             sqlx::query("PRAGMA threads = 2").execute(&mut *w.tx).await?;
         }
+        if run.backend == Backend::Postgres {
+            // The per-batch statements are prepared once; a generic plan made while the table
+            // was small (a sequential scan of `citizen` for the ID check) would then be kept
+            // for every later batch, making the import quadratic. Plan each execution afresh.
+            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+                .execute(&mut *w.tx)
+                .await?;
+        }
         let deferred = defer_indexes(&mut w, run.backend).await?;
         let mut outcome = self
             .import_rows(&mut w, &mut run, map, rows, opts, &province, &now)
