@@ -246,3 +246,55 @@ fn directive_parse_reads_a_text_file() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).starts_with("Lỗi:"), "{}", stderr(&o));
 }
+
+/// Starts `serve --demo` with `--citizens n` on a free port, waits until it listens, and returns
+/// everything it printed up to then (the server is killed).
+fn serve_demo_until_listening(dir: &Path, citizens: &str) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_phongthu"))
+        .args([
+            "--database",
+            "sqlite://p.db",
+            "serve",
+            "--demo",
+            "--citizens",
+            citizens,
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .current_dir(dir)
+        .env_remove("PHONGTHU_DATABASE_URL")
+        .env_remove("PHONGTHU_LISTEN")
+        .env_remove("PHONGTHU_CONFIG")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start phongthu serve");
+    let mut out = String::new();
+    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
+        let line = line.expect("read stdout");
+        out.push_str(&line);
+        out.push('\n');
+        if line.contains("đang chạy tại") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    out
+}
+
+#[test]
+fn serve_demo_adds_citizens_and_a_cycle_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = serve_demo_until_listening(dir.path(), "300");
+    assert!(first.contains("đang chạy tại"), "{first}");
+    assert_eq!(first.matches("Đã nhập 100 hồ sơ công dân").count(), 3, "{first}");
+    assert!(first.contains("Đã mở đợt tuyển quân năm"), "{first}");
+    // A second start on the same database adds nothing and still serves.
+    let second = serve_demo_until_listening(dir.path(), "300");
+    assert!(second.contains("đang chạy tại"), "{second}");
+    assert!(second.contains("không thêm hồ sơ mẫu"), "{second}");
+    assert!(!second.contains("Đã mở đợt tuyển quân"), "{second}");
+}
