@@ -502,8 +502,11 @@ fn invalid(errs: Vec<FieldError>) -> StoreError {
     )
 }
 
+/// Today in Vietnam (UTC+7), the day the users' forms and documents mean: the same day as the web
+/// layer's default date (`forms::today`), so that "today" entered after 17:00 UTC is not taken
+/// for a date still to come.
 pub(crate) fn today() -> Date {
-    time::OffsetDateTime::now_utc().date()
+    crate::documents::today_vn()
 }
 
 // ---------------------------------------------------------------------------------------------
