@@ -236,7 +236,7 @@ impl Scoped<'_> {
         if let Some(c) = cycle_id {
             self.cycle(c).await?;
         }
-        if act_date > time::OffsetDateTime::now_utc().date() {
+        if act_date > crate::citizens::today() {
             return Err(StoreError::Invalid("Ngày vi phạm không được sau ngày hôm nay.".into()));
         }
         let (regime, penalty, min, max) = match sanction_for(kind, act_date) {
