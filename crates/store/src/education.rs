@@ -15,7 +15,7 @@
 //! - Whether completion blocks an appointment is UNCONFIRMED (brief §5): nothing here blocks
 //!   anything; the list only flags missing or expired certificates.
 
-use crate::citizens::{ImportMode, RowError, SourceRow};
+use crate::citizens::{header_key, match_columns, ImportMode, KnownColumn, RowError, SourceRow};
 use crate::dates::{iso, parse_iso, ser_date, ser_opt_date, vi_date};
 use crate::error::StoreError;
 use crate::scope::{Scoped, WriteTx, SCOPE_UNITS};
@@ -892,13 +892,6 @@ impl EduImportReport {
     }
 }
 
-fn header_key(h: &str) -> String {
-    text::fold(h.trim_start_matches('\u{feff}'))
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect()
-}
-
 fn parse_yes_no(v: &str) -> Option<bool> {
     match header_key(v).as_str() {
         "co" | "x" | "1" | "true" | "yes" | "thamgia" => Some(true),
@@ -914,47 +907,24 @@ struct Headers {
 
 impl Headers {
     fn resolve(headers: &[String], course: bool) -> Result<(Headers, Vec<String>), StoreError> {
-        let mut keys: HashMap<String, CadreField> = HashMap::new();
-        for c in EDU_COLUMNS {
-            keys.insert(header_key(c.header), c.field);
-            for a in c.aliases {
-                keys.insert(header_key(a), c.field);
-            }
-        }
-        let mut col = HashMap::new();
-        let mut ignored = vec![];
-        for (j, h) in headers.iter().enumerate() {
-            let k = header_key(h);
-            if k.is_empty() {
-                continue;
-            }
-            match keys.get(&k) {
-                Some(&f) => {
-                    if col.insert(f, j).is_some() {
-                        return Err(StoreError::Invalid(format!(
-                            "Tệp có hai cột cùng chỉ \"{}\"; hãy giữ một cột.",
-                            f.header()
-                        )));
-                    }
-                }
-                None => ignored.push(h.trim().to_string()),
-            }
-        }
         let mut required = vec![CadreField::FullName];
         if !course {
             required.extend([CadreField::Position, CadreField::Agency, CadreField::Category]);
         }
-        let missing: Vec<String> = required
+        let known: Vec<KnownColumn<'_>> = EDU_COLUMNS
             .iter()
-            .filter(|f| !col.contains_key(f))
-            .map(|f| format!("\"{}\"", f.header()))
+            .map(|c| KnownColumn {
+                header: c.header,
+                aliases: c.aliases,
+                required: required.contains(&c.field),
+            })
             .collect();
-        if !missing.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "Tệp thiếu cột bắt buộc: {}. Dòng đầu tiên của tệp phải là tiêu đề cột như trong tệp mẫu.",
-                missing.join(", ")
-            )));
-        }
+        let (found, ignored) = match_columns(headers, &known)?;
+        let col: HashMap<CadreField, usize> = EDU_COLUMNS
+            .iter()
+            .zip(found)
+            .filter_map(|(c, j)| Some((c.field, j?)))
+            .collect();
         Ok((
             Headers {
                 col,

@@ -4,7 +4,7 @@
 //! errors reported by row, column and reason; all-or-nothing or valid rows only, as for the
 //! reservist import; each piece and the import are audited.
 
-use crate::citizens::{ImportMode, RowError, SourceRow};
+use crate::citizens::{header_key as key, match_columns, ImportMode, KnownColumn, RowError, SourceRow};
 use crate::error::StoreError;
 use crate::reserve::{opt_text, text, EquipmentCondition};
 use crate::scope::Scoped;
@@ -68,13 +68,6 @@ pub const EQUIPMENT_COLUMNS: &[EquipmentColumn] = &[
         hint: "Tốt, Cần sửa chữa hoặc Hỏng; để trống là Tốt.",
     },
 ];
-
-fn key(h: &str) -> String {
-    phongthu_domain::text::fold(h.trim_start_matches('\u{feff}'))
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect()
-}
 
 fn parse_kind(v: &str) -> Option<EquipmentKind> {
     let k = key(v);
@@ -149,41 +142,15 @@ impl Scoped<'_> {
         opts: &EquipmentImportOptions,
     ) -> Result<EquipmentImportReport, StoreError> {
         self.require(Permission::Write)?;
-        // Columns by header (without diacritics, case or punctuation).
-        let mut keys: HashMap<String, usize> = HashMap::new();
-        for (i, c) in EQUIPMENT_COLUMNS.iter().enumerate() {
-            keys.insert(key(c.header), i);
-            for a in c.aliases {
-                keys.insert(key(a), i);
-            }
-        }
-        let mut col: Vec<Option<usize>> = vec![None; EQUIPMENT_COLUMNS.len()];
-        let mut ignored = vec![];
-        for (j, h) in headers.iter().enumerate() {
-            match keys.get(&key(h)) {
-                Some(&i) if col[i].is_some() => {
-                    return Err(StoreError::Invalid(format!(
-                        "Tệp có hai cột cùng chỉ \"{}\"; hãy giữ một cột.",
-                        EQUIPMENT_COLUMNS[i].header
-                    )))
-                }
-                Some(&i) => col[i] = Some(j),
-                None if key(h).is_empty() => {}
-                None => ignored.push(h.trim().to_string()),
-            }
-        }
-        let missing: Vec<String> = EQUIPMENT_COLUMNS
+        let known: Vec<KnownColumn<'_>> = EQUIPMENT_COLUMNS
             .iter()
-            .zip(&col)
-            .filter(|(c, j)| c.required && j.is_none())
-            .map(|(c, _)| format!("\"{}\"", c.header))
+            .map(|c| KnownColumn {
+                header: c.header,
+                aliases: c.aliases,
+                required: c.required,
+            })
             .collect();
-        if !missing.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "Tệp thiếu cột bắt buộc: {}. Dòng đầu tiên của tệp phải là tiêu đề cột như trong tệp mẫu.",
-                missing.join(", ")
-            )));
-        }
+        let (col, ignored) = match_columns(headers, &known)?;
         let province = self.registry_unit(opts.unit_id).await.map_err(|e| match e {
             StoreError::Invalid(_) => StoreError::Invalid(
                 "Phương tiện kỹ thuật dự bị được đăng ký tại Ban Chỉ huy Quân sự cấp xã: hãy chọn đơn vị cấp xã."

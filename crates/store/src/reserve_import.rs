@@ -14,7 +14,7 @@
 //! transaction back when any row is bad; valid-only mode saves the valid rows and reports the
 //! others. Each reservist and each assignment gets its audit entry, and the import one more.
 
-use crate::citizens::{ImportMode, RowError, SourceRow};
+use crate::citizens::{header_key as key, match_columns, ImportMode, KnownColumn, RowError, SourceRow};
 use crate::dates::{iso, parse_iso, vi_date};
 use crate::error::StoreError;
 use crate::reserve::{
@@ -159,14 +159,6 @@ impl ReservistField {
     }
 }
 
-/// Header comparison key: no diacritics, no case, no spaces or punctuation.
-fn key(h: &str) -> String {
-    text::fold(h.trim_start_matches('\u{feff}'))
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect()
-}
-
 /// How the import runs.
 #[derive(Debug, Clone)]
 pub struct ReservistImportOptions {
@@ -226,43 +218,15 @@ struct Columns {
 
 impl Columns {
     fn resolve(headers: &[String]) -> Result<(Columns, Vec<String>), StoreError> {
-        let mut keys: HashMap<String, usize> = HashMap::new();
-        for (i, c) in RESERVIST_COLUMNS.iter().enumerate() {
-            keys.insert(key(c.header), i);
-            for a in c.aliases {
-                keys.insert(key(a), i);
-            }
-        }
-        let mut col = vec![None; RESERVIST_COLUMNS.len()];
-        let mut ignored = vec![];
-        for (j, h) in headers.iter().enumerate() {
-            let k = key(h);
-            if k.is_empty() {
-                continue;
-            }
-            match keys.get(&k) {
-                Some(&i) if col[i].is_some() => {
-                    return Err(StoreError::Invalid(format!(
-                        "Tệp có hai cột cùng chỉ \"{}\"; hãy giữ một cột.",
-                        RESERVIST_COLUMNS[i].header
-                    )))
-                }
-                Some(&i) => col[i] = Some(j),
-                None => ignored.push(h.trim().to_string()),
-            }
-        }
-        let missing: Vec<String> = RESERVIST_COLUMNS
+        let known: Vec<KnownColumn<'_>> = RESERVIST_COLUMNS
             .iter()
-            .zip(&col)
-            .filter(|(c, j)| c.required && j.is_none())
-            .map(|(c, _)| format!("\"{}\"", c.header))
+            .map(|c| KnownColumn {
+                header: c.header,
+                aliases: c.aliases,
+                required: c.required,
+            })
             .collect();
-        if !missing.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "Tệp thiếu cột bắt buộc: {}. Dòng đầu tiên của tệp phải là tiêu đề cột như trong tệp mẫu.",
-                missing.join(", ")
-            )));
-        }
+        let (col, ignored) = match_columns(headers, &known)?;
         Ok((
             Columns {
                 col,

@@ -269,7 +269,7 @@ pub const CITIZEN_COLUMNS: &[CitizenColumn] = &[
 ];
 
 /// Header comparison key: no diacritics, no case, no spaces or punctuation.
-fn header_key(h: &str) -> String {
+pub(crate) fn header_key(h: &str) -> String {
     text::fold(h.trim_start_matches('\u{feff}'))
         .chars()
         .filter(|c| c.is_alphanumeric())
@@ -283,55 +283,79 @@ struct HeaderMap {
     headers: Vec<String>,
 }
 
+/// One column an import knows: its header, other headers that mean it, and whether a file
+/// must have it.
+pub(crate) struct KnownColumn<'a> {
+    pub header: &'a str,
+    pub aliases: &'a [&'a str],
+    pub required: bool,
+}
+
+/// Matches a file's header row against the columns an import knows (by [`header_key`]: no
+/// diacritics, case or punctuation). Returns the source column of each known column, in the
+/// order given, and the headers that match none (ignored). Two headers meaning one column, or a
+/// required column missing, refuse the file with a Vietnamese reason. Shared by every import.
+pub(crate) fn match_columns(
+    headers: &[String],
+    known: &[KnownColumn<'_>],
+) -> Result<(Vec<Option<usize>>, Vec<String>), StoreError> {
+    let mut keys: HashMap<String, usize> = HashMap::new();
+    for (i, c) in known.iter().enumerate() {
+        keys.insert(header_key(c.header), i);
+        for a in c.aliases {
+            keys.insert(header_key(a), i);
+        }
+    }
+    let mut col = vec![None; known.len()];
+    let mut ignored = vec![];
+    for (j, h) in headers.iter().enumerate() {
+        let k = header_key(h);
+        if k.is_empty() {
+            continue;
+        }
+        match keys.get(&k) {
+            Some(&i) => {
+                if let Some(prev) = col[i] {
+                    return Err(StoreError::Invalid(format!(
+                        "Tệp có hai cột cùng chỉ \"{}\": cột {} (\"{}\") và cột {} (\"{}\"); hãy giữ một cột.",
+                        known[i].header,
+                        column_letter(prev),
+                        headers[prev].trim(),
+                        column_letter(j),
+                        h.trim()
+                    )));
+                }
+                col[i] = Some(j);
+            }
+            None => ignored.push(h.trim().to_string()),
+        }
+    }
+    let missing: Vec<String> = known
+        .iter()
+        .zip(&col)
+        .filter(|(c, j)| c.required && j.is_none())
+        .map(|(c, _)| format!("\"{}\"", c.header))
+        .collect();
+    if !missing.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "Tệp thiếu cột bắt buộc: {}. Dòng đầu tiên của tệp phải là tiêu đề cột như trong tệp mẫu.",
+            missing.join(", ")
+        )));
+    }
+    Ok((col, ignored))
+}
+
 impl HeaderMap {
     fn resolve(headers: &[String]) -> Result<(HeaderMap, Vec<String>), StoreError> {
-        let mut keys: HashMap<String, usize> = HashMap::new();
-        for (i, c) in CITIZEN_COLUMNS.iter().enumerate() {
-            keys.insert(header_key(c.header), i);
-            for a in c.aliases {
-                keys.insert(header_key(a), i);
-            }
-        }
-        let mut col = vec![None; CITIZEN_COLUMNS.len()];
-        let mut ignored = vec![];
-        for (j, h) in headers.iter().enumerate() {
-            let k = header_key(h);
-            if k.is_empty() {
-                continue;
-            }
-            match keys.get(&k) {
-                Some(&i) => {
-                    if let Some(prev) = col[i] {
-                        return Err(StoreError::Invalid(format!(
-                            "Tệp có hai cột cùng chỉ \"{}\": cột {} (\"{}\") và cột {} (\"{}\"); hãy giữ một cột.",
-                            CITIZEN_COLUMNS[i].header,
-                            column_letter(prev),
-                            headers[prev].trim(),
-                            column_letter(j),
-                            h.trim()
-                        )));
-                    }
-                    col[i] = Some(j);
-                }
-                None => ignored.push(h.trim().to_string()),
-            }
-        }
-        let missing: Vec<&str> = CITIZEN_COLUMNS
+        let known: Vec<KnownColumn<'_>> = CITIZEN_COLUMNS
             .iter()
-            .zip(&col)
-            .filter(|(c, j)| c.required && j.is_none())
-            .map(|(c, _)| c.header)
+            .map(|c| KnownColumn {
+                header: c.header,
+                aliases: c.aliases,
+                required: c.required,
+            })
             .collect();
-        if !missing.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "Tệp thiếu cột bắt buộc: {}. Dòng đầu tiên của tệp phải là tiêu đề cột như trong tệp mẫu.",
-                missing
-                    .iter()
-                    .map(|m| format!("\"{m}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
+        let (col, ignored) = match_columns(headers, &known)?;
         Ok((
             HeaderMap {
                 col,

@@ -11,6 +11,7 @@
 //! [`Scoped::duplicates`], never merged.
 
 mod import;
+pub(crate) use import::{header_key, match_columns, KnownColumn};
 
 pub use import::{
     citizen_export_row, CitizenColumn, CitizenField, ImportMode, ImportObserver, ImportOptions, ImportProgress,
