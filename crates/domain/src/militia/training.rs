@@ -26,6 +26,18 @@ pub fn required_training_days(kind: MilitiaKind, service_year: u32) -> u32 {
     }
 }
 
+/// The training-days rule in one Vietnamese sentence, for lists and reports; built from
+/// [`required_training_days`] so that the text never disagrees with the rule applied.
+pub fn training_days_rule_vi() -> String {
+    format!(
+        "Số ngày huấn luyện theo Điều 28 Luật Dân quân tự vệ (năm thứ nhất {} ngày; các năm sau {} ngày với dân quân cơ động, biển, binh chủng, {} ngày với dân quân tại chỗ; dân quân thường trực {} ngày)",
+        required_training_days(MilitiaKind::OnSite, 1),
+        required_training_days(MilitiaKind::Mobile, 2),
+        required_training_days(MilitiaKind::OnSite, 2),
+        required_training_days(MilitiaKind::Standing, 2),
+    )
+}
+
 /// The service year (1-based) that `calendar_year` is for a term starting on `start`; 0 if the
 /// term has not started by then.
 pub fn service_year(start: time::Date, calendar_year: i32) -> u32 {
@@ -194,6 +206,8 @@ mod tests {
         assert_eq!(required_training_days(MilitiaKind::Medical, 2), 12);
         assert_eq!(required_training_days(MilitiaKind::Maritime, 1), 15);
         assert_eq!(required_training_days(MilitiaKind::Standing, 1), 60);
+        assert!(training_days_rule_vi().contains("năm thứ nhất 15 ngày; các năm sau 12 ngày"));
+        assert!(training_days_rule_vi().contains("7 ngày với dân quân tại chỗ; dân quân thường trực 60 ngày"));
         assert_eq!(required_training_days(MilitiaKind::Standing, 2), 60);
     }
 

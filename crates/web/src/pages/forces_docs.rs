@@ -246,10 +246,19 @@ pub async fn training_shortfall(
         List {
             title: format!("Dân quân tự vệ chưa đủ thời gian huấn luyện năm {year}"),
             intro: format!(
-                "Số ngày huấn luyện theo Điều 28 Luật Dân quân tự vệ (năm thứ nhất 15 ngày; các năm sau 12 ngày với dân quân cơ động, biển, binh chủng, 7 ngày với dân quân tại chỗ; dân quân thường trực 60 ngày), đối chiếu số ngày đã ghi nhận đến ngày {}.",
+                "{}, đối chiếu số ngày đã ghi nhận đến ngày {}.",
+                phongthu_domain::militia::training::training_days_rule_vi(),
                 vi_date(today())
             ),
-            headers: &["TT", "Họ và tên", "Ngày sinh", "Đơn vị", "Phải huấn luyện (ngày)", "Đã huấn luyện", "Còn thiếu"],
+            headers: &[
+                "TT",
+                "Họ và tên",
+                "Ngày sinh",
+                "Đơn vị",
+                "Phải huấn luyện (ngày)",
+                "Đã huấn luyện",
+                "Còn thiếu",
+            ],
             widths: vec![5, 21, 11, 27, 12, 12, 12],
             rows,
             empty: "Không có thành viên nào thiếu ngày huấn luyện.",
