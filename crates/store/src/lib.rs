@@ -54,8 +54,8 @@ pub use documents::{
     SEARCH_COUNT_CAP,
 };
 pub use documents::{
-    CopyReport, MeasuredIndicator, ReportAttachment, TaskEdit, TaskIndicator, REPORT_ATTACHMENTS_TOTAL_MAX_BYTES,
-    REPORT_ATTACHMENT_MAX_BYTES,
+    today_vn, CopyReport, MeasuredIndicator, ReportAttachment, TaskEdit, TaskIndicator,
+    REPORT_ATTACHMENTS_TOTAL_MAX_BYTES, REPORT_ATTACHMENT_MAX_BYTES,
 };
 pub use education::{
     edu_export_row, parse_category, Attendance, CadreField, CadreRecord, CertificateRecord, CourseRecord, CourseResult,

@@ -7,7 +7,7 @@ use time::Date;
 
 /// Today in Vietnam (UTC+7): the day a user means by "today".
 pub fn today() -> Date {
-    (time::OffsetDateTime::now_utc() + time::Duration::hours(7)).date()
+    phongthu_store::today_vn()
 }
 
 /// Parses `YYYY-MM-DD` or `DD/MM/YYYY`; empty means today.

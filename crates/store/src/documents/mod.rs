@@ -402,8 +402,8 @@ struct SearchPlan {
     tiers: Option<[String; 4]>,
 }
 
-/// Today in Vietnam (UTC+7).
-pub(crate) fn today_vn() -> Date {
+/// Today in Vietnam (UTC+7): the store's and the web forms' "today".
+pub fn today_vn() -> Date {
     (time::OffsetDateTime::now_utc() + time::Duration::hours(7)).date()
 }
 
