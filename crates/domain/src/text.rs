@@ -23,25 +23,72 @@ fn is_tone(c: char) -> bool {
 }
 
 /// NFC and one tone-mark style (traditional: "hòa", "khỏe", "thủy").
+///
+/// Runs on every name and text cell of an import, so the common cases allocate nothing beyond
+/// the result: ASCII text is copied as is, text already in NFC is not recomposed, and a word is
+/// only taken apart when its last letter could end an open `oa`/`oe`/`uy` syllable
+/// ([`syllable_may_move_tone`]). The output equals [`normalize_syllable`] applied to every word of
+/// the NFC text (a property test checks it against that plain definition).
 pub fn normalize(s: &str) -> String {
-    let nfc: String = s.nfc().collect();
-    let mut out = String::with_capacity(nfc.len());
-    let mut word = String::new();
-    for c in nfc.chars() {
-        if c.is_alphabetic() || is_tone(c) {
-            word.push(c);
+    if s.is_ascii() {
+        return s.to_string();
+    }
+    let composed: std::borrow::Cow<'_, str> =
+        if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+            std::borrow::Cow::Borrowed(s)
         } else {
-            if !word.is_empty() {
-                out.push_str(&normalize_syllable(&word));
-                word.clear();
+            std::borrow::Cow::Owned(s.nfc().collect())
+        };
+    let nfc: &str = &composed;
+    let mut out = String::with_capacity(nfc.len());
+    let mut word_start: Option<usize> = None;
+    let push_word = |out: &mut String, word: &str| {
+        if syllable_may_move_tone(word) {
+            out.push_str(&normalize_syllable(word));
+        } else {
+            out.push_str(word);
+        }
+    };
+    for (i, c) in nfc.char_indices() {
+        if c.is_alphabetic() || is_tone(c) {
+            word_start.get_or_insert(i);
+        } else {
+            if let Some(start) = word_start.take() {
+                push_word(&mut out, &nfc[start..i]);
             }
             out.push(c);
         }
     }
-    if !word.is_empty() {
-        out.push_str(&normalize_syllable(&word));
+    if let Some(start) = word_start {
+        push_word(&mut out, &nfc[start..]);
     }
     out
+}
+
+/// False when [`normalize_syllable`] certainly returns `word` unchanged: the word (in NFC) has no
+/// loose combining mark, and its last letter, tone removed, is not `a`, `e` or `y` (the second
+/// letter of every open pair), or the word has no tone at all. Decides without allocating.
+fn syllable_may_move_tone(word: &str) -> bool {
+    if word.chars().any(|c| ('\u{0300}'..='\u{036f}').contains(&c)) {
+        return true;
+    }
+    let mut toned = false;
+    for c in word.chars() {
+        unicode_normalization::char::decompose_canonical(c, |d| toned |= is_tone(d));
+    }
+    if !toned {
+        return false;
+    }
+    let Some(last) = word.chars().next_back() else {
+        return false;
+    };
+    let mut last_base = None;
+    unicode_normalization::char::decompose_canonical(last, |d| {
+        if !is_tone(d) {
+            last_base = Some(d);
+        }
+    });
+    matches!(last_base, Some('a' | 'e' | 'y' | 'A' | 'E' | 'Y'))
 }
 
 /// Moves the tone of an open `oa`/`oe`/`uy` ending onto its first vowel ("hoà" → "hòa").
@@ -80,8 +127,38 @@ fn normalize_syllable(word: &str) -> String {
     out.nfc().collect()
 }
 
+/// `s` with its white space collapsed to single spaces and trimmed ("  Nguyễn\tVăn  " →
+/// "Nguyễn Văn"), borrowed when it already is so (the usual case for a cell of a file).
+pub fn squash_spaces(s: &str) -> std::borrow::Cow<'_, str> {
+    let mut prev_space = true;
+    let clean = s.chars().all(|c| {
+        let ok = if c.is_whitespace() {
+            c == ' ' && !prev_space
+        } else {
+            true
+        };
+        prev_space = c.is_whitespace();
+        ok
+    }) && !s.ends_with(char::is_whitespace);
+    if clean {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
 /// Diacritic-free, lower-case, single-spaced form used as a search key.
 pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        let mut out = String::with_capacity(s.len());
+        for w in s.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.extend(w.chars().map(|c| c.to_ascii_lowercase()));
+        }
+        return out;
+    }
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     for c in s.nfd() {
@@ -152,11 +229,12 @@ fn tone_weight(t: Option<char>) -> u8 {
 ///
 /// Layout: primary letters, `!`, one tone digit per letter, `!`, one case digit per letter.
 /// Characters that are neither letters nor digits are ignored, except spaces which sort first.
+/// Each letter is split into its base letter and tone without allocating ([`base_and_tone`]).
 pub fn collation_key(s: &str) -> String {
-    let nfc: String = s.nfc().collect();
-    let mut prim = String::new();
-    let mut sec = String::new();
-    let mut ter = String::new();
+    let nfc = nfc_of(s);
+    let mut prim = String::with_capacity(nfc.len() + 8);
+    let mut sec = String::with_capacity(nfc.len());
+    let mut ter = String::with_capacity(nfc.len());
     for ch in nfc.chars() {
         if ch.is_whitespace() {
             if !prim.is_empty() && !prim.ends_with(' ') {
@@ -164,32 +242,70 @@ pub fn collation_key(s: &str) -> String {
             }
             continue;
         }
-        // Split a precomposed letter into the Vietnamese base letter and its tone.
-        let d: Vec<char> = ch.nfd().collect();
-        let tone = d.iter().copied().find(|c| is_tone(*c));
-        let base: String = d
-            .iter()
-            .copied()
-            .filter(|c| !is_tone(*c))
-            .collect::<String>()
-            .nfc()
-            .collect();
-        let mut chars = base.chars();
-        let Some(b) = chars.next() else { continue };
+        let Some((b, tone)) = base_and_tone(ch) else { continue };
         if let Some((p, t)) = primary(b) {
             prim.push(p as char);
             sec.push(tone_weight(tone) as char);
             ter.push((b'0' + t) as char);
         } else if b.is_alphanumeric() {
             // Other scripts: keep their code point order after all Vietnamese letters.
+            use std::fmt::Write;
             prim.push('~');
-            prim.push_str(&format!("{:06x}", b as u32));
+            let _ = write!(prim, "{:06x}", b as u32);
             sec.push('0');
             ter.push('0');
         }
     }
-    let prim = prim.trim_end().to_string();
-    format!("{prim}!{sec}!{ter}")
+    prim.truncate(prim.trim_end().len());
+    let mut key = String::with_capacity(prim.len() + sec.len() + ter.len() + 2);
+    key.push_str(&prim);
+    key.push('!');
+    key.push_str(&sec);
+    key.push('!');
+    key.push_str(&ter);
+    key
+}
+
+/// `s` in NFC, borrowed when it already is (the usual case).
+fn nfc_of(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() || unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfc().collect())
+    }
+}
+
+/// A letter's Vietnamese base letter (its other marks kept: ă, â, ê, ô, ơ, ư) and its tone mark:
+/// "ế" → ('ê', sắc). `None` when nothing but tone marks remain. The base is the first character
+/// of the NFC form of the letter's decomposition without its tones; it is composed here mark by
+/// mark, and only a letter whose marks do not all compose goes the long way.
+fn base_and_tone(ch: char) -> Option<(char, Option<char>)> {
+    if ch.is_ascii() {
+        return Some((ch, None));
+    }
+    let mut parts = ['\0'; 8];
+    let mut n = 0;
+    let mut overflow = false;
+    unicode_normalization::char::decompose_canonical(ch, |d| {
+        if n < parts.len() {
+            parts[n] = d;
+            n += 1;
+        } else {
+            overflow = true;
+        }
+    });
+    let parts = &parts[..n];
+    let tone = parts.iter().copied().find(|c| is_tone(*c));
+    if !overflow {
+        let mut rest = parts.iter().copied().filter(|c| !is_tone(*c));
+        let first = rest.next()?;
+        let composed = rest.try_fold(first, unicode_normalization::char::compose);
+        if let Some(b) = composed {
+            return Some((b, tone));
+        }
+    }
+    let base: String = ch.nfd().filter(|c| !is_tone(*c)).collect::<String>().nfc().collect();
+    base.chars().next().map(|b| (b, tone))
 }
 
 static COLLATOR: LazyLock<icu_collator::CollatorBorrowed<'static>> = LazyLock::new(|| {
@@ -309,5 +425,146 @@ mod tests {
             ("Nguyễn".into(), "Thị Minh".into(), "Khai".into())
         );
         assert_eq!(split_full_name("Khai"), ("".into(), "".into(), "Khai".into()));
+    }
+
+    /// The plain definitions the fast paths must equal (the code before they were written).
+    mod reference {
+        use super::super::{is_tone, normalize_syllable, primary, tone_weight};
+        use unicode_normalization::UnicodeNormalization;
+
+        pub fn normalize(s: &str) -> String {
+            let nfc: String = s.nfc().collect();
+            let mut out = String::with_capacity(nfc.len());
+            let mut word = String::new();
+            for c in nfc.chars() {
+                if c.is_alphabetic() || is_tone(c) {
+                    word.push(c);
+                } else {
+                    if !word.is_empty() {
+                        out.push_str(&normalize_syllable(&word));
+                        word.clear();
+                    }
+                    out.push(c);
+                }
+            }
+            if !word.is_empty() {
+                out.push_str(&normalize_syllable(&word));
+            }
+            out
+        }
+
+        pub fn fold(s: &str) -> String {
+            let mut out = String::with_capacity(s.len());
+            let mut pending_space = false;
+            for c in s.nfd() {
+                if ('\u{0300}'..='\u{036f}').contains(&c) {
+                    continue;
+                }
+                if c.is_whitespace() {
+                    pending_space = !out.is_empty();
+                    continue;
+                }
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                match c {
+                    'đ' | 'Đ' => out.push('d'),
+                    _ => out.extend(c.to_lowercase()),
+                }
+            }
+            out
+        }
+
+        pub fn collation_key(s: &str) -> String {
+            let nfc: String = s.nfc().collect();
+            let mut prim = String::new();
+            let mut sec = String::new();
+            let mut ter = String::new();
+            for ch in nfc.chars() {
+                if ch.is_whitespace() {
+                    if !prim.is_empty() && !prim.ends_with(' ') {
+                        prim.push(' ');
+                    }
+                    continue;
+                }
+                let d: Vec<char> = ch.nfd().collect();
+                let tone = d.iter().copied().find(|c| is_tone(*c));
+                let base: String = d
+                    .iter()
+                    .copied()
+                    .filter(|c| !is_tone(*c))
+                    .collect::<String>()
+                    .nfc()
+                    .collect();
+                let mut chars = base.chars();
+                let Some(b) = chars.next() else { continue };
+                if let Some((p, t)) = primary(b) {
+                    prim.push(p as char);
+                    sec.push(tone_weight(tone) as char);
+                    ter.push((b'0' + t) as char);
+                } else if b.is_alphanumeric() {
+                    prim.push('~');
+                    prim.push_str(&format!("{:06x}", b as u32));
+                    sec.push('0');
+                    ter.push('0');
+                }
+            }
+            let prim = prim.trim_end().to_string();
+            format!("{prim}!{sec}!{ter}")
+        }
+    }
+
+    /// Text that exercises the fast paths: Vietnamese letters precomposed and decomposed, loose
+    /// tone marks, both tone placements, other scripts, odd white space.
+    fn vietnamese_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let pieces = prop_oneof![
+            Just("Hoà".to_string()),
+            Just("Thuỷ".to_string()),
+            Just("khoẻ".to_string()),
+            Just("Quý".to_string()),
+            Just("quỳ".to_string()),
+            Just("NGUYỄN".to_string()),
+            Just("Đức".to_string()),
+            Just("oa".to_string()),
+            Just("uy".to_string()),
+            Just("\u{0301}".to_string()),
+            Just("\u{0323}\u{0302}".to_string()),
+            Just("a\u{0306}\u{0301}".to_string()),
+            Just(" ".to_string()),
+            Just("\t\u{0b}\n".to_string()),
+            Just("\u{00a0}".to_string()),
+            Just("Å".to_string()),
+            Just("한".to_string()),
+            Just("ǘ".to_string()),
+            "[a-zA-Z0-9 ]{0,6}",
+            "[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđĐ]{1,3}",
+            any::<char>().prop_map(|c| c.to_string()),
+        ];
+        proptest::collection::vec(pieces, 0..8).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_paths_equal_the_plain_definitions(s in vietnamese_text()) {
+            proptest::prop_assert_eq!(normalize(&s), reference::normalize(&s));
+            proptest::prop_assert_eq!(fold(&s), reference::fold(&s));
+            proptest::prop_assert_eq!(collation_key(&s), reference::collation_key(&s));
+            let nfd: String = s.nfd().collect();
+            proptest::prop_assert_eq!(normalize(&nfd), reference::normalize(&nfd));
+            proptest::prop_assert_eq!(collation_key(&nfd), reference::collation_key(&nfd));
+            proptest::prop_assert_eq!(
+                squash_spaces(&s).into_owned(),
+                s.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
+
+        #[test]
+        fn fast_paths_equal_the_plain_definitions_on_any_text(s in ".{0,24}") {
+            proptest::prop_assert_eq!(normalize(&s), reference::normalize(&s));
+            proptest::prop_assert_eq!(fold(&s), reference::fold(&s));
+            proptest::prop_assert_eq!(collation_key(&s), reference::collation_key(&s));
+        }
     }
 }

@@ -8,7 +8,10 @@
 //! the rest (each with its row, column and a Vietnamese reason). Into a young register (fewer than
 //! [`BULK_LOAD_BELOW_ROWS`] records) the secondary indexes are built once at the end.
 
-use super::{insert_json_sql, prepare, push_json_row, today, vi_date, Citizen, FieldError, NewCitizen, Prepared};
+use super::{
+    bind_prepared_owned, insert_json_sql, insert_values_sql_sqlite, prepare, push_json_row, today, vi_date, Citizen,
+    FieldError, NewCitizen, Prepared,
+};
 use crate::db::Backend;
 use crate::error::StoreError;
 use crate::scope::{Scoped, WriteTx};
@@ -762,12 +765,12 @@ impl Run<'_> {
     }
 }
 
-/// A valid row, checked and brought to its stored form, with its JSON row ([`push_json_row`])
-/// already written by the reading thread.
+/// A valid row, checked and brought to its stored form; for PostgreSQL with its JSON row
+/// ([`push_json_row`]) already written by the reading thread (SQLite binds the cells).
 struct Parsed {
     row: SourceRow,
     prepared: Prepared,
-    json: Vec<u8>,
+    json: Option<Vec<u8>>,
 }
 
 /// What the reading thread sends: the outcome of [`PROGRESS_ROWS`] rows read, or the reason the
@@ -793,6 +796,7 @@ fn spawn_reader<I>(
     unit_id: i64,
     today: Date,
     province: String,
+    backend: Backend,
 ) -> (tokio::sync::mpsc::Receiver<Feed>, tokio::task::JoinHandle<()>)
 where
     I: IntoIterator<Item = Result<SourceRow, String>> + Send + 'static,
@@ -824,8 +828,11 @@ where
                         rows_read += 1;
                         match map.parse(&row, unit_id, today) {
                             Ok(prepared) => {
-                                let mut json = Vec::with_capacity(384);
-                                push_json_row(&mut json, &prepared, &province);
+                                let json = (backend == Backend::Postgres).then(|| {
+                                    let mut json = Vec::with_capacity(384);
+                                    push_json_row(&mut json, &prepared, &province);
+                                    json
+                                });
                                 valid.push(Parsed { row, prepared, json });
                             }
                             Err(errs) => rejected.push((row, errs)),
@@ -973,7 +980,7 @@ impl Scoped<'_> {
         I: IntoIterator<Item = Result<SourceRow, String>> + Send + 'static,
         I::IntoIter: Send + 'static,
     {
-        let (mut feed, reader) = spawn_reader(rows, map, opts.unit_id, today(), province.to_string());
+        let (mut feed, reader) = spawn_reader(rows, map, opts.unit_id, today(), province.to_string(), run.backend);
         let mut batch = Batch::default();
         while let Some(item) = feed.recv().await {
             match item {
@@ -991,7 +998,7 @@ impl Scoped<'_> {
                     batch.valid.extend(valid);
                     batch.rejected.extend(rejected);
                     if batch.valid.len() >= IMPORT_BATCH_ROWS || batch.rejected.len() >= IMPORT_BATCH_ROWS {
-                        flush(w, &mut batch, run, now, &opts.source_name).await?;
+                        flush(w, &mut batch, run, now, &opts.source_name, province).await?;
                     }
                     run.progress();
                 }
@@ -1002,7 +1009,7 @@ impl Scoped<'_> {
         reader
             .await
             .map_err(|e| StoreError::Invalid(format!("Lỗi khi đọc tệp ({e}). Không có hồ sơ nào được nhập.")))?;
-        flush(w, &mut batch, run, now, &opts.source_name).await?;
+        flush(w, &mut batch, run, now, &opts.source_name, province).await?;
         run.progress();
         Ok(())
     }
@@ -1088,6 +1095,7 @@ async fn flush(
     run: &mut Run<'_>,
     now: &str,
     source: &str,
+    province: &str,
 ) -> Result<(), StoreError> {
     let backend = run.backend;
     let mut rejected = std::mem::take(&mut batch.rejected);
@@ -1150,26 +1158,56 @@ async fn flush(
     if keep.is_empty() {
         return Ok(());
     }
-    let mut json = Vec::with_capacity(keep.iter().map(|r| r.json.len() + 1).sum::<usize>() + 2);
-    json.push(b'[');
-    for (i, r) in keep.iter().enumerate() {
-        if i > 0 {
-            json.push(b',');
+    let lines: Vec<u64> = keep.iter().map(|r| r.row.line).collect();
+    let unit = keep[0].prepared.unit_id;
+    let ids: Vec<i64> = match backend {
+        Backend::Sqlite => 'rows: {
+            // At most IMPORT_BATCH_ROWS rows per statement (28,000 cells, under SQLite's limit of
+            // 32,766 parameters); a batch can hold a few more when rows were refused.
+            let mut rows = Vec::with_capacity(keep.len());
+            let mut rest = keep.into_iter().peekable();
+            while rest.peek().is_some() {
+                let part: Vec<Parsed> = rest.by_ref().take(IMPORT_BATCH_ROWS).collect();
+                let sql = insert_values_sql_sqlite(part.len());
+                let mut q = sqlx::query(&sql);
+                for r in part {
+                    q = bind_prepared_owned(q, r.prepared, province, now);
+                }
+                match q.fetch_all(&mut *w.tx).await {
+                    Ok(r) => rows.extend(r),
+                    Err(e) => break 'rows Err(e),
+                }
+            }
+            Ok(rows)
         }
-        json.extend_from_slice(&r.json);
+        Backend::Postgres => {
+            let mut json = Vec::with_capacity(
+                keep.iter()
+                    .map(|r| r.json.as_ref().map_or(0, Vec::len) + 1)
+                    .sum::<usize>()
+                    + 2,
+            );
+            json.push(b'[');
+            for (i, r) in keep.iter().enumerate() {
+                if i > 0 {
+                    json.push(b',');
+                }
+                json.extend_from_slice(r.json.as_deref().unwrap_or(b"null"));
+            }
+            json.push(b']');
+            // serde_json writes valid UTF-8.
+            let json = String::from_utf8(json).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            sqlx::query(&insert_json_sql(backend))
+                .bind(json)
+                .bind(now.to_string())
+                .fetch_all(&mut *w.tx)
+                .await
+        }
     }
-    json.push(b']');
-    // serde_json writes valid UTF-8.
-    let json = String::from_utf8(json).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let ids: Vec<i64> = sqlx::query(&insert_json_sql(backend))
-        .bind(json)
-        .bind(now.to_string())
-        .fetch_all(&mut *w.tx)
-        .await
-        .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân trùng với hồ sơ đã có."))?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân trùng với hồ sơ đã có."))?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
     let (lo, hi) = (ids.iter().min().copied(), ids.iter().max().copied());
     if let Some(lo) = lo {
         run.first_id = Some(run.first_id.map_or(lo, |f| f.min(lo)));
@@ -1177,8 +1215,7 @@ async fn flush(
     if let Some(hi) = hi {
         run.last_id = Some(run.last_id.map_or(hi, |l| l.max(hi)));
     }
-    run.report.valid += keep.len() as u64;
-    let unit = keep[0].prepared.unit_id;
+    run.report.valid += lines.len() as u64;
     w.audit(
         "create",
         "citizen",
@@ -1188,7 +1225,7 @@ async fn flush(
         Some(&serde_json::json!({
             "source": source,
             "ids": ids,
-            "rows": keep.iter().map(|r| r.row.line).collect::<Vec<_>>(),
+            "rows": lines,
         })),
     )
     .await?;

@@ -330,7 +330,7 @@ pub(crate) struct Prepared {
 
 pub(crate) fn clean(s: &Option<String>) -> Option<String> {
     s.as_deref()
-        .map(|v| text::normalize(v.split_whitespace().collect::<Vec<_>>().join(" ").as_str()))
+        .map(|v| text::normalize(&text::squash_spaces(v)))
         .filter(|v| !v.is_empty())
 }
 
@@ -379,7 +379,7 @@ pub(crate) fn prepare(n: &NewCitizen, today: Date) -> Result<Prepared, Vec<Field
             reason_vi: reason,
         });
     };
-    let full_name = text::normalize(&n.full_name.split_whitespace().collect::<Vec<_>>().join(" "));
+    let full_name = text::normalize(&text::squash_spaces(&n.full_name));
     if full_name.is_empty() {
         err(CitizenField::FullName, None, "Họ và tên không được để trống.".into());
     } else if full_name.chars().count() > 100 {
@@ -610,6 +610,66 @@ pub(crate) fn push_json_row(buf: &mut Vec<u8>, p: &Prepared, province_code: &str
     put(buf, &p.union_member);
     put(buf, &p.note);
     buf.push(b']');
+}
+
+/// SQLite: a many-row INSERT of `rows` records, one anonymous `?` per cell (28 per row, bound by
+/// [`bind_prepared_owned`]). Anonymous placeholders are bound by position: SQLite keeps no name
+/// list for them, so binding stays linear in their number (numbered `$N` placeholders are looked
+/// up by name, quadratic: that is why the import once sent its rows as JSON). The cells go to
+/// SQLite as they are, with no JSON text to write and parse again. The same text for every full
+/// batch, so the connection prepares it once.
+pub(crate) fn insert_values_sql_sqlite(rows: usize) -> String {
+    let group = format!("({})", vec!["?"; INSERT_ARITY].join(","));
+    let mut sql = String::with_capacity(64 + INSERT_COLUMNS.len() + rows * (group.len() + 1));
+    sql.push_str("INSERT INTO citizen (");
+    sql.push_str(INSERT_COLUMNS);
+    sql.push_str(") VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&group);
+    }
+    sql.push_str(" RETURNING id");
+    sql
+}
+
+/// Binds a record's 28 INSERT cells ([`INSERT_COLUMNS`] order) by value: its texts move into the
+/// query instead of being copied.
+pub(crate) fn bind_prepared_owned<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    p: Prepared,
+    province_code: &str,
+    now: &str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(p.unit_id)
+        .bind(province_code.to_string())
+        .bind(p.national_id)
+        .bind(p.legacy_id)
+        .bind(p.full_name)
+        .bind(p.name_folded)
+        .bind(p.sort_key)
+        .bind(p.birth_date)
+        .bind(p.birth_year)
+        .bind(p.sex)
+        .bind(p.ethnicity)
+        .bind(p.religion)
+        .bind(p.birth_registration_place)
+        .bind(p.permanent_commune_code)
+        .bind(p.permanent_village)
+        .bind(p.current_commune_code)
+        .bind(p.current_village)
+        .bind(p.education_grade)
+        .bind(p.qualification)
+        .bind(p.studying_level)
+        .bind(p.studying_detail)
+        .bind(p.occupation)
+        .bind(p.workplace)
+        .bind(p.party_member)
+        .bind(p.union_member)
+        .bind(p.note)
+        .bind(now.to_string())
+        .bind(now.to_string())
 }
 
 /// A many-row INSERT with two parameters whatever the number of rows: `$1` is a JSON array of

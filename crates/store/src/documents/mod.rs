@@ -409,7 +409,7 @@ pub fn today_vn() -> Date {
 
 /// Trimmed, single-spaced, NFC with one tone-mark style; empty as `None`.
 pub(crate) fn clean(s: Option<&str>) -> Option<String> {
-    s.map(|v| text::normalize(&v.split_whitespace().collect::<Vec<_>>().join(" ")))
+    s.map(|v| text::normalize(&text::squash_spaces(v)))
         .filter(|v| !v.is_empty())
 }
 
