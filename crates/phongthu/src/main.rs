@@ -12,6 +12,12 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc instead of the C library's allocator: the import and the page renderers make many
+/// small, short-lived allocations, where glibc's malloc spent a quarter of the import's CPU time
+/// (docs/PERFORMANCE.md, import of citizen records).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "phongthu",
