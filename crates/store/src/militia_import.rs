@@ -155,7 +155,13 @@ pub fn militia_export_row(m: &MilitiaMemberRecord) -> Vec<String> {
             MilitiaField::Volunteer => if m.volunteer { "Có" } else { "Không" }.to_string(),
         })
         .collect();
-    row.push(m.sex.label_vi().to_string());
+    row.push(
+        match m.sex {
+            Sex::Male => "Nam",
+            Sex::Female => "Nữ",
+        }
+        .to_string(),
+    );
     row.push(m.militia_unit_name.clone());
     row.push(m.service_end_vi());
     row

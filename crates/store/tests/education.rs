@@ -681,6 +681,13 @@ async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
     let (a, b) = (demo.commune_command_ids[0], demo.commune_command_ids[1]);
     let audit = || async { db.store.verify_audit().await.unwrap().entries };
     let on = date!(2026 - 09 - 01);
+    // Logins are audited: log everyone in before counting.
+    let cmd = actor(&db.store, "chihuy").await;
+    let other = actor(&db.store, "chihuy.xa2").await;
+    let readers = [
+        actor(&db.store, "lanhdao").await,
+        actor(&db.store, "thanhtra").await,
+    ];
     let lan = s.create_cadre(cadre(a, "Nguyễn Thị Lan", 4)).await.unwrap();
     let minh = s.create_cadre(cadre(a, "Trần Văn Minh", 4)).await.unwrap();
     let c4 = s.create_course(course(a, "Bồi dưỡng đối tượng 4 năm 2026", 4)).await.unwrap();
@@ -762,7 +769,6 @@ async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
 
     // The commune commander: his cadre may not be moved out of his commune, another commune's
     // cadre is not found; leaders and inspectors cannot edit.
-    let cmd = actor(&db.store, "chihuy").await;
     let sc = db.store.scoped(&cmd);
     let move_out = phongthu_store::CadreUpdate {
         unit_id: b,
@@ -778,15 +784,14 @@ async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::NotFound(_)), "{e}");
-    for who in ["lanhdao", "thanhtra"] {
-        let r = actor(&db.store, who).await;
+    for r in &readers {
         let e = db
             .store
-            .scoped(&r)
+            .scoped(r)
             .update_cadre(lan.id, phongthu_store::CadreUpdate { unit_id: a, ..move_out.clone() })
             .await
             .unwrap_err();
-        assert!(matches!(e, StoreError::Forbidden(_)), "{who}: {e}");
+        assert!(matches!(e, StoreError::Forbidden(_)), "{}: {e}", r.username);
     }
     assert_eq!(audit().await, before + 1);
 
@@ -827,12 +832,10 @@ async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
     assert_eq!(s.enrolments(c4.id).await.unwrap().len(), 3);
     let before = audit().await;
     // Readers and another commune's commander cannot delete.
-    for who in ["lanhdao", "thanhtra"] {
-        let r = actor(&db.store, who).await;
-        let e = db.store.scoped(&r).delete_enrolment(c4.id, hoa.id).await.unwrap_err();
-        assert!(matches!(e, StoreError::Forbidden(_)), "{who}: {e}");
+    for r in &readers {
+        let e = db.store.scoped(r).delete_enrolment(c4.id, hoa.id).await.unwrap_err();
+        assert!(matches!(e, StoreError::Forbidden(_)), "{}: {e}", r.username);
     }
-    let other = actor(&db.store, "chihuy.xa2").await;
     let e = db.store.scoped(&other).delete_enrolment(c4.id, hoa.id).await.unwrap_err();
     assert!(matches!(e, StoreError::NotFound(_)), "{e}");
     assert_eq!(audit().await, before);
