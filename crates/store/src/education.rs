@@ -1319,7 +1319,8 @@ impl Scoped<'_> {
             self.ensure_unit_in_scope(u.unit_id).await?;
         }
         let (province_code, _) = self.edu_province(u.unit_id).await?;
-        if (u.unit_id, &position, &agency, u.category, &note) == (c.unit_id, &c.position, &c.agency, c.category, &c.note)
+        if (u.unit_id, &position, &agency, u.category, &note)
+            == (c.unit_id, &c.position, &c.agency, c.category, &c.note)
         {
             return Ok(c);
         }

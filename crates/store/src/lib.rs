@@ -59,9 +59,9 @@ pub use documents::{
     REPORT_ATTACHMENTS_TOTAL_MAX_BYTES, REPORT_ATTACHMENT_MAX_BYTES,
 };
 pub use education::{
-    edu_export_row, parse_category, Attendance, CadreField, CadreUpdate, CadreRecord, CertificateRecord, CourseRecord, CourseResult,
-    EduColumn, EduImportOptions, EduImportReport, EduOverview, EduRollupRow, EduSettings, EnrolmentRecord,
-    LackingCadre, NewCadre, NewCourse, EDU_COLUMNS, EDU_IMPORT_MAX_ROWS, MAX_VALIDITY_MONTHS,
+    edu_export_row, parse_category, Attendance, CadreField, CadreRecord, CadreUpdate, CertificateRecord, CourseRecord,
+    CourseResult, EduColumn, EduImportOptions, EduImportReport, EduOverview, EduRollupRow, EduSettings,
+    EnrolmentRecord, LackingCadre, NewCadre, NewCourse, EDU_COLUMNS, EDU_IMPORT_MAX_ROWS, MAX_VALIDITY_MONTHS,
 };
 pub use equipment_import::{EquipmentColumn, EquipmentImportOptions, EquipmentImportReport, EQUIPMENT_COLUMNS};
 pub use error::StoreError;

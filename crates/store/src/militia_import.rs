@@ -235,7 +235,7 @@ impl Columns {
                 required: c.required,
             })
             .chain(MILITIA_EXPORT_ONLY.iter().map(|h| KnownColumn {
-                header: *h,
+                header: h,
                 aliases: &[],
                 required: false,
             }))
@@ -634,20 +634,33 @@ mod tests {
 
     #[test]
     fn headers_and_row_errors() {
-        let h: Vec<String> = ["SỐ CCCD", "ngay vao don vi", "Chức vụ", "Tình nguyện", "Đơn vị", "Cột lạ"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let h: Vec<String> = [
+            "SỐ CCCD",
+            "ngay vao don vi",
+            "Chức vụ",
+            "Tình nguyện",
+            "Đơn vị",
+            "Cột lạ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let (cols, ignored) = Columns::resolve(&h).unwrap();
         assert_eq!(ignored, vec!["Cột lạ".to_string()], "export-only columns are known");
         let ok = cols
-            .parse(&row(2, &["033095001234", "10/01/2026", "", "Có", "Trung đội 1", ""]), false)
+            .parse(
+                &row(2, &["033095001234", "10/01/2026", "", "Có", "Trung đội 1", ""]),
+                false,
+            )
             .ok()
             .unwrap();
         assert_eq!(ok.national_id, "033095001234");
         assert!(ok.volunteer && ok.post.is_none());
         let errs = cols
-            .parse(&row(3, &["33095001234", "31/02/2026", "Tư lệnh", "có lẽ", "", ""]), false)
+            .parse(
+                &row(3, &["33095001234", "31/02/2026", "Tư lệnh", "có lẽ", "", ""]),
+                false,
+            )
             .err()
             .unwrap();
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();

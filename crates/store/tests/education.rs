@@ -684,14 +684,17 @@ async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
     // Logins are audited: log everyone in before counting.
     let cmd = actor(&db.store, "chihuy").await;
     let other = actor(&db.store, "chihuy.xa2").await;
-    let readers = [
-        actor(&db.store, "lanhdao").await,
-        actor(&db.store, "thanhtra").await,
-    ];
+    let readers = [actor(&db.store, "lanhdao").await, actor(&db.store, "thanhtra").await];
     let lan = s.create_cadre(cadre(a, "Nguyễn Thị Lan", 4)).await.unwrap();
     let minh = s.create_cadre(cadre(a, "Trần Văn Minh", 4)).await.unwrap();
-    let c4 = s.create_course(course(a, "Bồi dưỡng đối tượng 4 năm 2026", 4)).await.unwrap();
-    let c3 = s.create_course(course(a, "Bồi dưỡng đối tượng 3 năm 2026", 3)).await.unwrap();
+    let c4 = s
+        .create_course(course(a, "Bồi dưỡng đối tượng 4 năm 2026", 4))
+        .await
+        .unwrap();
+    let c3 = s
+        .create_course(course(a, "Bồi dưỡng đối tượng 3 năm 2026", 3))
+        .await
+        .unwrap();
 
     // Edit: a new post with another category and a new managing unit; audited with before/after.
     let before = audit().await;
@@ -724,7 +727,10 @@ async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
         })
         .await
         .unwrap();
-    assert_eq!((last[0].action.as_str(), last[0].entity.as_str()), ("update", "edu_cadre"));
+    assert_eq!(
+        (last[0].action.as_str(), last[0].entity.as_str()),
+        ("update", "edu_cadre")
+    );
     assert!(
         last[0].before.as_deref().unwrap_or("").contains("\"category\":4")
             && last[0].after.as_deref().unwrap_or("").contains("\"category\":3"),
@@ -780,7 +786,13 @@ async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
     let e = sc.update_cadre(lan.id, move_out.clone()).await.unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
     let e = sc
-        .update_cadre(minh.id, phongthu_store::CadreUpdate { unit_id: a, ..move_out.clone() })
+        .update_cadre(
+            minh.id,
+            phongthu_store::CadreUpdate {
+                unit_id: a,
+                ..move_out.clone()
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::NotFound(_)), "{e}");
@@ -788,7 +800,13 @@ async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
         let e = db
             .store
             .scoped(r)
-            .update_cadre(lan.id, phongthu_store::CadreUpdate { unit_id: a, ..move_out.clone() })
+            .update_cadre(
+                lan.id,
+                phongthu_store::CadreUpdate {
+                    unit_id: a,
+                    ..move_out.clone()
+                },
+            )
             .await
             .unwrap_err();
         assert!(matches!(e, StoreError::Forbidden(_)), "{}: {e}", r.username);
@@ -814,7 +832,8 @@ async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
     let e = s.delete_enrolment(c4.id, lan.id).await.unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e}");
     assert!(
-        e.to_string().contains("đã được cấp giấy chứng nhận số 01/GCN ngày 30/08/2026"),
+        e.to_string()
+            .contains("đã được cấp giấy chứng nhận số 01/GCN ngày 30/08/2026"),
         "{e}"
     );
     assert_eq!(audit().await, before);
@@ -836,7 +855,12 @@ async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
         let e = db.store.scoped(r).delete_enrolment(c4.id, hoa.id).await.unwrap_err();
         assert!(matches!(e, StoreError::Forbidden(_)), "{}: {e}", r.username);
     }
-    let e = db.store.scoped(&other).delete_enrolment(c4.id, hoa.id).await.unwrap_err();
+    let e = db
+        .store
+        .scoped(&other)
+        .delete_enrolment(c4.id, hoa.id)
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::NotFound(_)), "{e}");
     assert_eq!(audit().await, before);
     sc.delete_enrolment(c4.id, hoa.id).await.unwrap();

@@ -157,12 +157,25 @@ async fn militia_members_from_a_file_checked_like_the_form() {
     ]);
     let before = audit().await;
     let r = s
-        .import_militia_members(&headers(&HEADERS), file.clone(), &opts(platoon.id, ImportMode::AllOrNothing))
+        .import_militia_members(
+            &headers(&HEADERS),
+            file.clone(),
+            &opts(platoon.id, ImportMode::AllOrNothing),
+        )
         .await
         .unwrap();
     assert!(!r.committed);
-    assert_eq!((r.rows_read, r.accepted, r.rejected_rows), (12, 0, 11), "{:?}", r.rejected);
-    assert!(r.summary_vi().contains("toàn bộ tệp đã được hủy bỏ"), "{}", r.summary_vi());
+    assert_eq!(
+        (r.rows_read, r.accepted, r.rejected_rows),
+        (12, 0, 11),
+        "{:?}",
+        r.rejected
+    );
+    assert!(
+        r.summary_vi().contains("toàn bộ tệp đã được hủy bỏ"),
+        "{}",
+        r.summary_vi()
+    );
     assert_eq!(audit().await, before, "all or nothing: nothing written");
     assert!(s.members(platoon.id).await.unwrap().is_empty());
 
@@ -177,13 +190,19 @@ async fn militia_members_from_a_file_checked_like_the_form() {
     assert!(why.contains("trùng với dòng 2"), "{why}");
     let (col, why) = error_of(&r, 6);
     assert_eq!(col, "Ngày vào đơn vị");
-    assert!(why.contains("Phạm Văn Lân") && why.contains("Đại đội vận tải 1"), "{why}");
+    assert!(
+        why.contains("Phạm Văn Lân") && why.contains("Đại đội vận tải 1"),
+        "{why}"
+    );
     let (col, why) = error_of(&r, 7);
     assert_eq!(col, "Số định danh cá nhân");
     assert!(why.contains("Đỗ Văn Xa") && why.contains("nơi cư trú"), "{why}");
     let (col, why) = error_of(&r, 8);
     assert_eq!(col, "Số định danh cá nhân");
-    assert!(why.contains("Không có công dân mang số định danh 033299999999"), "{why}");
+    assert!(
+        why.contains("Không có công dân mang số định danh 033299999999"),
+        "{why}"
+    );
     let (col, why) = error_of(&r, 9);
     assert_eq!(col, "Ngày vào đơn vị");
     assert!(why.contains("chưa đủ 18"), "{why}");
@@ -256,7 +275,11 @@ async fn militia_members_from_a_file_checked_like_the_form() {
     let e = db
         .store
         .scoped(&other)
-        .import_militia_members(&headers(&HEADERS), one.clone(), &opts(platoon.id, ImportMode::ValidOnly))
+        .import_militia_members(
+            &headers(&HEADERS),
+            one.clone(),
+            &opts(platoon.id, ImportMode::ValidOnly),
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::NotFound(_)), "{e}");
@@ -271,13 +294,20 @@ async fn militia_members_from_a_file_checked_like_the_form() {
         )
         .await
         .unwrap();
-    assert!(error_of(&r, 2).1.contains("trong sổ đăng ký thuộc phạm vi của bạn"), "{r:?}");
+    assert!(
+        error_of(&r, 2).1.contains("trong sổ đăng ký thuộc phạm vi của bạn"),
+        "{r:?}"
+    );
     for who in ["lanhdao", "thanhtra"] {
         let reader = actor(&db.store, who).await;
         let e = db
             .store
             .scoped(&reader)
-            .import_militia_members(&headers(&HEADERS), one.clone(), &opts(platoon.id, ImportMode::ValidOnly))
+            .import_militia_members(
+                &headers(&HEADERS),
+                one.clone(),
+                &opts(platoon.id, ImportMode::ValidOnly),
+            )
             .await
             .unwrap_err();
         assert!(matches!(e, StoreError::Forbidden(_)), "{who}: {e}");
@@ -347,9 +377,19 @@ async fn export_is_read_back_by_the_import_into_a_fresh_unit() {
     let mut cells: Vec<Vec<String>> = exported.iter().map(militia_export_row).collect();
     assert_eq!(
         cells[0][..6],
-        ["033200000101", "Nguyễn Văn An", "02/04/2000", "10/01/2026", "Trung đội trưởng", "Không"]
+        [
+            "033200000101",
+            "Nguyễn Văn An",
+            "02/04/2000",
+            "10/01/2026",
+            "Trung đội trưởng",
+            "Không"
+        ]
     );
-    assert_eq!(cells[1][4..], ["Chiến sĩ", "Có", "Nữ", "Trung đội cơ động cũ", "09/01/2030"]);
+    assert_eq!(
+        cells[1][4..],
+        ["Chiến sĩ", "Có", "Nữ", "Trung đội cơ động cũ", "09/01/2030"]
+    );
     let as_rows = |cells: &[Vec<String>]| -> Vec<SourceRow> {
         cells
             .iter()

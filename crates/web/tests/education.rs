@@ -438,7 +438,11 @@ async fn cadre_edit_and_enrolment_delete() {
     assert_eq!(app.audit_count().await, before + 1);
     let page = app.get(r.location(), Some(&admin)).await;
     assert!(page.body.contains("Đã lưu thay đổi."), "{}", page.body);
-    assert!(page.body.contains("<td>Chủ tịch Ủy ban nhân dân xã</td>"), "{}", page.body);
+    assert!(
+        page.body.contains("<td>Chủ tịch Ủy ban nhân dân xã</td>"),
+        "{}",
+        page.body
+    );
     // Now category 3 with only a category 4 course: on the list.
     let list = app.get("/giao-duc-qp/chua-co-chung-nhan", Some(&admin)).await;
     assert!(list.body.contains("Trần Văn Minh"), "{}", list.body);
@@ -454,7 +458,11 @@ async fn cadre_edit_and_enrolment_delete() {
     assert!(!page.body.contains(&format!("href=\"{lan_delete}\"")), "{}", page.body);
     let confirm = app.get(&minh_delete, Some(&admin)).await;
     assert_eq!(confirm.status, StatusCode::OK);
-    assert!(confirm.body.contains("khỏi danh sách học viên của khóa"), "{}", confirm.body);
+    assert!(
+        confirm.body.contains("khỏi danh sách học viên của khóa"),
+        "{}",
+        confirm.body
+    );
     assert!(confirm.body.contains(&format!("action=\"{minh_delete}\"")));
     let confirm = app.get(&lan_delete, Some(&admin)).await;
     assert!(confirm.body.contains("không xóa được"), "{}", confirm.body);

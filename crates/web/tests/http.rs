@@ -447,10 +447,22 @@ async fn authorisation_matrix() {
         start: time::macros::date!(2026 - 03 - 02),
         end: time::macros::date!(2026 - 03 - 13),
     };
-    let cadre_a = sys.create_cadre(new_cadre(first_commune, "Cán Bộ Xã Một")).await.unwrap().id;
-    let cadre_b = sys.create_cadre(new_cadre(second_commune, "Cán Bộ Xã Hai")).await.unwrap().id;
+    let cadre_a = sys
+        .create_cadre(new_cadre(first_commune, "Cán Bộ Xã Một"))
+        .await
+        .unwrap()
+        .id;
+    let cadre_b = sys
+        .create_cadre(new_cadre(second_commune, "Cán Bộ Xã Hai"))
+        .await
+        .unwrap()
+        .id;
     let cadre_x = sys.create_cadre(new_cadre(other, "Cán Bộ Tỉnh Khác")).await.unwrap().id;
-    let course_a = sys.create_course(new_course(first_commune, "Khóa xã")).await.unwrap().id;
+    let course_a = sys
+        .create_course(new_course(first_commune, "Khóa xã"))
+        .await
+        .unwrap()
+        .id;
     let course_x = sys.create_course(new_course(other, "Khóa tỉnh khác")).await.unwrap().id;
     sys.record_attendance(
         course_x,
@@ -563,10 +575,22 @@ async fn authorisation_matrix() {
             ("GET", "/giao-duc-qp/chua-co-chung-nhan.pdf".into(), Allowed),
             ("GET", "/giao-duc-qp/mau-nhap.xlsx".into(), Allowed),
             ("GET", "/giao-duc-qp/nhap".into(), if writes { Allowed } else { Denied }),
-            ("POST", "/giao-duc-qp/cai-dat".into(), if writes { Allowed } else { Denied }),
-            ("POST", "/giao-duc-qp/can-bo#own".into(), if writes { Allowed } else { Denied }),
+            (
+                "POST",
+                "/giao-duc-qp/cai-dat".into(),
+                if writes { Allowed } else { Denied },
+            ),
+            (
+                "POST",
+                "/giao-duc-qp/can-bo#own".into(),
+                if writes { Allowed } else { Denied },
+            ),
             ("POST", "/giao-duc-qp/can-bo#other".into(), Denied),
-            ("POST", "/giao-duc-qp/khoa#own".into(), if writes { Allowed } else { Denied }),
+            (
+                "POST",
+                "/giao-duc-qp/khoa#own".into(),
+                if writes { Allowed } else { Denied },
+            ),
             ("POST", "/giao-duc-qp/khoa#other".into(), Denied),
             (
                 "POST",
@@ -619,7 +643,11 @@ async fn authorisation_matrix() {
                 format!("/giao-duc-qp/can-bo/{cadre_x}/thoi-theo-doi"),
                 if writes { Hidden } else { Denied },
             ),
-            ("POST", "/giao-duc-qp/nhap#own".into(), if writes { Allowed } else { Denied }),
+            (
+                "POST",
+                "/giao-duc-qp/nhap#own".into(),
+                if writes { Allowed } else { Denied },
+            ),
             ("POST", "/giao-duc-qp/nhap#other".into(), Denied),
         ];
         for (method, path, expect) in cases {
@@ -703,7 +731,10 @@ async fn authorisation_matrix() {
                         (1..=4usize)
                             .flat_map(|n| {
                                 [
-                                    (["label_1", "label_2", "label_3", "label_4"][n - 1], format!("Đối tượng {n}")),
+                                    (
+                                        ["label_1", "label_2", "label_3", "label_4"][n - 1],
+                                        format!("Đối tượng {n}"),
+                                    ),
                                     (
                                         ["description_1", "description_2", "description_3", "description_4"][n - 1],
                                         format!("Mô tả đối tượng {n}"),
@@ -722,7 +753,12 @@ async fn authorisation_matrix() {
                         vec![
                             (
                                 "unit_id",
-                                (if path.ends_with("#own") { own_commune } else { other_or_sibling }).to_string(),
+                                (if path.ends_with("#own") {
+                                    own_commune
+                                } else {
+                                    other_or_sibling
+                                })
+                                .to_string(),
                             ),
                             ("full_name", format!("Cán Bộ Mới {who}")),
                             ("position", "Phó Chủ tịch".into()),
@@ -735,7 +771,12 @@ async fn authorisation_matrix() {
                         vec![
                             (
                                 "unit_id",
-                                (if path.ends_with("#own") { own_commune } else { other_or_sibling }).to_string(),
+                                (if path.ends_with("#own") {
+                                    own_commune
+                                } else {
+                                    other_or_sibling
+                                })
+                                .to_string(),
                             ),
                             ("name", format!("Khóa mới {who}")),
                             ("category", "3".into()),
@@ -749,7 +790,12 @@ async fn authorisation_matrix() {
                         vec![
                             (
                                 "cadre_id",
-                                (if p.contains(&format!("/khoa/{course_x}/")) { cadre_x } else { cadre_a }).to_string(),
+                                (if p.contains(&format!("/khoa/{course_x}/")) {
+                                    cadre_x
+                                } else {
+                                    cadre_a
+                                })
+                                .to_string(),
                             ),
                             ("attended", "1".into()),
                         ],
@@ -757,7 +803,11 @@ async fn authorisation_matrix() {
                     p if p.ends_with("/xoa") => (p.into(), vec![]),
                     p if p.ends_with("/thoi-theo-doi") => (p.into(), vec![("left_on", "01/06/2026".into())]),
                     p if p.contains("/sua") => {
-                        let unit = if p.ends_with("#other") { other_or_sibling } else { first_commune };
+                        let unit = if p.ends_with("#other") {
+                            other_or_sibling
+                        } else {
+                            first_commune
+                        };
                         (
                             p.trim_end_matches("#other").into(),
                             vec![

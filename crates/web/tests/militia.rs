@@ -364,7 +364,13 @@ async fn militia_member_import_and_export() {
     }
     // Lân holds a seat in a mobilisation unit (the ledger).
     let lan = s
-        .create_citizen(citizen(a, "Phạm Văn Lân", date!(1995 - 02 - 03), Sex::Male, "033095000104"))
+        .create_citizen(citizen(
+            a,
+            "Phạm Văn Lân",
+            date!(1995 - 02 - 03),
+            Sex::Male,
+            "033095000104",
+        ))
         .await
         .unwrap();
     let ru = s
@@ -403,7 +409,9 @@ async fn militia_member_import_and_export() {
     // Links from the militia pages, the form and the template.
     let unit_page = app.get(&format!("/militia/{}", platoon.id), Some(&admin)).await;
     assert!(
-        unit_page.body.contains(&format!("href=\"/militia/{}/import\"", platoon.id))
+        unit_page
+            .body
+            .contains(&format!("href=\"/militia/{}/import\"", platoon.id))
             && unit_page
                 .body
                 .contains(&format!("href=\"/militia/{}/thanh-vien.xlsx\"", platoon.id)),
@@ -463,9 +471,22 @@ async fn militia_member_import_and_export() {
         ],
     );
     let before = app.audit_count().await;
-    let r = import_file(&app, &admin, platoon.id, &admin.csrf, "all_or_nothing", "dq.xlsx", &file).await;
+    let r = import_file(
+        &app,
+        &admin,
+        platoon.id,
+        &admin.csrf,
+        "all_or_nothing",
+        "dq.xlsx",
+        &file,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("Không nhập thành viên nào: 5 trong 6 dòng"), "{}", r.body);
+    assert!(
+        r.body.contains("Không nhập thành viên nào: 5 trong 6 dòng"),
+        "{}",
+        r.body
+    );
     for (row, col, reason) in [
         (3, "Số định danh cá nhân", "phải gồm đúng 12 chữ số"),
         (4, "Ngày vào đơn vị", "không tồn tại"),
@@ -489,7 +510,13 @@ async fn militia_member_import_and_export() {
     assert_eq!(rh.last().map(String::as_str), Some("Lý do bị từ chối"));
     assert_eq!(
         rr.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
-        ["0332000001", "033098000102", "033200000101", "033095000104", "033201000107"]
+        [
+            "0332000001",
+            "033098000102",
+            "033200000101",
+            "033095000104",
+            "033201000107"
+        ]
     );
     assert!(rr[4][5].contains("nơi cư trú"), "{:?}", rr[4]);
     // Only the importer may fetch the file.
@@ -520,7 +547,16 @@ async fn militia_member_import_and_export() {
 
     // CSV with semicolons, as Excel writes it in Vietnamese locales: Bình, and Hoa volunteering.
     let csv = "Số CCCD;Ngày vào;Tình nguyện\r\n033098000102;10/01/2026;\r\n033184000103;10/01/2026;Có\r\n";
-    let r = import_file(&app, &admin, platoon.id, &admin.csrf, "all_or_nothing", "dq.csv", csv.as_bytes()).await;
+    let r = import_file(
+        &app,
+        &admin,
+        platoon.id,
+        &admin.csrf,
+        "all_or_nothing",
+        "dq.csv",
+        csv.as_bytes(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("Đã nhập 2 thành viên"), "{}", r.body);
     assert!(rejects_link(&r.body).is_none());
@@ -539,10 +575,33 @@ async fn militia_member_import_and_export() {
             .collect::<Vec<_>>()
     );
     assert_eq!(er.len(), 3);
-    assert_eq!(er[0][..5], ["033200000101", "Nguyễn Văn An", "02/04/2000", "10/01/2026", "Trung đội trưởng"]);
-    let r = import_file(&app, &admin, fresh.id, &admin.csrf, "valid_only", "export.xlsx", &export.bytes).await;
+    assert_eq!(
+        er[0][..5],
+        [
+            "033200000101",
+            "Nguyễn Văn An",
+            "02/04/2000",
+            "10/01/2026",
+            "Trung đội trưởng"
+        ]
+    );
+    let r = import_file(
+        &app,
+        &admin,
+        fresh.id,
+        &admin.csrf,
+        "valid_only",
+        "export.xlsx",
+        &export.bytes,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("Đã nhập 0 thành viên vào Trung đội tại chỗ số 2 từ 3 dòng dữ liệu; 3 dòng bị từ chối."), "{}", r.body);
+    assert!(
+        r.body
+            .contains("Đã nhập 0 thành viên vào Trung đội tại chỗ số 2 từ 3 dòng dữ liệu; 3 dòng bị từ chối."),
+        "{}",
+        r.body
+    );
     assert!(!r.body.contains("Bỏ qua các cột"), "{}", r.body);
     assert_eq!(r.body.matches("(Trung đội cơ động số 1)").count(), 3, "{}", r.body);
     // After they leave the first platoon, the export with the new joining day moves them.
@@ -562,16 +621,26 @@ async fn militia_member_import_and_export() {
         &eh_ref,
         moved.iter().map(|r| r.iter().map(String::as_str).collect()).collect(),
     );
-    let r = import_file(&app, &admin, fresh.id, &admin.csrf, "all_or_nothing", "export.xlsx", &file).await;
+    let r = import_file(
+        &app,
+        &admin,
+        fresh.id,
+        &admin.csrf,
+        "all_or_nothing",
+        "export.xlsx",
+        &file,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("Đã nhập 3 thành viên vào Trung đội tại chỗ số 2"), "{}", r.body);
+    assert!(
+        r.body.contains("Đã nhập 3 thành viên vào Trung đội tại chỗ số 2"),
+        "{}",
+        r.body
+    );
     let again = download(&app, &format!("/militia/{}/thanh-vien.xlsx", fresh.id), &admin).await;
     let (_, fr) = read_xlsx(&again.bytes);
-    let strip = |rows: &[Vec<String>]| -> Vec<Vec<String>> {
-        rows.iter()
-            .map(|r| [&r[..3], &r[4..7]].concat())
-            .collect()
-    };
+    let strip =
+        |rows: &[Vec<String>]| -> Vec<Vec<String>> { rows.iter().map(|r| [&r[..3], &r[4..7]].concat()).collect() };
     assert_eq!(strip(&fr), strip(&er), "same people, posts, volunteers, sexes");
 
     // The scope-wide export: another commune's commander gets none of these; the unit's is hidden.

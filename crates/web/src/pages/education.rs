@@ -26,8 +26,8 @@ use phongthu_domain::auth::Permission;
 use phongthu_domain::militia::education::{CertificatePolicy, TraineeCategory};
 use phongthu_domain::org::OrgKind;
 use phongthu_store::{
-    edu_export_row, Attendance, CadreRecord, CadreUpdate, CourseRecord, CourseResult, EduImportOptions, EduSettings, ImportMode,
-    NewCadre, NewCourse, SourceRow, StoreError, EDU_COLUMNS,
+    edu_export_row, Attendance, CadreRecord, CadreUpdate, CourseRecord, CourseResult, EduImportOptions, EduSettings,
+    ImportMode, NewCadre, NewCourse, SourceRow, StoreError, EDU_COLUMNS,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -964,7 +964,11 @@ async fn enrolment_of(
         .await?
         .into_iter()
         .find(|e| e.cadre.id == cadre_id)
-        .ok_or_else(|| AppError::not_found(format!("Cán bộ số {cadre_id} không có trong danh sách học viên của khóa này.")))?;
+        .ok_or_else(|| {
+            AppError::not_found(format!(
+                "Cán bộ số {cadre_id} không có trong danh sách học viên của khóa này."
+            ))
+        })?;
     Ok((course, e))
 }
 

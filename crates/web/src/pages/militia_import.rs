@@ -26,8 +26,7 @@ use axum::response::Response;
 use phongthu_documents::tabular::{template_xlsx, write_xlsx, ColumnSpec, TemplateColumn, XlsxWriter};
 use phongthu_domain::auth::Permission;
 use phongthu_store::{
-    militia_export_headers, militia_export_row, MilitiaImportOptions, MilitiaUnit, RowError, SourceRow,
-    MILITIA_COLUMNS,
+    militia_export_headers, militia_export_row, MilitiaImportOptions, MilitiaUnit, RowError, SourceRow, MILITIA_COLUMNS,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -135,7 +134,8 @@ fn rejects_xlsx(headers: &[String], rows: &[SourceRow], errors: &[RowError]) -> 
         text: false,
         width: 80.0,
     });
-    let fail = |e: phongthu_documents::tabular::TabularError| AppError::internal(format!("Không tạo được tệp Excel: {e}"));
+    let fail =
+        |e: phongthu_documents::tabular::TabularError| AppError::internal(format!("Không tạo được tệp Excel: {e}"));
     let mut w = XlsxWriter::new("Dòng bị từ chối", &specs).map_err(fail)?;
     for r in rows {
         if let Some(reasons) = by_row.get(&r.line) {
@@ -182,13 +182,16 @@ pub async fn upload(
         source_name: up.name,
         on: crate::forms::today(),
     };
-    let report = scoped
-        .import_militia_members(&headers, rows.clone(), &opts)
-        .await?;
+    let report = scoped.import_militia_members(&headers, rows.clone(), &opts).await?;
     let mut p = page(&state, &viewer, &unit);
     p.summary = Some(report.summary_vi());
     p.committed = report.committed;
-    p.errors = report.rejected.iter().take(SHOWN_ERRORS).map(|e| e.to_string()).collect();
+    p.errors = report
+        .rejected
+        .iter()
+        .take(SHOWN_ERRORS)
+        .map(|e| e.to_string())
+        .collect();
     p.more_errors = report.rejected.len().saturating_sub(SHOWN_ERRORS);
     if report.rejected_rows > 0 {
         let bytes = rejects_xlsx(&headers, &rows, &report.rejected)?;
@@ -214,7 +217,9 @@ pub async fn rejects(
             .filter(|f| f.owner == viewer.actor.user_id && f.made.elapsed() < REJECTS_KEPT)
             .map(|f| f.bytes.clone())
     }
-    .ok_or_else(|| AppError::not_found("Không tìm thấy tệp các dòng bị từ chối (đã hết hạn hoặc không phải của bạn)."))?;
+    .ok_or_else(|| {
+        AppError::not_found("Không tìm thấy tệp các dòng bị từ chối (đã hết hạn hoặc không phải của bạn).")
+    })?;
     Ok(super::download(bytes, super::XLSX, "dan-quan-dong-bi-tu-choi.xlsx"))
 }
 
@@ -244,7 +249,11 @@ pub async fn export_unit(
     viewer: Viewer,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let members = state.store().scoped(&viewer.actor).active_militia_members(Some(id)).await?;
+    let members = state
+        .store()
+        .scoped(&viewer.actor)
+        .active_militia_members(Some(id))
+        .await?;
     members_xlsx(&members, &format!("thanh-vien-dqtv-{id}"))
 }
 
