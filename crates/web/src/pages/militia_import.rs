@@ -7,7 +7,8 @@
 //! checks of a member added on the unit's page.
 //!
 //! The rejected rows are also offered as an Excel file (the file's own columns plus the reason),
-//! kept in memory for the user who imported, for an hour, like the citizen import's.
+//! kept in memory for the user who imported, for an hour (at most 200 files, the oldest dropped
+//! first), like the citizen import's.
 //!
 //! The export (`/militia/{id}/thanh-vien.xlsx` for a unit, `/militia/thanh-vien.xlsx` for every
 //! unit in scope) lists the members who have not left, in the import's columns first: the file can
@@ -38,6 +39,8 @@ pub const MILITIA_IMPORT_LIMIT_BYTES: usize = RESERVIST_IMPORT_LIMIT_BYTES;
 const SHOWN_ERRORS: usize = 500;
 /// How long a file of rejected rows stays downloadable.
 const REJECTS_KEPT: Duration = Duration::from_secs(3600);
+/// The most files of rejected rows kept at once (all users).
+const MAX_REJECTS_FILES: usize = 200;
 
 /// A file of rejected rows, for the user who imported.
 pub struct RejectsFile {
@@ -153,6 +156,13 @@ fn keep_rejects(state: &AppState, viewer: &Viewer, bytes: Vec<u8>) -> String {
     let token = crate::csrf::new_token();
     let mut files = state.militia_rejects().lock().unwrap_or_else(|e| e.into_inner());
     files.retain(|_, f| f.made.elapsed() < REJECTS_KEPT);
+    // A bound on memory: the oldest files go first.
+    while files.len() >= MAX_REJECTS_FILES {
+        let Some(oldest) = files.iter().min_by_key(|(_, f)| f.made).map(|(k, _)| k.clone()) else {
+            break;
+        };
+        files.remove(&oldest);
+    }
     files.insert(
         token.clone(),
         RejectsFile {
