@@ -149,6 +149,21 @@ pub struct NewCadre {
     pub note: Option<String>,
 }
 
+/// The fields of a cadre's post that may be changed after entry: the managing unit, the post,
+/// the agency, the trainee category and the note. The name, birth date and national ID are the
+/// person's (from the registry when linked) and are not edited here.
+#[derive(Debug, Clone, Default)]
+pub struct CadreUpdate {
+    /// The managing unit (in scope).
+    pub unit_id: i64,
+    /// Chức vụ.
+    pub position: String,
+    /// Cơ quan, đơn vị công tác.
+    pub agency: String,
+    pub category: u8,
+    pub note: Option<String>,
+}
+
 /// A cadre as stored (name, birth date and national ID from the registry when linked).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CadreRecord {
@@ -1275,6 +1290,73 @@ impl Scoped<'_> {
         self.cadre(id).await
     }
 
+    /// Changes a cadre's managing unit, post, agency, category or note (a new post may change the
+    /// category, and so what the list of cadres without a certificate asks of the person). The
+    /// cadre and the new unit must be in scope. Nothing is written when nothing changes.
+    pub async fn update_cadre(&self, id: i64, u: CadreUpdate) -> Result<CadreRecord, StoreError> {
+        self.require(Permission::Write)?;
+        let c = self.cadre(id).await?;
+        let mut errs = vec![];
+        let position = required_text(&u.position, "Chức vụ", 200).unwrap_or_else(|e| {
+            errs.push(e);
+            String::new()
+        });
+        let agency = required_text(&u.agency, "Cơ quan, đơn vị công tác", 300).unwrap_or_else(|e| {
+            errs.push(e);
+            String::new()
+        });
+        if let Err(e) = check_category(u.category) {
+            errs.push(e);
+        }
+        let note = optional_text(u.note.as_deref(), "Ghi chú", 1000).unwrap_or_else(|e| {
+            errs.push(e);
+            None
+        });
+        if !errs.is_empty() {
+            return Err(StoreError::Invalid(errs.join(" ")));
+        }
+        if u.unit_id != c.unit_id {
+            self.ensure_unit_in_scope(u.unit_id).await?;
+        }
+        let (province_code, _) = self.edu_province(u.unit_id).await?;
+        if (u.unit_id, &position, &agency, u.category, &note)
+            == (c.unit_id, &c.position, &c.agency, c.category, &c.note)
+        {
+            return Ok(c);
+        }
+        let mut w = self.begin_write(Permission::Write).await?;
+        sqlx::query(
+            "UPDATE edu_cadre SET unit_id = $1, province_code = $2, position = $3, agency = $4, category = $5, \
+             note = $6 WHERE id = $7",
+        )
+        .bind(u.unit_id)
+        .bind(&province_code)
+        .bind(&position)
+        .bind(&agency)
+        .bind(u.category as i64)
+        .bind(note.clone())
+        .bind(c.id)
+        .execute(&mut *w.tx)
+        .await?;
+        w.audit(
+            "update",
+            "edu_cadre",
+            &c.id.to_string(),
+            Some(u.unit_id),
+            Some(&serde_json::json!({
+                "unit_id": c.unit_id, "position": c.position, "agency": c.agency,
+                "category": c.category, "note": c.note
+            })),
+            Some(&serde_json::json!({
+                "unit_id": u.unit_id, "position": position, "agency": agency,
+                "category": u.category, "note": note
+            })),
+        )
+        .await?;
+        w.commit().await?;
+        self.cadre(id).await
+    }
+
     /// The certificates a cadre in scope holds, latest first.
     pub async fn cadre_certificates(&self, cadre_id: i64) -> Result<Vec<CertificateRecord>, StoreError> {
         let c = self.cadre(cadre_id).await?;
@@ -1435,6 +1517,60 @@ impl Scoped<'_> {
             .into_iter()
             .find(|e| e.cadre.id == cadre.id)
             .ok_or_else(|| StoreError::NotFound("Không đọc lại được kết quả vừa ghi.".into()))
+    }
+
+    /// Takes a cadre off a course's list (an enrolment entered by mistake). The course and the
+    /// cadre must both be in scope, as for recording. An enrolment with a certificate is refused:
+    /// the certificate was issued and is what the list of cadres without a certificate counts, so
+    /// it must not disappear with a click (correct its figures instead).
+    pub async fn delete_enrolment(&self, course_id: i64, cadre_id: i64) -> Result<(), StoreError> {
+        self.require(Permission::Write)?;
+        let course = self.course(course_id).await?;
+        let cadre = self.cadre(cadre_id).await?;
+        let mut w = self.begin_write(Permission::Write).await?;
+        let row = sqlx::query(
+            "SELECT attended, result, certificate_number, certificate_date FROM edu_enrolment \
+             WHERE course_id = $1 AND cadre_id = $2",
+        )
+        .bind(course.id)
+        .bind(cadre.id)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "{} không có trong danh sách học viên của khóa \"{}\".",
+                cadre.full_name, course.name
+            ))
+        })?;
+        let number: Option<String> = row.get(2);
+        let issued: Option<String> = row.get(3);
+        if let Some(d) = &issued {
+            let on = parse_iso(d).map(vi_date).unwrap_or_else(|| d.clone());
+            return Err(StoreError::Conflict(format!(
+                "Không xóa được {} khỏi khóa \"{}\": đã được cấp giấy chứng nhận số {} ngày {on}. Giấy chứng nhận đã cấp không xóa cùng danh sách; nếu ghi nhầm, hãy sửa kết quả của người này.",
+                cadre.full_name,
+                course.name,
+                number.as_deref().unwrap_or("(không số)")
+            )));
+        }
+        sqlx::query("DELETE FROM edu_enrolment WHERE course_id = $1 AND cadre_id = $2")
+            .bind(course.id)
+            .bind(cadre.id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.audit(
+            "delete",
+            "edu_enrolment",
+            &format!("{}:{}", course.id, cadre.id),
+            Some(course.unit_id),
+            Some(&serde_json::json!({
+                "attended": row.get::<i64, _>(0) != 0, "result": row.get::<Option<String>, _>(1),
+                "certificate_number": number, "certificate_date": issued
+            })),
+            None,
+        )
+        .await?;
+        w.commit().await
     }
 
     // ----- the list and the roll-up -------------------------------------------------------------

@@ -24,6 +24,7 @@ mod equipment_import;
 mod error;
 mod migrate;
 mod militia;
+mod militia_import;
 mod militia_targets;
 mod org;
 mod reserve;
@@ -58,15 +59,19 @@ pub use documents::{
     REPORT_ATTACHMENTS_TOTAL_MAX_BYTES, REPORT_ATTACHMENT_MAX_BYTES,
 };
 pub use education::{
-    edu_export_row, parse_category, Attendance, CadreField, CadreRecord, CertificateRecord, CourseRecord, CourseResult,
-    EduColumn, EduImportOptions, EduImportReport, EduOverview, EduRollupRow, EduSettings, EnrolmentRecord,
-    LackingCadre, NewCadre, NewCourse, EDU_COLUMNS, EDU_IMPORT_MAX_ROWS, MAX_VALIDITY_MONTHS,
+    edu_export_row, parse_category, Attendance, CadreField, CadreRecord, CadreUpdate, CertificateRecord, CourseRecord,
+    CourseResult, EduColumn, EduImportOptions, EduImportReport, EduOverview, EduRollupRow, EduSettings,
+    EnrolmentRecord, LackingCadre, NewCadre, NewCourse, EDU_COLUMNS, EDU_IMPORT_MAX_ROWS, MAX_VALIDITY_MONTHS,
 };
 pub use equipment_import::{EquipmentColumn, EquipmentImportOptions, EquipmentImportReport, EQUIPMENT_COLUMNS};
 pub use error::StoreError;
 pub use migrate::{run as migrate, MigrationReport, LATEST_SCHEMA_VERSION};
 pub use militia::{
     MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit,
+};
+pub use militia_import::{
+    militia_export_headers, militia_export_row, MilitiaColumn, MilitiaField, MilitiaImportOptions, MilitiaImportReport,
+    MILITIA_COLUMNS, MILITIA_EXPORT_ONLY,
 };
 pub use militia_targets::{MilitiaTarget, MilitiaTargetRatio, TargetRow, TargetSource, MAX_RATIO_BASIS_POINTS};
 pub use org::{NewOrgUnit, OrgUnit};

@@ -86,6 +86,8 @@ pub struct MilitiaMemberRecord {
     /// The owning command (scope).
     pub unit_id: i64,
     pub citizen_id: i64,
+    /// The citizen's 12-digit national ID, when the registry has it.
+    pub national_id: Option<String>,
     pub full_name: String,
     #[serde(serialize_with = "ser_date")]
     pub birth_date: Date,
@@ -195,7 +197,7 @@ fn unit_row(r: &sqlx::any::AnyRow) -> Result<MilitiaUnit, StoreError> {
 }
 
 const MEMBER_COLUMNS: &str = "m.id, m.militia_unit_id, mu.name AS militia_unit_name, m.unit_id, m.citizen_id, \
-     c.full_name, c.birth_date, c.sex, mu.force_type, mu.kind, m.post, m.volunteer, m.joined_on, m.term_years, \
+     c.national_id, c.full_name, c.birth_date, c.sex, mu.force_type, mu.kind, m.post, m.volunteer, m.joined_on, m.term_years, \
      m.extension_months, m.extended_until, m.left_on, c.sort_key";
 
 const MEMBER_FROM: &str =
@@ -219,6 +221,7 @@ fn member_row(r: &sqlx::any::AnyRow) -> Result<MilitiaMemberRecord, StoreError> 
         militia_unit_name: r.get("militia_unit_name"),
         unit_id: r.get("unit_id"),
         citizen_id: r.get("citizen_id"),
+        national_id: r.get("national_id"),
         full_name: r.get("full_name"),
         birth_date: date_col(r, "birth_date")?,
         sex: Sex::parse(&r.get::<String, _>("sex")).ok_or_else(|| corrupt("giới tính", r.get("sex")))?,
@@ -256,6 +259,115 @@ fn year_bounds(year: i32) -> Result<(Date, Date), StoreError> {
 fn serves_in(m: &MilitiaMemberRecord, first: Date, last: Date) -> bool {
     let end = m.left_on.map_or(m.service_end, |l| l.min(m.service_end));
     m.joined_on <= last && end >= first
+}
+
+/// Which check of a new membership refused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// A commune's militia member must be filed under that commune.
+    Residence,
+    /// Under 18 or over the age limit on the day of joining.
+    Age,
+    /// The commander post does not suit the unit's echelon.
+    Post,
+}
+
+/// The facts of a citizen that the checks of a new membership read.
+pub(crate) struct Joiner<'a> {
+    pub full_name: &'a str,
+    pub birth_date: Date,
+    pub sex: Sex,
+    /// The registry unit (commune command) the citizen is filed under.
+    pub unit_id: i64,
+}
+
+/// The checks of a new membership that need no database, shared by the form and the import:
+/// militia are organised where people live (the citizen must be filed under the unit's commune),
+/// the age limits by sex (obligation or volunteer), and a commander post must suit the unit's
+/// echelon. Returns the last day of service (term or age limit), or which check refused and the
+/// Vietnamese reason.
+pub(crate) fn check_new_member(
+    unit: &MilitiaUnit,
+    c: &Joiner<'_>,
+    post: Option<CommanderPost>,
+    volunteer: bool,
+    joined_on: Date,
+) -> Result<Date, (Refusal, String)> {
+    let residence = |m: String| (Refusal::Residence, m);
+    let age = |m: String| (Refusal::Age, m);
+    if unit.force == ForceType::Militia && c.unit_id != unit.unit_id {
+        return Err(residence(format!(
+            "{} không thuộc sổ đăng ký của {}: dân quân được tổ chức tại nơi cư trú.",
+            c.full_name, unit.command_name
+        )));
+    }
+    match check_age(c.birth_date, c.sex, volunteer, joined_on) {
+        AgeCheck::Ok => {}
+        AgeCheck::TooYoung { age: years } => {
+            return Err(age(format!(
+                "{} mới {years} tuổi vào ngày {}: chưa đủ 18 tuổi để tham gia dân quân tự vệ.",
+                c.full_name,
+                vi_date(joined_on)
+            )))
+        }
+        AgeCheck::OverLimit { age: years, limit } => {
+            let hint = if volunteer {
+                ""
+            } else {
+                " (nếu tình nguyện, hãy đánh dấu tình nguyện để xét theo giới hạn tuổi tình nguyện)"
+            };
+            return Err(age(format!(
+                "{} đã {years} tuổi vào ngày {}: quá giới hạn hết {limit} tuổi của {} {}{hint}.",
+                c.full_name,
+                vi_date(joined_on),
+                c.sex.label_vi(),
+                if volunteer {
+                    "tình nguyện"
+                } else {
+                    "thực hiện nghĩa vụ"
+                }
+            )));
+        }
+    }
+    if let Some(post) = post {
+        if let Some(e) = post.echelon() {
+            if e.level() != unit.echelon.level() {
+                return Err((
+                    Refusal::Post,
+                    format!(
+                        "Chức vụ {} không phù hợp với {}.",
+                        post.label_vi(unit.kind == MilitiaKind::Maritime),
+                        unit.echelon.label_vi().to_lowercase()
+                    ),
+                ));
+            }
+        }
+    }
+    let proposed = MilitiaMember {
+        id: "new".into(),
+        full_name: c.full_name.to_string(),
+        force: unit.force,
+        kind: unit.kind,
+        sex: c.sex,
+        birth_date: c.birth_date,
+        volunteer,
+        post,
+        start_date: joined_on,
+        extension_months: 0,
+    };
+    Ok(proposed.service_end().0)
+}
+
+/// The mobilisation ledger entry of a proposed membership (from joining to the last day).
+pub(crate) fn militia_entry(unit: &MilitiaUnit, citizen_id: i64, joined_on: Date, last_day: Date) -> LedgerEntry {
+    LedgerEntry {
+        id: "militia:new".into(),
+        subject: Subject::Person(citizen_id.to_string()),
+        kind: LedgerKind::Militia,
+        holder: unit.name.clone(),
+        from: joined_on,
+        until: Some(last_day),
+    }
 }
 
 impl Scoped<'_> {
@@ -369,65 +481,14 @@ impl Scoped<'_> {
         self.require(Permission::Write)?;
         let unit = self.militia_unit(n.militia_unit_id).await?;
         let citizen = self.citizen(n.citizen_id).await?;
-        if unit.force == ForceType::Militia && citizen.unit_id != unit.unit_id {
-            return Err(StoreError::Invalid(format!(
-                "{} không thuộc sổ đăng ký của {}: dân quân được tổ chức tại nơi cư trú.",
-                citizen.full_name, unit.command_name
-            )));
-        }
-        match check_age(citizen.birth_date, citizen.sex, n.volunteer, n.joined_on) {
-            AgeCheck::Ok => {}
-            AgeCheck::TooYoung { age } => {
-                return Err(StoreError::Invalid(format!(
-                    "{} mới {age} tuổi vào ngày {}: chưa đủ 18 tuổi để tham gia dân quân tự vệ.",
-                    citizen.full_name,
-                    vi_date(n.joined_on)
-                )))
-            }
-            AgeCheck::OverLimit { age, limit } => {
-                let hint = if n.volunteer {
-                    ""
-                } else {
-                    " (nếu tình nguyện, hãy đánh dấu tình nguyện để xét theo giới hạn tuổi tình nguyện)"
-                };
-                return Err(StoreError::Invalid(format!(
-                    "{} đã {age} tuổi vào ngày {}: quá giới hạn hết {limit} tuổi của {} {}{hint}.",
-                    citizen.full_name,
-                    vi_date(n.joined_on),
-                    citizen.sex.label_vi(),
-                    if n.volunteer {
-                        "tình nguyện"
-                    } else {
-                        "thực hiện nghĩa vụ"
-                    }
-                )));
-            }
-        }
-        if let Some(post) = n.post {
-            if let Some(e) = post.echelon() {
-                if e.level() != unit.echelon.level() {
-                    return Err(StoreError::Invalid(format!(
-                        "Chức vụ {} không phù hợp với {}.",
-                        post.label_vi(unit.kind == MilitiaKind::Maritime),
-                        unit.echelon.label_vi().to_lowercase()
-                    )));
-                }
-            }
-        }
-        let proposed = MilitiaMember {
-            id: "new".into(),
-            full_name: citizen.full_name.clone(),
-            force: unit.force,
-            kind: unit.kind,
-            sex: citizen.sex,
+        let joiner = Joiner {
+            full_name: &citizen.full_name,
             birth_date: citizen.birth_date,
-            volunteer: n.volunteer,
-            post: n.post,
-            start_date: n.joined_on,
-            extension_months: 0,
+            sex: citizen.sex,
+            unit_id: citizen.unit_id,
         };
-        let (last_day, _) = proposed.service_end();
-        let subject = Subject::Person(citizen.id.to_string());
+        let last_day = check_new_member(&unit, &joiner, n.post, n.volunteer, n.joined_on)
+            .map_err(|(_, reason)| StoreError::Invalid(reason))?;
         let term_years = phongthu_domain::militia::term_years(unit.kind) as i64;
 
         let mut w = self.begin_write(Permission::Write).await?;
@@ -435,14 +496,7 @@ impl Scoped<'_> {
         // assignments, call-ups — read in the transaction, so a concurrent add of the same person
         // queues behind this one.
         let existing = crate::reserve::ledger_entries_for_citizen(&mut w.tx, self.actor.unit_id, citizen.id).await?;
-        let entry = LedgerEntry {
-            id: "militia:new".into(),
-            subject: subject.clone(),
-            kind: LedgerKind::Militia,
-            holder: unit.name.clone(),
-            from: n.joined_on,
-            until: Some(last_day),
-        };
+        let entry = militia_entry(&unit, citizen.id, n.joined_on, last_day);
         if let Some(c) = conflicts(&existing, &entry).into_iter().next() {
             return Err(StoreError::Conflict(c.to_string()));
         }
@@ -520,6 +574,33 @@ impl Scoped<'_> {
         .iter()
         .map(member_row)
         .collect()
+    }
+
+    /// Members who have not left, of one unit in scope or of every unit in scope (the Excel
+    /// export), by unit then Vietnamese name order.
+    pub async fn active_militia_members(
+        &self,
+        militia_unit_id: Option<i64>,
+    ) -> Result<Vec<MilitiaMemberRecord>, StoreError> {
+        self.require(Permission::Read)?;
+        if let Some(id) = militia_unit_id {
+            self.militia_unit(id).await?;
+        }
+        let unit_cond = if militia_unit_id.is_some() {
+            " AND m.militia_unit_id = $2"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM {MEMBER_FROM} JOIN org_unit o ON o.id = m.unit_id \
+             WHERE m.unit_id IN ({SCOPE_UNITS}) AND m.left_on IS NULL{unit_cond} \
+             ORDER BY o.sort_key, o.id, mu.name, mu.id, c.sort_key, m.id"
+        );
+        let mut q = sqlx::query(&sql).bind(self.actor.unit_id);
+        if let Some(id) = militia_unit_id {
+            q = q.bind(id);
+        }
+        q.fetch_all(&self.store.pool).await?.iter().map(member_row).collect()
     }
 
     /// Records that a member left the unit on `left_on` (ends the ledger entry).

@@ -656,3 +656,227 @@ async fn import_is_all_or_nothing_with_row_errors() {
     let names: Vec<&str> = o.lacking.iter().map(|l| l.cadre.full_name.as_str()).collect();
     assert_eq!(names, ["Lê Thị An", "Phạm Văn Dũng"]);
 }
+
+/// The names on the no-certificate list on `on`, sorted.
+async fn lacking(store: &Store, who: &Actor, on: time::Date) -> Vec<String> {
+    let mut names: Vec<String> = store
+        .scoped(who)
+        .edu_overview(on)
+        .await
+        .unwrap()
+        .lacking
+        .into_iter()
+        .map(|l| l.cadre.full_name)
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn cadre_edits_and_enrolment_deletes_are_scoped_and_audited() {
+    let db = TestDb::new().await;
+    let demo = db.store.seed_demo().await.unwrap();
+    let admin = actor(&db.store, "quantri").await;
+    let s = db.store.scoped(&admin);
+    let (a, b) = (demo.commune_command_ids[0], demo.commune_command_ids[1]);
+    let audit = || async { db.store.verify_audit().await.unwrap().entries };
+    let on = date!(2026 - 09 - 01);
+    // Logins are audited: log everyone in before counting.
+    let cmd = actor(&db.store, "chihuy").await;
+    let other = actor(&db.store, "chihuy.xa2").await;
+    let readers = [actor(&db.store, "lanhdao").await, actor(&db.store, "thanhtra").await];
+    let lan = s.create_cadre(cadre(a, "Nguyễn Thị Lan", 4)).await.unwrap();
+    let minh = s.create_cadre(cadre(a, "Trần Văn Minh", 4)).await.unwrap();
+    let c4 = s
+        .create_course(course(a, "Bồi dưỡng đối tượng 4 năm 2026", 4))
+        .await
+        .unwrap();
+    let c3 = s
+        .create_course(course(a, "Bồi dưỡng đối tượng 3 năm 2026", 3))
+        .await
+        .unwrap();
+
+    // Edit: a new post with another category and a new managing unit; audited with before/after.
+    let before = audit().await;
+    let edited = s
+        .update_cadre(
+            minh.id,
+            phongthu_store::CadreUpdate {
+                unit_id: b,
+                position: "Chủ tịch Ủy ban nhân dân xã".into(),
+                agency: "Ủy ban nhân dân xã Hai".into(),
+                category: 3,
+                note: Some("Bầu giữ chức vụ tháng 7/2026".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (edited.unit_id, edited.position.as_str(), edited.category),
+        (b, "Chủ tịch Ủy ban nhân dân xã", 3)
+    );
+    assert_eq!(edited.note.as_deref(), Some("Bầu giữ chức vụ tháng 7/2026"));
+    assert_eq!(edited.full_name, "Trần Văn Minh", "the person's name is not edited");
+    assert_eq!(audit().await, before + 1);
+    let last = db
+        .store
+        .scoped(&admin)
+        .audit_entries(&phongthu_store::AuditFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (last[0].action.as_str(), last[0].entity.as_str()),
+        ("update", "edu_cadre")
+    );
+    assert!(
+        last[0].before.as_deref().unwrap_or("").contains("\"category\":4")
+            && last[0].after.as_deref().unwrap_or("").contains("\"category\":3"),
+        "{last:?}"
+    );
+    // Nothing changed: nothing written.
+    let same = s
+        .update_cadre(
+            minh.id,
+            phongthu_store::CadreUpdate {
+                unit_id: b,
+                position: " Chủ tịch Ủy ban nhân dân xã ".into(),
+                agency: "Ủy ban nhân dân xã Hai".into(),
+                category: 3,
+                note: Some("Bầu giữ chức vụ tháng 7/2026".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(same, edited);
+    assert_eq!(audit().await, before + 1);
+    // Bad input: a Vietnamese reason per field, nothing written.
+    let e = s
+        .update_cadre(
+            minh.id,
+            phongthu_store::CadreUpdate {
+                unit_id: b,
+                position: "  ".into(),
+                agency: "Ủy ban".into(),
+                category: 7,
+                note: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+    assert!(
+        e.to_string().contains("Chức vụ không được để trống") && e.to_string().contains("Đối tượng 7 không hợp lệ"),
+        "{e}"
+    );
+    assert_eq!(audit().await, before + 1);
+
+    // The commune commander: his cadre may not be moved out of his commune, another commune's
+    // cadre is not found; leaders and inspectors cannot edit.
+    let sc = db.store.scoped(&cmd);
+    let move_out = phongthu_store::CadreUpdate {
+        unit_id: b,
+        position: "Phó Chủ tịch".into(),
+        agency: "Ủy ban nhân dân xã".into(),
+        category: 4,
+        note: None,
+    };
+    let e = sc.update_cadre(lan.id, move_out.clone()).await.unwrap_err();
+    assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
+    let e = sc
+        .update_cadre(
+            minh.id,
+            phongthu_store::CadreUpdate {
+                unit_id: a,
+                ..move_out.clone()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::NotFound(_)), "{e}");
+    for r in &readers {
+        let e = db
+            .store
+            .scoped(r)
+            .update_cadre(
+                lan.id,
+                phongthu_store::CadreUpdate {
+                    unit_id: a,
+                    ..move_out.clone()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Forbidden(_)), "{}: {e}", r.username);
+    }
+    assert_eq!(audit().await, before + 1);
+
+    // The category decides the list: Minh (now category 3) with a category 4 certificate still
+    // lacks; enrolled on the category 3 course with a certificate, he leaves the list.
+    s.record_attendance(c4.id, certified(lan.id, "01/GCN", date!(2026 - 08 - 30)))
+        .await
+        .unwrap();
+    s.record_attendance(c4.id, certified(minh.id, "02/GCN", date!(2026 - 08 - 30)))
+        .await
+        .unwrap();
+    assert_eq!(lacking(&db.store, &admin, on).await, ["Trần Văn Minh"]);
+    s.record_attendance(c3.id, certified(minh.id, "01/GCN-3", date!(2026 - 08 - 30)))
+        .await
+        .unwrap();
+    assert!(lacking(&db.store, &admin, on).await.is_empty());
+
+    // Delete an enrolment: refused with a certificate, done without one (audited).
+    let before = audit().await;
+    let e = s.delete_enrolment(c4.id, lan.id).await.unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    assert!(
+        e.to_string()
+            .contains("đã được cấp giấy chứng nhận số 01/GCN ngày 30/08/2026"),
+        "{e}"
+    );
+    assert_eq!(audit().await, before);
+    let hoa = s.create_cadre(cadre(a, "Lê Thị Hoa", 4)).await.unwrap();
+    s.record_attendance(
+        c4.id,
+        Attendance {
+            cadre_id: hoa.id,
+            attended: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.enrolments(c4.id).await.unwrap().len(), 3);
+    let before = audit().await;
+    // Readers and another commune's commander cannot delete.
+    for r in &readers {
+        let e = db.store.scoped(r).delete_enrolment(c4.id, hoa.id).await.unwrap_err();
+        assert!(matches!(e, StoreError::Forbidden(_)), "{}: {e}", r.username);
+    }
+    let e = db
+        .store
+        .scoped(&other)
+        .delete_enrolment(c4.id, hoa.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::NotFound(_)), "{e}");
+    assert_eq!(audit().await, before);
+    sc.delete_enrolment(c4.id, hoa.id).await.unwrap();
+    assert_eq!(audit().await, before + 1);
+    let names: Vec<String> = s
+        .enrolments(c4.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.cadre.full_name)
+        .collect();
+    assert_eq!(names, ["Nguyễn Thị Lan", "Trần Văn Minh"]);
+    assert_eq!(s.course(c4.id).await.unwrap().enrolled, 2);
+    // Hoa, off the course and without a certificate, is on the list; deleting again is not found.
+    assert_eq!(lacking(&db.store, &admin, on).await, ["Lê Thị Hoa"]);
+    let e = s.delete_enrolment(c4.id, hoa.id).await.unwrap_err();
+    assert!(matches!(e, StoreError::NotFound(_)), "{e}");
+    assert!(db.store.verify_audit().await.unwrap().broken.is_none());
+}

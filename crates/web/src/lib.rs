@@ -52,6 +52,7 @@ struct Inner {
     territory: &'static Territory,
     throttle: throttle::Throttle,
     jobs: pages::citizens::Jobs,
+    militia_rejects: pages::militia_import::Rejects,
     work_cache: pages::home::WorkCache,
 }
 
@@ -64,6 +65,7 @@ impl AppState {
                 territory: Territory::bundled(),
                 throttle: Default::default(),
                 jobs: Default::default(),
+                militia_rejects: Default::default(),
                 work_cache: Default::default(),
             }),
         }
@@ -87,6 +89,10 @@ impl AppState {
 
     pub(crate) fn jobs(&self) -> &pages::citizens::Jobs {
         &self.inner.jobs
+    }
+
+    pub(crate) fn militia_rejects(&self) -> &pages::militia_import::Rejects {
+        &self.inner.militia_rejects
     }
 
     pub(crate) fn work_cache(&self) -> &pages::home::WorkCache {

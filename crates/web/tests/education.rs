@@ -337,3 +337,159 @@ async fn import_with_a_bad_row_changes_nothing() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(app.audit_count().await, before);
 }
+
+#[tokio::test]
+async fn cadre_edit_and_enrolment_delete() {
+    use phongthu_store::{Attendance, CourseResult, NewCadre, NewCourse};
+    use time::macros::date;
+    let app = App::new().await;
+    let admin = app.login("quantri").await;
+    let leader = app.login("lanhdao").await;
+    let other = app.login("chihuy.xa2").await;
+    let (a, b) = (app.demo.commune_command_ids[0], app.demo.commune_command_ids[1]);
+    let system = app.store.system_actor().await.unwrap();
+    let s = app.store.scoped(&system);
+    let cadre = |name: &str| NewCadre {
+        unit_id: a,
+        full_name: name.into(),
+        position: "Phó Chủ tịch Ủy ban nhân dân xã".into(),
+        agency: "Ủy ban nhân dân xã".into(),
+        category: 4,
+        ..Default::default()
+    };
+    let lan = s.create_cadre(cadre("Nguyễn Thị Lan")).await.unwrap();
+    let minh = s.create_cadre(cadre("Trần Văn Minh")).await.unwrap();
+    let course = s
+        .create_course(NewCourse {
+            unit_id: a,
+            name: "Bồi dưỡng đối tượng 4".into(),
+            category: 4,
+            provider: "Trường Quân sự tỉnh".into(),
+            place: None,
+            start: date!(2026 - 08 - 05),
+            end: date!(2026 - 08 - 30),
+        })
+        .await
+        .unwrap();
+    s.record_attendance(
+        course.id,
+        Attendance {
+            cadre_id: lan.id,
+            attended: true,
+            result: Some(CourseResult::Good),
+            certificate_number: Some("12/GCN".into()),
+            certificate_date: Some(date!(2026 - 08 - 30)),
+        },
+    )
+    .await
+    .unwrap();
+    s.record_attendance(
+        course.id,
+        Attendance {
+            cadre_id: minh.id,
+            attended: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    // The edit form: writers see it, readers do not.
+    let url = format!("/giao-duc-qp/can-bo/{}", minh.id);
+    let page = app.get(&url, Some(&admin)).await;
+    assert!(page.body.contains("Sửa chức vụ, đối tượng"), "{}", page.body);
+    assert!(page.body.contains(&format!("action=\"{url}/sua\"")));
+    assert!(!app.get(&url, Some(&leader)).await.body.contains("Sửa chức vụ"));
+    let edit = |s: &Session, csrf: String, unit: i64, position: &'static str, category: &'static str| {
+        let (app, s, url) = (&app, s.clone(), format!("{url}/sua"));
+        async move {
+            app.post(
+                &url,
+                Some(&s),
+                &[
+                    ("_csrf", &csrf),
+                    ("unit_id", &unit.to_string()),
+                    ("position", position),
+                    ("agency", "Ủy ban nhân dân xã Hai"),
+                    ("category", category),
+                    ("note", "Bầu giữ chức vụ mới"),
+                ],
+            )
+            .await
+        }
+    };
+    let before = app.audit_count().await;
+    let r = edit(&admin, "gia-mao".into(), b, "Chủ tịch Ủy ban nhân dân xã", "3").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = edit(&admin, admin.csrf.clone(), b, "  ", "3").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("Chức vụ không được để trống"), "{}", r.body);
+    let r = edit(&admin, admin.csrf.clone(), b, "Chủ tịch", "9").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("Đối tượng 9 không hợp lệ"), "{}", r.body);
+    let r = edit(&leader, leader.csrf.clone(), b, "Chủ tịch", "3").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = edit(&other, other.csrf.clone(), b, "Chủ tịch", "3").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.audit_count().await, before);
+    let r = edit(&admin, admin.csrf.clone(), b, "Chủ tịch Ủy ban nhân dân xã", "3").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), format!("{url}?saved=1"));
+    assert_eq!(app.audit_count().await, before + 1);
+    let page = app.get(r.location(), Some(&admin)).await;
+    assert!(page.body.contains("Đã lưu thay đổi."), "{}", page.body);
+    assert!(
+        page.body.contains("<td>Chủ tịch Ủy ban nhân dân xã</td>"),
+        "{}",
+        page.body
+    );
+    // Now category 3 with only a category 4 course: on the list.
+    let list = app.get("/giao-duc-qp/chua-co-chung-nhan", Some(&admin)).await;
+    assert!(list.body.contains("Trần Văn Minh"), "{}", list.body);
+    // Moved to the second commune: that commune's commander now sees him.
+    assert_eq!(app.get(&url, Some(&other)).await.status, StatusCode::OK);
+
+    // Deleting an enrolment: offered only without a certificate, confirmed on its own page.
+    let course_url = format!("/giao-duc-qp/khoa/{}", course.id);
+    let page = app.get(&course_url, Some(&admin)).await;
+    let minh_delete = format!("{course_url}/hoc-vien/{}/xoa", minh.id);
+    let lan_delete = format!("{course_url}/hoc-vien/{}/xoa", lan.id);
+    assert!(page.body.contains(&format!("href=\"{minh_delete}\"")), "{}", page.body);
+    assert!(!page.body.contains(&format!("href=\"{lan_delete}\"")), "{}", page.body);
+    let confirm = app.get(&minh_delete, Some(&admin)).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(
+        confirm.body.contains("khỏi danh sách học viên của khóa"),
+        "{}",
+        confirm.body
+    );
+    assert!(confirm.body.contains(&format!("action=\"{minh_delete}\"")));
+    let confirm = app.get(&lan_delete, Some(&admin)).await;
+    assert!(confirm.body.contains("không xóa được"), "{}", confirm.body);
+    assert_eq!(app.get(&minh_delete, Some(&leader)).await.status, StatusCode::FORBIDDEN);
+
+    let before = app.audit_count().await;
+    let r = app.post(&lan_delete, Some(&admin), &[("_csrf", &admin.csrf)]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains("đã được cấp giấy chứng nhận số 12/GCN ngày 30/08/2026"),
+        "{}",
+        r.body
+    );
+    let r = app.post(&minh_delete, Some(&admin), &[("_csrf", "gia-mao")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.post(&minh_delete, Some(&leader), &[("_csrf", &leader.csrf)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.post(&minh_delete, Some(&other), &[("_csrf", &other.csrf)]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.audit_count().await, before);
+    let r = app.post(&minh_delete, Some(&admin), &[("_csrf", &admin.csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), course_url);
+    assert_eq!(app.audit_count().await, before + 1);
+    let page = app.get(&course_url, Some(&admin)).await;
+    assert!(!page.body.contains("Trần Văn Minh</a>"), "{}", page.body);
+    assert!(page.body.contains("Nguyễn Thị Lan"));
+    let r = app.post(&minh_delete, Some(&admin), &[("_csrf", &admin.csrf)]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use phongthu_store::testing::TestDb;
-use phongthu_store::DemoReport;
+use phongthu_store::{Attendance, DemoReport, NewCadre, NewCourse};
 use phongthu_web::{router, AppState, WebSettings};
 use tower::ServiceExt;
 
@@ -407,9 +407,12 @@ async fn pages_make_no_outside_requests() {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Expect {
     Allowed,
+    /// 403 with the reason.
     Denied,
+    /// 404: a record outside the scope is not revealed (and nothing is written).
+    Hidden,
 }
-use Expect::{Allowed, Denied};
+use Expect::{Allowed, Denied, Hidden};
 
 #[tokio::test]
 async fn authorisation_matrix() {
@@ -422,6 +425,64 @@ async fn authorisation_matrix() {
     }
     let ptkv = app.demo.regional_command_id;
     let second_commune = app.demo.commune_command_ids[1];
+    // Defence education (issue 5): cadres and courses in the first commune, the second commune
+    // and another province; one cadre per role to take off the list.
+    let first_commune = app.demo.commune_command_ids[0];
+    let system = app.store.system_actor().await.unwrap();
+    let sys = app.store.scoped(&system);
+    let new_cadre = |unit_id, name: &str| NewCadre {
+        unit_id,
+        full_name: name.into(),
+        position: "Chủ tịch Ủy ban nhân dân xã".into(),
+        agency: "Ủy ban nhân dân xã".into(),
+        category: 3,
+        ..Default::default()
+    };
+    let new_course = |unit_id, name: &str| NewCourse {
+        unit_id,
+        name: name.into(),
+        category: 3,
+        provider: "Trường Quân sự tỉnh".into(),
+        place: None,
+        start: time::macros::date!(2026 - 03 - 02),
+        end: time::macros::date!(2026 - 03 - 13),
+    };
+    let cadre_a = sys
+        .create_cadre(new_cadre(first_commune, "Cán Bộ Xã Một"))
+        .await
+        .unwrap()
+        .id;
+    let cadre_b = sys
+        .create_cadre(new_cadre(second_commune, "Cán Bộ Xã Hai"))
+        .await
+        .unwrap()
+        .id;
+    let cadre_x = sys.create_cadre(new_cadre(other, "Cán Bộ Tỉnh Khác")).await.unwrap().id;
+    let course_a = sys
+        .create_course(new_course(first_commune, "Khóa xã"))
+        .await
+        .unwrap()
+        .id;
+    let course_x = sys.create_course(new_course(other, "Khóa tỉnh khác")).await.unwrap().id;
+    sys.record_attendance(
+        course_x,
+        Attendance {
+            cadre_id: cadre_x,
+            attended: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut leaving = std::collections::HashMap::new();
+    for r in roles {
+        let id = sys
+            .create_cadre(new_cadre(first_commune, &format!("Cán Bộ Thôi {r}")))
+            .await
+            .unwrap()
+            .id;
+        leaving.insert(r, id);
+    }
     let mut failures = Vec::new();
     for (who, s) in &sessions {
         let own = app.unit_of(who);
@@ -487,11 +548,130 @@ async fn authorisation_matrix() {
             ("POST", format!("/org/{other}/move"), Denied),
             ("POST", "/users#own".into(), if is_admin { Allowed } else { Denied }),
             ("POST", "/users#other".into(), Denied),
+            // defence education: readers read, writers write within the scope; a record
+            // outside the scope is hidden (404), a write there by a reader is refused first (403)
+            ("GET", "/giao-duc-qp".into(), Allowed),
+            ("GET", "/giao-duc-qp/cai-dat".into(), Allowed),
+            ("GET", "/giao-duc-qp/can-bo".into(), Allowed),
+            ("GET", "/giao-duc-qp/can-bo.xlsx".into(), Allowed),
+            ("GET", format!("/giao-duc-qp/can-bo/{cadre_a}"), Allowed),
+            (
+                "GET",
+                format!("/giao-duc-qp/can-bo/{cadre_b}"),
+                if sibling_visible { Allowed } else { Hidden },
+            ),
+            ("GET", format!("/giao-duc-qp/can-bo/{cadre_x}"), Hidden),
+            ("GET", "/giao-duc-qp/khoa".into(), Allowed),
+            ("GET", format!("/giao-duc-qp/khoa/{course_a}"), Allowed),
+            ("GET", format!("/giao-duc-qp/khoa/{course_a}/danh-sach.xlsx"), Allowed),
+            ("GET", format!("/giao-duc-qp/khoa/{course_a}/danh-sach.docx"), Allowed),
+            ("GET", format!("/giao-duc-qp/khoa/{course_a}/danh-sach.pdf"), Allowed),
+            ("GET", format!("/giao-duc-qp/khoa/{course_x}"), Hidden),
+            ("GET", format!("/giao-duc-qp/khoa/{course_x}/danh-sach.xlsx"), Hidden),
+            ("GET", format!("/giao-duc-qp/khoa/{course_x}/danh-sach.pdf"), Hidden),
+            ("GET", "/giao-duc-qp/chua-co-chung-nhan".into(), Allowed),
+            ("GET", "/giao-duc-qp/chua-co-chung-nhan.xlsx".into(), Allowed),
+            ("GET", "/giao-duc-qp/chua-co-chung-nhan.docx".into(), Allowed),
+            ("GET", "/giao-duc-qp/chua-co-chung-nhan.pdf".into(), Allowed),
+            ("GET", "/giao-duc-qp/mau-nhap.xlsx".into(), Allowed),
+            ("GET", "/giao-duc-qp/nhap".into(), if writes { Allowed } else { Denied }),
+            (
+                "POST",
+                "/giao-duc-qp/cai-dat".into(),
+                if writes { Allowed } else { Denied },
+            ),
+            (
+                "POST",
+                "/giao-duc-qp/can-bo#own".into(),
+                if writes { Allowed } else { Denied },
+            ),
+            ("POST", "/giao-duc-qp/can-bo#other".into(), Denied),
+            (
+                "POST",
+                "/giao-duc-qp/khoa#own".into(),
+                if writes { Allowed } else { Denied },
+            ),
+            ("POST", "/giao-duc-qp/khoa#other".into(), Denied),
+            (
+                "POST",
+                format!("/giao-duc-qp/khoa/{course_a}/hoc-vien"),
+                if writes { Allowed } else { Denied },
+            ),
+            (
+                "GET",
+                format!("/giao-duc-qp/khoa/{course_a}/hoc-vien/{cadre_a}/xoa"),
+                if writes { Allowed } else { Denied },
+            ),
+            (
+                "POST",
+                format!("/giao-duc-qp/khoa/{course_a}/hoc-vien/{cadre_a}/xoa"),
+                if writes { Allowed } else { Denied },
+            ),
+            (
+                "GET",
+                format!("/giao-duc-qp/khoa/{course_x}/hoc-vien/{cadre_x}/xoa"),
+                if writes { Hidden } else { Denied },
+            ),
+            (
+                "POST",
+                format!("/giao-duc-qp/khoa/{course_x}/hoc-vien/{cadre_x}/xoa"),
+                if writes { Hidden } else { Denied },
+            ),
+            (
+                "POST",
+                format!("/giao-duc-qp/khoa/{course_x}/hoc-vien"),
+                if writes { Hidden } else { Denied },
+            ),
+            (
+                "POST",
+                format!("/giao-duc-qp/can-bo/{cadre_a}/sua"),
+                if writes { Allowed } else { Denied },
+            ),
+            ("POST", format!("/giao-duc-qp/can-bo/{cadre_a}/sua#other"), Denied),
+            (
+                "POST",
+                format!("/giao-duc-qp/can-bo/{cadre_x}/sua"),
+                if writes { Hidden } else { Denied },
+            ),
+            (
+                "POST",
+                format!("/giao-duc-qp/can-bo/{}/thoi-theo-doi", leaving[who]),
+                if writes { Allowed } else { Denied },
+            ),
+            (
+                "POST",
+                format!("/giao-duc-qp/can-bo/{cadre_x}/thoi-theo-doi"),
+                if writes { Hidden } else { Denied },
+            ),
+            (
+                "POST",
+                "/giao-duc-qp/nhap#own".into(),
+                if writes { Allowed } else { Denied },
+            ),
+            ("POST", "/giao-duc-qp/nhap#other".into(), Denied),
         ];
         for (method, path, expect) in cases {
             let before = app.audit_count().await;
+            let other_or_sibling = if *who == "chihuy" { second_commune } else { other };
             let r = if method == "GET" {
                 app.get(&path, Some(s)).await
+            } else if let Some(target) = path.strip_prefix("/giao-duc-qp/nhap#") {
+                // The import form is multipart: one new cadre from a CSV file.
+                let unit = if target == "own" { own_commune } else { other_or_sibling };
+                let csv = format!(
+                    "Họ và tên;Chức vụ;Cơ quan, đơn vị công tác;Đối tượng\r\nCán Bộ Nhập {who};Phó Chủ tịch;Ủy ban nhân dân xã;4\r\n"
+                );
+                let unit = unit.to_string();
+                let (ct, body) = multipart(
+                    &[
+                        ("_csrf", s.csrf.as_str()),
+                        ("unit_id", unit.as_str()),
+                        ("mode", "all_or_nothing"),
+                    ],
+                    "can-bo.csv",
+                    csv.as_bytes(),
+                );
+                app.post_multipart("/giao-duc-qp/nhap", Some(s), &ct, body).await
             } else {
                 let (path, fields): (String, Vec<(&str, String)>) = match path.as_str() {
                     p if p.ends_with("/coverage") => {
@@ -546,6 +726,99 @@ async fn authorisation_matrix() {
                             ("unit_id", other.to_string()),
                         ],
                     ),
+                    "/giao-duc-qp/cai-dat" => (
+                        "/giao-duc-qp/cai-dat".into(),
+                        (1..=4usize)
+                            .flat_map(|n| {
+                                [
+                                    (
+                                        ["label_1", "label_2", "label_3", "label_4"][n - 1],
+                                        format!("Đối tượng {n}"),
+                                    ),
+                                    (
+                                        ["description_1", "description_2", "description_3", "description_4"][n - 1],
+                                        format!("Mô tả đối tượng {n}"),
+                                    ),
+                                    (
+                                        ["source_1", "source_2", "source_3", "source_4"][n - 1],
+                                        "Nghị định 13/2014/NĐ-CP".to_string(),
+                                    ),
+                                ]
+                            })
+                            .chain([("validity_months", String::new())])
+                            .collect(),
+                    ),
+                    "/giao-duc-qp/can-bo#own" | "/giao-duc-qp/can-bo#other" => (
+                        "/giao-duc-qp/can-bo".into(),
+                        vec![
+                            (
+                                "unit_id",
+                                (if path.ends_with("#own") {
+                                    own_commune
+                                } else {
+                                    other_or_sibling
+                                })
+                                .to_string(),
+                            ),
+                            ("full_name", format!("Cán Bộ Mới {who}")),
+                            ("position", "Phó Chủ tịch".into()),
+                            ("agency", "Ủy ban nhân dân xã".into()),
+                            ("category", "3".into()),
+                        ],
+                    ),
+                    "/giao-duc-qp/khoa#own" | "/giao-duc-qp/khoa#other" => (
+                        "/giao-duc-qp/khoa".into(),
+                        vec![
+                            (
+                                "unit_id",
+                                (if path.ends_with("#own") {
+                                    own_commune
+                                } else {
+                                    other_or_sibling
+                                })
+                                .to_string(),
+                            ),
+                            ("name", format!("Khóa mới {who}")),
+                            ("category", "3".into()),
+                            ("provider", "Trường Quân sự tỉnh".into()),
+                            ("start", "02/03/2026".into()),
+                            ("end", "13/03/2026".into()),
+                        ],
+                    ),
+                    p if p.ends_with("/hoc-vien") => (
+                        p.into(),
+                        vec![
+                            (
+                                "cadre_id",
+                                (if p.contains(&format!("/khoa/{course_x}/")) {
+                                    cadre_x
+                                } else {
+                                    cadre_a
+                                })
+                                .to_string(),
+                            ),
+                            ("attended", "1".into()),
+                        ],
+                    ),
+                    p if p.ends_with("/xoa") => (p.into(), vec![]),
+                    p if p.ends_with("/thoi-theo-doi") => (p.into(), vec![("left_on", "01/06/2026".into())]),
+                    p if p.contains("/sua") => {
+                        let unit = if p.ends_with("#other") {
+                            other_or_sibling
+                        } else {
+                            first_commune
+                        };
+                        (
+                            p.trim_end_matches("#other").into(),
+                            vec![
+                                ("unit_id", unit.to_string()),
+                                ("position", format!("Phó Chủ tịch ({who})")),
+                                ("agency", "Ủy ban nhân dân xã".into()),
+                                ("category", "4".into()),
+                                ("note", String::new()),
+                            ],
+                        )
+                    }
                     _ => unreachable!(),
                 };
                 let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
@@ -555,6 +828,7 @@ async fn authorisation_matrix() {
             let got = match r.status {
                 StatusCode::OK | StatusCode::SEE_OTHER if !r.location().starts_with("/login") => Allowed,
                 StatusCode::FORBIDDEN => Denied,
+                StatusCode::NOT_FOUND => Hidden,
                 other => {
                     failures.push(format!(
                         "{who} {method} {path}: unexpected {other}: {}",
@@ -568,6 +842,20 @@ async fn authorisation_matrix() {
                     "{who} {method} {path}: expected {expect:?}, got {got:?} ({})",
                     r.status
                 ));
+            }
+            if got == Hidden {
+                assert!(
+                    r.body.contains("phạm vi"),
+                    "{who} {method} {path}: a hidden record is not found in the scope: {}",
+                    r.body
+                );
+                if method == "POST" {
+                    assert_eq!(
+                        app.audit_count().await,
+                        before,
+                        "{who} {method} {path}: a write outside the scope writes nothing"
+                    );
+                }
             }
             if got == Denied {
                 assert!(

@@ -26,8 +26,8 @@ use phongthu_domain::auth::Permission;
 use phongthu_domain::militia::education::{CertificatePolicy, TraineeCategory};
 use phongthu_domain::org::OrgKind;
 use phongthu_store::{
-    edu_export_row, Attendance, CadreRecord, CourseRecord, CourseResult, EduImportOptions, EduSettings, ImportMode,
-    NewCadre, NewCourse, SourceRow, StoreError, EDU_COLUMNS,
+    edu_export_row, Attendance, CadreRecord, CadreUpdate, CourseRecord, CourseResult, EduImportOptions, EduSettings,
+    ImportMode, NewCadre, NewCourse, SourceRow, StoreError, EDU_COLUMNS,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -43,9 +43,14 @@ pub fn routes() -> Router<AppState> {
         .route("/giao-duc-qp/can-bo.xlsx", get(cadres_xlsx))
         .route("/giao-duc-qp/can-bo/{id}", get(cadre))
         .route("/giao-duc-qp/can-bo/{id}/thoi-theo-doi", post(cadre_leaves))
+        .route("/giao-duc-qp/can-bo/{id}/sua", post(update_cadre))
         .route("/giao-duc-qp/khoa", get(courses).post(create_course))
         .route("/giao-duc-qp/khoa/{id}", get(course))
         .route("/giao-duc-qp/khoa/{id}/hoc-vien", post(record_attendance))
+        .route(
+            "/giao-duc-qp/khoa/{id}/hoc-vien/{cadre}/xoa",
+            get(enrolment_delete_form).post(delete_enrolment),
+        )
         .route("/giao-duc-qp/khoa/{id}/danh-sach.xlsx", get(course_xlsx))
         .route("/giao-duc-qp/khoa/{id}/danh-sach.docx", get(course_document))
         .route("/giao-duc-qp/khoa/{id}/danh-sach.pdf", get(course_document))
@@ -511,6 +516,23 @@ pub struct CertificateLine {
     pub issued_on: String,
 }
 
+/// The fields of a cadre's post as the edit form sends them (and shows them again on a refusal).
+#[derive(Deserialize, Default, Clone)]
+pub struct CadreEditForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    note: String,
+}
+
 #[derive(Template)]
 #[template(path = "edu_cadre.html")]
 struct CadrePage {
@@ -524,9 +546,21 @@ struct CadrePage {
     lacking: Option<String>,
     today: String,
     can_write: bool,
+    /// Units the cadre may be managed by (the edit form).
+    units: Vec<(i64, String)>,
+    edit: CadreEditForm,
+    error: Option<String>,
+    flash: Option<&'static str>,
 }
 
-pub async fn cadre(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn cadre_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    edit: Option<CadreEditForm>,
+    error: Option<String>,
+    flash: Option<&'static str>,
+) -> Result<CadrePage, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
     let c = scoped.cadre(id).await?;
     let certs = scoped.cadre_certificates(id).await?;
@@ -537,8 +571,24 @@ pub async fn cadre(State(state): State<AppState>, viewer: Viewer, Path(id): Path
         .into_iter()
         .find(|l| l.cadre.id == id)
         .map(|l| l.reason_vi);
-    render(&CadrePage {
-        chrome: Chrome::new(&state, Some(&viewer), c.full_name.clone(), "education"),
+    let edit = edit.unwrap_or_else(|| CadreEditForm {
+        csrf: String::new(),
+        unit_id: c.unit_id.to_string(),
+        position: c.position.clone(),
+        agency: c.agency.clone(),
+        category: c.category.to_string(),
+        note: c.note.clone().unwrap_or_default(),
+    });
+    let mut units = if can_write(viewer) {
+        command_units(state, viewer).await?
+    } else {
+        vec![]
+    };
+    if can_write(viewer) && !units.iter().any(|(u, _)| *u == c.unit_id) {
+        units.insert(0, (c.unit_id, c.unit_name.clone()));
+    }
+    Ok(CadrePage {
+        chrome: Chrome::new(state, Some(viewer), c.full_name.clone(), "education"),
         cadre: cadre_line(&c),
         national_id: c.national_id.clone().unwrap_or_default(),
         citizen_id: c.citizen_id,
@@ -557,8 +607,57 @@ pub async fn cadre(State(state): State<AppState>, viewer: Viewer, Path(id): Path
             .collect(),
         lacking,
         today: vi_date(today()),
-        can_write: can_write(&viewer),
+        can_write: can_write(viewer),
+        units,
+        edit,
+        error,
+        flash,
     })
+}
+
+#[derive(Deserialize, Default)]
+pub struct CadreQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+pub async fn cadre(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<CadreQuery>,
+) -> Result<Response, AppError> {
+    let flash = q.saved.is_some().then_some("Đã lưu thay đổi.");
+    render(&cadre_page(&state, &viewer, id, None, None, flash).await?)
+}
+
+/// `POST /giao-duc-qp/can-bo/{id}/sua` — the managing unit, post, agency, category and note.
+pub async fn update_cadre(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<CadreEditForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, &f.csrf)?;
+    let scoped = state.store().scoped(&viewer.actor);
+    scoped.require(Permission::Write)?;
+    let unit_id = id_of(&f.unit_id, "đơn vị quản lý cán bộ")?;
+    let category = category_of(&f.category)?;
+    let u = CadreUpdate {
+        unit_id,
+        position: f.position.clone(),
+        agency: f.agency.clone(),
+        category,
+        note: Some(f.note.clone()).filter(|s| !s.trim().is_empty()),
+    };
+    match scoped.update_cadre(id, u).await {
+        Ok(_) => Ok(Redirect::to(&format!("/giao-duc-qp/can-bo/{id}?saved=1")).into_response()),
+        Err(e @ (StoreError::Invalid(_) | StoreError::Conflict(_))) => {
+            let page = cadre_page(&state, &viewer, id, Some(f), Some(e.to_string()), None).await?;
+            Ok(refused(render(&page)?, &e))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -711,6 +810,8 @@ pub struct ParticipantLine {
     pub result_label: &'static str,
     pub certificate_number: String,
     pub certificate_date: String,
+    /// A certificate was issued: the enrolment cannot be deleted.
+    pub certified: bool,
 }
 
 pub struct Choice {
@@ -772,6 +873,7 @@ async fn course_page(
                 result_label: e.result_vi(),
                 certificate_number: e.certificate_number.clone().unwrap_or_default(),
                 certificate_date: e.certificate_date_vi(),
+                certified: e.certificate_date.is_some(),
             })
             .collect(),
         candidates,
@@ -833,6 +935,89 @@ pub async fn record_attendance(
     match state.store().scoped(&viewer.actor).record_attendance(id, a).await {
         Ok(_) => Ok(Redirect::to(&format!("/giao-duc-qp/khoa/{id}")).into_response()),
         Err(e @ (StoreError::Invalid(_) | StoreError::Conflict(_))) => {
+            let page = course_page(&state, &viewer, id, Some(e.to_string())).await?;
+            Ok(refused(render(&page)?, &e))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "edu_enrolment_delete.html")]
+struct EnrolmentDeletePage {
+    chrome: Chrome,
+    course: CourseLine,
+    participant: ParticipantLine,
+}
+
+/// The enrolment of a cadre on a course, both in scope.
+async fn enrolment_of(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    cadre_id: i64,
+) -> Result<(CourseRecord, phongthu_store::EnrolmentRecord), AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
+    let course = scoped.course(id).await?;
+    let e = scoped
+        .enrolments(id)
+        .await?
+        .into_iter()
+        .find(|e| e.cadre.id == cadre_id)
+        .ok_or_else(|| {
+            AppError::not_found(format!(
+                "Cán bộ số {cadre_id} không có trong danh sách học viên của khóa này."
+            ))
+        })?;
+    Ok((course, e))
+}
+
+/// `GET /giao-duc-qp/khoa/{id}/hoc-vien/{cadre}/xoa` — asks to confirm taking a cadre off the list.
+pub async fn enrolment_delete_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, cadre_id)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    state.store().scoped(&viewer.actor).require(Permission::Write)?;
+    let (course, e) = enrolment_of(&state, &viewer, id, cadre_id).await?;
+    render(&EnrolmentDeletePage {
+        chrome: Chrome::new(&state, Some(&viewer), "Xóa học viên khỏi danh sách", "education"),
+        course: course_line(&course),
+        participant: ParticipantLine {
+            cadre_id: e.cadre.id,
+            full_name: e.cadre.full_name.clone(),
+            birth_date: e.cadre.birth_date_vi(),
+            position: e.cadre.position.clone(),
+            agency: e.cadre.agency.clone(),
+            category: e.cadre.category,
+            attended: e.attended,
+            result: e.result.map(|r| r.as_str().to_string()).unwrap_or_default(),
+            result_label: e.result_vi(),
+            certificate_number: e.certificate_number.clone().unwrap_or_default(),
+            certificate_date: e.certificate_date_vi(),
+            certified: e.certificate_date.is_some(),
+        },
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+/// `POST /giao-duc-qp/khoa/{id}/hoc-vien/{cadre}/xoa` — takes the cadre off the list (refused
+/// when a certificate was issued).
+pub async fn delete_enrolment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, cadre_id)): Path<(i64, i64)>,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&viewer.csrf, &f.csrf)?;
+    match state.store().scoped(&viewer.actor).delete_enrolment(id, cadre_id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/giao-duc-qp/khoa/{id}")).into_response()),
+        Err(e @ StoreError::Conflict(_)) => {
             let page = course_page(&state, &viewer, id, Some(e.to_string())).await?;
             Ok(refused(render(&page)?, &e))
         }

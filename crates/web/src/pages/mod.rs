@@ -12,6 +12,7 @@ mod forces_docs;
 pub(crate) mod home;
 mod login;
 mod militia;
+pub(crate) mod militia_import;
 mod militia_targets;
 mod nvqs_docs;
 mod org;
@@ -100,6 +101,22 @@ pub fn routes() -> Router<AppState> {
         .route("/militia/{id}", get(militia::detail))
         .route("/militia/{id}/members", post(militia::add_member))
         .route("/militia/{id}/training", post(militia::record_training))
+        // militia members from and to Excel (issue 5)
+        .route(
+            "/militia/{id}/import",
+            get(militia_import::form)
+                .post(militia_import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    militia_import::MILITIA_IMPORT_LIMIT_BYTES,
+                )),
+        )
+        .route(
+            "/militia/import/mau-nhap-dan-quan-tu-ve.xlsx",
+            get(militia_import::template),
+        )
+        .route("/militia/import/tu-choi/{token}", get(militia_import::rejects))
+        .route("/militia/{id}/thanh-vien.xlsx", get(militia_import::export_unit))
+        .route("/militia/thanh-vien.xlsx", get(militia_import::export_scope))
         // militia strength against targets, forces lists as DOCX/PDF, reservist import (issue 5)
         .route("/militia/targets", get(militia_targets::dashboard))
         .route("/militia/targets/ratio", post(militia_targets::set_ratio))

@@ -82,16 +82,16 @@ pub async fn template(_viewer: Viewer) -> Result<Response, AppError> {
 }
 
 /// What an upload form sent: the mode, the commune chosen (equipment only) and the file.
-struct Upload {
-    mode: ImportMode,
-    unit_id: Option<i64>,
-    bytes: Vec<u8>,
-    name: String,
+pub(super) struct Upload {
+    pub mode: ImportMode,
+    pub unit_id: Option<i64>,
+    pub bytes: Vec<u8>,
+    pub name: String,
 }
 
 /// Reads the multipart form (`_csrf` first, `mode`, `unit_id`, `file`), checking the CSRF token
-/// before the file is kept.
-async fn read_upload(viewer: &Viewer, mut multipart: Multipart) -> Result<Upload, AppError> {
+/// before the file is kept. Shared by the militia member import.
+pub(super) async fn read_upload(viewer: &Viewer, mut multipart: Multipart) -> Result<Upload, AppError> {
     let bad = |m: &str| AppError::bad_request(m.to_string());
     let mut csrf_sent = String::new();
     let mut mode = ImportMode::AllOrNothing;
@@ -148,8 +148,8 @@ async fn read_upload(viewer: &Viewer, mut multipart: Multipart) -> Result<Upload
 }
 
 /// The header row and the data rows of an .xlsx or CSV file (read on the blocking pool: the
-/// .xlsx reader runs a worker thread and a channel).
-async fn read_rows(bytes: Vec<u8>) -> Result<(Vec<String>, Vec<SourceRow>), AppError> {
+/// .xlsx reader runs a worker thread and a channel). Shared by the militia member import.
+pub(super) async fn read_rows(bytes: Vec<u8>) -> Result<(Vec<String>, Vec<SourceRow>), AppError> {
     tokio::task::spawn_blocking(move || -> Result<_, String> {
         let reader = TabularReader::from_bytes(bytes).map_err(|e| e.to_string())?;
         let headers = reader.headers.clone();
