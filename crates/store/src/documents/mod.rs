@@ -685,41 +685,81 @@ struct Placement<'a> {
     received_on: Option<Date>,
 }
 
+/// A document's search text as its stored fields and the wording of its tasks that are not
+/// cancelled give it (see [`WriteTx::reindex_document`]).
+async fn stored_search_text(conn: &mut sqlx::AnyConnection, document_id: i64) -> Result<String, StoreError> {
+    let r = sqlx::query("SELECT number_symbol, title, issuer, signer_name, body_text, cited FROM document WHERE id = $1")
+        .bind(document_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let cited: Vec<String> = r
+        .get::<String, _>(5)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut folded = search_text_of(
+        r.get::<Option<String>, _>(0).as_deref(),
+        &r.get::<String, _>(1),
+        r.get::<Option<String>, _>(2).as_deref(),
+        r.get::<Option<String>, _>(3).as_deref(),
+        r.get::<Option<String>, _>(4).as_deref(),
+        &cited,
+    );
+    let tasks = sqlx::query("SELECT summary FROM task WHERE document_id = $1 AND status <> 'cancelled' ORDER BY id")
+        .bind(document_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    for t in &tasks {
+        folded.push(' ');
+        folded.push_str(&text::fold(&t.get::<String, _>(0)));
+    }
+    Ok(folded)
+}
+
+/// One-time step of migration 12 (`0012_search_text`): rewrites the search text of every
+/// document from its fields and its tasks, as [`WriteTx::reindex_document`] does on every task
+/// change since migration 9. Documents whose tasks were edited or cancelled before then kept the
+/// old wording in the index until their next task change. Runs in the migration's transaction,
+/// so the schema version records it and it never runs twice; only rows whose text differs are
+/// written (the full-text indexes follow, see `reindex_document`). Returns how many changed.
+pub(crate) async fn rebuild_search_texts(conn: &mut sqlx::AnyConnection) -> Result<u64, StoreError> {
+    let mut changed = 0;
+    let mut last = 0i64;
+    loop {
+        let batch: Vec<(i64, String)> =
+            sqlx::query("SELECT id, search_folded FROM document WHERE id > $1 ORDER BY id LIMIT 500")
+                .bind(last)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+        let Some((end, _)) = batch.last() else {
+            return Ok(changed);
+        };
+        last = *end;
+        for (id, old) in batch {
+            let new = stored_search_text(conn, id).await?;
+            if new != old {
+                sqlx::query("UPDATE document SET search_folded = $1 WHERE id = $2")
+                    .bind(new)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                changed += 1;
+            }
+        }
+    }
+}
+
 impl WriteTx<'_> {
     /// Rewrites a document's search text from its stored fields and the wording of its tasks
     /// that are not cancelled, inside the caller's transaction: the full-text index follows
     /// (FTS5 triggers on SQLite, the generated `tsvector` on PostgreSQL), so a task's old wording
     /// is no longer found after an edit, nor a cancelled task's.
     pub(crate) async fn reindex_document(&mut self, document_id: i64) -> Result<(), StoreError> {
-        let r = sqlx::query(
-            "SELECT number_symbol, title, issuer, signer_name, body_text, cited FROM document WHERE id = $1",
-        )
-        .bind(document_id)
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let cited: Vec<String> = r
-            .get::<String, _>(5)
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect();
-        let mut folded = search_text_of(
-            r.get::<Option<String>, _>(0).as_deref(),
-            &r.get::<String, _>(1),
-            r.get::<Option<String>, _>(2).as_deref(),
-            r.get::<Option<String>, _>(3).as_deref(),
-            r.get::<Option<String>, _>(4).as_deref(),
-            &cited,
-        );
-        let tasks =
-            sqlx::query("SELECT summary FROM task WHERE document_id = $1 AND status <> 'cancelled' ORDER BY id")
-                .bind(document_id)
-                .fetch_all(&mut *self.tx)
-                .await?;
-        for t in &tasks {
-            folded.push(' ');
-            folded.push_str(&text::fold(&t.get::<String, _>(0)));
-        }
+        let folded = stored_search_text(&mut self.tx, document_id).await?;
         sqlx::query("UPDATE document SET search_folded = $1 WHERE id = $2")
             .bind(folded)
             .bind(document_id)
@@ -1073,18 +1113,23 @@ impl Scoped<'_> {
         } else {
             s.count_cap
         };
-        let counted = self
-            .count_up_to(&plan.count_from, &plan.count_cond, &plan.args, count_cap + 1)
-            .await?;
+        // Every read of one search on one connection, in one read transaction (the count and
+        // the page see the same register). On PostgreSQL without parallel workers: their start
+        // costs more than these bounded reads (measured, docs/PERFORMANCE.md).
+        let mut tx = self.store.pool.begin().await?;
+        let postgres = matches!(self.store.backend(), crate::db::Backend::Postgres);
+        if postgres {
+            sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let counted = count_up_to(&mut tx, &plan.count_from, &plan.count_cond, &plan.args, count_cap + 1).await?;
         let capped = counted > count_cap;
         let total = counted.min(count_cap);
         let order = "COALESCE(d.issued_on, '') DESC, d.id DESC";
         // Read every hit and sort, or walk the index of dates and stop after the page (see
         // `fetch_in_order` for PostgreSQL).
-        let walk = match self.store.backend() {
-            crate::db::Backend::Sqlite => "INDEXED BY document_search_order",
-            crate::db::Backend::Postgres => "",
-        };
+        let walk = if postgres { "" } else { "INDEXED BY document_search_order" };
         let args = &plan.args;
         let rows = match (&plan.tiers, capped) {
             (_, false) | (None, true) => {
@@ -1097,7 +1142,7 @@ impl Scoped<'_> {
                      ORDER BY {by}{order} LIMIT {limit} OFFSET {offset}",
                     plan.rank, plan.cond
                 );
-                self.fetch_in_order(&sql, args, capped).await?
+                fetch_in_order(&mut tx, postgres, &sql, args, capped).await?
             }
             (Some(tiers), true) => {
                 let mut rows = Vec::new();
@@ -1114,7 +1159,7 @@ impl Scoped<'_> {
                         // be large, it is walked without counting (which would read the full-text
                         // index once more: costly on PostgreSQL for short words).
                         Some(before) if rank == 3 && counted - before > sort_max => sort_max + 1,
-                        _ => self.count_up_to("document d", pred, args, sort_max + 1).await?,
+                        _ => count_up_to(&mut tx, "document d", pred, args, sort_max + 1).await?,
                     };
                     counted_before = counted_before.filter(|_| n <= sort_max).map(|b| b + n);
                     if n == 0 {
@@ -1125,11 +1170,12 @@ impl Scoped<'_> {
                         "SELECT {COLUMNS}, {rank} AS rnk FROM document d {from} WHERE {pred} \
                          ORDER BY {order} LIMIT {need}"
                     );
-                    rows.extend(self.fetch_in_order(&sql, args, n > sort_max).await?);
+                    rows.extend(fetch_in_order(&mut tx, postgres, &sql, args, n > sort_max).await?);
                 }
                 rows.into_iter().skip(offset as usize).take(limit as usize).collect()
             }
         };
+        tx.rollback().await?;
         let hits = rows
             .iter()
             .map(|r| {
@@ -1146,32 +1192,6 @@ impl Scoped<'_> {
             })
             .collect();
         Ok(DocumentResults { total, capped, hits })
-    }
-
-    /// The rows of an ordered search query; with `walk`, read by walking the index of dates. On
-    /// SQLite the query names the index (`INDEXED BY`); PostgreSQL's planner, which cannot
-    /// estimate how many documents hold a phrase, is kept from sorting instead (in this read's own
-    /// transaction only).
-    async fn fetch_in_order(&self, sql: &str, args: &[Arg], walk: bool) -> Result<Vec<AnyRow>, StoreError> {
-        if walk && matches!(self.store.backend(), crate::db::Backend::Postgres) {
-            let mut tx = self.store.pool.begin().await?;
-            for off in ["enable_sort", "enable_bitmapscan", "enable_seqscan"] {
-                sqlx::query(&format!("SET LOCAL {off} = off")).execute(&mut *tx).await?;
-            }
-            let rows = bind_all(sqlx::query(sql), args).fetch_all(&mut *tx).await?;
-            tx.rollback().await?;
-            return Ok(rows);
-        }
-        Ok(bind_all(sqlx::query(sql), args).fetch_all(&self.store.pool).await?)
-    }
-
-    /// How many documents meet `cond`, counting no further than `cap`.
-    async fn count_up_to(&self, from: &str, cond: &str, args: &[Arg], cap: i64) -> Result<i64, StoreError> {
-        let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {cond} LIMIT {cap}) t");
-        Ok(bind_all(sqlx::query(&sql), args)
-            .fetch_one(&self.store.pool)
-            .await?
-            .get(0))
     }
 
     /// The exact number of documents a search finds, however many (the search itself stops
@@ -1248,9 +1268,10 @@ impl Scoped<'_> {
         let contains = push(&mut args, Arg::S(format!("%{q}%")));
         let number =
             format!("(d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}))");
-        // Full-text match: every word of the query is the beginning of a word of the document
-        // (its number, title, issuer, signer, tasks and text), through the FTS index of each
-        // backend; both cut words at every character that is not a-z or 0-9.
+        // Full-text match: every word of the query is a word of the document (its number,
+        // title, issuer, signer, tasks and text), the last one also the beginning of a word,
+        // through the FTS index of each backend; both cut words at every character that is not
+        // a-z or 0-9.
         // The number and symbol are part of the indexed text, so a number or its beginning
         // ("677/tb" → 677, tb) is found by the same words; it only ranks first. The index drives
         // the query: no scan of the register.
@@ -1268,12 +1289,23 @@ impl Scoped<'_> {
             };
         }
         let phrase = words.join(" ");
+        // Every word of the query is a whole word of the document except the last, which may be
+        // a beginning (the word being typed): a beginning makes the index read every word it
+        // begins, which costs most on PostgreSQL (docs/PERFORMANCE.md).
+        let last = words.len() - 1;
         let (mut count_from, mut count_cond) = ("document d".to_string(), String::new());
         let (full, number_words, title_words) = match self.store.backend() {
             crate::db::Backend::Sqlite => {
                 let all = words
                     .iter()
-                    .map(|w| format!("\"{w}\"*"))
+                    .enumerate()
+                    .map(|(i, w)| {
+                        if i == last {
+                            format!("\"{w}\"*")
+                        } else {
+                            format!("\"{w}\"")
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(" AND ");
                 let m = push(&mut args, Arg::S(all));
@@ -1292,16 +1324,23 @@ impl Scoped<'_> {
                 )
             }
             crate::db::Backend::Postgres => {
-                let all = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
-                // The number's words weigh A, the title's B (migration 9).
-                let in_part = |weight: char| {
-                    let last = words.len() - 1;
+                let all = words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| if i == last { format!("{w}:*") } else { w.clone() })
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                // The words in order, the last as a beginning; with a weight, only among the words
+                // of that weight (in head_tsv the title's weigh B, migration 9).
+                let in_order = |weight: &str| {
                     words
                         .iter()
                         .enumerate()
                         .map(|(i, w)| {
                             if i == last {
                                 format!("{w}:*{weight}")
+                            } else if weight.is_empty() {
+                                w.clone()
                             } else {
                                 format!("{w}:{weight}")
                             }
@@ -1310,11 +1349,13 @@ impl Scoped<'_> {
                         .join(" <-> ")
                 };
                 let m = push(&mut args, Arg::S(all));
-                let n = push(&mut args, Arg::S(in_part('A')));
-                let t = push(&mut args, Arg::S(in_part('B')));
+                let n = push(&mut args, Arg::S(in_order("")));
+                let t = push(&mut args, Arg::S(in_order("B")));
                 (
                     format!("d.search_tsv @@ to_tsquery('simple', {m})"),
-                    format!("d.head_tsv @@ to_tsquery('simple', {n})"),
+                    // The number's own index (migration 12): GIN cannot tell weights apart, so
+                    // head_tsv's weight A made PostgreSQL recheck every title holding the words.
+                    format!("d.number_tsv @@ to_tsquery('simple', {n})"),
                     format!("d.head_tsv @@ to_tsquery('simple', {t})"),
                 )
             }
@@ -1354,6 +1395,45 @@ impl Scoped<'_> {
         let units = self.org_units().await?;
         Ok(suggest_units(lead, &units))
     }
+}
+
+/// The rows of an ordered search query; with `walk`, read by walking the index of dates. On
+/// SQLite the query names the index (`INDEXED BY`); PostgreSQL's planner, which cannot estimate
+/// how many documents hold a phrase, is kept from sorting instead, for this read only (the
+/// search's transaction goes on).
+async fn fetch_in_order(
+    conn: &mut sqlx::AnyConnection,
+    postgres: bool,
+    sql: &str,
+    args: &[Arg],
+    walk: bool,
+) -> Result<Vec<AnyRow>, StoreError> {
+    const PLANS: [&str; 3] = ["enable_sort", "enable_bitmapscan", "enable_seqscan"];
+    let toggle = walk && postgres;
+    if toggle {
+        for p in PLANS {
+            sqlx::query(&format!("SET LOCAL {p} = off")).execute(&mut *conn).await?;
+        }
+    }
+    let rows = bind_all(sqlx::query(sql), args).fetch_all(&mut *conn).await?;
+    if toggle {
+        for p in PLANS {
+            sqlx::query(&format!("SET LOCAL {p} = on")).execute(&mut *conn).await?;
+        }
+    }
+    Ok(rows)
+}
+
+/// How many documents meet `cond`, counting no further than `cap`.
+async fn count_up_to(
+    conn: &mut sqlx::AnyConnection,
+    from: &str,
+    cond: &str,
+    args: &[Arg],
+    cap: i64,
+) -> Result<i64, StoreError> {
+    let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {cond} LIMIT {cap}) t");
+    Ok(bind_all(sqlx::query(&sql), args).fetch_one(&mut *conn).await?.get(0))
 }
 
 /// The words of a folded query as the full-text indexes cut them: runs of a-z and 0-9.
