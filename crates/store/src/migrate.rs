@@ -118,7 +118,7 @@ const MIGRATIONS: &[Migration] = &[
         version: 12,
         name: "search_text",
         common: include_str!("migrations/0012_search_text.sql"),
-        sqlite: "",
+        sqlite: include_str!("migrations/0012_search_text.sqlite.sql"),
         postgres: include_str!("migrations/0012_search_text.postgres.sql"),
         step: Some(Step::RebuildSearchTexts),
     },

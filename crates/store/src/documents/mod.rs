@@ -1114,14 +1114,20 @@ impl Scoped<'_> {
             s.count_cap
         };
         // Every read of one search on one connection, in one read transaction (the count and
-        // the page see the same register). On PostgreSQL without parallel workers: their start
-        // costs more than these bounded reads (measured, docs/PERFORMANCE.md).
+        // the page see the same register). On PostgreSQL without parallel workers (their start
+        // costs more than these bounded reads), and each statement planned for its own words:
+        // a plan kept for any words cannot tell a word in most documents (read in date order,
+        // stopping early) from a rare one (read through the full-text index). Measured, see
+        // docs/PERFORMANCE.md.
         let mut tx = self.store.pool.begin().await?;
         let postgres = matches!(self.store.backend(), crate::db::Backend::Postgres);
         if postgres {
-            sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0")
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "SELECT set_config('max_parallel_workers_per_gather', '0', true), \
+                 set_config('plan_cache_mode', 'force_custom_plan', true)",
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         let counted = count_up_to(&mut tx, &plan.count_from, &plan.count_cond, &plan.args, count_cap + 1).await?;
         let capped = counted > count_cap;
@@ -1263,11 +1269,18 @@ impl Scoped<'_> {
                 tiers: None,
             };
         }
-        let exact = push(&mut args, Arg::S(q.clone()));
         let prefix = push(&mut args, Arg::S(format!("{q}%")));
         let contains = push(&mut args, Arg::S(format!("%{q}%")));
-        let number =
-            format!("(d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}))");
+        // A number or title that starts with the query, read through a b-tree index as the range
+        // [q, q + U+10FFFF) in code-point order (PostgreSQL: collation "C", migration 12), the
+        // LIKE keeping the exact rule.
+        let postgres = matches!(self.store.backend(), crate::db::Backend::Postgres);
+        let coll = if postgres { " COLLATE \"C\"" } else { "" };
+        let lo = push(&mut args, Arg::S(q.clone()));
+        let hi = push(&mut args, Arg::S(format!("{q}\u{10FFFF}")));
+        let starts =
+            |col: &str| format!("(d.{col}{coll} >= {lo} AND d.{col}{coll} < {hi} AND d.{col} LIKE {prefix})");
+        let number = starts("number_folded");
         // Full-text match: every word of the query is a word of the document (its number,
         // title, issuer, signer, tasks and text), the last one also the beginning of a word,
         // through the FTS index of each backend; both cut words at every character that is not
@@ -1294,7 +1307,7 @@ impl Scoped<'_> {
         // begins, which costs most on PostgreSQL (docs/PERFORMANCE.md).
         let last = words.len() - 1;
         let (mut count_from, mut count_cond) = ("document d".to_string(), String::new());
-        let (full, number_words, title_words) = match self.store.backend() {
+        let (full, title_words) = match self.store.backend() {
             crate::db::Backend::Sqlite => {
                 let all = words
                     .iter()
@@ -1309,18 +1322,13 @@ impl Scoped<'_> {
                     .collect::<Vec<_>>()
                     .join(" AND ");
                 let m = push(&mut args, Arg::S(all));
-                let n = push(&mut args, Arg::S(format!("{{number_folded}} : \"{phrase}\"*")));
                 let t = push(&mut args, Arg::S(format!("{{title_folded}} : \"{phrase}\"*")));
-                let head = |m: &str| {
-                    format!("d.id IN (SELECT rowid FROM document_head_fts WHERE document_head_fts MATCH {m})")
-                };
                 // Joined, FTS5 hands out its hits one by one: a count up to the cap stops early.
                 count_from = "document_fts JOIN document d ON d.id = document_fts.rowid".into();
                 count_cond = format!("{filters} AND document_fts MATCH {m}");
                 (
                     format!("d.id IN (SELECT rowid FROM document_fts WHERE document_fts MATCH {m})"),
-                    head(&n),
-                    head(&t),
+                    format!("d.id IN (SELECT rowid FROM document_head_fts WHERE document_head_fts MATCH {t})"),
                 )
             }
             crate::db::Backend::Postgres => {
@@ -1330,32 +1338,18 @@ impl Scoped<'_> {
                     .map(|(i, w)| if i == last { format!("{w}:*") } else { w.clone() })
                     .collect::<Vec<_>>()
                     .join(" & ");
-                // The words in order, the last as a beginning; with a weight, only among the words
-                // of that weight (in head_tsv the title's weigh B, migration 9).
-                let in_order = |weight: &str| {
-                    words
-                        .iter()
-                        .enumerate()
-                        .map(|(i, w)| {
-                            if i == last {
-                                format!("{w}:*{weight}")
-                            } else if weight.is_empty() {
-                                w.clone()
-                            } else {
-                                format!("{w}:{weight}")
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" <-> ")
-                };
+                // The words in order, the last as a beginning, among the title's words (weight B
+                // in head_tsv, migration 9).
+                let in_title = words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| if i == last { format!("{w}:*B") } else { format!("{w}:B") })
+                    .collect::<Vec<_>>()
+                    .join(" <-> ");
                 let m = push(&mut args, Arg::S(all));
-                let n = push(&mut args, Arg::S(in_order("")));
-                let t = push(&mut args, Arg::S(in_order("B")));
+                let t = push(&mut args, Arg::S(in_title));
                 (
                     format!("d.search_tsv @@ to_tsquery('simple', {m})"),
-                    // The number's own index (migration 12): GIN cannot tell weights apart, so
-                    // head_tsv's weight A made PostgreSQL recheck every title holding the words.
-                    format!("d.number_tsv @@ to_tsquery('simple', {n})"),
                     format!("d.head_tsv @@ to_tsquery('simple', {t})"),
                 )
             }
@@ -1364,21 +1358,21 @@ impl Scoped<'_> {
         if count_cond.is_empty() {
             count_cond = cond.clone();
         }
-        // Ranks 0–2 need the words of the query, in order, among the words of the number or of
-        // the title (the last word as a beginning), through the index of numbers and titles:
+        // Ranks 0–2: the number or the title starts with the query, or the title holds the words
+        // of the query in order (the last word as a beginning), read through the index of titles:
         // a title that holds the query only inside a word ("an" in "quân") is no title match.
-        // Such a document is also a full-text hit (the search text starts with number and title),
-        // so the documents of ranks 0–2 can be read through that index alone.
-        let r0 = format!("({number_words} AND {number})");
-        let r1 = format!("({title_words} AND d.title_folded LIKE {prefix})");
+        // Such a document is also a full-text hit (the search text starts with number and title:
+        // a number or title that starts with the query holds its words, all but the last whole),
+        // so the documents of ranks 0–2 can be read through these indexes alone.
+        let r0 = number;
+        let r1 = starts("title_folded");
         let r2 = format!("({title_words} AND d.title_folded LIKE {contains})");
         let rank = format!("CASE WHEN {r0} THEN 0 WHEN {r1} THEN 1 WHEN {r2} THEN 2 ELSE 3 END");
-        // A title that starts with the query contains it: NOT r2 excludes ranks 1 and 2.
         let tiers = [
             format!("{filters} AND {r0}"),
             format!("{filters} AND {r1} AND NOT {r0}"),
             format!("{filters} AND {r2} AND NOT {r1} AND NOT {r0}"),
-            format!("{cond} AND NOT {r0} AND NOT {r2}"),
+            format!("{cond} AND NOT {r0} AND NOT {r1} AND NOT {r2}"),
         ];
         SearchPlan {
             args,
@@ -1408,18 +1402,16 @@ async fn fetch_in_order(
     args: &[Arg],
     walk: bool,
 ) -> Result<Vec<AnyRow>, StoreError> {
-    const PLANS: [&str; 3] = ["enable_sort", "enable_bitmapscan", "enable_seqscan"];
+    // SET LOCAL for the rest of the transaction, in one statement.
+    const PLANS: &str = "SELECT set_config('enable_sort', $1, true), set_config('enable_bitmapscan', $1, true), \
+                         set_config('enable_seqscan', $1, true)";
     let toggle = walk && postgres;
     if toggle {
-        for p in PLANS {
-            sqlx::query(&format!("SET LOCAL {p} = off")).execute(&mut *conn).await?;
-        }
+        sqlx::query(PLANS).bind("off").execute(&mut *conn).await?;
     }
     let rows = bind_all(sqlx::query(sql), args).fetch_all(&mut *conn).await?;
     if toggle {
-        for p in PLANS {
-            sqlx::query(&format!("SET LOCAL {p} = on")).execute(&mut *conn).await?;
-        }
+        sqlx::query(PLANS).bind("on").execute(&mut *conn).await?;
     }
     Ok(rows)
 }
