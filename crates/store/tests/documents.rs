@@ -1486,12 +1486,7 @@ async fn only_the_last_word_of_a_query_may_be_a_beginning_on_both_backends() {
         query: Some(query.into()),
         ..Default::default()
     };
-    let found = |r: phongthu_store::DocumentResults| {
-        r.hits
-            .iter()
-            .map(|h| (h.document.id, h.rank))
-            .collect::<Vec<_>>()
-    };
+    let found = |r: phongthu_store::DocumentResults| r.hits.iter().map(|h| (h.document.id, h.rank)).collect::<Vec<_>>();
     // The last word: a beginning.
     assert_eq!(
         found(s.search_documents(&q("huan luy")).await.unwrap()),

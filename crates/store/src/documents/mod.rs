@@ -688,10 +688,11 @@ struct Placement<'a> {
 /// A document's search text as its stored fields and the wording of its tasks that are not
 /// cancelled give it (see [`WriteTx::reindex_document`]).
 async fn stored_search_text(conn: &mut sqlx::AnyConnection, document_id: i64) -> Result<String, StoreError> {
-    let r = sqlx::query("SELECT number_symbol, title, issuer, signer_name, body_text, cited FROM document WHERE id = $1")
-        .bind(document_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let r =
+        sqlx::query("SELECT number_symbol, title, issuer, signer_name, body_text, cited FROM document WHERE id = $1")
+            .bind(document_id)
+            .fetch_one(&mut *conn)
+            .await?;
     let cited: Vec<String> = r
         .get::<String, _>(5)
         .lines()
@@ -1135,7 +1136,11 @@ impl Scoped<'_> {
         let order = "COALESCE(d.issued_on, '') DESC, d.id DESC";
         // Read every hit and sort, or walk the index of dates and stop after the page (see
         // `fetch_in_order` for PostgreSQL).
-        let walk = if postgres { "" } else { "INDEXED BY document_search_order" };
+        let walk = if postgres {
+            ""
+        } else {
+            "INDEXED BY document_search_order"
+        };
         let args = &plan.args;
         let rows = match (&plan.tiers, capped) {
             (_, false) | (None, true) => {
@@ -1278,8 +1283,7 @@ impl Scoped<'_> {
         let coll = if postgres { " COLLATE \"C\"" } else { "" };
         let lo = push(&mut args, Arg::S(q.clone()));
         let hi = push(&mut args, Arg::S(format!("{q}\u{10FFFF}")));
-        let starts =
-            |col: &str| format!("(d.{col}{coll} >= {lo} AND d.{col}{coll} < {hi} AND d.{col} LIKE {prefix})");
+        let starts = |col: &str| format!("(d.{col}{coll} >= {lo} AND d.{col}{coll} < {hi} AND d.{col} LIKE {prefix})");
         let number = starts("number_folded");
         // Full-text match: every word of the query is a word of the document (its number,
         // title, issuer, signer, tasks and text), the last one also the beginning of a word,
