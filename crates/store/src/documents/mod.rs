@@ -1165,18 +1165,27 @@ impl Scoped<'_> {
                     if need <= 0 {
                         break;
                     }
+                    // SQLite, which has no statistics, prefers the index of units to a range of
+                    // numbers or titles: it is named (PostgreSQL plans each statement for its
+                    // words and picks the range itself).
+                    let range = match (postgres, rank) {
+                        (false, 0) => "INDEXED BY document_number_folded",
+                        (false, 1) => "INDEXED BY document_title_folded",
+                        _ => "",
+                    };
+                    let counted_from = format!("document d {range}");
                     let n = match counted_before {
                         // The last rank holds the rest: more than the cap less ranks 0–2. Known to
                         // be large, it is walked without counting (which would read the full-text
                         // index once more: costly on PostgreSQL for short words).
                         Some(before) if rank == 3 && counted - before > sort_max => sort_max + 1,
-                        _ => count_up_to(&mut tx, "document d", pred, args, sort_max + 1).await?,
+                        _ => count_up_to(&mut tx, &counted_from, pred, args, sort_max + 1).await?,
                     };
                     counted_before = counted_before.filter(|_| n <= sort_max).map(|b| b + n);
                     if n == 0 {
                         continue;
                     }
-                    let from = if n > sort_max { walk } else { "" };
+                    let from = if n > sort_max { walk } else { range };
                     let sql = format!(
                         "SELECT {COLUMNS}, {rank} AS rnk FROM document d {from} WHERE {pred} \
                          ORDER BY {order} LIMIT {need}"
