@@ -1473,7 +1473,7 @@ async fn only_the_last_word_of_a_query_may_be_a_beginning_on_both_backends() {
     let pc = f.demo.province_command_id;
     let s = f.db.store.scoped(&f.province);
     let mut n1 = incoming(pc, "77/KH-BCH", "Kế hoạch huấn luyện dân quân", date!(2025 - 01 - 05));
-    n1.body_text = Some("Đảng ủy quân sự chỉ đạo.".into());
+    n1.body_text = Some("Đảng ủy quân sự chỉ đạo; mã lưu trữ 12345678.".into());
     let d77 = s.register_incoming(n1, date!(2025 - 01 - 06)).await.unwrap();
     let d770 = s
         .register_incoming(
@@ -1500,6 +1500,18 @@ async fn only_the_last_word_of_a_query_may_be_a_beginning_on_both_backends() {
     );
     assert_eq!(
         found(s.search_documents(&q("dang uy")).await.unwrap()),
+        vec![(d77.id, MatchRank::Body)]
+    );
+    // A last word longer than the beginnings PostgreSQL indexes (6 letters) is still a beginning,
+    // and only a beginning of a word of the document: "1234567" begins 12345678, "1234568" (the
+    // same first six) begins nothing.
+    assert_eq!(
+        found(s.search_documents(&q("luu tru 1234567")).await.unwrap()),
+        vec![(d77.id, MatchRank::Body)]
+    );
+    assert_eq!(found(s.search_documents(&q("1234568")).await.unwrap()), vec![]);
+    assert_eq!(
+        found(s.search_documents(&q("123456")).await.unwrap()),
         vec![(d77.id, MatchRank::Body)]
     );
     // Numbers: the number's whole first part, then the symbol's beginning.

@@ -1345,6 +1345,16 @@ impl Scoped<'_> {
                 )
             }
             crate::db::Backend::Postgres => {
+                // Through the index of words and word beginnings (migration 12, `prefix_tsv`:
+                // every word, and its first 1 to 6 letters as a lexeme ending in "~"): the last
+                // word is looked up as one lexeme, which GIN intersects with the others from the
+                // rarest, instead of gathering every word it begins (`quan:*`). A last word longer
+                // than 6 letters is looked up by its first 6 and checked on the candidates
+                // (`ts_match_vq`, which no index serves).
+                let mut by_prefix = words.clone();
+                let typed: String = words[last].chars().take(SEARCH_PREFIX_MAX).collect();
+                by_prefix[last] = format!("{typed}~");
+                let p = push(&mut args, Arg::S(by_prefix.join(" & ")));
                 let all = words
                     .iter()
                     .enumerate()
@@ -1359,12 +1369,15 @@ impl Scoped<'_> {
                     .map(|(i, w)| if i == last { format!("{w}:*B") } else { format!("{w}:B") })
                     .collect::<Vec<_>>()
                     .join(" <-> ");
-                let m = push(&mut args, Arg::S(all));
                 let t = push(&mut args, Arg::S(in_title));
-                (
-                    format!("d.search_tsv @@ to_tsquery('simple', {m})"),
-                    format!("d.head_tsv @@ to_tsquery('simple', {t})"),
-                )
+                let by_prefix = format!("d.prefix_tsv @@ CAST({p} AS tsquery)");
+                let full = if words[last].len() > SEARCH_PREFIX_MAX {
+                    let m = push(&mut args, Arg::S(all));
+                    format!("({by_prefix} AND ts_match_vq(d.search_tsv, to_tsquery('simple', {m})))")
+                } else {
+                    by_prefix
+                };
+                (full, format!("d.head_tsv @@ to_tsquery('simple', {t})"))
             }
         };
         cond.push_str(&format!(" AND {full}"));
@@ -1440,6 +1453,9 @@ async fn count_up_to(
     let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {cond} LIMIT {cap}) t");
     Ok(bind_all(sqlx::query(&sql), args).fetch_one(&mut *conn).await?.get(0))
 }
+
+/// The longest word beginning PostgreSQL's `prefix_tsv` holds as a lexeme (migration 12).
+const SEARCH_PREFIX_MAX: usize = 6;
 
 /// The words of a folded query as the full-text indexes cut them: runs of a-z and 0-9.
 fn search_words(folded: &str) -> Vec<String> {
