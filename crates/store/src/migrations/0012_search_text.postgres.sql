@@ -1,4 +1,4 @@
--- PostgreSQL: the folded number and title in code-point order (collation "C"), so that a search
+-- PostgreSQL (1): the folded number and title in code-point order (collation "C"), so that a search
 -- reads the documents whose number or title starts with the query (ranks 0 and 1) as a range of
 -- a b-tree index. They were read through head_tsv before, and a GIN index stores neither weights
 -- nor positions: every document whose title held the query's words was read and rechecked
@@ -6,7 +6,7 @@
 CREATE INDEX document_number_prefix ON document ((number_folded COLLATE "C"));
 CREATE INDEX document_title_prefix ON document ((title_folded COLLATE "C"));
 
--- Every word of the search text and each word's first 1 to 6 letters as a lexeme of its own,
+-- PostgreSQL (2): every word of the search text and each word's first 1 to 6 letters as a lexeme of its own,
 -- marked "~" ("quan", "q~", "qu~", "qua~", "quan~"; the words cut as in search_tsv, migration 8),
 -- with a GIN index: a search looks its last word up as one lexeme ("quan~") instead of the
 -- beginning "quan:*", which makes GIN gather every word it begins before intersecting (13-20 ms
