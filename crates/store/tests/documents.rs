@@ -1531,12 +1531,14 @@ async fn only_the_last_word_of_a_query_may_be_a_beginning_on_both_backends() {
     assert_eq!(s.count_documents(&q("77")).await.unwrap(), 2);
 }
 
-/// Migration 12 rewrites the search text of every document once, from its fields and its tasks
-/// that are not cancelled: documents whose tasks were edited or cancelled before the index
-/// followed task changes kept the old wording until their next task change.
+/// The search-text migration (the latest, `NNNN_search_text`: 12 when written) rewrites the search
+/// text of every document once, from its fields and its tasks that are not cancelled: documents
+/// whose tasks were edited or cancelled before the index followed task changes kept the old
+/// wording until their next task change.
 #[tokio::test]
-async fn migration_12_rebuilds_every_documents_search_text_once_on_both_backends() {
-    let db = TestDb::at_version(11).await;
+async fn the_search_text_migration_rebuilds_every_documents_text_once_on_both_backends() {
+    let latest = phongthu_store::LATEST_SCHEMA_VERSION;
+    let db = TestDb::at_version(latest - 1).await;
     let demo = db.store.seed_demo().await.unwrap();
     let province = actor(&db.store, "quantri").await;
     let pc = demo.province_command_id;
@@ -1589,7 +1591,7 @@ async fn migration_12_rebuilds_every_documents_search_text_once_on_both_backends
     let report = phongthu_store::migrate(&db.store).await.unwrap();
     assert_eq!(
         (report.from_version, report.to_version, report.applied),
-        (11, 12, vec!["0012_search_text".to_string()])
+        (latest - 1, latest, vec![format!("{latest:04}_search_text")])
     );
     let now1: String = sqlx::query_scalar(&text(d1.id)).fetch_one(&mut c).await.unwrap();
     let now2: String = sqlx::query_scalar(&text(d2.id)).fetch_one(&mut c).await.unwrap();
