@@ -65,7 +65,7 @@ pub use education::{
 };
 pub use equipment_import::{EquipmentColumn, EquipmentImportOptions, EquipmentImportReport, EQUIPMENT_COLUMNS};
 pub use error::StoreError;
-pub use migrate::{run as migrate, MigrationReport, LATEST_SCHEMA_VERSION};
+pub use migrate::{run as migrate, run_to as migrate_to, MigrationReport, LATEST_SCHEMA_VERSION};
 pub use militia::{
     MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit,
 };

@@ -5,13 +5,24 @@ use crate::db::{Backend, Store};
 use crate::error::StoreError;
 use sqlx::Row;
 
-/// One schema step: SQL common to both backends plus optional per-dialect SQL.
+/// One schema step: SQL common to both backends plus optional per-dialect SQL, and a data step
+/// in Rust where SQL alone cannot do the work (run after the SQL, in the same transaction, so the
+/// recorded schema version says it ran and it never runs twice).
 struct Migration {
     version: i64,
     name: &'static str,
     common: &'static str,
     sqlite: &'static str,
     postgres: &'static str,
+    step: Option<Step>,
+}
+
+/// The one-time data steps written in Rust.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// Rebuild every document's search text from its fields and its tasks
+    /// (`documents::rebuild_search_texts`): the text folding is Rust's (`text::fold`).
+    RebuildSearchTexts,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -21,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0001_spine.sql"),
         sqlite: include_str!("migrations/0001_spine.sqlite.sql"),
         postgres: include_str!("migrations/0001_spine.postgres.sql"),
+        step: None,
     },
     Migration {
         version: 2,
@@ -28,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0002_registry.sql"),
         sqlite: "",
         postgres: include_str!("migrations/0002_registry.postgres.sql"),
+        step: None,
     },
     Migration {
         version: 3,
@@ -35,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0003_documents.sql"),
         sqlite: include_str!("migrations/0003_documents.sqlite.sql"),
         postgres: include_str!("migrations/0003_documents.postgres.sql"),
+        step: None,
     },
     Migration {
         version: 4,
@@ -42,6 +56,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0004_cycle.sql"),
         sqlite: "",
         postgres: "",
+        step: None,
     },
     Migration {
         version: 5,
@@ -49,6 +64,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0005_militia.sql"),
         sqlite: "",
         postgres: "",
+        step: None,
     },
     Migration {
         version: 6,
@@ -56,6 +72,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0006_stages.sql"),
         sqlite: "",
         postgres: "",
+        step: None,
     },
     Migration {
         version: 7,
@@ -63,6 +80,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0007_reserve.sql"),
         sqlite: "",
         postgres: "",
+        step: None,
     },
     Migration {
         version: 8,
@@ -70,6 +88,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0008_followup.sql"),
         sqlite: include_str!("migrations/0008_followup.sqlite.sql"),
         postgres: include_str!("migrations/0008_followup.postgres.sql"),
+        step: None,
     },
     Migration {
         version: 9,
@@ -77,6 +96,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0009_search.sql"),
         sqlite: include_str!("migrations/0009_search.sqlite.sql"),
         postgres: include_str!("migrations/0009_search.postgres.sql"),
+        step: None,
     },
     Migration {
         version: 10,
@@ -84,6 +104,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0010_education.sql"),
         sqlite: "",
         postgres: include_str!("migrations/0010_education.postgres.sql"),
+        step: None,
     },
     Migration {
         version: 11,
@@ -91,6 +112,7 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0011_forces_targets.sql"),
         sqlite: "",
         postgres: "",
+        step: None,
     },
     Migration {
         version: 12,
@@ -98,11 +120,20 @@ const MIGRATIONS: &[Migration] = &[
         common: include_str!("migrations/0012_citizen_indexes.sql"),
         sqlite: "",
         postgres: "",
+        step: None,
+    },
+    Migration {
+        version: 13,
+        name: "search_text",
+        common: include_str!("migrations/0013_search_text.sql"),
+        sqlite: include_str!("migrations/0013_search_text.sqlite.sql"),
+        postgres: include_str!("migrations/0013_search_text.postgres.sql"),
+        step: Some(Step::RebuildSearchTexts),
     },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 12;
+pub const LATEST_SCHEMA_VERSION: i64 = 13;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {
@@ -171,9 +202,15 @@ pub async fn check_version(store: &Store) -> Result<i64, StoreError> {
 
 /// Applies every pending migration, each in its own transaction.
 pub async fn run(store: &Store) -> Result<MigrationReport, StoreError> {
+    run_to(store, LATEST_SCHEMA_VERSION).await
+}
+
+/// Applies the pending migrations up to `target` only (tests of a migration start from the
+/// schema before it).
+pub async fn run_to(store: &Store, target: i64) -> Result<MigrationReport, StoreError> {
     let from = check_version(store).await?;
     let mut applied = vec![];
-    for m in MIGRATIONS.iter().filter(|m| m.version > from) {
+    for m in MIGRATIONS.iter().filter(|m| m.version > from && m.version <= target) {
         let mut tx = store.pool.begin().await?;
         let dialect = match store.backend() {
             Backend::Sqlite => m.sqlite,
@@ -181,6 +218,13 @@ pub async fn run(store: &Store) -> Result<MigrationReport, StoreError> {
         };
         for sql in [m.common, dialect] {
             sqlx::raw_sql(&render(sql, store.backend())).execute(&mut *tx).await?;
+        }
+        match m.step {
+            None => {}
+            Some(Step::RebuildSearchTexts) => {
+                let changed = crate::documents::rebuild_search_texts(&mut tx).await?;
+                tracing::info!(changed, "đã dựng lại văn bản tìm kiếm của các văn bản");
+            }
         }
         for (k, v) in [
             ("schema_version", m.version.to_string()),
@@ -202,7 +246,7 @@ pub async fn run(store: &Store) -> Result<MigrationReport, StoreError> {
     }
     Ok(MigrationReport {
         from_version: from,
-        to_version: LATEST_SCHEMA_VERSION,
+        to_version: target.min(LATEST_SCHEMA_VERSION).max(from),
         applied,
     })
 }

@@ -33,6 +33,13 @@ fn replace_db_name(url: &str, name: &str) -> String {
 impl TestDb {
     /// An empty, migrated database with the territory loaded.
     pub async fn new() -> TestDb {
+        TestDb::at_version(crate::migrate::LATEST_SCHEMA_VERSION).await
+    }
+
+    /// An empty database migrated up to schema `version` only, with the territory loaded: a test
+    /// of a migration writes data as the schema before it had it, then runs
+    /// [`crate::migrate`].
+    pub async fn at_version(version: i64) -> TestDb {
         let suffix = format!("{:016x}", rand::thread_rng().next_u64());
         let (url, cleanup) = match postgres_url() {
             Some(admin_url) => {
@@ -55,9 +62,18 @@ impl TestDb {
                 (format!("sqlite://{}", path.display()), Cleanup::Sqlite(path))
             }
         };
-        let store = Store::open(&url, OpenOptions::default())
+        let store = Store::open(
+            &url,
+            OpenOptions {
+                migrate: false,
+                ..OpenOptions::default()
+            },
+        )
+        .await
+        .expect("open scratch store");
+        crate::migrate::run_to(&store, version)
             .await
-            .expect("open scratch store");
+            .expect("migrate scratch store");
         store
             .load_territory(phongthu_domain::territory::Territory::bundled(), false)
             .await

@@ -1463,3 +1463,168 @@ async fn a_capped_search_shows_the_same_pages_as_the_full_ranking_on_both_backen
         .unwrap();
     assert_eq!(page(&r), vec![(at(2), MatchRank::Body)]);
 }
+
+/// Only the last word of a query may be the beginning of a word (the word being typed); the
+/// others are whole words. A number's first part is then a whole number: "77/kh" is 77/KH, not
+/// 770/KH; "77" alone still begins both.
+#[tokio::test]
+async fn only_the_last_word_of_a_query_may_be_a_beginning_on_both_backends() {
+    let f = fixture().await;
+    let pc = f.demo.province_command_id;
+    let s = f.db.store.scoped(&f.province);
+    let mut n1 = incoming(pc, "77/KH-BCH", "Kế hoạch huấn luyện dân quân", date!(2025 - 01 - 05));
+    n1.body_text = Some("Đảng ủy quân sự chỉ đạo; mã lưu trữ 12345678.".into());
+    let d77 = s.register_incoming(n1, date!(2025 - 01 - 06)).await.unwrap();
+    let d770 = s
+        .register_incoming(
+            incoming(pc, "770/KH-BCH", "Kế hoạch tuyển quân", date!(2025 - 01 - 07)),
+            date!(2025 - 01 - 08),
+        )
+        .await
+        .unwrap();
+    let q = |query: &str| DocumentSearch {
+        query: Some(query.into()),
+        ..Default::default()
+    };
+    let found = |r: phongthu_store::DocumentResults| r.hits.iter().map(|h| (h.document.id, h.rank)).collect::<Vec<_>>();
+    // The last word: a beginning.
+    assert_eq!(
+        found(s.search_documents(&q("huan luy")).await.unwrap()),
+        vec![(d77.id, MatchRank::TitleContains)]
+    );
+    // The others: whole words ("hua" only begins a word of the first document).
+    assert_eq!(found(s.search_documents(&q("hua luyen")).await.unwrap()), vec![]);
+    assert_eq!(
+        found(s.search_documents(&q("dan quan")).await.unwrap()),
+        vec![(d77.id, MatchRank::TitleContains)]
+    );
+    assert_eq!(
+        found(s.search_documents(&q("dang uy")).await.unwrap()),
+        vec![(d77.id, MatchRank::Body)]
+    );
+    // A last word longer than the beginnings PostgreSQL indexes (6 letters) is still a beginning,
+    // and only a beginning of a word of the document: "1234567" begins 12345678, "1234568" (the
+    // same first six) begins nothing.
+    assert_eq!(
+        found(s.search_documents(&q("luu tru 1234567")).await.unwrap()),
+        vec![(d77.id, MatchRank::Body)]
+    );
+    assert_eq!(found(s.search_documents(&q("1234568")).await.unwrap()), vec![]);
+    assert_eq!(
+        found(s.search_documents(&q("123456")).await.unwrap()),
+        vec![(d77.id, MatchRank::Body)]
+    );
+    // Numbers: the number's whole first part, then the symbol's beginning.
+    assert_eq!(
+        found(s.search_documents(&q("77/kh")).await.unwrap()),
+        vec![(d77.id, MatchRank::Number)]
+    );
+    assert_eq!(
+        found(s.search_documents(&q("770/k")).await.unwrap()),
+        vec![(d770.id, MatchRank::Number)]
+    );
+    assert_eq!(
+        found(s.search_documents(&q("77")).await.unwrap()),
+        vec![(d770.id, MatchRank::Number), (d77.id, MatchRank::Number)]
+    );
+    assert_eq!(s.count_documents(&q("77/kh")).await.unwrap(), 1);
+    assert_eq!(s.count_documents(&q("77")).await.unwrap(), 2);
+}
+
+/// The search-text migration (the latest, `NNNN_search_text`: 12 when written) rewrites the search
+/// text of every document once, from its fields and its tasks that are not cancelled: documents
+/// whose tasks were edited or cancelled before the index followed task changes kept the old
+/// wording until their next task change.
+#[tokio::test]
+async fn the_search_text_migration_rebuilds_every_documents_text_once_on_both_backends() {
+    let latest = phongthu_store::LATEST_SCHEMA_VERSION;
+    let db = TestDb::at_version(latest - 1).await;
+    let demo = db.store.seed_demo().await.unwrap();
+    let province = actor(&db.store, "quantri").await;
+    let pc = demo.province_command_id;
+    let s = db.store.scoped(&province);
+    let d1 = s
+        .register_incoming(
+            incoming(pc, "41-KH/BCH", "Kế hoạch công tác năm 2025", date!(2025 - 01 - 05)),
+            date!(2025 - 01 - 06),
+        )
+        .await
+        .unwrap();
+    let t = s
+        .create_tasks_from_review(
+            d1.id,
+            vec![
+                reviewed("1", "Sơ tuyển công dân nhập ngũ", pc, Some("2025")),
+                reviewed("2", "Tập huấn phòng cháy chữa cháy", pc, Some("2025")),
+            ],
+        )
+        .await
+        .unwrap();
+    s.cancel_task(t[1].id, "Đã giao ở kế hoạch khác").await.unwrap();
+    let d2 = s
+        .register_incoming(
+            incoming(pc, "42-TB/BCH", "Thông báo kết luận hội nghị", date!(2025 - 02 - 05)),
+            date!(2025 - 02 - 06),
+        )
+        .await
+        .unwrap();
+    // The state a register written before the fix is in: the first document's text still holds
+    // its first wording of task 1 and the cancelled task 2, not the edited wording.
+    sqlx::any::install_default_drivers();
+    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    let text = |id: i64| format!("SELECT search_folded FROM document WHERE id = {id}");
+    let fresh1: String = sqlx::query_scalar(&text(d1.id)).fetch_one(&mut c).await.unwrap();
+    let fresh2: String = sqlx::query_scalar(&text(d2.id)).fetch_one(&mut c).await.unwrap();
+    assert!(fresh1.ends_with("so tuyen cong dan nhap ngu"), "{fresh1}");
+    let stale = "41-kh/bch ke hoach cong tac nam 2025 ban thuong vu huyen uy kim dong bui van phuc \
+                 kham suc khoe nghia vu tap huan phong chay chua chay";
+    for (id, t) in [(d1.id, stale), (d2.id, "x")] {
+        sqlx::query("UPDATE document SET search_folded = $1 WHERE id = $2")
+            .bind(t)
+            .bind(id)
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    let report = phongthu_store::migrate(&db.store).await.unwrap();
+    assert_eq!(
+        (report.from_version, report.to_version, report.applied),
+        (latest - 1, latest, vec![format!("{latest:04}_search_text")])
+    );
+    let now1: String = sqlx::query_scalar(&text(d1.id)).fetch_one(&mut c).await.unwrap();
+    let now2: String = sqlx::query_scalar(&text(d2.id)).fetch_one(&mut c).await.unwrap();
+    assert_eq!((now1, now2), (fresh1, fresh2.clone()));
+    // The full-text indexes followed: the old wording is no longer found, the current one is.
+    let found = |q: &str| {
+        let search = DocumentSearch {
+            query: Some(q.into()),
+            ..Default::default()
+        };
+        let s = db.store.scoped(&province);
+        async move {
+            s.search_documents(&search)
+                .await
+                .unwrap()
+                .hits
+                .iter()
+                .map(|h| h.document.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("kham suc khoe").await, Vec::<i64>::new());
+    assert_eq!(found("phong chay").await, Vec::<i64>::new());
+    assert_eq!(found("so tuyen cong dan").await, vec![d1.id]);
+    assert_eq!(found("ket luan hoi nghi").await, vec![d2.id]);
+    // Recorded: a second run applies nothing and does not rewrite the text again.
+    sqlx::query("UPDATE document SET search_folded = 'x' WHERE id = $1")
+        .bind(d2.id)
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let again = phongthu_store::migrate(&db.store).await.unwrap();
+    assert!(again.applied.is_empty());
+    let still: String = sqlx::query_scalar(&text(d2.id)).fetch_one(&mut c).await.unwrap();
+    assert_eq!(still, "x");
+}

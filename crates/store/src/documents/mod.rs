@@ -685,41 +685,82 @@ struct Placement<'a> {
     received_on: Option<Date>,
 }
 
+/// A document's search text as its stored fields and the wording of its tasks that are not
+/// cancelled give it (see [`WriteTx::reindex_document`]).
+async fn stored_search_text(conn: &mut sqlx::AnyConnection, document_id: i64) -> Result<String, StoreError> {
+    let r =
+        sqlx::query("SELECT number_symbol, title, issuer, signer_name, body_text, cited FROM document WHERE id = $1")
+            .bind(document_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let cited: Vec<String> = r
+        .get::<String, _>(5)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut folded = search_text_of(
+        r.get::<Option<String>, _>(0).as_deref(),
+        &r.get::<String, _>(1),
+        r.get::<Option<String>, _>(2).as_deref(),
+        r.get::<Option<String>, _>(3).as_deref(),
+        r.get::<Option<String>, _>(4).as_deref(),
+        &cited,
+    );
+    let tasks = sqlx::query("SELECT summary FROM task WHERE document_id = $1 AND status <> 'cancelled' ORDER BY id")
+        .bind(document_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    for t in &tasks {
+        folded.push(' ');
+        folded.push_str(&text::fold(&t.get::<String, _>(0)));
+    }
+    Ok(folded)
+}
+
+/// One-time step of migration 13 (`0013_search_text`): rewrites the search text of every
+/// document from its fields and its tasks, as [`WriteTx::reindex_document`] does on every task
+/// change since migration 9. Documents whose tasks were edited or cancelled before then kept the
+/// old wording in the index until their next task change. Runs in the migration's transaction,
+/// so the schema version records it and it never runs twice; only rows whose text differs are
+/// written (the full-text indexes follow, see `reindex_document`). Returns how many changed.
+pub(crate) async fn rebuild_search_texts(conn: &mut sqlx::AnyConnection) -> Result<u64, StoreError> {
+    let mut changed = 0;
+    let mut last = 0i64;
+    loop {
+        let batch: Vec<(i64, String)> =
+            sqlx::query("SELECT id, search_folded FROM document WHERE id > $1 ORDER BY id LIMIT 500")
+                .bind(last)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+        let Some((end, _)) = batch.last() else {
+            return Ok(changed);
+        };
+        last = *end;
+        for (id, old) in batch {
+            let new = stored_search_text(conn, id).await?;
+            if new != old {
+                sqlx::query("UPDATE document SET search_folded = $1 WHERE id = $2")
+                    .bind(new)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                changed += 1;
+            }
+        }
+    }
+}
+
 impl WriteTx<'_> {
     /// Rewrites a document's search text from its stored fields and the wording of its tasks
     /// that are not cancelled, inside the caller's transaction: the full-text index follows
     /// (FTS5 triggers on SQLite, the generated `tsvector` on PostgreSQL), so a task's old wording
     /// is no longer found after an edit, nor a cancelled task's.
     pub(crate) async fn reindex_document(&mut self, document_id: i64) -> Result<(), StoreError> {
-        let r = sqlx::query(
-            "SELECT number_symbol, title, issuer, signer_name, body_text, cited FROM document WHERE id = $1",
-        )
-        .bind(document_id)
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let cited: Vec<String> = r
-            .get::<String, _>(5)
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect();
-        let mut folded = search_text_of(
-            r.get::<Option<String>, _>(0).as_deref(),
-            &r.get::<String, _>(1),
-            r.get::<Option<String>, _>(2).as_deref(),
-            r.get::<Option<String>, _>(3).as_deref(),
-            r.get::<Option<String>, _>(4).as_deref(),
-            &cited,
-        );
-        let tasks =
-            sqlx::query("SELECT summary FROM task WHERE document_id = $1 AND status <> 'cancelled' ORDER BY id")
-                .bind(document_id)
-                .fetch_all(&mut *self.tx)
-                .await?;
-        for t in &tasks {
-            folded.push(' ');
-            folded.push_str(&text::fold(&t.get::<String, _>(0)));
-        }
+        let folded = stored_search_text(&mut self.tx, document_id).await?;
         sqlx::query("UPDATE document SET search_folded = $1 WHERE id = $2")
             .bind(folded)
             .bind(document_id)
@@ -1073,17 +1114,32 @@ impl Scoped<'_> {
         } else {
             s.count_cap
         };
-        let counted = self
-            .count_up_to(&plan.count_from, &plan.count_cond, &plan.args, count_cap + 1)
+        // Every read of one search on one connection, in one read transaction (the count and
+        // the page see the same register). On PostgreSQL without parallel workers (their start
+        // costs more than these bounded reads), and each statement planned for its own words:
+        // a plan kept for any words cannot tell a word in most documents (read in date order,
+        // stopping early) from a rare one (read through the full-text index). Measured, see
+        // docs/PERFORMANCE.md.
+        let mut tx = self.store.pool.begin().await?;
+        let postgres = matches!(self.store.backend(), crate::db::Backend::Postgres);
+        if postgres {
+            sqlx::query(
+                "SELECT set_config('max_parallel_workers_per_gather', '0', true), \
+                 set_config('plan_cache_mode', 'force_custom_plan', true)",
+            )
+            .execute(&mut *tx)
             .await?;
+        }
+        let counted = count_up_to(&mut tx, &plan.count_from, &plan.count_cond, &plan.args, count_cap + 1).await?;
         let capped = counted > count_cap;
         let total = counted.min(count_cap);
         let order = "COALESCE(d.issued_on, '') DESC, d.id DESC";
         // Read every hit and sort, or walk the index of dates and stop after the page (see
         // `fetch_in_order` for PostgreSQL).
-        let walk = match self.store.backend() {
-            crate::db::Backend::Sqlite => "INDEXED BY document_search_order",
-            crate::db::Backend::Postgres => "",
+        let walk = if postgres {
+            ""
+        } else {
+            "INDEXED BY document_search_order"
         };
         let args = &plan.args;
         let rows = match (&plan.tiers, capped) {
@@ -1097,7 +1153,7 @@ impl Scoped<'_> {
                      ORDER BY {by}{order} LIMIT {limit} OFFSET {offset}",
                     plan.rank, plan.cond
                 );
-                self.fetch_in_order(&sql, args, capped).await?
+                fetch_in_order(&mut tx, postgres, &sql, args, capped).await?
             }
             (Some(tiers), true) => {
                 let mut rows = Vec::new();
@@ -1109,27 +1165,37 @@ impl Scoped<'_> {
                     if need <= 0 {
                         break;
                     }
+                    // SQLite, which has no statistics, prefers the index of units to a range of
+                    // numbers or titles: it is named (PostgreSQL plans each statement for its
+                    // words and picks the range itself).
+                    let range = match (postgres, rank) {
+                        (false, 0) => "INDEXED BY document_number_folded",
+                        (false, 1) => "INDEXED BY document_title_folded",
+                        _ => "",
+                    };
+                    let counted_from = format!("document d {range}");
                     let n = match counted_before {
                         // The last rank holds the rest: more than the cap less ranks 0–2. Known to
                         // be large, it is walked without counting (which would read the full-text
                         // index once more: costly on PostgreSQL for short words).
                         Some(before) if rank == 3 && counted - before > sort_max => sort_max + 1,
-                        _ => self.count_up_to("document d", pred, args, sort_max + 1).await?,
+                        _ => count_up_to(&mut tx, &counted_from, pred, args, sort_max + 1).await?,
                     };
                     counted_before = counted_before.filter(|_| n <= sort_max).map(|b| b + n);
                     if n == 0 {
                         continue;
                     }
-                    let from = if n > sort_max { walk } else { "" };
+                    let from = if n > sort_max { walk } else { range };
                     let sql = format!(
                         "SELECT {COLUMNS}, {rank} AS rnk FROM document d {from} WHERE {pred} \
                          ORDER BY {order} LIMIT {need}"
                     );
-                    rows.extend(self.fetch_in_order(&sql, args, n > sort_max).await?);
+                    rows.extend(fetch_in_order(&mut tx, postgres, &sql, args, n > sort_max).await?);
                 }
                 rows.into_iter().skip(offset as usize).take(limit as usize).collect()
             }
         };
+        tx.rollback().await?;
         let hits = rows
             .iter()
             .map(|r| {
@@ -1146,32 +1212,6 @@ impl Scoped<'_> {
             })
             .collect();
         Ok(DocumentResults { total, capped, hits })
-    }
-
-    /// The rows of an ordered search query; with `walk`, read by walking the index of dates. On
-    /// SQLite the query names the index (`INDEXED BY`); PostgreSQL's planner, which cannot
-    /// estimate how many documents hold a phrase, is kept from sorting instead (in this read's own
-    /// transaction only).
-    async fn fetch_in_order(&self, sql: &str, args: &[Arg], walk: bool) -> Result<Vec<AnyRow>, StoreError> {
-        if walk && matches!(self.store.backend(), crate::db::Backend::Postgres) {
-            let mut tx = self.store.pool.begin().await?;
-            for off in ["enable_sort", "enable_bitmapscan", "enable_seqscan"] {
-                sqlx::query(&format!("SET LOCAL {off} = off")).execute(&mut *tx).await?;
-            }
-            let rows = bind_all(sqlx::query(sql), args).fetch_all(&mut *tx).await?;
-            tx.rollback().await?;
-            return Ok(rows);
-        }
-        Ok(bind_all(sqlx::query(sql), args).fetch_all(&self.store.pool).await?)
-    }
-
-    /// How many documents meet `cond`, counting no further than `cap`.
-    async fn count_up_to(&self, from: &str, cond: &str, args: &[Arg], cap: i64) -> Result<i64, StoreError> {
-        let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {cond} LIMIT {cap}) t");
-        Ok(bind_all(sqlx::query(&sql), args)
-            .fetch_one(&self.store.pool)
-            .await?
-            .get(0))
     }
 
     /// The exact number of documents a search finds, however many (the search itself stops
@@ -1243,14 +1283,21 @@ impl Scoped<'_> {
                 tiers: None,
             };
         }
-        let exact = push(&mut args, Arg::S(q.clone()));
         let prefix = push(&mut args, Arg::S(format!("{q}%")));
         let contains = push(&mut args, Arg::S(format!("%{q}%")));
-        let number =
-            format!("(d.number_folded <> '' AND (d.number_folded = {exact} OR d.number_folded LIKE {prefix}))");
-        // Full-text match: every word of the query is the beginning of a word of the document
-        // (its number, title, issuer, signer, tasks and text), through the FTS index of each
-        // backend; both cut words at every character that is not a-z or 0-9.
+        // A number or title that starts with the query, read through a b-tree index as the range
+        // [q, q + U+10FFFF) in code-point order (PostgreSQL: collation "C", migration 13), the
+        // LIKE keeping the exact rule.
+        let postgres = matches!(self.store.backend(), crate::db::Backend::Postgres);
+        let coll = if postgres { " COLLATE \"C\"" } else { "" };
+        let lo = push(&mut args, Arg::S(q.clone()));
+        let hi = push(&mut args, Arg::S(format!("{q}\u{10FFFF}")));
+        let starts = |col: &str| format!("(d.{col}{coll} >= {lo} AND d.{col}{coll} < {hi} AND d.{col} LIKE {prefix})");
+        let number = starts("number_folded");
+        // Full-text match: every word of the query is a word of the document (its number,
+        // title, issuer, signer, tasks and text), the last one also the beginning of a word,
+        // through the FTS index of each backend; both cut words at every character that is not
+        // a-z or 0-9.
         // The number and symbol are part of the indexed text, so a number or its beginning
         // ("677/tb" → 677, tb) is found by the same words; it only ranks first. The index drives
         // the query: no scan of the register.
@@ -1268,76 +1315,90 @@ impl Scoped<'_> {
             };
         }
         let phrase = words.join(" ");
+        // Every word of the query is a whole word of the document except the last, which may be
+        // a beginning (the word being typed): a beginning makes the index read every word it
+        // begins, which costs most on PostgreSQL (docs/PERFORMANCE.md).
+        let last = words.len() - 1;
         let (mut count_from, mut count_cond) = ("document d".to_string(), String::new());
-        let (full, number_words, title_words) = match self.store.backend() {
+        let (full, title_words) = match self.store.backend() {
             crate::db::Backend::Sqlite => {
                 let all = words
                     .iter()
-                    .map(|w| format!("\"{w}\"*"))
+                    .enumerate()
+                    .map(|(i, w)| {
+                        if i == last {
+                            format!("\"{w}\"*")
+                        } else {
+                            format!("\"{w}\"")
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(" AND ");
                 let m = push(&mut args, Arg::S(all));
-                let n = push(&mut args, Arg::S(format!("{{number_folded}} : \"{phrase}\"*")));
                 let t = push(&mut args, Arg::S(format!("{{title_folded}} : \"{phrase}\"*")));
-                let head = |m: &str| {
-                    format!("d.id IN (SELECT rowid FROM document_head_fts WHERE document_head_fts MATCH {m})")
-                };
                 // Joined, FTS5 hands out its hits one by one: a count up to the cap stops early.
                 count_from = "document_fts JOIN document d ON d.id = document_fts.rowid".into();
                 count_cond = format!("{filters} AND document_fts MATCH {m}");
                 (
                     format!("d.id IN (SELECT rowid FROM document_fts WHERE document_fts MATCH {m})"),
-                    head(&n),
-                    head(&t),
+                    format!("d.id IN (SELECT rowid FROM document_head_fts WHERE document_head_fts MATCH {t})"),
                 )
             }
             crate::db::Backend::Postgres => {
-                let all = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
-                // The number's words weigh A, the title's B (migration 9).
-                let in_part = |weight: char| {
-                    let last = words.len() - 1;
-                    words
-                        .iter()
-                        .enumerate()
-                        .map(|(i, w)| {
-                            if i == last {
-                                format!("{w}:*{weight}")
-                            } else {
-                                format!("{w}:{weight}")
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" <-> ")
+                // Through the index of words and word beginnings (migration 13, `prefix_tsv`:
+                // every word, and its first 1 to 6 letters as a lexeme ending in "~"): the last
+                // word is looked up as one lexeme, which GIN intersects with the others from the
+                // rarest, instead of gathering every word it begins (`quan:*`). A last word longer
+                // than 6 letters is looked up by its first 6 and checked on the candidates
+                // (`ts_match_vq`, which no index serves).
+                let mut by_prefix = words.clone();
+                let typed: String = words[last].chars().take(SEARCH_PREFIX_MAX).collect();
+                by_prefix[last] = format!("{typed}~");
+                let p = push(&mut args, Arg::S(by_prefix.join(" & ")));
+                let all = words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| if i == last { format!("{w}:*") } else { w.clone() })
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                // The words in order, the last as a beginning, among the title's words (weight B
+                // in head_tsv, migration 9).
+                let in_title = words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| if i == last { format!("{w}:*B") } else { format!("{w}:B") })
+                    .collect::<Vec<_>>()
+                    .join(" <-> ");
+                let t = push(&mut args, Arg::S(in_title));
+                let by_prefix = format!("d.prefix_tsv @@ CAST({p} AS tsquery)");
+                let full = if words[last].len() > SEARCH_PREFIX_MAX {
+                    let m = push(&mut args, Arg::S(all));
+                    format!("({by_prefix} AND ts_match_vq(d.search_tsv, to_tsquery('simple', {m})))")
+                } else {
+                    by_prefix
                 };
-                let m = push(&mut args, Arg::S(all));
-                let n = push(&mut args, Arg::S(in_part('A')));
-                let t = push(&mut args, Arg::S(in_part('B')));
-                (
-                    format!("d.search_tsv @@ to_tsquery('simple', {m})"),
-                    format!("d.head_tsv @@ to_tsquery('simple', {n})"),
-                    format!("d.head_tsv @@ to_tsquery('simple', {t})"),
-                )
+                (full, format!("d.head_tsv @@ to_tsquery('simple', {t})"))
             }
         };
         cond.push_str(&format!(" AND {full}"));
         if count_cond.is_empty() {
             count_cond = cond.clone();
         }
-        // Ranks 0–2 need the words of the query, in order, among the words of the number or of
-        // the title (the last word as a beginning), through the index of numbers and titles:
+        // Ranks 0–2: the number or the title starts with the query, or the title holds the words
+        // of the query in order (the last word as a beginning), read through the index of titles:
         // a title that holds the query only inside a word ("an" in "quân") is no title match.
-        // Such a document is also a full-text hit (the search text starts with number and title),
-        // so the documents of ranks 0–2 can be read through that index alone.
-        let r0 = format!("({number_words} AND {number})");
-        let r1 = format!("({title_words} AND d.title_folded LIKE {prefix})");
+        // Such a document is also a full-text hit (the search text starts with number and title:
+        // a number or title that starts with the query holds its words, all but the last whole),
+        // so the documents of ranks 0–2 can be read through these indexes alone.
+        let r0 = number;
+        let r1 = starts("title_folded");
         let r2 = format!("({title_words} AND d.title_folded LIKE {contains})");
         let rank = format!("CASE WHEN {r0} THEN 0 WHEN {r1} THEN 1 WHEN {r2} THEN 2 ELSE 3 END");
-        // A title that starts with the query contains it: NOT r2 excludes ranks 1 and 2.
         let tiers = [
             format!("{filters} AND {r0}"),
             format!("{filters} AND {r1} AND NOT {r0}"),
             format!("{filters} AND {r2} AND NOT {r1} AND NOT {r0}"),
-            format!("{cond} AND NOT {r0} AND NOT {r2}"),
+            format!("{cond} AND NOT {r0} AND NOT {r1} AND NOT {r2}"),
         ];
         SearchPlan {
             args,
@@ -1355,6 +1416,46 @@ impl Scoped<'_> {
         Ok(suggest_units(lead, &units))
     }
 }
+
+/// The rows of an ordered search query; with `walk`, read by walking the index of dates. On
+/// SQLite the query names the index (`INDEXED BY`); PostgreSQL's planner, which cannot estimate
+/// how many documents hold a phrase, is kept from sorting instead, for this read only (the
+/// search's transaction goes on).
+async fn fetch_in_order(
+    conn: &mut sqlx::AnyConnection,
+    postgres: bool,
+    sql: &str,
+    args: &[Arg],
+    walk: bool,
+) -> Result<Vec<AnyRow>, StoreError> {
+    // SET LOCAL for the rest of the transaction, in one statement.
+    const PLANS: &str = "SELECT set_config('enable_sort', $1, true), set_config('enable_bitmapscan', $1, true), \
+                         set_config('enable_seqscan', $1, true)";
+    let toggle = walk && postgres;
+    if toggle {
+        sqlx::query(PLANS).bind("off").execute(&mut *conn).await?;
+    }
+    let rows = bind_all(sqlx::query(sql), args).fetch_all(&mut *conn).await?;
+    if toggle {
+        sqlx::query(PLANS).bind("on").execute(&mut *conn).await?;
+    }
+    Ok(rows)
+}
+
+/// How many documents meet `cond`, counting no further than `cap`.
+async fn count_up_to(
+    conn: &mut sqlx::AnyConnection,
+    from: &str,
+    cond: &str,
+    args: &[Arg],
+    cap: i64,
+) -> Result<i64, StoreError> {
+    let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {cond} LIMIT {cap}) t");
+    Ok(bind_all(sqlx::query(&sql), args).fetch_one(&mut *conn).await?.get(0))
+}
+
+/// The longest word beginning PostgreSQL's `prefix_tsv` holds as a lexeme (migration 13).
+const SEARCH_PREFIX_MAX: usize = 6;
 
 /// The words of a folded query as the full-text indexes cut them: runs of a-z and 0-9.
 fn search_words(folded: &str) -> Vec<String> {
