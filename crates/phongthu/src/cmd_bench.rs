@@ -59,6 +59,11 @@ pub enum BenchCommand {
         /// Số lần đo bảng tổng hợp / dashboard repetitions
         #[arg(long, default_value_t = 5)]
         repeat: u32,
+        /// Dùng lại sổ đăng ký mà một lần chạy trước đã nhập vào --database (không nhập lại), mở đợt
+        /// tuyển quân của năm còn trống tiếp theo / reuse the registry an earlier run imported into
+        /// --database (no import) and open the cycle of the next free year
+        #[arg(long)]
+        reuse: bool,
     },
 }
 
@@ -77,7 +82,8 @@ pub async fn run(settings: &Settings, cmd: BenchCommand) -> CmdResult {
             citizens,
             communes,
             repeat,
-        } => cycle(settings, citizens, communes, repeat).await,
+            reuse,
+        } => cycle(settings, citizens, communes, repeat, reuse).await,
     }
 }
 
@@ -564,8 +570,11 @@ async fn province_with_communes(
 /// share imported by the import path of `phongthu citizen import`), then a call-up cycle of the
 /// provincial command: the first overview (every commune's pool assessed by the engine and
 /// stored: the full refresh), a second one (nothing changed: the stored pools), and the province
-/// dashboard (`cycle_dashboard`, what /nvqs/{id}/tong-hop shows).
-async fn cycle(settings: &Settings, citizens: u64, communes: usize, repeat: u32) -> CmdResult {
+/// dashboard (`cycle_dashboard`, what /nvqs/{id}/tong-hop shows). With `reuse`, a database that
+/// already holds a cycle of the demo province (from an earlier run) is not imported into again:
+/// a new cycle is opened in the next year that has none, so its first overview is again a full
+/// refresh of the same registry.
+async fn cycle(settings: &Settings, citizens: u64, communes: usize, repeat: u32, reuse: bool) -> CmdResult {
     use phongthu_store::{ImportMode, ImportOptions, SourceRow, Store};
     let store = Store::open(&settings.database_url, phongthu_store::OpenOptions::default()).await?;
     let start = Instant::now();
@@ -578,11 +587,25 @@ async fn cycle(settings: &Settings, citizens: u64, communes: usize, repeat: u32)
     );
     let system = store.system_actor().await?;
     let admin = store.scoped(&system);
+    let province_actor = store.login("quantri", phongthu_store::DEMO_PASSWORD).await?.actor;
+    let province = store.scoped(&province_actor);
+    let taken: Vec<i32> = province
+        .cycles()
+        .await?
+        .iter()
+        .filter(|c| c.unit_id == demo.province_command_id)
+        .map(|c| c.year)
+        .collect();
+    let reused = reuse && !taken.is_empty();
     let dir = ScratchDir::new()?;
     let parts = ids.len().max(1) as u64;
     let (mut first, mut imported, mut import_secs) = (0, 0, 0.0);
     let start = Instant::now();
     for (k, unit) in ids.iter().enumerate() {
+        if reused {
+            println!("registry: reused (the database already holds a cycle of the province; nothing imported)");
+            break;
+        }
         let rows = citizens / parts + u64::from((k as u64) < citizens % parts);
         if rows == 0 {
             continue;
@@ -612,16 +635,23 @@ async fn cycle(settings: &Settings, citizens: u64, communes: usize, repeat: u32)
         }
         imported += report.accepted;
     }
-    println!(
-        "registry: {imported} citizens over {} commune commands; import {import_secs:.1} s ({:.0} rows/s), with generation {:.1} s",
-        ids.len(),
-        imported as f64 / import_secs,
-        start.elapsed().as_secs_f64()
-    );
-    let year = time::OffsetDateTime::now_utc().year() + 1;
-    let quota = (imported / 400).max(1) as i64;
-    let province_actor = store.login("quantri", phongthu_store::DEMO_PASSWORD).await?.actor;
-    let province = store.scoped(&province_actor);
+    if !reused {
+        println!(
+            "registry: {imported} citizens over {} commune commands; import {import_secs:.1} s ({:.0} rows/s), with generation {:.1} s",
+            ids.len(),
+            imported as f64 / import_secs,
+            start.elapsed().as_secs_f64()
+        );
+    }
+    let mut year = time::OffsetDateTime::now_utc().year() + 1;
+    while taken.contains(&year) {
+        year += 1;
+    }
+    let quota = if reused {
+        (citizens / 400).max(1) as i64
+    } else {
+        (imported / 400).max(1) as i64
+    };
     let cycle = province.create_cycle(demo.province_command_id, year, quota).await?;
     let t0 = Instant::now();
     let overview = province.cycle_overview(cycle.id).await?;
