@@ -279,6 +279,17 @@ impl Scoped<'_> {
     /// Commune commands below the cycle's unit that the actor sees, with their pools assessed by
     /// the engine, the proportional proposal and the saved quotas.
     pub async fn cycle_overview(&self, id: i64) -> Result<CycleOverview, StoreError> {
+        self.overview(id, false).await
+    }
+
+    /// The overview with every commune's pool assessed again and stored, whatever the stamps say
+    /// (after an upgrade of the engine's rules, or to time a full refresh: `phongthu bench cycle
+    /// --reuse`).
+    pub async fn cycle_overview_reassessed(&self, id: i64) -> Result<CycleOverview, StoreError> {
+        self.overview(id, true).await
+    }
+
+    async fn overview(&self, id: i64, reassess: bool) -> Result<CycleOverview, StoreError> {
         let cycle = self.cycle(id).await?;
         let communes: Vec<(i64, String)> = sqlx::query(&format!(
             "SELECT o.id, o.name FROM org_unit o WHERE o.kind = $3 \
@@ -303,7 +314,7 @@ impl Scoped<'_> {
                 .map(|r| (r.get::<i64, _>(0), (r.get::<i64, _>(1), r.get::<Option<String>, _>(2))))
                 .collect();
         let ids: Vec<i64> = communes.iter().map(|c| c.0).collect();
-        let mut pools = self.commune_pools(&cycle, &ids, &rules, &engine_cycle).await?;
+        let mut pools = self.commune_pools(&cycle, &ids, &rules, &engine_cycle, reassess).await?;
         let mut figures = Vec::with_capacity(communes.len());
         for (unit_id, unit_name) in communes {
             let mut f = pools.remove(&unit_id).unwrap_or_else(|| CommuneFigures::empty(unit_id));
@@ -385,27 +396,33 @@ impl Scoped<'_> {
     /// The communes' pools in the cycle: the stored figures of each commune whose registry has
     /// not changed since they were computed (see [`Self::registry_stamps`]); the others are
     /// assessed again by the engine in one pass over their records and stored together (the
-    /// quota split and the dashboards read these; see `nvqs_pool` in migration 6).
+    /// quota split and the dashboards read these; see `nvqs_pool` in migration 6). With
+    /// `reassess`, every commune is assessed again.
     async fn commune_pools(
         &self,
         cycle: &CallUpCycle,
         ids: &[i64],
         rules: &RuleSet,
         engine_cycle: &Cycle,
+        reassess: bool,
     ) -> Result<HashMap<i64, CommuneFigures>, StoreError> {
         let mut out = HashMap::with_capacity(ids.len());
         if ids.is_empty() {
             return Ok(out);
         }
         let stamps = self.registry_stamps(ids).await?;
-        for r in sqlx::query(
+        let stored = if reassess {
+            vec![]
+        } else {
+            sqlx::query(
             "SELECT unit_id, citizens, eligible, deferred, exempted, other, party_members, graduates, grounds, \
              source_stamp FROM nvqs_pool WHERE cycle_id = $1",
-        )
-        .bind(cycle.id)
-        .fetch_all(&self.store.pool)
-        .await?
-        {
+            )
+            .bind(cycle.id)
+            .fetch_all(&self.store.pool)
+            .await?
+        };
+        for r in stored {
             let unit_id: i64 = r.get(0);
             if stamps.get(&unit_id).is_none_or(|s| *s != r.get::<String, _>(9)) {
                 continue;

@@ -327,4 +327,14 @@ async fn a_refresh_reassesses_exactly_the_changed_communes() {
     expected.sort();
     assert_eq!(rewritten, expected);
     assert_eq!(fig(&o, b).eligible, 4);
+
+    // A forced reassessment recomputes and rewrites every row, whatever the stamps say.
+    raw(&db, "UPDATE nvqs_pool SET assessed_at = 'marked'").await;
+    raw(&db, &format!("UPDATE nvqs_pool SET eligible = 77 WHERE unit_id = {b}")).await;
+    assert_eq!(fig(&s.cycle_overview(cycle.id).await.unwrap(), b).eligible, 77);
+    let o = s.cycle_overview_reassessed(cycle.id).await.unwrap();
+    assert_eq!((fig(&o, a).eligible, fig(&o, b).eligible, fig(&o, c).citizens), (1, 4, 1));
+    let rows = pool_rows(&db, cycle.id).await;
+    assert!(rows.values().all(|(_, at)| at != "marked"), "{rows:?}");
+    assert_eq!(rows[&b].0, 4);
 }
