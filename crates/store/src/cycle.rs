@@ -12,6 +12,7 @@
 //! quota page.
 
 use crate::citizens::{citizen_row, Citizen, CITIZEN_COLUMNS_SQL};
+use crate::db::Backend;
 use crate::error::StoreError;
 use crate::scope::{Scoped, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
@@ -497,8 +498,9 @@ impl Scoped<'_> {
     }
 
     /// Assesses every record of the given communes with the engine in one pass, reading only the
-    /// columns the engine and the pool figures need, in no particular order, as the rows stream
-    /// in (the records are never all held in memory).
+    /// columns the engine and the pool figures need, in no particular order. Each commune's
+    /// records come as one JSON array (one result row per commune, streamed): handing rows one by
+    /// one from SQLite's thread through sqlx cost more than the engine itself.
     async fn assess_pools(
         &self,
         ids: &[i64],
@@ -506,6 +508,16 @@ impl Scoped<'_> {
         cycle: &Cycle,
     ) -> Result<HashMap<i64, CommuneFigures>, StoreError> {
         use futures_util::TryStreamExt;
+        /// id, birth_date, sex, education_grade, studying_level, party_member, qualification.
+        type Record = (
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+        );
         let list = id_list(ids);
         let mut circumstances: HashMap<i64, Vec<Circumstance>> = HashMap::new();
         for r in sqlx::query(&format!(
@@ -519,45 +531,48 @@ impl Scoped<'_> {
                 circumstances.entry(r.get(0)).or_default().push(c);
             }
         }
+        let columns = "c.id, c.birth_date, c.sex, c.education_grade, c.studying_level, c.party_member, c.qualification";
+        let records = match self.store.backend() {
+            Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
+            Backend::Postgres => format!("json_agg(json_build_array({columns}))::text"),
+        };
+        let sql = format!("SELECT c.unit_id, {records} FROM citizen c WHERE c.unit_id IN ({list}) GROUP BY c.unit_id");
         let mut out: HashMap<i64, CommuneFigures> = HashMap::with_capacity(ids.len());
-        let sql = format!(
-            "SELECT c.id, c.unit_id, c.birth_date, c.sex, c.education_grade, c.studying_level, c.party_member, \
-             c.qualification FROM citizen c WHERE c.unit_id IN ({list})"
-        );
         let mut rows = sqlx::query(&sql).fetch(&self.store.pool);
         while let Some(r) = rows.try_next().await? {
-            let id: i64 = r.get(0);
-            let unit_id: i64 = r.get(1);
-            let birth: String = r.get(2);
-            let sex: String = r.get(3);
-            let grade: Option<String> = r.get(4);
-            let studying: Option<String> = r.get(5);
-            let facts = engine_facts(
-                // The decision's id and the name are not used by the pool figures.
-                String::new(),
-                String::new(),
-                crate::citizens::parse_iso(&birth).unwrap_or(Date::MIN),
-                Sex::parse(&sex).unwrap_or(Sex::Male),
-                grade.as_deref(),
-                studying.as_deref().and_then(StudyLevel::parse),
-                circumstances.remove(&id).unwrap_or_default(),
-            );
-            let d = assess_with(rules, cycle, &facts);
+            let unit_id: i64 = r.get(0);
+            let json: String = r.get(1);
+            let records: Vec<Record> =
+                serde_json::from_str(&json).map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e))))?;
+            drop(json);
             let f = out.entry(unit_id).or_insert_with(|| CommuneFigures::empty(unit_id));
-            f.citizens += 1;
-            match d.status {
-                Status::Eligible => {
-                    f.eligible += 1;
-                    f.party_members += (r.get::<i64, _>(6) != 0) as i64;
-                    f.graduates += r.get::<Option<String>, _>(7).as_deref().is_some_and(is_graduate) as i64;
+            for (id, birth, sex, grade, studying, party_member, qualification) in records {
+                let facts = engine_facts(
+                    // The decision's id and the name are not used by the pool figures.
+                    String::new(),
+                    String::new(),
+                    birth.as_deref().and_then(crate::citizens::parse_iso).unwrap_or(Date::MIN),
+                    sex.as_deref().and_then(Sex::parse).unwrap_or(Sex::Male),
+                    grade.as_deref(),
+                    studying.as_deref().and_then(StudyLevel::parse),
+                    circumstances.remove(&id).unwrap_or_default(),
+                );
+                let d = assess_with(rules, cycle, &facts);
+                f.citizens += 1;
+                match d.status {
+                    Status::Eligible => {
+                        f.eligible += 1;
+                        f.party_members += (party_member.unwrap_or(0) != 0) as i64;
+                        f.graduates += qualification.as_deref().is_some_and(is_graduate) as i64;
+                    }
+                    Status::Deferred => f.deferred += 1,
+                    Status::Exempted => f.exempted += 1,
+                    _ => f.other += 1,
                 }
-                Status::Deferred => f.deferred += 1,
-                Status::Exempted => f.exempted += 1,
-                _ => f.other += 1,
-            }
-            if matches!(d.status, Status::Deferred | Status::Exempted) {
-                for g in &d.grounds {
-                    *f.grounds.entry(g.code()).or_default() += 1;
+                if matches!(d.status, Status::Deferred | Status::Exempted) {
+                    for g in &d.grounds {
+                        *f.grounds.entry(g.code()).or_default() += 1;
+                    }
                 }
             }
         }

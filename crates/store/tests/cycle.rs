@@ -229,7 +229,8 @@ async fn a_refresh_reassesses_exactly_the_changed_communes() {
     // woman, a boy of 15; commune B: three men of age; commune C: none.
     let mut n = NewCitizen::new(a, "Nguyễn Văn Đảng", date!(2003 - 01 - 10), Sex::Male);
     n.education_grade = Some("12/12".into());
-    n.qualification = Some("Cử nhân Kinh tế".into());
+    // Free text with quotes, a backslash and JSON-like content (the records travel as JSON).
+    n.qualification = Some("Cử nhân \"Kinh tế\" \\ [1, {\"a\": null}]".into());
     n.party_member = true;
     s.create_citizen(n).await.unwrap();
     let mut n = NewCitizen::new(a, "Nguyễn Văn Em", date!(2004 - 05 - 01), Sex::Male);
