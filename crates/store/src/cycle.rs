@@ -354,43 +354,23 @@ impl Scoped<'_> {
         })
     }
 
-    /// What each commune's pool is computed from: its record count, latest record change and
-    /// latest family relation (`count|max(updated_at)|max(created_at)`). Two grouped queries for
-    /// all the communes, each over an index (`citizen_unit_updated`, `family_relation_unit_created`).
+    /// What each commune's pool is computed from: the version of its registry, which every change
+    /// to its records and their family relations moves (`registry_version`, kept by triggers:
+    /// migration 12). One primary-key lookup per commune, whatever the number of records.
     async fn registry_stamps(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
-        let list = id_list(ids);
-        let mut citizens: HashMap<i64, (i64, Option<String>)> = HashMap::with_capacity(ids.len());
+        let mut versions: HashMap<i64, i64> = HashMap::with_capacity(ids.len());
         for r in sqlx::query(&format!(
-            "SELECT unit_id, count(*), max(updated_at) FROM citizen WHERE unit_id IN ({list}) GROUP BY unit_id"
+            "SELECT unit_id, version FROM registry_version WHERE unit_id IN ({})",
+            id_list(ids)
         ))
         .fetch_all(&self.store.pool)
         .await?
         {
-            citizens.insert(r.get(0), (r.get(1), r.get(2)));
-        }
-        let mut family: HashMap<i64, Option<String>> = HashMap::new();
-        for r in sqlx::query(&format!(
-            "SELECT unit_id, max(created_at) FROM family_relation WHERE unit_id IN ({list}) GROUP BY unit_id"
-        ))
-        .fetch_all(&self.store.pool)
-        .await?
-        {
-            family.insert(r.get(0), r.get(1));
+            versions.insert(r.get(0), r.get(1));
         }
         Ok(ids
             .iter()
-            .map(|id| {
-                let (count, updated) = citizens.remove(id).unwrap_or((0, None));
-                let created = family.remove(id).flatten();
-                (
-                    *id,
-                    format!(
-                        "{count}|{}|{}",
-                        updated.unwrap_or_default(),
-                        created.unwrap_or_default()
-                    ),
-                )
-            })
+            .map(|id| (*id, format!("v{}", versions.get(id).copied().unwrap_or(0))))
             .collect())
     }
 

@@ -92,10 +92,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 12,
+        name: "registry_version",
+        common: include_str!("migrations/0012_registry_version.sql"),
+        sqlite: include_str!("migrations/0012_registry_version.sqlite.sql"),
+        postgres: include_str!("migrations/0012_registry_version.postgres.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 11;
+pub const LATEST_SCHEMA_VERSION: i64 = 12;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

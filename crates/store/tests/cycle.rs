@@ -296,7 +296,7 @@ async fn a_refresh_reassesses_exactly_the_changed_communes() {
     raw(&db, &format!("UPDATE nvqs_pool SET eligible = 99 WHERE unit_id = {a}")).await;
     let mut n = NewCitizen::new(b, "Phạm Văn Dũng", date!(2003 - 07 - 01), Sex::Male);
     n.education_grade = Some("12/12".into());
-    s.create_citizen(n).await.unwrap();
+    let dung = s.create_citizen(n).await.unwrap();
     let o = s.cycle_overview(cycle.id).await.unwrap();
     assert_eq!((fig(&o, b).citizens, fig(&o, b).eligible), (4, 4));
     assert_eq!(fig(&o, a).eligible, 99, "A has not changed: its stored row is used");
@@ -308,6 +308,19 @@ async fn a_refresh_reassesses_exactly_the_changed_communes() {
         .collect();
     assert_eq!(rewritten, vec![b], "only B's row is reassessed");
     assert_eq!(rows[&b].0, 4);
+
+    // An edit that changes neither the number of records nor (within the same second) the latest
+    // change time is seen too: every change moves the commune's registry version.
+    let mut young = NewCitizen::new(b, &dung.full_name, date!(2012 - 07 - 01), Sex::Male);
+    young.education_grade = dung.education_grade.clone();
+    s.update_citizen(dung.id, young).await.unwrap();
+    let o = s.cycle_overview(cycle.id).await.unwrap();
+    assert_eq!((fig(&o, b).citizens, fig(&o, b).eligible), (4, 3));
+    // So is a write that bypasses the store's record functions (as a bulk import does).
+    raw(&db, &format!("UPDATE citizen SET birth_date = '2003-07-01' WHERE id = {}", dung.id)).await;
+    let o = s.cycle_overview(cycle.id).await.unwrap();
+    assert_eq!((fig(&o, b).citizens, fig(&o, b).eligible), (4, 4));
+    assert_eq!(fig(&o, a).eligible, 99);
 
     // Moving the boy from A to C changes both (their record counts), not B.
     raw(&db, "UPDATE nvqs_pool SET assessed_at = 'marked'").await;

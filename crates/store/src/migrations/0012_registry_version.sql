@@ -1,0 +1,9 @@
+-- A version per unit's registry (in practice a commune command's), moved by every change to the
+-- records it holds and to their family relations (triggers, one file per backend): the stamp of
+-- a stored pool (nvqs_pool.source_stamp, migration 6) is this version, so checking whether a
+-- commune's pool is current reads one row instead of counting the commune's records, and a
+-- change is seen even within the same second as the last one. A unit without a row has version 0.
+CREATE TABLE registry_version (
+    unit_id BIGINT PRIMARY KEY,
+    version BIGINT NOT NULL
+);
