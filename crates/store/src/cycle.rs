@@ -356,9 +356,11 @@ impl Scoped<'_> {
 
     /// What each commune's pool is computed from: the version of its registry, which every change
     /// to its records and their family relations moves (`registry_version`, kept by triggers:
-    /// migration 12). One primary-key lookup per commune, whatever the number of records.
+    /// migration 12). One primary-key lookup per commune, whatever the number of records. A unit
+    /// without a version row (none is expected: a trigger makes it with the unit) has no stamp,
+    /// and its pool is reassessed every time.
     async fn registry_stamps(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
-        let mut versions: HashMap<i64, i64> = HashMap::with_capacity(ids.len());
+        let mut stamps = HashMap::with_capacity(ids.len());
         for r in sqlx::query(&format!(
             "SELECT unit_id, version FROM registry_version WHERE unit_id IN ({})",
             id_list(ids)
@@ -366,12 +368,9 @@ impl Scoped<'_> {
         .fetch_all(&self.store.pool)
         .await?
         {
-            versions.insert(r.get(0), r.get(1));
+            stamps.insert(r.get::<i64, _>(0), format!("v{}", r.get::<i64, _>(1)));
         }
-        Ok(ids
-            .iter()
-            .map(|id| (*id, format!("v{}", versions.get(id).copied().unwrap_or(0))))
-            .collect())
+        Ok(stamps)
     }
 
     /// The communes' pools in the cycle: the stored figures of each commune whose registry has

@@ -3,6 +3,13 @@
 -- that two statements never wait for each other's rows in opposite orders. A transaction that
 -- changed a unit's records holds that unit's version row until it ends: a second writer to the
 -- same unit waits for it (e.g. an edit during an all-or-nothing import into that commune).
+CREATE FUNCTION registry_version_new_unit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO registry_version (unit_id, version) VALUES (NEW.id, 0) ON CONFLICT (unit_id) DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER org_unit_version AFTER INSERT ON org_unit
+    FOR EACH ROW EXECUTE FUNCTION registry_version_new_unit();
 CREATE FUNCTION registry_version_bump_new() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO registry_version AS v (unit_id, version)
