@@ -315,7 +315,9 @@ impl Scoped<'_> {
                 .map(|r| (r.get::<i64, _>(0), (r.get::<i64, _>(1), r.get::<Option<String>, _>(2))))
                 .collect();
         let ids: Vec<i64> = communes.iter().map(|c| c.0).collect();
-        let mut pools = self.commune_pools(&cycle, &ids, &rules, &engine_cycle, reassess).await?;
+        let mut pools = self
+            .commune_pools(&cycle, &ids, &rules, &engine_cycle, reassess)
+            .await?;
         let mut figures = Vec::with_capacity(communes.len());
         for (unit_id, unit_name) in communes {
             let mut f = pools.remove(&unit_id).unwrap_or_else(|| CommuneFigures::empty(unit_id));
@@ -395,7 +397,7 @@ impl Scoped<'_> {
             vec![]
         } else {
             sqlx::query(
-            "SELECT unit_id, citizens, eligible, deferred, exempted, other, party_members, graduates, grounds, \
+                "SELECT unit_id, citizens, eligible, deferred, exempted, other, party_members, graduates, grounds, \
              source_stamp FROM nvqs_pool WHERE cycle_id = $1",
             )
             .bind(cycle.id)
@@ -450,7 +452,10 @@ impl Scoped<'_> {
             );
             let mut q = sqlx::query(&sql);
             for unit_id in chunk {
-                let f = assessed.get(unit_id).cloned().unwrap_or_else(|| CommuneFigures::empty(*unit_id));
+                let f = assessed
+                    .get(unit_id)
+                    .cloned()
+                    .unwrap_or_else(|| CommuneFigures::empty(*unit_id));
                 q = q
                     .bind(cycle.id)
                     .bind(*unit_id)
@@ -470,7 +475,10 @@ impl Scoped<'_> {
         }
         tx.commit().await?;
         for unit_id in stale {
-            let f = assessed.get(&unit_id).cloned().unwrap_or_else(|| CommuneFigures::empty(unit_id));
+            let f = assessed
+                .get(&unit_id)
+                .cloned()
+                .unwrap_or_else(|| CommuneFigures::empty(unit_id));
             out.insert(unit_id, f);
         }
         Ok(out)
@@ -530,7 +538,10 @@ impl Scoped<'_> {
                     // The decision's id and the name are not used by the pool figures.
                     String::new(),
                     String::new(),
-                    birth.as_deref().and_then(crate::citizens::parse_iso).unwrap_or(Date::MIN),
+                    birth
+                        .as_deref()
+                        .and_then(crate::citizens::parse_iso)
+                        .unwrap_or(Date::MIN),
                     sex.as_deref().and_then(Sex::parse).unwrap_or(Sex::Male),
                     grade.as_deref(),
                     studying.as_deref().and_then(StudyLevel::parse),

@@ -317,7 +317,11 @@ async fn a_refresh_reassesses_exactly_the_changed_communes() {
     let o = s.cycle_overview(cycle.id).await.unwrap();
     assert_eq!((fig(&o, b).citizens, fig(&o, b).eligible), (4, 3));
     // So is a write that bypasses the store's record functions (as a bulk import does).
-    raw(&db, &format!("UPDATE citizen SET birth_date = '2003-07-01' WHERE id = {}", dung.id)).await;
+    raw(
+        &db,
+        &format!("UPDATE citizen SET birth_date = '2003-07-01' WHERE id = {}", dung.id),
+    )
+    .await;
     let o = s.cycle_overview(cycle.id).await.unwrap();
     assert_eq!((fig(&o, b).citizens, fig(&o, b).eligible), (4, 4));
     assert_eq!(fig(&o, a).eligible, 99);
@@ -347,7 +351,10 @@ async fn a_refresh_reassesses_exactly_the_changed_communes() {
     raw(&db, &format!("UPDATE nvqs_pool SET eligible = 77 WHERE unit_id = {b}")).await;
     assert_eq!(fig(&s.cycle_overview(cycle.id).await.unwrap(), b).eligible, 77);
     let o = s.cycle_overview_reassessed(cycle.id).await.unwrap();
-    assert_eq!((fig(&o, a).eligible, fig(&o, b).eligible, fig(&o, c).citizens), (1, 4, 1));
+    assert_eq!(
+        (fig(&o, a).eligible, fig(&o, b).eligible, fig(&o, c).citizens),
+        (1, 4, 1)
+    );
     let rows = pool_rows(&db, cycle.id).await;
     assert!(rows.values().all(|(_, at)| at != "marked"), "{rows:?}");
     assert_eq!(rows[&b].0, 4);
