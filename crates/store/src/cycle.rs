@@ -12,12 +12,15 @@
 //! quota page.
 
 use crate::citizens::{citizen_row, Citizen, CITIZEN_COLUMNS_SQL};
+use crate::db::Backend;
 use crate::error::StoreError;
 use crate::scope::{Scoped, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
 use phongthu_domain::nvqs::quota::{check_split, evenness, propose_split, CommunePool, Evenness};
 use phongthu_domain::nvqs::record::{education_grade, is_graduate};
-use phongthu_domain::nvqs::{assess_with, Circumstance, CitizenFacts, Cycle, RuleSet, Status, Studying};
+use phongthu_domain::nvqs::{
+    assess_with, Circumstance, CitizenFacts, Cycle, RuleSet, Sex, Status, StudyLevel, Studying,
+};
 use phongthu_domain::org::OrgKind;
 use serde::Serialize;
 use sqlx::Row;
@@ -102,16 +105,37 @@ fn cycle_row(r: &sqlx::any::AnyRow) -> CallUpCycle {
 
 /// The engine's facts from a registry record and its family circumstances.
 pub fn facts_of(c: &Citizen, circumstances: &[String]) -> CitizenFacts {
-    let grade = education_grade(c.education_grade.as_deref());
+    engine_facts(
+        c.id.to_string(),
+        c.full_name.clone(),
+        c.birth_date,
+        c.sex,
+        c.education_grade.as_deref(),
+        c.studying_level,
+        circumstances.iter().filter_map(|s| Circumstance::parse(s)).collect(),
+    )
+}
+
+/// The engine's facts from the registry columns it reads (one definition for a single record
+/// and for the pool refresh, which reads only these columns).
+fn engine_facts(
+    id: String,
+    full_name: String,
+    birth_date: Date,
+    sex: Sex,
+    education: Option<&str>,
+    studying_level: Option<StudyLevel>,
+    circumstances: Vec<Circumstance>,
+) -> CitizenFacts {
     CitizenFacts {
-        id: c.id.to_string(),
+        id,
         national_id: None,
-        full_name: c.full_name.clone(),
-        birth_date: c.birth_date,
-        sex: c.sex,
-        education_grade: grade,
+        full_name,
+        birth_date,
+        sex,
+        education_grade: education_grade(education),
         hard_area: false,
-        studying: c.studying_level.map(|level| Studying {
+        studying: studying_level.map(|level| Studying {
             level,
             full_time: true,
             first_course_at_level: true,
@@ -119,7 +143,35 @@ pub fn facts_of(c: &Citizen, circumstances: &[String]) -> CitizenFacts {
         deferred_before_for_higher_education: false,
         health: None,
         political_vetting: None,
-        circumstances: circumstances.iter().filter_map(|s| Circumstance::parse(s)).collect(),
+        circumstances,
+    }
+}
+
+/// Pool rows per upsert statement (13 parameters each).
+const POOL_ROWS_PER_INSERT: usize = 50;
+
+/// `1, 2, 3` for an `IN (…)` list of row ids (integers read from the database, never user text).
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+impl CommuneFigures {
+    fn empty(unit_id: i64) -> CommuneFigures {
+        CommuneFigures {
+            unit_id,
+            unit_name: String::new(),
+            citizens: 0,
+            eligible: 0,
+            deferred: 0,
+            exempted: 0,
+            other: 0,
+            proposed: 0,
+            quota: None,
+            reason: None,
+            grounds: BTreeMap::new(),
+            party_members: 0,
+            graduates: 0,
+        }
     }
 }
 
@@ -228,6 +280,17 @@ impl Scoped<'_> {
     /// Commune commands below the cycle's unit that the actor sees, with their pools assessed by
     /// the engine, the proportional proposal and the saved quotas.
     pub async fn cycle_overview(&self, id: i64) -> Result<CycleOverview, StoreError> {
+        self.overview(id, false).await
+    }
+
+    /// The overview with every commune's pool assessed again and stored, whatever the stamps say
+    /// (after an upgrade of the engine's rules, or to time a full refresh: `phongthu bench cycle
+    /// --reuse`).
+    pub async fn cycle_overview_reassessed(&self, id: i64) -> Result<CycleOverview, StoreError> {
+        self.overview(id, true).await
+    }
+
+    async fn overview(&self, id: i64, reassess: bool) -> Result<CycleOverview, StoreError> {
         let cycle = self.cycle(id).await?;
         let communes: Vec<(i64, String)> = sqlx::query(&format!(
             "SELECT o.id, o.name FROM org_unit o WHERE o.kind = $3 \
@@ -251,9 +314,13 @@ impl Scoped<'_> {
                 .iter()
                 .map(|r| (r.get::<i64, _>(0), (r.get::<i64, _>(1), r.get::<Option<String>, _>(2))))
                 .collect();
+        let ids: Vec<i64> = communes.iter().map(|c| c.0).collect();
+        let mut pools = self
+            .commune_pools(&cycle, &ids, &rules, &engine_cycle, reassess)
+            .await?;
         let mut figures = Vec::with_capacity(communes.len());
         for (unit_id, unit_name) in communes {
-            let mut f = self.commune_pool(&cycle, unit_id, &rules, &engine_cycle).await?;
+            let mut f = pools.remove(&unit_id).unwrap_or_else(|| CommuneFigures::empty(unit_id));
             f.unit_name = unit_name;
             f.quota = saved.get(&unit_id).map(|s| s.0);
             f.reason = saved.get(&unit_id).and_then(|s| s.1.clone());
@@ -289,123 +356,217 @@ impl Scoped<'_> {
         })
     }
 
-    /// What a commune's pool was computed from: its record count, latest record change and latest
-    /// family relation. Two index lookups (`citizen_unit_updated`, `family_relation_unit_created`).
-    async fn registry_stamp(&self, unit_id: i64) -> Result<String, StoreError> {
-        let c = sqlx::query("SELECT count(*), max(updated_at) FROM citizen WHERE unit_id = $1")
-            .bind(unit_id)
-            .fetch_one(&self.store.pool)
-            .await?;
-        let f: Option<String> = sqlx::query("SELECT max(created_at) FROM family_relation WHERE unit_id = $1")
-            .bind(unit_id)
-            .fetch_one(&self.store.pool)
-            .await?
-            .get(0);
-        Ok(format!(
-            "{}|{}|{}",
-            c.get::<i64, _>(0),
-            c.get::<Option<String>, _>(1).unwrap_or_default(),
-            f.unwrap_or_default()
+    /// What each commune's pool is computed from: the version of its registry, which every change
+    /// to its records and their family relations moves (`registry_version`, kept by triggers:
+    /// migration 13). One primary-key lookup per commune, whatever the number of records. A unit
+    /// without a version row (none is expected: a trigger makes it with the unit) has no stamp,
+    /// and its pool is reassessed every time.
+    async fn registry_stamps(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
+        let mut stamps = HashMap::with_capacity(ids.len());
+        for r in sqlx::query(&format!(
+            "SELECT unit_id, version FROM registry_version WHERE unit_id IN ({})",
+            id_list(ids)
         ))
+        .fetch_all(&self.store.pool)
+        .await?
+        {
+            stamps.insert(r.get::<i64, _>(0), format!("v{}", r.get::<i64, _>(1)));
+        }
+        Ok(stamps)
     }
 
-    /// A commune's pool in the cycle: the stored figures when the registry has not changed since
-    /// they were computed, otherwise assessed again by the engine and stored (the quota split and
-    /// the dashboards read these; see `nvqs_pool` in migration 6).
-    async fn commune_pool(
+    /// The communes' pools in the cycle: the stored figures of each commune whose registry has
+    /// not changed since they were computed (see [`Self::registry_stamps`]); the others are
+    /// assessed again by the engine in one pass over their records and stored together (the
+    /// quota split and the dashboards read these; see `nvqs_pool` in migration 6). With
+    /// `reassess`, every commune is assessed again.
+    async fn commune_pools(
         &self,
         cycle: &CallUpCycle,
-        unit_id: i64,
+        ids: &[i64],
         rules: &RuleSet,
         engine_cycle: &Cycle,
-    ) -> Result<CommuneFigures, StoreError> {
-        let stamp = self.registry_stamp(unit_id).await?;
-        let stored = sqlx::query(
-            "SELECT citizens, eligible, deferred, exempted, other, party_members, graduates, grounds, source_stamp \
-             FROM nvqs_pool WHERE cycle_id = $1 AND unit_id = $2",
-        )
-        .bind(cycle.id)
-        .bind(unit_id)
-        .fetch_optional(&self.store.pool)
-        .await?;
-        if let Some(r) = stored.filter(|r| r.get::<String, _>(8) == stamp) {
-            let grounds: String = r.get(7);
-            return Ok(CommuneFigures {
-                unit_id,
-                unit_name: String::new(),
-                citizens: r.get(0),
-                eligible: r.get(1),
-                deferred: r.get(2),
-                exempted: r.get(3),
-                other: r.get(4),
-                proposed: 0,
-                quota: None,
-                reason: None,
-                grounds: serde_json::from_str(&grounds).unwrap_or_default(),
-                party_members: r.get(5),
-                graduates: r.get(6),
-            });
+        reassess: bool,
+    ) -> Result<HashMap<i64, CommuneFigures>, StoreError> {
+        let mut out = HashMap::with_capacity(ids.len());
+        if ids.is_empty() {
+            return Ok(out);
         }
-        let assessed = self.assess_unit(unit_id, rules, engine_cycle).await?;
-        let mut f = CommuneFigures {
-            unit_id,
-            unit_name: String::new(),
-            citizens: assessed.len() as i64,
-            eligible: 0,
-            deferred: 0,
-            exempted: 0,
-            other: 0,
-            proposed: 0,
-            quota: None,
-            reason: None,
-            grounds: BTreeMap::new(),
-            party_members: 0,
-            graduates: 0,
+        let stamps = self.registry_stamps(ids).await?;
+        let stored = if reassess {
+            vec![]
+        } else {
+            sqlx::query(
+                "SELECT unit_id, citizens, eligible, deferred, exempted, other, party_members, graduates, grounds, \
+             source_stamp FROM nvqs_pool WHERE cycle_id = $1",
+            )
+            .bind(cycle.id)
+            .fetch_all(&self.store.pool)
+            .await?
         };
-        for (c, d) in &assessed {
-            match d.status {
-                Status::Eligible => {
-                    f.eligible += 1;
-                    f.party_members += c.party_member as i64;
-                    f.graduates += c.qualification.as_deref().is_some_and(is_graduate) as i64;
-                }
-                Status::Deferred => f.deferred += 1,
-                Status::Exempted => f.exempted += 1,
-                _ => f.other += 1,
+        for r in stored {
+            let unit_id: i64 = r.get(0);
+            if stamps.get(&unit_id).is_none_or(|s| *s != r.get::<String, _>(9)) {
+                continue;
             }
-            if matches!(d.status, Status::Deferred | Status::Exempted) {
-                for g in &d.grounds {
-                    *f.grounds.entry(g.code()).or_default() += 1;
+            let grounds: String = r.get(8);
+            out.insert(
+                unit_id,
+                CommuneFigures {
+                    citizens: r.get(1),
+                    eligible: r.get(2),
+                    deferred: r.get(3),
+                    exempted: r.get(4),
+                    other: r.get(5),
+                    grounds: serde_json::from_str(&grounds).unwrap_or_default(),
+                    party_members: r.get(6),
+                    graduates: r.get(7),
+                    ..CommuneFigures::empty(unit_id)
+                },
+            );
+        }
+        let stale: Vec<i64> = ids.iter().copied().filter(|id| !out.contains_key(id)).collect();
+        if stale.is_empty() {
+            return Ok(out);
+        }
+        let assessed = self.assess_pools(&stale, rules, engine_cycle).await?;
+        // A derived cache, not a user's change: written without an audit entry, in one
+        // transaction, by multi-row upserts (same syntax on SQLite >= 3.24 and PostgreSQL).
+        let now = crate::now_text();
+        let mut tx = self.store.pool.begin().await?;
+        for chunk in stale.chunks(POOL_ROWS_PER_INSERT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p: Vec<String> = (1..=13).map(|k| format!("${}", i * 13 + k)).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO nvqs_pool (cycle_id, unit_id, province_code, citizens, eligible, deferred, exempted, \
+                 other, party_members, graduates, grounds, source_stamp, assessed_at) VALUES {} \
+                 ON CONFLICT (cycle_id, unit_id) DO UPDATE SET citizens = excluded.citizens, \
+                 eligible = excluded.eligible, deferred = excluded.deferred, exempted = excluded.exempted, \
+                 other = excluded.other, party_members = excluded.party_members, graduates = excluded.graduates, \
+                 grounds = excluded.grounds, source_stamp = excluded.source_stamp, assessed_at = excluded.assessed_at",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for unit_id in chunk {
+                let f = assessed
+                    .get(unit_id)
+                    .cloned()
+                    .unwrap_or_else(|| CommuneFigures::empty(*unit_id));
+                q = q
+                    .bind(cycle.id)
+                    .bind(*unit_id)
+                    .bind(cycle.province_code.clone())
+                    .bind(f.citizens)
+                    .bind(f.eligible)
+                    .bind(f.deferred)
+                    .bind(f.exempted)
+                    .bind(f.other)
+                    .bind(f.party_members)
+                    .bind(f.graduates)
+                    .bind(serde_json::to_string(&f.grounds).unwrap_or_else(|_| "{}".into()))
+                    .bind(stamps.get(unit_id).cloned().unwrap_or_default())
+                    .bind(now.clone());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        for unit_id in stale {
+            let f = assessed
+                .get(&unit_id)
+                .cloned()
+                .unwrap_or_else(|| CommuneFigures::empty(unit_id));
+            out.insert(unit_id, f);
+        }
+        Ok(out)
+    }
+
+    /// Assesses every record of the given communes with the engine in one pass, reading only the
+    /// columns the engine and the pool figures need, in no particular order. Each commune's
+    /// records come as one JSON array (one result row per commune, streamed): handing rows one by
+    /// one from SQLite's thread through sqlx cost more than the engine itself.
+    async fn assess_pools(
+        &self,
+        ids: &[i64],
+        rules: &RuleSet,
+        cycle: &Cycle,
+    ) -> Result<HashMap<i64, CommuneFigures>, StoreError> {
+        use futures_util::TryStreamExt;
+        /// id, birth_date, sex, education_grade, studying_level, party_member, qualification.
+        type Record = (
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+        );
+        let list = id_list(ids);
+        let mut circumstances: HashMap<i64, Vec<Circumstance>> = HashMap::new();
+        for r in sqlx::query(&format!(
+            "SELECT f.citizen_id, f.circumstance FROM family_relation f JOIN citizen c ON c.id = f.citizen_id \
+             WHERE c.unit_id IN ({list}) AND f.circumstance IS NOT NULL"
+        ))
+        .fetch_all(&self.store.pool)
+        .await?
+        {
+            if let Some(c) = Circumstance::parse(&r.get::<String, _>(1)) {
+                circumstances.entry(r.get(0)).or_default().push(c);
+            }
+        }
+        let columns = "c.id, c.birth_date, c.sex, c.education_grade, c.studying_level, c.party_member, c.qualification";
+        let records = match self.store.backend() {
+            Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
+            Backend::Postgres => format!("json_agg(json_build_array({columns}))::text"),
+        };
+        let sql = format!("SELECT c.unit_id, {records} FROM citizen c WHERE c.unit_id IN ({list}) GROUP BY c.unit_id");
+        let mut out: HashMap<i64, CommuneFigures> = HashMap::with_capacity(ids.len());
+        let mut rows = sqlx::query(&sql).fetch(&self.store.pool);
+        while let Some(r) = rows.try_next().await? {
+            let unit_id: i64 = r.get(0);
+            let json: String = r.get(1);
+            let records: Vec<Record> =
+                serde_json::from_str(&json).map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e))))?;
+            drop(json);
+            let f = out.entry(unit_id).or_insert_with(|| CommuneFigures::empty(unit_id));
+            for (id, birth, sex, grade, studying, party_member, qualification) in records {
+                let facts = engine_facts(
+                    // The decision's id and the name are not used by the pool figures.
+                    String::new(),
+                    String::new(),
+                    birth
+                        .as_deref()
+                        .and_then(crate::citizens::parse_iso)
+                        .unwrap_or(Date::MIN),
+                    sex.as_deref().and_then(Sex::parse).unwrap_or(Sex::Male),
+                    grade.as_deref(),
+                    studying.as_deref().and_then(StudyLevel::parse),
+                    circumstances.remove(&id).unwrap_or_default(),
+                );
+                let d = assess_with(rules, cycle, &facts);
+                f.citizens += 1;
+                match d.status {
+                    Status::Eligible => {
+                        f.eligible += 1;
+                        f.party_members += (party_member.unwrap_or(0) != 0) as i64;
+                        f.graduates += qualification.as_deref().is_some_and(is_graduate) as i64;
+                    }
+                    Status::Deferred => f.deferred += 1,
+                    Status::Exempted => f.exempted += 1,
+                    _ => f.other += 1,
+                }
+                if matches!(d.status, Status::Deferred | Status::Exempted) {
+                    for g in &d.grounds {
+                        *f.grounds.entry(g.code()).or_default() += 1;
+                    }
                 }
             }
         }
-        // A derived cache, not a user's change: written without an audit entry. Upsert: same
-        // syntax on SQLite (>= 3.24) and PostgreSQL.
-        sqlx::query(
-            "INSERT INTO nvqs_pool (cycle_id, unit_id, province_code, citizens, eligible, deferred, exempted, other, \
-             party_members, graduates, grounds, source_stamp, assessed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-             ON CONFLICT (cycle_id, unit_id) DO UPDATE SET citizens = excluded.citizens, eligible = excluded.eligible, \
-             deferred = excluded.deferred, exempted = excluded.exempted, other = excluded.other, \
-             party_members = excluded.party_members, graduates = excluded.graduates, grounds = excluded.grounds, \
-             source_stamp = excluded.source_stamp, assessed_at = excluded.assessed_at",
-        )
-        .bind(cycle.id)
-        .bind(unit_id)
-        .bind(&cycle.province_code)
-        .bind(f.citizens)
-        .bind(f.eligible)
-        .bind(f.deferred)
-        .bind(f.exempted)
-        .bind(f.other)
-        .bind(f.party_members)
-        .bind(f.graduates)
-        .bind(serde_json::to_string(&f.grounds).unwrap_or_else(|_| "{}".into()))
-        .bind(&stamp)
-        .bind(crate::now_text())
-        .execute(&self.store.pool)
-        .await?;
-        Ok(f)
+        Ok(out)
     }
 
     /// Every record held by one commune command with the engine's decision for the cycle.
@@ -563,7 +724,6 @@ impl Scoped<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use phongthu_domain::nvqs::Sex;
     use time::macros::date;
 
     fn citizen(grade: &str) -> Citizen {

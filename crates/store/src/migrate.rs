@@ -124,16 +124,24 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 13,
+        name: "registry_version",
+        common: include_str!("migrations/0013_registry_version.sql"),
+        sqlite: include_str!("migrations/0013_registry_version.sqlite.sql"),
+        postgres: include_str!("migrations/0013_registry_version.postgres.sql"),
+        step: None,
+    },
+    Migration {
+        version: 14,
         name: "search_text",
-        common: include_str!("migrations/0013_search_text.sql"),
-        sqlite: include_str!("migrations/0013_search_text.sqlite.sql"),
-        postgres: include_str!("migrations/0013_search_text.postgres.sql"),
+        common: include_str!("migrations/0014_search_text.sql"),
+        sqlite: include_str!("migrations/0014_search_text.sqlite.sql"),
+        postgres: include_str!("migrations/0014_search_text.postgres.sql"),
         step: Some(Step::RebuildSearchTexts),
     },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 13;
+pub const LATEST_SCHEMA_VERSION: i64 = 14;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

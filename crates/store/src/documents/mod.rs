@@ -718,7 +718,7 @@ async fn stored_search_text(conn: &mut sqlx::AnyConnection, document_id: i64) ->
     Ok(folded)
 }
 
-/// One-time step of migration 13 (`0013_search_text`): rewrites the search text of every
+/// One-time step of migration 14 (`0014_search_text`): rewrites the search text of every
 /// document from its fields and its tasks, as [`WriteTx::reindex_document`] does on every task
 /// change since migration 9. Documents whose tasks were edited or cancelled before then kept the
 /// old wording in the index until their next task change. Runs in the migration's transaction,
@@ -1286,7 +1286,7 @@ impl Scoped<'_> {
         let prefix = push(&mut args, Arg::S(format!("{q}%")));
         let contains = push(&mut args, Arg::S(format!("%{q}%")));
         // A number or title that starts with the query, read through a b-tree index as the range
-        // [q, q + U+10FFFF) in code-point order (PostgreSQL: collation "C", migration 13), the
+        // [q, q + U+10FFFF) in code-point order (PostgreSQL: collation "C", migration 14), the
         // LIKE keeping the exact rule.
         let postgres = matches!(self.store.backend(), crate::db::Backend::Postgres);
         let coll = if postgres { " COLLATE \"C\"" } else { "" };
@@ -1345,7 +1345,7 @@ impl Scoped<'_> {
                 )
             }
             crate::db::Backend::Postgres => {
-                // Through the index of words and word beginnings (migration 13, `prefix_tsv`:
+                // Through the index of words and word beginnings (migration 14, `prefix_tsv`:
                 // every word, and its first 1 to 6 letters as a lexeme ending in "~"): the last
                 // word is looked up as one lexeme, which GIN intersects with the others from the
                 // rarest, instead of gathering every word it begins (`quan:*`). A last word longer
@@ -1454,7 +1454,7 @@ async fn count_up_to(
     Ok(bind_all(sqlx::query(&sql), args).fetch_one(&mut *conn).await?.get(0))
 }
 
-/// The longest word beginning PostgreSQL's `prefix_tsv` holds as a lexeme (migration 13).
+/// The longest word beginning PostgreSQL's `prefix_tsv` holds as a lexeme (migration 14).
 const SEARCH_PREFIX_MAX: usize = 6;
 
 /// The words of a folded query as the full-text indexes cut them: runs of a-z and 0-9.

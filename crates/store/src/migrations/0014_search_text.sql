@@ -1,4 +1,4 @@
--- phongthu schema, version 13 (search_text): bounded search, second step (issue 4).
+-- phongthu schema, version 14 (search_text): bounded search, second step (issue 4).
 -- After this file and the dialect files (indexes of numbers, titles and, on PostgreSQL, word
 -- beginnings) the migrator runs the one-time Rust step `documents::rebuild_search_texts`
 -- (migrate.rs, Step::RebuildSearchTexts): every
