@@ -429,4 +429,37 @@ async fn equipment_need_matching_and_checks() {
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Excel export: the import's columns first, then the commune, the check and the unit.
+    let r = app.get("/reserve/equipment.xlsx", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], super_xlsx());
+    let reader = phongthu_documents::tabular::TabularReader::from_bytes(r.bytes.clone()).unwrap();
+    let headers = reader.headers.clone();
+    let rows: Vec<Vec<String>> = reader.map(|row| row.unwrap().cells).collect();
+    let import_headers: Vec<&str> = phongthu_store::EQUIPMENT_COLUMNS.iter().map(|c| c.header).collect();
+    assert_eq!(&headers[..import_headers.len()], &import_headers[..], "{headers:?}");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        &rows[0][..5],
+        &[
+            "Xe tải từ 2,5 tấn trở lên",
+            "Công ty vận tải",
+            "89C-111.11",
+            "5 tấn",
+            "Tốt"
+        ],
+        "{rows:?}"
+    );
+    assert!(
+        rows[0].iter().any(|c| c.starts_with("Sẵn sàng (kiểm tra ngày")),
+        "{rows:?}"
+    );
+    assert!(rows[0].contains(&"Đại đội vận tải".to_string()), "{rows:?}");
+    // The other commune's commander exports only his own equipment: none.
+    let other = app.login("chihuy.xa2").await;
+    let r = app.get("/reserve/equipment.xlsx", Some(&other)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let reader = phongthu_documents::tabular::TabularReader::from_bytes(r.bytes.clone()).unwrap();
+    assert_eq!(reader.count(), 0);
 }

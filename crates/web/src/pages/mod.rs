@@ -188,6 +188,7 @@ pub fn routes() -> Router<AppState> {
             "/reserve/equipment",
             get(reserve::equipment).post(reserve::add_equipment),
         )
+        .route("/reserve/equipment.xlsx", get(reserve::export_equipment))
         .route("/reserve/equipment/accept", post(reserve::accept_equipment))
         .route("/reserve/equipment/{id}/checks", post(reserve::record_check))
         // directives (issue 4)

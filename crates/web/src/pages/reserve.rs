@@ -1127,6 +1127,40 @@ pub async fn export_reservists(State(state): State<AppState>, viewer: Viewer) ->
     )
 }
 
+/// The reserve equipment in scope as Excel: the import's five columns first (an export can be
+/// edited and imported elsewhere), then the commune, the latest readiness check and the unit the
+/// equipment is assigned to.
+pub async fn export_equipment(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let list = state.store().scoped(&viewer.actor).equipment_list(today()).await?;
+    let rows = list
+        .iter()
+        .map(|e| {
+            vec![
+                e.kind.label_vi().to_string(),
+                e.owner.clone(),
+                e.plate.clone(),
+                e.capacity.clone().unwrap_or_default(),
+                e.condition.label_vi().to_string(),
+                e.commune_name.clone(),
+                e.last_check.map(vi_date).unwrap_or_default(),
+                e.check_status.label_vi(),
+                e.assigned_unit.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let headers: Vec<(&str, bool)> = phongthu_store::EQUIPMENT_COLUMNS
+        .iter()
+        .map(|c| (c.header, c.header == "Biển số"))
+        .chain([
+            ("Xã", false),
+            ("Ngày kiểm tra gần nhất", true),
+            ("Tình trạng kiểm tra", false),
+            ("Đơn vị DBĐV", false),
+        ])
+        .collect();
+    xlsx("Phương tiện kỹ thuật", &headers, rows, "phuong-tien-ky-thuat")
+}
+
 pub async fn export_positions(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     let list = state.store().scoped(&viewer.actor).reserve_positions(None).await?;
     let rows = list
