@@ -14,7 +14,9 @@
 //! transaction back when any row is bad; valid-only mode saves the valid rows and reports the
 //! others. Each reservist and each assignment gets its audit entry, and the import one more.
 
-use crate::citizens::{header_key as key, match_columns, ImportMode, KnownColumn, RowError, SourceRow};
+use crate::citizens::{
+    header_key as key, national_id_cell, ImportMode, KnownColumn, MatchedColumns, RowError, SourceRow,
+};
 use crate::dates::{iso, parse_iso, vi_date};
 use crate::error::StoreError;
 use crate::reserve::{
@@ -210,11 +212,7 @@ impl ReservistImportReport {
     }
 }
 
-struct Columns {
-    /// Source column per field, in RESERVIST_COLUMNS order.
-    col: Vec<Option<usize>>,
-    headers: Vec<String>,
-}
+struct Columns(MatchedColumns);
 
 impl Columns {
     fn resolve(headers: &[String]) -> Result<(Columns, Vec<String>), StoreError> {
@@ -226,68 +224,34 @@ impl Columns {
                 required: c.required,
             })
             .collect();
-        let (col, ignored) = match_columns(headers, &known)?;
-        Ok((
-            Columns {
-                col,
-                headers: headers.to_vec(),
-            },
-            ignored,
-        ))
+        let (m, ignored) = MatchedColumns::resolve(headers, &known, RESERVIST_COLUMNS.len())?;
+        Ok((Columns(m), ignored))
     }
 
-    fn cell<'r>(&self, row: &'r SourceRow, f: ReservistField) -> Option<&'r str> {
-        let i = RESERVIST_COLUMNS.iter().position(|c| c.field == f)?;
-        row.cells.get(self.col[i]?).map(|s| s.trim()).filter(|s| !s.is_empty())
-    }
-
-    /// The header as written in the file (or the canonical one).
-    fn header_of(&self, f: ReservistField) -> String {
+    /// The field's place in RESERVIST_COLUMNS (past the end, so read as absent, if it had none).
+    fn index(f: ReservistField) -> usize {
         RESERVIST_COLUMNS
             .iter()
             .position(|c| c.field == f)
-            .and_then(|i| self.col[i])
-            .and_then(|j| self.headers.get(j))
-            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-            .unwrap_or_else(|| f.header().to_string())
+            .unwrap_or(usize::MAX)
+    }
+
+    fn cell<'r>(&self, row: &'r SourceRow, f: ReservistField) -> Option<&'r str> {
+        self.0.cell(row, Self::index(f))
     }
 
     fn error(&self, line: u64, f: ReservistField, value: Option<&str>, reason: String) -> RowError {
-        RowError {
-            row: line,
-            column: Some(self.header_of(f)),
-            value: value.map(str::to_string),
-            reason_vi: reason,
-        }
+        self.0.error(line, Self::index(f), f.header(), value, reason)
     }
 
     fn parse(&self, row: &SourceRow, on: Date) -> Result<Parsed, Vec<RowError>> {
         use ReservistField as F;
         let mut errs = vec![];
         let line = row.line;
-        let national_id = match self.cell(row, F::NationalId) {
-            None => {
-                errs.push(self.error(
-                    line,
-                    F::NationalId,
-                    None,
-                    "Số định danh cá nhân không được để trống.".into(),
-                ));
-                None
-            }
-            Some(v) if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) => Some(v.to_string()),
-            Some(v) => {
-                let hint = if v.bytes().all(|b| b.is_ascii_digit()) && v.len() < 12 {
-                    " (nếu số 0 ở đầu bị mất, hãy định dạng cột là Văn bản)"
-                } else {
-                    ""
-                };
-                errs.push(self.error(
-                    line,
-                    F::NationalId,
-                    Some(v),
-                    format!("Số định danh cá nhân \"{v}\" phải gồm đúng 12 chữ số{hint}."),
-                ));
+        let national_id = match national_id_cell(self.cell(row, F::NationalId)) {
+            Ok(v) => Some(v),
+            Err(reason) => {
+                errs.push(self.error(line, F::NationalId, self.cell(row, F::NationalId), reason));
                 None
             }
         };

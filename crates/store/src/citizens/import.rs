@@ -512,6 +512,81 @@ impl HeaderMap {
     }
 }
 
+/// A file's header row matched to an import's known columns ([`match_columns`]): reads a known
+/// column's cell and names the column in row errors as the file writes it. Shared by the
+/// reservist and militia-member imports.
+pub(crate) struct MatchedColumns {
+    /// Source column per known column, in the order given to [`MatchedColumns::resolve`].
+    col: Vec<Option<usize>>,
+    headers: Vec<String>,
+}
+
+impl MatchedColumns {
+    /// Matches `headers` against `known` and returns the headers that match none. Only the
+    /// first `read` known columns are read; the others are recognised (not reported as ignored)
+    /// but not read, e.g. the columns an export adds after the import's own.
+    pub(crate) fn resolve(
+        headers: &[String],
+        known: &[KnownColumn<'_>],
+        read: usize,
+    ) -> Result<(MatchedColumns, Vec<String>), StoreError> {
+        let (mut col, ignored) = match_columns(headers, known)?;
+        col.truncate(read);
+        Ok((
+            MatchedColumns {
+                col,
+                headers: headers.to_vec(),
+            },
+            ignored,
+        ))
+    }
+
+    /// The trimmed cell of known column `i`, `None` when empty or when the file lacks the column.
+    pub(crate) fn cell<'r>(&self, row: &'r SourceRow, i: usize) -> Option<&'r str> {
+        let j = self.col.get(i).copied().flatten()?;
+        row.cells.get(j).map(|s| s.trim()).filter(|s| !s.is_empty())
+    }
+
+    /// Known column `i`'s header as the file writes it, or `canonical` when the file lacks it.
+    pub(crate) fn header_of(&self, i: usize, canonical: &str) -> String {
+        self.col
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|j| self.headers.get(j))
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+            .unwrap_or_else(|| canonical.to_string())
+    }
+
+    /// A row error on known column `i` (`canonical`: its template header).
+    pub(crate) fn error(&self, line: u64, i: usize, canonical: &str, value: Option<&str>, reason: String) -> RowError {
+        RowError {
+            row: line,
+            column: Some(self.header_of(i, canonical)),
+            value: value.map(str::to_string),
+            reason_vi: reason,
+        }
+    }
+}
+
+/// The national ID cell of an import matched to the registry (reservists, militia members): the
+/// 12 digits, or the Vietnamese reason the cell is refused (empty, or not 12 digits, with a hint
+/// when a spreadsheet dropped its leading zeros).
+pub(crate) fn national_id_cell(v: Option<&str>) -> Result<String, String> {
+    match v {
+        None => Err("Số định danh cá nhân không được để trống.".into()),
+        Some(v) if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) => Ok(v.to_string()),
+        Some(v) => {
+            let hint = if v.bytes().all(|b| b.is_ascii_digit()) && v.len() < 12 {
+                " (nếu số 0 ở đầu bị mất, hãy định dạng cột là Văn bản)"
+            } else {
+                ""
+            };
+            Err(format!("Số định danh cá nhân \"{v}\" phải gồm đúng 12 chữ số{hint}."))
+        }
+    }
+}
+
 /// "A", "B", ..., "Z", "AA": the spreadsheet letter of a 0-based column.
 pub(crate) fn column_letter(mut i: usize) -> String {
     let mut s = String::new();
