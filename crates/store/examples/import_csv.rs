@@ -3,7 +3,8 @@
 //! imports FILE.csv (the import template's headers, e.g. from `phongthu bench import
 //! --generate-only DIR`) all-or-nothing into the first demo commune of a scratch database
 //! (SQLite, or PostgreSQL when `PHONGTHU_TEST_DATABASE_URL` is set) and prints the wall time.
-//! The figures of record come from `phongthu bench import` (docs/PERFORMANCE.md).
+//! The figures of record come from `phongthu bench import` (docs/PERFORMANCE.md). With
+//! `RUST_LOG=phongthu_store=debug` it logs the import's phases.
 
 use std::time::Instant;
 
@@ -14,6 +15,11 @@ use phongthu_store::{testing::TestDb, ImportMode, ImportOptions, SourceRow};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // RUST_LOG=phongthu_store=debug shows the import's phases (rows, indexes, duplicates).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let path = std::env::args().nth(1).ok_or("usage: import_csv FILE.csv")?;
     let db = TestDb::new().await;
     let demo = db.store.seed_demo().await?;
