@@ -15,7 +15,7 @@
 //! - Whether completion blocks an appointment is UNCONFIRMED (brief §5): nothing here blocks
 //!   anything; the list only flags missing or expired certificates.
 
-use crate::citizens::{header_key, match_columns, ImportMode, KnownColumn, RowError, SourceRow};
+use crate::citizens::{header_key, import_summary_vi, match_columns, ImportMode, KnownColumn, RowError, SourceRow};
 use crate::dates::{iso, parse_iso, ser_date, ser_opt_date, vi_date};
 use crate::error::StoreError;
 use crate::scope::{Scoped, WriteTx, SCOPE_UNITS};
@@ -883,27 +883,18 @@ pub struct EduImportReport {
 
 impl EduImportReport {
     pub fn summary_vi(&self) -> String {
-        if self.rows_read == 0 {
-            return "Tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề): không nhập gì.".into();
-        }
-        let mut s = if self.committed {
+        import_summary_vi(
+            self.rows_read,
+            self.rejected_rows,
+            self.committed,
             format!(
                 "Đã nhập {} dòng dữ liệu: thêm {} cán bộ, ghi kết quả khóa học của {} người; {} dòng bị từ chối.",
                 self.rows_read, self.cadres_created, self.results_recorded, self.rejected_rows
-            )
-        } else {
-            format!(
-                "Không nhập gì: {} trong {} dòng dữ liệu có lỗi, toàn bộ tệp đã được hủy bỏ (không thay đổi gì).",
-                self.rejected_rows, self.rows_read
-            )
-        };
-        if !self.ignored_columns.is_empty() {
-            s.push_str(&format!(
-                " Bỏ qua các cột không nhận ra: {}.",
-                self.ignored_columns.join(", ")
-            ));
-        }
-        s
+            ),
+            "gì",
+            None,
+            &self.ignored_columns,
+        )
     }
 }
 

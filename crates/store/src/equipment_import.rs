@@ -4,7 +4,9 @@
 //! errors reported by row, column and reason; all-or-nothing or valid rows only, as for the
 //! reservist import; each piece and the import are audited.
 
-use crate::citizens::{header_key as key, match_columns, ImportMode, KnownColumn, RowError, SourceRow};
+use crate::citizens::{
+    header_key as key, import_summary_vi, match_columns, ImportMode, KnownColumn, RowError, SourceRow,
+};
 use crate::error::StoreError;
 use crate::reserve::{opt_text, text, EquipmentCondition};
 use crate::scope::Scoped;
@@ -108,27 +110,18 @@ pub struct EquipmentImportReport {
 
 impl EquipmentImportReport {
     pub fn summary_vi(&self) -> String {
-        if self.rows_read == 0 {
-            return "Tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề): không nhập gì.".into();
-        }
-        let mut s = if self.committed {
+        import_summary_vi(
+            self.rows_read,
+            self.rejected_rows,
+            self.committed,
             format!(
                 "Đã nhập {} phương tiện kỹ thuật dự bị từ {} dòng dữ liệu; {} dòng bị từ chối.",
                 self.accepted, self.rows_read, self.rejected_rows
-            )
-        } else {
-            format!(
-                "Không nhập phương tiện nào: {} trong {} dòng dữ liệu có lỗi, toàn bộ tệp đã được hủy bỏ (không thay đổi gì).",
-                self.rejected_rows, self.rows_read
-            )
-        };
-        if !self.ignored_columns.is_empty() {
-            s.push_str(&format!(
-                " Bỏ qua các cột không nhận ra: {}.",
-                self.ignored_columns.join(", ")
-            ));
-        }
-        s
+            ),
+            "phương tiện nào",
+            None,
+            &self.ignored_columns,
+        )
     }
 }
 

@@ -21,7 +21,8 @@
 //! imported into another unit as it is.
 
 use crate::citizens::{
-    header_key as key, national_id_cell, ImportMode, KnownColumn, MatchedColumns, RowError, SourceRow,
+    header_key as key, import_summary_vi, national_id_cell, ImportMode, KnownColumn, MatchedColumns, RowError,
+    SourceRow,
 };
 use crate::dates::{iso, parse_iso, vi_date};
 use crate::error::StoreError;
@@ -197,27 +198,18 @@ pub struct MilitiaImportReport {
 
 impl MilitiaImportReport {
     pub fn summary_vi(&self) -> String {
-        if self.rows_read == 0 {
-            return "Tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề): không nhập gì.".into();
-        }
-        let mut s = if self.committed {
+        import_summary_vi(
+            self.rows_read,
+            self.rejected_rows,
+            self.committed,
             format!(
                 "Đã nhập {} thành viên vào {} từ {} dòng dữ liệu; {} dòng bị từ chối.",
                 self.accepted, self.unit_name, self.rows_read, self.rejected_rows
-            )
-        } else {
-            format!(
-                "Không nhập thành viên nào: {} trong {} dòng dữ liệu có lỗi, toàn bộ tệp đã được hủy bỏ (không thay đổi gì).",
-                self.rejected_rows, self.rows_read
-            )
-        };
-        if !self.ignored_columns.is_empty() {
-            s.push_str(&format!(
-                " Bỏ qua các cột không nhận ra: {}.",
-                self.ignored_columns.join(", ")
-            ));
-        }
-        s
+            ),
+            "thành viên nào",
+            None,
+            &self.ignored_columns,
+        )
     }
 }
 

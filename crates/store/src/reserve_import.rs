@@ -15,7 +15,8 @@
 //! others. Each reservist and each assignment gets its audit entry, and the import one more.
 
 use crate::citizens::{
-    header_key as key, national_id_cell, ImportMode, KnownColumn, MatchedColumns, RowError, SourceRow,
+    header_key as key, import_summary_vi, national_id_cell, ImportMode, KnownColumn, MatchedColumns, RowError,
+    SourceRow,
 };
 use crate::dates::{iso, parse_iso, vi_date};
 use crate::error::StoreError;
@@ -188,27 +189,18 @@ pub struct ReservistImportReport {
 
 impl ReservistImportReport {
     pub fn summary_vi(&self) -> String {
-        if self.rows_read == 0 {
-            return "Tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề): không nhập gì.".into();
-        }
-        let mut s = if self.committed {
+        import_summary_vi(
+            self.rows_read,
+            self.rejected_rows,
+            self.committed,
             format!(
                 "Đã nhập {} quân nhân dự bị từ {} dòng dữ liệu (sắp xếp vào đơn vị {} người); {} dòng bị từ chối.",
                 self.accepted, self.rows_read, self.assigned, self.rejected_rows
-            )
-        } else {
-            format!(
-                "Không nhập quân nhân dự bị nào: {} trong {} dòng dữ liệu có lỗi, toàn bộ tệp đã được hủy bỏ (không thay đổi gì).",
-                self.rejected_rows, self.rows_read
-            )
-        };
-        if !self.ignored_columns.is_empty() {
-            s.push_str(&format!(
-                " Bỏ qua các cột không nhận ra: {}.",
-                self.ignored_columns.join(", ")
-            ));
-        }
-        s
+            ),
+            "quân nhân dự bị nào",
+            None,
+            &self.ignored_columns,
+        )
     }
 }
 

@@ -758,36 +758,62 @@ pub struct ImportReport {
     pub possible_duplicates: u64,
 }
 
+/// The frame every import's Vietnamese summary shares: the sentence for a file without data rows,
+/// else `done` (the import committed) or the sentence saying that nothing (`nothing`: "hồ sơ
+/// nào", "phương tiện nào", …) was imported because of the refused rows; then `extra` and the
+/// columns the import did not recognise.
+pub(crate) fn import_summary_vi(
+    rows_read: u64,
+    rejected_rows: u64,
+    committed: bool,
+    done: String,
+    nothing: &str,
+    extra: Option<String>,
+    ignored_columns: &[String],
+) -> String {
+    if rows_read == 0 {
+        return "Tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề): không nhập gì.".into();
+    }
+    let mut s = if committed {
+        done
+    } else {
+        format!(
+            "Không nhập {nothing}: {rejected_rows} trong {rows_read} dòng dữ liệu có lỗi, toàn bộ tệp đã được hủy bỏ (không thay đổi gì)."
+        )
+    };
+    if let Some(extra) = extra {
+        s.push(' ');
+        s.push_str(&extra);
+    }
+    if !ignored_columns.is_empty() {
+        s.push_str(&format!(
+            " Bỏ qua các cột không nhận ra: {}.",
+            ignored_columns.join(", ")
+        ));
+    }
+    s
+}
+
 impl ImportReport {
     /// A one-paragraph Vietnamese summary.
     pub fn summary_vi(&self) -> String {
-        if self.rows_read == 0 {
-            return "Tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề): không nhập gì.".into();
-        }
-        let mut s = if self.committed {
+        import_summary_vi(
+            self.rows_read,
+            self.rejected_rows,
+            self.committed,
             format!(
                 "Đã nhập {} hồ sơ công dân từ {} dòng dữ liệu; {} dòng bị từ chối.",
                 self.accepted, self.rows_read, self.rejected_rows
-            )
-        } else {
-            format!(
-                "Không nhập hồ sơ nào: {} trong {} dòng dữ liệu có lỗi, toàn bộ tệp đã được hủy bỏ (không thay đổi gì).",
-                self.rejected_rows, self.rows_read
-            )
-        };
-        if self.possible_duplicates > 0 {
-            s.push_str(&format!(
-                " {} hồ sơ trùng họ tên, ngày sinh và xã thường trú với hồ sơ khác: xem danh sách nghi trùng.",
-                self.possible_duplicates
-            ));
-        }
-        if !self.ignored_columns.is_empty() {
-            s.push_str(&format!(
-                " Bỏ qua các cột không nhận ra: {}.",
-                self.ignored_columns.join(", ")
-            ));
-        }
-        s
+            ),
+            "hồ sơ nào",
+            (self.possible_duplicates > 0).then(|| {
+                format!(
+                    "{} hồ sơ trùng họ tên, ngày sinh và xã thường trú với hồ sơ khác: xem danh sách nghi trùng.",
+                    self.possible_duplicates
+                )
+            }),
+            &self.ignored_columns,
+        )
     }
 }
 

@@ -11,7 +11,7 @@
 //! [`Scoped::duplicates`], never merged.
 
 mod import;
-pub(crate) use import::{header_key, match_columns, national_id_cell, KnownColumn, MatchedColumns};
+pub(crate) use import::{header_key, import_summary_vi, match_columns, national_id_cell, KnownColumn, MatchedColumns};
 
 pub use import::{
     citizen_export_row, CitizenColumn, CitizenField, ImportMode, ImportObserver, ImportOptions, ImportProgress,
