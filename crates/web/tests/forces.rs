@@ -474,7 +474,8 @@ async fn forces_lists_as_pdf_and_docx() {
         (
             "/militia/het-han".into(),
             "dan-quan-het-han-2026".into(),
-            vec!["hết thời hạn", "Nguyễn Văn Một", "30/06/2026"],
+            // The unit comes from the member records read beside the list.
+            vec!["hết thời hạn", "Nguyễn Văn Một", "30/06/2026", "Trung đội cơ động số 1"],
         ),
         (
             "/militia/thieu-huan-luyen".into(),

@@ -171,15 +171,17 @@ pub async fn end_of_term(
     let year = year_of(&q)?;
     let scoped = state.store().scoped(&viewer.actor);
     let list = scoped.end_of_term(year).await?;
-    // The member records for birth date and unit: one query per unit in scope, not per member.
-    let mut records: HashMap<String, MilitiaMemberRecord> = HashMap::new();
-    if !list.is_empty() {
-        for u in scoped.militia_units().await? {
-            for m in scoped.members(u.id).await? {
-                records.insert(m.id.to_string(), m);
-            }
-        }
-    }
+    // The serving members' records (birth date, unit), read once for the whole scope.
+    let records: HashMap<String, MilitiaMemberRecord> = if list.is_empty() {
+        HashMap::new()
+    } else {
+        scoped
+            .active_militia_members(None)
+            .await?
+            .into_iter()
+            .map(|m| (m.id.to_string(), m))
+            .collect()
+    };
     let rows = list
         .iter()
         .enumerate()
