@@ -435,12 +435,6 @@ impl Scoped<'_> {
         let now = crate::now_text();
         let mut tx = self.store.pool.begin().await?;
         for chunk in stale.chunks(POOL_ROWS_PER_INSERT) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let p: Vec<String> = (1..=13).map(|k| format!("${}", i * 13 + k)).collect();
-                    format!("({})", p.join(", "))
-                })
-                .collect();
             let sql = format!(
                 "INSERT INTO nvqs_pool (cycle_id, unit_id, province_code, citizens, eligible, deferred, exempted, \
                  other, party_members, graduates, grounds, source_stamp, assessed_at) VALUES {} \
@@ -448,7 +442,7 @@ impl Scoped<'_> {
                  eligible = excluded.eligible, deferred = excluded.deferred, exempted = excluded.exempted, \
                  other = excluded.other, party_members = excluded.party_members, graduates = excluded.graduates, \
                  grounds = excluded.grounds, source_stamp = excluded.source_stamp, assessed_at = excluded.assessed_at",
-                values.join(", ")
+                crate::citizens::values_groups(chunk.len(), 13)
             );
             let mut q = sqlx::query(&sql);
             for unit_id in chunk {
