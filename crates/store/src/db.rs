@@ -38,6 +38,23 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
     description: String,
+    /// The SQLite file, for the bulk loads that write on a connection of their own
+    /// ([`crate::raw_sqlite`]); `None` on PostgreSQL.
+    pub(crate) sqlite_path: Option<PathBuf>,
+    /// The PostgreSQL URL, for the bulk loads that `COPY` on a connection of their own; `None` on
+    /// SQLite.
+    pub(crate) postgres_url: Option<ConnectUrl>,
+}
+
+/// A connection URL, which may hold a password: kept to open a bulk load's own connection, never
+/// printed whole (its `Debug` leaves the password out).
+#[derive(Clone)]
+pub(crate) struct ConnectUrl(pub(crate) String);
+
+impl std::fmt::Debug for ConnectUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
 }
 
 enum Target {
@@ -168,6 +185,14 @@ impl Store {
             pool,
             backend,
             description,
+            sqlite_path: match &target {
+                Target::Sqlite(path) => Some(path.clone()),
+                Target::Postgres(_) => None,
+            },
+            postgres_url: match target {
+                Target::Sqlite(_) => None,
+                Target::Postgres(url) => Some(ConnectUrl(url)),
+            },
         };
         // A query that touches the file: fails clearly on a corrupt database.
         store.probe().await?;

@@ -29,6 +29,22 @@ pub enum StoreError {
     Unauthenticated(String),
     #[error("Lỗi cơ sở dữ liệu: {0}")]
     Db(#[from] sqlx::Error),
+    /// An error of the SQLite connection that bulk loads write on (`raw_sqlite`).
+    #[error("Lỗi cơ sở dữ liệu: {0}")]
+    Sqlite(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => StoreError::Unavailable(
+                "Cơ sở dữ liệu đang bận ghi (một thao tác ghi khác chưa xong): không có gì được ghi, hãy thử lại sau."
+                    .into(),
+            ),
+            _ => StoreError::Sqlite(e.to_string()),
+        }
+    }
 }
 
 impl StoreError {

@@ -27,6 +27,7 @@ mod militia;
 mod militia_import;
 mod militia_targets;
 mod org;
+mod raw_sqlite;
 mod reserve;
 mod reserve_import;
 mod scope;

@@ -91,13 +91,156 @@ pub(crate) async fn begin_write_as<'s>(store: &'s Store, actor: &Actor) -> Resul
     let mut tx = store.pool.begin().await?;
     // The first statement writes, so SQLite takes its write lock now and PostgreSQL locks the
     // head row: audit sequence numbers are then assigned strictly in commit order.
-    sqlx::query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(AUDIT_LOCK).execute(&mut *tx).await?;
     Ok(WriteTx {
         tx,
         actor: actor.clone(),
     })
+}
+
+/// A write transaction's first statement: SQLite takes its write lock and PostgreSQL locks the
+/// audit head row, so audit sequence numbers follow commit order.
+pub(crate) const AUDIT_LOCK: &str = "UPDATE audit_head SET last_seq = last_seq WHERE id = 1";
+const AUDIT_HEAD: &str = "SELECT last_seq, last_hash FROM audit_head WHERE id = 1";
+const AUDIT_INSERT: &str = "INSERT INTO audit_log (seq, at, actor_id, actor_name, unit_id, action, entity, entity_id, \
+     before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+const AUDIT_HEAD_UPDATE: &str = "UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1";
+
+/// The next entry of the audit chain: its sequence number, time and hash over the previous one.
+struct AuditRow {
+    seq: i64,
+    at: String,
+    before: Option<String>,
+    after: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl AuditRow {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        actor: &Actor,
+        last_seq: i64,
+        last_hash: String,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        unit_id: Option<i64>,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) -> AuditRow {
+        let seq = last_seq + 1;
+        let at = crate::now_text();
+        let before = before.map(|v| v.to_string());
+        let after = after.map(|v| v.to_string());
+        let fields = AuditFields {
+            seq,
+            at: &at,
+            actor_id: actor.user_id,
+            actor_name: &actor.username,
+            unit_id,
+            action,
+            entity,
+            entity_id,
+            before: before.as_deref(),
+            after: after.as_deref(),
+        };
+        let hash = entry_hash(&last_hash, &fields);
+        AuditRow {
+            seq,
+            at,
+            before,
+            after,
+            prev_hash: last_hash,
+            hash,
+        }
+    }
+}
+
+/// [`WriteTx::audit`] on a bulk load's own SQLite connection ([`crate::raw_sqlite`]), inside its
+/// open transaction: the same chain, the same rows.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn audit_sqlite(
+    c: &rusqlite::Connection,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    unit_id: Option<i64>,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Result<(), StoreError> {
+    let (last_seq, last_hash): (i64, String) = c
+        .prepare_cached(AUDIT_HEAD)?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let e = AuditRow::new(
+        actor, last_seq, last_hash, action, entity, entity_id, unit_id, before, after,
+    );
+    c.prepare_cached(AUDIT_INSERT)?.execute(rusqlite::params![
+        e.seq,
+        e.at,
+        actor.user_id,
+        actor.username,
+        unit_id,
+        action,
+        entity,
+        entity_id,
+        e.before,
+        e.after,
+        e.prev_hash,
+        e.hash
+    ])?;
+    c.prepare_cached(AUDIT_HEAD_UPDATE)?
+        .execute(rusqlite::params![e.seq, e.hash])?;
+    Ok(())
+}
+
+/// [`WriteTx::audit`] on a bulk load's own PostgreSQL connection, inside its open transaction:
+/// the same chain, the same rows.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn audit_postgres(
+    c: &mut sqlx::PgConnection,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    unit_id: Option<i64>,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Result<(), StoreError> {
+    let head = sqlx::query(AUDIT_HEAD).fetch_one(&mut *c).await?;
+    let e = AuditRow::new(
+        actor,
+        head.get(0),
+        head.get(1),
+        action,
+        entity,
+        entity_id,
+        unit_id,
+        before,
+        after,
+    );
+    sqlx::query(AUDIT_INSERT)
+        .bind(e.seq)
+        .bind(&e.at)
+        .bind(actor.user_id)
+        .bind(&actor.username)
+        .bind(unit_id)
+        .bind(action)
+        .bind(entity)
+        .bind(entity_id)
+        .bind(&e.before)
+        .bind(&e.after)
+        .bind(&e.prev_hash)
+        .bind(&e.hash)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query(AUDIT_HEAD_UPDATE)
+        .bind(e.seq)
+        .bind(&e.hash)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
 }
 
 /// A write transaction that records audit entries as it goes.
@@ -117,49 +260,36 @@ impl WriteTx<'_> {
         before: Option<&serde_json::Value>,
         after: Option<&serde_json::Value>,
     ) -> Result<(), StoreError> {
-        let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *self.tx)
-            .await?;
-        let last_seq: i64 = head.get(0);
-        let last_hash: String = head.get(1);
-        let seq = last_seq + 1;
-        let at = crate::now_text();
-        let before = before.map(|v| v.to_string());
-        let after = after.map(|v| v.to_string());
-        let fields = AuditFields {
-            seq,
-            at: &at,
-            actor_id: self.actor.user_id,
-            actor_name: &self.actor.username,
-            unit_id,
+        let head = sqlx::query(AUDIT_HEAD).fetch_one(&mut *self.tx).await?;
+        let e = AuditRow::new(
+            &self.actor,
+            head.get(0),
+            head.get(1),
             action,
             entity,
             entity_id,
-            before: before.as_deref(),
-            after: after.as_deref(),
-        };
-        let hash = entry_hash(&last_hash, &fields);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_id, actor_name, unit_id, action, entity, entity_id, \
-             before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(seq)
-        .bind(&at)
-        .bind(self.actor.user_id)
-        .bind(&self.actor.username)
-        .bind(unit_id)
-        .bind(action)
-        .bind(entity)
-        .bind(entity_id)
-        .bind(before)
-        .bind(after)
-        .bind(&last_hash)
-        .bind(&hash)
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
-            .bind(seq)
-            .bind(&hash)
+            unit_id,
+            before,
+            after,
+        );
+        sqlx::query(AUDIT_INSERT)
+            .bind(e.seq)
+            .bind(&e.at)
+            .bind(self.actor.user_id)
+            .bind(&self.actor.username)
+            .bind(unit_id)
+            .bind(action)
+            .bind(entity)
+            .bind(entity_id)
+            .bind(&e.before)
+            .bind(&e.after)
+            .bind(&e.prev_hash)
+            .bind(&e.hash)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(AUDIT_HEAD_UPDATE)
+            .bind(e.seq)
+            .bind(&e.hash)
             .execute(&mut *self.tx)
             .await?;
         Ok(())

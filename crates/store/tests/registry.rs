@@ -1129,27 +1129,49 @@ async fn import_bad_row_in_the_last_batch_leaves_nothing_and_text_survives_the_b
         0
     );
     assert_eq!(f.db.store.verify_audit().await.unwrap().head_seq, head_before);
-    // Quotes, backslashes, JSON-like and non-Latin text in free-text cells come back as written
-    // (the rows travel to the database as JSON).
-    let note = "Ghi \"chú\" \\ C:\\tệp; 'đơn' 🙂 {\"$[0]\": null, \"a\": [1]}";
-    let rows = vec![row(
-        2,
-        &[
-            ("Họ và tên", "Hoàng Thị Hoà"),
-            ("Ngày sinh", "07/07/2007"),
-            ("Giới tính", "Nữ"),
-            ("Nơi làm việc", "Công ty \"A&B\" – chi nhánh 2"),
-            ("Ghi chú", note),
-            ("Đảng viên", "Có"),
-        ],
-    )];
+    // Quotes, backslashes, JSON-like and non-Latin text in free-text cells come back as written.
+    // PostgreSQL receives the rows in COPY's text format, where a backslash starts an escape and
+    // "\N" is NULL: a note that is exactly "\N", or holds "\t" and "\\", stays that text.
+    let note = "Ghi \"chú\" \\ C:\\tệp; 'đơn' 🙂 {\"$[0]\": null, \"a\": [1]} \\N \\t \\\\ \\.";
+    let rows = vec![
+        row(
+            2,
+            &[
+                ("Họ và tên", "Hoàng Thị Hoà"),
+                ("Ngày sinh", "07/07/2007"),
+                ("Giới tính", "Nữ"),
+                ("Nơi làm việc", "Công ty \"A&B\" – chi nhánh 2"),
+                ("Ghi chú", note),
+                ("Đảng viên", "Có"),
+            ],
+        ),
+        row(
+            3,
+            &[
+                ("Họ và tên", "Vũ Văn Ất"),
+                ("Ngày sinh", "08/08/2007"),
+                ("Giới tính", "Nam"),
+                ("Ghi chú", "\\N"),
+                ("Nơi làm việc", "\\."),
+            ],
+        ),
+    ];
     let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
     assert!(r.committed, "{:?}", r.rejected);
     let list = s
         .list_citizens(&CitizenFilter::default(), Paging::default())
         .await
         .unwrap();
-    let c = &list.items[0];
+    assert_eq!(list.total, 2);
+    let c = list
+        .items
+        .iter()
+        .find(|c| c.full_name.starts_with("Hoàng Thị H"))
+        .unwrap();
+    let other = list.items.iter().find(|c| c.full_name.starts_with("Vũ Văn")).unwrap();
+    assert_eq!(other.note.as_deref(), Some("\\N"));
+    assert_eq!(other.workplace.as_deref(), Some("\\."));
+    assert!(f.db.store.verify_audit().await.unwrap().broken.is_none());
     assert_eq!(c.note.as_deref(), Some(note));
     assert_eq!(c.workplace.as_deref(), Some("Công ty \"A&B\" – chi nhánh 2"));
     assert!(c.party_member && !c.union_member);

@@ -57,7 +57,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(_) => StatusCode::CONFLICT,
             StoreError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             StoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            StoreError::Config(_) | StoreError::Incompatible(_) | StoreError::Db(_) => {
+            StoreError::Config(_) | StoreError::Incompatible(_) | StoreError::Db(_) | StoreError::Sqlite(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };

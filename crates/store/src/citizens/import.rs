@@ -9,15 +9,16 @@
 //! [`BULK_LOAD_BELOW_ROWS`] records) the secondary indexes are built once at the end.
 
 use super::{
-    bind_prepared_owned, insert_json_sql, insert_values_sql_sqlite, prepare, push_json_row, today, vi_date, Citizen,
-    FieldError, NewCitizen, Prepared,
+    prepare, push_copy_row, today, vi_date, Citizen, FieldError, NewCitizen, Prepared, INSERT_ARITY, INSERT_COLUMNS,
 };
 use crate::db::Backend;
 use crate::error::StoreError;
-use crate::scope::{Scoped, WriteTx};
+use crate::raw_sqlite::RawSqlite;
+use crate::scope::{audit_postgres, audit_sqlite, Actor, Scoped, AUDIT_LOCK};
 use phongthu_domain::auth::Permission;
 use phongthu_domain::nvqs::{Sex, StudyLevel};
 use phongthu_domain::text;
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -866,12 +867,12 @@ impl Run<'_> {
     }
 }
 
-/// A valid row, checked and brought to its stored form; for PostgreSQL with its JSON row
-/// ([`push_json_row`]) already written by the reading thread (SQLite binds the cells).
+/// A valid row, checked and brought to its stored form; for PostgreSQL with its `COPY` line
+/// ([`push_copy_row`]) already written by the reading thread (SQLite binds the cells).
 struct Parsed {
     row: SourceRow,
     prepared: Prepared,
-    json: Option<Vec<u8>>,
+    copy: Option<Vec<u8>>,
 }
 
 /// What the reading thread sends: the outcome of [`PROGRESS_ROWS`] rows read, or the reason the
@@ -897,6 +898,7 @@ fn spawn_reader<I>(
     unit_id: i64,
     today: Date,
     province: String,
+    now: String,
     backend: Backend,
 ) -> (tokio::sync::mpsc::Receiver<Feed>, tokio::task::JoinHandle<()>)
 where
@@ -929,12 +931,12 @@ where
                         rows_read += 1;
                         match map.parse(&row, unit_id, today) {
                             Ok(prepared) => {
-                                let json = (backend == Backend::Postgres).then(|| {
-                                    let mut json = Vec::with_capacity(384);
-                                    push_json_row(&mut json, &prepared, &province);
-                                    json
+                                let copy = (backend == Backend::Postgres).then(|| {
+                                    let mut line = Vec::with_capacity(384);
+                                    push_copy_row(&mut line, &prepared, &province, &now);
+                                    line
                                 });
-                                valid.push(Parsed { row, prepared, json });
+                                valid.push(Parsed { row, prepared, copy });
                             }
                             Err(errs) => rejected.push((row, errs)),
                         }
@@ -980,7 +982,6 @@ impl Scoped<'_> {
         self.require(Permission::Write)?;
         let (map, ignored) = HeaderMap::resolve(headers)?;
         let province = self.registry_unit(opts.unit_id).await?;
-        let now = crate::now_text();
         let mut run = Run {
             report: ImportReport {
                 ignored_columns: ignored,
@@ -991,54 +992,59 @@ impl Scoped<'_> {
             last_id: None,
             backend: self.store.backend(),
         };
-        let mut w = self.begin_write(Permission::Write).await?;
-        let sqlite = run.backend == Backend::Sqlite;
-        if sqlite {
-            // The citizen table's indexes are updated at random places (names, ID numbers): a
-            // larger page cache for this transaction keeps them in memory instead of re-reading
-            // pages (bounded: it does not grow with the file). Set back below.
-            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
-                .execute(&mut *w.tx)
-                .await?;
-            // Lets SQLite sort with a helper thread when it builds deferred indexes.
-            sqlx::query("PRAGMA threads = 2").execute(&mut *w.tx).await?;
+        let mut sink = Sink::open(self).await?;
+        let outcome = self.import_into(&mut sink, &mut run, map, rows, opts, &province).await;
+        let mut report = run.report;
+        match outcome {
+            Ok(true) => {
+                sink.commit().await?;
+                report.committed = true;
+            }
+            Ok(false) => {
+                // Bad rows in all-or-nothing mode: every batch already inserted is rolled back.
+                sink.rollback().await?;
+                report.accepted = 0;
+                report.committed = false;
+            }
+            Err(e) => {
+                // The error is what the user must see; a failed rollback leaves the transaction
+                // to the connection's end, which rolls it back as well.
+                let _ = sink.rollback().await;
+                return Err(e);
+            }
         }
-        if run.backend == Backend::Postgres {
-            // The per-batch statements are prepared once; a generic plan made while the table
-            // was small (a sequential scan of `citizen` for the ID check) would then be kept
-            // for every later batch, making the import quadratic. Plan each execution afresh.
-            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-                .execute(&mut *w.tx)
-                .await?;
-        }
-        let deferred = defer_indexes(&mut w, run.backend).await?;
+        Ok(report)
+    }
+
+    /// The import inside `sink`'s transaction, up to its commit: true when it is to be committed,
+    /// false when it is to be rolled back (bad rows in all-or-nothing mode).
+    async fn import_into<I>(
+        &self,
+        sink: &mut Sink,
+        run: &mut Run<'_>,
+        map: HeaderMap,
+        rows: I,
+        opts: &ImportOptions,
+        province: &str,
+    ) -> Result<bool, StoreError>
+    where
+        I: IntoIterator<Item = Result<SourceRow, String>> + Send + 'static,
+        I::IntoIter: Send + 'static,
+    {
+        let now = crate::now_text();
+        let deferred = sink.defer_indexes().await?;
         let started = std::time::Instant::now();
-        let mut outcome = self
-            .import_rows(&mut w, &mut run, map, rows, opts, &province, &now)
-            .await;
-        let rolled_back = opts.mode == ImportMode::AllOrNothing && run.report.rejected_rows > 0;
+        self.import_rows(sink, run, map, rows, opts, province, &now).await?;
         let rows_done = started.elapsed();
-        if outcome.is_ok() && !deferred.is_empty() && !rolled_back {
-            outcome = rebuild_indexes(&mut w, &deferred).await;
+        if opts.mode == ImportMode::AllOrNothing && run.report.rejected_rows > 0 {
+            return Ok(false);
+        }
+        if !deferred.is_empty() {
+            sink.rebuild_indexes(deferred).await?;
         }
         let indexes_done = started.elapsed();
-        if sqlite {
-            sqlx::query(&format!("PRAGMA cache_size = -{}", crate::db::SQLITE_CACHE_KIB))
-                .execute(&mut *w.tx)
-                .await?;
-            sqlx::query("PRAGMA threads = 0").execute(&mut *w.tx).await?;
-        }
-        outcome?;
-        let mut report = run.report;
-        if opts.mode == ImportMode::AllOrNothing && report.rejected_rows > 0 {
-            // Dropping the transaction rolls back every batch already inserted.
-            drop(w);
-            report.accepted = 0;
-            report.committed = false;
-            return Ok(report);
-        }
         if let (Some(first), Some(last)) = (run.first_id, run.last_id) {
-            report.possible_duplicates = count_possible_duplicates(&mut w, first, last).await?;
+            run.report.possible_duplicates = sink.count_possible_duplicates(first, last).await?;
         }
         tracing::debug!(
             rows = ?rows_done,
@@ -1046,30 +1052,28 @@ impl Scoped<'_> {
             duplicates = ?(started.elapsed() - indexes_done),
             "citizen import phases"
         );
+        let report = &mut run.report;
         report.accepted = report.valid;
-        w.audit(
+        sink.audit(
             "import",
             "citizen_import",
             &opts.source_name,
             Some(opts.unit_id),
-            None,
-            Some(&serde_json::json!({
+            serde_json::json!({
                 "source": opts.source_name, "mode": opts.mode, "rows_read": report.rows_read,
                 "accepted": report.accepted, "rejected": report.rejected_rows,
                 "first_id": run.first_id, "last_id": run.last_id
-            })),
+            }),
         )
         .await?;
-        w.commit().await?;
-        report.committed = true;
-        Ok(report)
+        Ok(true)
     }
 
-    /// Receives the reading thread's chunks and writes them batch by batch into `w`.
+    /// Receives the reading thread's chunks and writes them batch by batch into `sink`.
     #[allow(clippy::too_many_arguments)]
     async fn import_rows<I>(
         &self,
-        w: &mut WriteTx<'_>,
+        sink: &mut Sink,
         run: &mut Run<'_>,
         map: HeaderMap,
         rows: I,
@@ -1081,7 +1085,15 @@ impl Scoped<'_> {
         I: IntoIterator<Item = Result<SourceRow, String>> + Send + 'static,
         I::IntoIter: Send + 'static,
     {
-        let (mut feed, reader) = spawn_reader(rows, map, opts.unit_id, today(), province.to_string(), run.backend);
+        let (mut feed, reader) = spawn_reader(
+            rows,
+            map,
+            opts.unit_id,
+            today(),
+            province.to_string(),
+            now.to_string(),
+            run.backend,
+        );
         let mut batch = Batch::default();
         while let Some(item) = feed.recv().await {
             match item {
@@ -1099,7 +1111,7 @@ impl Scoped<'_> {
                     batch.valid.extend(valid);
                     batch.rejected.extend(rejected);
                     if batch.valid.len() >= IMPORT_BATCH_ROWS || batch.rejected.len() >= IMPORT_BATCH_ROWS {
-                        flush(w, &mut batch, run, now, &opts.source_name, province).await?;
+                        flush(sink, &mut batch, run, now, &opts.source_name, province).await?;
                     }
                     run.progress();
                 }
@@ -1110,28 +1122,384 @@ impl Scoped<'_> {
         reader
             .await
             .map_err(|e| StoreError::Invalid(format!("Lỗi khi đọc tệp ({e}). Không có hồ sơ nào được nhập.")))?;
-        flush(w, &mut batch, run, now, &opts.source_name, province).await?;
+        flush(sink, &mut batch, run, now, &opts.source_name, province).await?;
         run.progress();
         Ok(())
     }
 }
 
-/// How many of the records `first..=last` (just imported) share their folded name, birth date and
+/// Where an import writes: a transaction on a connection of its own, outside the pool, which
+/// allows what sqlx's backend-neutral `Any` driver cannot. SQLite ([`RawSqlite`]): one prepared
+/// INSERT, each record's values bound straight from the prepared record, instead of sqlx's
+/// copies and worker-thread handoff. PostgreSQL: each batch sent with `COPY ... FROM STDIN`, its
+/// ids taken from the table's sequence first. Both write the same rows and the same audit entries
+/// as the pool would (docs/PERFORMANCE.md has the figures).
+enum Sink {
+    Postgres { conn: sqlx::PgConnection, actor: Actor },
+    Sqlite { raw: RawSqlite, actor: Actor },
+}
+
+/// One record's INSERT on the SQLite connection of a bulk load: the 28 cells of
+/// [`INSERT_COLUMNS`], bound by position.
+fn insert_one_sql_sqlite() -> String {
+    format!(
+        "INSERT INTO citizen ({INSERT_COLUMNS}) VALUES ({})",
+        vec!["?"; INSERT_ARITY].join(",")
+    )
+}
+
+/// SQLite: the id of the record with this national ID number, if any.
+const TAKEN_ID_SQLITE: &str = "SELECT id FROM citizen WHERE national_id = ?1";
+
+impl Sink {
+    /// Opens the import's write transaction (SQLite: `BEGIN IMMEDIATE`, so the write lock is
+    /// taken at once, with a larger page cache and a sorting helper thread for this connection).
+    async fn open(scoped: &Scoped<'_>) -> Result<Sink, StoreError> {
+        if let Some(path) = &scoped.store.sqlite_path {
+            let raw = RawSqlite::open(path).await?;
+            raw.call(|c| {
+                // The citizen table's unique index is updated at random places (ID numbers): a
+                // larger page cache keeps it in memory (bounded: it does not grow with the file).
+                // `threads` lets SQLite sort with a helper thread when it builds the deferred
+                // indexes again.
+                c.execute_batch(&format!(
+                    "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA threads = 2; BEGIN IMMEDIATE;"
+                ))?;
+                c.execute(AUDIT_LOCK, [])?;
+                Ok(())
+            })
+            .await?;
+            return Ok(Sink::Sqlite {
+                raw,
+                actor: scoped.actor.clone(),
+            });
+        }
+        let Some(url) = &scoped.store.postgres_url else {
+            return Err(StoreError::Config(
+                "Kho dữ liệu không có địa chỉ kết nối để nhập.".into(),
+            ));
+        };
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&url.0).await?;
+        // `BEGIN` then the audit lock as the first write, as every write transaction does; the
+        // per-batch statements are prepared once, and a generic plan made while the table was
+        // small (a sequential scan of `citizen` for the ID check) would then be kept for every
+        // later batch, making the import quadratic: each execution is planned afresh.
+        sqlx::raw_sql(&format!(
+            "BEGIN; {AUDIT_LOCK}; SET LOCAL plan_cache_mode = force_custom_plan"
+        ))
+        .execute(&mut conn)
+        .await?;
+        Ok(Sink::Postgres {
+            conn,
+            actor: scoped.actor.clone(),
+        })
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Sink::Postgres { mut conn, .. } => {
+                sqlx::raw_sql("COMMIT").execute(&mut conn).await?;
+                use sqlx::Connection;
+                // The data are committed; a failed goodbye to the server changes nothing.
+                let _ = conn.close().await;
+                Ok(())
+            }
+            Sink::Sqlite { raw, .. } => raw.call(|c| Ok(c.execute_batch("COMMIT")?)).await,
+        }
+    }
+
+    async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            Sink::Postgres { mut conn, .. } => {
+                sqlx::raw_sql("ROLLBACK").execute(&mut conn).await?;
+                use sqlx::Connection;
+                let _ = conn.close().await;
+                Ok(())
+            }
+            Sink::Sqlite { raw, .. } => raw.rollback().await,
+        }
+    }
+
+    /// Appends one audit entry (no "before": imports only create) in the import's transaction.
+    async fn audit(
+        &mut self,
+        action: &'static str,
+        entity: &'static str,
+        entity_id: &str,
+        unit_id: Option<i64>,
+        after: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        match self {
+            Sink::Postgres { conn, actor } => {
+                audit_postgres(conn, actor, action, entity, entity_id, unit_id, None, Some(&after)).await
+            }
+            Sink::Sqlite { raw, actor } => {
+                let (actor, entity_id) = (actor.clone(), entity_id.to_string());
+                raw.call(move |c| audit_sqlite(c, &actor, action, entity, &entity_id, unit_id, None, Some(&after)))
+                    .await
+            }
+        }
+    }
+
+    /// Those of the ID numbers `ids` already on the register (which holds this file's earlier
+    /// batches too, inside the same transaction), with their records' ids.
+    async fn taken(&mut self, ids: Vec<String>) -> Result<HashMap<String, i64>, StoreError> {
+        let mut taken = HashMap::new();
+        if ids.is_empty() {
+            return Ok(taken);
+        }
+        match self {
+            Sink::Postgres { conn, .. } => {
+                // One query per batch, the batch's numbers as one array parameter.
+                for r in sqlx::query("SELECT national_id, id FROM citizen WHERE national_id = ANY($1)")
+                    .bind(ids)
+                    .fetch_all(&mut *conn)
+                    .await?
+                {
+                    taken.insert(r.get(0), r.get(1));
+                }
+                Ok(taken)
+            }
+            Sink::Sqlite { raw, .. } => {
+                raw.call(move |c| {
+                    let mut probe = c.prepare_cached(TAKEN_ID_SQLITE)?;
+                    for nid in ids {
+                        if let Some(id) = probe.query_row([&nid], |r| r.get(0)).optional()? {
+                            taken.insert(nid, id);
+                        }
+                    }
+                    Ok(taken)
+                })
+                .await
+            }
+        }
+    }
+
+    /// Inserts the checked records of a batch; returns their new ids, in order.
+    async fn insert(&mut self, keep: Vec<Parsed>, province: &str, now: &str) -> Result<Vec<i64>, StoreError> {
+        let duplicate = "Số định danh cá nhân trùng với hồ sơ đã có.";
+        match self {
+            Sink::Postgres { conn, .. } => {
+                // The new ids first, from the table's own sequence (as a plain INSERT would
+                // take them), then the rows with their ids in one COPY.
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT nextval(pg_get_serial_sequence('citizen', 'id')) FROM generate_series(1, $1)",
+                )
+                .bind(keep.len() as i64)
+                .fetch_all(&mut *conn)
+                .await?;
+                let mut data = Vec::with_capacity(keep.iter().map(|r| r.copy.as_ref().map_or(0, Vec::len) + 21).sum());
+                for (id, r) in ids.iter().zip(&keep) {
+                    use std::io::Write;
+                    // Writing into a Vec<u8> cannot fail.
+                    let _ = write!(data, "{id}\t");
+                    match &r.copy {
+                        Some(line) => data.extend_from_slice(line),
+                        None => push_copy_row(&mut data, &r.prepared, province, now),
+                    }
+                }
+                let mut copy = conn
+                    .copy_in_raw(&format!("COPY citizen (id, {INSERT_COLUMNS}) FROM STDIN"))
+                    .await?;
+                let sent = copy.send(data).await.map(|_| ());
+                let sent = match sent {
+                    Ok(()) => copy.finish().await,
+                    Err(e) => {
+                        let _ = copy.abort("phongthu: lỗi khi gửi dữ liệu").await;
+                        Err(e)
+                    }
+                };
+                sent.map_err(|e| StoreError::unique_or(e, duplicate))?;
+                Ok(ids)
+            }
+            Sink::Sqlite { raw, .. } => {
+                let records: Vec<Prepared> = keep.into_iter().map(|r| r.prepared).collect();
+                let (province, now) = (province.to_string(), now.to_string());
+                raw.call(move |c| {
+                    let mut insert = c.prepare_cached(&insert_one_sql_sqlite())?;
+                    let mut ids = Vec::with_capacity(records.len());
+                    for p in &records {
+                        let id = insert
+                            .insert(rusqlite::params![
+                                p.unit_id,
+                                province,
+                                p.national_id,
+                                p.legacy_id,
+                                p.full_name,
+                                p.name_folded,
+                                p.sort_key,
+                                p.birth_date,
+                                p.birth_year,
+                                p.sex,
+                                p.ethnicity,
+                                p.religion,
+                                p.birth_registration_place,
+                                p.permanent_commune_code,
+                                p.permanent_village,
+                                p.current_commune_code,
+                                p.current_village,
+                                p.education_grade,
+                                p.qualification,
+                                p.studying_level,
+                                p.studying_detail,
+                                p.occupation,
+                                p.workplace,
+                                p.party_member,
+                                p.union_member,
+                                p.note,
+                                now,
+                                now,
+                            ])
+                            .map_err(|e| match e.sqlite_error() {
+                                Some(f) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+                                    StoreError::Conflict(duplicate.into())
+                                }
+                                _ => StoreError::from(e),
+                            })?;
+                        ids.push(id);
+                    }
+                    Ok(ids)
+                })
+                .await
+            }
+        }
+    }
+
+    /// When the register is small ([`BULK_LOAD_BELOW_ROWS`]), drops the citizen table's secondary
+    /// (non-unique) indexes inside the import's transaction and returns their definitions, read
+    /// from the database's own catalogue (so they always match the migrations). The unique index
+    /// on the ID number stays: the duplicate checks use it. A rollback restores everything.
+    async fn defer_indexes(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        // Counts no further than the threshold: a full count of a large register is a scan.
+        let count = format!("SELECT count(*) FROM (SELECT 1 FROM citizen LIMIT {BULK_LOAD_BELOW_ROWS}) AS t");
+        match self {
+            Sink::Postgres { conn, .. } => {
+                let rows: i64 = sqlx::query(&count).fetch_one(&mut *conn).await?.get(0);
+                if rows >= BULK_LOAD_BELOW_ROWS {
+                    return Ok(vec![]);
+                }
+                let defs: Vec<(String, String)> = sqlx::query(
+                    "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                     AND tablename = 'citizen' AND upper(indexdef) NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname",
+                )
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+                for (name, _) in &defs {
+                    // Names come from the catalogue, not from input.
+                    sqlx::query(&format!("DROP INDEX {name}")).execute(&mut *conn).await?;
+                }
+                if !defs.is_empty() {
+                    // Memory for sorting the keys when the indexes are built again (this
+                    // transaction only).
+                    sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(defs)
+            }
+            Sink::Sqlite { raw, .. } => {
+                raw.call(move |c| {
+                    let rows: i64 = c.query_row(&count, [], |r| r.get(0))?;
+                    if rows >= BULK_LOAD_BELOW_ROWS {
+                        return Ok(vec![]);
+                    }
+                    let defs = c
+                        .prepare(
+                            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'citizen' \
+                             AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+                        )?
+                        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<Result<Vec<(String, String)>, _>>()?;
+                    for (name, _) in &defs {
+                        c.execute_batch(&format!("DROP INDEX {name}"))?;
+                    }
+                    Ok(defs)
+                })
+                .await
+            }
+        }
+    }
+
+    /// Builds again the indexes that [`Sink::defer_indexes`] dropped, from their own definitions.
+    async fn rebuild_indexes(&mut self, defs: Vec<(String, String)>) -> Result<(), StoreError> {
+        match self {
+            Sink::Postgres { conn, .. } => {
+                for (_, def) in &defs {
+                    sqlx::query(def).execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+            Sink::Sqlite { raw, .. } => {
+                raw.call(move |c| {
+                    for (_, def) in &defs {
+                        c.execute_batch(def)?;
+                    }
+                    Ok(())
+                })
+                .await
+            }
+        }
+    }
+
+    async fn count_possible_duplicates(&mut self, first: i64, last: i64) -> Result<u64, StoreError> {
+        match self {
+            Sink::Postgres { conn, .. } => {
+                let highest: i64 = sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM citizen")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let n: i64 = sqlx::query_scalar(possible_duplicates_sql(first, last, highest))
+                    .bind(first)
+                    .bind(last)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Ok(n as u64)
+            }
+            Sink::Sqlite { raw, .. } => {
+                raw.call(move |c| {
+                    let highest: i64 = c.query_row("SELECT COALESCE(max(id), 0) FROM citizen", [], |r| r.get(0))?;
+                    let n: i64 = c.query_row(possible_duplicates_sql(first, last, highest), [first, last], |r| {
+                        r.get(0)
+                    })?;
+                    Ok(n as u64)
+                })
+                .await
+            }
+        }
+    }
+}
+
+/// Which of the two equal counts of [`count_possible_duplicates`] is cheaper for the records
+/// `first..=last` on a register whose highest id is `highest`.
+fn possible_duplicates_sql(first: i64, last: i64, highest: i64) -> &'static str {
+    if (last - first + 1) * 4 >= highest {
+        POSSIBLE_DUPLICATES_BY_GROUPS
+    } else {
+        POSSIBLE_DUPLICATES_BY_PROBES
+    }
+}
+
+/// The import counts on its own connection ([`Sink::count_possible_duplicates`]); this count, on
+/// a pool transaction, lets the tests compare. How many of the records `first..=last` (just
+/// imported) share their folded name, birth date and
 /// permanent commune with another record. A small import probes the duplicate-key index once per
 /// new record; an import that makes up a large part of the register (a quarter or more of its
 /// highest id) counts the groups in one ordered pass over the whole table instead, which is
 /// several times cheaper than a million probes. Both count the same thing (a test compares them).
-pub(crate) async fn count_possible_duplicates(w: &mut WriteTx<'_>, first: i64, last: i64) -> Result<u64, StoreError> {
+#[cfg(test)]
+pub(crate) async fn count_possible_duplicates(
+    w: &mut crate::scope::WriteTx<'_>,
+    first: i64,
+    last: i64,
+) -> Result<u64, StoreError> {
     let highest: i64 = sqlx::query("SELECT COALESCE(max(id), 0) FROM citizen")
         .fetch_one(&mut *w.tx)
         .await?
         .get(0);
-    let sql = if (last - first + 1) * 4 >= highest {
-        POSSIBLE_DUPLICATES_BY_GROUPS
-    } else {
-        POSSIBLE_DUPLICATES_BY_PROBES
-    };
-    let n: i64 = sqlx::query(sql)
+    let n: i64 = sqlx::query(possible_duplicates_sql(first, last, highest))
         .bind(first)
         .bind(last)
         .fetch_one(&mut *w.tx)
@@ -1159,58 +1527,6 @@ pub(crate) const POSSIBLE_DUPLICATES_BY_GROUPS: &str = "SELECT CAST(COALESCE(sum
 /// PostgreSQL dropping an index locks the table against readers until the import commits.
 pub const BULK_LOAD_BELOW_ROWS: i64 = 20_000;
 
-/// When the register is small ([`BULK_LOAD_BELOW_ROWS`]), drops the citizen table's secondary
-/// (non-unique) indexes inside the import's transaction and returns their definitions, read from
-/// the database's own catalogue (so they always match the migrations). The unique index on the ID
-/// number stays: the duplicate checks use it. A rollback restores everything.
-async fn defer_indexes(w: &mut WriteTx<'_>, backend: Backend) -> Result<Vec<(String, String)>, StoreError> {
-    // Counts no further than the threshold: a full count of a large register is a scan.
-    let rows: i64 = sqlx::query(&format!(
-        "SELECT count(*) FROM (SELECT 1 FROM citizen LIMIT {BULK_LOAD_BELOW_ROWS}) AS t"
-    ))
-    .fetch_one(&mut *w.tx)
-    .await?
-    .get(0);
-    if rows >= BULK_LOAD_BELOW_ROWS {
-        return Ok(vec![]);
-    }
-    let sql = match backend {
-        Backend::Sqlite => {
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'citizen' \
-             AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
-        }
-        Backend::Postgres => {
-            "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
-             AND tablename = 'citizen' AND upper(indexdef) NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname"
-        }
-    };
-    let defs: Vec<(String, String)> = sqlx::query(sql)
-        .fetch_all(&mut *w.tx)
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    for (name, _) in &defs {
-        // Names come from the catalogue, not from input.
-        sqlx::query(&format!("DROP INDEX {name}")).execute(&mut *w.tx).await?;
-    }
-    if backend == Backend::Postgres && !defs.is_empty() {
-        // Memory for sorting the keys when the indexes are built again (this transaction only).
-        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
-            .execute(&mut *w.tx)
-            .await?;
-    }
-    Ok(defs)
-}
-
-/// Builds again the indexes that [`defer_indexes`] dropped, from their own definitions.
-async fn rebuild_indexes(w: &mut WriteTx<'_>, defs: &[(String, String)]) -> Result<(), StoreError> {
-    for (_, def) in defs {
-        sqlx::query(def).execute(&mut *w.tx).await?;
-    }
-    Ok(())
-}
-
 /// Page cache of the importing SQLite connection, in KiB (the connections' usual cache is
 /// [`crate::db::SQLITE_CACHE_KIB`]).
 const IMPORT_CACHE_KIB: i64 = 128 * 1024;
@@ -1227,33 +1543,20 @@ struct Batch {
 /// batches, inside the same transaction) and against each other, then inserts the rest; reports
 /// the batch's refused rows in file order.
 async fn flush(
-    w: &mut WriteTx<'_>,
+    sink: &mut Sink,
     batch: &mut Batch,
     run: &mut Run<'_>,
     now: &str,
     source: &str,
     province: &str,
 ) -> Result<(), StoreError> {
-    let backend = run.backend;
     let mut rejected = std::mem::take(&mut batch.rejected);
-    let ids: Vec<&str> = batch
+    let ids: Vec<String> = batch
         .valid
         .iter()
-        .filter_map(|r| r.prepared.national_id.as_deref())
+        .filter_map(|r| r.prepared.national_id.clone())
         .collect();
-    let mut taken: HashMap<String, i64> = HashMap::new();
-    if !ids.is_empty() {
-        // One query per batch, the batch's numbers as one JSON array parameter.
-        let list = match backend {
-            Backend::Sqlite => "SELECT value FROM json_each($1)",
-            Backend::Postgres => "SELECT json_array_elements_text($1::json)",
-        };
-        let sql = format!("SELECT national_id, id FROM citizen WHERE national_id IN ({list})");
-        let json = serde_json::to_string(&ids).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        for r in sqlx::query(&sql).bind(json).fetch_all(&mut *w.tx).await? {
-            taken.insert(r.get(0), r.get(1));
-        }
-    }
+    let taken = sink.taken(ids).await?;
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut keep: Vec<Parsed> = Vec::with_capacity(batch.valid.len());
     for r in batch.valid.drain(..) {
@@ -1297,54 +1600,7 @@ async fn flush(
     }
     let lines: Vec<u64> = keep.iter().map(|r| r.row.line).collect();
     let unit = keep[0].prepared.unit_id;
-    let ids: Vec<i64> = match backend {
-        Backend::Sqlite => 'rows: {
-            // At most IMPORT_BATCH_ROWS rows per statement (28,000 cells, under SQLite's limit of
-            // 32,766 parameters); a batch can hold a few more when rows were refused.
-            let mut rows = Vec::with_capacity(keep.len());
-            let mut rest = keep.into_iter().peekable();
-            while rest.peek().is_some() {
-                let part: Vec<Parsed> = rest.by_ref().take(IMPORT_BATCH_ROWS).collect();
-                let sql = insert_values_sql_sqlite(part.len());
-                let mut q = sqlx::query(&sql);
-                for r in part {
-                    q = bind_prepared_owned(q, r.prepared, province, now);
-                }
-                match q.fetch_all(&mut *w.tx).await {
-                    Ok(r) => rows.extend(r),
-                    Err(e) => break 'rows Err(e),
-                }
-            }
-            Ok(rows)
-        }
-        Backend::Postgres => {
-            let mut json = Vec::with_capacity(
-                keep.iter()
-                    .map(|r| r.json.as_ref().map_or(0, Vec::len) + 1)
-                    .sum::<usize>()
-                    + 2,
-            );
-            json.push(b'[');
-            for (i, r) in keep.iter().enumerate() {
-                if i > 0 {
-                    json.push(b',');
-                }
-                json.extend_from_slice(r.json.as_deref().unwrap_or(b"null"));
-            }
-            json.push(b']');
-            // serde_json writes valid UTF-8.
-            let json = String::from_utf8(json).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            sqlx::query(&insert_json_sql(backend))
-                .bind(json)
-                .bind(now.to_string())
-                .fetch_all(&mut *w.tx)
-                .await
-        }
-    }
-    .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân trùng với hồ sơ đã có."))?
-    .iter()
-    .map(|r| r.get(0))
-    .collect();
+    let ids = sink.insert(keep, province, now).await?;
     let (lo, hi) = (ids.iter().min().copied(), ids.iter().max().copied());
     if let Some(lo) = lo {
         run.first_id = Some(run.first_id.map_or(lo, |f| f.min(lo)));
@@ -1353,17 +1609,16 @@ async fn flush(
         run.last_id = Some(run.last_id.map_or(hi, |l| l.max(hi)));
     }
     run.report.valid += lines.len() as u64;
-    w.audit(
+    sink.audit(
         "create",
         "citizen",
         &format!("{}..{}", lo.unwrap_or(0), hi.unwrap_or(0)),
         Some(unit),
-        None,
-        Some(&serde_json::json!({
+        serde_json::json!({
             "source": source,
             "ids": ids,
             "rows": lines,
-        })),
+        }),
     )
     .await?;
     Ok(())

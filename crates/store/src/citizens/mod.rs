@@ -19,7 +19,6 @@ pub use import::{
 };
 
 pub(crate) use crate::dates::{iso, parse_iso, ser_date, vi_date};
-use crate::db::Backend;
 use crate::error::StoreError;
 use crate::scope::{Scoped, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
@@ -574,131 +573,66 @@ fn bind_record<'q>(
         .bind(p.note.clone())
 }
 
-/// The record's own columns (`unit_id` … `note`, [`INSERT_COLUMNS`] order, the first 26) as one
-/// JSON array appended to `buf`: the row format of [`insert_json_sql`].
-pub(crate) fn push_json_row(buf: &mut Vec<u8>, p: &Prepared, province_code: &str) {
-    fn put<T: serde::Serialize + ?Sized>(buf: &mut Vec<u8>, v: &T) {
-        buf.push(b',');
-        // Writing JSON into a Vec<u8> cannot fail for strings, numbers and null.
-        let _ = serde_json::to_writer(&mut *buf, v);
-    }
-    buf.push(b'[');
-    let _ = serde_json::to_writer(&mut *buf, &p.unit_id);
-    put(buf, province_code);
-    put(buf, &p.national_id);
-    put(buf, &p.legacy_id);
-    put(buf, &p.full_name);
-    put(buf, &p.name_folded);
-    put(buf, &p.sort_key);
-    put(buf, &p.birth_date);
-    put(buf, &p.birth_year);
-    put(buf, p.sex);
-    put(buf, &p.ethnicity);
-    put(buf, &p.religion);
-    put(buf, &p.birth_registration_place);
-    put(buf, &p.permanent_commune_code);
-    put(buf, &p.permanent_village);
-    put(buf, &p.current_commune_code);
-    put(buf, &p.current_village);
-    put(buf, &p.education_grade);
-    put(buf, &p.qualification);
-    put(buf, &p.studying_level);
-    put(buf, &p.studying_detail);
-    put(buf, &p.occupation);
-    put(buf, &p.workplace);
-    put(buf, &p.party_member);
-    put(buf, &p.union_member);
-    put(buf, &p.note);
-    buf.push(b']');
-}
-
-/// SQLite: a many-row INSERT of `rows` records, one anonymous `?` per cell (28 per row, bound by
-/// [`bind_prepared_owned`]). Anonymous placeholders are bound by position: SQLite keeps no name
-/// list for them, so binding stays linear in their number (numbered `$N` placeholders are looked
-/// up by name, quadratic: that is why the import once sent its rows as JSON). The cells go to
-/// SQLite as they are, with no JSON text to write and parse again. The same text for every full
-/// batch, so the connection prepares it once.
-pub(crate) fn insert_values_sql_sqlite(rows: usize) -> String {
-    let group = format!("({})", vec!["?"; INSERT_ARITY].join(","));
-    let mut sql = String::with_capacity(64 + INSERT_COLUMNS.len() + rows * (group.len() + 1));
-    sql.push_str("INSERT INTO citizen (");
-    sql.push_str(INSERT_COLUMNS);
-    sql.push_str(") VALUES ");
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
+/// One record as a line of PostgreSQL's `COPY ... FROM STDIN` text format, appended to `buf`: the
+/// 28 cells of [`INSERT_COLUMNS`] (the record's own columns, then `now` as `created_at` and
+/// `updated_at`), tab-separated, `\N` for NULL, backslash, tab, newline and carriage return
+/// escaped, ending with a newline. The bulk load writes the record's id and a tab before it.
+pub(crate) fn push_copy_row(buf: &mut Vec<u8>, p: &Prepared, province_code: &str, now: &str) {
+    fn text(buf: &mut Vec<u8>, v: &str) {
+        for &b in v.as_bytes() {
+            match b {
+                b'\\' => buf.extend_from_slice(b"\\\\"),
+                b'\t' => buf.extend_from_slice(b"\\t"),
+                b'\n' => buf.extend_from_slice(b"\\n"),
+                b'\r' => buf.extend_from_slice(b"\\r"),
+                _ => buf.push(b),
+            }
         }
-        sql.push_str(&group);
+        buf.push(b'\t');
     }
-    sql.push_str(" RETURNING id");
-    sql
-}
-
-/// Binds a record's 28 INSERT cells ([`INSERT_COLUMNS`] order) by value: its texts move into the
-/// query instead of being copied.
-pub(crate) fn bind_prepared_owned<'q>(
-    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    p: Prepared,
-    province_code: &str,
-    now: &str,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    q.bind(p.unit_id)
-        .bind(province_code.to_string())
-        .bind(p.national_id)
-        .bind(p.legacy_id)
-        .bind(p.full_name)
-        .bind(p.name_folded)
-        .bind(p.sort_key)
-        .bind(p.birth_date)
-        .bind(p.birth_year)
-        .bind(p.sex)
-        .bind(p.ethnicity)
-        .bind(p.religion)
-        .bind(p.birth_registration_place)
-        .bind(p.permanent_commune_code)
-        .bind(p.permanent_village)
-        .bind(p.current_commune_code)
-        .bind(p.current_village)
-        .bind(p.education_grade)
-        .bind(p.qualification)
-        .bind(p.studying_level)
-        .bind(p.studying_detail)
-        .bind(p.occupation)
-        .bind(p.workplace)
-        .bind(p.party_member)
-        .bind(p.union_member)
-        .bind(p.note)
-        .bind(now.to_string())
-        .bind(now.to_string())
-}
-
-/// A many-row INSERT with two parameters whatever the number of rows: `$1` is a JSON array of
-/// rows written by [`push_json_row`], `$2` the timestamp of `created_at` and `updated_at`. The SQL
-/// text is the same for every batch, so each connection prepares it once (sqlx caches prepared
-/// statements by text), and no per-cell placeholder is bound (binding 28 placeholders per row
-/// dominated the import before). Returns the new ids.
-pub(crate) fn insert_json_sql(backend: Backend) -> String {
-    // The column types that are not text (see migration 0002): cast on PostgreSQL, whose `->>`
-    // yields text; SQLite's json_extract already yields an integer for a JSON number.
-    const INTEGER: [usize; 4] = [0, 8, 23, 24];
-    let cells: Vec<String> = (0..INSERT_ARITY - 2)
-        .map(|i| match backend {
-            Backend::Sqlite => format!("json_extract(value, '$[{i}]')"),
-            Backend::Postgres if INTEGER.contains(&i) => format!("(value->>{i})::bigint"),
-            Backend::Postgres => format!("value->>{i}"),
-        })
-        .collect();
-    // The set-returning function that yields one `value` per element of the array. PostgreSQL
-    // reads the parameter as `jsonb`: parsed once, its elements are then indexed directly (`->>`
-    // on `json` re-parses the row's text for every cell).
-    let from = match backend {
-        Backend::Sqlite => "json_each($1)",
-        Backend::Postgres => "jsonb_array_elements($1::jsonb) AS t(value)",
-    };
-    format!(
-        "INSERT INTO citizen ({INSERT_COLUMNS}) SELECT {}, $2, $2 FROM {from} RETURNING id",
-        cells.join(", ")
-    )
+    fn opt(buf: &mut Vec<u8>, v: Option<&str>) {
+        match v {
+            Some(v) => text(buf, v),
+            None => buf.extend_from_slice(b"\\N\t"),
+        }
+    }
+    fn int(buf: &mut Vec<u8>, v: i64) {
+        use std::io::Write;
+        // Writing into a Vec<u8> cannot fail.
+        let _ = write!(buf, "{v}\t");
+    }
+    int(buf, p.unit_id);
+    text(buf, province_code);
+    opt(buf, p.national_id.as_deref());
+    opt(buf, p.legacy_id.as_deref());
+    text(buf, &p.full_name);
+    text(buf, &p.name_folded);
+    text(buf, &p.sort_key);
+    text(buf, &p.birth_date);
+    int(buf, p.birth_year);
+    text(buf, p.sex);
+    opt(buf, p.ethnicity.as_deref());
+    opt(buf, p.religion.as_deref());
+    opt(buf, p.birth_registration_place.as_deref());
+    opt(buf, p.permanent_commune_code.as_deref());
+    opt(buf, p.permanent_village.as_deref());
+    opt(buf, p.current_commune_code.as_deref());
+    opt(buf, p.current_village.as_deref());
+    opt(buf, p.education_grade.as_deref());
+    opt(buf, p.qualification.as_deref());
+    opt(buf, p.studying_level);
+    opt(buf, p.studying_detail.as_deref());
+    opt(buf, p.occupation.as_deref());
+    opt(buf, p.workplace.as_deref());
+    int(buf, p.party_member);
+    int(buf, p.union_member);
+    opt(buf, p.note.as_deref());
+    text(buf, now);
+    text(buf, now);
+    // The last cell's tab becomes the end of the line.
+    if let Some(last) = buf.last_mut() {
+        *last = b'\n';
+    }
 }
 
 /// `($a,$b,...)` groups for a multi-row INSERT of `rows` rows of `arity` parameters.
@@ -1324,7 +1258,101 @@ impl Scoped<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use time::macros::date;
+
+    /// PostgreSQL's reading of one line of COPY's text format (its documentation, "Text Format"):
+    /// tab-separated cells, `\N` alone is NULL, a backslash escapes the next character.
+    fn read_copy_line(line: &[u8]) -> Vec<Option<String>> {
+        let line = std::str::from_utf8(line.strip_suffix(b"\n").expect("a line ends with a newline")).unwrap();
+        assert!(
+            !line.contains('\n') && !line.contains('\r'),
+            "raw line breaks inside a line"
+        );
+        line.split('\t')
+            .map(|cell| {
+                if cell == "\\N" {
+                    return None;
+                }
+                let mut out = String::new();
+                let mut chars = cell.chars();
+                while let Some(c) = chars.next() {
+                    if c != '\\' {
+                        out.push(c);
+                        continue;
+                    }
+                    match chars.next() {
+                        Some('t') => out.push('\t'),
+                        Some('n') => out.push('\n'),
+                        Some('r') => out.push('\r'),
+                        Some('\\') => out.push('\\'),
+                        other => panic!("unexpected escape {other:?} in {cell:?}"),
+                    }
+                }
+                Some(out)
+            })
+            .collect()
+    }
+
+    fn record(texts: &[Option<String>; 16]) -> Prepared {
+        let t = |i: usize| texts[i].clone();
+        Prepared {
+            unit_id: 7,
+            national_id: t(0),
+            legacy_id: t(1),
+            full_name: t(2).unwrap_or_default(),
+            name_folded: t(3).unwrap_or_default(),
+            sort_key: t(4).unwrap_or_default(),
+            birth_date: "2007-01-02".into(),
+            birth_year: 2007,
+            sex: "female",
+            ethnicity: t(5),
+            religion: t(6),
+            birth_registration_place: t(7),
+            permanent_commune_code: t(8),
+            permanent_village: t(9),
+            current_commune_code: t(10),
+            current_village: t(11),
+            education_grade: t(12),
+            qualification: t(13),
+            studying_level: Some("university"),
+            studying_detail: t(14),
+            occupation: None,
+            workplace: t(15),
+            party_member: 1,
+            union_member: 0,
+            note: t(15).map(|s| format!("{s}\\N")),
+        }
+    }
+
+    proptest! {
+        /// Whatever the text (backslashes, tabs, line breaks, "\N", any Unicode), the COPY line
+        /// reads back as the record's 28 cells, NULLs as NULLs.
+        #[test]
+        fn copy_lines_read_back_as_the_cells(
+            texts in proptest::array::uniform16(proptest::option::of(
+                r"(\\|\\N|\\t|\\n|\\\.|\t|\n|\r|N|[a-zđươ ]|\PC)*"
+            ))
+        ) {
+            let p = record(&texts);
+            let mut buf = b"earlier line\n".to_vec();
+            push_copy_row(&mut buf, &p, "33", "2026-11-29T10:00:00Z");
+            let cells = read_copy_line(&buf[b"earlier line\n".len()..]);
+            let s = |v: &str| Some(v.to_string());
+            let expected = vec![
+                s("7"), s("33"), p.national_id.clone(), p.legacy_id.clone(), s(&p.full_name),
+                s(&p.name_folded), s(&p.sort_key), s("2007-01-02"), s("2007"), s("female"),
+                p.ethnicity.clone(), p.religion.clone(), p.birth_registration_place.clone(),
+                p.permanent_commune_code.clone(), p.permanent_village.clone(),
+                p.current_commune_code.clone(), p.current_village.clone(), p.education_grade.clone(),
+                p.qualification.clone(), s("university"), p.studying_detail.clone(), None,
+                p.workplace.clone(), s("1"), s("0"), p.note.clone(),
+                s("2026-11-29T10:00:00Z"), s("2026-11-29T10:00:00Z"),
+            ];
+            prop_assert_eq!(cells.len(), INSERT_ARITY);
+            prop_assert_eq!(cells, expected);
+        }
+    }
 
     #[test]
     fn grades_accept_the_two_systems() {

@@ -1,0 +1,151 @@
+//! A SQLite connection of its own, on a thread of its own, for bulk loads (the citizen import).
+//!
+//! sqlx's SQLite driver copies every bound value into its own argument list and hands each
+//! statement to its worker thread; at a million rows that handoff and those copies were most of
+//! the import's writing time (docs/PERFORMANCE.md, "Import of citizen records"). A bulk load
+//! instead runs its whole transaction (records, audit entries, index rebuild) on a plain rusqlite
+//! connection to the same file: one prepared INSERT, stepped once per row, its values bound
+//! straight from the prepared record. The calls still come from async code: each is a closure
+//! sent to the connection's thread and answered over a oneshot channel, one per batch of rows
+//! rather than one per statement.
+//!
+//! The connection has the pool's settings (WAL, set on the file by the pool; NORMAL sync; foreign
+//! keys; a 10 s busy timeout). Its transaction is the one write in flight, as with any SQLite
+//! write: readers on the pool see the database as it was until the commit.
+
+use crate::error::StoreError;
+use std::path::Path;
+use std::time::Duration;
+
+type Job = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
+
+/// The connection's thread; [`RawSqlite::call`] runs a closure on it.
+pub(crate) struct RawSqlite {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+fn gone() -> StoreError {
+    StoreError::Unavailable("Kết nối ghi SQLite đã dừng giữa chừng; không có gì được ghi.".into())
+}
+
+fn open_connection(path: &Path) -> Result<rusqlite::Connection, StoreError> {
+    use rusqlite::OpenFlags;
+    // The file exists: the pool opened (or created) it first.
+    let c = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    c.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    Ok(c)
+}
+
+impl RawSqlite {
+    /// Opens the file on a new thread. The thread ends when this handle is dropped; a transaction
+    /// left open then is rolled back.
+    pub async fn open(path: &Path) -> Result<RawSqlite, StoreError> {
+        let path = path.to_path_buf();
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let (ready, opened) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("phongthu-sqlite-bulk".into())
+            .spawn(move || {
+                let mut conn = match open_connection(&path) {
+                    Ok(c) => {
+                        let _ = ready.send(Ok(()));
+                        c
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                while let Ok(job) = queue.recv() {
+                    job(&mut conn);
+                }
+                if !conn.is_autocommit() {
+                    // Closing would roll back as well; saying it keeps the intent visible.
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+            })
+            .map_err(|e| StoreError::Unavailable(format!("Không tạo được luồng ghi SQLite: {e}.")))?;
+        opened.await.map_err(|_| gone())??;
+        Ok(RawSqlite { jobs })
+    }
+
+    /// Runs `f` on the connection's thread and returns its result.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&mut rusqlite::Connection) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |c| {
+            let _ = answer.send(f(c));
+        });
+        self.jobs.send(job).map_err(|_| gone())?;
+        answered.await.map_err(|_| gone())?
+    }
+
+    /// Rolls back an open transaction and waits until it is done (dropping the handle does the
+    /// same without waiting).
+    pub async fn rollback(&self) -> Result<(), StoreError> {
+        self.call(|c| {
+            if !c.is_autocommit() {
+                c.execute_batch("ROLLBACK")?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn calls_run_in_order_and_a_dropped_handle_rolls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER)")
+            .unwrap();
+        let raw = RawSqlite::open(&path).await.unwrap();
+        raw.call(|c| {
+            c.execute_batch("BEGIN IMMEDIATE; INSERT INTO t VALUES (1)")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let n: i64 = raw
+            .call(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        // An error inside a call comes back as a StoreError.
+        let e = raw
+            .call(|c| Ok(c.execute_batch("INSERT INTO missing VALUES (1)")?))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("missing"), "{e}");
+        raw.rollback().await.unwrap();
+        raw.call(|c| {
+            c.execute_batch("BEGIN IMMEDIATE; INSERT INTO t VALUES (2)")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        drop(raw);
+        // The dropped handle's transaction is rolled back: a new writer gets the lock (waiting
+        // for the thread to finish at most the busy timeout) and sees no row.
+        let c = open_connection(&path).unwrap();
+        c.execute_batch("BEGIN IMMEDIATE; COMMIT").unwrap();
+        let n: i64 = c.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0);
+        // A file that cannot be opened is a clear error, not a panic.
+        let e = RawSqlite::open(&dir.path().join("no/such.db")).await.err().unwrap();
+        assert!(matches!(e, StoreError::Sqlite(_) | StoreError::Unavailable(_)), "{e}");
+    }
+}
