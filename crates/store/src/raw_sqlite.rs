@@ -73,8 +73,10 @@ impl RawSqlite {
         Ok(RawSqlite { jobs })
     }
 
-    /// Runs `f` on the connection's thread and returns its result.
-    pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    /// Runs `f` on the connection's thread and returns its result. A plain function returning a
+    /// future that holds only the answer's receiver (not `f`): the closure's higher-ranked
+    /// signature then stays out of the callers' futures, which must be `Send` for `tokio::spawn`.
+    pub fn call<R, F>(&self, f: F) -> impl std::future::Future<Output = Result<R, StoreError>> + Send + 'static
     where
         F: FnOnce(&mut rusqlite::Connection) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
@@ -83,8 +85,13 @@ impl RawSqlite {
         let job: Job = Box::new(move |c| {
             let _ = answer.send(f(c));
         });
-        self.jobs.send(job).map_err(|_| gone())?;
-        answered.await.map_err(|_| gone())?
+        let sent = self.jobs.send(job).is_ok();
+        async move {
+            if !sent {
+                return Err(gone());
+            }
+            answered.await.map_err(|_| gone())?
+        }
     }
 
     /// Rolls back an open transaction and waits until it is done (dropping the handle does the

@@ -15,6 +15,7 @@ use crate::db::Backend;
 use crate::error::StoreError;
 use crate::raw_sqlite::RawSqlite;
 use crate::scope::{audit_postgres, audit_sqlite, Actor, Scoped, AUDIT_LOCK};
+use futures_util::future::BoxFuture;
 use phongthu_domain::auth::Permission;
 use phongthu_domain::nvqs::{Sex, StudyLevel};
 use phongthu_domain::text;
@@ -1151,324 +1152,350 @@ fn insert_one_sql_sqlite() -> String {
 /// SQLite: the id of the record with this national ID number, if any.
 const TAKEN_ID_SQLITE: &str = "SELECT id FROM citizen WHERE national_id = ?1";
 
+/// The steps return boxed futures that are `Send`: the web page runs the import inside
+/// `tokio::spawn`, and a future that holds sqlx's `&mut PgConnection` executors is otherwise
+/// refused there by the compiler ("implementation of `Executor` is not general enough").
 impl Sink {
     /// Opens the import's write transaction (SQLite: `BEGIN IMMEDIATE`, so the write lock is
     /// taken at once, with a larger page cache and a sorting helper thread for this connection).
-    async fn open(scoped: &Scoped<'_>) -> Result<Sink, StoreError> {
-        if let Some(path) = &scoped.store.sqlite_path {
-            let raw = RawSqlite::open(path).await?;
-            raw.call(|c| {
-                // The citizen table's unique index is updated at random places (ID numbers): a
-                // larger page cache keeps it in memory (bounded: it does not grow with the file).
-                // `threads` lets SQLite sort with a helper thread when it builds the deferred
-                // indexes again.
-                c.execute_batch(&format!(
-                    "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA threads = 2; BEGIN IMMEDIATE;"
-                ))?;
-                c.execute(AUDIT_LOCK, [])?;
-                Ok(())
-            })
-            .await?;
-            return Ok(Sink::Sqlite {
-                raw,
+    fn open<'a>(scoped: &'a Scoped<'_>) -> BoxFuture<'a, Result<Sink, StoreError>> {
+        Box::pin(async move {
+            if let Some(path) = &scoped.store.sqlite_path {
+                let raw = RawSqlite::open(path).await?;
+                raw.call(|c| {
+                    // The citizen table's unique index is updated at random places (ID numbers): a
+                    // larger page cache keeps it in memory (bounded: it does not grow with the file).
+                    // `threads` lets SQLite sort with a helper thread when it builds the deferred
+                    // indexes again.
+                    c.execute_batch(&format!(
+                        "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA threads = 2; BEGIN IMMEDIATE;"
+                    ))?;
+                    c.execute(AUDIT_LOCK, [])?;
+                    Ok(())
+                })
+                .await?;
+                return Ok(Sink::Sqlite {
+                    raw,
+                    actor: scoped.actor.clone(),
+                });
+            }
+            let Some(url) = &scoped.store.postgres_url else {
+                return Err(StoreError::Config(
+                    "Kho dữ liệu không có địa chỉ kết nối để nhập.".into(),
+                ));
+            };
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&url.0).await?;
+            // `BEGIN` then the audit lock as the first write, as every write transaction does; the
+            // per-batch statements are prepared once, and a generic plan made while the table was
+            // small (a sequential scan of `citizen` for the ID check) would then be kept for every
+            // later batch, making the import quadratic: each execution is planned afresh.
+            for sql in ["BEGIN", AUDIT_LOCK, "SET LOCAL plan_cache_mode = force_custom_plan"] {
+                sqlx::Executor::execute(&mut conn, sql).await?;
+            }
+            Ok(Sink::Postgres {
+                conn,
                 actor: scoped.actor.clone(),
-            });
-        }
-        let Some(url) = &scoped.store.postgres_url else {
-            return Err(StoreError::Config(
-                "Kho dữ liệu không có địa chỉ kết nối để nhập.".into(),
-            ));
-        };
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&url.0).await?;
-        // `BEGIN` then the audit lock as the first write, as every write transaction does; the
-        // per-batch statements are prepared once, and a generic plan made while the table was
-        // small (a sequential scan of `citizen` for the ID check) would then be kept for every
-        // later batch, making the import quadratic: each execution is planned afresh.
-        sqlx::raw_sql(&format!(
-            "BEGIN; {AUDIT_LOCK}; SET LOCAL plan_cache_mode = force_custom_plan"
-        ))
-        .execute(&mut conn)
-        .await?;
-        Ok(Sink::Postgres {
-            conn,
-            actor: scoped.actor.clone(),
+            })
         })
     }
 
-    async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Sink::Postgres { mut conn, .. } => {
-                sqlx::raw_sql("COMMIT").execute(&mut conn).await?;
-                use sqlx::Connection;
-                // The data are committed; a failed goodbye to the server changes nothing.
-                let _ = conn.close().await;
-                Ok(())
+    fn commit(self) -> BoxFuture<'static, Result<(), StoreError>> {
+        Box::pin(async move {
+            match self {
+                Sink::Postgres { mut conn, .. } => {
+                    sqlx::Executor::execute(&mut conn, "COMMIT").await?;
+                    use sqlx::Connection;
+                    // The data are committed; a failed goodbye to the server changes nothing.
+                    let _ = conn.close().await;
+                    Ok(())
+                }
+                Sink::Sqlite { raw, .. } => raw.call(|c| Ok(c.execute_batch("COMMIT")?)).await,
             }
-            Sink::Sqlite { raw, .. } => raw.call(|c| Ok(c.execute_batch("COMMIT")?)).await,
-        }
+        })
     }
 
-    async fn rollback(self) -> Result<(), StoreError> {
-        match self {
-            Sink::Postgres { mut conn, .. } => {
-                sqlx::raw_sql("ROLLBACK").execute(&mut conn).await?;
-                use sqlx::Connection;
-                let _ = conn.close().await;
-                Ok(())
+    fn rollback(self) -> BoxFuture<'static, Result<(), StoreError>> {
+        Box::pin(async move {
+            match self {
+                Sink::Postgres { mut conn, .. } => {
+                    sqlx::Executor::execute(&mut conn, "ROLLBACK").await?;
+                    use sqlx::Connection;
+                    let _ = conn.close().await;
+                    Ok(())
+                }
+                Sink::Sqlite { raw, .. } => raw.rollback().await,
             }
-            Sink::Sqlite { raw, .. } => raw.rollback().await,
-        }
+        })
     }
 
     /// Appends one audit entry (no "before": imports only create) in the import's transaction.
-    async fn audit(
-        &mut self,
+    fn audit<'a>(
+        &'a mut self,
         action: &'static str,
         entity: &'static str,
-        entity_id: &str,
+        entity_id: &'a str,
         unit_id: Option<i64>,
         after: serde_json::Value,
-    ) -> Result<(), StoreError> {
-        match self {
-            Sink::Postgres { conn, actor } => {
-                audit_postgres(conn, actor, action, entity, entity_id, unit_id, None, Some(&after)).await
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            match self {
+                Sink::Postgres { conn, actor } => {
+                    audit_postgres(conn, actor, action, entity, entity_id, unit_id, None, Some(&after)).await
+                }
+                Sink::Sqlite { raw, actor } => {
+                    let (actor, entity_id) = (actor.clone(), entity_id.to_string());
+                    raw.call(move |c| audit_sqlite(c, &actor, action, entity, &entity_id, unit_id, None, Some(&after)))
+                        .await
+                }
             }
-            Sink::Sqlite { raw, actor } => {
-                let (actor, entity_id) = (actor.clone(), entity_id.to_string());
-                raw.call(move |c| audit_sqlite(c, &actor, action, entity, &entity_id, unit_id, None, Some(&after)))
-                    .await
-            }
-        }
+        })
     }
 
     /// Those of the ID numbers `ids` already on the register (which holds this file's earlier
     /// batches too, inside the same transaction), with their records' ids.
-    async fn taken(&mut self, ids: Vec<String>) -> Result<HashMap<String, i64>, StoreError> {
-        let mut taken = HashMap::new();
-        if ids.is_empty() {
-            return Ok(taken);
-        }
-        match self {
-            Sink::Postgres { conn, .. } => {
-                // One query per batch, the batch's numbers as one array parameter.
-                for r in sqlx::query("SELECT national_id, id FROM citizen WHERE national_id = ANY($1)")
-                    .bind(ids)
-                    .fetch_all(&mut *conn)
-                    .await?
-                {
-                    taken.insert(r.get(0), r.get(1));
-                }
-                Ok(taken)
+    fn taken(&mut self, ids: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, i64>, StoreError>> {
+        Box::pin(async move {
+            let mut taken = HashMap::new();
+            if ids.is_empty() {
+                return Ok(taken);
             }
-            Sink::Sqlite { raw, .. } => {
-                raw.call(move |c| {
-                    let mut probe = c.prepare_cached(TAKEN_ID_SQLITE)?;
-                    for nid in ids {
-                        if let Some(id) = probe.query_row([&nid], |r| r.get(0)).optional()? {
-                            taken.insert(nid, id);
-                        }
+            match self {
+                Sink::Postgres { conn, .. } => {
+                    // One query per batch, the batch's numbers as one array parameter.
+                    for r in sqlx::query("SELECT national_id, id FROM citizen WHERE national_id = ANY($1)")
+                        .bind(ids)
+                        .fetch_all(&mut *conn)
+                        .await?
+                    {
+                        taken.insert(r.get(0), r.get(1));
                     }
                     Ok(taken)
-                })
-                .await
+                }
+                Sink::Sqlite { raw, .. } => {
+                    raw.call(move |c| {
+                        let mut probe = c.prepare_cached(TAKEN_ID_SQLITE)?;
+                        for nid in ids {
+                            if let Some(id) = probe.query_row([&nid], |r| r.get(0)).optional()? {
+                                taken.insert(nid, id);
+                            }
+                        }
+                        Ok(taken)
+                    })
+                    .await
+                }
             }
-        }
+        })
     }
 
     /// Inserts the checked records of a batch; returns their new ids, in order.
-    async fn insert(&mut self, keep: Vec<Parsed>, province: &str, now: &str) -> Result<Vec<i64>, StoreError> {
-        let duplicate = "Số định danh cá nhân trùng với hồ sơ đã có.";
-        match self {
-            Sink::Postgres { conn, .. } => {
-                // The new ids first, from the table's own sequence (as a plain INSERT would
-                // take them), then the rows with their ids in one COPY.
-                let ids: Vec<i64> = sqlx::query_scalar(
-                    "SELECT nextval(pg_get_serial_sequence('citizen', 'id')) FROM generate_series(1, $1)",
-                )
-                .bind(keep.len() as i64)
-                .fetch_all(&mut *conn)
-                .await?;
-                let mut data = Vec::with_capacity(keep.iter().map(|r| r.copy.as_ref().map_or(0, Vec::len) + 21).sum());
-                for (id, r) in ids.iter().zip(&keep) {
-                    use std::io::Write;
-                    // Writing into a Vec<u8> cannot fail.
-                    let _ = write!(data, "{id}\t");
-                    match &r.copy {
-                        Some(line) => data.extend_from_slice(line),
-                        None => push_copy_row(&mut data, &r.prepared, province, now),
-                    }
-                }
-                let mut copy = conn
-                    .copy_in_raw(&format!("COPY citizen (id, {INSERT_COLUMNS}) FROM STDIN"))
+    fn insert<'a>(
+        &'a mut self,
+        keep: Vec<Parsed>,
+        province: &'a str,
+        now: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<i64>, StoreError>> {
+        Box::pin(async move {
+            let duplicate = "Số định danh cá nhân trùng với hồ sơ đã có.";
+            match self {
+                Sink::Postgres { conn, .. } => {
+                    // The new ids first, from the table's own sequence (as a plain INSERT would
+                    // take them), then the rows with their ids in one COPY.
+                    let ids: Vec<i64> = sqlx::query_scalar(
+                        "SELECT nextval(pg_get_serial_sequence('citizen', 'id')) FROM generate_series(1, $1)",
+                    )
+                    .bind(keep.len() as i64)
+                    .fetch_all(&mut *conn)
                     .await?;
-                let sent = copy.send(data).await.map(|_| ());
-                let sent = match sent {
-                    Ok(()) => copy.finish().await,
-                    Err(e) => {
-                        let _ = copy.abort("phongthu: lỗi khi gửi dữ liệu").await;
-                        Err(e)
+                    let mut data =
+                        Vec::with_capacity(keep.iter().map(|r| r.copy.as_ref().map_or(0, Vec::len) + 21).sum());
+                    for (id, r) in ids.iter().zip(&keep) {
+                        use std::io::Write;
+                        // Writing into a Vec<u8> cannot fail.
+                        let _ = write!(data, "{id}\t");
+                        match &r.copy {
+                            Some(line) => data.extend_from_slice(line),
+                            None => push_copy_row(&mut data, &r.prepared, province, now),
+                        }
                     }
-                };
-                sent.map_err(|e| StoreError::unique_or(e, duplicate))?;
-                Ok(ids)
-            }
-            Sink::Sqlite { raw, .. } => {
-                let records: Vec<Prepared> = keep.into_iter().map(|r| r.prepared).collect();
-                let (province, now) = (province.to_string(), now.to_string());
-                raw.call(move |c| {
-                    let mut insert = c.prepare_cached(&insert_one_sql_sqlite())?;
-                    let mut ids = Vec::with_capacity(records.len());
-                    for p in &records {
-                        let id = insert
-                            .insert(rusqlite::params![
-                                p.unit_id,
-                                province,
-                                p.national_id,
-                                p.legacy_id,
-                                p.full_name,
-                                p.name_folded,
-                                p.sort_key,
-                                p.birth_date,
-                                p.birth_year,
-                                p.sex,
-                                p.ethnicity,
-                                p.religion,
-                                p.birth_registration_place,
-                                p.permanent_commune_code,
-                                p.permanent_village,
-                                p.current_commune_code,
-                                p.current_village,
-                                p.education_grade,
-                                p.qualification,
-                                p.studying_level,
-                                p.studying_detail,
-                                p.occupation,
-                                p.workplace,
-                                p.party_member,
-                                p.union_member,
-                                p.note,
-                                now,
-                                now,
-                            ])
-                            .map_err(|e| match e.sqlite_error() {
-                                Some(f) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
-                                    StoreError::Conflict(duplicate.into())
-                                }
-                                _ => StoreError::from(e),
-                            })?;
-                        ids.push(id);
-                    }
+                    let mut copy = conn
+                        .copy_in_raw(&format!("COPY citizen (id, {INSERT_COLUMNS}) FROM STDIN"))
+                        .await?;
+                    let sent = copy.send(data).await.map(|_| ());
+                    let sent = match sent {
+                        Ok(()) => copy.finish().await,
+                        Err(e) => {
+                            let _ = copy.abort("phongthu: lỗi khi gửi dữ liệu").await;
+                            Err(e)
+                        }
+                    };
+                    sent.map_err(|e| StoreError::unique_or(e, duplicate))?;
                     Ok(ids)
-                })
-                .await
+                }
+                Sink::Sqlite { raw, .. } => {
+                    let records: Vec<Prepared> = keep.into_iter().map(|r| r.prepared).collect();
+                    let (province, now) = (province.to_string(), now.to_string());
+                    raw.call(move |c| {
+                        let mut insert = c.prepare_cached(&insert_one_sql_sqlite())?;
+                        let mut ids = Vec::with_capacity(records.len());
+                        for p in &records {
+                            let id = insert
+                                .insert(rusqlite::params![
+                                    p.unit_id,
+                                    province,
+                                    p.national_id,
+                                    p.legacy_id,
+                                    p.full_name,
+                                    p.name_folded,
+                                    p.sort_key,
+                                    p.birth_date,
+                                    p.birth_year,
+                                    p.sex,
+                                    p.ethnicity,
+                                    p.religion,
+                                    p.birth_registration_place,
+                                    p.permanent_commune_code,
+                                    p.permanent_village,
+                                    p.current_commune_code,
+                                    p.current_village,
+                                    p.education_grade,
+                                    p.qualification,
+                                    p.studying_level,
+                                    p.studying_detail,
+                                    p.occupation,
+                                    p.workplace,
+                                    p.party_member,
+                                    p.union_member,
+                                    p.note,
+                                    now,
+                                    now,
+                                ])
+                                .map_err(|e| match e.sqlite_error() {
+                                    Some(f) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+                                        StoreError::Conflict(duplicate.into())
+                                    }
+                                    _ => StoreError::from(e),
+                                })?;
+                            ids.push(id);
+                        }
+                        Ok(ids)
+                    })
+                    .await
+                }
             }
-        }
+        })
     }
 
     /// When the register is small ([`BULK_LOAD_BELOW_ROWS`]), drops the citizen table's secondary
     /// (non-unique) indexes inside the import's transaction and returns their definitions, read
     /// from the database's own catalogue (so they always match the migrations). The unique index
     /// on the ID number stays: the duplicate checks use it. A rollback restores everything.
-    async fn defer_indexes(&mut self) -> Result<Vec<(String, String)>, StoreError> {
-        // Counts no further than the threshold: a full count of a large register is a scan.
-        let count = format!("SELECT count(*) FROM (SELECT 1 FROM citizen LIMIT {BULK_LOAD_BELOW_ROWS}) AS t");
-        match self {
-            Sink::Postgres { conn, .. } => {
-                let rows: i64 = sqlx::query(&count).fetch_one(&mut *conn).await?.get(0);
-                if rows >= BULK_LOAD_BELOW_ROWS {
-                    return Ok(vec![]);
-                }
-                let defs: Vec<(String, String)> = sqlx::query(
-                    "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
-                     AND tablename = 'citizen' AND upper(indexdef) NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname",
-                )
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect();
-                for (name, _) in &defs {
-                    // Names come from the catalogue, not from input.
-                    sqlx::query(&format!("DROP INDEX {name}")).execute(&mut *conn).await?;
-                }
-                if !defs.is_empty() {
-                    // Memory for sorting the keys when the indexes are built again (this
-                    // transaction only).
-                    sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                Ok(defs)
-            }
-            Sink::Sqlite { raw, .. } => {
-                raw.call(move |c| {
-                    let rows: i64 = c.query_row(&count, [], |r| r.get(0))?;
+    fn defer_indexes(&mut self) -> BoxFuture<'_, Result<Vec<(String, String)>, StoreError>> {
+        Box::pin(async move {
+            // Counts no further than the threshold: a full count of a large register is a scan.
+            let count = format!("SELECT count(*) FROM (SELECT 1 FROM citizen LIMIT {BULK_LOAD_BELOW_ROWS}) AS t");
+            match self {
+                Sink::Postgres { conn, .. } => {
+                    let rows: i64 = sqlx::query(&count).fetch_one(&mut *conn).await?.get(0);
                     if rows >= BULK_LOAD_BELOW_ROWS {
                         return Ok(vec![]);
                     }
-                    let defs = c
-                        .prepare(
-                            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'citizen' \
-                             AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
-                        )?
-                        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                        .collect::<Result<Vec<(String, String)>, _>>()?;
+                    let defs: Vec<(String, String)> = sqlx::query(
+                        "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                     AND tablename = 'citizen' AND upper(indexdef) NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname",
+                    )
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1)))
+                    .collect();
                     for (name, _) in &defs {
-                        c.execute_batch(&format!("DROP INDEX {name}"))?;
+                        // Names come from the catalogue, not from input.
+                        sqlx::query(&format!("DROP INDEX {name}")).execute(&mut *conn).await?;
+                    }
+                    if !defs.is_empty() {
+                        // Memory for sorting the keys when the indexes are built again (this
+                        // transaction only).
+                        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(defs)
-                })
-                .await
+                }
+                Sink::Sqlite { raw, .. } => {
+                    raw.call(move |c| {
+                        let rows: i64 = c.query_row(&count, [], |r| r.get(0))?;
+                        if rows >= BULK_LOAD_BELOW_ROWS {
+                            return Ok(vec![]);
+                        }
+                        let defs = c
+                            .prepare(
+                                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'citizen' \
+                             AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+                            )?
+                            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                            .collect::<Result<Vec<(String, String)>, _>>()?;
+                        for (name, _) in &defs {
+                            c.execute_batch(&format!("DROP INDEX {name}"))?;
+                        }
+                        Ok(defs)
+                    })
+                    .await
+                }
             }
-        }
+        })
     }
 
     /// Builds again the indexes that [`Sink::defer_indexes`] dropped, from their own definitions.
-    async fn rebuild_indexes(&mut self, defs: Vec<(String, String)>) -> Result<(), StoreError> {
-        match self {
-            Sink::Postgres { conn, .. } => {
-                for (_, def) in &defs {
-                    sqlx::query(def).execute(&mut *conn).await?;
-                }
-                Ok(())
-            }
-            Sink::Sqlite { raw, .. } => {
-                raw.call(move |c| {
+    fn rebuild_indexes(&mut self, defs: Vec<(String, String)>) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            match self {
+                Sink::Postgres { conn, .. } => {
                     for (_, def) in &defs {
-                        c.execute_batch(def)?;
+                        sqlx::query(def).execute(&mut *conn).await?;
                     }
                     Ok(())
-                })
-                .await
+                }
+                Sink::Sqlite { raw, .. } => {
+                    raw.call(move |c| {
+                        for (_, def) in &defs {
+                            c.execute_batch(def)?;
+                        }
+                        Ok(())
+                    })
+                    .await
+                }
             }
-        }
+        })
     }
 
-    async fn count_possible_duplicates(&mut self, first: i64, last: i64) -> Result<u64, StoreError> {
-        match self {
-            Sink::Postgres { conn, .. } => {
-                let highest: i64 = sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM citizen")
-                    .fetch_one(&mut *conn)
-                    .await?;
-                let n: i64 = sqlx::query_scalar(possible_duplicates_sql(first, last, highest))
-                    .bind(first)
-                    .bind(last)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                Ok(n as u64)
-            }
-            Sink::Sqlite { raw, .. } => {
-                raw.call(move |c| {
-                    let highest: i64 = c.query_row("SELECT COALESCE(max(id), 0) FROM citizen", [], |r| r.get(0))?;
-                    let n: i64 = c.query_row(possible_duplicates_sql(first, last, highest), [first, last], |r| {
-                        r.get(0)
-                    })?;
+    fn count_possible_duplicates(&mut self, first: i64, last: i64) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(async move {
+            match self {
+                Sink::Postgres { conn, .. } => {
+                    let highest: i64 = sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM citizen")
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    let n: i64 = sqlx::query_scalar(possible_duplicates_sql(first, last, highest))
+                        .bind(first)
+                        .bind(last)
+                        .fetch_one(&mut *conn)
+                        .await?;
                     Ok(n as u64)
-                })
-                .await
+                }
+                Sink::Sqlite { raw, .. } => {
+                    raw.call(move |c| {
+                        let highest: i64 = c.query_row("SELECT COALESCE(max(id), 0) FROM citizen", [], |r| r.get(0))?;
+                        let n: i64 =
+                            c.query_row(possible_duplicates_sql(first, last, highest), [first, last], |r| {
+                                r.get(0)
+                            })?;
+                        Ok(n as u64)
+                    })
+                    .await
+                }
             }
-        }
+        })
     }
 }
 
