@@ -138,10 +138,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/0014_search_text.postgres.sql"),
         step: Some(Step::RebuildSearchTexts),
     },
+    Migration {
+        version: 15,
+        name: "unread_indexes",
+        common: include_str!("migrations/0015_unread_indexes.sql"),
+        sqlite: "",
+        postgres: "",
+        step: None,
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 14;
+pub const LATEST_SCHEMA_VERSION: i64 = 15;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {
