@@ -151,6 +151,17 @@ mod tests {
         c.execute_batch("BEGIN IMMEDIATE; COMMIT").unwrap();
         let n: i64 = c.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 0);
+        // A second writer while the first holds the lock gets a Vietnamese "busy" error, not a
+        // bare SQLite code (the real connection waits its 10 s busy timeout first).
+        c.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other.busy_timeout(Duration::ZERO).unwrap();
+        let busy = StoreError::from(other.execute_batch("BEGIN IMMEDIATE").unwrap_err());
+        assert!(
+            matches!(&busy, StoreError::Unavailable(m) if m.contains("đang bận")),
+            "{busy}"
+        );
+        c.execute_batch("ROLLBACK").unwrap();
         // A file that cannot be opened is a clear error, not a panic.
         let e = RawSqlite::open(&dir.path().join("no/such.db")).await.err().unwrap();
         assert!(matches!(e, StoreError::Sqlite(_) | StoreError::Unavailable(_)), "{e}");
