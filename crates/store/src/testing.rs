@@ -102,6 +102,39 @@ impl TestDb {
             .map(|r| (r.get(0), r.get(1)))
             .collect()
     }
+
+    /// The names and definitions of `table`'s triggers, from the database's own catalogue.
+    pub async fn triggers(&self, table: &str) -> Vec<(String, String)> {
+        use sqlx::Row;
+        let sql = match self.store.backend() {
+            crate::db::Backend::Sqlite => {
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = $1 ORDER BY name"
+            }
+            crate::db::Backend::Postgres => {
+                "SELECT tgname::text, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+                 WHERE c.relname = $1 AND NOT t.tgisinternal ORDER BY tgname"
+            }
+        };
+        sqlx::query(sql)
+            .bind(table.to_string())
+            .fetch_all(&self.store.pool)
+            .await
+            .expect("read the trigger catalogue")
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    }
+
+    /// The registry version of `unit` (migration 13).
+    pub async fn registry_version(&self, unit: i64) -> i64 {
+        use sqlx::Row;
+        sqlx::query("SELECT version FROM registry_version WHERE unit_id = $1")
+            .bind(unit)
+            .fetch_one(&self.store.pool)
+            .await
+            .expect("read the registry version")
+            .get(0)
+    }
 }
 
 impl Drop for TestDb {

@@ -1190,6 +1190,14 @@ async fn bulk_import_builds_the_same_indexes_again() {
     let s = f.db.store.scoped(&f.commune_a);
     let before = f.db.indexes("citizen").await;
     assert!(before.len() >= 5, "{before:?}");
+    // On SQLite the per-row trigger that moves the commune's registry version is suspended for
+    // the load; the version moves by one per record all the same, and the trigger is back.
+    let triggers = f.db.triggers("citizen").await;
+    assert!(
+        triggers.iter().any(|(n, _)| n == "citizen_version_insert"),
+        "{triggers:?}"
+    );
+    let version = f.db.registry_version(a).await;
     // 1,500 rows; two of them share name, birth date and (empty) permanent commune.
     let rows: Vec<Result<SourceRow, String>> = (0..1500u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
     let opts = ImportOptions {
@@ -1203,6 +1211,8 @@ async fn bulk_import_builds_the_same_indexes_again() {
     // numbered_row repeats (given name, birth day) every 56 rows: every record has a look-alike.
     assert_eq!(r.possible_duplicates, 1500);
     assert_eq!(f.db.indexes("citizen").await, before);
+    assert_eq!(f.db.triggers("citizen").await, triggers);
+    assert_eq!(f.db.registry_version(a).await, version + 1500);
     let page = s
         .list_citizens(&CitizenFilter::default(), Paging::default())
         .await
@@ -1224,6 +1234,13 @@ async fn bulk_import_builds_the_same_indexes_again() {
     let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
     assert!(!r.committed);
     assert_eq!(f.db.indexes("citizen").await, before);
+    assert_eq!(f.db.triggers("citizen").await, triggers);
+    assert_eq!(f.db.registry_version(a).await, version + 1500);
+    // The trigger still works for the records written afterwards.
+    let mut one = person(a, "Đỗ Văn Sau", date!(2002 - 02 - 02), Sex::Male, &f.code_a);
+    one.national_id = None;
+    s.create_citizen(one).await.unwrap();
+    assert_eq!(f.db.registry_version(a).await, version + 1501);
 }
 
 /// Once the register holds BULK_LOAD_BELOW_ROWS records, imports update the indexes row by row

@@ -1034,12 +1034,15 @@ impl Scoped<'_> {
     {
         let now = crate::now_text();
         let deferred = sink.defer_indexes().await?;
+        let trigger = sink.suspend_version_trigger().await?;
         let started = std::time::Instant::now();
         self.import_rows(sink, run, map, rows, opts, province, &now).await?;
         let rows_done = started.elapsed();
         if opts.mode == ImportMode::AllOrNothing && run.report.rejected_rows > 0 {
             return Ok(false);
         }
+        sink.restore_version_trigger(trigger, opts.unit_id, run.report.valid)
+            .await?;
         if !deferred.is_empty() {
             sink.rebuild_indexes(deferred).await?;
         }
@@ -1502,6 +1505,61 @@ impl Sink {
                     .await
                 }
             }
+        })
+    }
+
+    /// SQLite: drops the trigger that moves the unit's `registry_version` once per inserted
+    /// citizen (migration 13) inside the import's transaction and returns its definition, read
+    /// from the catalogue; [`Sink::restore_version_trigger`] moves the version once by the number
+    /// of records and creates the trigger again before the commit. Nobody else can write
+    /// meanwhile (the transaction holds SQLite's write lock), readers see neither change before
+    /// the commit, and a rollback restores the trigger. Saves about 0.9 s per million records.
+    /// PostgreSQL's trigger runs once per statement already: nothing to do.
+    fn suspend_version_trigger(&mut self) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            match self {
+                Sink::Postgres { .. } => Ok(None),
+                Sink::Sqlite { raw, .. } => {
+                    raw.call(|c| {
+                        let sql: Option<String> = c
+                            .query_row(
+                                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'citizen_version_insert'",
+                                [],
+                                |r| r.get(0),
+                            )
+                            .optional()?;
+                        if sql.is_some() {
+                            c.execute_batch("DROP TRIGGER citizen_version_insert")?;
+                        }
+                        Ok(sql)
+                    })
+                    .await
+                }
+            }
+        })
+    }
+
+    /// Moves `unit`'s registry version by `inserted` (what the suspended trigger would have
+    /// done, one step per record) and creates the trigger again from its definition.
+    fn restore_version_trigger(
+        &mut self,
+        trigger: Option<String>,
+        unit: i64,
+        inserted: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let (Sink::Sqlite { raw, .. }, Some(sql)) = (&*self, trigger) else {
+                return Ok(());
+            };
+            raw.call(move |c| {
+                c.execute(
+                    "UPDATE registry_version SET version = version + ?1 WHERE unit_id = ?2",
+                    rusqlite::params![inserted as i64, unit],
+                )?;
+                c.execute_batch(&sql)?;
+                Ok(())
+            })
+            .await
         })
     }
 
