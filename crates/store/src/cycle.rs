@@ -264,7 +264,7 @@ impl Scoped<'_> {
         Ok(cycle)
     }
 
-    /// Cycles visible to the actor (see [`CYCLE_VISIBLE`]), newest first.
+    /// Cycles visible to the actor (the condition `CYCLE_VISIBLE`), newest first.
     pub async fn cycles(&self) -> Result<Vec<CallUpCycle>, StoreError> {
         self.require(Permission::Read)?;
         let rows = sqlx::query(&format!(

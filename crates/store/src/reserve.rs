@@ -2328,7 +2328,7 @@ impl Scoped<'_> {
     }
 }
 
-/// What [`Store::generate_forces_bench`] wrote.
+/// What [`crate::Store::generate_forces_bench`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ForcesBenchData {
     pub citizens: i64,

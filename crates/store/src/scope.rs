@@ -106,29 +106,35 @@ const AUDIT_INSERT: &str = "INSERT INTO audit_log (seq, at, actor_id, actor_name
      before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 const AUDIT_HEAD_UPDATE: &str = "UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1";
 
-/// The next entry of the audit chain: its sequence number, time and hash over the previous one.
-struct AuditRow {
+/// The next entry of the audit chain: its sequence number, time and hash over the previous one,
+/// with the cells it is written with.
+struct AuditRow<'a> {
     seq: i64,
     at: String,
+    actor: &'a Actor,
+    unit_id: Option<i64>,
+    action: &'a str,
+    entity: &'a str,
+    entity_id: &'a str,
     before: Option<String>,
     after: Option<String>,
     prev_hash: String,
     hash: String,
 }
 
-impl AuditRow {
+impl<'a> AuditRow<'a> {
     #[allow(clippy::too_many_arguments)]
     fn new(
-        actor: &Actor,
+        actor: &'a Actor,
         last_seq: i64,
         last_hash: String,
-        action: &str,
-        entity: &str,
-        entity_id: &str,
+        action: &'a str,
+        entity: &'a str,
+        entity_id: &'a str,
         unit_id: Option<i64>,
         before: Option<&serde_json::Value>,
         after: Option<&serde_json::Value>,
-    ) -> AuditRow {
+    ) -> AuditRow<'a> {
         let seq = last_seq + 1;
         let at = crate::now_text();
         let before = before.map(|v| v.to_string());
@@ -149,11 +155,45 @@ impl AuditRow {
         AuditRow {
             seq,
             at,
+            actor,
+            unit_id,
+            action,
+            entity,
+            entity_id,
             before,
             after,
             prev_hash: last_hash,
             hash,
         }
+    }
+
+    /// The entry's INSERT and the head's UPDATE, bound for any sqlx backend (the pool's `Any`
+    /// transaction and a bulk load's own `PgConnection` write the same cells).
+    fn statements<'q, DB: sqlx::Database>(
+        &'q self,
+    ) -> [sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>; 2]
+    where
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        [
+            sqlx::query(AUDIT_INSERT)
+                .bind(self.seq)
+                .bind(self.at.as_str())
+                .bind(self.actor.user_id)
+                .bind(self.actor.username.as_str())
+                .bind(self.unit_id)
+                .bind(self.action)
+                .bind(self.entity)
+                .bind(self.entity_id)
+                .bind(self.before.as_deref())
+                .bind(self.after.as_deref())
+                .bind(self.prev_hash.as_str())
+                .bind(self.hash.as_str()),
+            sqlx::query(AUDIT_HEAD_UPDATE).bind(self.seq).bind(self.hash.as_str()),
+        ]
     }
 }
 
@@ -179,12 +219,12 @@ pub(crate) fn audit_sqlite(
     c.prepare_cached(AUDIT_INSERT)?.execute(rusqlite::params![
         e.seq,
         e.at,
-        actor.user_id,
-        actor.username,
-        unit_id,
-        action,
-        entity,
-        entity_id,
+        e.actor.user_id,
+        e.actor.username,
+        e.unit_id,
+        e.action,
+        e.entity,
+        e.entity_id,
         e.before,
         e.after,
         e.prev_hash,
@@ -220,26 +260,9 @@ pub(crate) async fn audit_postgres(
         before,
         after,
     );
-    sqlx::query(AUDIT_INSERT)
-        .bind(e.seq)
-        .bind(&e.at)
-        .bind(actor.user_id)
-        .bind(&actor.username)
-        .bind(unit_id)
-        .bind(action)
-        .bind(entity)
-        .bind(entity_id)
-        .bind(&e.before)
-        .bind(&e.after)
-        .bind(&e.prev_hash)
-        .bind(&e.hash)
-        .execute(&mut *c)
-        .await?;
-    sqlx::query(AUDIT_HEAD_UPDATE)
-        .bind(e.seq)
-        .bind(&e.hash)
-        .execute(&mut *c)
-        .await?;
+    for q in e.statements() {
+        q.execute(&mut *c).await?;
+    }
     Ok(())
 }
 
@@ -272,26 +295,9 @@ impl WriteTx<'_> {
             before,
             after,
         );
-        sqlx::query(AUDIT_INSERT)
-            .bind(e.seq)
-            .bind(&e.at)
-            .bind(self.actor.user_id)
-            .bind(&self.actor.username)
-            .bind(unit_id)
-            .bind(action)
-            .bind(entity)
-            .bind(entity_id)
-            .bind(&e.before)
-            .bind(&e.after)
-            .bind(&e.prev_hash)
-            .bind(&e.hash)
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query(AUDIT_HEAD_UPDATE)
-            .bind(e.seq)
-            .bind(&e.hash)
-            .execute(&mut *self.tx)
-            .await?;
+        for q in e.statements() {
+            q.execute(&mut *self.tx).await?;
+        }
         Ok(())
     }
 

@@ -83,43 +83,38 @@ impl TestDb {
 
     /// The indexes of `table` with their definitions, from the database's catalogue, by name.
     pub async fn indexes(&self, table: &str) -> Vec<(String, String)> {
-        use sqlx::Row;
-        let sql = match self.store.backend() {
-            crate::db::Backend::Sqlite => {
-                "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 ORDER BY name"
-            }
-            crate::db::Backend::Postgres => {
-                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
-                 ORDER BY indexname"
-            }
-        };
-        sqlx::query(sql)
-            .bind(table.to_string())
-            .fetch_all(&self.store.pool)
-            .await
-            .expect("read the index catalogue")
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect()
+        self.catalogue(
+            table,
+            "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 ORDER BY name",
+            "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
+             ORDER BY indexname",
+        )
+        .await
     }
 
     /// The names and definitions of `table`'s triggers, from the database's own catalogue.
     pub async fn triggers(&self, table: &str) -> Vec<(String, String)> {
+        self.catalogue(
+            table,
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = $1 ORDER BY name",
+            "SELECT tgname::text, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+             WHERE c.relname = $1 AND NOT t.tgisinternal ORDER BY tgname",
+        )
+        .await
+    }
+
+    /// (name, definition) pairs of `table` read with the backend's catalogue query.
+    async fn catalogue(&self, table: &str, sqlite: &str, postgres: &str) -> Vec<(String, String)> {
         use sqlx::Row;
         let sql = match self.store.backend() {
-            crate::db::Backend::Sqlite => {
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = $1 ORDER BY name"
-            }
-            crate::db::Backend::Postgres => {
-                "SELECT tgname::text, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
-                 WHERE c.relname = $1 AND NOT t.tgisinternal ORDER BY tgname"
-            }
+            crate::db::Backend::Sqlite => sqlite,
+            crate::db::Backend::Postgres => postgres,
         };
         sqlx::query(sql)
             .bind(table.to_string())
             .fetch_all(&self.store.pool)
             .await
-            .expect("read the trigger catalogue")
+            .expect("read the catalogue")
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect()

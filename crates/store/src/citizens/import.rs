@@ -6,7 +6,9 @@
 //! transaction, so memory holds a couple of batches, never the file. All-or-nothing mode rolls the
 //! whole transaction back when any row is bad; valid-only mode commits the valid rows and reports
 //! the rest (each with its row, column and a Vietnamese reason). Into a young register (fewer than
-//! [`BULK_LOAD_BELOW_ROWS`] records) the secondary indexes are built once at the end.
+//! [`BULK_LOAD_BELOW_ROWS`] records) the secondary indexes are built once at the end. The
+//! transaction runs on a connection of its own ([`Sink`]): SQLite through rusqlite, PostgreSQL
+//! with COPY.
 
 use super::{
     prepare, push_copy_row, today, vi_date, Citizen, FieldError, NewCitizen, Prepared, INSERT_ARITY, INSERT_COLUMNS,
@@ -21,7 +23,7 @@ use phongthu_domain::nvqs::{Sex, StudyLevel};
 use phongthu_domain::text;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{Connection, Row};
 use std::collections::HashMap;
 use time::Date;
 
@@ -827,11 +829,9 @@ pub trait ImportObserver {
 
 impl ImportObserver for () {}
 
-/// Rows per INSERT statement (and per duplicate check and audit entry). The rows travel as one
-/// JSON parameter ([`insert_json_sql`]), so the number of bound parameters no longer grows with
-/// the batch (earlier, 28 placeholders per row capped SQLite at 40 rows per statement: sqlx
-/// resolves each `$N` by scanning the statement's parameter names, quadratic in their number).
-/// The batch bounds the memory held (rows and their JSON text, a few hundred kB).
+/// Rows per batch: one message to the SQLite connection's thread or one COPY on PostgreSQL, one
+/// duplicate check and one audit entry. The batch bounds the memory held (the rows and their COPY
+/// lines, a few hundred kB).
 pub const IMPORT_BATCH_ROWS: usize = 1000;
 
 /// Progress is reported every this many rows read (and at the end), independently of the batch.
@@ -1250,7 +1250,6 @@ impl Sink {
                     "Kho dữ liệu không có địa chỉ kết nối để nhập.".into(),
                 ));
             };
-            use sqlx::Connection;
             let mut conn = sqlx::PgConnection::connect(&url.0).await?;
             // `BEGIN` then the audit lock as the first write, as every write transaction does.
             // Not `plan_cache_mode = force_custom_plan`: it also re-plans the foreign-key checks
@@ -1281,7 +1280,6 @@ impl Sink {
             match self {
                 Sink::Postgres { mut conn, .. } => {
                     sqlx::Executor::execute(&mut conn, "COMMIT").await?;
-                    use sqlx::Connection;
                     // The data are committed; a failed goodbye to the server changes nothing.
                     let _ = conn.close().await;
                     Ok(())
@@ -1296,7 +1294,6 @@ impl Sink {
             match self {
                 Sink::Postgres { mut conn, .. } => {
                     sqlx::Executor::execute(&mut conn, "ROLLBACK").await?;
-                    use sqlx::Connection;
                     let _ = conn.close().await;
                     Ok(())
                 }
@@ -1420,7 +1417,7 @@ impl Sink {
                             sqlx::Executor::execute(&mut *conn, "ROLLBACK TO SAVEPOINT citizen_batch").await?;
                             Ok(Inserted::Taken(keep))
                         }
-                        Err(e) => Err(StoreError::unique_or(e, duplicate)),
+                        Err(e) => Err(e.into()),
                     }
                 }
                 Sink::Sqlite { raw, .. } => {
