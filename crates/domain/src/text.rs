@@ -22,6 +22,36 @@ fn is_tone(c: char) -> bool {
     TONES.contains(&c)
 }
 
+/// `c.is_alphabetic()`, answered by code-point ranges for the letters Vietnamese text is written
+/// with: ASCII, Latin-1 and Latin Extended-A/B (every code point from U+00C0 to U+024F is a letter
+/// but × and ÷), and Latin Extended Additional (U+1E00–U+1EFF, where "ậ", "ữ", "ỹ" are). Anything
+/// else asks Unicode's tables. The standard library's own lookup for non-ASCII letters was the
+/// single largest cost of reading an import (docs/PERFORMANCE.md); a test checks every code point.
+#[inline]
+fn is_letter(c: char) -> bool {
+    match c as u32 {
+        0..=0x7f => c.is_ascii_alphabetic(),
+        0xc0..=0x24f => c != '\u{d7}' && c != '\u{f7}',
+        0x1e00..=0x1eff => true,
+        _ => c.is_alphabetic(),
+    }
+}
+
+/// True when `s` is certainly in NFC without looking anything up: every character is below the
+/// combining marks (U+0300) or a precomposed Latin letter of U+1E00–U+1EFF. None of those
+/// characters combines with another or is changed by NFC (a test checks each of them), so a text
+/// made only of them is in NFC. Vietnamese text typed on a Unicode keyboard is.
+#[inline]
+fn is_plain_nfc(s: &str) -> bool {
+    s.chars()
+        .all(|c| (c as u32) < 0x300 || (0x1e00..=0x1eff).contains(&(c as u32)))
+}
+
+/// Whether `s` is in NFC: [`is_plain_nfc`] first, then Unicode's quick check.
+fn is_nfc(s: &str) -> bool {
+    is_plain_nfc(s) || unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes
+}
+
 /// NFC and one tone-mark style (traditional: "hòa", "khỏe", "thủy").
 ///
 /// Runs on every name and text cell of an import, so the common cases allocate nothing beyond
@@ -33,12 +63,11 @@ pub fn normalize(s: &str) -> String {
     if s.is_ascii() {
         return s.to_string();
     }
-    let composed: std::borrow::Cow<'_, str> =
-        if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
-            std::borrow::Cow::Borrowed(s)
-        } else {
-            std::borrow::Cow::Owned(s.nfc().collect())
-        };
+    let composed: std::borrow::Cow<'_, str> = if is_nfc(s) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfc().collect())
+    };
     let nfc: &str = &composed;
     let mut out = String::with_capacity(nfc.len());
     let mut word_start: Option<usize> = None;
@@ -50,7 +79,7 @@ pub fn normalize(s: &str) -> String {
         }
     };
     for (i, c) in nfc.char_indices() {
-        if c.is_alphabetic() || is_tone(c) {
+        if is_letter(c) || is_tone(c) {
             word_start.get_or_insert(i);
         } else {
             if let Some(start) = word_start.take() {
@@ -160,6 +189,38 @@ pub fn fold(s: &str) -> String {
         return out;
     }
     let mut out = String::with_capacity(s.len());
+    if is_plain_nfc(s) {
+        // Letter by letter: each one's decomposition starts with a base letter, so the NFD of
+        // the text is the NFD of its letters one after the other, and the folded form of the
+        // precomposed Latin letters is read from a table made once by the long way below.
+        let mut pending_space = false;
+        let mut buf = [0u8; 4];
+        for c in s.chars() {
+            if c.is_whitespace() {
+                pending_space = !out.is_empty();
+                continue;
+            }
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else if let Some(i) = latin_index(c) {
+                out.push_str(&LATIN[i].fold);
+            } else {
+                fold_nfd(c.encode_utf8(&mut buf), &mut out);
+            }
+        }
+        return out;
+    }
+    fold_nfd(s, &mut out);
+    out
+}
+
+/// [`fold`] by its definition: the NFD of `s` without its accents (U+0300–U+036F), đ as d,
+/// lower case, one space between words; appended to `out`.
+fn fold_nfd(s: &str, out: &mut String) {
     let mut pending_space = false;
     for c in s.nfd() {
         if ('\u{0300}'..='\u{036f}').contains(&c) {
@@ -178,8 +239,42 @@ pub fn fold(s: &str) -> String {
             _ => out.extend(c.to_lowercase()),
         }
     }
-    out
 }
+
+/// The index in [`LATIN`] of a precomposed Latin letter of U+00C0–U+024F or U+1E00–U+1EFF.
+#[inline]
+fn latin_index(c: char) -> Option<usize> {
+    match c as u32 {
+        0xc0..=0x24f => Some(c as usize - 0xc0),
+        0x1e00..=0x1eff => Some(c as usize - 0x1e00 + 0x190),
+        _ => None,
+    }
+}
+
+/// What [`fold`] and [`collation_key`] need of each character of U+00C0–U+024F and
+/// U+1E00–U+1EFF (every Vietnamese letter is there), worked out once by the long definitions
+/// ([`fold_nfd`], [`base_and_tone_slow`]): reading a table is several times faster than
+/// decomposing each letter of every name of an import. A test compares the table with the
+/// definitions at every one of these code points.
+struct Latin {
+    fold: Box<str>,
+    base_and_tone: Option<(char, Option<char>)>,
+}
+
+static LATIN: LazyLock<Vec<Latin>> = LazyLock::new(|| {
+    (0xc0..=0x24f_u32)
+        .chain(0x1e00..=0x1eff)
+        .filter_map(char::from_u32)
+        .map(|c| {
+            let mut fold = String::new();
+            fold_nfd(&c.to_string(), &mut fold);
+            Latin {
+                fold: fold.into(),
+                base_and_tone: base_and_tone_slow(c),
+            }
+        })
+        .collect()
+});
 
 /// True when every word of `query` (folded) is a prefix of some word of `haystack` (folded), in
 /// order-insensitive fashion: "dong thanh" finds "Xã Đồng Thanh", "duc" finds "Nguyễn Văn Đức".
@@ -198,6 +293,17 @@ pub fn matches_query(haystack_folded: &str, query: &str) -> bool {
 /// Primary weight of a base letter (after NFD, tone removed) in the Vietnamese alphabet. Letters
 /// outside it (f, j, w, z) take their Latin places.
 fn primary(c: char) -> Option<(u8, u8)> {
+    if c.is_ascii() {
+        return PRIMARY_ASCII[c as usize];
+    }
+    primary_slow(c)
+}
+
+/// [`primary`] of every ASCII character, worked out once.
+static PRIMARY_ASCII: LazyLock<[Option<(u8, u8)>; 128]> =
+    LazyLock::new(|| std::array::from_fn(|i| primary_slow(char::from(i as u8))));
+
+fn primary_slow(c: char) -> Option<(u8, u8)> {
     // (primary, tertiary: 0 lower / 1 upper)
     let upper = c.is_uppercase();
     let l = c.to_lowercase().next().unwrap_or(c);
@@ -268,7 +374,7 @@ pub fn collation_key(s: &str) -> String {
 
 /// `s` in NFC, borrowed when it already is (the usual case).
 fn nfc_of(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.is_ascii() || unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+    if s.is_ascii() || is_nfc(s) {
         std::borrow::Cow::Borrowed(s)
     } else {
         std::borrow::Cow::Owned(s.nfc().collect())
@@ -283,6 +389,14 @@ fn base_and_tone(ch: char) -> Option<(char, Option<char>)> {
     if ch.is_ascii() {
         return Some((ch, None));
     }
+    if let Some(i) = latin_index(ch) {
+        return LATIN[i].base_and_tone;
+    }
+    base_and_tone_slow(ch)
+}
+
+/// [`base_and_tone`] of a non-ASCII character, by decomposing it.
+fn base_and_tone_slow(ch: char) -> Option<(char, Option<char>)> {
     let mut parts = ['\0'; 8];
     let mut n = 0;
     let mut overflow = false;
@@ -353,6 +467,53 @@ pub fn person_collation_key(full_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_letter_ranges_agree_with_unicode_at_every_code_point() {
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            assert_eq!(is_letter(c), c.is_alphabetic(), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn the_letter_tables_agree_with_the_definitions_at_every_code_point() {
+        for c in (0..0x300_u32).chain(0x1e00..=0x1eff).filter_map(char::from_u32) {
+            let one = c.to_string();
+            assert_eq!(fold(&one), reference::fold(&one), "U+{:04X}", c as u32);
+            assert_eq!(
+                collation_key(&one),
+                reference::collation_key(&one),
+                "U+{:04X}",
+                c as u32
+            );
+            assert_eq!(base_and_tone(c), base_and_tone_slow(c), "U+{:04X}", c as u32);
+            assert_eq!(primary(c), primary_slow(c), "U+{:04X}", c as u32);
+            // After a word, and beside a space of another kind.
+            let two = format!("Ab{c}\u{a0}{c}");
+            assert_eq!(fold(&two), reference::fold(&two), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn every_character_of_the_plain_nfc_ranges_is_nfc_alone_and_combines_with_nothing() {
+        use unicode_normalization::char::canonical_combining_class;
+        for c in (0..0x300_u32).chain(0x1e00..=0x1eff).filter_map(char::from_u32) {
+            let one = c.to_string();
+            assert!(is_plain_nfc(&one));
+            // Quick check "Yes" (not "Maybe") means the character is never the second of a
+            // composing pair, and class 0 means no reordering: a run of them is NFC.
+            assert_eq!(
+                unicode_normalization::is_nfc_quick(one.chars()),
+                unicode_normalization::IsNormalized::Yes,
+                "U+{:04X}",
+                c as u32
+            );
+            assert_eq!(canonical_combining_class(c), 0, "U+{:04X}", c as u32);
+        }
+        assert!(!is_plain_nfc("Nguye\u{302}\u{303}n"));
+        assert!(is_nfc("Nguyễn Văn Đức"));
+        assert!(!is_nfc("Nguye\u{302}\u{303}n"));
+    }
 
     #[test]
     fn normalizes_tone_placement_and_unicode_form() {

@@ -51,5 +51,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         report.rows_read as f64 / wall,
         report.summary_vi()
     );
+    if std::env::var_os("PHONGTHU_KEEP_DB").is_some() {
+        // Leaves the scratch database for a closer look (sqlite3, psql).
+        std::mem::forget(db);
+    }
     Ok(())
 }

@@ -39,10 +39,11 @@ mod users;
 
 pub use audit::{AuditEntry, AuditFilter, VerifyReport};
 pub use citizens::{
-    citizen_export_row, first_registration_due, Citizen, CitizenColumn, CitizenField, CitizenFilter, CitizenPage,
-    DuplicateGroup, FamilyRelation, ImportMode, ImportObserver, ImportOptions, ImportProgress, ImportReport,
-    LateRegistration, NewCitizen, NewFamilyRelation, Paging, RegistrationEvent, RegistrationKind, RowError, SourceRow,
-    BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX, MAX_LISTED_ERRORS,
+    citizen_export_row, first_registration_due, import_batch_rows, Citizen, CitizenColumn, CitizenField, CitizenFilter,
+    CitizenPage, DuplicateGroup, FamilyRelation, ImportMode, ImportObserver, ImportOptions, ImportProgress,
+    ImportReport, LateRegistration, NewCitizen, NewFamilyRelation, Paging, RegistrationEvent, RegistrationKind,
+    RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX,
+    MAX_LISTED_ERRORS,
 };
 pub use cycle::{facts_of, CallUpCycle, CommuneFigures, CycleOverview};
 pub use cycle_report::{CycleDashboard, CycleFigures, ViolationRecord, YearRollup};

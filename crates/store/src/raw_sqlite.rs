@@ -10,7 +10,9 @@
 //! rather than one per statement.
 //!
 //! The connection has the pool's settings (WAL, set on the file by the pool; NORMAL sync; foreign
-//! keys; a 10 s busy timeout). Its transaction is the one write in flight, as with any SQLite
+//! keys; a 10 s busy timeout), except that its commit does not copy the write-ahead log into the
+//! database file: the thread does that (a passive checkpoint) after its last call, when the
+//! caller already has its answer. Its transaction is the one write in flight, as with any SQLite
 //! write: readers on the pool see the database as it was until the commit.
 
 use crate::error::StoreError;
@@ -36,7 +38,10 @@ fn open_connection(path: &Path) -> Result<rusqlite::Connection, StoreError> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     c.busy_timeout(Duration::from_secs(10))?;
-    c.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    // No automatic checkpoint at this connection's commit: after a bulk load, copying the whole
+    // log into the database file took longer than a second per million records, which the user
+    // would wait for. The thread does it once its work is done, after the answer has gone.
+    c.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;")?;
     Ok(c)
 }
 
@@ -66,6 +71,16 @@ impl RawSqlite {
                 if !conn.is_autocommit() {
                     // Closing would roll back as well; saying it keeps the intent visible.
                     let _ = conn.execute_batch("ROLLBACK");
+                } else {
+                    // The caller has its answer (committed): copying the write-ahead log into
+                    // the database file happens now, behind it (see `open_connection`). A
+                    // passive checkpoint blocks neither readers nor writers; if the process
+                    // ends first, the log stays and the next commit on the pool copies it.
+                    let t = std::time::Instant::now();
+                    let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                    });
+                    tracing::debug!(took = ?t.elapsed(), frames = ?done.ok(), "bulk connection: checkpoint after its work");
                 }
             })
             .map_err(|e| StoreError::Unavailable(format!("Không tạo được luồng ghi SQLite: {e}.")))?;

@@ -120,6 +120,31 @@ impl TestDb {
             .collect()
     }
 
+    /// Runs `sql` (one or more statements) on the scratch database, for a test's set-up.
+    pub async fn execute(&self, sql: &str) {
+        sqlx::raw_sql(sql)
+            .execute(&self.store.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The integer that `sql` (one row, one column) returns on the scratch database.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.store.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The scratch database's URL with another login role (PostgreSQL, trust authentication):
+    /// for tests of what a role without a superuser's rights can do.
+    pub fn url_as(&self, role: &str) -> String {
+        let mut u = url::Url::parse(&self.url).expect("valid URL");
+        u.set_username(role).expect("a URL with a user");
+        let _ = u.set_password(None);
+        u.to_string()
+    }
+
     /// The registry version of `unit` (migration 13).
     pub async fn registry_version(&self, unit: i64) -> i64 {
         use sqlx::Row;

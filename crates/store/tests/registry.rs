@@ -4,9 +4,9 @@
 use phongthu_domain::nvqs::{Circumstance, Sex};
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
-    citizen_export_row, Actor, AuditFilter, CitizenFilter, DemoReport, ImportMode, ImportObserver, ImportOptions,
-    ImportProgress, NewCitizen, NewFamilyRelation, Paging, RegistrationKind, RowError, SourceRow, Store, StoreError,
-    BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS,
+    citizen_export_row, import_batch_rows, Actor, AuditFilter, Backend, CitizenFilter, DemoReport, ImportMode,
+    ImportObserver, ImportOptions, ImportProgress, NewCitizen, NewFamilyRelation, Paging, RegistrationKind, RowError,
+    SourceRow, Store, StoreError, BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS,
 };
 use time::macros::date;
 use time::Date;
@@ -1035,13 +1035,19 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
     let mut old = person(a, "Trần Văn Cũ", date!(2001 - 01 - 05), Sex::Male, &f.code_a);
     old.national_id = Some(nid(Sex::Male, 2001, 900_000));
     s.create_citizen(old).await.unwrap();
-    // 2,500 rows, i.e. three batches of the importer (1,000 rows each).
-    let mut rows: Vec<Result<SourceRow, String>> = (0..2500u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
-    // Line 12 repeats line 11's ID inside the first batch; line 1,702 repeats line 2's across
-    // batches; line 2,402 carries the ID already on the register.
+    // Two and a half batches of the importer (1,000 rows each on SQLite, 10,000 on PostgreSQL).
+    let batch = import_batch_rows(f.db.store.backend()) as u32;
+    let n = batch * 5 / 2;
+    let mut rows: Vec<Result<SourceRow, String>> = (0..n).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
+    // Line 12 repeats line 11's ID inside the first batch; a line of the second batch repeats
+    // line 2's across batches; a line of the third carries the ID already on the register.
+    let (across, on_register) = (
+        u64::from(batch + batch * 7 / 10) + 2,
+        u64::from(2 * batch + batch * 4 / 10) + 2,
+    );
     rows[10] = numbered_row(12, 9);
-    rows[1700] = numbered_row(1702, 0);
-    rows[2400] = numbered_row(2402, 900_000);
+    rows[across as usize - 2] = numbered_row(across, 0);
+    rows[on_register as usize - 2] = numbered_row(on_register, 900_000);
     let opts = ImportOptions {
         unit_id: a,
         mode: ImportMode::ValidOnly,
@@ -1050,8 +1056,8 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
     let mut obs = Collect::default();
     let r = s.import_citizens(&headers(), rows, &opts, &mut obs).await.unwrap();
     assert!(r.committed);
-    assert_eq!(r.rows_read, 2500);
-    assert_eq!(r.accepted, 2497);
+    assert_eq!(r.rows_read, u64::from(n));
+    assert_eq!(r.accepted, u64::from(n) - 3);
     assert_eq!(r.rejected_rows, 3);
     let by_row = |n: u64| {
         r.rejected
@@ -1060,11 +1066,15 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
             .unwrap_or_else(|| panic!("row {n}: {:?}", r.rejected))
     };
     assert!(by_row(12).reason_vi.contains("trùng với dòng 11"), "{:?}", by_row(12));
-    assert!(by_row(1702).reason_vi.contains("dòng trước đó"), "{:?}", by_row(1702));
     assert!(
-        by_row(2402).reason_vi.contains("đã có trong sổ đăng ký"),
+        by_row(across).reason_vi.contains("dòng trước đó"),
         "{:?}",
-        by_row(2402)
+        by_row(across)
+    );
+    assert!(
+        by_row(on_register).reason_vi.contains("đã có trong sổ đăng ký"),
+        "{:?}",
+        by_row(on_register)
     );
     assert!(r
         .rejected
@@ -1072,14 +1082,14 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
         .all(|e| e.column.as_deref() == Some("Số định danh cá nhân")));
     // Progress is reported as the rows are read, not only once per batch, and ends on the total.
     assert!(obs.progress.len() >= 10, "{}", obs.progress.len());
-    assert_eq!(obs.progress.last().unwrap().rows_read, 2500);
-    assert_eq!(obs.progress.last().unwrap().valid, 2497);
+    assert_eq!(obs.progress.last().unwrap().rows_read, u64::from(n));
+    assert_eq!(obs.progress.last().unwrap().valid, u64::from(n) - 3);
     assert_eq!(
         s.list_citizens(&CitizenFilter::default(), Paging::default())
             .await
             .unwrap()
             .total,
-        2498
+        i64::from(n) - 3 + 1
     );
     // Each batch is audited, and the chain holds.
     let inspector = actor(&f.db.store, "thanhtra").await;
@@ -1241,6 +1251,92 @@ async fn bulk_import_builds_the_same_indexes_again() {
     one.national_id = None;
     s.create_citizen(one).await.unwrap();
     assert_eq!(f.db.registry_version(a).await, version + 1501);
+}
+
+/// An import suspends only the per-row work it knows and does once itself (the version trigger;
+/// on PostgreSQL also the foreign-key check, by `session_replication_role`). A trigger added to
+/// the citizen table later still runs for every imported record.
+#[tokio::test]
+async fn an_import_skips_no_trigger_it_does_not_know() {
+    let f = fixture().await;
+    let a = f.demo.commune_command_ids[0];
+    let s = f.db.store.scoped(&f.commune_a);
+    f.db.execute(match f.db.store.backend() {
+        Backend::Sqlite => {
+            "CREATE TABLE import_probe (citizen_id BIGINT); \
+             CREATE TRIGGER citizen_probe AFTER INSERT ON citizen BEGIN \
+             INSERT INTO import_probe VALUES (new.id); END;"
+        }
+        Backend::Postgres => {
+            "CREATE TABLE import_probe (citizen_id BIGINT); \
+             CREATE FUNCTION citizen_probe() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN INSERT INTO import_probe VALUES (NEW.id); RETURN NULL; END $$; \
+             CREATE TRIGGER citizen_probe AFTER INSERT ON citizen FOR EACH ROW EXECUTE FUNCTION citizen_probe();"
+        }
+    })
+    .await;
+    let version = f.db.registry_version(a).await;
+    let rows: Vec<Result<SourceRow, String>> = (0..1500u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
+    let opts = ImportOptions {
+        unit_id: a,
+        mode: ImportMode::AllOrNothing,
+        source_name: "kiem-tra.csv".into(),
+    };
+    let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
+    assert!(r.committed, "{}", r.summary_vi());
+    assert_eq!(f.db.scalar("SELECT count(*) FROM import_probe").await, 1500);
+    assert_eq!(f.db.registry_version(a).await, version + 1500);
+}
+
+/// PostgreSQL: a login role that may read and write the tables but owns none of them and may not
+/// set `session_replication_role` (no superuser, no `GRANT SET ON PARAMETER`) imports all the
+/// same: the indexes stay in place (only the owner may drop them) and the foreign-key checks and
+/// the version trigger run row by row; the register and its version come out the same.
+#[tokio::test]
+async fn an_import_by_a_role_without_the_right_to_skip_triggers_is_the_same() {
+    let f = fixture().await;
+    if f.db.store.backend() != Backend::Postgres {
+        return;
+    }
+    let a = f.demo.commune_command_ids[0];
+    let role = format!("phongthu_plain_{}", std::process::id());
+    f.db.execute(&format!(
+        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN; \
+         GRANT ALL ON SCHEMA public TO {role}; \
+         GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}; \
+         GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role};"
+    ))
+    .await;
+    let plain = Store::open(
+        &f.db.url_as(&role),
+        phongthu_store::OpenOptions {
+            migrate: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let commander = actor(&plain, "chihuy").await;
+    let version = f.db.registry_version(a).await;
+    let mut rows: Vec<Result<SourceRow, String>> = (0..1500u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
+    // One number twice across the file: refused by the unique index all the same.
+    rows[1400] = numbered_row(1402, 3);
+    let opts = ImportOptions {
+        unit_id: a,
+        mode: ImportMode::ValidOnly,
+        source_name: "vai-tro-thuong.csv".into(),
+    };
+    let r = plain
+        .scoped(&commander)
+        .import_citizens(&headers(), rows, &opts, &mut ())
+        .await
+        .unwrap();
+    assert!(r.committed, "{}", r.summary_vi());
+    assert_eq!(r.accepted, 1499);
+    assert_eq!(r.rejected_rows, 1);
+    assert_eq!(f.db.registry_version(a).await, version + 1499);
+    plain.close().await;
+    f.db.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};")).await;
 }
 
 /// Once the register holds BULK_LOAD_BELOW_ROWS records, imports update the indexes row by row

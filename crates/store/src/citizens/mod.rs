@@ -14,8 +14,8 @@ mod import;
 pub(crate) use import::{header_key, import_summary_vi, match_columns, national_id_cell, KnownColumn, MatchedColumns};
 
 pub use import::{
-    citizen_export_row, CitizenColumn, CitizenField, ImportMode, ImportObserver, ImportOptions, ImportProgress,
-    ImportReport, RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS, MAX_LISTED_ERRORS,
+    citizen_export_row, import_batch_rows, CitizenColumn, CitizenField, ImportMode, ImportObserver, ImportOptions,
+    ImportProgress, ImportReport, RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS, MAX_LISTED_ERRORS,
 };
 
 pub(crate) use crate::dates::{iso, parse_iso, ser_date, vi_date};
