@@ -146,10 +146,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
         step: None,
     },
+    Migration {
+        version: 16,
+        name: "bytewise_keys",
+        common: "",
+        sqlite: "",
+        postgres: include_str!("migrations/0016_bytewise_keys.postgres.sql"),
+        step: None,
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 15;
+pub const LATEST_SCHEMA_VERSION: i64 = 16;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

@@ -1339,6 +1339,41 @@ async fn an_import_by_a_role_without_the_right_to_skip_triggers_is_the_same() {
     f.db.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};")).await;
 }
 
+/// PostgreSQL: the citizen keys that are sorted, grouped or matched by prefix compare bytewise
+/// (migrations 2 and 16), as all text does in SQLite; a search by the beginning of an ID number
+/// finds its record.
+#[tokio::test]
+async fn citizen_keys_compare_bytewise() {
+    let f = fixture().await;
+    let a = f.demo.commune_command_ids[0];
+    let s = f.db.store.scoped(&f.commune_a);
+    if f.db.store.backend() == Backend::Postgres {
+        let bytewise =
+            f.db.scalar(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'citizen' \
+                 AND column_name IN ('national_id', 'name_folded', 'birth_date', 'permanent_commune_code', 'sort_key') \
+                 AND collation_name = 'C'",
+            )
+            .await;
+        assert_eq!(bytewise, 5);
+    }
+    let mut one = person(a, "Phạm Văn Số", date!(2003 - 03 - 03), Sex::Male, &f.code_a);
+    one.national_id = Some(nid(Sex::Male, 2003, 4242));
+    let id = s.create_citizen(one).await.unwrap().id;
+    let prefix: String = nid(Sex::Male, 2003, 4242).chars().take(8).collect();
+    let found = s
+        .list_citizens(
+            &CitizenFilter {
+                query: Some(prefix),
+                ..Default::default()
+            },
+            Paging::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id]);
+}
+
 /// Once the register holds BULK_LOAD_BELOW_ROWS records, imports update the indexes row by row
 /// (no rebuild of a large table): the second import below takes that path, and its duplicate
 /// checks against the records already there still hold.

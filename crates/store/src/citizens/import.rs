@@ -1778,6 +1778,7 @@ async fn write_batch(
 /// COPY fail on the unique index; it is rolled back to the batch's savepoint, and only then are
 /// the numbers looked up and the batch sent again without them (a lookup of a thousand numbers
 /// per batch was a third of the import).
+#[allow(clippy::too_many_arguments)]
 async fn flush_postgres(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
