@@ -855,6 +855,8 @@ struct Run<'o> {
     first_id: Option<i64>,
     last_id: Option<i64>,
     backend: Backend,
+    /// The commune command receiving every record.
+    unit_id: i64,
 }
 
 impl Run<'_> {
@@ -880,12 +882,29 @@ impl Run<'_> {
     }
 }
 
-/// A valid row, checked and brought to its stored form; for PostgreSQL with its `COPY` line
-/// ([`push_copy_row`]) already written by the reading thread (SQLite binds the cells).
+/// A valid row, checked and brought to the form its backend writes. Small, so that a batch moves
+/// cheaply between the threads (the prepared record is boxed).
 struct Parsed {
     row: SourceRow,
-    prepared: Prepared,
-    copy: Option<Vec<u8>>,
+    record: Record,
+}
+
+/// A checked record as its backend writes it.
+enum Record {
+    /// SQLite binds the cells of the prepared record.
+    Sqlite(Box<Prepared>),
+    /// PostgreSQL: its `COPY` line without the id ([`push_copy_row`]), written by the reading
+    /// thread, and its ID number (checked against the batch's others).
+    Copy { line: Vec<u8>, national_id: Option<String> },
+}
+
+impl Parsed {
+    fn national_id(&self) -> Option<&str> {
+        match &self.record {
+            Record::Sqlite(p) => p.national_id.as_deref(),
+            Record::Copy { national_id, .. } => national_id.as_deref(),
+        }
+    }
 }
 
 /// What the reading thread sends: the outcome of [`PROGRESS_ROWS`] rows read, or the reason the
@@ -946,12 +965,18 @@ where
                         rows_read += 1;
                         match map.parse(&row, unit_id, today) {
                             Ok(prepared) => {
-                                let copy = (backend == Backend::Postgres).then(|| {
-                                    let mut line = Vec::with_capacity(384);
-                                    push_copy_row(&mut line, &prepared, &province, &now);
-                                    line
-                                });
-                                valid.push(Parsed { row, prepared, copy });
+                                let record = match backend {
+                                    Backend::Postgres => {
+                                        let mut line = Vec::with_capacity(384);
+                                        push_copy_row(&mut line, &prepared, &province, &now);
+                                        Record::Copy {
+                                            line,
+                                            national_id: prepared.national_id,
+                                        }
+                                    }
+                                    Backend::Sqlite => Record::Sqlite(Box::new(prepared)),
+                                };
+                                valid.push(Parsed { row, record });
                             }
                             Err(errs) => rejected.push((row, errs)),
                         }
@@ -1006,6 +1031,7 @@ impl Scoped<'_> {
             first_id: None,
             last_id: None,
             backend: self.store.backend(),
+            unit_id: opts.unit_id,
         };
         let mut sink = Sink::open(self).await?;
         let outcome = self.import_into(&mut sink, &mut run, map, rows, opts, &province).await;
@@ -1705,10 +1731,10 @@ fn split_by_id(
     let mut keep: Vec<Parsed> = Vec::with_capacity(valid.len());
     let mut rejected = vec![];
     for r in valid {
-        if let Some(nid) = &r.prepared.national_id {
-            let reason = if let Some(line) = seen.get(nid) {
+        if let Some(nid) = r.national_id().map(str::to_string) {
+            let reason = if let Some(line) = seen.get(&nid) {
                 Some(format!("Số định danh cá nhân {nid} trùng với dòng {line} của tệp."))
-            } else if let Some(existing) = taken.get(nid) {
+            } else if let Some(existing) = taken.get(&nid) {
                 if first_id.is_some_and(|f| *existing >= f) {
                     Some(format!(
                         "Số định danh cá nhân {nid} trùng với một dòng trước đó của tệp."
@@ -1731,7 +1757,7 @@ fn split_by_id(
                 rejected.push((r.row, vec![e]));
                 continue;
             }
-            seen.insert(nid.clone(), r.row.line);
+            seen.insert(nid, r.row.line);
         }
         keep.push(r);
     }
@@ -1739,7 +1765,9 @@ fn split_by_id(
 }
 
 fn national_ids(rows: &[Parsed]) -> Vec<String> {
-    rows.iter().filter_map(|r| r.prepared.national_id.clone()).collect()
+    rows.iter()
+        .filter_map(|r| r.national_id().map(str::to_string))
+        .collect()
 }
 
 /// Writes a batch: on SQLite sent to the connection's thread while the reading goes on (at most
@@ -1796,7 +1824,7 @@ async fn flush_postgres(
     rejected.extend(refused);
     let mut ids = vec![];
     let mut lines: Vec<u64> = keep.iter().map(|r| r.row.line).collect();
-    let unit = keep.first().map(|r| r.prepared.unit_id);
+    let unit = Some(run.unit_id);
     if !keep.is_empty() {
         match copy_batch(conn, next_ids, keep, province, now).await? {
             Inserted::Ids(new) => ids = new,
@@ -1886,14 +1914,21 @@ async fn copy_batch(
         .bind(keep.len() as i64)
         .fetch_all(&mut *conn)
         .await?;
-    let mut data = Vec::with_capacity(keep.iter().map(|r| r.copy.as_ref().map_or(0, Vec::len) + 21).sum());
+    let mut data = Vec::with_capacity(
+        keep.iter()
+            .map(|r| match &r.record {
+                Record::Copy { line, .. } => line.len() + 21,
+                Record::Sqlite(_) => 400,
+            })
+            .sum(),
+    );
     for (id, r) in ids.iter().zip(&keep) {
         use std::io::Write;
         // Writing into a Vec<u8> cannot fail.
         let _ = write!(data, "{id}\t");
-        match &r.copy {
-            Some(line) => data.extend_from_slice(line),
-            None => push_copy_row(&mut data, &r.prepared, province, now),
+        match &r.record {
+            Record::Copy { line, .. } => data.extend_from_slice(line),
+            Record::Sqlite(p) => push_copy_row(&mut data, p, province, now),
         }
     }
     let mut copy = conn
@@ -1937,7 +1972,7 @@ struct SqliteBatch {
     /// The new ids, in order.
     ids: Vec<i64>,
     /// The batch's records, back (to report the refused ones).
-    records: Vec<Prepared>,
+    records: Vec<Box<Prepared>>,
     /// Records refused by the unique index: (position in the batch, id of the record on the
     /// register with that number).
     refused: Vec<(usize, i64)>,
@@ -1954,7 +1989,17 @@ fn send_sqlite(raw: &RawSqlite, actor: &Actor, batch: &mut Batch, now: &str, sou
     // Numbers twice in the batch; numbers on the register are found by the insert itself.
     let (keep, refused) = split_by_id(valid, &HashMap::new(), None);
     rejected.extend(refused);
-    let (rows, records): (Vec<SourceRow>, Vec<Prepared>) = keep.into_iter().map(|r| (r.row, r.prepared)).unzip();
+    let (rows, records): (Vec<SourceRow>, Vec<Box<Prepared>>) = keep
+        .into_iter()
+        .map(|r| {
+            let p = match r.record {
+                Record::Sqlite(p) => p,
+                // The reading thread writes SQLite records for a SQLite import.
+                Record::Copy { .. } => unreachable!("a COPY line in a SQLite import"),
+            };
+            (r.row, p)
+        })
+        .unzip();
     let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
     let (actor, now, source, province) = (actor.clone(), now.to_string(), source.to_string(), province.to_string());
     let answer = raw.call(move |c| {
@@ -2039,8 +2084,7 @@ async fn finish_sqlite(run: &mut Run<'_>, batch: InFlight) -> Result<(), StoreEr
             .filter(|(_, refused)| *refused)
             .map(|((row, prepared), _)| Parsed {
                 row,
-                prepared,
-                copy: None,
+                record: Record::Sqlite(prepared),
             })
             .collect();
         rejected.extend(split_by_id(back, &taken, run.first_id).1);
