@@ -1973,6 +1973,8 @@ struct SqliteBatch {
     /// The new ids, in order.
     ids: Vec<i64>,
     /// The batch's records, back (to report the refused ones).
+    // Boxed as they travel in `Record::Sqlite`: a refused one goes back there without moving.
+    #[allow(clippy::vec_box)]
     records: Vec<Box<Prepared>>,
     /// Records refused by the unique index: (position in the batch, id of the record on the
     /// register with that number).
