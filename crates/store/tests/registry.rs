@@ -1374,6 +1374,39 @@ async fn citizen_keys_compare_bytewise() {
     assert_eq!(found.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id]);
 }
 
+/// SQLite: an import answers once its transaction is in the write-ahead log; its connection then
+/// copies the log into the database file behind the answer. `Store::checkpoint` waits for that
+/// copy and empties the log; the records are all there before and after. PostgreSQL: nothing to
+/// wait for.
+#[tokio::test]
+async fn the_log_is_copied_after_an_import_and_checkpoint_waits_for_it() {
+    let f = fixture().await;
+    let a = f.demo.commune_command_ids[0];
+    let s = f.db.store.scoped(&f.commune_a);
+    let rows: Vec<Result<SourceRow, String>> = (0..3000u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
+    let opts = ImportOptions {
+        unit_id: a,
+        mode: ImportMode::AllOrNothing,
+        source_name: "nhat-ky.csv".into(),
+    };
+    let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
+    assert!(r.committed, "{}", r.summary_vi());
+    let count = "SELECT count(*) FROM citizen";
+    assert_eq!(f.db.scalar(count).await, 3000);
+    f.db.store.checkpoint().await.unwrap();
+    assert_eq!(f.db.scalar(count).await, 3000);
+    if f.db.store.backend() == Backend::Sqlite {
+        let path = f.db.url.trim_start_matches("sqlite://").to_string();
+        let wal = std::fs::metadata(format!("{path}-wal")).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(wal, 0, "the log is emptied");
+        assert!(
+            std::fs::metadata(&path).unwrap().len() > 3000 * 100,
+            "the records are in the file"
+        );
+    }
+    assert!(f.db.store.verify_audit().await.unwrap().broken.is_none());
+}
+
 /// Once the register holds BULK_LOAD_BELOW_ROWS records, imports update the indexes row by row
 /// (no rebuild of a large table): the second import below takes that path, and its duplicate
 /// checks against the records already there still hold.
