@@ -1394,9 +1394,10 @@ impl Sink {
     }
 
     /// When the register is small ([`BULK_LOAD_BELOW_ROWS`]), drops the citizen table's secondary
-    /// (non-unique) indexes inside the import's transaction and returns their definitions, read
-    /// from the database's own catalogue (so they always match the migrations). The unique index
-    /// on the ID number stays: the duplicate checks use it. A rollback restores everything.
+    /// (non-unique) indexes inside the import's transaction (on SQLite all but [`LIVE_INDEXES`];
+    /// on PostgreSQL only when the role owns the table) and returns their definitions, read from
+    /// the database's own catalogue (so they always match the migrations). The unique index on the
+    /// ID number stays: the duplicate checks use it. A rollback restores everything.
     fn defer_indexes(&mut self) -> BoxFuture<'_, Result<Vec<(String, String)>, StoreError>> {
         Box::pin(async move {
             // Counts no further than the threshold: a full count of a large register is a scan.
@@ -1701,10 +1702,12 @@ pub(crate) const POSSIBLE_DUPLICATES_BY_GROUPS: &str = "SELECT CAST(COALESCE(sum
 /// PostgreSQL dropping an index locks the table against readers until the import commits.
 pub const BULK_LOAD_BELOW_ROWS: i64 = 20_000;
 
-/// Secondary indexes a bulk load keeps up to date row by row instead of building them again:
-/// their keys take few values (birth year and sex), and new records' ids only grow, so each new
-/// entry lands at the end of its key's run, on one of a few pages that stay in the cache. Cheaper
-/// than sorting a million entries afterwards (about 1 s on SQLite).
+/// SQLite: secondary indexes a bulk load keeps up to date row by row instead of building them
+/// again: their keys take few values (birth year and sex), and new records' ids only grow, so each
+/// new entry lands at the end of its key's run, on one of a few pages that stay in the cache.
+/// Cheaper than sorting a million entries afterwards (about 1 s). Not on PostgreSQL, where the
+/// same index costs about 1 s per million rows during the COPY and 0.5–0.9 s to build with the
+/// parallel workers (psql, docs/PERFORMANCE.md "Session 8").
 const LIVE_INDEXES: &[&str] = &["citizen_birth"];
 
 /// Page cache of the importing SQLite connection, in KiB (the connections' usual cache is
