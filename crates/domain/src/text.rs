@@ -28,7 +28,7 @@ fn is_tone(c: char) -> bool {
 /// else asks Unicode's tables. The standard library's own lookup for non-ASCII letters was the
 /// single largest cost of reading an import (docs/PERFORMANCE.md); a test checks every code point.
 #[inline]
-fn is_letter(c: char) -> bool {
+pub fn is_letter(c: char) -> bool {
     match c as u32 {
         0..=0x7f => c.is_ascii_alphabetic(),
         0xc0..=0x24f => c != '\u{d7}' && c != '\u{f7}',
@@ -101,22 +101,39 @@ fn syllable_may_move_tone(word: &str) -> bool {
     if word.chars().any(|c| ('\u{0300}'..='\u{036f}').contains(&c)) {
         return true;
     }
-    let mut toned = false;
-    for c in word.chars() {
-        unicode_normalization::char::decompose_canonical(c, |d| toned |= is_tone(d));
-    }
+    // Precomposed Latin letters are answered from the letter table (their base letter and tone);
+    // anything else by decomposing it.
+    let toned = word.chars().any(|c| {
+        if c.is_ascii() {
+            false
+        } else if let Some(i) = latin_index(c) {
+            LATIN[i].base_and_tone.is_some_and(|(_, t)| t.is_some())
+        } else {
+            let mut toned = false;
+            unicode_normalization::char::decompose_canonical(c, |d| toned |= is_tone(d));
+            toned
+        }
+    });
     if !toned {
         return false;
     }
     let Some(last) = word.chars().next_back() else {
         return false;
     };
-    let mut last_base = None;
-    unicode_normalization::char::decompose_canonical(last, |d| {
-        if !is_tone(d) {
-            last_base = Some(d);
+    let last_base = match latin_index(last) {
+        // The base of a letter with other marks (â, ê) is not a, e or y; nor is the last part
+        // of its decomposition.
+        Some(i) => LATIN[i].base_and_tone.map(|(b, _)| b),
+        None => {
+            let mut last_base = None;
+            unicode_normalization::char::decompose_canonical(last, |d| {
+                if !is_tone(d) {
+                    last_base = Some(d);
+                }
+            });
+            last_base
         }
-    });
+    };
     matches!(last_base, Some('a' | 'e' | 'y' | 'A' | 'E' | 'Y'))
 }
 
@@ -491,6 +508,10 @@ mod tests {
             // After a word, and beside a space of another kind.
             let two = format!("Ab{c}\u{a0}{c}");
             assert_eq!(fold(&two), reference::fold(&two), "U+{:04X}", c as u32);
+            // Last letter of an open syllable ("ho" + c) and inside a word.
+            for word in [format!("ho{c}"), format!("qu{c}"), format!("u{c}n"), one.clone()] {
+                assert_eq!(normalize(&word), reference::normalize(&word), "U+{:04X}", c as u32);
+            }
         }
     }
 

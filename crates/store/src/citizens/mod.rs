@@ -388,7 +388,7 @@ pub(crate) fn prepare(n: &NewCitizen, today: Date) -> Result<Prepared, Vec<Field
             "Họ và tên dài quá 100 ký tự.".into(),
         );
     } else if !full_name.chars().all(|c| {
-        c.is_alphabetic() || c == ' ' || c == '\'' || c == '-' || c == '.' || ('\u{0300}'..='\u{036f}').contains(&c)
+        text::is_letter(c) || c == ' ' || c == '\'' || c == '-' || c == '.' || ('\u{0300}'..='\u{036f}').contains(&c)
     }) {
         err(
             CitizenField::FullName,
@@ -579,15 +579,19 @@ fn bind_record<'q>(
 /// escaped, ending with a newline. The bulk load writes the record's id and a tab before it.
 pub(crate) fn push_copy_row(buf: &mut Vec<u8>, p: &Prepared, province_code: &str, now: &str) {
     fn text(buf: &mut Vec<u8>, v: &str) {
-        for &b in v.as_bytes() {
-            match b {
-                b'\\' => buf.extend_from_slice(b"\\\\"),
-                b'\t' => buf.extend_from_slice(b"\\t"),
-                b'\n' => buf.extend_from_slice(b"\\n"),
-                b'\r' => buf.extend_from_slice(b"\\r"),
-                _ => buf.push(b),
-            }
+        // The runs between the bytes that need a backslash are copied whole.
+        let mut rest = v.as_bytes();
+        while let Some(i) = rest.iter().position(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r')) {
+            buf.extend_from_slice(&rest[..i]);
+            buf.extend_from_slice(match rest[i] {
+                b'\\' => b"\\\\",
+                b'\t' => b"\\t",
+                b'\n' => b"\\n",
+                _ => b"\\r",
+            });
+            rest = &rest[i + 1..];
         }
+        buf.extend_from_slice(rest);
         buf.push(b'\t');
     }
     fn opt(buf: &mut Vec<u8>, v: Option<&str>) {
