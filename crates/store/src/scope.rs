@@ -235,8 +235,50 @@ pub(crate) fn audit_sqlite(
     Ok(())
 }
 
-/// [`WriteTx::audit`] on a bulk load's own PostgreSQL connection, inside its open transaction:
-/// the same chain, the same rows.
+/// Appends one audit entry on `c`, inside its open transaction: reads the chain's head, then
+/// writes the entry and moves the head ([`AuditRow::statements`]). [`WriteTx::audit`] calls it
+/// on the pool's `Any` transaction, a bulk load on its own `PgConnection`: the same chain, the
+/// same rows.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn append_audit<DB: sqlx::Database>(
+    c: &mut DB::Connection,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    unit_id: Option<i64>,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Result<(), StoreError>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    let head = sqlx::query::<DB>(AUDIT_HEAD).fetch_one(&mut *c).await?;
+    let e = AuditRow::new(
+        actor,
+        head.try_get(0)?,
+        head.try_get(1)?,
+        action,
+        entity,
+        entity_id,
+        unit_id,
+        before,
+        after,
+    );
+    for q in e.statements::<DB>() {
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// [`append_audit`] on a bulk load's own PostgreSQL connection.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn audit_postgres(
     c: &mut sqlx::PgConnection,
@@ -248,22 +290,7 @@ pub(crate) async fn audit_postgres(
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
 ) -> Result<(), StoreError> {
-    let head = sqlx::query(AUDIT_HEAD).fetch_one(&mut *c).await?;
-    let e = AuditRow::new(
-        actor,
-        head.get(0),
-        head.get(1),
-        action,
-        entity,
-        entity_id,
-        unit_id,
-        before,
-        after,
-    );
-    for q in e.statements() {
-        q.execute(&mut *c).await?;
-    }
-    Ok(())
+    append_audit::<sqlx::Postgres>(c, actor, action, entity, entity_id, unit_id, before, after).await
 }
 
 /// A write transaction that records audit entries as it goes.
@@ -283,22 +310,17 @@ impl WriteTx<'_> {
         before: Option<&serde_json::Value>,
         after: Option<&serde_json::Value>,
     ) -> Result<(), StoreError> {
-        let head = sqlx::query(AUDIT_HEAD).fetch_one(&mut *self.tx).await?;
-        let e = AuditRow::new(
+        append_audit::<Any>(
+            &mut self.tx,
             &self.actor,
-            head.get(0),
-            head.get(1),
             action,
             entity,
             entity_id,
             unit_id,
             before,
             after,
-        );
-        for q in e.statements() {
-            q.execute(&mut *self.tx).await?;
-        }
-        Ok(())
+        )
+        .await
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
