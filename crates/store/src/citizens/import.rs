@@ -1038,19 +1038,19 @@ impl Scoped<'_> {
         let mut report = run.report;
         match outcome {
             Ok(true) => {
-                sink.commit().await?;
+                sink.finish(true).await?;
                 report.committed = true;
             }
             Ok(false) => {
                 // Bad rows in all-or-nothing mode: every batch already inserted is rolled back.
-                sink.rollback().await?;
+                sink.finish(false).await?;
                 report.accepted = 0;
                 report.committed = false;
             }
             Err(e) => {
                 // The error is what the user must see; a failed rollback leaves the transaction
                 // to the connection's end, which rolls it back as well.
-                let _ = sink.rollback().await;
+                let _ = sink.finish(false).await;
                 return Err(e);
             }
         }
@@ -1335,36 +1335,17 @@ impl Sink {
         })
     }
 
-    fn commit(self) -> BoxFuture<'static, Result<(), StoreError>> {
+    /// Ends the import's transaction: commits it or rolls it back, and lets its connection go.
+    fn finish(self, commit: bool) -> BoxFuture<'static, Result<(), StoreError>> {
         Box::pin(async move {
             match self {
                 Sink::Postgres { mut conn, .. } => {
-                    sqlx::Executor::execute(&mut conn, "COMMIT").await?;
-                    // The data are committed; a failed goodbye to the server changes nothing.
+                    sqlx::Executor::execute(&mut conn, if commit { "COMMIT" } else { "ROLLBACK" }).await?;
+                    // The transaction is over; a failed goodbye to the server changes nothing.
                     let _ = conn.close().await;
                     Ok(())
                 }
-                Sink::Sqlite { raw, .. } => {
-                    raw.call(|c| {
-                        let t = std::time::Instant::now();
-                        c.execute_batch("COMMIT")?;
-                        tracing::debug!(commit = ?t.elapsed(), "citizen import commit");
-                        Ok(())
-                    })
-                    .await
-                }
-            }
-        })
-    }
-
-    fn rollback(self) -> BoxFuture<'static, Result<(), StoreError>> {
-        Box::pin(async move {
-            match self {
-                Sink::Postgres { mut conn, .. } => {
-                    sqlx::Executor::execute(&mut conn, "ROLLBACK").await?;
-                    let _ = conn.close().await;
-                    Ok(())
-                }
+                Sink::Sqlite { raw, .. } if commit => raw.call(|c| Ok(c.execute_batch("COMMIT")?)).await,
                 Sink::Sqlite { raw, .. } => raw.rollback().await,
             }
         })
