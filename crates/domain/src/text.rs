@@ -210,25 +210,17 @@ pub fn fold(s: &str) -> String {
         // Letter by letter: each one's decomposition starts with a base letter, so the NFD of
         // the text is the NFD of its letters one after the other, and the folded form of the
         // precomposed Latin letters is read from a table made once by the long way below.
-        let mut pending_space = false;
-        let mut buf = [0u8; 4];
-        for c in s.chars() {
-            if c.is_whitespace() {
-                pending_space = !out.is_empty();
-                continue;
-            }
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
+        fold_into(s.chars(), &mut out, |c, out| {
             if c.is_ascii() {
                 out.push(c.to_ascii_lowercase());
             } else if let Some(i) = latin_index(c) {
                 out.push_str(&LATIN[i].fold);
             } else {
-                fold_nfd(c.encode_utf8(&mut buf), &mut out);
+                for d in std::iter::once(c).nfd().filter(|d| !is_accent(*d)) {
+                    fold_nfd_letter(d, out);
+                }
             }
-        }
+        });
         return out;
     }
     fold_nfd(s, &mut out);
@@ -238,9 +230,28 @@ pub fn fold(s: &str) -> String {
 /// [`fold`] by its definition: the NFD of `s` without its accents (U+0300–U+036F), đ as d,
 /// lower case, one space between words; appended to `out`.
 fn fold_nfd(s: &str, out: &mut String) {
+    fold_into(s.nfd(), out, fold_nfd_letter);
+}
+
+/// An accent that [`fold`] drops (U+0300–U+036F).
+fn is_accent(c: char) -> bool {
+    ('\u{0300}'..='\u{036f}').contains(&c)
+}
+
+/// One character of an NFD text, accents already dropped, as [`fold`] writes it.
+fn fold_nfd_letter(c: char, out: &mut String) {
+    match c {
+        'đ' | 'Đ' => out.push('d'),
+        _ => out.extend(c.to_lowercase()),
+    }
+}
+
+/// The frame of [`fold`]: drops accents, turns each run of white space between words into one
+/// space, and has `letter` write every other character.
+fn fold_into(chars: impl Iterator<Item = char>, out: &mut String, mut letter: impl FnMut(char, &mut String)) {
     let mut pending_space = false;
-    for c in s.nfd() {
-        if ('\u{0300}'..='\u{036f}').contains(&c) {
+    for c in chars {
+        if is_accent(c) {
             continue;
         }
         if c.is_whitespace() {
@@ -251,10 +262,7 @@ fn fold_nfd(s: &str, out: &mut String) {
             out.push(' ');
             pending_space = false;
         }
-        match c {
-            'đ' | 'Đ' => out.push('d'),
-            _ => out.extend(c.to_lowercase()),
-        }
+        letter(c, out);
     }
 }
 
