@@ -689,11 +689,7 @@ async fn import_all_or_nothing_rolls_back_on_one_bad_row() {
             ("Giới tính", "Nam"),
         ],
     ));
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::AllOrNothing,
-        source_name: "ds.xlsx".into(),
-    };
+    let opts = import_opts(a, ImportMode::AllOrNothing, "ds.xlsx");
     let mut obs = Collect::default();
     let r = s.import_citizens(&headers(), rows, &opts, &mut obs).await.unwrap();
     assert!(!r.committed);
@@ -793,11 +789,7 @@ async fn import_valid_only_reports_each_bad_row() {
             ("Số định danh cá nhân", "33208001299"),
         ],
     ));
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::ValidOnly,
-        source_name: "ds.csv".into(),
-    };
+    let opts = import_opts(a, ImportMode::ValidOnly, "ds.csv");
     let mut obs = Collect::default();
     let r = s.import_citizens(&headers(), rows, &opts, &mut obs).await.unwrap();
     assert!(r.committed);
@@ -869,11 +861,7 @@ async fn import_refuses_bad_headers_units_and_unreadable_files() {
     let f = fixture().await;
     let a = f.demo.commune_command_ids[0];
     let s = f.db.store.scoped(&f.commune_a);
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::ValidOnly,
-        source_name: "x.csv".into(),
-    };
+    let opts = import_opts(a, ImportMode::ValidOnly, "x.csv");
     let e = s
         .import_citizens(
             &["Tên".to_string(), "Tuổi".to_string()],
@@ -922,11 +910,7 @@ async fn export_rows_import_back_identically() {
         panic!()
     };
     let sa = f.db.store.scoped(&f.commune_a);
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::AllOrNothing,
-        source_name: "goc.xlsx".into(),
-    };
+    let opts = import_opts(a, ImportMode::AllOrNothing, "goc.xlsx");
     let mut rows = good_rows(&f.code_a);
     rows.push(row(
         5,
@@ -976,11 +960,7 @@ async fn export_rows_import_back_identically() {
             })
         })
         .collect();
-    let opts_b = ImportOptions {
-        unit_id: b,
-        mode: ImportMode::AllOrNothing,
-        source_name: "xuat.xlsx".into(),
-    };
+    let opts_b = import_opts(b, ImportMode::AllOrNothing, "xuat.xlsx");
     let r = province
         .import_citizens(&headers(), back, &opts_b, &mut ())
         .await
@@ -1013,6 +993,20 @@ async fn export_rows_import_back_identically() {
 }
 
 /// A good row with a distinct ID (serial `i`) and a name that differs with `i`.
+/// What an import of the file `source` into `unit` is asked to do.
+fn import_opts(unit: i64, mode: ImportMode, source: &str) -> ImportOptions {
+    ImportOptions {
+        unit_id: unit,
+        mode,
+        source_name: source.into(),
+    }
+}
+
+/// `n` rows of [`numbered_row`], on lines 2 to n + 1 (after the header), as a file yields them.
+fn numbered_rows(n: u32) -> Vec<Result<SourceRow, String>> {
+    (0..n).map(|i| numbered_row(u64::from(i) + 2, i)).collect()
+}
+
 fn numbered_row(line: u64, i: u32) -> Result<SourceRow, String> {
     let given = ["An", "Bình", "Cường", "Dũng", "Đức", "Hùng", "Khánh", "Long"][i as usize % 8];
     row(
@@ -1038,7 +1032,7 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
     // Two and a half batches of the importer (1,000 rows each on SQLite, 10,000 on PostgreSQL).
     let batch = import_batch_rows(f.db.store.backend()) as u32;
     let n = batch * 5 / 2;
-    let mut rows: Vec<Result<SourceRow, String>> = (0..n).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
+    let mut rows = numbered_rows(n);
     // Line 12 repeats line 11's ID inside the first batch; a line of the second batch repeats
     // line 2's across batches; a line of the third carries the ID already on the register.
     let (across, on_register) = (
@@ -1048,11 +1042,7 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
     rows[10] = numbered_row(12, 9);
     rows[across as usize - 2] = numbered_row(across, 0);
     rows[on_register as usize - 2] = numbered_row(on_register, 900_000);
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::ValidOnly,
-        source_name: "lon.csv".into(),
-    };
+    let opts = import_opts(a, ImportMode::ValidOnly, "lon.csv");
     let mut obs = Collect::default();
     let r = s.import_citizens(&headers(), rows, &opts, &mut obs).await.unwrap();
     assert!(r.committed);
@@ -1113,7 +1103,7 @@ async fn import_bad_row_in_the_last_batch_leaves_nothing_and_text_survives_the_b
     let a = f.demo.commune_command_ids[0];
     let s = f.db.store.scoped(&f.commune_a);
     let head_before = f.db.store.verify_audit().await.unwrap().head_seq;
-    let mut rows: Vec<Result<SourceRow, String>> = (0..2100u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
+    let mut rows = numbered_rows(2100);
     rows.push(row(
         2102,
         &[
@@ -1122,11 +1112,7 @@ async fn import_bad_row_in_the_last_batch_leaves_nothing_and_text_survives_the_b
             ("Giới tính", "Nam"),
         ],
     ));
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::AllOrNothing,
-        source_name: "cuoi.csv".into(),
-    };
+    let opts = import_opts(a, ImportMode::AllOrNothing, "cuoi.csv");
     let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
     assert!(!r.committed);
     assert_eq!((r.valid, r.accepted, r.rejected_rows), (2100, 0, 1));
@@ -1209,12 +1195,8 @@ async fn bulk_import_builds_the_same_indexes_again() {
     );
     let version = f.db.registry_version(a).await;
     // 1,500 rows; two of them share name, birth date and (empty) permanent commune.
-    let rows: Vec<Result<SourceRow, String>> = (0..1500u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::AllOrNothing,
-        source_name: "lan-dau.csv".into(),
-    };
+    let rows = numbered_rows(1500);
+    let opts = import_opts(a, ImportMode::AllOrNothing, "lan-dau.csv");
     let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
     assert!(r.committed, "{}", r.summary_vi());
     assert_eq!(r.accepted, 1500);
@@ -1276,12 +1258,8 @@ async fn an_import_skips_no_trigger_it_does_not_know() {
     })
     .await;
     let version = f.db.registry_version(a).await;
-    let rows: Vec<Result<SourceRow, String>> = (0..1500u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::AllOrNothing,
-        source_name: "kiem-tra.csv".into(),
-    };
+    let rows = numbered_rows(1500);
+    let opts = import_opts(a, ImportMode::AllOrNothing, "kiem-tra.csv");
     let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
     assert!(r.committed, "{}", r.summary_vi());
     assert_eq!(f.db.scalar("SELECT count(*) FROM import_probe").await, 1500);
@@ -1318,14 +1296,10 @@ async fn an_import_by_a_role_without_the_right_to_skip_triggers_is_the_same() {
     .unwrap();
     let commander = actor(&plain, "chihuy").await;
     let version = f.db.registry_version(a).await;
-    let mut rows: Vec<Result<SourceRow, String>> = (0..1500u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
+    let mut rows = numbered_rows(1500);
     // One number twice across the file: refused by the unique index all the same.
     rows[1400] = numbered_row(1402, 3);
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::ValidOnly,
-        source_name: "vai-tro-thuong.csv".into(),
-    };
+    let opts = import_opts(a, ImportMode::ValidOnly, "vai-tro-thuong.csv");
     let r = plain
         .scoped(&commander)
         .import_citizens(&headers(), rows, &opts, &mut ())
@@ -1383,12 +1357,8 @@ async fn the_log_is_copied_after_an_import_and_checkpoint_waits_for_it() {
     let f = fixture().await;
     let a = f.demo.commune_command_ids[0];
     let s = f.db.store.scoped(&f.commune_a);
-    let rows: Vec<Result<SourceRow, String>> = (0..3000u32).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::AllOrNothing,
-        source_name: "nhat-ky.csv".into(),
-    };
+    let rows = numbered_rows(3000);
+    let opts = import_opts(a, ImportMode::AllOrNothing, "nhat-ky.csv");
     let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
     assert!(r.committed, "{}", r.summary_vi());
     let count = "SELECT count(*) FROM citizen";
@@ -1417,12 +1387,8 @@ async fn import_into_a_large_register_updates_the_indexes_in_place() {
     let s = f.db.store.scoped(&f.commune_a);
     let before = f.db.indexes("citizen").await;
     let n = BULK_LOAD_BELOW_ROWS as u32;
-    let rows: Vec<Result<SourceRow, String>> = (0..n).map(|i| numbered_row(u64::from(i) + 2, i)).collect();
-    let opts = ImportOptions {
-        unit_id: a,
-        mode: ImportMode::ValidOnly,
-        source_name: "lon.csv".into(),
-    };
+    let rows = numbered_rows(n);
+    let opts = import_opts(a, ImportMode::ValidOnly, "lon.csv");
     let r = s.import_citizens(&headers(), rows, &opts, &mut ()).await.unwrap();
     assert_eq!(r.accepted, u64::from(n));
     // Row 3 repeats an ID already on the register; row 2 is new.
