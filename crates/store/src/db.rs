@@ -38,12 +38,9 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
     description: String,
-    /// The SQLite file, for the bulk loads that write on a connection of their own
-    /// ([`crate::raw_sqlite`]); `None` on PostgreSQL.
-    pub(crate) sqlite_path: Option<PathBuf>,
-    /// The PostgreSQL URL, for the bulk loads that `COPY` on a connection of their own; `None` on
-    /// SQLite.
-    pub(crate) postgres_url: Option<ConnectUrl>,
+    /// The SQLite file or the PostgreSQL URL, for the bulk loads that write on a connection of
+    /// their own ([`crate::raw_sqlite`], `COPY`).
+    pub(crate) target: Target,
 }
 
 /// A connection URL, which may hold a password: kept to open a bulk load's own connection, never
@@ -57,9 +54,11 @@ impl std::fmt::Debug for ConnectUrl {
     }
 }
 
-enum Target {
+/// Where a store's data are: a SQLite file or a PostgreSQL server.
+#[derive(Clone, Debug)]
+pub(crate) enum Target {
     Sqlite(PathBuf),
-    Postgres(String),
+    Postgres(ConnectUrl),
 }
 
 fn parse_url(url: &str) -> Result<Target, StoreError> {
@@ -74,7 +73,7 @@ fn parse_url(url: &str) -> Result<Target, StoreError> {
         return Ok(Target::Sqlite(PathBuf::from(path)));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Target::Postgres(url.to_string()));
+        return Ok(Target::Postgres(ConnectUrl(url.to_string())));
     }
     Err(StoreError::Config(format!(
         "Địa chỉ cơ sở dữ liệu \"{url}\" không hợp lệ: dùng sqlite://đường-dẫn hoặc postgres://máy-chủ/tên-csdl (Invalid database URL)."
@@ -148,7 +147,7 @@ impl Store {
                     format!("SQLite {}", path.display()),
                 )
             }
-            Target::Postgres(u) => (u.clone(), Backend::Postgres, redact(u)),
+            Target::Postgres(u) => (u.0.clone(), Backend::Postgres, redact(&u.0)),
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite {
@@ -185,14 +184,7 @@ impl Store {
             pool,
             backend,
             description,
-            sqlite_path: match &target {
-                Target::Sqlite(path) => Some(path.clone()),
-                Target::Postgres(_) => None,
-            },
-            postgres_url: match target {
-                Target::Sqlite(_) => None,
-                Target::Postgres(url) => Some(ConnectUrl(url)),
-            },
+            target,
         };
         // A query that touches the file: fails clearly on a corrupt database.
         store.probe().await?;

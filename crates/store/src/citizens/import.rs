@@ -13,7 +13,7 @@
 use super::{
     prepare, push_copy_row, today, vi_date, Citizen, FieldError, NewCitizen, Prepared, INSERT_ARITY, INSERT_COLUMNS,
 };
-use crate::db::Backend;
+use crate::db::{Backend, Target};
 use crate::error::StoreError;
 use crate::raw_sqlite::RawSqlite;
 use crate::scope::{audit_postgres, audit_sqlite, Actor, Scoped, AUDIT_LOCK};
@@ -1286,29 +1286,27 @@ impl Sink {
     /// taken at once, with a larger page cache and a sorting helper thread for this connection).
     fn open<'a>(scoped: &'a Scoped<'_>) -> BoxFuture<'a, Result<Sink, StoreError>> {
         Box::pin(async move {
-            if let Some(path) = &scoped.store.sqlite_path {
-                let raw = RawSqlite::open(path).await?;
-                raw.call(|c| {
-                    // The citizen table's unique index is updated at random places (ID numbers): a
-                    // larger page cache keeps it in memory (bounded: it does not grow with the file).
-                    // `threads` lets SQLite sort with a helper thread when it builds the deferred
-                    // indexes again.
-                    c.execute_batch(&format!(
-                        "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA threads = 2; BEGIN IMMEDIATE;"
-                    ))?;
-                    c.execute(AUDIT_LOCK, [])?;
-                    Ok(())
-                })
-                .await?;
-                return Ok(Sink::Sqlite {
-                    raw,
-                    actor: scoped.actor.clone(),
-                });
-            }
-            let Some(url) = &scoped.store.postgres_url else {
-                return Err(StoreError::Config(
-                    "Kho dữ liệu không có địa chỉ kết nối để nhập.".into(),
-                ));
+            let url = match &scoped.store.target {
+                Target::Postgres(url) => url,
+                Target::Sqlite(path) => {
+                    let raw = RawSqlite::open(path).await?;
+                    raw.call(|c| {
+                        // The citizen table's unique index is updated at random places (ID
+                        // numbers): a larger page cache keeps it in memory (bounded: it does not
+                        // grow with the file). `threads` lets SQLite sort with a helper thread
+                        // when it builds the deferred indexes again.
+                        c.execute_batch(&format!(
+                            "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA threads = 2; BEGIN IMMEDIATE;"
+                        ))?;
+                        c.execute(AUDIT_LOCK, [])?;
+                        Ok(())
+                    })
+                    .await?;
+                    return Ok(Sink::Sqlite {
+                        raw,
+                        actor: scoped.actor.clone(),
+                    });
+                }
             };
             let mut conn = sqlx::PgConnection::connect(&url.0).await?;
             // `BEGIN` then the audit lock as the first write, as every write transaction does.
