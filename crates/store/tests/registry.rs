@@ -650,6 +650,8 @@ fn good_rows(code: &str) -> Vec<Result<SourceRow, String>> {
 struct Collect {
     progress: Vec<ImportProgress>,
     rejected: Vec<(u64, Vec<RowError>)>,
+    /// The refused rows' cells, in the order received.
+    cells: Vec<Vec<String>>,
 }
 
 impl ImportObserver for Collect {
@@ -658,6 +660,7 @@ impl ImportObserver for Collect {
     }
     fn rejected(&mut self, row: &SourceRow, errors: &[RowError]) {
         self.rejected.push((row.line, errors.to_vec()));
+        self.cells.push(row.cells.clone());
     }
 }
 
@@ -1057,7 +1060,7 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
     };
     assert!(by_row(12).reason_vi.contains("trùng với dòng 11"), "{:?}", by_row(12));
     assert!(
-        by_row(across).reason_vi.contains("dòng trước đó"),
+        by_row(across).reason_vi.contains("trùng với dòng 2 "),
         "{:?}",
         by_row(across)
     );
@@ -1095,6 +1098,150 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
             .unwrap();
     assert_eq!(created.len(), 1 + 3, "the single record and one entry per batch");
     assert!(f.db.store.verify_audit().await.unwrap().broken.is_none());
+    // A batch's entry lists its new ids and their lines as runs [first, last], the n-th id from
+    // the n-th line: the three refused lines split the runs of lines, never the ids.
+    let (mut ids, mut lines) = (vec![], vec![]);
+    let mut batches: Vec<_> = created.iter().filter(|e| e.entity_id.contains("..")).collect();
+    batches.sort_by_key(|e| e.seq);
+    for e in batches {
+        let after: serde_json::Value = serde_json::from_str(e.after.as_deref().unwrap()).unwrap();
+        let expand = |key: &str| -> Vec<i64> {
+            let runs = after[key].as_array().unwrap_or_else(|| panic!("{key}: {after}"));
+            runs.iter()
+                .flat_map(|r| r[0].as_i64().unwrap()..=r[1].as_i64().unwrap())
+                .collect()
+        };
+        let (i, l) = (expand("ids"), expand("rows"));
+        assert_eq!(i.len(), l.len(), "{after}");
+        ids.extend(i);
+        lines.extend(l);
+    }
+    assert_eq!(ids.len() as u64, r.accepted);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    let expected: Vec<i64> = (2..i64::from(n) + 2)
+        .filter(|l| ![12, across as i64, on_register as i64].contains(l))
+        .collect();
+    assert_eq!(lines, expected);
+}
+
+/// An all-or-nothing import into a young register builds the ID number's unique index once at
+/// the end instead of row by row. A repeated number is still refused with its line and the line
+/// (or the record on the register) it repeats, whether it repeats a line of the same batch,
+/// of an earlier batch, or the register; and nothing is written.
+#[tokio::test]
+async fn all_or_nothing_import_checks_every_id_number() {
+    let f = fixture().await;
+    let a = f.demo.commune_command_ids[0];
+    let s = f.db.store.scoped(&f.commune_a);
+    let mut old = person(a, "Trần Văn Cũ", date!(2001 - 01 - 05), Sex::Male, &f.code_a);
+    old.national_id = Some(nid(Sex::Male, 2001, 900_000));
+    s.create_citizen(old).await.unwrap();
+    let indexes = f.db.indexes("citizen").await;
+    let triggers = f.db.triggers("citizen").await;
+    let version = f.db.registry_version(a).await;
+    let head = f.db.store.verify_audit().await.unwrap().head_seq;
+    let batch = import_batch_rows(f.db.store.backend()) as u32;
+    let n = batch * 5 / 2;
+    let across = u64::from(batch + batch * 7 / 10) + 2;
+    let on_register = u64::from(2 * batch + batch * 4 / 10) + 2;
+    let rows = || {
+        let mut rows = numbered_rows(n);
+        rows[10] = numbered_row(12, 9);
+        rows[across as usize - 2] = numbered_row(across, 0);
+        rows[on_register as usize - 2] = numbered_row(on_register, 900_000);
+        rows
+    };
+    let opts = import_opts(a, ImportMode::AllOrNothing, "ca-tep.csv");
+    let unchanged = || async {
+        assert_eq!(f.db.indexes("citizen").await, indexes);
+        assert_eq!(f.db.triggers("citizen").await, triggers);
+        assert_eq!(f.db.registry_version(a).await, version);
+        assert_eq!(f.db.store.verify_audit().await.unwrap().head_seq, head);
+        let all = s
+            .list_citizens(&CitizenFilter::default(), Paging::default())
+            .await
+            .unwrap();
+        assert_eq!(all.total, 1);
+    };
+    // Only repeated numbers: the unique index refuses to build, and the numbers are listed.
+    let mut obs = Collect::default();
+    let r = s.import_citizens(&headers(), rows(), &opts, &mut obs).await.unwrap();
+    assert!(!r.committed);
+    assert_eq!((r.accepted, r.rejected_rows), (0, 3), "{:?}", r.rejected);
+    let reasons: Vec<(u64, &str)> = r.rejected.iter().map(|e| (e.row, e.reason_vi.as_str())).collect();
+    assert_eq!(
+        reasons.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![12, across, on_register]
+    );
+    assert!(reasons[0].1.contains("trùng với dòng 11"), "{reasons:?}");
+    assert!(reasons[1].1.contains("trùng với dòng 2 "), "{reasons:?}");
+    assert!(reasons[2].1.contains("đã có trong sổ đăng ký"), "{reasons:?}");
+    assert!(r
+        .rejected
+        .iter()
+        .all(|e| e.column.as_deref() == Some("Số định danh cá nhân")));
+    assert!(r.summary_vi().contains("không thay đổi gì"), "{}", r.summary_vi());
+    // The observer receives every refused row with its cells (the ones found at the end as the
+    // record was stored), for the file of rejects.
+    assert_eq!(obs.rejected.len(), 3);
+    let h = headers();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    for ((line, _), cells) in obs.rejected.iter().zip(&obs.cells) {
+        let Ok(expected) = numbered_row(
+            *line,
+            match *line {
+                12 => 9,
+                l if l == across => 0,
+                _ => 900_000,
+            },
+        ) else {
+            unreachable!()
+        };
+        for name in ["Họ và tên", "Giới tính", "Số định danh cá nhân"] {
+            assert_eq!(cells[col(name)], expected.cells[col(name)], "line {line}, {name}");
+        }
+        assert_eq!(
+            phongthu_domain::dates::parse_date_vi(&cells[col("Ngày sinh")]).unwrap(),
+            phongthu_domain::dates::parse_date_vi(&expected.cells[col("Ngày sinh")]).unwrap()
+        );
+    }
+    unchanged().await;
+    // A bad row as well: the repeated numbers are listed with it, in file order.
+    let mut bad = rows();
+    bad[4] = row(
+        6,
+        &[
+            ("Họ và tên", "Lê Văn Sai"),
+            ("Ngày sinh", "30/02/2001"),
+            ("Giới tính", "Nam"),
+        ],
+    );
+    let r = s.import_citizens(&headers(), bad, &opts, &mut ()).await.unwrap();
+    assert!(!r.committed);
+    assert_eq!(r.rejected_rows, 4, "{:?}", r.rejected);
+    assert_eq!(
+        r.rejected.iter().map(|e| e.row).collect::<Vec<_>>(),
+        vec![6, 12, across, on_register]
+    );
+    unchanged().await;
+    // Without the repeats the same file goes in whole, with its unique index back.
+    let mut fine = rows();
+    fine[10] = numbered_row(12, 10);
+    fine[across as usize - 2] = numbered_row(across, across as u32 - 2);
+    fine[on_register as usize - 2] = numbered_row(on_register, on_register as u32 - 2);
+    let r = s.import_citizens(&headers(), fine, &opts, &mut ()).await.unwrap();
+    assert!(r.committed, "{:?}", r.rejected);
+    assert_eq!(r.accepted, u64::from(n));
+    assert_eq!(f.db.indexes("citizen").await, indexes);
+    assert_eq!(f.db.registry_version(a).await, version + i64::from(n));
+    let again = s
+        .create_citizen({
+            let mut p = person(a, "Lại Văn Trùng", date!(2001 - 01 - 05), Sex::Male, &f.code_a);
+            p.national_id = Some(nid(Sex::Male, 2001, 5));
+            p
+        })
+        .await;
+    assert!(again.is_err(), "the unique index holds again");
 }
 
 #[tokio::test]

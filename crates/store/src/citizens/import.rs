@@ -284,6 +284,7 @@ pub(crate) fn header_key(h: &str) -> String {
 }
 
 /// The source column of each field.
+#[derive(Clone)]
 struct HeaderMap {
     /// Source column index per field (index into CITIZEN_COLUMNS).
     col: Vec<Option<usize>>,
@@ -387,6 +388,18 @@ impl HeaderMap {
             .and_then(|j| self.headers.get(j))
             .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
             .unwrap_or_else(|| field.header().to_string())
+    }
+
+    /// A record as a row of this file: its stored values, written as the export writes them, in
+    /// the file's own columns (empty in the columns the import does not read).
+    fn cells_of(&self, c: &Citizen) -> Vec<String> {
+        let mut cells = vec![String::new(); self.headers.len()];
+        for (value, col) in citizen_export_row(c).into_iter().zip(&self.col) {
+            if let Some(cell) = col.and_then(|j| cells.get_mut(j)) {
+                *cell = value;
+            }
+        }
+        cells
     }
 
     fn parse(&self, row: &SourceRow, unit_id: i64, today: Date) -> Result<Prepared, Vec<RowError>> {
@@ -854,9 +867,55 @@ struct Run<'o> {
     obs: &'o mut (dyn ImportObserver + Send),
     first_id: Option<i64>,
     last_id: Option<i64>,
+    /// Which line of the file each new record came from.
+    placed: Placed,
     backend: Backend,
     /// The commune command receiving every record.
     unit_id: i64,
+}
+
+/// Which line of the file each record of an import came from, as runs of consecutive new ids
+/// read from consecutive lines: (first id, its line, length). One run per batch unless rows
+/// were refused inside it, so a few bytes per batch, not per row. The ids of an import only
+/// grow (they come from the table's sequence, or SQLite's next rowid, batch after batch), so the
+/// runs are in id order.
+#[derive(Default)]
+struct Placed {
+    runs: Vec<(i64, u64, u64)>,
+}
+
+impl Placed {
+    /// Records that the new records `ids` came from `lines` (in the same order).
+    fn add(&mut self, ids: &[i64], lines: &[u64]) {
+        for (&id, &line) in ids.iter().zip(lines) {
+            match self.runs.last_mut() {
+                Some((first, from, n)) if *first + *n as i64 == id && *from + *n == line => *n += 1,
+                _ => self.runs.push((id, line, 1)),
+            }
+        }
+    }
+
+    /// The line of the file that the record `id` came from, when this import wrote it.
+    fn line_of(&self, id: i64) -> Option<u64> {
+        let i = self.runs.partition_point(|(first, _, _)| *first <= id);
+        let (first, from, n) = *self.runs.get(i.checked_sub(1)?)?;
+        (id - first < n as i64).then(|| from + (id - first) as u64)
+    }
+}
+
+/// Consecutive numbers as runs `[first, last]`: how an import's audit entry lists the ids it
+/// created and the lines they came from (a batch is usually one run of each; a list of 10,000
+/// numbers per entry made the audit log the largest cost of the PostgreSQL import after the
+/// COPY itself, compressing it).
+fn runs(xs: impl IntoIterator<Item = i64>) -> Vec<[i64; 2]> {
+    let mut out: Vec<[i64; 2]> = vec![];
+    for x in xs {
+        match out.last_mut() {
+            Some(r) if r[1] + 1 == x => r[1] = x,
+            _ => out.push([x, x]),
+        }
+    }
+    out
 }
 
 impl Run<'_> {
@@ -885,8 +944,54 @@ impl Run<'_> {
 /// A valid row, checked and brought to the form its backend writes. Small, so that a batch moves
 /// cheaply between the threads (the prepared record is boxed).
 struct Parsed {
-    row: SourceRow,
+    row: KeptRow,
     record: Record,
+}
+
+/// The cells of a valid row, kept while its record waits to be written in case it is refused
+/// then (its ID number repeats), in one buffer instead of a string each: two allocations per row
+/// instead of one per cell, made and freed by the reading thread that held the cells anyway. Freeing
+/// a batch's 28 strings per row on the writing side (another thread's memory) was half of that
+/// side's time.
+struct KeptRow {
+    line: u64,
+    /// Where each cell ends in `text`.
+    ends: Box<[u32]>,
+    text: Box<str>,
+}
+
+impl KeptRow {
+    fn new(row: &SourceRow) -> KeptRow {
+        let mut text = String::with_capacity(row.cells.iter().map(String::len).sum());
+        let ends = row
+            .cells
+            .iter()
+            .map(|c| {
+                text.push_str(c);
+                text.len() as u32
+            })
+            .collect();
+        KeptRow {
+            line: row.line,
+            ends,
+            text: text.into_boxed_str(),
+        }
+    }
+
+    /// The row as read.
+    fn unpack(&self) -> SourceRow {
+        let mut start = 0;
+        let cells = self
+            .ends
+            .iter()
+            .map(|&end| {
+                let cell = self.text[start..end as usize].to_string();
+                start = end as usize;
+                cell
+            })
+            .collect();
+        SourceRow { line: self.line, cells }
+    }
 }
 
 /// A checked record as its backend writes it.
@@ -918,14 +1023,40 @@ enum Feed {
     Unreadable(String),
 }
 
-/// Chunks in flight between the reading thread and the writer: two batches' worth, so the reading
-/// runs ahead of the database by at most that much (the memory held stays bounded).
+/// Chunks in flight between each checking thread and the writer: together two batches' worth, so
+/// the reading runs ahead of the database by at most that much (the memory held stays bounded).
 fn feed_depth(backend: Backend) -> usize {
-    2 * import_batch_rows(backend) / PROGRESS_ROWS as usize
+    (import_batch_rows(backend) / PROGRESS_ROWS as usize).max(1)
 }
 
-/// Reads, checks and prepares the rows on a blocking thread, in chunks of [`PROGRESS_ROWS`] rows,
-/// while the caller writes the previous batch: the two halves of the import run on two cores.
+/// What the reading thread hands a checking thread: [`PROGRESS_ROWS`] rows as read, or the reason
+/// the file cannot be read further.
+enum Raw {
+    Rows { rows_read: u64, rows: Vec<SourceRow> },
+    Unreadable(String),
+}
+
+/// The checked chunks of [`spawn_reader`]'s two checking threads, taken in file order: chunk `k`
+/// comes from thread `k % 2`.
+struct FeedRx {
+    rx: [tokio::sync::mpsc::Receiver<Feed>; 2],
+    next: usize,
+}
+
+impl FeedRx {
+    /// The next chunk in file order; `None` after the last.
+    async fn recv(&mut self) -> Option<Feed> {
+        let item = self.rx[self.next].recv().await;
+        self.next ^= 1;
+        item
+    }
+}
+
+/// Reads the rows on a blocking thread, in chunks of [`PROGRESS_ROWS`] rows, and checks and
+/// prepares them on two more, chunk by chunk in turn, while the caller writes the previous batch.
+/// Checking a row costs several times what reading it does: with one thread for both, the reading
+/// held the import back on two cores while the writing side waited (docs/PERFORMANCE.md, session
+/// 9). The chunks reach the caller in file order ([`FeedRx`]). The handles end with the threads.
 fn spawn_reader<I>(
     rows: I,
     map: HeaderMap,
@@ -934,18 +1065,47 @@ fn spawn_reader<I>(
     province: String,
     now: String,
     backend: Backend,
-) -> (tokio::sync::mpsc::Receiver<Feed>, tokio::task::JoinHandle<()>)
+) -> (FeedRx, Vec<tokio::task::JoinHandle<()>>)
 where
     I: IntoIterator<Item = Result<SourceRow, String>> + Send + 'static,
     I::IntoIter: Send + 'static,
 {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Feed>(feed_depth(backend));
-    let handle = tokio::task::spawn_blocking(move || {
+    let map = std::sync::Arc::new(map);
+    let checker = || {
+        let (tx_raw, mut rx_raw) = tokio::sync::mpsc::channel::<Raw>(1);
+        let (tx, rx) = tokio::sync::mpsc::channel::<Feed>(feed_depth(backend));
+        let (map, province, now) = (map.clone(), province.clone(), now.clone());
+        let handle = tokio::task::spawn_blocking(move || {
+            while let Some(raw) = rx_raw.blocking_recv() {
+                let feed = match raw {
+                    Raw::Unreadable(e) => Feed::Unreadable(e),
+                    Raw::Rows { rows_read, rows } => {
+                        let (valid, rejected) = check_rows(rows, &map, unit_id, today, &province, &now, backend);
+                        Feed::Chunk {
+                            rows_read,
+                            valid,
+                            rejected,
+                        }
+                    }
+                };
+                // The receiver may be gone (the writer failed first): nothing to tell.
+                if tx.blocking_send(feed).is_err() {
+                    return;
+                }
+            }
+        });
+        (tx_raw, rx, handle)
+    };
+    let (raw0, rx0, check0) = checker();
+    let (raw1, rx1, check1) = checker();
+    let raw_tx = [raw0, raw1];
+    let mut handles = vec![check0, check1];
+    handles.push(tokio::task::spawn_blocking(move || {
         let mut rows = rows.into_iter();
-        loop {
+        for turn in 0.. {
+            let to = &raw_tx[turn % 2];
             let mut rows_read = 0;
-            let mut valid = Vec::with_capacity(PROGRESS_ROWS as usize);
-            let mut rejected = vec![];
+            let mut chunk = Vec::with_capacity(PROGRESS_ROWS as usize);
             let mut end = false;
             while rows_read < PROGRESS_ROWS {
                 match rows.next() {
@@ -954,8 +1114,7 @@ where
                         break;
                     }
                     Some(Err(e)) => {
-                        // The receiver may be gone (the writer failed first): nothing to tell.
-                        let _ = tx.blocking_send(Feed::Unreadable(e));
+                        let _ = to.blocking_send(Raw::Unreadable(e));
                         return;
                     }
                     Some(Ok(row)) => {
@@ -963,35 +1122,13 @@ where
                             continue;
                         }
                         rows_read += 1;
-                        match map.parse(&row, unit_id, today) {
-                            Ok(prepared) => {
-                                let record = match backend {
-                                    Backend::Postgres => {
-                                        let mut line = Vec::with_capacity(384);
-                                        push_copy_row(&mut line, &prepared, &province, &now);
-                                        Record::Copy {
-                                            line,
-                                            national_id: prepared.national_id,
-                                        }
-                                    }
-                                    Backend::Sqlite => Record::Sqlite(Box::new(prepared)),
-                                };
-                                valid.push(Parsed { row, record });
-                            }
-                            Err(errs) => rejected.push((row, errs)),
-                        }
+                        chunk.push(row);
                     }
                 }
             }
-            if rows_read > 0
-                && tx
-                    .blocking_send(Feed::Chunk {
-                        rows_read,
-                        valid,
-                        rejected,
-                    })
-                    .is_err()
-            {
+            // An empty last chunk is not sent: the caller takes chunks in turn, and the turn after
+            // the last one finds its channel closed.
+            if rows_read > 0 && to.blocking_send(Raw::Rows { rows_read, rows: chunk }).is_err() {
                 // The writer stopped (an error, already reported there).
                 return;
             }
@@ -999,8 +1136,53 @@ where
                 return;
             }
         }
-    });
-    (rx, handle)
+    }));
+    (
+        FeedRx {
+            rx: [rx0, rx1],
+            next: 0,
+        },
+        handles,
+    )
+}
+
+/// Checks and prepares one chunk of rows ([`spawn_reader`]'s checking threads): the valid ones,
+/// in the form their backend writes, and the refused ones with their errors.
+#[allow(clippy::type_complexity)]
+fn check_rows(
+    rows: Vec<SourceRow>,
+    map: &HeaderMap,
+    unit_id: i64,
+    today: Date,
+    province: &str,
+    now: &str,
+    backend: Backend,
+) -> (Vec<Parsed>, Vec<(SourceRow, Vec<RowError>)>) {
+    let mut valid = Vec::with_capacity(rows.len());
+    let mut rejected = vec![];
+    for row in rows {
+        match map.parse(&row, unit_id, today) {
+            Ok(prepared) => {
+                let record = match backend {
+                    Backend::Postgres => {
+                        let mut line = Vec::with_capacity(384);
+                        push_copy_row(&mut line, &prepared, province, now);
+                        Record::Copy {
+                            line,
+                            national_id: prepared.national_id,
+                        }
+                    }
+                    Backend::Sqlite => Record::Sqlite(Box::new(prepared)),
+                };
+                valid.push(Parsed {
+                    row: KeptRow::new(&row),
+                    record,
+                });
+            }
+            Err(errs) => rejected.push((row, errs)),
+        }
+    }
+    (valid, rejected)
 }
 
 impl Scoped<'_> {
@@ -1030,6 +1212,7 @@ impl Scoped<'_> {
             obs,
             first_id: None,
             last_id: None,
+            placed: Placed::default(),
             backend: self.store.backend(),
             unit_id: opts.unit_id,
         };
@@ -1073,18 +1256,29 @@ impl Scoped<'_> {
         I::IntoIter: Send + 'static,
     {
         let now = crate::now_text();
-        let deferred = sink.defer_indexes().await?;
-        let suspended = sink.suspend_per_row_work(opts.unit_id).await?;
+        let deferred = sink.defer_indexes(opts.mode == ImportMode::AllOrNothing).await?;
+        let suspended = sink.suspend_per_row_work(opts.unit_id, !deferred.is_empty()).await?;
         let started = std::time::Instant::now();
-        self.import_rows(sink, run, map, rows, opts, province, &now).await?;
+        self.import_rows(sink, run, map.clone(), rows, opts, province, &now)
+            .await?;
         let rows_done = started.elapsed();
+        let Deferred { secondary, unique } = deferred;
+        if let Some((_, def)) = unique {
+            // Every ID number is checked here at once. When rows were already refused nothing
+            // will be written either, but the repeated numbers are listed as well, so that one
+            // reading of the report shows every bad row.
+            let unique_held = run.report.rejected_rows == 0 && sink.build_unique(def).await?;
+            if !unique_held {
+                report_taken(sink, run, &map).await?;
+            }
+        }
         if opts.mode == ImportMode::AllOrNothing && run.report.rejected_rows > 0 {
             return Ok(false);
         }
         sink.restore_per_row_work(suspended, opts.unit_id, run.report.valid)
             .await?;
-        if !deferred.is_empty() {
-            sink.rebuild_indexes(deferred).await?;
+        if !secondary.is_empty() {
+            sink.rebuild_indexes(secondary).await?;
         }
         let indexes_done = started.elapsed();
         if let (Some(first), Some(last)) = (run.first_id, run.last_id) {
@@ -1163,11 +1357,13 @@ impl Scoped<'_> {
                 }
             }
         }
-        // The channel closes when the thread ends: a panic there must not pass for the end of
+        // The channels close when the threads end: a panic there must not pass for the end of
         // the file (that would commit part of it).
-        reader
-            .await
-            .map_err(|e| StoreError::Invalid(format!("Lỗi khi đọc tệp ({e}). Không có hồ sơ nào được nhập.")))?;
+        for reader in reader {
+            reader
+                .await
+                .map_err(|e| StoreError::Invalid(format!("Lỗi khi đọc tệp ({e}). Không có hồ sơ nào được nhập.")))?;
+        }
         write_batch(sink, &mut batch, run, &mut in_flight, now, &opts.source_name, province).await?;
         while let Some(sent) = in_flight.pop_front() {
             finish_sqlite(run, sent).await?;
@@ -1256,8 +1452,151 @@ enum Suspended {
     Nothing,
     /// SQLite: the dropped trigger's definition.
     SqliteTrigger(String),
-    /// PostgreSQL: `session_replication_role = replica` for the rest of the transaction.
-    PostgresTriggers,
+    /// PostgreSQL: `session_replication_role = replica` for the rest of the transaction, and/or
+    /// the dropped trigger's definition.
+    Postgres {
+        replica: bool,
+        trigger: Option<String>,
+    },
+}
+
+/// The trigger that moves a unit's `registry_version` when citizens are inserted (migration 13).
+const VERSION_TRIGGER: &str = "citizen_version_insert";
+
+/// A record that repeats the ID number of an earlier one ([`Sink::taken_page`]).
+struct Taken {
+    id: i64,
+    /// The earliest record with the same number.
+    first: i64,
+    /// The record as stored.
+    record: Citizen,
+}
+
+/// The temporary table of [`Sink::find_taken`].
+const TAKEN_TABLE: &str = "import_taken";
+
+/// Records of [`TAKEN_TABLE`] read at a time (the memory held stays bounded).
+const TAKEN_PAGE: usize = 1000;
+
+/// The stored cells [`stored_citizen`] reads, from 0 (`c` is the citizen table).
+const STORED_COLUMNS: &str = "c.national_id, c.legacy_id, c.full_name, c.birth_date, c.sex, c.ethnicity, \
+     c.religion, c.birth_registration_place, c.permanent_commune_code, c.permanent_village, \
+     c.current_commune_code, c.current_village, c.education_grade, c.qualification, c.studying_level, \
+     c.studying_detail, c.occupation, c.workplace, c.note, \
+     CAST(c.party_member AS BIGINT), CAST(c.union_member AS BIGINT)";
+
+/// The record `id` from the cells of [`STORED_COLUMNS`] (`text(i)` and `int(i)` read cell `i`),
+/// for writing it back as a row of the file. What it does not read (unit, times) is left empty.
+fn stored_citizen(id: i64, text: impl Fn(usize) -> Option<String>, int: impl Fn(usize) -> i64) -> Citizen {
+    let birth = text(3).unwrap_or_default();
+    Citizen {
+        id,
+        unit_id: 0,
+        province_code: String::new(),
+        national_id: text(0),
+        legacy_id: text(1),
+        full_name: text(2).unwrap_or_default(),
+        birth_date: super::parse_iso(&birth).unwrap_or(Date::MIN),
+        sex: Sex::parse(&text(4).unwrap_or_default()).unwrap_or(Sex::Male),
+        ethnicity: text(5),
+        religion: text(6),
+        birth_registration_place: text(7),
+        permanent_commune_code: text(8),
+        permanent_village: text(9),
+        current_commune_code: text(10),
+        current_village: text(11),
+        education_grade: text(12),
+        qualification: text(13),
+        studying_level: text(14).and_then(|s| StudyLevel::parse(&s)),
+        studying_detail: text(15),
+        occupation: text(16),
+        workplace: text(17),
+        note: text(18),
+        party_member: int(19) != 0,
+        union_member: int(20) != 0,
+        created_at: String::new(),
+        updated_at: String::new(),
+    }
+}
+
+/// An all-or-nothing bulk load whose ID numbers repeat ([`Sink::build_unique`] failed, or rows
+/// were refused already): refuses every record that repeats the number of an earlier one, with
+/// the line it repeats or the record on the register. Their rows go to the observer as the
+/// records were stored (the original cells are no longer held), after the rows refused while
+/// reading; the report lists every refused row in file order.
+async fn report_taken(sink: &mut Sink, run: &mut Run<'_>, map: &HeaderMap) -> Result<(), StoreError> {
+    sink.find_taken().await?;
+    let mut after = 0;
+    loop {
+        let page = sink.taken_page(after).await?;
+        let Some(last) = page.last().map(|t| t.id) else {
+            break;
+        };
+        after = last;
+        for Taken { id, first, record: c } in page {
+            let nid = c.national_id.clone().unwrap_or_default();
+            // The register held each number once before the import (its unique index): every
+            // later record with a number is this import's.
+            let line = run.placed.line_of(id).ok_or_else(|| {
+                StoreError::Conflict(format!("Sổ đăng ký đã có hai hồ sơ cùng số định danh cá nhân {nid}."))
+            })?;
+            let e = RowError {
+                row: line,
+                column: Some(CitizenField::NationalId.header().to_string()),
+                value: Some(nid.clone()),
+                reason_vi: taken_reason(&nid, run.placed.line_of(first)),
+            };
+            run.reject(
+                &SourceRow {
+                    line,
+                    cells: map.cells_of(&c),
+                },
+                vec![e],
+            );
+        }
+    }
+    run.report.rejected.sort_by_key(|e| e.row);
+    Ok(())
+}
+
+/// The citizen table's unique index on the ID number (migration 2).
+const UNIQUE_ID_INDEX: &str = "citizen_national_id";
+
+/// The indexes a bulk load dropped ([`Sink::defer_indexes`]), with their definitions, to be built
+/// again at its end.
+#[derive(Default)]
+struct Deferred {
+    /// Secondary (non-unique) indexes.
+    secondary: Vec<(String, String)>,
+    /// The unique index on the ID number, when the import is all-or-nothing.
+    unique: Option<(String, String)>,
+}
+
+impl Deferred {
+    /// From the table's indexes `defs` (name, definition): every non-unique one except `live`,
+    /// and with `unique_too` the ID number's unique index. Other unique indexes (the primary
+    /// key) stay.
+    fn choose(defs: Vec<(String, String)>, unique_too: bool, live: &[&str]) -> Deferred {
+        let mut d = Deferred::default();
+        for (name, def) in defs {
+            if def.to_uppercase().starts_with("CREATE UNIQUE") {
+                if unique_too && name == UNIQUE_ID_INDEX {
+                    d.unique = Some((name, def));
+                }
+            } else if !live.contains(&name.as_str()) {
+                d.secondary.push((name, def));
+            }
+        }
+        d
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &(String, String)> {
+        self.unique.iter().chain(&self.secondary)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.unique.is_none() && self.secondary.is_empty()
+    }
 }
 
 /// What [`copy_batch`] did with a batch (PostgreSQL).
@@ -1375,9 +1714,12 @@ impl Sink {
     /// When the register is small ([`BULK_LOAD_BELOW_ROWS`]), drops the citizen table's secondary
     /// (non-unique) indexes inside the import's transaction (on SQLite all but [`LIVE_INDEXES`];
     /// on PostgreSQL only when the role owns the table) and returns their definitions, read from
-    /// the database's own catalogue (so they always match the migrations). The unique index on the
-    /// ID number stays: the duplicate checks use it. A rollback restores everything.
-    fn defer_indexes(&mut self) -> BoxFuture<'_, Result<Vec<(String, String)>, StoreError>> {
+    /// the database's own catalogue (so they always match the migrations). With `unique_too`
+    /// (an all-or-nothing import) the unique index on the ID number goes as well: building it
+    /// once at the end checks every number at once ([`Sink::build_unique`]), several times
+    /// cheaper than a million inserts at random places of it. A valid-rows-only import keeps it,
+    /// to refuse each repeated number as its row is written. A rollback restores everything.
+    fn defer_indexes(&mut self, unique_too: bool) -> BoxFuture<'_, Result<Deferred, StoreError>> {
         Box::pin(async move {
             // Counts no further than the threshold: a full count of a large register is a scan.
             let count = format!("SELECT count(*) FROM (SELECT 1 FROM citizen LIMIT {BULK_LOAD_BELOW_ROWS}) AS t");
@@ -1385,59 +1727,57 @@ impl Sink {
                 Sink::Postgres { conn, .. } => {
                     let rows: i64 = sqlx::query(&count).fetch_one(&mut *conn).await?.get(0);
                     if rows >= BULK_LOAD_BELOW_ROWS {
-                        return Ok(vec![]);
+                        return Ok(Deferred::default());
                     }
                     let defs: Vec<(String, String)> = sqlx::query(
                         "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
-                     AND tablename = 'citizen' AND upper(indexdef) NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname",
+                     AND tablename = 'citizen' ORDER BY indexname",
                     )
                     .fetch_all(&mut *conn)
                     .await?
                     .iter()
                     .map(|r| (r.get(0), r.get(1)))
                     .collect();
+                    let deferred = Deferred::choose(defs, unique_too, &[]);
                     // Only the table's owner may drop its indexes: a role that may only read and
                     // write imports with the indexes in place.
                     sqlx::Executor::execute(&mut *conn, "SAVEPOINT defer_indexes").await?;
-                    for (name, _) in &defs {
+                    for (name, _) in deferred.iter() {
                         // Names come from the catalogue, not from input.
                         if let Err(e) = sqlx::query(&format!("DROP INDEX {name}")).execute(&mut *conn).await {
                             tracing::debug!(error = %e, "citizen import: indexes kept in place");
                             sqlx::Executor::execute(&mut *conn, "ROLLBACK TO SAVEPOINT defer_indexes").await?;
-                            return Ok(vec![]);
+                            return Ok(Deferred::default());
                         }
                     }
                     sqlx::Executor::execute(&mut *conn, "RELEASE SAVEPOINT defer_indexes").await?;
-                    if !defs.is_empty() {
+                    if !deferred.is_empty() {
                         // Memory for sorting the keys when the indexes are built again (this
                         // transaction only).
                         sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
                             .execute(&mut *conn)
                             .await?;
                     }
-                    Ok(defs)
+                    Ok(deferred)
                 }
                 Sink::Sqlite { raw, .. } => {
                     raw.call(move |c| {
                         let rows: i64 = c.query_row(&count, [], |r| r.get(0))?;
                         if rows >= BULK_LOAD_BELOW_ROWS {
-                            return Ok(vec![]);
+                            return Ok(Deferred::default());
                         }
                         let defs = c
                             .prepare(
                                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'citizen' \
-                             AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+                             AND sql IS NOT NULL ORDER BY name",
                             )?
                             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                             .collect::<Result<Vec<(String, String)>, _>>()?;
-                        let defs: Vec<(String, String)> = defs
-                            .into_iter()
-                            .filter(|(n, _)| !LIVE_INDEXES.contains(&n.as_str()))
-                            .collect();
-                        for (name, _) in &defs {
+                        let deferred = Deferred::choose(defs, unique_too, LIVE_INDEXES);
+                        for (name, _) in deferred.iter() {
                             c.execute_batch(&format!("DROP INDEX {name}"))?;
                         }
-                        Ok(defs)
+                        Ok(deferred)
                     })
                     .await
                 }
@@ -1461,9 +1801,15 @@ impl Sink {
     ///   a trigger or key added later turns this off rather than being skipped. A role without the
     ///   right (not superuser, no `GRANT SET ON PARAMETER`) imports with the triggers.
     ///
+    ///   When the table is `locked` already (a bulk load dropped its indexes, which holds it
+    ///   against every other session until the commit), the `registry_version` trigger is also
+    ///   dropped, as on SQLite: PostgreSQL fills the trigger's table of new rows for every row a
+    ///   COPY inserts even when `replica` keeps the trigger from firing (0.4–0.6 s per million,
+    ///   psql). Without the lock it stays: dropping a trigger locks the table against readers.
+    ///
     /// [`Sink::restore_per_row_work`] moves the version once by the number of records and puts
     /// everything back before the commit.
-    fn suspend_per_row_work(&mut self, unit: i64) -> BoxFuture<'_, Result<Suspended, StoreError>> {
+    fn suspend_per_row_work(&mut self, unit: i64, locked: bool) -> BoxFuture<'_, Result<Suspended, StoreError>> {
         Box::pin(async move {
             match self {
                 Sink::Postgres { conn, .. } => {
@@ -1483,43 +1829,68 @@ impl Sink {
                     .await?;
                     let known = keys == ["FOREIGN KEY (unit_id) REFERENCES org_unit(id)"]
                         && triggers.len() == 2
-                        && triggers.iter().any(|t| t == "citizen_version_insert");
-                    if !known {
-                        return Ok(Suspended::Nothing);
-                    }
-                    sqlx::Executor::execute(&mut *conn, "SAVEPOINT replica_role").await?;
-                    match sqlx::Executor::execute(&mut *conn, "SET LOCAL session_replication_role = replica").await {
-                        Ok(_) => {
-                            sqlx::Executor::execute(&mut *conn, "RELEASE SAVEPOINT replica_role").await?;
-                        }
-                        Err(e) => {
-                            tracing::debug!(error = %e, "citizen import: the role may not skip triggers");
-                            sqlx::Executor::execute(&mut *conn, "ROLLBACK TO SAVEPOINT replica_role").await?;
-                            return Ok(Suspended::Nothing);
-                        }
-                    }
-                    // The foreign key's own check, once: the unit exists and stays until the commit.
-                    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM org_unit WHERE id = $1 FOR KEY SHARE")
-                        .bind(unit)
+                        && triggers.iter().any(|t| t == VERSION_TRIGGER);
+                    let trigger = if locked {
+                        let def: Option<String> = sqlx::query_scalar(
+                            "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'citizen'::regclass AND tgname = $1",
+                        )
+                        .bind(VERSION_TRIGGER)
                         .fetch_optional(&mut *conn)
                         .await?;
-                    if found.is_none() {
-                        return Err(StoreError::NotFound(format!("Không tìm thấy đơn vị số {unit}.")));
+                        if def.is_some() {
+                            sqlx::Executor::execute(
+                                &mut *conn,
+                                format!("DROP TRIGGER {VERSION_TRIGGER} ON citizen").as_str(),
+                            )
+                            .await?;
+                        }
+                        def
+                    } else {
+                        None
+                    };
+                    let replica = known && {
+                        sqlx::Executor::execute(&mut *conn, "SAVEPOINT replica_role").await?;
+                        match sqlx::Executor::execute(&mut *conn, "SET LOCAL session_replication_role = replica").await
+                        {
+                            Ok(_) => {
+                                sqlx::Executor::execute(&mut *conn, "RELEASE SAVEPOINT replica_role").await?;
+                                true
+                            }
+                            Err(e) => {
+                                tracing::debug!(error = %e, "citizen import: the role may not skip triggers");
+                                sqlx::Executor::execute(&mut *conn, "ROLLBACK TO SAVEPOINT replica_role").await?;
+                                false
+                            }
+                        }
+                    };
+                    if replica {
+                        // The foreign key's own check, once: the unit exists and stays until the
+                        // commit.
+                        let found: Option<i64> =
+                            sqlx::query_scalar("SELECT id FROM org_unit WHERE id = $1 FOR KEY SHARE")
+                                .bind(unit)
+                                .fetch_optional(&mut *conn)
+                                .await?;
+                        if found.is_none() {
+                            return Err(StoreError::NotFound(format!("Không tìm thấy đơn vị số {unit}.")));
+                        }
+                    } else if trigger.is_none() {
+                        return Ok(Suspended::Nothing);
                     }
-                    Ok(Suspended::PostgresTriggers)
+                    Ok(Suspended::Postgres { replica, trigger })
                 }
                 Sink::Sqlite { raw, .. } => {
                     raw.call(|c| {
                         let sql: Option<String> = c
                             .query_row(
-                                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'citizen_version_insert'",
-                                [],
+                                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                                [VERSION_TRIGGER],
                                 |r| r.get(0),
                             )
                             .optional()?;
                         Ok(match sql {
                             Some(sql) => {
-                                c.execute_batch("DROP TRIGGER citizen_version_insert")?;
+                                c.execute_batch(&format!("DROP TRIGGER {VERSION_TRIGGER}"))?;
                                 Suspended::SqliteTrigger(sql)
                             }
                             None => Suspended::Nothing,
@@ -1553,8 +1924,10 @@ impl Sink {
                     })
                     .await
                 }
-                (Sink::Postgres { conn, .. }, Suspended::PostgresTriggers) => {
-                    sqlx::Executor::execute(&mut *conn, "SET LOCAL session_replication_role = origin").await?;
+                (Sink::Postgres { conn, .. }, Suspended::Postgres { replica, trigger }) => {
+                    if replica {
+                        sqlx::Executor::execute(&mut *conn, "SET LOCAL session_replication_role = origin").await?;
+                    }
                     if inserted > 0 {
                         // What the statement trigger does (migration 13).
                         sqlx::query(
@@ -1566,6 +1939,9 @@ impl Sink {
                         .execute(&mut *conn)
                         .await?;
                     }
+                    if let Some(def) = trigger {
+                        sqlx::Executor::execute(&mut *conn, def.as_str()).await?;
+                    }
                     Ok(())
                 }
                 _ => Err(StoreError::Config("Trạng thái nhập không khớp với kho dữ liệu.".into())),
@@ -1573,7 +1949,104 @@ impl Sink {
         })
     }
 
-    /// Builds again the indexes that [`Sink::defer_indexes`] dropped, from their own definitions.
+    /// Builds the ID number's unique index that [`Sink::defer_indexes`] dropped (`def`, its own
+    /// definition). False, and no index, when two records share a number ([`report_taken`] then
+    /// lists them; the import is rolled back).
+    fn build_unique(&mut self, def: String) -> BoxFuture<'_, Result<bool, StoreError>> {
+        Box::pin(async move {
+            match self {
+                Sink::Postgres { conn, .. } => {
+                    // A failed statement ends a PostgreSQL transaction; the savepoint keeps it
+                    // open for the search of the repeated numbers.
+                    sqlx::Executor::execute(&mut *conn, "SAVEPOINT unique_id").await?;
+                    match sqlx::Executor::execute(&mut *conn, def.as_str()).await {
+                        Ok(_) => {
+                            sqlx::Executor::execute(&mut *conn, "RELEASE SAVEPOINT unique_id").await?;
+                            Ok(true)
+                        }
+                        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                            sqlx::Executor::execute(&mut *conn, "ROLLBACK TO SAVEPOINT unique_id").await?;
+                            Ok(false)
+                        }
+                        Err(e) => Err(e.into()),
+                    }
+                }
+                // SQLite undoes the failed statement alone; the transaction goes on.
+                Sink::Sqlite { raw, .. } => {
+                    raw.call(move |c| match c.execute_batch(&def) {
+                        Ok(()) => Ok(true),
+                        Err(e) if is_unique_violation(&e) => Ok(false),
+                        Err(e) => Err(e.into()),
+                    })
+                    .await
+                }
+            }
+        })
+    }
+
+    /// Puts in a temporary table [`TAKEN_TABLE`] every record whose ID number an earlier record
+    /// has too, with that earliest record's id: one grouped pass over the table.
+    fn find_taken(&mut self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let sql = format!(
+                "CREATE TEMPORARY TABLE {TAKEN_TABLE} AS SELECT c.id AS id, f.first_id AS first_id FROM citizen c \
+                 JOIN (SELECT national_id, min(id) AS first_id FROM citizen WHERE national_id IS NOT NULL \
+                 GROUP BY national_id HAVING count(*) > 1) f ON f.national_id = c.national_id WHERE c.id <> f.first_id"
+            );
+            match self {
+                Sink::Postgres { conn, .. } => {
+                    sqlx::Executor::execute(&mut *conn, sql.as_str()).await?;
+                    Ok(())
+                }
+                Sink::Sqlite { raw, .. } => raw.call(move |c| Ok(c.execute_batch(&sql)?)).await,
+            }
+        })
+    }
+
+    /// The next [`TAKEN_PAGE`] records of [`TAKEN_TABLE`] after the id `after`, in id order:
+    /// [`Taken`].
+    fn taken_page(&mut self, after: i64) -> BoxFuture<'_, Result<Vec<Taken>, StoreError>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT t.id, t.first_id, {STORED_COLUMNS} FROM {TAKEN_TABLE} t JOIN citizen c ON c.id = t.id \
+                 WHERE t.id > {after} ORDER BY t.id LIMIT {TAKEN_PAGE}"
+            );
+            match self {
+                Sink::Postgres { conn, .. } => Ok(sqlx::query(&sql)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        let c = stored_citizen(r.get(0), |i| r.get(i + 2), |i| r.get(i + 2));
+                        Taken {
+                            id: r.get(0),
+                            first: r.get(1),
+                            record: c,
+                        }
+                    })
+                    .collect()),
+                Sink::Sqlite { raw, .. } => {
+                    raw.call(move |c| {
+                        let mut stmt = c.prepare(&sql)?;
+                        let rows = stmt.query_map([], |r| {
+                            let text = |i: usize| r.get::<_, Option<String>>(i + 2).unwrap_or_default();
+                            let int = |i: usize| r.get::<_, i64>(i + 2).unwrap_or_default();
+                            Ok(Taken {
+                                id: r.get(0)?,
+                                first: r.get(1)?,
+                                record: stored_citizen(r.get(0)?, text, int),
+                            })
+                        })?;
+                        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+                    })
+                    .await
+                }
+            }
+        })
+    }
+
+    /// Builds again the secondary indexes that [`Sink::defer_indexes`] dropped, from their own
+    /// definitions.
     fn rebuild_indexes(&mut self, defs: Vec<(String, String)>) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             match self {
@@ -1707,27 +2180,18 @@ struct Batch {
 fn split_by_id(
     valid: Vec<Parsed>,
     taken: &HashMap<String, i64>,
-    first_id: Option<i64>,
+    placed: &Placed,
 ) -> (Vec<Parsed>, Vec<(SourceRow, Vec<RowError>)>) {
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut keep: Vec<Parsed> = Vec::with_capacity(valid.len());
     let mut rejected = vec![];
     for r in valid {
         if let Some(nid) = r.national_id().map(str::to_string) {
-            let reason = if let Some(line) = seen.get(&nid) {
-                Some(format!("Số định danh cá nhân {nid} trùng với dòng {line} của tệp."))
-            } else if let Some(existing) = taken.get(&nid) {
-                if first_id.is_some_and(|f| *existing >= f) {
-                    Some(format!(
-                        "Số định danh cá nhân {nid} trùng với một dòng trước đó của tệp."
-                    ))
-                } else {
-                    Some(format!(
-                        "Số định danh cá nhân {nid} đã có trong sổ đăng ký: không tạo trùng (tìm theo số này để xem hồ sơ đã có)."
-                    ))
-                }
-            } else {
-                None
+            let reason = match seen.get(&nid) {
+                Some(line) => Some(taken_reason(&nid, Some(*line))),
+                None => taken
+                    .get(&nid)
+                    .map(|existing| taken_reason(&nid, placed.line_of(*existing))),
             };
             if let Some(reason_vi) = reason {
                 let e = RowError {
@@ -1736,7 +2200,7 @@ fn split_by_id(
                     value: Some(nid.clone()),
                     reason_vi,
                 };
-                rejected.push((r.row, vec![e]));
+                rejected.push((r.row.unpack(), vec![e]));
                 continue;
             }
             seen.insert(nid, r.row.line);
@@ -1744,6 +2208,17 @@ fn split_by_id(
         keep.push(r);
     }
     (keep, rejected)
+}
+
+/// Why a row's ID number `nid` is refused: it repeats the file's line `earlier`, or (`None`) a
+/// record already on the register before this import.
+fn taken_reason(nid: &str, earlier: Option<u64>) -> String {
+    match earlier {
+        Some(line) => format!("Số định danh cá nhân {nid} trùng với dòng {line} của tệp."),
+        None => format!(
+            "Số định danh cá nhân {nid} đã có trong sổ đăng ký: không tạo trùng (tìm theo số này để xem hồ sơ đã có)."
+        ),
+    }
 }
 
 fn national_ids(rows: &[Parsed]) -> Vec<String> {
@@ -1802,7 +2277,7 @@ async fn flush_postgres(
     let mut rejected = std::mem::take(&mut batch.rejected);
     let valid = std::mem::take(&mut batch.valid);
     // Numbers twice in the batch; numbers on the register are found by the COPY itself.
-    let (keep, refused) = split_by_id(valid, &HashMap::new(), run.first_id);
+    let (keep, refused) = split_by_id(valid, &HashMap::new(), &run.placed);
     rejected.extend(refused);
     let mut ids = vec![];
     let mut lines: Vec<u64> = keep.iter().map(|r| r.row.line).collect();
@@ -1812,7 +2287,7 @@ async fn flush_postgres(
             Inserted::Ids(new) => ids = new,
             Inserted::Taken(back) => {
                 let taken = taken_postgres(conn, national_ids(&back)).await?;
-                let (again, refused) = split_by_id(back, &taken, run.first_id);
+                let (again, refused) = split_by_id(back, &taken, &run.placed);
                 rejected.extend(refused);
                 lines = again.iter().map(|r| r.row.line).collect();
                 if !again.is_empty() {
@@ -1830,9 +2305,9 @@ async fn flush_postgres(
             }
         }
     }
-    run.batch_done(rejected, &ids);
+    run.batch_done(rejected, &ids, &lines);
     if let (Some(lo), Some(hi)) = (ids.iter().min(), ids.iter().max()) {
-        let after = serde_json::json!({ "source": source, "ids": ids, "rows": lines });
+        let after = batch_audit(source, &ids, &lines);
         audit_postgres(
             conn,
             actor,
@@ -1848,9 +2323,21 @@ async fn flush_postgres(
     Ok(())
 }
 
+/// The audit entry of a batch: the file, the new ids and the lines they came from, as runs
+/// ([`runs`]; the n-th id came from the n-th line).
+fn batch_audit(source: &str, ids: &[i64], lines: &[u64]) -> serde_json::Value {
+    serde_json::json!({
+        "source": source,
+        "ids": runs(ids.iter().copied()),
+        "rows": runs(lines.iter().map(|&l| l as i64)),
+    })
+}
+
 impl Run<'_> {
-    /// Records a written batch: its refused rows (reported in file order) and its new ids.
-    fn batch_done(&mut self, mut rejected: Vec<(SourceRow, Vec<RowError>)>, ids: &[i64]) {
+    /// Records a written batch: its refused rows (reported in file order) and its new ids, read
+    /// from `lines`.
+    fn batch_done(&mut self, mut rejected: Vec<(SourceRow, Vec<RowError>)>, ids: &[i64], lines: &[u64]) {
+        self.placed.add(ids, lines);
         rejected.sort_by_key(|(row, _)| row.line);
         for (row, errs) in rejected {
             self.reject(&row, errs);
@@ -1945,7 +2432,7 @@ const SQLITE_IN_FLIGHT: usize = 2;
 struct InFlight {
     answer: BoxFuture<'static, Result<SqliteBatch, StoreError>>,
     /// The rows sent, in order (kept here for the report of a refused one).
-    rows: Vec<SourceRow>,
+    rows: Vec<KeptRow>,
     /// Rows refused before the insert (bad cells, the same number twice in the batch).
     rejected: Vec<(SourceRow, Vec<RowError>)>,
 }
@@ -1972,9 +2459,9 @@ fn send_sqlite(raw: &RawSqlite, actor: &Actor, batch: &mut Batch, now: &str, sou
     let mut rejected = std::mem::take(&mut batch.rejected);
     let valid = std::mem::take(&mut batch.valid);
     // Numbers twice in the batch; numbers on the register are found by the insert itself.
-    let (keep, refused) = split_by_id(valid, &HashMap::new(), None);
+    let (keep, refused) = split_by_id(valid, &HashMap::new(), &Placed::default());
     rejected.extend(refused);
-    let (rows, records): (Vec<SourceRow>, Vec<Box<Prepared>>) = keep
+    let (rows, records): (Vec<KeptRow>, Vec<Box<Prepared>>) = keep
         .into_iter()
         .map(|r| {
             let p = match r.record {
@@ -2022,7 +2509,7 @@ fn send_sqlite(raw: &RawSqlite, actor: &Actor, batch: &mut Batch, now: &str, sou
         }
         if let (Some(lo), Some(hi)) = (ids.iter().min(), ids.iter().max()) {
             let unit = records.first().map(|p| p.unit_id);
-            let after = serde_json::json!({ "source": source, "ids": ids, "rows": kept_lines });
+            let after = batch_audit(&source, &ids, &kept_lines);
             audit_sqlite(
                 c,
                 &actor,
@@ -2053,11 +2540,19 @@ async fn finish_sqlite(run: &mut Run<'_>, batch: InFlight) -> Result<(), StoreEr
         mut rejected,
     } = batch;
     let SqliteBatch { ids, records, refused } = answer.await?;
+    let mut is_refused = vec![false; rows.len()];
+    for (i, _) in &refused {
+        is_refused[*i] = true;
+    }
+    let lines: Vec<u64> = rows
+        .iter()
+        .zip(&is_refused)
+        .filter(|(_, refused)| !**refused)
+        .map(|(r, _)| r.line)
+        .collect();
     if !refused.is_empty() {
         let mut taken = HashMap::new();
-        let mut is_refused = vec![false; rows.len()];
         for (i, id) in &refused {
-            is_refused[*i] = true;
             if let Some(nid) = &records[*i].national_id {
                 taken.insert(nid.clone(), *id);
             }
@@ -2072,10 +2567,10 @@ async fn finish_sqlite(run: &mut Run<'_>, batch: InFlight) -> Result<(), StoreEr
                 record: Record::Sqlite(prepared),
             })
             .collect();
-        rejected.extend(split_by_id(back, &taken, run.first_id).1);
+        rejected.extend(split_by_id(back, &taken, &run.placed).1);
     }
     // The audit entry was written with the batch.
-    run.batch_done(rejected, &ids);
+    run.batch_done(rejected, &ids, &lines);
     Ok(())
 }
 
@@ -2084,6 +2579,42 @@ mod tests {
     use super::super::{check_grade, parse_iso};
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn placed_maps_new_ids_to_their_lines() {
+        let mut p = Placed::default();
+        // Line 4 refused inside the first batch; the second batch's ids jump (another session's).
+        p.add(&[10, 11, 12, 13], &[2, 3, 5, 6]);
+        p.add(&[14, 20], &[7, 8]);
+        assert_eq!(p.runs, vec![(10, 2, 2), (12, 5, 3), (20, 8, 1)]);
+        let lines: Vec<Option<u64>> = (9..=21).map(|id| p.line_of(id)).collect();
+        assert_eq!(
+            lines,
+            [None, Some(2), Some(3), Some(5), Some(6), Some(7)]
+                .into_iter()
+                .chain([None; 5])
+                .chain([Some(8), None])
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(Placed::default().line_of(1), None);
+    }
+
+    #[test]
+    fn consecutive_numbers_as_runs() {
+        assert_eq!(runs([1, 2, 3, 5, 7, 8]), vec![[1, 3], [5, 5], [7, 8]]);
+        assert_eq!(runs([4]), vec![[4, 4]]);
+        assert!(runs([]).is_empty());
+        // Not ascending: a new run each time (the audit lists what happened, in order).
+        assert_eq!(runs([3, 2]), vec![[3, 3], [2, 2]]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_kept_row_gives_back_its_cells(line in 1u64..1_000_000, cells in proptest::collection::vec(".*", 0..40)) {
+            let row = SourceRow { line, cells };
+            proptest::prop_assert_eq!(KeptRow::new(&row).unpack(), row);
+        }
+    }
 
     #[test]
     fn dates_in_both_forms() {
