@@ -402,11 +402,15 @@ impl HeaderMap {
         cells
     }
 
-    fn parse(&self, row: &SourceRow, unit_id: i64, today: Date) -> Result<Prepared, Vec<RowError>> {
+    /// Checks a row and brings it to its stored form. The cells it keeps are moved out of `row`
+    /// rather than copied (one allocation and copy fewer per cell), so `row` is not the row as
+    /// read afterwards: keep a copy first ([`KeptRow`]) to report it.
+    fn parse(&self, row: &mut SourceRow, unit_id: i64, today: Date) -> Result<Prepared, Vec<RowError>> {
+        let line = row.line;
         let mut errs: Vec<RowError> = vec![];
         let mut bad = |field: CitizenField, value: Option<&str>, reason: String| {
             errs.push(RowError {
-                row: row.line,
+                row: line,
                 column: Some(self.header_of(field)),
                 value: value.map(str::to_string),
                 reason_vi: reason,
@@ -474,7 +478,7 @@ impl HeaderMap {
                 Ok(l) => l,
                 Err(()) => {
                     errs.push(RowError {
-                        row: row.line,
+                        row: line,
                         column: Some(self.header_of(CitizenField::StudyingLevel)),
                         value: Some(v.to_string()),
                         reason_vi: format!(
@@ -488,12 +492,24 @@ impl HeaderMap {
         let (Some(name), Some(birth), Some(sex)) = (name, birth, sex) else {
             return Err(errs);
         };
-        let get = |f: CitizenField| self.cell(row, f).map(str::to_string);
+        let full_name = name.to_string();
+        let mut get = |f: CitizenField| -> Option<String> {
+            let i = CITIZEN_COLUMNS.iter().position(|c| c.field == f)?;
+            let cell = row.cells.get_mut(self.col[i]?)?;
+            let trimmed = cell.trim();
+            if trimmed.is_empty() {
+                None
+            } else if trimmed.len() == cell.len() {
+                Some(std::mem::take(cell))
+            } else {
+                Some(trimmed.to_string())
+            }
+        };
         let n = NewCitizen {
             unit_id,
             national_id: get(CitizenField::NationalId),
             legacy_id: get(CitizenField::LegacyId),
-            full_name: name.to_string(),
+            full_name,
             birth_date: birth,
             sex,
             ethnicity: get(CitizenField::Ethnicity),
@@ -518,7 +534,7 @@ impl HeaderMap {
             Ok(_) => Err(errs),
             Err(field_errs) => {
                 errs.extend(field_errs.into_iter().map(|e: FieldError| RowError {
-                    row: row.line,
+                    row: line,
                     column: Some(self.header_of(e.field)),
                     value: e.value,
                     reason_vi: e.reason_vi,
@@ -622,6 +638,12 @@ pub(crate) fn column_letter(mut i: usize) -> String {
 pub use phongthu_domain::dates::parse_date_vi as parse_date;
 
 fn parse_sex(v: &str) -> Option<Sex> {
+    // The template's own words first, as written (most rows), without folding them.
+    match v {
+        "Nam" => return Some(Sex::Male),
+        "Nữ" => return Some(Sex::Female),
+        _ => {}
+    }
     match header_key(v).as_str() {
         "nam" | "male" => Some(Sex::Male),
         "nu" | "female" => Some(Sex::Female),
@@ -630,6 +652,11 @@ fn parse_sex(v: &str) -> Option<Sex> {
 }
 
 fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "Có" => return Some(true),
+        "Không" => return Some(false),
+        _ => {}
+    }
     match header_key(v).as_str() {
         "co" | "x" | "1" | "true" | "yes" | "dangvien" | "doanvien" => Some(true),
         "khong" | "0" | "false" | "no" | "" => Some(false),
@@ -1160,8 +1187,9 @@ fn check_rows(
 ) -> (Vec<Parsed>, Vec<(SourceRow, Vec<RowError>)>) {
     let mut valid = Vec::with_capacity(rows.len());
     let mut rejected = vec![];
-    for row in rows {
-        match map.parse(&row, unit_id, today) {
+    for mut row in rows {
+        let kept = KeptRow::new(&row);
+        match map.parse(&mut row, unit_id, today) {
             Ok(prepared) => {
                 let record = match backend {
                     Backend::Postgres => {
@@ -1174,12 +1202,9 @@ fn check_rows(
                     }
                     Backend::Sqlite => Record::Sqlite(Box::new(prepared)),
                 };
-                valid.push(Parsed {
-                    row: KeptRow::new(&row),
-                    record,
-                });
+                valid.push(Parsed { row: kept, record });
             }
-            Err(errs) => rejected.push((row, errs)),
+            Err(errs) => rejected.push((kept.unpack(), errs)),
         }
     }
     (valid, rejected)
@@ -2600,6 +2625,41 @@ mod tests {
     }
 
     #[test]
+    fn sex_and_yes_no_cells_in_any_spelling() {
+        let nfd_nu = "Nu\u{0303}";
+        for (v, sex) in [
+            ("Nam", Some(Sex::Male)),
+            ("nam", Some(Sex::Male)),
+            ("NAM", Some(Sex::Male)),
+            ("Male", Some(Sex::Male)),
+            ("Nữ", Some(Sex::Female)),
+            ("nữ", Some(Sex::Female)),
+            ("Nu", Some(Sex::Female)),
+            (nfd_nu, Some(Sex::Female)),
+            ("female", Some(Sex::Female)),
+            ("x", None),
+        ] {
+            assert_eq!(parse_sex(v), sex, "{v}");
+        }
+        for (v, b) in [
+            ("Có", Some(true)),
+            ("có", Some(true)),
+            ("CO", Some(true)),
+            ("x", Some(true)),
+            ("1", Some(true)),
+            ("Đảng viên", Some(true)),
+            ("Không", Some(false)),
+            ("không", Some(false)),
+            ("0", Some(false)),
+            ("Khong", Some(false)),
+            ("Cỏ", Some(true)),
+            ("Có lẽ", None),
+        ] {
+            assert_eq!(parse_bool(v), b, "{v}");
+        }
+    }
+
+    #[test]
     fn consecutive_numbers_as_runs() {
         assert_eq!(runs([1, 2, 3, 5, 7, 8]), vec![[1, 3], [5, 5], [7, 8]]);
         assert_eq!(runs([4]), vec![[4, 4]]);
@@ -2691,7 +2751,7 @@ mod tests {
         cells[2] = "Nam giới?".into();
         cells[12] = "13/12".into();
         let errs = m
-            .parse(&SourceRow { line: 7, cells }, 1, date!(2026 - 01 - 01))
+            .parse(&mut SourceRow { line: 7, cells }, 1, date!(2026 - 01 - 01))
             .unwrap_err();
         assert!(errs.iter().all(|e| e.row == 7));
         let cols: Vec<_> = errs.iter().filter_map(|e| e.column.clone()).collect();
@@ -2740,7 +2800,7 @@ mod tests {
         let (m, _) = HeaderMap::resolve(&h).unwrap();
         let p = m
             .parse(
-                &SourceRow {
+                &mut SourceRow {
                     line: 2,
                     cells: citizen_export_row(&c),
                 },
