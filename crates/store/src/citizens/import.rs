@@ -11,7 +11,8 @@
 //! with COPY.
 
 use super::{
-    prepare, push_copy_row, today, vi_date, Citizen, FieldError, NewCitizen, Prepared, INSERT_ARITY, INSERT_COLUMNS,
+    citizen_from_cells, prepare, push_copy_row, today, vi_date, Citizen, FieldError, NewCitizen, Prepared,
+    CITIZEN_COLUMNS_SQL, INSERT_ARITY, INSERT_COLUMNS,
 };
 use crate::db::{Backend, Target};
 use crate::error::StoreError;
@@ -1490,7 +1491,6 @@ const VERSION_TRIGGER: &str = "citizen_version_insert";
 
 /// A record that repeats the ID number of an earlier one ([`Sink::taken_page`]).
 struct Taken {
-    id: i64,
     /// The earliest record with the same number.
     first: i64,
     /// The record as stored.
@@ -1503,47 +1503,6 @@ const TAKEN_TABLE: &str = "import_taken";
 /// Records of [`TAKEN_TABLE`] read at a time (the memory held stays bounded).
 const TAKEN_PAGE: usize = 1000;
 
-/// The stored cells [`stored_citizen`] reads, from 0 (`c` is the citizen table).
-const STORED_COLUMNS: &str = "c.national_id, c.legacy_id, c.full_name, c.birth_date, c.sex, c.ethnicity, \
-     c.religion, c.birth_registration_place, c.permanent_commune_code, c.permanent_village, \
-     c.current_commune_code, c.current_village, c.education_grade, c.qualification, c.studying_level, \
-     c.studying_detail, c.occupation, c.workplace, c.note, \
-     CAST(c.party_member AS BIGINT), CAST(c.union_member AS BIGINT)";
-
-/// The record `id` from the cells of [`STORED_COLUMNS`] (`text(i)` and `int(i)` read cell `i`),
-/// for writing it back as a row of the file. What it does not read (unit, times) is left empty.
-fn stored_citizen(id: i64, text: impl Fn(usize) -> Option<String>, int: impl Fn(usize) -> i64) -> Citizen {
-    let birth = text(3).unwrap_or_default();
-    Citizen {
-        id,
-        unit_id: 0,
-        province_code: String::new(),
-        national_id: text(0),
-        legacy_id: text(1),
-        full_name: text(2).unwrap_or_default(),
-        birth_date: super::parse_iso(&birth).unwrap_or(Date::MIN),
-        sex: Sex::parse(&text(4).unwrap_or_default()).unwrap_or(Sex::Male),
-        ethnicity: text(5),
-        religion: text(6),
-        birth_registration_place: text(7),
-        permanent_commune_code: text(8),
-        permanent_village: text(9),
-        current_commune_code: text(10),
-        current_village: text(11),
-        education_grade: text(12),
-        qualification: text(13),
-        studying_level: text(14).and_then(|s| StudyLevel::parse(&s)),
-        studying_detail: text(15),
-        occupation: text(16),
-        workplace: text(17),
-        note: text(18),
-        party_member: int(19) != 0,
-        union_member: int(20) != 0,
-        created_at: String::new(),
-        updated_at: String::new(),
-    }
-}
-
 /// An all-or-nothing bulk load whose ID numbers repeat ([`Sink::build_unique`] failed, or rows
 /// were refused already): refuses every record that repeats the number of an earlier one, with
 /// the line it repeats or the record on the register. Their rows go to the observer as the
@@ -1554,11 +1513,12 @@ async fn report_taken(sink: &mut Sink, run: &mut Run<'_>, map: &HeaderMap) -> Re
     let mut after = 0;
     loop {
         let page = sink.taken_page(after).await?;
-        let Some(last) = page.last().map(|t| t.id) else {
+        let Some(last) = page.last().map(|t| t.record.id) else {
             break;
         };
         after = last;
-        for Taken { id, first, record: c } in page {
+        for Taken { first, record: c } in page {
+            let id = c.id;
             let nid = c.national_id.clone().unwrap_or_default();
             // The register held each number once before the import (its unique index): every
             // later record with a number is this import's.
@@ -2033,7 +1993,7 @@ impl Sink {
     fn taken_page(&mut self, after: i64) -> BoxFuture<'_, Result<Vec<Taken>, StoreError>> {
         Box::pin(async move {
             let sql = format!(
-                "SELECT t.id, t.first_id, {STORED_COLUMNS} FROM {TAKEN_TABLE} t JOIN citizen c ON c.id = t.id \
+                "SELECT t.first_id AS taken_first, {CITIZEN_COLUMNS_SQL} FROM {TAKEN_TABLE} t JOIN citizen c ON c.id = t.id \
                  WHERE t.id > {after} ORDER BY t.id LIMIT {TAKEN_PAGE}"
             );
             match self {
@@ -2041,25 +2001,20 @@ impl Sink {
                     .fetch_all(&mut *conn)
                     .await?
                     .iter()
-                    .map(|r| {
-                        let c = stored_citizen(r.get(0), |i| r.get(i + 2), |i| r.get(i + 2));
-                        Taken {
-                            id: r.get(0),
-                            first: r.get(1),
-                            record: c,
-                        }
+                    .map(|r| Taken {
+                        first: r.get("taken_first"),
+                        record: citizen_from_cells(|c| r.get(c), |c| r.get(c)),
                     })
                     .collect()),
                 Sink::Sqlite { raw, .. } => {
                     raw.call(move |c| {
                         let mut stmt = c.prepare(&sql)?;
                         let rows = stmt.query_map([], |r| {
-                            let text = |i: usize| r.get::<_, Option<String>>(i + 2).unwrap_or_default();
-                            let int = |i: usize| r.get::<_, i64>(i + 2).unwrap_or_default();
+                            let text = |c: &str| r.get::<_, Option<String>>(c).unwrap_or_default();
+                            let int = |c: &str| r.get::<_, i64>(c).unwrap_or_default();
                             Ok(Taken {
-                                id: r.get(0)?,
-                                first: r.get(1)?,
-                                record: stored_citizen(r.get(0)?, text, int),
+                                first: r.get("taken_first")?,
+                                record: citizen_from_cells(text, int),
                             })
                         })?;
                         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -2331,31 +2286,23 @@ async fn flush_postgres(
         }
     }
     run.batch_done(rejected, &ids, &lines);
-    if let (Some(lo), Some(hi)) = (ids.iter().min(), ids.iter().max()) {
-        let after = batch_audit(source, &ids, &lines);
-        audit_postgres(
-            conn,
-            actor,
-            "create",
-            "citizen",
-            &format!("{lo}..{hi}"),
-            unit,
-            None,
-            Some(&after),
-        )
-        .await?;
+    if let Some((entity_id, after)) = batch_audit(source, &ids, &lines) {
+        audit_postgres(conn, actor, "create", "citizen", &entity_id, unit, None, Some(&after)).await?;
     }
     Ok(())
 }
 
-/// The audit entry of a batch: the file, the new ids and the lines they came from, as runs
+/// The audit entry of a batch that created records (`None` when it created none): its entity id
+/// `first..last` and its content, the file and the new ids with the lines they came from, as runs
 /// ([`runs`]; the n-th id came from the n-th line).
-fn batch_audit(source: &str, ids: &[i64], lines: &[u64]) -> serde_json::Value {
-    serde_json::json!({
+fn batch_audit(source: &str, ids: &[i64], lines: &[u64]) -> Option<(String, serde_json::Value)> {
+    let (lo, hi) = (ids.iter().min()?, ids.iter().max()?);
+    let after = serde_json::json!({
         "source": source,
         "ids": runs(ids.iter().copied()),
         "rows": runs(lines.iter().map(|&l| l as i64)),
-    })
+    });
+    Some((format!("{lo}..{hi}"), after))
 }
 
 impl Run<'_> {
@@ -2532,19 +2479,9 @@ fn send_sqlite(raw: &RawSqlite, actor: &Actor, batch: &mut Batch, now: &str, sou
                 Err(e) => return Err(e.into()),
             }
         }
-        if let (Some(lo), Some(hi)) = (ids.iter().min(), ids.iter().max()) {
+        if let Some((entity_id, after)) = batch_audit(&source, &ids, &kept_lines) {
             let unit = records.first().map(|p| p.unit_id);
-            let after = batch_audit(&source, &ids, &kept_lines);
-            audit_sqlite(
-                c,
-                &actor,
-                "create",
-                "citizen",
-                &format!("{lo}..{hi}"),
-                unit,
-                None,
-                Some(&after),
-            )?;
+            audit_sqlite(c, &actor, "create", "citizen", &entity_id, unit, None, Some(&after))?;
         }
         Ok(SqliteBatch { ids, records, refused })
     });

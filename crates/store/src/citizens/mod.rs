@@ -665,36 +665,41 @@ pub(crate) fn values_groups(rows: usize, arity: usize) -> String {
 }
 
 pub(crate) fn citizen_row(r: &AnyRow) -> Citizen {
-    let birth: String = r.get("birth_date");
+    citizen_from_cells(|c| r.get(c), |c| r.get(c))
+}
+
+/// A record from the cells of [`CITIZEN_COLUMNS_SQL`], read by column name (`text` reads a text
+/// cell, `int` an integer one), whatever kind of row holds them: the pool's rows
+/// ([`citizen_row`]) or a bulk load's own connection.
+pub(crate) fn citizen_from_cells(text: impl Fn(&str) -> Option<String>, int: impl Fn(&str) -> i64) -> Citizen {
+    let birth = text("birth_date").unwrap_or_default();
     Citizen {
-        id: r.get("id"),
-        unit_id: r.get("unit_id"),
-        province_code: r.get("province_code"),
-        national_id: r.get("national_id"),
-        legacy_id: r.get("legacy_id"),
-        full_name: r.get("full_name"),
+        id: int("id"),
+        unit_id: int("unit_id"),
+        province_code: text("province_code").unwrap_or_default(),
+        national_id: text("national_id"),
+        legacy_id: text("legacy_id"),
+        full_name: text("full_name").unwrap_or_default(),
         birth_date: parse_iso(&birth).unwrap_or(Date::MIN),
-        sex: Sex::parse(&r.get::<String, _>("sex")).unwrap_or(Sex::Male),
-        ethnicity: r.get("ethnicity"),
-        religion: r.get("religion"),
-        birth_registration_place: r.get("birth_registration_place"),
-        permanent_commune_code: r.get("permanent_commune_code"),
-        permanent_village: r.get("permanent_village"),
-        current_commune_code: r.get("current_commune_code"),
-        current_village: r.get("current_village"),
-        education_grade: r.get("education_grade"),
-        qualification: r.get("qualification"),
-        studying_level: r
-            .get::<Option<String>, _>("studying_level")
-            .and_then(|s| StudyLevel::parse(&s)),
-        studying_detail: r.get("studying_detail"),
-        occupation: r.get("occupation"),
-        workplace: r.get("workplace"),
-        party_member: r.get::<i64, _>("party_member") != 0,
-        union_member: r.get::<i64, _>("union_member") != 0,
-        note: r.get("note"),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
+        sex: Sex::parse(&text("sex").unwrap_or_default()).unwrap_or(Sex::Male),
+        ethnicity: text("ethnicity"),
+        religion: text("religion"),
+        birth_registration_place: text("birth_registration_place"),
+        permanent_commune_code: text("permanent_commune_code"),
+        permanent_village: text("permanent_village"),
+        current_commune_code: text("current_commune_code"),
+        current_village: text("current_village"),
+        education_grade: text("education_grade"),
+        qualification: text("qualification"),
+        studying_level: text("studying_level").and_then(|s| StudyLevel::parse(&s)),
+        studying_detail: text("studying_detail"),
+        occupation: text("occupation"),
+        workplace: text("workplace"),
+        party_member: int("party_member") != 0,
+        union_member: int("union_member") != 0,
+        note: text("note"),
+        created_at: text("created_at").unwrap_or_default(),
+        updated_at: text("updated_at").unwrap_or_default(),
     }
 }
 
