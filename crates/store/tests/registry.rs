@@ -1023,28 +1023,59 @@ fn numbered_row(line: u64, i: u32) -> Result<SourceRow, String> {
     )
 }
 
+/// A file whose ID numbers repeat in the three ways an import must tell apart, against one
+/// record already on the register: two and a half batches of the importer (1,000 rows each on
+/// SQLite, 10,000 on PostgreSQL) of [`numbered_row`]s, where line 12 repeats line 11's number
+/// inside the first batch, line `across` (second batch) repeats line 2's, and line
+/// `on_register` (third batch) carries the register's.
+struct RepeatedIds {
+    n: u32,
+    across: u64,
+    on_register: u64,
+}
+
+impl RepeatedIds {
+    /// Puts the record on the register of the fixture's first commune.
+    async fn new(f: &Fixture) -> RepeatedIds {
+        let a = f.demo.commune_command_ids[0];
+        let mut old = person(a, "Trần Văn Cũ", date!(2001 - 01 - 05), Sex::Male, &f.code_a);
+        old.national_id = Some(nid(Sex::Male, 2001, 900_000));
+        f.db.store.scoped(&f.commune_a).create_citizen(old).await.unwrap();
+        let batch = import_batch_rows(f.db.store.backend()) as u32;
+        RepeatedIds {
+            n: batch * 5 / 2,
+            across: u64::from(batch + batch * 7 / 10) + 2,
+            on_register: u64::from(2 * batch + batch * 4 / 10) + 2,
+        }
+    }
+
+    /// The rows, with the three repeats.
+    fn rows(&self) -> Vec<Result<SourceRow, String>> {
+        let mut rows = numbered_rows(self.n);
+        rows[10] = numbered_row(12, 9);
+        rows[self.across as usize - 2] = numbered_row(self.across, 0);
+        rows[self.on_register as usize - 2] = numbered_row(self.on_register, 900_000);
+        rows
+    }
+
+    /// The number each repeated line carries: that of the row it repeats.
+    fn repeated_number(&self, line: u64) -> u32 {
+        match line {
+            12 => 9,
+            l if l == self.across => 0,
+            _ => 900_000,
+        }
+    }
+}
+
 #[tokio::test]
 async fn import_batches_refuse_same_id_within_and_across_batches() {
     let f = fixture().await;
     let a = f.demo.commune_command_ids[0];
     let s = f.db.store.scoped(&f.commune_a);
-    // One record already on the register.
-    let mut old = person(a, "Trần Văn Cũ", date!(2001 - 01 - 05), Sex::Male, &f.code_a);
-    old.national_id = Some(nid(Sex::Male, 2001, 900_000));
-    s.create_citizen(old).await.unwrap();
-    // Two and a half batches of the importer (1,000 rows each on SQLite, 10,000 on PostgreSQL).
-    let batch = import_batch_rows(f.db.store.backend()) as u32;
-    let n = batch * 5 / 2;
-    let mut rows = numbered_rows(n);
-    // Line 12 repeats line 11's ID inside the first batch; a line of the second batch repeats
-    // line 2's across batches; a line of the third carries the ID already on the register.
-    let (across, on_register) = (
-        u64::from(batch + batch * 7 / 10) + 2,
-        u64::from(2 * batch + batch * 4 / 10) + 2,
-    );
-    rows[10] = numbered_row(12, 9);
-    rows[across as usize - 2] = numbered_row(across, 0);
-    rows[on_register as usize - 2] = numbered_row(on_register, 900_000);
+    let repeated = RepeatedIds::new(&f).await;
+    let RepeatedIds { n, across, on_register } = repeated;
+    let rows = repeated.rows();
     let opts = import_opts(a, ImportMode::ValidOnly, "lon.csv");
     let mut obs = Collect::default();
     let r = s.import_citizens(&headers(), rows, &opts, &mut obs).await.unwrap();
@@ -1133,24 +1164,13 @@ async fn all_or_nothing_import_checks_every_id_number() {
     let f = fixture().await;
     let a = f.demo.commune_command_ids[0];
     let s = f.db.store.scoped(&f.commune_a);
-    let mut old = person(a, "Trần Văn Cũ", date!(2001 - 01 - 05), Sex::Male, &f.code_a);
-    old.national_id = Some(nid(Sex::Male, 2001, 900_000));
-    s.create_citizen(old).await.unwrap();
+    let repeated = RepeatedIds::new(&f).await;
+    let RepeatedIds { n, across, on_register } = repeated;
+    let rows = || repeated.rows();
     let indexes = f.db.indexes("citizen").await;
     let triggers = f.db.triggers("citizen").await;
     let version = f.db.registry_version(a).await;
     let head = f.db.store.verify_audit().await.unwrap().head_seq;
-    let batch = import_batch_rows(f.db.store.backend()) as u32;
-    let n = batch * 5 / 2;
-    let across = u64::from(batch + batch * 7 / 10) + 2;
-    let on_register = u64::from(2 * batch + batch * 4 / 10) + 2;
-    let rows = || {
-        let mut rows = numbered_rows(n);
-        rows[10] = numbered_row(12, 9);
-        rows[across as usize - 2] = numbered_row(across, 0);
-        rows[on_register as usize - 2] = numbered_row(on_register, 900_000);
-        rows
-    };
     let opts = import_opts(a, ImportMode::AllOrNothing, "ca-tep.csv");
     let unchanged = || async {
         assert_eq!(f.db.indexes("citizen").await, indexes);
@@ -1187,16 +1207,7 @@ async fn all_or_nothing_import_checks_every_id_number() {
     let h = headers();
     let col = |name: &str| h.iter().position(|x| x == name).unwrap();
     for ((line, _), cells) in obs.rejected.iter().zip(&obs.cells) {
-        let Ok(expected) = numbered_row(
-            *line,
-            match *line {
-                12 => 9,
-                l if l == across => 0,
-                _ => 900_000,
-            },
-        ) else {
-            unreachable!()
-        };
+        let expected = numbered_row(*line, repeated.repeated_number(*line)).unwrap();
         for name in ["Họ và tên", "Giới tính", "Số định danh cá nhân"] {
             assert_eq!(cells[col(name)], expected.cells[col(name)], "line {line}, {name}");
         }
