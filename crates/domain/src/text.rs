@@ -41,10 +41,23 @@ pub fn is_letter(c: char) -> bool {
 /// combining marks (U+0300) or a precomposed Latin letter of U+1E00–U+1EFF. None of those
 /// characters combines with another or is changed by NFC (a test checks each of them), so a text
 /// made only of them is in NFC. Vietnamese text typed on a Unicode keyboard is.
+///
+/// Read as UTF-8 bytes, without decoding the characters: below U+0300 is ASCII or a two-byte
+/// character led by C2–CB; U+1E00–U+1EFF is E1 followed by B8–BB.
 #[inline]
 fn is_plain_nfc(s: &str) -> bool {
-    s.chars()
-        .all(|c| (c as u32) < 0x300 || (0x1e00..=0x1eff).contains(&(c as u32)))
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            0..=0x7f => i += 1,
+            0xc2..=0xcb => i += 2,
+            // `s` is valid UTF-8: a lead byte E1 has two more bytes.
+            0xe1 if (0xb8..=0xbb).contains(&b[i + 1]) => i += 3,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Whether `s` is in NFC: [`is_plain_nfc`] first, then Unicode's quick check.
@@ -60,50 +73,105 @@ fn is_nfc(s: &str) -> bool {
 /// ([`syllable_may_move_tone`]). The output equals [`normalize_syllable`] applied to every word of
 /// the NFC text (a property test checks it against that plain definition).
 pub fn normalize(s: &str) -> String {
+    normalize_cow(s).into_owned()
+}
+
+/// [`normalize`], borrowing `s` when it already is in that form (the usual case for a cell of a
+/// file typed on a Unicode keyboard): nothing is allocated or copied then. A text only gets a new
+/// string from the first word that changes.
+pub fn normalize_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
     if s.is_ascii() {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
-    let composed: std::borrow::Cow<'_, str> = if is_nfc(s) {
-        std::borrow::Cow::Borrowed(s)
-    } else {
-        std::borrow::Cow::Owned(s.nfc().collect())
-    };
-    let nfc: &str = &composed;
-    let mut out = String::with_capacity(nfc.len());
-    let mut word_start: Option<usize> = None;
-    let push_word = |out: &mut String, word: &str| {
-        if syllable_may_move_tone(word) {
-            out.push_str(&normalize_syllable(word));
-        } else {
-            out.push_str(word);
+    if is_nfc(s) {
+        return normalize_words(s);
+    }
+    // Not certainly in NFC (a loose combining mark may be); composing may still change nothing.
+    let nfc: String = s.nfc().collect();
+    match normalize_words(&nfc) {
+        Cow::Borrowed(_) if nfc == s => Cow::Borrowed(s),
+        Cow::Borrowed(_) => Cow::Owned(nfc),
+        Cow::Owned(o) => Cow::Owned(o),
+    }
+}
+
+/// [`normalize_syllable`] on every word of `nfc` (a text in NFC), borrowed when no word changes.
+fn normalize_words(nfc: &str) -> std::borrow::Cow<'_, str> {
+    // `out` holds `nfc[..done]` with its changed words, once a word has changed.
+    let mut out: Option<String> = None;
+    let mut done = 0;
+    let word = |start: usize, end: usize, out: &mut Option<String>, done: &mut usize| {
+        let w = &nfc[start..end];
+        if !syllable_may_move_tone(w) {
+            return;
+        }
+        let changed = normalize_syllable(w);
+        if changed != w {
+            let o = out.get_or_insert_with(|| String::with_capacity(nfc.len() + 2));
+            o.push_str(&nfc[*done..start]);
+            o.push_str(&changed);
+            *done = end;
         }
     };
+    let mut word_start: Option<usize> = None;
     for (i, c) in nfc.char_indices() {
         if is_letter(c) || is_tone(c) {
             word_start.get_or_insert(i);
-        } else {
-            if let Some(start) = word_start.take() {
-                push_word(&mut out, &nfc[start..i]);
-            }
-            out.push(c);
+        } else if let Some(start) = word_start.take() {
+            word(start, i, &mut out, &mut done);
         }
     }
     if let Some(start) = word_start {
-        push_word(&mut out, &nfc[start..]);
+        word(start, nfc.len(), &mut out, &mut done);
     }
-    out
+    match out {
+        None => std::borrow::Cow::Borrowed(nfc),
+        Some(mut o) => {
+            o.push_str(&nfc[done..]);
+            std::borrow::Cow::Owned(o)
+        }
+    }
 }
 
 /// False when [`normalize_syllable`] certainly returns `word` unchanged: the word (in NFC) has no
 /// loose combining mark, and its last letter, tone removed, is not `a`, `e` or `y` (the second
-/// letter of every open pair), or the word has no tone at all. Decides without allocating.
+/// letter of every open pair), or the word has no tone at all. Decides without allocating, and
+/// looks at the last letter first: most words end in another letter.
 fn syllable_may_move_tone(word: &str) -> bool {
+    let Some(last) = word.chars().next_back() else {
+        return false;
+    };
+    if ('\u{0300}'..='\u{036f}').contains(&last) {
+        return true;
+    }
+    // The base of the last letter is the last letter of the word's base (composition only joins
+    // a letter with the marks after it). Precomposed Latin letters are answered from the letter
+    // table; anything else by decomposing it.
+    let last_base = if last.is_ascii() {
+        Some(last)
+    } else {
+        match latin_index(last) {
+            // The base of a letter with other marks (â, ê) is not a, e or y.
+            Some(i) => LATIN[i].base_and_tone.map(|(b, _)| b),
+            None => {
+                let mut last_base = None;
+                unicode_normalization::char::decompose_canonical(last, |d| {
+                    if !is_tone(d) {
+                        last_base = Some(d);
+                    }
+                });
+                last_base
+            }
+        }
+    };
+    if !matches!(last_base, Some('a' | 'e' | 'y' | 'A' | 'E' | 'Y')) {
+        return false;
+    }
     if word.chars().any(|c| ('\u{0300}'..='\u{036f}').contains(&c)) {
         return true;
     }
-    // Precomposed Latin letters are answered from the letter table (their base letter and tone);
-    // anything else by decomposing it.
-    let toned = word.chars().any(|c| {
+    word.chars().any(|c| {
         if c.is_ascii() {
             false
         } else if let Some(i) = latin_index(c) {
@@ -113,28 +181,7 @@ fn syllable_may_move_tone(word: &str) -> bool {
             unicode_normalization::char::decompose_canonical(c, |d| toned |= is_tone(d));
             toned
         }
-    });
-    if !toned {
-        return false;
-    }
-    let Some(last) = word.chars().next_back() else {
-        return false;
-    };
-    let last_base = match latin_index(last) {
-        // The base of a letter with other marks (â, ê) is not a, e or y; nor is the last part
-        // of its decomposition.
-        Some(i) => LATIN[i].base_and_tone.map(|(b, _)| b),
-        None => {
-            let mut last_base = None;
-            unicode_normalization::char::decompose_canonical(last, |d| {
-                if !is_tone(d) {
-                    last_base = Some(d);
-                }
-            });
-            last_base
-        }
-    };
-    matches!(last_base, Some('a' | 'e' | 'y' | 'A' | 'E' | 'Y'))
+    })
 }
 
 /// Moves the tone of an open `oa`/`oe`/`uy` ending onto its first vowel ("hoà" → "hòa").
@@ -176,8 +223,37 @@ fn normalize_syllable(word: &str) -> String {
 /// `s` with its white space collapsed to single spaces and trimmed ("  Nguyễn\tVăn  " →
 /// "Nguyễn Văn"), borrowed when it already is so (the usual case for a cell of a file).
 pub fn squash_spaces(s: &str) -> std::borrow::Cow<'_, str> {
+    if is_squashed(s) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+/// Whether `s` has no white space but single spaces between other characters. Read as UTF-8
+/// bytes: besides ASCII's, white space (Unicode's `White_Space`) is only ever led by C2 (U+0085,
+/// U+00A0), E1 9A (U+1680), E2 (U+2000–U+205F) or E3 (U+3000); a text with any of those lead
+/// bytes is decided by its characters. A test compares both ways at every code point.
+fn is_squashed(s: &str) -> bool {
+    let b = s.as_bytes();
     let mut prev_space = true;
-    let clean = s.chars().all(|c| {
+    for (i, &x) in b.iter().enumerate() {
+        match x {
+            b' ' if prev_space => return false,
+            b' ' => prev_space = true,
+            b'\t'..=b'\r' => return false,
+            0xc2 | 0xe2 | 0xe3 => return is_squashed_by_chars(s),
+            0xe1 if b.get(i + 1) == Some(&0x9a) => return is_squashed_by_chars(s),
+            _ => prev_space = false,
+        }
+    }
+    b.is_empty() || !prev_space
+}
+
+/// [`is_squashed`] by decoding every character.
+fn is_squashed_by_chars(s: &str) -> bool {
+    let mut prev_space = true;
+    s.chars().all(|c| {
         let ok = if c.is_whitespace() {
             c == ' ' && !prev_space
         } else {
@@ -185,12 +261,7 @@ pub fn squash_spaces(s: &str) -> std::borrow::Cow<'_, str> {
         };
         prev_space = c.is_whitespace();
         ok
-    }) && !s.ends_with(char::is_whitespace);
-    if clean {
-        std::borrow::Cow::Borrowed(s)
-    } else {
-        std::borrow::Cow::Owned(s.split_whitespace().collect::<Vec<_>>().join(" "))
-    }
+    }) && !s.ends_with(char::is_whitespace)
 }
 
 /// Diacritic-free, lower-case, single-spaced form used as a search key.
@@ -284,6 +355,7 @@ fn latin_index(c: char) -> Option<usize> {
 struct Latin {
     fold: Box<str>,
     base_and_tone: Option<(char, Option<char>)>,
+    coll: Coll,
 }
 
 static LATIN: LazyLock<Vec<Latin>> = LazyLock::new(|| {
@@ -296,6 +368,7 @@ static LATIN: LazyLock<Vec<Latin>> = LazyLock::new(|| {
             Latin {
                 fold: fold.into(),
                 base_and_tone: base_and_tone_slow(c),
+                coll: coll_of(base_and_tone_slow(c)),
             }
         })
         .collect()
@@ -360,42 +433,105 @@ fn tone_weight(t: Option<char>) -> u8 {
 ///
 /// Layout: primary letters, `!`, one tone digit per letter, `!`, one case digit per letter.
 /// Characters that are neither letters nor digits are ignored, except spaces which sort first.
-/// Each letter is split into its base letter and tone without allocating ([`base_and_tone`]).
+/// Each letter's weights come from tables ([`coll`]), without allocating.
 pub fn collation_key(s: &str) -> String {
+    let mut key = String::with_capacity(3 * s.len() + 2);
+    push_collation_key(&mut key, s, &mut Keys::default());
+    key
+}
+
+/// The tone and case digits of a key while its letters are written ([`push_collation_key`]),
+/// kept between the parts of a person's key so that they are allocated once.
+#[derive(Default)]
+struct Keys {
+    sec: String,
+    ter: String,
+}
+
+/// Appends [`collation_key`] of `s` to `key`.
+fn push_collation_key(key: &mut String, s: &str, keys: &mut Keys) {
     let nfc = nfc_of(s);
-    let mut prim = String::with_capacity(nfc.len() + 8);
-    let mut sec = String::with_capacity(nfc.len());
-    let mut ter = String::with_capacity(nfc.len());
+    let Keys { sec, ter } = keys;
+    sec.clear();
+    ter.clear();
+    let start = key.len();
     for ch in nfc.chars() {
         if ch.is_whitespace() {
-            if !prim.is_empty() && !prim.ends_with(' ') {
-                prim.push(' ');
+            if key.len() > start && !key.ends_with(' ') {
+                key.push(' ');
             }
             continue;
         }
-        let Some((b, tone)) = base_and_tone(ch) else { continue };
-        if let Some((p, t)) = primary(b) {
-            prim.push(p as char);
-            sec.push(tone_weight(tone) as char);
-            ter.push((b'0' + t) as char);
-        } else if b.is_alphanumeric() {
-            // Other scripts: keep their code point order after all Vietnamese letters.
-            use std::fmt::Write;
-            prim.push('~');
-            let _ = write!(prim, "{:06x}", b as u32);
-            sec.push('0');
-            ter.push('0');
+        match coll(ch) {
+            Coll::Letter { prim, sec: w, ter: c } => {
+                key.push(prim as char);
+                sec.push(w as char);
+                ter.push(c as char);
+            }
+            Coll::Other(b) => {
+                // Other scripts: keep their code point order after all Vietnamese letters.
+                use std::fmt::Write;
+                key.push('~');
+                let _ = write!(key, "{:06x}", b as u32);
+                sec.push('0');
+                ter.push('0');
+            }
+            Coll::Skip => {}
         }
     }
-    prim.truncate(prim.trim_end().len());
-    let mut key = String::with_capacity(prim.len() + sec.len() + ter.len() + 2);
-    key.push_str(&prim);
+    let letters = key[start..].trim_end().len();
+    key.truncate(start + letters);
     key.push('!');
-    key.push_str(&sec);
+    key.push_str(sec);
     key.push('!');
-    key.push_str(&ter);
-    key
+    key.push_str(ter);
 }
+
+/// What a character adds to a [`collation_key`]: a letter or digit of the Vietnamese alphabet
+/// its primary, tone and case weights; a letter of another script its base letter; anything else
+/// nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Coll {
+    Letter { prim: u8, sec: u8, ter: u8 },
+    Other(char),
+    Skip,
+}
+
+/// [`Coll`] of a character split by [`base_and_tone_slow`].
+fn coll_of(base_and_tone: Option<(char, Option<char>)>) -> Coll {
+    let Some((b, tone)) = base_and_tone else {
+        return Coll::Skip;
+    };
+    if let Some((p, t)) = primary(b) {
+        Coll::Letter {
+            prim: p,
+            sec: tone_weight(tone),
+            ter: b'0' + t,
+        }
+    } else if b.is_alphanumeric() {
+        Coll::Other(b)
+    } else {
+        Coll::Skip
+    }
+}
+
+/// [`Coll`] of `ch`: ASCII and the precomposed Latin letters from tables worked out once (a
+/// letter with a hat or horn otherwise searched the alphabet for its base), anything else by
+/// decomposing it.
+#[inline]
+fn coll(ch: char) -> Coll {
+    if ch.is_ascii() {
+        return COLL_ASCII[ch as usize];
+    }
+    if let Some(i) = latin_index(ch) {
+        return LATIN[i].coll;
+    }
+    coll_of(base_and_tone_slow(ch))
+}
+
+/// [`Coll`] of every ASCII character.
+static COLL_ASCII: LazyLock<[Coll; 128]> =
+    LazyLock::new(|| std::array::from_fn(|i| coll_of(Some((char::from(i as u8), None)))));
 
 /// `s` in NFC, borrowed when it already is (the usual case).
 fn nfc_of(s: &str) -> std::borrow::Cow<'_, str> {
@@ -409,18 +545,8 @@ fn nfc_of(s: &str) -> std::borrow::Cow<'_, str> {
 /// A letter's Vietnamese base letter (its other marks kept: ă, â, ê, ô, ơ, ư) and its tone mark:
 /// "ế" → ('ê', sắc). `None` when nothing but tone marks remain. The base is the first character
 /// of the NFC form of the letter's decomposition without its tones; it is composed here mark by
-/// mark, and only a letter whose marks do not all compose goes the long way.
-fn base_and_tone(ch: char) -> Option<(char, Option<char>)> {
-    if ch.is_ascii() {
-        return Some((ch, None));
-    }
-    if let Some(i) = latin_index(ch) {
-        return LATIN[i].base_and_tone;
-    }
-    base_and_tone_slow(ch)
-}
-
-/// [`base_and_tone`] of a non-ASCII character, by decomposing it.
+/// mark, and only a letter whose marks do not all compose goes the long way. [`LATIN`] holds it
+/// for the precomposed Latin letters.
 fn base_and_tone_slow(ch: char) -> Option<(char, Option<char>)> {
     let mut parts = ['\0'; 8];
     let mut n = 0;
@@ -486,12 +612,27 @@ pub fn person_collation_key(full_name: &str) -> String {
 /// [`person_collation_key`] of a name already in its [`normalize`]d form (as every stored name
 /// is): the same key, without normalising the name a second time.
 pub fn person_collation_key_normalized(name: &str) -> String {
-    let (family, middle, given) = split_full_name(name);
-    let mut key = collation_key(&given);
+    // The parts of [`split_full_name`], as slices of `name`: the middle part keeps the spaces
+    // between its words as written, which its key collapses the same way as the joined words.
+    let name = name.trim();
+    let (family, middle, given) = match (name.find(char::is_whitespace), name.rfind(char::is_whitespace)) {
+        (Some(first_end), Some(last_space)) => {
+            let last_start = last_space + name[last_space..].chars().next().map_or(1, char::len_utf8);
+            (
+                &name[..first_end],
+                name[first_end..last_start].trim(),
+                &name[last_start..],
+            )
+        }
+        _ => ("", "", name),
+    };
+    let mut key = String::with_capacity(3 * name.len() + 8);
+    let mut keys = Keys::default();
+    push_collation_key(&mut key, given, &mut keys);
     key.push('|');
-    key.push_str(&collation_key(&middle));
+    push_collation_key(&mut key, middle, &mut keys);
     key.push('|');
-    key.push_str(&collation_key(&family));
+    push_collation_key(&mut key, family, &mut keys);
     key
 }
 
@@ -517,7 +658,10 @@ mod tests {
                 "U+{:04X}",
                 c as u32
             );
-            assert_eq!(base_and_tone(c), base_and_tone_slow(c), "U+{:04X}", c as u32);
+            if let Some(i) = latin_index(c) {
+                assert_eq!(LATIN[i].base_and_tone, base_and_tone_slow(c), "U+{:04X}", c as u32);
+            }
+            assert_eq!(coll(c), coll_of(base_and_tone_slow(c)), "U+{:04X}", c as u32);
             assert_eq!(primary(c), primary_slow(c), "U+{:04X}", c as u32);
             // After a word, and beside a space of another kind.
             let two = format!("Ab{c}\u{a0}{c}");
@@ -525,6 +669,22 @@ mod tests {
             // Last letter of an open syllable ("ho" + c) and inside a word.
             for word in [format!("ho{c}"), format!("qu{c}"), format!("u{c}n"), one.clone()] {
                 assert_eq!(normalize(&word), reference::normalize(&word), "U+{:04X}", c as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn squashed_text_is_recognised_from_its_bytes_at_every_code_point() {
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            for s in [
+                c.to_string(),
+                format!("a{c}b"),
+                format!("a {c}b"),
+                format!("a{c} b"),
+                format!("ễ{c}"),
+                format!("{c} "),
+            ] {
+                assert_eq!(is_squashed(&s), is_squashed_by_chars(&s), "{s:?}");
             }
         }
     }
@@ -546,6 +706,13 @@ mod tests {
             assert_eq!(canonical_combining_class(c), 0, "U+{:04X}", c as u32);
         }
         assert!(!is_plain_nfc("Nguye\u{302}\u{303}n"));
+        // The byte reading agrees with the characters' ranges at every code point, alone and
+        // between letters.
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            let plain = (c as u32) < 0x300 || (0x1e00..=0x1eff).contains(&(c as u32));
+            assert_eq!(is_plain_nfc(&c.to_string()), plain, "U+{:04X}", c as u32);
+            assert_eq!(is_plain_nfc(&format!("ễ{c}a")), plain, "U+{:04X}", c as u32);
+        }
         assert!(is_nfc("Nguyễn Văn Đức"));
         assert!(!is_nfc("Nguye\u{302}\u{303}n"));
     }
@@ -771,6 +938,18 @@ mod tests {
             proptest::prop_assert_eq!(normalize(&s), reference::normalize(&s));
             proptest::prop_assert_eq!(fold(&s), reference::fold(&s));
             proptest::prop_assert_eq!(collation_key(&s), reference::collation_key(&s));
+        }
+
+        /// `normalize_cow` borrows exactly when the text is already normal, and gives the same
+        /// text as the plain definition either way.
+        #[test]
+        fn normalize_borrows_exactly_the_normal_texts(s in vietnamese_text()) {
+            for s in [s.clone(), reference::normalize(&s)] {
+                let cow = normalize_cow(&s);
+                let plain = reference::normalize(&s);
+                proptest::prop_assert_eq!(cow.as_ref(), plain.as_str());
+                proptest::prop_assert_eq!(matches!(cow, std::borrow::Cow::Borrowed(_)), plain == s);
+            }
         }
     }
 }

@@ -490,10 +490,9 @@ impl HeaderMap {
                 }
             },
         };
-        let (Some(name), Some(birth), Some(sex)) = (name, birth, sex) else {
+        let (Some(_), Some(birth), Some(sex)) = (name, birth, sex) else {
             return Err(errs);
         };
-        let full_name = name.to_string();
         let mut get = |f: CitizenField| -> Option<String> {
             let i = CITIZEN_COLUMNS.iter().position(|c| c.field == f)?;
             let cell = row.cells.get_mut(self.col[i]?)?;
@@ -510,7 +509,7 @@ impl HeaderMap {
             unit_id,
             national_id: get(CitizenField::NationalId),
             legacy_id: get(CitizenField::LegacyId),
-            full_name,
+            full_name: get(CitizenField::FullName).unwrap_or_default(),
             birth_date: birth,
             sex,
             ethnicity: get(CitizenField::Ethnicity),
@@ -530,7 +529,7 @@ impl HeaderMap {
             union_member,
             note: get(CitizenField::Note),
         };
-        match prepare(&n, today) {
+        match prepare(n, today) {
             Ok(p) if errs.is_empty() => Ok(p),
             Ok(_) => Err(errs),
             Err(field_errs) => {
@@ -1430,16 +1429,21 @@ fn insert_one_sql_sqlite() -> String {
     )
 }
 
-/// Binds one record's 28 cells to an [`insert_one_sql_sqlite`] statement.
-fn bind_record_sqlite(
-    stmt: &mut rusqlite::CachedStatement<'_>,
-    p: &Prepared,
-    province: &str,
-    now: &str,
-) -> Result<(), StoreError> {
-    let cells: [&dyn rusqlite::ToSql; INSERT_ARITY] = [
-        &p.unit_id,
-        &province,
+/// Binds the cells that every record of an import shares (province, created and updated) to an
+/// [`insert_one_sql_sqlite`] statement, once per batch: SQLite keeps a statement's bindings from
+/// one execution to the next, and each bound text is copied into a new allocation.
+fn bind_shared_sqlite(stmt: &mut rusqlite::CachedStatement<'_>, province: &str, now: &str) -> Result<(), StoreError> {
+    stmt.raw_bind_parameter(2, province)?;
+    stmt.raw_bind_parameter(INSERT_ARITY - 1, now)?;
+    stmt.raw_bind_parameter(INSERT_ARITY, now)?;
+    Ok(())
+}
+
+/// Binds one record's own 25 cells (its unit and 24 more) to an [`insert_one_sql_sqlite`]
+/// statement, whose shared ones [`bind_shared_sqlite`] has bound.
+fn bind_record_sqlite(stmt: &mut rusqlite::CachedStatement<'_>, p: &Prepared) -> Result<(), StoreError> {
+    stmt.raw_bind_parameter(1, p.unit_id)?;
+    let cells: [&dyn rusqlite::ToSql; INSERT_ARITY - 4] = [
         &p.national_id,
         &p.legacy_id,
         &p.full_name,
@@ -1464,11 +1468,9 @@ fn bind_record_sqlite(
         &p.party_member,
         &p.union_member,
         &p.note,
-        &now,
-        &now,
     ];
     for (i, v) in cells.into_iter().enumerate() {
-        stmt.raw_bind_parameter(i + 1, v)?;
+        stmt.raw_bind_parameter(i + 3, v)?;
     }
     Ok(())
 }
@@ -2122,10 +2124,14 @@ pub(crate) const POSSIBLE_DUPLICATES_BY_PROBES: &str =
      AND COALESCE(d.permanent_commune_code, '') = COALESCE(c.permanent_commune_code, '') AND d.id <> c.id)";
 
 /// [`count_possible_duplicates`] for many new records: the new members of every group of two or
-/// more records with the same key.
+/// more records with the same key. The groups are of the plain columns, as the duplicate-key
+/// index orders them (GROUP BY puts the records without a commune in one group, as the probe's
+/// `COALESCE` does: no stored commune is empty text), so that SQLite reads that index in order
+/// instead of sorting every key again (0.7 s instead of 1.2–1.5 s per million records, measured
+/// with Python's sqlite3); PostgreSQL's plan is the same either way.
 pub(crate) const POSSIBLE_DUPLICATES_BY_GROUPS: &str = "SELECT CAST(COALESCE(sum(n), 0) AS BIGINT) FROM (\
      SELECT sum(CASE WHEN id >= $1 AND id <= $2 THEN 1 ELSE 0 END) AS n FROM citizen \
-     GROUP BY name_folded, birth_date, COALESCE(permanent_commune_code, '') HAVING count(*) > 1) AS t";
+     GROUP BY name_folded, birth_date, permanent_commune_code HAVING count(*) > 1) AS t";
 
 /// Below this many records on the register, an import builds the citizen table's secondary
 /// indexes once at the end instead of updating them row by row (the usual way to load a table in
@@ -2449,10 +2455,11 @@ fn send_sqlite(raw: &RawSqlite, actor: &Actor, batch: &mut Batch, now: &str, sou
     let answer = raw.call(move |c| {
         let c: &rusqlite::Connection = c;
         let mut insert = c.prepare_cached(&insert_one_sql_sqlite())?;
+        bind_shared_sqlite(&mut insert, &province, &now)?;
         let (mut ids, mut kept_lines) = (Vec::with_capacity(records.len()), Vec::with_capacity(records.len()));
         let mut refused = vec![];
         for (i, p) in records.iter().enumerate() {
-            bind_record_sqlite(&mut insert, p, &province, &now)?;
+            bind_record_sqlite(&mut insert, p)?;
             match insert.raw_execute() {
                 Ok(_) => {
                     ids.push(c.last_insert_rowid());

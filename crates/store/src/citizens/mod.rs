@@ -328,9 +328,23 @@ pub(crate) struct Prepared {
 }
 
 pub(crate) fn clean(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(|v| text::normalize(&text::squash_spaces(v)))
-        .filter(|v| !v.is_empty())
+    clean_owned(s.clone())
+}
+
+/// [`clean`] of a text the caller gives away: a text already in its stored form (single spaces,
+/// NFC, one tone style: nearly every cell of an import) is kept as it is, not copied.
+pub(crate) fn clean_owned(s: Option<String>) -> Option<String> {
+    let s = s?;
+    let squashed = match text::squash_spaces(&s) {
+        std::borrow::Cow::Owned(o) => Some(o),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    let s = squashed.unwrap_or(s);
+    let normal = match text::normalize_cow(&s) {
+        std::borrow::Cow::Owned(o) => Some(o),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    Some(normal.unwrap_or(s)).filter(|v| !v.is_empty())
 }
 
 fn capitalise(s: &str) -> String {
@@ -374,7 +388,7 @@ fn check_commune(code: &str, on: Date) -> Result<String, String> {
 
 /// Checks a record and brings it to its stored form. `today` bounds the birth date; communes are
 /// checked against the territory in force on `today`.
-pub(crate) fn prepare(n: &NewCitizen, today: Date) -> Result<Prepared, Vec<FieldError>> {
+pub(crate) fn prepare(n: NewCitizen, today: Date) -> Result<Prepared, Vec<FieldError>> {
     let mut errs = vec![];
     let mut err = |field: CitizenField, value: Option<&str>, reason: String| {
         errs.push(FieldError {
@@ -383,7 +397,7 @@ pub(crate) fn prepare(n: &NewCitizen, today: Date) -> Result<Prepared, Vec<Field
             reason_vi: reason,
         });
     };
-    let full_name = text::normalize(&text::squash_spaces(&n.full_name));
+    let full_name = clean_owned(Some(n.full_name)).unwrap_or_default();
     if full_name.is_empty() {
         err(CitizenField::FullName, None, "Họ và tên không được để trống.".into());
     } else if full_name.chars().count() > 100 {
@@ -456,7 +470,7 @@ pub(crate) fn prepare(n: &NewCitizen, today: Date) -> Result<Prepared, Vec<Field
     };
     let permanent_commune_code = commune(CitizenField::PermanentCommune, &n.permanent_commune_code);
     let current_commune_code = commune(CitizenField::CurrentCommune, &n.current_commune_code);
-    let education_grade = match clean(&n.education_grade) {
+    let education_grade = match clean_owned(n.education_grade) {
         None => None,
         Some(g) => match check_grade(&g) {
             Ok(g) => Some(g),
@@ -479,22 +493,22 @@ pub(crate) fn prepare(n: &NewCitizen, today: Date) -> Result<Prepared, Vec<Field
         birth_date: iso(n.birth_date),
         birth_year: i64::from(n.birth_date.year()),
         sex: n.sex.as_str(),
-        ethnicity: clean(&n.ethnicity),
-        religion: clean(&n.religion),
-        birth_registration_place: clean(&n.birth_registration_place),
+        ethnicity: clean_owned(n.ethnicity),
+        religion: clean_owned(n.religion),
+        birth_registration_place: clean_owned(n.birth_registration_place),
         permanent_commune_code,
-        permanent_village: clean(&n.permanent_village),
+        permanent_village: clean_owned(n.permanent_village),
         current_commune_code,
-        current_village: clean(&n.current_village),
+        current_village: clean_owned(n.current_village),
         education_grade,
-        qualification: clean(&n.qualification),
+        qualification: clean_owned(n.qualification),
         studying_level: n.studying_level.map(|l| l.code()),
-        studying_detail: clean(&n.studying_detail),
-        occupation: clean(&n.occupation),
-        workplace: clean(&n.workplace),
+        studying_detail: clean_owned(n.studying_detail),
+        occupation: clean_owned(n.occupation),
+        workplace: clean_owned(n.workplace),
         party_member: n.party_member as i64,
         union_member: n.union_member as i64,
-        note: clean(&n.note),
+        note: clean_owned(n.note),
     })
 }
 
@@ -846,8 +860,8 @@ impl Scoped<'_> {
     /// Creates a citizen record (commanders and administrators, unit in scope).
     pub async fn create_citizen(&self, n: NewCitizen) -> Result<Citizen, StoreError> {
         self.require(Permission::Write)?;
-        let p = prepare(&n, today()).map_err(invalid)?;
-        let province = self.registry_unit(n.unit_id).await?;
+        let p = prepare(n, today()).map_err(invalid)?;
+        let province = self.registry_unit(p.unit_id).await?;
         let mut w = self.begin_write(Permission::Write).await?;
         if let Some(id) = &p.national_id {
             self.check_national_id_free(&mut w.tx, id, None).await?;
@@ -885,8 +899,8 @@ impl Scoped<'_> {
     pub async fn update_citizen(&self, id: i64, n: NewCitizen) -> Result<Citizen, StoreError> {
         self.require(Permission::Write)?;
         let before = self.citizen(id).await?;
-        let p = prepare(&n, today()).map_err(invalid)?;
-        let province = self.registry_unit(n.unit_id).await?;
+        let p = prepare(n, today()).map_err(invalid)?;
+        let province = self.registry_unit(p.unit_id).await?;
         let mut w = self.begin_write(Permission::Write).await?;
         if let Some(nid) = &p.national_id {
             self.check_national_id_free(&mut w.tx, nid, Some(id)).await?;
@@ -1388,7 +1402,7 @@ mod tests {
         let mut n = NewCitizen::new(1, "Nguyễn Văn 3", date!(2030 - 01 - 01), Sex::Male);
         n.national_id = Some("03320800123".into());
         n.permanent_commune_code = Some("99999".into());
-        let errs = prepare(&n, date!(2026 - 01 - 01)).unwrap_err();
+        let errs = prepare(n, date!(2026 - 01 - 01)).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
         assert!(fields.contains(&CitizenField::FullName));
         assert!(fields.contains(&CitizenField::BirthDate));
@@ -1401,7 +1415,7 @@ mod tests {
     #[test]
     fn prepare_normalises_names_and_keys() {
         let n = NewCitizen::new(1, "  Lê   Văn  Hoà ", date!(2008 - 03 - 05), Sex::Male);
-        let p = prepare(&n, date!(2026 - 01 - 01)).unwrap();
+        let p = prepare(n, date!(2026 - 01 - 01)).unwrap();
         assert_eq!(p.full_name, "Lê Văn Hòa");
         assert_eq!(p.name_folded, "le van hoa");
         assert_eq!(p.sort_key, text::person_collation_key("Lê Văn Hòa"));
@@ -1411,12 +1425,12 @@ mod tests {
     fn id_checked_against_sex_and_year() {
         let mut n = NewCitizen::new(1, "Trần Thị Lan", date!(2008 - 03 - 05), Sex::Female);
         n.national_id = Some("033208001234".into()); // G = 2: male, born 20xx
-        let errs = prepare(&n, date!(2026 - 01 - 01)).unwrap_err();
+        let errs = prepare(n.clone(), date!(2026 - 01 - 01)).unwrap_err();
         assert_eq!(errs[0].field, CitizenField::NationalId);
         assert!(errs[0].reason_vi.starts_with("Mã thế kỷ"), "{}", errs[0].reason_vi);
         n.sex = Sex::Male;
         n.birth_date = date!(2007 - 03 - 05);
-        let errs = prepare(&n, date!(2026 - 01 - 01)).unwrap_err();
+        let errs = prepare(n, date!(2026 - 01 - 01)).unwrap_err();
         assert!(errs[0].reason_vi.contains("2008"), "{}", errs[0].reason_vi);
     }
 }
