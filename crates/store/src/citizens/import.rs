@@ -1960,7 +1960,7 @@ impl Sink {
                 }
                 // SQLite undoes the failed statement alone; the transaction goes on.
                 Sink::Sqlite { raw, .. } => {
-                    raw.call(move |c| match c.execute_batch(&def) {
+                    raw.call(move |c| match c.execute_batch(&index_build_sqlite(&def)) {
                         Ok(()) => Ok(true),
                         Err(e) if is_unique_violation(&e) => Ok(false),
                         Err(e) => Err(e.into()),
@@ -2041,7 +2041,7 @@ impl Sink {
                 Sink::Sqlite { raw, .. } => {
                     raw.call(move |c| {
                         for (_, def) in &defs {
-                            c.execute_batch(def)?;
+                            c.execute_batch(&index_build_sqlite(def))?;
                         }
                         Ok(())
                     })
@@ -2151,6 +2151,20 @@ const LIVE_INDEXES: &[&str] = &["citizen_birth"];
 /// Page cache of the importing SQLite connection, in KiB (the connections' usual cache is
 /// [`crate::db::SQLITE_CACHE_KIB`]).
 const IMPORT_CACHE_KIB: i64 = 128 * 1024;
+
+/// Page cache of the importing SQLite connection while it builds the indexes it deferred, in KiB.
+/// SQLite sorts an index's keys in runs of at most the page cache's size, each written to a
+/// temporary file, and merges them; with [`IMPORT_CACHE_KIB`] a million keys were one run sorted
+/// in memory, twice as slow as runs of a few megabytes, which fit the processor's caches and are
+/// sorted on the helper threads that `PRAGMA threads` allows (four indexes of a million records:
+/// 5.8–6.1 s → 2.5–2.7 s, docs/PERFORMANCE.md, session 10). The temporary files (SQLite's temp
+/// directory) hold about one index's keys at a time and are deleted as each build ends.
+const INDEX_BUILD_CACHE_KIB: i64 = 4 * 1024;
+
+/// `def` (a `CREATE INDEX`) run with the page cache for index builds ([`INDEX_BUILD_CACHE_KIB`]).
+fn index_build_sqlite(def: &str) -> String {
+    format!("PRAGMA cache_size = -{INDEX_BUILD_CACHE_KIB}; {def}")
+}
 
 /// Rows waiting to be written: the valid ones and those refused while reading, reported together
 /// in file order when the batch is written.
