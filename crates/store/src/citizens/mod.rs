@@ -334,17 +334,17 @@ pub(crate) fn clean(s: &Option<String>) -> Option<String> {
 /// [`clean`] of a text the caller gives away: a text already in its stored form (single spaces,
 /// NFC, one tone style: nearly every cell of an import) is kept as it is, not copied.
 pub(crate) fn clean_owned(s: Option<String>) -> Option<String> {
+    /// The new text, or `None` when the text was already so (borrowed).
+    fn changed(c: std::borrow::Cow<'_, str>) -> Option<String> {
+        match c {
+            std::borrow::Cow::Owned(o) => Some(o),
+            std::borrow::Cow::Borrowed(_) => None,
+        }
+    }
     let s = s?;
-    let squashed = match text::squash_spaces(&s) {
-        std::borrow::Cow::Owned(o) => Some(o),
-        std::borrow::Cow::Borrowed(_) => None,
-    };
-    let s = squashed.unwrap_or(s);
-    let normal = match text::normalize_cow(&s) {
-        std::borrow::Cow::Owned(o) => Some(o),
-        std::borrow::Cow::Borrowed(_) => None,
-    };
-    Some(normal.unwrap_or(s)).filter(|v| !v.is_empty())
+    let s = changed(text::squash_spaces(&s)).unwrap_or(s);
+    let s = changed(text::normalize_cow(&s)).unwrap_or(s);
+    Some(s).filter(|v| !v.is_empty())
 }
 
 fn capitalise(s: &str) -> String {
@@ -1209,9 +1209,9 @@ impl Scoped<'_> {
     pub async fn add_family_relation(&self, r: NewFamilyRelation) -> Result<FamilyRelation, StoreError> {
         self.require(Permission::Write)?;
         let c = self.citizen(r.citizen_id).await?;
-        let relation = clean(&Some(r.relation.clone()))
+        let relation = clean_owned(Some(r.relation.clone()))
             .ok_or_else(|| StoreError::Invalid("Hãy ghi quan hệ với công dân (bố, mẹ, anh, chị, ...).".into()))?;
-        let name = clean(&Some(r.name.clone()))
+        let name = clean_owned(Some(r.name.clone()))
             .ok_or_else(|| StoreError::Invalid("Họ và tên người thân không được để trống.".into()))?;
         let evidence = clean(&r.evidence);
         if r.circumstance.is_some() && evidence.is_none() {
