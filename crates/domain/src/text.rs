@@ -365,10 +365,11 @@ static LATIN: LazyLock<Vec<Latin>> = LazyLock::new(|| {
         .map(|c| {
             let mut fold = String::new();
             fold_nfd(&c.to_string(), &mut fold);
+            let base_and_tone = base_and_tone_slow(c);
             Latin {
                 fold: fold.into(),
-                base_and_tone: base_and_tone_slow(c),
-                coll: coll_of(base_and_tone_slow(c)),
+                base_and_tone,
+                coll: coll_of(base_and_tone),
             }
         })
         .collect()
@@ -590,17 +591,30 @@ pub fn sort_by_key<T>(items: &mut [T], key: impl Fn(&T) -> &str) {
 }
 
 /// Splits a full Vietnamese name into (family, middle, given): "Nguyễn Văn Đức" → ("Nguyễn",
-/// "Văn", "Đức"); a single word is a given name.
+/// "Văn", "Đức"); a single word is a given name. The middle words are joined by single spaces.
 pub fn split_full_name(full: &str) -> (String, String, String) {
-    let words: Vec<&str> = full.split_whitespace().collect();
-    match words.len() {
-        0 => (String::new(), String::new(), String::new()),
-        1 => (String::new(), String::new(), words[0].to_string()),
-        n => (
-            words[0].to_string(),
-            words[1..n - 1].join(" "),
-            words[n - 1].to_string(),
-        ),
+    let (family, middle, given) = name_parts(full);
+    (
+        family.to_string(),
+        middle.split_whitespace().collect::<Vec<_>>().join(" "),
+        given.to_string(),
+    )
+}
+
+/// [`split_full_name`]'s parts as slices of `full`, without allocating: the first word, the words
+/// between as written (inner white space kept), the last word.
+fn name_parts(full: &str) -> (&str, &str, &str) {
+    let name = full.trim();
+    match (name.find(char::is_whitespace), name.rfind(char::is_whitespace)) {
+        (Some(first_end), Some(last_space)) => {
+            let last_start = last_space + name[last_space..].chars().next().map_or(1, char::len_utf8);
+            (
+                &name[..first_end],
+                name[first_end..last_start].trim(),
+                &name[last_start..],
+            )
+        }
+        _ => ("", "", name),
     }
 }
 
@@ -612,20 +626,9 @@ pub fn person_collation_key(full_name: &str) -> String {
 /// [`person_collation_key`] of a name already in its [`normalize`]d form (as every stored name
 /// is): the same key, without normalising the name a second time.
 pub fn person_collation_key_normalized(name: &str) -> String {
-    // The parts of [`split_full_name`], as slices of `name`: the middle part keeps the spaces
-    // between its words as written, which its key collapses the same way as the joined words.
-    let name = name.trim();
-    let (family, middle, given) = match (name.find(char::is_whitespace), name.rfind(char::is_whitespace)) {
-        (Some(first_end), Some(last_space)) => {
-            let last_start = last_space + name[last_space..].chars().next().map_or(1, char::len_utf8);
-            (
-                &name[..first_end],
-                name[first_end..last_start].trim(),
-                &name[last_start..],
-            )
-        }
-        _ => ("", "", name),
-    };
+    // The middle part keeps the spaces between its words as written: its key collapses them as
+    // it would the joined words.
+    let (family, middle, given) = name_parts(name);
     let mut key = String::with_capacity(3 * name.len() + 8);
     let mut keys = Keys::default();
     push_collation_key(&mut key, given, &mut keys);
@@ -788,6 +791,12 @@ mod tests {
             ("Nguyễn".into(), "Thị Minh".into(), "Khai".into())
         );
         assert_eq!(split_full_name("Khai"), ("".into(), "".into(), "Khai".into()));
+        assert_eq!(
+            split_full_name("  Nguyễn \t Thị\u{a0} Minh  Khai "),
+            ("Nguyễn".into(), "Thị Minh".into(), "Khai".into())
+        );
+        assert_eq!(split_full_name("Lê  An"), ("Lê".into(), "".into(), "An".into()));
+        assert_eq!(split_full_name(" \t"), ("".into(), "".into(), "".into()));
     }
 
     /// The plain definitions the fast paths must equal (the code before they were written).
