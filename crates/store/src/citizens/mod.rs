@@ -600,7 +600,7 @@ fn bind_record<'q>(
 fn needs_copy_escape(v: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let special = |b: &u8| matches!(b, b'\\' | b'\t' | b'\n' | b'\r');
+    let special = |b: &u8| copy_escape(*b).is_some();
     let mut words = v.chunks_exact(8);
     for bytes in &mut words {
         let w = u64::from_le_bytes([
@@ -614,6 +614,17 @@ fn needs_copy_escape(v: &[u8]) -> bool {
         }
     }
     words.remainder().iter().any(special)
+}
+
+/// The escape of byte `b` in a `COPY` text cell, or `None` when it is written as it is.
+fn copy_escape(b: u8) -> Option<&'static [u8]> {
+    match b {
+        b'\\' => Some(b"\\\\"),
+        b'\t' => Some(b"\\t"),
+        b'\n' => Some(b"\\n"),
+        b'\r' => Some(b"\\r"),
+        _ => None,
+    }
 }
 
 /// `v` in decimal digits, appended to `buf` (what `write!(buf, "{v}")` writes, without the
@@ -649,14 +660,9 @@ pub(crate) fn push_copy_row(buf: &mut Vec<u8>, p: &Prepared, province_code: &str
         }
         // The runs between the bytes that need a backslash are copied whole.
         let mut rest = v.as_bytes();
-        while let Some(i) = rest.iter().position(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r')) {
+        while let Some((i, escaped)) = rest.iter().enumerate().find_map(|(i, &b)| Some((i, copy_escape(b)?))) {
             buf.extend_from_slice(&rest[..i]);
-            buf.extend_from_slice(match rest[i] {
-                b'\\' => b"\\\\",
-                b'\t' => b"\\t",
-                b'\n' => b"\\n",
-                _ => b"\\r",
-            });
+            buf.extend_from_slice(escaped);
             rest = &rest[i + 1..];
         }
         buf.extend_from_slice(rest);
