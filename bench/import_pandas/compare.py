@@ -9,11 +9,19 @@ read, write and total times and rows/s per run, as a Markdown table.
 pandas does no validation here: no ID check, no date check, no duplicate detection, no search or
 sort keys, no audit. phongthu does all of these; the comparison is of the whole "file to table"
 job as a person would script it with pandas.
+
+With --sqlite-floor, each CSV is also loaded by the sqlite3 command-line shell's own `.import`
+(C code: the cells as text into a table without indexes, nothing checked or derived), once into
+a file with phongthu's settings (WAL, synchronous NORMAL) and once into memory with no journal.
+No importer that stores the rows in SQLite can be faster than that on the same machine; it shows
+how much of pandas' time is left for everything else (issue 3, "5x pandas").
 """
 
 import argparse
 import os
+import subprocess
 import resource
+import shutil
 import sqlite3  # noqa: F401  (the driver SQLAlchemy uses for sqlite://)
 import tempfile
 import time
@@ -41,6 +49,17 @@ def write(df, url, chunksize, method):
     return dt
 
 
+def sqlite_floor(path, target):
+    """Seconds the sqlite3 shell takes to `.import` the CSV `path` into `target` (a file name or
+    ":memory:")."""
+    pragmas = ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" if target != ":memory:"
+               else "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+    t0 = time.perf_counter()
+    subprocess.run(["sqlite3", target, pragmas, ".mode csv", f".import {path} citizen_raw"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
 def fresh_pg(admin_url, name):
     eng = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with eng.connect() as c:
@@ -64,7 +83,11 @@ def main():
     ap.add_argument("--chunksize", type=int, default=10000, help="rows per to_sql chunk (default 10000)")
     ap.add_argument("--method", choices=["default", "multi"], default="default",
                     help="to_sql insertion method: executemany (default) or multi-row INSERT")
+    ap.add_argument("--sqlite-floor", action="store_true",
+                    help="also time the sqlite3 shell's own .import of each CSV (needs sqlite3 on PATH)")
     args = ap.parse_args()
+    if args.sqlite_floor and shutil.which("sqlite3") is None:
+        ap.error("--sqlite-floor needs the sqlite3 command-line shell (apt-get install sqlite3)")
     method = None if args.method == "default" else "multi"
     print(f"pandas {pd.__version__}, to_sql chunksize={args.chunksize}, method={args.method}")
     print("| backend | file | rows | read s | to_sql s | total s | rows/s | peak RSS MB (process so far) |")
@@ -93,6 +116,14 @@ def main():
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"| {backend} | {os.path.basename(path)} | {n} | {t_read:.2f} | {t_write:.2f} | "
                   f"{total:.2f} | {n / total:.0f} | {rss:.0f} |", flush=True)
+        if args.sqlite_floor and not path.endswith(".xlsx"):
+            tmp = tempfile.mkdtemp(prefix="sqlite-floor-")
+            db = os.path.join(tmp, "floor.db")
+            for label, target in [("sqlite3 .import, WAL file", db), ("sqlite3 .import, memory", ":memory:")]:
+                t = sqlite_floor(path, target)
+                print(f"| {label} | {os.path.basename(path)} | {n} | – | – | {t:.2f} | {n / t:.0f} | – |",
+                      flush=True)
+            shutil.rmtree(tmp)
 
 
 if __name__ == "__main__":
