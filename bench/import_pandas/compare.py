@@ -55,7 +55,9 @@ def sqlite_floor(path, target):
     pragmas = ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" if target != ":memory:"
                else "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
     t0 = time.perf_counter()
-    subprocess.run(["sqlite3", target, pragmas, ".mode csv", f".import {path} citizen_raw"],
+    # The shell reads a double-quoted argument with backslash escapes: any path goes through.
+    quoted = '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    subprocess.run(["sqlite3", target, pragmas, ".mode csv", f".import {quoted} citizen_raw"],
                    check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - t0
 
