@@ -29,7 +29,7 @@ run_tests
 echo "== storage and HTTP suites on PostgreSQL ($PG_URL)"
 PHONGTHU_TEST_DATABASE_URL="$PG_URL" run_tests "${storage_and_http[@]}"
 
-echo "== contract doc tests"
+echo "== doc tests (nextest does not run them; the crates have none today, any example added runs here)"
 cargo test --workspace --doc
 
 echo "== browser journeys (headless Chromium)"
