@@ -19,10 +19,10 @@ how much of pandas' time is left for everything else (issue 3, "5x pandas").
 
 import argparse
 import os
-import subprocess
 import resource
 import shutil
 import sqlite3  # noqa: F401  (the driver SQLAlchemy uses for sqlite://)
+import subprocess
 import tempfile
 import time
 
