@@ -1250,11 +1250,11 @@ impl Scoped<'_> {
     pub async fn add_family_relation(&self, r: NewFamilyRelation) -> Result<FamilyRelation, StoreError> {
         self.require(Permission::Write)?;
         let c = self.citizen(r.citizen_id).await?;
-        let relation = clean_owned(Some(r.relation.clone()))
+        let relation = clean_owned(Some(r.relation))
             .ok_or_else(|| StoreError::Invalid("Hãy ghi quan hệ với công dân (bố, mẹ, anh, chị, ...).".into()))?;
-        let name = clean_owned(Some(r.name.clone()))
+        let name = clean_owned(Some(r.name))
             .ok_or_else(|| StoreError::Invalid("Họ và tên người thân không được để trống.".into()))?;
-        let evidence = clean(&r.evidence);
+        let evidence = clean_owned(r.evidence);
         if r.circumstance.is_some() && evidence.is_none() {
             return Err(StoreError::Invalid(
                 "Hoàn cảnh làm căn cứ tạm hoãn hoặc miễn phải kèm giấy tờ chứng minh (số, ngày, nơi cấp).".into(),
