@@ -12,6 +12,7 @@ mod docx;
 pub mod official;
 mod pdf;
 pub mod tabular;
+pub mod xlsx_guard;
 mod tool;
 mod typeset;
 

@@ -73,6 +73,11 @@ enum Inner {
         reader: csv::Reader<Box<dyn Read + Send>>,
         record: csv::ByteRecord,
         line: u64,
+        /// Double quotes read so far (a count that stays odd to the end means one was never
+        /// closed).
+        quotes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+        /// The line of the last record when one of its cells spans lines.
+        multiline: Option<u64>,
     },
     Xlsx {
         rx: Receiver<Msg>,
@@ -87,6 +92,9 @@ enum Msg {
 
 /// Rows in flight between the worker thread and the reader.
 const CHANNEL_ROWS: usize = 1024;
+/// The most text one row may hold (an .xlsx row or a CSV record): with the channel's rows, a
+/// bound on what a reader holds at once.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
 
 impl TabularReader {
     /// Opens a file, detecting its type from its first bytes.
@@ -117,33 +125,43 @@ impl TabularReader {
         }
         let head = r.fill_buf().map_err(|e| TabularError::Io(e.to_string()))?;
         let delimiter = sniff_delimiter(head);
-        let boxed: Box<dyn Read + Send> = Box::new(r);
+        let quotes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let boxed: Box<dyn Read + Send> = Box::new(QuoteCounter {
+            inner: r,
+            quotes: quotes.clone(),
+        });
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
             .from_reader(boxed);
         let mut record = csv::ByteRecord::new();
-        let mut line = 0u64;
+        let mut line;
         // The header is the first record with a non-blank cell.
         let headers = loop {
-            line += 1;
             match reader.read_byte_record(&mut record) {
                 Ok(false) => return Err(TabularError::NoHeader),
                 Ok(true) => {
+                    line = record_line(&record);
                     let cells = utf8_cells(&record, line)?;
                     if cells.iter().any(|c| !c.trim().is_empty()) {
                         break cells;
                     }
                 }
-                Err(e) => return Err(csv_error(e, line)),
+                Err(e) => return Err(csv_error(e, reader.position().line())),
             }
         };
         Ok(TabularReader {
             format: TabularFormat::Csv,
             headers,
             header_line: line,
-            inner: Inner::Csv { reader, record, line },
+            inner: Inner::Csv {
+                reader,
+                record,
+                line,
+                quotes,
+                multiline: None,
+            },
             done: false,
         })
     }
@@ -190,22 +208,44 @@ impl Iterator for TabularReader {
         }
         let width = self.headers.len();
         let out = match &mut self.inner {
-            Inner::Csv { reader, record, line } => loop {
-                *line += 1;
+            Inner::Csv {
+                reader,
+                record,
+                line,
+                quotes,
+                multiline,
+            } => loop {
                 match reader.read_byte_record(record) {
-                    Ok(false) => break None,
-                    Ok(true) => match utf8_cells(record, *line) {
-                        // Blank rows are skipped, as for .xlsx.
-                        Ok(cells) if cells.iter().all(|c| c.trim().is_empty()) => continue,
-                        Ok(mut cells) => {
-                            if cells.len() < width {
-                                cells.resize(width, String::new());
+                    Ok(false) => {
+                        // csv reads an unclosed quote as one cell running to the end of the
+                        // file: say so, rather than letting the later rows vanish.
+                        let odd = quotes.load(std::sync::atomic::Ordering::Relaxed) % 2 == 1;
+                        break match (*multiline, odd) {
+                            (Some(at), true) => Some(Err(TabularError::Csv {
+                                line: at,
+                                message: "một dấu ngoặc kép (\") mở ở dòng này không được đóng, nên mọi dòng sau nó \
+                                          bị đọc thành một ô: hãy đóng hoặc xoá dấu ngoặc kép đó rồi nhập lại."
+                                    .into(),
+                            })),
+                            _ => None,
+                        };
+                    }
+                    Ok(true) => {
+                        *line = record_line(record);
+                        *multiline = record.iter().any(|f| f.contains(&b'\n')).then_some(*line);
+                        match utf8_cells(record, *line) {
+                            // Blank rows are skipped, as for .xlsx.
+                            Ok(cells) if cells.iter().all(|c| c.trim().is_empty()) => continue,
+                            Ok(mut cells) => {
+                                if cells.len() < width {
+                                    cells.resize(width, String::new());
+                                }
+                                break Some(Ok(Row { line: *line, cells }));
                             }
-                            break Some(Ok(Row { line: *line, cells }));
+                            Err(e) => break Some(Err(e)),
                         }
-                        Err(e) => break Some(Err(e)),
-                    },
-                    Err(e) => break Some(Err(csv_error(e, *line))),
+                    }
+                    Err(e) => break Some(Err(csv_error(e, reader.position().line()))),
                 }
             },
             Inner::Xlsx { rx } => loop {
@@ -254,12 +294,27 @@ pub fn detect(head: &[u8]) -> Result<TabularFormat, TabularError> {
             "Tệp PDF không phải bảng dữ liệu: hãy dùng tệp Excel (.xlsx) hoặc CSV.".into(),
         ));
     }
-    if head.contains(&0) {
+    if head.contains(&0) && !text_with_stray_nuls(head) {
         return Err(TabularError::Unsupported(
             "Tệp không phải Excel (.xlsx) hay CSV: hãy dùng tệp mẫu của phongthu.".into(),
         ));
     }
     Ok(TabularFormat::Csv)
+}
+
+/// Text with a few NUL bytes in it (a CSV whose cell holds a NUL, which the reader then names
+/// with its line and column) rather than a binary file.
+fn text_with_stray_nuls(head: &[u8]) -> bool {
+    let nuls = head.iter().filter(|&&b| b == 0).count();
+    if nuls > 16 || nuls * 20 > head.len() {
+        return false;
+    }
+    let text: Vec<u8> = head.iter().copied().filter(|&b| b != 0).collect();
+    match std::str::from_utf8(&text) {
+        Ok(_) => true,
+        // The sample may end inside a character.
+        Err(e) => e.error_len().is_none(),
+    }
 }
 
 /// The delimiter that occurs most in the first line, outside quotes (`,` by default).
@@ -284,7 +339,46 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
     }
 }
 
+/// A record's line in the file (a quoted cell may span lines, and blank lines are skipped).
+fn record_line(record: &csv::ByteRecord) -> u64 {
+    record.position().map_or(0, |p| p.line())
+}
+
+/// Counts the double quotes that pass through, for the unclosed-quote check.
+struct QuoteCounter<R> {
+    inner: R,
+    quotes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for QuoteCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let q = memchr::memchr_iter(b'"', &buf[..n]).count() as u64;
+        self.quotes.fetch_add(q, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 fn utf8_cells(record: &csv::ByteRecord, line: u64) -> Result<Vec<String>, TabularError> {
+    if record.as_slice().len() > MAX_ROW_BYTES {
+        return Err(TabularError::Csv {
+            line,
+            message: format!(
+                "dòng dài hơn {} MB, quá lớn cho một dòng dữ liệu (có thể một dấu ngoặc kép không được đóng).",
+                MAX_ROW_BYTES >> 20
+            ),
+        });
+    }
+    if let Some(i) = record.iter().position(|f| f.contains(&0)) {
+        return Err(TabularError::Csv {
+            line,
+            message: format!(
+                "cột {} có ký tự NUL (mã 0), một ký tự điều khiển không phải chữ: hãy xoá ký tự đó (thường do \
+                 tệp được ghi bởi chương trình khác) rồi nhập lại.",
+                i + 1
+            ),
+        });
+    }
     record
         .iter()
         .enumerate()
@@ -311,11 +405,16 @@ fn csv_error(e: csv::Error, line: u64) -> TabularError {
 // ---------------------------------------------------------------------------------------------
 // .xlsx worker
 
-fn xlsx_worker<RS: Read + Seek>(rs: RS, tx: &std::sync::mpsc::SyncSender<Msg>) {
+fn xlsx_worker<RS: Read + Seek>(mut rs: RS, tx: &std::sync::mpsc::SyncSender<Msg>) {
     use calamine::Reader;
     let fail = |e: String| {
         let _ = tx.send(Msg::Err(TabularError::CorruptXlsx(e)));
     };
+    // Bombs and missing parts are refused before calamine holds anything.
+    if let Err(e) = crate::xlsx_guard::check(&mut rs, &crate::xlsx_guard::DEFAULT_LIMITS) {
+        let _ = tx.send(Msg::Err(e));
+        return;
+    }
     let mut book: calamine::Xlsx<RS> = match calamine::Xlsx::new(rs) {
         Ok(b) => b,
         Err(e) => return fail(xlsx_error_vi(&e)),
@@ -352,6 +451,13 @@ fn xlsx_worker<RS: Read + Seek>(rs: RS, tx: &std::sync::mpsc::SyncSender<Msg>) {
                 }
                 let (_, row) = current.get_or_insert_with(|| (r, vec![]));
                 let c = c as usize;
+                if row.iter().map(String::len).sum::<usize>() + value.len() > MAX_ROW_BYTES {
+                    return fail(format!(
+                        "dòng {} dài hơn {} MB, quá lớn cho một dòng dữ liệu",
+                        u64::from(r) + 1,
+                        MAX_ROW_BYTES >> 20
+                    ));
+                }
                 // Guard against absurd column indices in a malformed file.
                 if c > 16_384 {
                     return fail(format!("ô ở cột {} vượt quá giới hạn của Excel", c + 1));
@@ -373,15 +479,21 @@ fn xlsx_worker<RS: Read + Seek>(rs: RS, tx: &std::sync::mpsc::SyncSender<Msg>) {
     let _ = tx.send(Msg::End);
 }
 
+/// calamine's errors are English; the user gets a Vietnamese sentence saying what to do.
 fn xlsx_error_vi(e: &calamine::XlsxError) -> String {
-    let s = e.to_string();
-    let lower = s.to_lowercase();
-    if lower.contains("password") {
-        "tệp có mật khẩu bảo vệ, hãy gỡ mật khẩu rồi thử lại".into()
-    } else if lower.contains("zip") {
-        format!("tệp nén .xlsx bị hỏng hoặc bị cắt cụt, hãy lưu lại tệp bằng Excel ({s})")
-    } else {
-        s
+    use calamine::XlsxError as X;
+    match e {
+        X::Password => "tệp có mật khẩu bảo vệ, hãy gỡ mật khẩu rồi thử lại".into(),
+        X::Zip(_) | X::Io(_) => "tệp nén .xlsx bị hỏng hoặc bị cắt cụt, hãy lưu lại tệp bằng Excel".into(),
+        X::FileNotFound(part) => format!(
+            "tệp .xlsx thiếu phần \"{part}\" của sổ làm việc (có thể tệp bị hỏng hoặc do chương trình khác tạo), \
+             hãy mở bằng Excel và lưu lại"
+        ),
+        X::Xml(_) | X::XmlAttr(_) | X::XmlEof(_) | X::Unexpected(_) | X::UnexpectedNode(_) => {
+            "nội dung của tệp .xlsx không đúng cấu trúc của Excel (có thể tệp bị hỏng), hãy mở bằng Excel và lưu lại"
+                .into()
+        }
+        _ => "cấu trúc tệp .xlsx không hợp lệ, hãy mở bằng Excel và lưu lại dạng .xlsx hoặc CSV UTF-8".into(),
     }
 }
 
@@ -497,7 +609,8 @@ impl XlsxWriter {
             if c.text {
                 ws.set_column_format(col, &text).map_err(werr)?;
             }
-            ws.write_string_with_format(0, col, c.header, &head).map_err(werr)?;
+            ws.write_string_with_format(0, col, excel_cell(c.header).as_ref(), &head)
+                .map_err(werr)?;
         }
         ws.set_freeze_panes(1, 0).map_err(werr)?;
         Ok(XlsxWriter { book, next_row: 1 })
@@ -517,7 +630,8 @@ impl XlsxWriter {
                 continue;
             }
             let col = u16::try_from(i).map_err(|_| TabularError::Write("quá nhiều cột".into()))?;
-            ws.write_string(self.next_row, col, v).map_err(werr)?;
+            ws.write_string(self.next_row, col, excel_cell(v).as_ref())
+                .map_err(werr)?;
         }
         self.next_row += 1;
         Ok(())
@@ -538,10 +652,11 @@ impl XlsxWriter {
             let r = u32::try_from(r).map_err(|_| TabularError::Write("quá nhiều dòng".into()))?;
             for (c, v) in row.iter().enumerate() {
                 let c = u16::try_from(c).map_err(|_| TabularError::Write("quá nhiều cột".into()))?;
+                let v = excel_cell(v);
                 if r == 0 {
-                    ws.write_string_with_format(r, c, v, &bold).map_err(werr)?;
+                    ws.write_string_with_format(r, c, v.as_ref(), &bold).map_err(werr)?;
                 } else {
-                    ws.write_string(r, c, v).map_err(werr)?;
+                    ws.write_string(r, c, v.as_ref()).map_err(werr)?;
                 }
             }
         }
@@ -559,6 +674,26 @@ impl XlsxWriter {
     pub fn save(mut self, path: &Path) -> Result<(), TabularError> {
         self.book.save(path).map_err(werr)
     }
+}
+
+/// The most characters an Excel cell holds.
+pub const EXCEL_CELL_CHARS: usize = 32_767;
+
+/// A cell's text as Excel can hold it: a longer text (a bad value copied into a file of rejected
+/// rows) is cut, and the cell says so and how long the original was.
+pub fn excel_cell(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.len() <= EXCEL_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    let chars = v.chars().count();
+    if chars <= EXCEL_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    let note = format!(" … [đã cắt: ô gốc dài {chars} ký tự, quá giới hạn 32.767 ký tự của Excel]");
+    let keep = EXCEL_CELL_CHARS - note.chars().count();
+    let mut out: String = v.chars().take(keep).collect();
+    out.push_str(&note);
+    std::borrow::Cow::Owned(out)
 }
 
 /// A whole table as .xlsx bytes.

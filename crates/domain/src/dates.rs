@@ -48,6 +48,22 @@ pub fn vi_date(d: Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
 }
 
+/// The one rule for the date of an event that has already happened (a handover, an examination, a
+/// training day, a certificate, a step recorded as done): it cannot lie after `today`. `what`
+/// names the date in Vietnamese, capitalised, e.g. "Ngày giao quân"; the error is one Vietnamese
+/// sentence that names it, the date and today. Callers pass "today" in (the domain has no clock);
+/// the store and the web use Vietnam's day (UTC+7).
+pub fn check_past_event(what: &str, date: Date, today: Date) -> Result<(), String> {
+    if date > today {
+        return Err(format!(
+            "{what} {} là ngày trong tương lai (hôm nay là {}): việc đã xảy ra không thể ghi ngày sau hôm nay.",
+            vi_date(date),
+            vi_date(today)
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +82,15 @@ mod tests {
         assert_eq!(parse_iso_date("2025-07-01"), Some(d));
         assert_eq!(parse_iso_date("2025-7-1"), None);
         assert_eq!(vi_date(d), "01/07/2025");
+    }
+
+    #[test]
+    fn past_events_cannot_lie_ahead_of_today() {
+        let today = date!(2026 - 12 - 07);
+        assert_eq!(check_past_event("Ngày giao quân", today, today), Ok(()));
+        assert_eq!(check_past_event("Ngày giao quân", date!(2026 - 01 - 01), today), Ok(()));
+        let e = check_past_event("Ngày giao quân", date!(2027 - 03 - 04), today).unwrap_err();
+        assert!(e.starts_with("Ngày giao quân 04/03/2027 là ngày trong tương lai"), "{e}");
+        assert!(e.contains("07/12/2026"), "{e}");
     }
 }

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod dates;
 pub mod directive;
+pub mod excerpt;
 pub mod militia;
 pub mod nvqs;
 pub mod org;

@@ -273,16 +273,19 @@ pub async fn import_citizens(
     }
     if let (Some(path), Some(w)) = (rejects_out, obs.rejects.take()) {
         if report.rejected_rows > 0 {
+            // The count said is the rows the file holds, never the rows refused.
+            let written = u64::from(w.rows());
             w.save(path)?;
-            println!(
-                "Đã ghi {} dòng bị từ chối kèm lý do vào {}.",
-                report.rejected_rows,
-                path.display()
-            );
+            println!("Đã ghi {written} dòng bị từ chối kèm lý do vào {}.", path.display());
+            if written < report.rejected_rows {
+                eprintln!(
+                    "Không ghi đủ tệp dòng bị từ chối: {} trong {} dòng bị từ chối không ghi được ({}).",
+                    report.rejected_rows - written,
+                    report.rejected_rows,
+                    obs.write_error.as_deref().unwrap_or("không rõ lý do")
+                );
+            }
         }
-    }
-    if let Some(e) = obs.write_error {
-        eprintln!("Không ghi đủ tệp dòng bị từ chối: {e}");
     }
     if report.committed {
         println!("{}", report.summary_vi());

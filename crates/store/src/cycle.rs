@@ -433,7 +433,7 @@ impl Scoped<'_> {
         // A derived cache, not a user's change: written without an audit entry, in one
         // transaction, by multi-row upserts (same syntax on SQLite >= 3.24 and PostgreSQL).
         let now = crate::now_text();
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.writer.begin().await?;
         for chunk in stale.chunks(POOL_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO nvqs_pool (cycle_id, unit_id, province_code, citizens, eligible, deferred, exempted, \

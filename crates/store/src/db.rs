@@ -35,7 +35,12 @@ impl Default for OpenOptions {
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Reads (and the few writes outside `begin_write`).
     pub(crate) pool: AnyPool,
+    /// Connections reserved for write transactions (`begin_write`): SQLite one (it has one
+    /// writer; the writers queue for it in order instead of polling the file lock beside the
+    /// readers), PostgreSQL a few. A write never waits for a connection held by a long read.
+    pub(crate) writer: AnyPool,
     backend: Backend,
     description: String,
     /// The SQLite file or the PostgreSQL URL, for the bulk loads that write on a connection of
@@ -78,6 +83,70 @@ fn parse_url(url: &str) -> Result<Target, StoreError> {
     Err(StoreError::Config(format!(
         "Địa chỉ cơ sở dữ liệu \"{url}\" không hợp lệ: dùng sqlite://đường-dẫn hoặc postgres://máy-chủ/tên-csdl (Invalid database URL)."
     )))
+}
+
+/// Which pool a connection serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Read,
+    Write,
+}
+
+/// Write connections on PostgreSQL: writers queue on the audit head's row lock anyway
+/// (`begin_write`), so two let the next writer be ready while one commits.
+const WRITER_CONNECTIONS_PG: u32 = 2;
+
+/// How long a write waits for its connection (SQLite: for the writers before it), and on SQLite
+/// for the file's write lock held by another process or by a bulk import's own connection.
+/// Longer than a read's wait: a write queued behind others is worth finishing.
+pub(crate) const WRITE_WAIT: Duration = Duration::from_secs(30);
+
+/// How long a read waits for a connection.
+const READ_WAIT: Duration = Duration::from_secs(10);
+
+/// PostgreSQL: the longest a statement of the read pool may run. A page's reads are bounded
+/// (lists are paged, searches capped); one that runs longer is cut rather than left holding a
+/// connection that other pages wait for.
+pub const READ_STATEMENT_TIMEOUT_MS: u64 = 30_000;
+
+/// SQLite: how long a reader waits on a locked file (in WAL mode only a checkpoint or a
+/// recovery locks readers out, briefly).
+const SQLITE_READ_BUSY_MS: u64 = 5_000;
+
+fn pool_options(backend: Backend, role: Role, max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(if role == Role::Write { WRITE_WAIT } else { READ_WAIT })
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                use sqlx::Executor;
+                match backend {
+                    Backend::Sqlite => {
+                        // WAL lets readers run beside the writer; NORMAL sync is durable in WAL
+                        // mode except for the last transactions on power loss.
+                        let busy = match role {
+                            Role::Write => WRITE_WAIT.as_millis() as u64,
+                            Role::Read => SQLITE_READ_BUSY_MS,
+                        };
+                        conn.execute(
+                            format!(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy}; \
+                                 PRAGMA cache_size = -{SQLITE_CACHE_KIB};"
+                            )
+                            .as_str(),
+                        )
+                        .await?;
+                    }
+                    Backend::Postgres if role == Role::Read => {
+                        conn.execute(format!("SET statement_timeout = {READ_STATEMENT_TIMEOUT_MS}").as_str())
+                            .await?;
+                    }
+                    Backend::Postgres => {}
+                }
+                Ok(())
+            })
+        })
 }
 
 /// Page cache of each SQLite connection, in KiB (a few connections: the idle memory stays small;
@@ -149,39 +218,25 @@ impl Store {
             }
             Target::Postgres(u) => (u.0.clone(), Backend::Postgres, redact(&u.0)),
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite {
-                // SQLite has one writer; each connection is a thread with its own page cache, so a
-                // few connections serve reads as fast as many and keep the idle memory small.
-                opts.max_connections.clamp(1, 4)
-            } else {
-                opts.max_connections
-            })
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; NORMAL sync is durable in WAL
-                        // mode except for the last transactions on power loss.
-                        use sqlx::Executor;
-                        conn.execute(
-                            format!(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA cache_size = -{SQLITE_CACHE_KIB};"
-                            )
-                            .as_str(),
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
+        let reads = if backend == Backend::Sqlite {
+            // SQLite has one writer; each connection is a thread with its own page cache, so a
+            // few connections serve reads as fast as many and keep the idle memory small.
+            opts.max_connections.clamp(1, 4)
+        } else {
+            opts.max_connections
+        };
+        let pool = pool_options(backend, Role::Read, reads)
+            .connect(&connect_url)
+            .await
+            .map_err(|e| connect_error(&description, e))?;
+        let writers = if backend == Backend::Sqlite { 1 } else { WRITER_CONNECTIONS_PG };
+        let writer = pool_options(backend, Role::Write, writers)
             .connect(&connect_url)
             .await
             .map_err(|e| connect_error(&description, e))?;
         let store = Store {
             pool,
+            writer,
             backend,
             description,
             target,
@@ -219,6 +274,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 

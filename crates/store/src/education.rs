@@ -279,6 +279,11 @@ fn check_cadre_fields(n: &NewCadre, birth_date: Option<Date>) -> Result<CheckedC
         CadreField::Agency,
         required_text(&n.agency, "Cơ quan, đơn vị công tác", 300),
     );
+    if let Some(b) = birth_date {
+        if let Err(e) = phongthu_domain::dates::check_past_event("Ngày sinh", b, crate::citizens::today()) {
+            errs.push((CadreField::BirthDate, e));
+        }
+    }
     let mut national_id = None;
     if let Some(v) = n.national_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         match citizen_id::parse(v) {
@@ -627,6 +632,9 @@ fn check_attendance(a: &Attendance, course: &CourseRecord) -> Vec<(CadreField, S
         ));
     }
     if let Some(d) = a.certificate_date {
+        if let Err(e) = phongthu_domain::dates::check_past_event("Ngày cấp giấy chứng nhận", d, crate::citizens::today()) {
+            errs.push((CadreField::CertificateDate, e));
+        }
         if d < course.start {
             errs.push((
                 CadreField::CertificateDate,
@@ -1923,7 +1931,7 @@ impl Scoped<'_> {
             }
             if !errs.is_empty() {
                 report.rejected_rows += 1;
-                report.rejected.extend(errs);
+                report.rejected.extend(errs.into_iter().map(RowError::bounded));
                 continue;
             }
             if opts.mode == ImportMode::AllOrNothing && report.rejected_rows > 0 {

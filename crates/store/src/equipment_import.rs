@@ -247,7 +247,7 @@ impl Scoped<'_> {
                 (kind, owner, plate, condition, errs.is_empty())
             else {
                 report.rejected_rows += 1;
-                report.rejected.extend(errs);
+                report.rejected.extend(errs.into_iter().map(RowError::bounded));
                 continue;
             };
             let id: i64 = sqlx::query(

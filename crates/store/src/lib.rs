@@ -22,6 +22,7 @@ mod documents;
 mod education;
 mod equipment_import;
 mod error;
+mod import_runs;
 mod migrate;
 mod militia;
 mod militia_import;
@@ -67,6 +68,7 @@ pub use education::{
 };
 pub use equipment_import::{EquipmentColumn, EquipmentImportOptions, EquipmentImportReport, EQUIPMENT_COLUMNS};
 pub use error::StoreError;
+pub use import_runs::ImportRun;
 pub use migrate::{run as migrate, run_to as migrate_to, MigrationReport, LATEST_SCHEMA_VERSION};
 pub use militia::{
     MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit,

@@ -154,10 +154,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/0016_bytewise_keys.postgres.sql"),
         step: None,
     },
+    Migration {
+        version: 17,
+        name: "import_runs",
+        common: include_str!("migrations/0017_import_runs.sql"),
+        sqlite: "",
+        postgres: "",
+        step: None,
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 16;
+pub const LATEST_SCHEMA_VERSION: i64 = 17;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {
@@ -235,7 +243,7 @@ pub async fn run_to(store: &Store, target: i64) -> Result<MigrationReport, Store
     let from = check_version(store).await?;
     let mut applied = vec![];
     for m in MIGRATIONS.iter().filter(|m| m.version > from && m.version <= target) {
-        let mut tx = store.pool.begin().await?;
+        let mut tx = store.writer.begin().await?;
         let dialect = match store.backend() {
             Backend::Sqlite => m.sqlite,
             Backend::Postgres => m.postgres,

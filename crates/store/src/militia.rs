@@ -480,6 +480,8 @@ impl Scoped<'_> {
     pub async fn add_member(&self, n: NewMilitiaMember) -> Result<MilitiaMemberRecord, StoreError> {
         self.require(Permission::Write)?;
         let unit = self.militia_unit(n.militia_unit_id).await?;
+        phongthu_domain::dates::check_past_event("Ngày vào đơn vị", n.joined_on, today())
+            .map_err(StoreError::Invalid)?;
         let citizen = self.citizen(n.citizen_id).await?;
         let joiner = Joiner {
             full_name: &citizen.full_name,

@@ -247,7 +247,7 @@ impl Columns {
         self.0.error(line, Self::index(f), f.header(), value, reason)
     }
 
-    fn parse(&self, row: &SourceRow, maritime: bool) -> Result<Parsed, Vec<RowError>> {
+    fn parse(&self, row: &SourceRow, maritime: bool, on: Date) -> Result<Parsed, Vec<RowError>> {
         use MilitiaField as F;
         let mut errs = vec![];
         let line = row.line;
@@ -265,7 +265,10 @@ impl Columns {
                     None
                 }
                 None => None,
-                Some(v) => match phongthu_domain::dates::parse_date_vi(v) {
+                // Every date of the file (birth, joining) is of an event already past.
+                Some(v) => match phongthu_domain::dates::parse_date_vi(v)
+                    .and_then(|d| phongthu_domain::dates::check_past_event(f.header(), d, on).map(|()| d))
+                {
                     Ok(d) => Some(d),
                     Err(reason) => {
                         errs.push(self.error(line, f, Some(v), reason));
@@ -387,17 +390,17 @@ impl Scoped<'_> {
                 continue;
             }
             report.rows_read += 1;
-            let p = match cols.parse(row, maritime) {
+            let p = match cols.parse(row, maritime, opts.on) {
                 Ok(p) => p,
                 Err(errs) => {
                     report.rejected_rows += 1;
-                    report.rejected.extend(errs);
+                    report.rejected.extend(errs.into_iter().map(RowError::bounded));
                     continue;
                 }
             };
             let reject = |report: &mut MilitiaImportReport, f: MilitiaField, value: Option<&str>, reason: String| {
                 report.rejected_rows += 1;
-                report.rejected.push(cols.error(p.line, f, value, reason));
+                report.rejected.push(cols.error(p.line, f, value, reason).bounded());
             };
             let nid = p.national_id.as_str();
             if let Some(first) = seen.get(nid) {
@@ -603,6 +606,7 @@ mod tests {
             .parse(
                 &row(2, &["033095001234", "10/01/2026", "", "Có", "Trung đội 1", ""]),
                 false,
+                time::macros::date!(2026 - 03 - 01),
             )
             .ok()
             .unwrap();
@@ -612,6 +616,7 @@ mod tests {
             .parse(
                 &row(3, &["33095001234", "31/02/2026", "Tư lệnh", "có lẽ", "", ""]),
                 false,
+                time::macros::date!(2026 - 03 - 01),
             )
             .err()
             .unwrap();

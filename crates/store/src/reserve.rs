@@ -745,6 +745,8 @@ impl Scoped<'_> {
         let citizen = self.citizen(n.citizen_id).await?;
         let spec = specialty(&n.specialty)?;
         let rank = opt_text(n.rank.as_deref(), "cấp bậc", 60)?;
+        phongthu_domain::dates::check_past_event("Ngày đăng ký", n.registered_on, today())
+            .map_err(StoreError::Invalid)?;
         if n.registered_on < citizen.birth_date {
             return Err(StoreError::Invalid(format!(
                 "Ngày đăng ký {} trước ngày sinh của {}.",
@@ -2357,7 +2359,7 @@ impl crate::db::Store {
         }
         let n = commune_command_ids.len() as i64;
         let now = crate::now_text();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let mut out = ForcesBenchData {
             citizens: 0,
             militia_members: 0,

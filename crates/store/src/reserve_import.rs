@@ -297,7 +297,10 @@ impl Columns {
                     None
                 }
                 None => None,
-                Some(v) => match phongthu_domain::dates::parse_date_vi(v) {
+                // Every date of the file (registration, assignment) is of an event already past.
+                Some(v) => match phongthu_domain::dates::parse_date_vi(v)
+                    .and_then(|d| phongthu_domain::dates::check_past_event(f.header(), d, on).map(|()| d))
+                {
                     Ok(d) => Some(d),
                     Err(reason) => {
                         errs.push(self.error(line, f, Some(v), reason));
@@ -478,14 +481,14 @@ impl Scoped<'_> {
                 Ok(p) => p,
                 Err(errs) => {
                     report.rejected_rows += 1;
-                    report.rejected.extend(errs);
+                    report.rejected.extend(errs.into_iter().map(RowError::bounded));
                     continue;
                 }
             };
             let reject =
                 |report: &mut ReservistImportReport, f: ReservistField, value: Option<&str>, reason: String| {
                     report.rejected_rows += 1;
-                    report.rejected.push(cols.error(p.line, f, value, reason));
+                    report.rejected.push(cols.error(p.line, f, value, reason).bounded());
                 };
             let nid = p.national_id.as_str();
             if let Some(first) = seen.get(nid) {

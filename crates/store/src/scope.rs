@@ -88,7 +88,7 @@ impl Scoped<'_> {
 }
 
 pub(crate) async fn begin_write_as<'s>(store: &'s Store, actor: &Actor) -> Result<WriteTx<'s>, StoreError> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.writer.begin().await?;
     // The first statement writes, so SQLite takes its write lock now and PostgreSQL locks the
     // head row: audit sequence numbers are then assigned strictly in commit order.
     sqlx::query(AUDIT_LOCK).execute(&mut *tx).await?;

@@ -46,7 +46,7 @@ impl Store {
                 reloaded: false,
             });
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("DELETE FROM admin_succession").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM admin_unit").execute(&mut *tx).await?;
         let batch = batch_rows(self.backend());

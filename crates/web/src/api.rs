@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
 
 type ApiResult<T> = Result<Json<T>, AppError>;
 
+
 fn j(e: impl Into<AppError>) -> AppError {
     e.into().as_json()
 }
@@ -95,7 +96,8 @@ pub struct Me {
 }
 
 #[utoipa::path(get, path = "/me", responses(
-    (status = 200, body = Me), (status = 401, body = ErrorBody)))]
+    (status = 200, body = Me), (status = 401, description = "No valid token or session", body = ErrorBody),
+    (status = 500, description = "The server failed; nothing was changed", body = ErrorBody), (status = 503, description = "The database is unavailable or busy; try again", body = ErrorBody)))]
 async fn me(caller: ApiCaller) -> ApiResult<Me> {
     let a = caller.actor;
     Ok(Json(Me {
@@ -140,6 +142,7 @@ pub struct UnitsQuery {
     /// province | district | commune (default province; any level when searching)
     level: Option<String>,
     /// Date, YYYY-MM-DD (default today; a search without a date covers every period)
+    #[param(format = Date)]
     on: Option<String>,
     /// Name (diacritics optional) or code
     q: Option<String>,
@@ -148,7 +151,9 @@ pub struct UnitsQuery {
 }
 
 #[utoipa::path(get, path = "/territory/units", params(UnitsQuery), responses(
-    (status = 200, body = [UnitDto]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    (status = 200, body = [UnitDto]), (status = 400, description = "A parameter is not valid (the message says which)", body = ErrorBody),
+    (status = 401, description = "No valid token or session", body = ErrorBody),
+    (status = 500, description = "The server failed; nothing was changed", body = ErrorBody), (status = 503, description = "The database is unavailable or busy; try again", body = ErrorBody)))]
 async fn territory_units(
     State(state): State<AppState>,
     _caller: ApiCaller,
@@ -184,12 +189,16 @@ pub struct UnitDetail {
 
 #[derive(Deserialize, IntoParams)]
 pub struct UnitQuery {
+    /// Date, YYYY-MM-DD (default today)
+    #[param(format = Date)]
     on: Option<String>,
     level: Option<String>,
 }
 
 #[utoipa::path(get, path = "/territory/units/{code}", params(("code" = String, Path), UnitQuery), responses(
-    (status = 200, body = UnitDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    (status = 200, body = UnitDetail), (status = 400, description = "A parameter is not valid (the message says which)", body = ErrorBody),
+    (status = 401, description = "No valid token or session", body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 500, description = "The server failed; nothing was changed", body = ErrorBody), (status = 503, description = "The database is unavailable or busy; try again", body = ErrorBody)))]
 async fn territory_unit(
     State(state): State<AppState>,
     _caller: ApiCaller,
@@ -216,14 +225,17 @@ pub struct Rollup {
 #[derive(Deserialize, IntoParams)]
 pub struct RollupQuery {
     /// The date the record refers to (default today)
+    #[param(format = Date)]
     on: Option<String>,
     /// For a unit split among several new ones: the code of the new unit the record's village or address lies in
     choice: Option<String>,
 }
 
 #[utoipa::path(get, path = "/territory/units/{code}/rollup", params(("code" = String, Path), RollupQuery), responses(
-    (status = 200, body = Rollup), (status = 404, body = ErrorBody),
-    (status = 409, description = "The unit was split: choose one of the listed units", body = ErrorBody)))]
+    (status = 200, body = Rollup), (status = 400, description = "A parameter is not valid (the message says which)", body = ErrorBody),
+    (status = 401, description = "No valid token or session", body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 409, description = "The unit was split: choose one of the listed units", body = ErrorBody),
+    (status = 500, description = "The server failed; nothing was changed", body = ErrorBody), (status = 503, description = "The database is unavailable or busy; try again", body = ErrorBody)))]
 async fn territory_rollup(
     State(state): State<AppState>,
     _caller: ApiCaller,
@@ -275,14 +287,18 @@ fn org_dto(u: OrgUnit) -> OrgUnitDto {
 
 #[utoipa::path(get, path = "/org/units", responses(
     (status = 200, description = "Units in the caller's scope, parents first", body = [OrgUnitDto]),
-    (status = 401, body = ErrorBody)))]
+    (status = 401, description = "No valid token or session", body = ErrorBody),
+    (status = 500, description = "The server failed; nothing was changed", body = ErrorBody), (status = 503, description = "The database is unavailable or busy; try again", body = ErrorBody)))]
 async fn org_units(State(state): State<AppState>, caller: ApiCaller) -> ApiResult<Vec<OrgUnitDto>> {
     let units = state.store().scoped(&caller.actor).org_units().await.map_err(j)?;
     Ok(Json(units.into_iter().map(org_dto).collect()))
 }
 
 #[utoipa::path(get, path = "/org/units/{id}", params(("id" = i64, Path)), responses(
-    (status = 200, body = OrgUnitDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    (status = 200, body = OrgUnitDto), (status = 400, description = "A parameter is not valid (the message says which)", body = ErrorBody),
+    (status = 401, description = "No valid token or session", body = ErrorBody),
+    (status = 403, description = "Outside the caller's scope", body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 500, description = "The server failed; nothing was changed", body = ErrorBody), (status = 503, description = "The database is unavailable or busy; try again", body = ErrorBody)))]
 async fn org_unit(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> ApiResult<OrgUnitDto> {
     let u = state.store().scoped(&caller.actor).org_unit(id).await.map_err(j)?;
     Ok(Json(org_dto(u)))
@@ -301,7 +317,9 @@ pub struct UserDto {
 }
 
 #[utoipa::path(get, path = "/users", responses(
-    (status = 200, body = [UserDto]), (status = 403, description = "Administrators only", body = ErrorBody)))]
+    (status = 200, body = [UserDto]), (status = 401, description = "No valid token or session", body = ErrorBody),
+    (status = 403, description = "Administrators only", body = ErrorBody),
+    (status = 500, description = "The server failed; nothing was changed", body = ErrorBody), (status = 503, description = "The database is unavailable or busy; try again", body = ErrorBody)))]
 async fn users(State(state): State<AppState>, caller: ApiCaller) -> ApiResult<Vec<UserDto>> {
     let users = state.store().scoped(&caller.actor).users().await.map_err(j)?;
     Ok(Json(
@@ -342,8 +360,10 @@ pub struct AuditQuery {
     entity: Option<String>,
     action: Option<String>,
     /// From this date (YYYY-MM-DD), inclusive
+    #[param(format = Date)]
     from: Option<String>,
     /// To this date (YYYY-MM-DD), inclusive
+    #[param(format = Date)]
     to: Option<String>,
     /// Entries before this sequence number (paging)
     before: Option<i64>,
@@ -361,7 +381,10 @@ fn api_date(s: Option<String>, what: &str) -> Result<Option<String>, AppError> {
 }
 
 #[utoipa::path(get, path = "/audit", params(AuditQuery), responses(
-    (status = 200, body = [AuditDto]), (status = 403, description = "Inspectors and administrators only", body = ErrorBody)))]
+    (status = 200, body = [AuditDto]), (status = 400, description = "A parameter is not valid (the message says which)", body = ErrorBody),
+    (status = 401, description = "No valid token or session", body = ErrorBody),
+    (status = 403, description = "Inspectors and administrators only", body = ErrorBody),
+    (status = 500, description = "The server failed; nothing was changed", body = ErrorBody), (status = 503, description = "The database is unavailable or busy; try again", body = ErrorBody)))]
 async fn audit(
     State(state): State<AppState>,
     caller: ApiCaller,

@@ -5,6 +5,9 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use phongthu_store::StoreError;
 
+/// The most characters of an error message shown or answered.
+pub const MAX_MESSAGE_CHARS: usize = 2_000;
+
 #[derive(Debug)]
 pub struct AppError {
     pub status: StatusCode,
@@ -14,10 +17,18 @@ pub struct AppError {
 }
 
 impl AppError {
+    /// The message is bounded (`MAX_MESSAGE_CHARS`): a sentence that quotes a huge bad value
+    /// is cut, and says so, rather than echoing megabytes back.
     pub fn new(status: StatusCode, message: impl Into<String>) -> AppError {
+        let message = message.into();
+        let message = if message.len() > MAX_MESSAGE_CHARS {
+            phongthu_domain::excerpt::excerpt(&message, MAX_MESSAGE_CHARS).into_owned()
+        } else {
+            message
+        };
         AppError {
             status,
-            message: message.into(),
+            message,
             json: false,
         }
     }

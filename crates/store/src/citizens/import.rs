@@ -768,6 +768,26 @@ pub struct RowError {
     pub reason_vi: String,
 }
 
+impl RowError {
+    /// The error as kept in a report: a long value is cut (its first 200 characters and its
+    /// length), so that a file with megabytes in one cell gives a small report and page.
+    pub fn bounded(mut self) -> RowError {
+        use phongthu_domain::excerpt::{bounded_message, excerpt, QUOTED_CHARS};
+        self.reason_vi = bounded_message(&self.reason_vi, self.value.as_deref(), 1_000);
+        if let Some(v) = &self.value {
+            if v.len() > QUOTED_CHARS {
+                self.value = Some(excerpt(v, QUOTED_CHARS).into_owned());
+            }
+        }
+        if let Some(c) = &self.column {
+            if c.len() > QUOTED_CHARS {
+                self.column = Some(excerpt(c, QUOTED_CHARS).into_owned());
+            }
+        }
+        self
+    }
+}
+
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.column {
@@ -947,6 +967,7 @@ fn runs(xs: impl IntoIterator<Item = i64>) -> Vec<[i64; 2]> {
 
 impl Run<'_> {
     fn reject(&mut self, row: &SourceRow, errs: Vec<RowError>) {
+        let errs: Vec<RowError> = errs.into_iter().map(RowError::bounded).collect();
         self.report.rejected_rows += 1;
         self.obs.rejected(row, &errs);
         for e in errs {
@@ -1226,6 +1247,24 @@ impl Scoped<'_> {
         I: IntoIterator<Item = Result<SourceRow, String>> + Send + 'static,
         I::IntoIter: Send + 'static,
     {
+        self.import_citizens_run(headers, rows, opts, obs, None).await
+    }
+
+    /// [`Self::import_citizens`] for a run of the import journal (`start_import_run`): the
+    /// commit marks the run committed in the same transaction, so that a run left unmarked after
+    /// a crash is one that wrote nothing.
+    pub async fn import_citizens_run<I>(
+        &self,
+        headers: &[String],
+        rows: I,
+        opts: &ImportOptions,
+        obs: &mut (dyn ImportObserver + Send),
+        run_token: Option<&str>,
+    ) -> Result<ImportReport, StoreError>
+    where
+        I: IntoIterator<Item = Result<SourceRow, String>> + Send + 'static,
+        I::IntoIter: Send + 'static,
+    {
         self.require(Permission::Write)?;
         let (map, ignored) = HeaderMap::resolve(headers)?;
         let province = self.registry_unit(opts.unit_id).await?;
@@ -1246,19 +1285,19 @@ impl Scoped<'_> {
         let mut report = run.report;
         match outcome {
             Ok(true) => {
-                sink.finish(true).await?;
+                sink.finish(true, run_token.map(str::to_string)).await?;
                 report.committed = true;
             }
             Ok(false) => {
                 // Bad rows in all-or-nothing mode: every batch already inserted is rolled back.
-                sink.finish(false).await?;
+                sink.finish(false, None).await?;
                 report.accepted = 0;
                 report.committed = false;
             }
             Err(e) => {
                 // The error is what the user must see; a failed rollback leaves the transaction
                 // to the connection's end, which rolls it back as well.
-                let _ = sink.finish(false).await;
+                let _ = sink.finish(false, None).await;
                 return Err(e);
             }
         }
@@ -1660,16 +1699,33 @@ impl Sink {
     }
 
     /// Ends the import's transaction: commits it or rolls it back, and lets its connection go.
-    fn finish(self, commit: bool) -> BoxFuture<'static, Result<(), StoreError>> {
+    /// A committed import of a journal run (`run`) marks the run in the same transaction.
+    fn finish(self, commit: bool, run: Option<String>) -> BoxFuture<'static, Result<(), StoreError>> {
         Box::pin(async move {
+            let now = crate::now_text();
             match self {
                 Sink::Postgres { mut conn, .. } => {
+                    if let (true, Some(token)) = (commit, &run) {
+                        sqlx::query(crate::import_runs::MARK_COMMITTED_SQL)
+                            .bind(&now)
+                            .bind(token)
+                            .execute(&mut conn)
+                            .await?;
+                    }
                     sqlx::Executor::execute(&mut conn, if commit { "COMMIT" } else { "ROLLBACK" }).await?;
                     // The transaction is over; a failed goodbye to the server changes nothing.
                     let _ = conn.close().await;
                     Ok(())
                 }
-                Sink::Sqlite { raw, .. } if commit => raw.call(|c| Ok(c.execute_batch("COMMIT")?)).await,
+                Sink::Sqlite { raw, .. } if commit => {
+                    raw.call(move |c| {
+                        if let Some(token) = &run {
+                            c.execute(crate::import_runs::MARK_COMMITTED_SQLITE, (&now, token))?;
+                        }
+                        Ok(c.execute_batch("COMMIT")?)
+                    })
+                    .await
+                }
                 Sink::Sqlite { raw, .. } => raw.rollback().await,
             }
         })

@@ -254,6 +254,8 @@ struct DetailPage {
     /// The engine's preliminary assessment for next year's call-up: (year, status, sentence,
     /// reasons, last day of call-up age).
     assessment: (i32, &'static str, String, Vec<String>, String),
+    /// The national ID's province code is none of the 63 codes: a warning, shown (not a refusal).
+    id_warning: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -320,7 +322,13 @@ pub async fn detail(
         decision.reasons.clone(),
         vi_date(decision.age_limit_date),
     );
+    let id_warning = c
+        .national_id
+        .as_deref()
+        .and_then(|n| phongthu_domain::nvqs::citizen_id::parse(n).ok())
+        .and_then(|id| id.province_warning());
     let page = DetailPage {
+        id_warning,
         assessment,
         chrome: Chrome::new(&state, Some(&viewer), c.full_name.clone(), "citizens"),
         birth_date: vi_date(c.birth_date),
@@ -778,7 +786,13 @@ pub async fn import_upload(
         return Err(bad("Tệp tải lên rỗng."));
     }
     scoped.org_unit(unit_id).await?;
-    let reader = TabularReader::open(tmp.path()).map_err(|e| AppError::bad_request(e.to_string()))?;
+    // Opening reads the header, and for .xlsx checks and opens the workbook: blocking work, kept
+    // off the async workers so that other requests go on meanwhile.
+    let path = tmp.path().to_path_buf();
+    let reader = tokio::task::spawn_blocking(move || TabularReader::open(&path))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?
+        .map_err(|e| AppError::bad_request(e.to_string()))?;
     let headers = reader.headers.clone();
     let mut specs: Vec<ColumnSpec<'_>> = headers
         .iter()
@@ -795,6 +809,8 @@ pub async fn import_upload(
     });
     let rejects = XlsxWriter::new("Dòng bị từ chối", &specs).ok();
     let job_id = crate::csrf::new_token();
+    // The journal's row first: after a crash the job's page can still say what happened.
+    scoped.start_import_run(&job_id, unit_id, &file_name).await?;
     let job = Arc::new(Mutex::new(ImportJob {
         owner: viewer.actor.user_id,
         file_name: file_name.clone(),
@@ -809,6 +825,7 @@ pub async fn import_upload(
         .insert(job_id.clone(), job.clone());
     let store = state.store().clone();
     let actor = viewer.actor.clone();
+    let run_token = job_id.clone();
     tokio::spawn(async move {
         let _keep = tmp; // the temporary file lives until the import ends
         let mut obs = WebObserver {
@@ -828,12 +845,21 @@ pub async fn import_upload(
             })
             .map_err(|e| e.to_string())
         });
-        let result = store
-            .scoped(&actor)
-            .import_citizens(&headers, rows, &opts, &mut obs)
+        let scoped = store.scoped(&actor);
+        let result = scoped
+            .import_citizens_run(&headers, rows, &opts, &mut obs, Some(&run_token))
             .await;
+        if !result.as_ref().is_ok_and(|r| r.committed) {
+            if let Err(e) = scoped.finish_import_run(&run_token).await {
+                tracing::warn!(error = %e, "không ghi được kết thúc của lượt nhập");
+            }
+        }
+        // Building the workbook is CPU work: on the blocking pool.
         let rejects = match (obs.rejects_count, obs.rejects) {
-            (n, Some(w)) if n > 0 => w.finish().ok(),
+            (n, Some(w)) if n > 0 => tokio::task::spawn_blocking(move || w.finish().ok())
+                .await
+                .ok()
+                .flatten(),
             _ => None,
         };
         if let Ok(mut j) = job.lock() {
@@ -868,12 +894,68 @@ fn find_job(state: &AppState, viewer: &Viewer, job_id: &str) -> Result<Arc<Mutex
         .ok_or_else(|| AppError::not_found("Không tìm thấy lượt nhập này (đã hết hạn hoặc không phải của bạn)."))
 }
 
+/// The page of an import the server no longer holds in memory (it restarted): from the journal,
+/// an import that never ended wrote nothing.
+async fn past_job_page(state: &AppState, viewer: &Viewer, job_id: &str) -> Result<Response, AppError> {
+    let run = state
+        .store()
+        .scoped(&viewer.actor)
+        .import_run(job_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("Không tìm thấy lượt nhập này (đã hết hạn hoặc không phải của bạn)."))?;
+    let started = vi_datetime(&run.started_at);
+    let (summary, failed) = if run.interrupted() {
+        (
+            None,
+            Some(format!(
+                "Lượt nhập tệp \"{}\" bắt đầu lúc {started} đã bị gián đoạn (máy chủ đã dừng giữa chừng): \
+                 không có hồ sơ nào của tệp được ghi. Hãy nhập lại tệp.",
+                run.file_name
+            )),
+        )
+    } else if run.committed {
+        (
+            Some(format!(
+                "Lượt nhập tệp \"{}\" đã xong và đã được ghi. Chi tiết từng dòng không còn được giữ sau khi máy chủ \
+                 khởi động lại.",
+                run.file_name
+            )),
+            None,
+        )
+    } else {
+        (
+            None,
+            Some(format!(
+                "Lượt nhập tệp \"{}\" đã kết thúc mà không ghi hồ sơ nào. Chi tiết từng dòng không còn được giữ \
+                 sau khi máy chủ khởi động lại.",
+                run.file_name
+            )),
+        )
+    };
+    render(&JobPage {
+        chrome: Chrome::new(state, Some(viewer), "Kết quả nhập công dân", "citizens"),
+        job_id: job_id.to_string(),
+        file_name: run.file_name.clone(),
+        running: false,
+        progress: ImportProgress::default(),
+        summary,
+        failed,
+        errors: vec![],
+        more_errors: 0,
+        has_rejects: false,
+        committed: run.committed,
+    })
+}
+
 pub async fn import_job(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(job_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let job = find_job(&state, &viewer, &job_id)?;
+    let job = match find_job(&state, &viewer, &job_id) {
+        Ok(job) => job,
+        Err(_) => return past_job_page(&state, &viewer, &job_id).await,
+    };
     let page = {
         let j = job.lock().unwrap_or_else(|e| e.into_inner());
         let (summary, failed, errors, more, committed) = match &j.outcome {

@@ -204,8 +204,11 @@ pub async fn upload(
         .collect();
     p.more_errors = report.rejected.len().saturating_sub(SHOWN_ERRORS);
     if report.rejected_rows > 0 {
-        let bytes = rejects_xlsx(&headers, &rows, &report.rejected)?;
-        p.rejects = Some(keep_rejects(&state, &viewer, bytes));
+        // The file of rejects is an extra: failing to build it never fails the answer.
+        match rejects_xlsx(&headers, &rows, &report.rejected) {
+            Ok(bytes) => p.rejects = Some(keep_rejects(&state, &viewer, bytes)),
+            Err(e) => tracing::warn!(error = %e.message, "tệp các dòng bị từ chối không tạo được"),
+        }
     }
     let mut res = render(&p)?;
     if !report.committed {
