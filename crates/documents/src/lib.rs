@@ -12,9 +12,9 @@ mod docx;
 pub mod official;
 mod pdf;
 pub mod tabular;
-pub mod xlsx_guard;
 mod tool;
 mod typeset;
+pub mod xlsx_guard;
 
 pub use pdf::tool_available;
 pub use phongthu_domain::directive::legacy::LegacyEncoding;

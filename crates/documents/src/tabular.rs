@@ -136,19 +136,19 @@ impl TabularReader {
             .delimiter(delimiter)
             .from_reader(boxed);
         let mut record = csv::ByteRecord::new();
-        let mut line;
+        let mut line = 0u64;
         // The header is the first record with a non-blank cell.
         let headers = loop {
+            line += 1;
             match reader.read_byte_record(&mut record) {
                 Ok(false) => return Err(TabularError::NoHeader),
                 Ok(true) => {
-                    line = record_line(&record);
                     let cells = utf8_cells(&record, line)?;
                     if cells.iter().any(|c| !c.trim().is_empty()) {
                         break cells;
                     }
                 }
-                Err(e) => return Err(csv_error(e, reader.position().line())),
+                Err(e) => return Err(csv_error(e, line)),
             }
         };
         Ok(TabularReader {
@@ -215,11 +215,12 @@ impl Iterator for TabularReader {
                 quotes,
                 multiline,
             } => loop {
+                *line += 1;
                 match reader.read_byte_record(record) {
                     Ok(false) => {
                         // csv reads an unclosed quote as one cell running to the end of the
                         // file: say so, rather than letting the later rows vanish.
-                        let odd = quotes.load(std::sync::atomic::Ordering::Relaxed) % 2 == 1;
+                        let odd = !quotes.load(std::sync::atomic::Ordering::Relaxed).is_multiple_of(2);
                         break match (*multiline, odd) {
                             (Some(at), true) => Some(Err(TabularError::Csv {
                                 line: at,
@@ -231,7 +232,6 @@ impl Iterator for TabularReader {
                         };
                     }
                     Ok(true) => {
-                        *line = record_line(record);
                         *multiline = record.iter().any(|f| f.contains(&b'\n')).then_some(*line);
                         match utf8_cells(record, *line) {
                             // Blank rows are skipped, as for .xlsx.
@@ -245,7 +245,7 @@ impl Iterator for TabularReader {
                             Err(e) => break Some(Err(e)),
                         }
                     }
-                    Err(e) => break Some(Err(csv_error(e, reader.position().line()))),
+                    Err(e) => break Some(Err(csv_error(e, *line))),
                 }
             },
             Inner::Xlsx { rx } => loop {
@@ -337,11 +337,6 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
     } else {
         [b',', b';', b'\t'][best]
     }
-}
-
-/// A record's line in the file (a quoted cell may span lines, and blank lines are skipped).
-fn record_line(record: &csv::ByteRecord) -> u64 {
-    record.position().map_or(0, |p| p.line())
 }
 
 /// Counts the double quotes that pass through, for the unclosed-quote check.

@@ -90,7 +90,10 @@ mod tests {
         assert_eq!(check_past_event("Ngày giao quân", today, today), Ok(()));
         assert_eq!(check_past_event("Ngày giao quân", date!(2026 - 01 - 01), today), Ok(()));
         let e = check_past_event("Ngày giao quân", date!(2027 - 03 - 04), today).unwrap_err();
-        assert!(e.starts_with("Ngày giao quân 04/03/2027 là ngày trong tương lai"), "{e}");
+        assert!(
+            e.starts_with("Ngày giao quân 04/03/2027 là ngày trong tương lai"),
+            "{e}"
+        );
         assert!(e.contains("07/12/2026"), "{e}");
     }
 }

@@ -41,7 +41,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -59,7 +59,11 @@ mod tests {
         let long = "đ".repeat(5_000_000);
         let e = excerpt(&long, 200);
         assert!(e.starts_with(&"đ".repeat(200)), "kept the start");
-        assert!(e.ends_with("… [đã cắt bớt, dài 5.000.000 ký tự]"), "{}", &e[e.len() - 60..]);
+        assert!(
+            e.ends_with("… [đã cắt bớt, dài 5.000.000 ký tự]"),
+            "{}",
+            &e[e.len() - 60..]
+        );
         assert!(e.chars().count() < 260);
     }
 

@@ -29,18 +29,23 @@ fn phongthu(url: &str) -> Command {
     c
 }
 
-/// A CSV of `ROWS` valid citizens whose ID numbers are unique to `trial`.
-fn citizens_csv(path: &Path, trial: usize) {
+const SYLLABLES: [&str; 20] = [
+    "An", "Bình", "Cường", "Dũng", "Đức", "Giang", "Hải", "Hùng", "Khoa", "Lâm", "Minh", "Nam", "Phong", "Quang",
+    "Sơn", "Tâm", "Thắng", "Trung", "Việt", "Vinh",
+];
+
+/// A CSV of `rows` valid citizens whose ID numbers are unique to `trial`.
+fn citizens_csv(path: &Path, trial: usize, rows: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(f, "Họ và tên,Ngày sinh,Giới tính,Số định danh cá nhân,Thôn, ấp").unwrap();
-    for i in 0..ROWS {
-        writeln!(
-            f,
-            "Nguyễn Văn {i},05/03/2006,Nam,0332060{:05},Thôn {}",
-            trial * ROWS + i,
-            i % 7
-        )
-        .unwrap();
+    writeln!(f, "Họ và tên,Ngày sinh,Giới tính,Số định danh cá nhân").unwrap();
+    for i in 0..rows {
+        let name = format!(
+            "Nguyễn {} {} {}",
+            SYLLABLES[i % 20],
+            SYLLABLES[i / 20 % 20],
+            SYLLABLES[i / 400 % 20]
+        );
+        writeln!(f, "{name},05/03/2006,Nam,033206{:06}", trial * 100_000 + i).unwrap();
     }
 }
 
@@ -88,9 +93,9 @@ async fn killing_a_cli_import_leaves_all_or_nothing_and_the_chain_intact() {
     // Kill points from the opening of the database to the last batches.
     for (trial, delay_ms) in [150u64, 400, 800, 1500, 3000].into_iter().enumerate() {
         let file = dir.path().join(format!("dot-{trial}.csv"));
-        citizens_csv(&file, trial);
+        citizens_csv(&file, trial, ROWS);
         let child = phongthu(&db.url)
-            .args(["registry", "import"])
+            .args(["citizen", "import"])
             .arg(&file)
             .args(["--unit", &unit.to_string()])
             .stdout(Stdio::null())
@@ -105,7 +110,11 @@ async fn killing_a_cli_import_leaves_all_or_nothing_and_the_chain_intact() {
         if now == expected {
             interrupted += usize::from(running);
         } else {
-            assert_eq!(now, expected + ROWS as i64, "trial {trial}: a partial import ({now} after {expected})");
+            assert_eq!(
+                now,
+                expected + ROWS as i64,
+                "trial {trial}: a partial import ({now} after {expected})"
+            );
             expected = now;
         }
         audit_verifies(&db.store, &db.url).await;
@@ -113,9 +122,9 @@ async fn killing_a_cli_import_leaves_all_or_nothing_and_the_chain_intact() {
     assert!(interrupted > 0, "no trial killed an import in its middle");
     // The database still takes a whole import afterwards.
     let file = dir.path().join("sau.csv");
-    citizens_csv(&file, 9);
+    citizens_csv(&file, 9, ROWS);
     let out = phongthu(&db.url)
-        .args(["registry", "import"])
+        .args(["citizen", "import"])
         .arg(&file)
         .args(["--unit", &unit.to_string()])
         .output()
@@ -156,7 +165,10 @@ impl Answer {
 fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -264,7 +276,7 @@ async fn killing_the_server_during_a_web_import_writes_nothing_and_the_page_says
     let (db, admin, unit) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("web.csv");
-    citizens_csv(&file, 5);
+    citizens_csv(&file, 5, 4 * ROWS);
     let csv = std::fs::read(&file).unwrap();
     let before = citizens(&db.store, &admin).await;
 
@@ -272,7 +284,11 @@ async fn killing_the_server_during_a_web_import_writes_nothing_and_the_page_says
     let (session, csrf) = login(&addr, "quantri");
     let boundary = "----phongthu-fault-suite";
     let mut body = Vec::new();
-    for (k, v) in [("_csrf", csrf.as_str()), ("unit_id", &unit.to_string()), ("mode", "all")] {
+    for (k, v) in [
+        ("_csrf", csrf.as_str()),
+        ("unit_id", &unit.to_string()),
+        ("mode", "all"),
+    ] {
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
         );
@@ -301,7 +317,11 @@ async fn killing_the_server_during_a_web_import_writes_nothing_and_the_page_says
     let started = Instant::now();
     loop {
         let page = http(&addr, "GET", &job, &[("Cookie", &session)], b"");
-        assert!(page.body.contains("Đang nhập"), "the import ended before the kill: {}", page.body);
+        assert!(
+            page.body.contains("Đang nhập"),
+            "the import ended before the kill: {}",
+            page.body
+        );
         if page.body.contains("đã đọc 0 dòng") && started.elapsed() < Duration::from_secs(20) {
             std::thread::sleep(Duration::from_millis(20));
             continue;
@@ -309,7 +329,11 @@ async fn killing_the_server_during_a_web_import_writes_nothing_and_the_page_says
         break;
     }
     kill(server);
-    assert_eq!(citizens(&db.store, &admin).await, before, "nothing of the import was written");
+    assert_eq!(
+        citizens(&db.store, &admin).await,
+        before,
+        "nothing of the import was written"
+    );
     audit_verifies(&db.store, &db.url).await;
 
     // After the restart, the job's page says what happened.
@@ -319,7 +343,11 @@ async fn killing_the_server_during_a_web_import_writes_nothing_and_the_page_says
     kill(server);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("đã bị gián đoạn"), "{}", page.body);
-    assert!(page.body.contains("không có hồ sơ nào của tệp được ghi"), "{}", page.body);
+    assert!(
+        page.body.contains("không có hồ sơ nào của tệp được ghi"),
+        "{}",
+        page.body
+    );
     assert_eq!(citizens(&db.store, &admin).await, before);
 }
 
@@ -375,8 +403,14 @@ fn hostile_files() -> Vec<(&'static str, Vec<u8>)> {
         ("no-rels.xlsx", xlsx_with(&[], &["xl/_rels/workbook.xml.rels"])),
         ("no-workbook.xlsx", xlsx_with(&[], &["xl/workbook.xml"])),
         ("bomb.xlsx", xlsx_with(&[("xl/sharedStrings.xml", &sst)], &[])),
-        ("huge-cell.xlsx", xlsx_with(&[("xl/worksheets/sheet1.xml", huge_cell.as_bytes())], &[])),
-        ("bad-xml.xlsx", xlsx_with(&[("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row><c")], &[])),
+        (
+            "huge-cell.xlsx",
+            xlsx_with(&[("xl/worksheets/sheet1.xml", huge_cell.as_bytes())], &[]),
+        ),
+        (
+            "bad-xml.xlsx",
+            xlsx_with(&[("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row><c")], &[]),
+        ),
         ("pdf.xlsx", b"%PDF-1.7\n1 0 obj\n".to_vec()),
         ("old-excel.xls", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest".to_vec()),
         ("png.csv", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()),
@@ -387,9 +421,19 @@ fn hostile_files() -> Vec<(&'static str, Vec<u8>)> {
             v.extend_from_slice(b"Nguy\xean V\xe3n,05/03/2006,Nam,033206000001\n");
             v
         }),
-        ("nul.csv", format!("{header}Nguyễn\0Văn An,05/03/2006,Nam,033206000001\n").into_bytes()),
-        ("unclosed.csv", format!("{header}\"Nguyễn Văn An,05/03/2006,Nam,033206000001\nTrần Văn B,05/03/2006,Nam,033206000002\n").into_bytes()),
-        ("huge-cell.csv", format!("{header}{},05/03/2006,Nam,033206000001\n", "A".repeat(3 << 20)).into_bytes()),
+        (
+            "nul.csv",
+            format!("{header}Nguyễn\0Văn An,05/03/2006,Nam,033206000001\n").into_bytes(),
+        ),
+        (
+            "unclosed.csv",
+            format!("{header}\"Nguyễn Văn An,05/03/2006,Nam,033206000001\nTrần Văn B,05/03/2006,Nam,033206000002\n")
+                .into_bytes(),
+        ),
+        (
+            "huge-cell.csv",
+            format!("{header}{},05/03/2006,Nam,033206000001\n", "A".repeat(3 << 20)).into_bytes(),
+        ),
         ("empty.csv", Vec::new()),
     ]
 }
@@ -404,7 +448,7 @@ async fn hostile_files_are_refused_in_vietnamese_without_a_panic_or_a_change() {
         let file = dir.path().join(name);
         std::fs::write(&file, &bytes).unwrap();
         let out = phongthu(&db.url)
-            .args(["registry", "import"])
+            .args(["citizen", "import"])
             .arg(&file)
             .args(["--unit", &unit.to_string()])
             .output()

@@ -229,7 +229,11 @@ impl Store {
             .connect(&connect_url)
             .await
             .map_err(|e| connect_error(&description, e))?;
-        let writers = if backend == Backend::Sqlite { 1 } else { WRITER_CONNECTIONS_PG };
+        let writers = if backend == Backend::Sqlite {
+            1
+        } else {
+            WRITER_CONNECTIONS_PG
+        };
         let writer = pool_options(backend, Role::Write, writers)
             .connect(&connect_url)
             .await

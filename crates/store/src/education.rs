@@ -632,7 +632,9 @@ fn check_attendance(a: &Attendance, course: &CourseRecord) -> Vec<(CadreField, S
         ));
     }
     if let Some(d) = a.certificate_date {
-        if let Err(e) = phongthu_domain::dates::check_past_event("Ngày cấp giấy chứng nhận", d, crate::citizens::today()) {
+        if let Err(e) =
+            phongthu_domain::dates::check_past_event("Ngày cấp giấy chứng nhận", d, crate::citizens::today())
+        {
             errs.push((CadreField::CertificateDate, e));
         }
         if d < course.start {

@@ -7,6 +7,10 @@
 //! (`Scoped::import_citizens_run`), and [`Scoped::finish_import_run`] marks an import that ended
 //! without writing. A row never marked is an import whose transaction never committed: the
 //! server stopped while it ran, and nothing of it was written.
+//!
+//! The journal is the server's own bookkeeping, like its sessions, not the register: its rows get
+//! no audit entry (the import's records get theirs when it commits), so that an import refused
+//! whole leaves the audit log as it was.
 
 use crate::error::StoreError;
 use crate::scope::Scoped;
@@ -38,9 +42,9 @@ pub(crate) const MARK_COMMITTED_SQL: &str = "UPDATE import_run SET finished_at =
 pub(crate) const MARK_COMMITTED_SQLITE: &str = "UPDATE import_run SET finished_at = ?1, committed = 1 WHERE token = ?2";
 
 impl Scoped<'_> {
-    /// Records an import about to start into `unit_id` (audited).
+    /// Records an import about to start into `unit_id`.
     pub async fn start_import_run(&self, token: &str, unit_id: i64, file_name: &str) -> Result<(), StoreError> {
-        let mut w = self.begin_write(Permission::Write).await?;
+        self.require(Permission::Write)?;
         sqlx::query(
             "INSERT INTO import_run (token, user_id, unit_id, file_name, started_at, committed) \
              VALUES ($1, $2, $3, $4, $5, 0)",
@@ -50,34 +54,21 @@ impl Scoped<'_> {
         .bind(unit_id)
         .bind(file_name)
         .bind(crate::now_text())
-        .execute(&mut *w.tx)
+        .execute(&self.store.writer)
         .await?;
-        w.audit(
-            "import_start",
-            "import_run",
-            token,
-            Some(unit_id),
-            None,
-            Some(&serde_json::json!({ "file_name": file_name })),
-        )
-        .await?;
-        w.commit().await
+        Ok(())
     }
 
     /// Marks an import that ended without writing anything (refused rows in all-or-nothing mode,
     /// or an error). A committed import was marked by its own commit.
     pub async fn finish_import_run(&self, token: &str) -> Result<(), StoreError> {
-        let mut w = self.begin_write(Permission::Write).await?;
-        let done = sqlx::query("UPDATE import_run SET finished_at = $1 WHERE token = $2 AND finished_at IS NULL")
+        self.require(Permission::Write)?;
+        sqlx::query("UPDATE import_run SET finished_at = $1 WHERE token = $2 AND finished_at IS NULL")
             .bind(crate::now_text())
             .bind(token)
-            .execute(&mut *w.tx)
-            .await?
-            .rows_affected();
-        if done > 0 {
-            w.audit("import_end", "import_run", token, None, None, None).await?;
-        }
-        w.commit().await
+            .execute(&self.store.writer)
+            .await?;
+        Ok(())
     }
 
     /// The run of `token` when it was started by this actor's user.

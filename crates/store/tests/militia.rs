@@ -139,7 +139,7 @@ async fn units_members_training_and_scope() {
     let e = s
         .add_member(NewMilitiaMember {
             post: Some(CommanderPost::CompanyCommander),
-            ..join(platoon.id, nho.id, date!(2030 - 01 - 01))
+            ..join(platoon.id, an.id, jan)
         })
         .await
         .unwrap_err();

@@ -66,7 +66,13 @@ async fn registers_refuse_dates_of_past_events_that_lie_ahead() {
     assert!(m.starts_with("Ngày đăng ký 15/06/2031"), "{m}");
     let r = s
         .import_reservists(
-            &strings(&["Số định danh cá nhân", "Họ và tên", "Hạng", "Chuyên nghiệp quân sự", "Ngày đăng ký"]),
+            &strings(&[
+                "Số định danh cá nhân",
+                "Họ và tên",
+                "Hạng",
+                "Chuyên nghiệp quân sự",
+                "Ngày đăng ký",
+            ]),
             vec![SourceRow {
                 line: 2,
                 cells: strings(&["033200000101", "Nguyễn Văn An", "1", "2B", "15/06/2031"]),
@@ -82,7 +88,11 @@ async fn registers_refuse_dates_of_past_events_that_lie_ahead() {
     assert!(!r.committed);
     assert_eq!(r.rejected.len(), 1, "{:?}", r.rejected);
     assert_eq!(r.rejected[0].column.as_deref(), Some("Ngày đăng ký"));
-    assert!(r.rejected[0].reason_vi.contains("là ngày trong tương lai"), "{:?}", r.rejected);
+    assert!(
+        r.rejected[0].reason_vi.contains("là ngày trong tương lai"),
+        "{:?}",
+        r.rejected
+    );
 
     // Militia: the form and the import.
     let platoon = s
@@ -125,7 +135,11 @@ async fn registers_refuse_dates_of_past_events_that_lie_ahead() {
         .unwrap();
     assert!(!r.committed);
     assert_eq!(r.rejected[0].column.as_deref(), Some("Ngày vào đơn vị"));
-    assert!(r.rejected[0].reason_vi.contains("là ngày trong tương lai"), "{:?}", r.rejected);
+    assert!(
+        r.rejected[0].reason_vi.contains("là ngày trong tương lai"),
+        "{:?}",
+        r.rejected
+    );
 
     // Defence education: a cadre's birth, a certificate's date.
     let m = future_err(

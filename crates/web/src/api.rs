@@ -33,7 +33,6 @@ pub fn routes() -> Router<AppState> {
 
 type ApiResult<T> = Result<Json<T>, AppError>;
 
-
 fn j(e: impl Into<AppError>) -> AppError {
     e.into().as_json()
 }

@@ -43,9 +43,21 @@ async fn every_status_the_api_answers_is_documented() {
         ("/territory/units/{code}", "/territory/units/01?on=31-31-2020".into(), a),
         ("/territory/units/{code}", "/territory/units/99999".into(), a),
         ("/territory/units/{code}/rollup", "/territory/units/01/rollup".into(), a),
-        ("/territory/units/{code}/rollup", "/territory/units/01/rollup?on=2019-01-01".into(), a),
-        ("/territory/units/{code}/rollup", "/territory/units/01/rollup?on=x".into(), a),
-        ("/territory/units/{code}/rollup", "/territory/units/99999/rollup".into(), a),
+        (
+            "/territory/units/{code}/rollup",
+            "/territory/units/01/rollup?on=2019-01-01".into(),
+            a,
+        ),
+        (
+            "/territory/units/{code}/rollup",
+            "/territory/units/01/rollup?on=x".into(),
+            a,
+        ),
+        (
+            "/territory/units/{code}/rollup",
+            "/territory/units/99999/rollup".into(),
+            a,
+        ),
         ("/org/units", "/org/units".into(), c),
         ("/org/units/{id}", format!("/org/units/{own}"), c),
         ("/org/units/{id}", format!("/org/units/{other}"), c),
@@ -89,7 +101,10 @@ async fn every_status_the_api_answers_is_documented() {
     assert!(missing.is_empty(), "undocumented answers: {missing:?}");
     // The valid dates were accepted.
     for (op, status) in [("/territory/units", 400), ("/audit", 400)] {
-        assert!(seen.contains(&(op.to_string(), status)), "bad values are still refused ({op})");
+        assert!(
+            seen.contains(&(op.to_string(), status)),
+            "bad values are still refused ({op})"
+        );
     }
     for path in [
         "/territory/units?on=2025-07-01",
