@@ -154,7 +154,12 @@ async fn a_commune_works_its_cycle_through_the_pages() {
         .post(
             &format!("/nvqs/{cycle}/xa/{commune}/duyet"),
             Some(&s),
-            &[("_csrf", &s.csrf), ("list", "examination")],
+            &[
+                ("_csrf", &s.csrf),
+                ("list", "examination"),
+                ("act_number", "3/QĐ-UBND"),
+                ("act_date", "15/10/2025"),
+            ],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -231,7 +236,12 @@ async fn a_commune_works_its_cycle_through_the_pages() {
             .post(
                 &format!("/nvqs/{cycle}/xa/{commune}/duyet"),
                 Some(&s),
-                &[("_csrf", &s.csrf), ("list", list)],
+                &[
+                    ("_csrf", &s.csrf),
+                    ("list", list),
+                    ("act_number", "7/QĐ-UBND"),
+                    ("act_date", "15/01/2026"),
+                ],
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{list}: {}", res.body);
@@ -365,13 +375,17 @@ async fn a_commune_works_its_cycle_through_the_pages() {
             Some(&s),
             &[
                 ("_csrf", &s.csrf),
-                ("citizen_id", "abc"),
+                ("citizen", "abc"),
                 ("kind", "absent_from_screening"),
             ],
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    assert!(res.body.contains("Số hồ sơ công dân"));
+    assert!(
+        res.body.contains("Không tìm thấy công dân nào khớp với"),
+        "{}",
+        res.body
+    );
 
     // Scope: the second commune's commander cannot open this commune's page or its citizens.
     let other = app.login("chihuy.xa2").await;
