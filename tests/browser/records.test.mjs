@@ -65,7 +65,7 @@ test("a corrected record returns to the pool; an examination sheet with one bad 
   await h.login(province, "quantri");
   await province.getByRole("link", { name: "Tuyển quân" }).click();
   await province.getByLabel("Năm giao, nhận quân").fill(String(year));
-  await province.getByLabel("Chỉ tiêu").fill("2");
+  await province.getByLabel("Chỉ tiêu").fill("1");
   await province.getByRole("button", { name: "Mở đợt" }).click();
   const cycleUrl = province.url().split("?")[0];
   const before = await poolOf(province, cycleUrl);
@@ -80,6 +80,7 @@ test("a corrected record returns to the pool; an examination sheet with one bad 
   assert.match(history, /Trần Văn Hùng\s+Sửa hồ sơ\s+Trình độ văn hóa\s+5\/12\s+12\/12/);
   assert.equal(await poolOf(province, cycleUrl), before + 1);
   await province.getByRole("button", { name: "Lưu chỉ tiêu" }).click();
+  assert.match(await province.locator(".alert.ok").innerText(), /Đã lưu chỉ tiêu/);
 
   // Three men with ID numbers, screened; the examination list approved with its act.
   const by = year - 21;

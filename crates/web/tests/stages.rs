@@ -270,6 +270,15 @@ async fn a_commune_works_its_cycle_through_the_pages() {
     }
     let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-chinh-thuc.docx"), &s).await;
     support::assert_docx(&d, &format!("ds-chinh-thuc-2026-{commune}.docx"));
+    // The approved list prints the act that approved it.
+    let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-chinh-thuc.pdf"), &s).await;
+    support::assert_pdf(&d, &format!("ds-chinh-thuc-2026-{commune}.pdf"));
+    if let Some(text) = support::pdf_text(&d.bytes) {
+        assert!(
+            text.contains("Danh sách đã được duyệt theo văn bản số 7/QĐ-UBND ngày 15/01/2026"),
+            "{text}"
+        );
+    }
     let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-du-dieu-kien.pdf"), &s).await;
     support::assert_pdf(&d, &format!("ds-du-dieu-kien-2026-{commune}.pdf"));
     if let Some(text) = support::pdf_text(&d.bytes) {
