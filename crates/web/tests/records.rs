@@ -417,3 +417,83 @@ async fn exam_results_for_a_commune_from_a_grid_and_a_sheet() {
         ["examined", "unfit", "examined", "screened"]
     );
 }
+
+#[tokio::test]
+async fn territory_is_chosen_by_name_in_the_organisation_forms() {
+    let app = App::new().await;
+    let admin = app.login("quantri").await;
+    let ptkv = app.demo.regional_command_id;
+    let system = app.store.system_actor().await.unwrap();
+    let before = app.store.scoped(&system).coverage(ptkv).await.unwrap();
+    let page = app.get(&format!("/org/{ptkv}"), Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let textarea = |body: &str| {
+        unescape(
+            body.split("name=\"communes\"")
+                .nth(1)
+                .unwrap()
+                .split("</textarea>")
+                .next()
+                .unwrap(),
+        )
+    };
+    // The coverage is listed by names, one per line, not by codes.
+    let kept = textarea(&page.body);
+    let kept = kept.split_once('>').map(|(_, v)| v.to_string()).unwrap_or_default();
+    assert_eq!(
+        kept.lines().filter(|l| !l.trim().is_empty()).count(),
+        before.len(),
+        "{kept}"
+    );
+    assert!(
+        !kept
+            .lines()
+            .any(|l| l.trim().len() == 5 && l.trim().bytes().all(|b| b.is_ascii_digit())),
+        "{kept}"
+    );
+    // One commune added by its name typed without diacritics.
+    let list = page.body.split("<datalist id=\"communes_list\">").nth(1).unwrap();
+    let candidate = list
+        .split("<option value=\"")
+        .skip(1)
+        .map(|o| unescape(o.split('"').next().unwrap()))
+        .find(|v| !kept.contains(v.as_str()))
+        .expect("a commune not yet covered");
+    let r = app
+        .post(
+            &format!("/org/{ptkv}/coverage"),
+            Some(&admin),
+            &[
+                ("_csrf", &admin.csrf),
+                ("communes", &kept),
+                ("add", &text::fold(&candidate)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = app.store.scoped(&system).coverage(ptkv).await.unwrap();
+    assert_eq!(after.len(), before.len() + 1, "{after:?}");
+    assert!(before.iter().all(|c| after.contains(c)));
+    let page = app.get(&format!("/org/{ptkv}"), Some(&admin)).await;
+    assert!(textarea(&page.body).contains(&candidate), "{candidate}");
+    // An unknown name: refused, nothing written.
+    let count = app.audit_count().await;
+    let r = app
+        .post(
+            &format!("/org/{ptkv}/coverage"),
+            Some(&admin),
+            &[
+                ("_csrf", &admin.csrf),
+                ("communes", &kept),
+                ("add", "khong co xa nao ten vay"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("không tìm thấy xã, phường nào"), "{}", r.body);
+    assert_eq!(app.audit_count().await, count);
+    assert_eq!(
+        app.store.scoped(&system).coverage(ptkv).await.unwrap().len(),
+        before.len() + 1
+    );
+}
