@@ -398,7 +398,46 @@ impl Columns {
     }
 }
 
+/// A commune's citizens waiting for their examination, for the grid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExamWaiting {
+    pub year: i32,
+    pub unit_name: String,
+    /// The cycle's examination window (first and last day).
+    pub window: Option<(Date, Date)>,
+    /// On the examination list without a result yet, in Vietnamese name order.
+    pub citizens: Vec<crate::citizens::Citizen>,
+}
+
 impl Scoped<'_> {
+    /// The citizens of the commune `unit_id` on the cycle's examination list without a result
+    /// (state "screened"), read from the candidates' index alone: the grid does not assess the
+    /// commune's whole registry.
+    pub async fn exam_waiting(&self, cycle_id: i64, unit_id: i64) -> Result<ExamWaiting, StoreError> {
+        let cycle = self.cycle(cycle_id).await?;
+        let unit_name = self.cycle_commune(&cycle, unit_id).await?;
+        let settings = self.cycle_settings(cycle_id).await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {CITIZEN_COLUMNS_SQL} FROM nvqs_candidate n JOIN citizen c ON c.id = n.citizen_id \
+             WHERE n.cycle_id = $1 AND n.unit_id = $2 AND n.stage = $3 ORDER BY c.sort_key, c.id"
+        ))
+        .bind(cycle_id)
+        .bind(unit_id)
+        .bind(Stage::Screened.code())
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(ExamWaiting {
+            year: cycle.year,
+            unit_name,
+            window: settings
+                .timetable
+                .iter()
+                .find(|(s, _, _)| *s == phongthu_domain::nvqs::plan::Step::Examination)
+                .map(|(_, a, b)| (*a, *b)),
+            citizens: rows.iter().map(citizen_row).collect(),
+        })
+    }
+
     /// Imports the examination council's results for the commune `opts.unit_id` of the cycle
     /// `opts.cycle_id` (see the module documentation).
     pub async fn import_exam_results(

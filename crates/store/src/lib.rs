@@ -69,7 +69,9 @@ pub use education::{
 };
 pub use equipment_import::{EquipmentColumn, EquipmentImportOptions, EquipmentImportReport, EQUIPMENT_COLUMNS};
 pub use error::StoreError;
-pub use exam_import::{ExamColumn, ExamField, ExamImportOptions, ExamImportReport, GridExam, EXAM_COLUMNS};
+pub use exam_import::{
+    ExamColumn, ExamField, ExamImportOptions, ExamImportReport, ExamWaiting, GridExam, EXAM_COLUMNS,
+};
 pub use migrate::{run as migrate, run_to as migrate_to, MigrationReport, LATEST_SCHEMA_VERSION};
 pub use militia::{
     MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit,

@@ -355,6 +355,9 @@ async fn exam_results_for_many_from_a_sheet_or_a_grid() {
         .await
         .unwrap();
 
+    let waiting = s.exam_waiting(cycle.id, commune).await.unwrap();
+    assert_eq!(waiting.citizens.iter().map(|c| c.id).collect::<Vec<_>>(), ids);
+    assert_eq!(waiting.year, year);
     let ones = ["1"; 8];
     let rows = vec![
         exam_row(2, &nids[0], ones, "170"),
@@ -441,4 +444,8 @@ async fn exam_results_for_many_from_a_sheet_or_a_grid() {
     assert_eq!(s.record_exams(cycle.id, commune, grid, exam_day).await.unwrap(), (2, 0));
     let p = s.commune_cycle(cycle.id, commune).await.unwrap();
     assert_eq!(stage_of(&p, ids[3]), Stage::Examined);
+    assert!(s.exam_waiting(cycle.id, commune).await.unwrap().citizens.is_empty());
+    // Another commune's commander does not see this commune's list.
+    let other = actor(&db.store, "chihuy.xa2").await;
+    assert!(db.store.scoped(&other).exam_waiting(cycle.id, commune).await.is_err());
 }

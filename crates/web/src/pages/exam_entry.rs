@@ -21,7 +21,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use phongthu_documents::tabular::{template_xlsx, TemplateColumn};
 use phongthu_domain::auth::Permission;
 use phongthu_domain::nvqs::exam::{ExamCriterion, ExamRecord};
-use phongthu_domain::nvqs::stage::Stage;
 use phongthu_store::{ExamImportOptions, GridExam, StoreError, EXAM_COLUMNS};
 use std::collections::HashMap;
 
@@ -78,30 +77,22 @@ async fn page(
     typed: Fields,
 ) -> Result<EntryPage, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
-    let p = scoped.commune_cycle(cycle_id, unit_id).await?;
+    let p = scoped.exam_waiting(cycle_id, unit_id).await?;
     let rows = p
-        .candidates
+        .citizens
         .iter()
-        .filter(|c| c.stage == Stage::Screened)
         .enumerate()
         .map(|(i, c)| GridRow {
             n: i + 1,
-            id: c.citizen.id,
-            name: c.citizen.full_name.clone(),
-            birth: vi_date(c.citizen.birth_date),
-            national_id: c.citizen.national_id.clone().unwrap_or_default(),
+            id: c.id,
+            name: c.full_name.clone(),
+            birth: vi_date(c.birth_date),
+            national_id: c.national_id.clone().unwrap_or_default(),
         })
         .collect();
     let exam_window = p
-        .examination_window
-        .as_ref()
-        .and_then(|(s, e)| {
-            Some(format!(
-                "{} – {}",
-                vi_date(parse_date_text(s)?),
-                vi_date(parse_date_text(e)?)
-            ))
-        })
+        .window
+        .map(|(s, e)| format!("{} – {}", vi_date(s), vi_date(e)))
         .unwrap_or_default();
     Ok(EntryPage {
         chrome: Chrome::new(
@@ -113,7 +104,7 @@ async fn page(
         cycle_id,
         unit_id,
         unit_name: p.unit_name.clone(),
-        year: p.cycle.year,
+        year: p.year,
         exam_window,
         rows,
         criteria: ExamCriterion::ALL.iter().map(|c| (c.code(), c.label_vi())).collect(),
