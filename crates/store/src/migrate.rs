@@ -156,8 +156,16 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 17,
+        name: "citizen_study_and_approval_acts",
+        common: include_str!("migrations/0017_citizen_study_and_approval_acts.sql"),
+        sqlite: "",
+        postgres: "",
+        step: None,
+    },
+    Migration {
+        version: 18,
         name: "import_runs",
-        common: include_str!("migrations/0017_import_runs.sql"),
+        common: include_str!("migrations/0018_import_runs.sql"),
         sqlite: "",
         postgres: "",
         step: None,
@@ -165,7 +173,7 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 17;
+pub const LATEST_SCHEMA_VERSION: i64 = 18;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {
