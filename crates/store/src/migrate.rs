@@ -154,10 +154,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/0016_bytewise_keys.postgres.sql"),
         step: None,
     },
+    Migration {
+        version: 17,
+        name: "citizen_study_and_approval_acts",
+        common: include_str!("migrations/0017_citizen_study_and_approval_acts.sql"),
+        sqlite: "",
+        postgres: "",
+        step: None,
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 16;
+pub const LATEST_SCHEMA_VERSION: i64 = 17;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {
