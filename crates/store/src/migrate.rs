@@ -23,6 +23,8 @@ enum Step {
     /// Rebuild every document's search text from its fields and its tasks
     /// (`documents::rebuild_search_texts`): the text folding is Rust's (`text::fold`).
     RebuildSearchTexts,
+    /// Fill the registry's name-word index (`citizen_word`) for every record.
+    IndexNameWords,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -154,10 +156,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/0016_bytewise_keys.postgres.sql"),
         step: None,
     },
+    Migration {
+        version: 17,
+        name: "name_words",
+        common: "",
+        sqlite: include_str!("migrations/0017_name_words.sqlite.sql"),
+        postgres: include_str!("migrations/0017_name_words.postgres.sql"),
+        step: Some(Step::IndexNameWords),
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 16;
+pub const LATEST_SCHEMA_VERSION: i64 = 17;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {
@@ -248,6 +258,9 @@ pub async fn run_to(store: &Store, target: i64) -> Result<MigrationReport, Store
             Some(Step::RebuildSearchTexts) => {
                 let changed = crate::documents::rebuild_search_texts(&mut tx).await?;
                 tracing::info!(changed, "đã dựng lại văn bản tìm kiếm của các văn bản");
+            }
+            Some(Step::IndexNameWords) => {
+                crate::citizens::index_name_words(&mut tx, store.backend(), i64::MIN, i64::MAX).await?;
             }
         }
         for (k, v) in [

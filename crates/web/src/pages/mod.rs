@@ -7,6 +7,7 @@ mod audit;
 pub(crate) mod citizens;
 mod cycle;
 pub(crate) mod directives;
+pub(crate) mod doc_jobs;
 mod education;
 mod forces_docs;
 pub(crate) mod home;
@@ -92,6 +93,8 @@ pub fn routes() -> Router<AppState> {
         .route("/nvqs/{id}/xa/{unit}/duyet", post(stages::approve))
         .route("/nvqs/{id}/xa/{unit}/{file}", get(nvqs_docs::commune_document))
         .route("/nvqs/{id}/cong-dan/{citizen}/{file}", get(nvqs_docs::citizen_decision))
+        .route("/tep-in/{id}", get(doc_jobs::page))
+        .route("/tep-in/{id}/tep", get(doc_jobs::file))
         .route(
             "/nvqs/{id}/cong-dan/{citizen}",
             get(stages::candidate).post(stages::step),
