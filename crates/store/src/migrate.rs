@@ -158,16 +158,24 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 17,
+        name: "citizen_study_and_approval_acts",
+        common: include_str!("migrations/0017_citizen_study_and_approval_acts.sql"),
+        sqlite: "",
+        postgres: "",
+        step: None,
+    },
+    Migration {
+        version: 18,
         name: "name_words",
         common: "",
-        sqlite: include_str!("migrations/0017_name_words.sqlite.sql"),
-        postgres: include_str!("migrations/0017_name_words.postgres.sql"),
+        sqlite: include_str!("migrations/0018_name_words.sqlite.sql"),
+        postgres: include_str!("migrations/0018_name_words.postgres.sql"),
         step: Some(Step::IndexNameWords),
     },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 17;
+pub const LATEST_SCHEMA_VERSION: i64 = 18;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

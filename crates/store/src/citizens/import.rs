@@ -2778,6 +2778,8 @@ mod tests {
             party_member: false,
             union_member: true,
             note: None,
+            studying_full_time: None,
+            studying_first_course: None,
             created_at: String::new(),
             updated_at: String::new(),
         };

@@ -10,6 +10,7 @@
 //! check); the same folded name, birth date and permanent commune is allowed but listed by
 //! [`Scoped::duplicates`], never merged.
 
+mod edit;
 mod import;
 mod search;
 mod words;
@@ -17,6 +18,7 @@ pub(crate) use import::{header_key, import_summary_vi, match_columns, national_i
 pub use search::{CANDIDATE_CAP, COUNT_CAP};
 pub(crate) use words::index_range as index_name_words;
 
+pub use edit::{commune_label, CitizenEdit, FieldChange, RecordChange};
 pub use import::{
     citizen_export_row, import_batch_rows, CitizenColumn, CitizenField, ImportMode, ImportObserver, ImportOptions,
     ImportProgress, ImportReport, RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS, MAX_LISTED_ERRORS,
@@ -122,6 +124,10 @@ pub struct Citizen {
     pub party_member: bool,
     pub union_member: bool,
     pub note: Option<String>,
+    /// Studying full time; `None` when not recorded (see [`edit`]).
+    pub studying_full_time: Option<bool>,
+    /// In the first course at the level studied; `None` when not recorded.
+    pub studying_first_course: Option<bool>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -544,7 +550,8 @@ pub(crate) const CITIZEN_COLUMNS_SQL: &str =
      c.birth_date, c.sex, c.ethnicity, c.religion, c.birth_registration_place, c.permanent_commune_code, \
      c.permanent_village, c.current_commune_code, c.current_village, c.education_grade, c.qualification, \
      c.studying_level, c.studying_detail, c.occupation, c.workplace, c.party_member, c.union_member, c.note, \
-     c.created_at, c.updated_at";
+     COALESCE(c.studying_full_time, -1) AS studying_full_time, \
+     COALESCE(c.studying_first_course, -1) AS studying_first_course, c.created_at, c.updated_at";
 
 /// The columns an INSERT writes, in bind order (see [`bind_prepared`]).
 pub(crate) const INSERT_COLUMNS: &str = "unit_id, province_code, national_id, legacy_id, full_name, name_folded, sort_key, \
@@ -760,6 +767,8 @@ pub(crate) fn citizen_from_cells(text: impl Fn(&str) -> Option<String>, int: imp
         party_member: int("party_member") != 0,
         union_member: int("union_member") != 0,
         note: text("note"),
+        studying_full_time: edit::flag_cell(int("studying_full_time")),
+        studying_first_course: edit::flag_cell(int("studying_first_course")),
         created_at: text("created_at").unwrap_or_default(),
         updated_at: text("updated_at").unwrap_or_default(),
     }

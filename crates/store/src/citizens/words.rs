@@ -1,4 +1,4 @@
-//! The name-word index of the registry (`citizen_word`, migration 17): each word of a record's
+//! The name-word index of the registry (`citizen_word`, migration 18): each word of a record's
 //! folded name, and its ID numbers marked with `#`, one row each, keyed `(word, citizen_id)`.
 //!
 //! The search rule is unchanged: every word of the query starts some word of the folded name
