@@ -34,6 +34,7 @@ mod reserve_import;
 mod scope;
 mod seed;
 mod stages;
+mod step_dates;
 mod territory;
 pub mod testing;
 mod users;

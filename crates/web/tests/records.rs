@@ -303,6 +303,31 @@ async fn exam_results_for_a_commune_from_a_grid_and_a_sheet() {
         page.body
     );
 
+    // A handover dated two months ahead is refused; a decision so dated asks for the
+    // confirmation; nothing is written.
+    let ahead = vi(today + Duration::days(60));
+    let before = app.audit_count().await;
+    for (kind, expected) in [
+        ("hand_over", "là ngày trong tương lai"),
+        ("issue_call_up", "Xác nhận ngày sau hôm nay"),
+    ] {
+        let fields: Vec<(String, String)> = vec![
+            ("_csrf".into(), s.csrf.clone()),
+            ("kind".into(), kind.into()),
+            ("date".into(), ahead.clone()),
+            ("decision_number".into(), "20/QĐ-UBND".into()),
+            ("report_place".into(), "Sân vận động".into()),
+            ("report_at".into(), "07 giờ 00".into()),
+            (format!("c_{}", ids[0]), "on".into()),
+        ];
+        let r = app
+            .post_fields(&format!("/nvqs/{cycle}/xa/{commune}/hang-loat"), Some(&s), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{kind}");
+        assert!(unescape(&r.body).contains(expected), "{kind}: {}", r.body);
+    }
+    assert_eq!(app.audit_count().await, before, "nothing written");
+
     // The grid lists the four; a bad row refuses all and names the row.
     let url = format!("/nvqs/{cycle}/xa/{commune}/kham");
     let page = app.get(&url, Some(&s)).await;
