@@ -12,6 +12,7 @@ mod docx;
 pub mod hostile;
 pub mod official;
 mod pdf;
+pub mod pdf_batch;
 pub mod tabular;
 mod tool;
 mod typeset;

@@ -16,7 +16,9 @@
 mod api;
 mod assets;
 mod csrf;
+mod deadline;
 mod error;
+mod flight;
 mod forms;
 mod jobs;
 mod pages;
@@ -56,6 +58,7 @@ struct Inner {
     readers: pages::reading::Readers,
     militia_rejects: pages::militia_import::Rejects,
     work_cache: pages::home::WorkCache,
+    doc_jobs: pages::doc_jobs::DocJobs,
 }
 
 impl AppState {
@@ -69,7 +72,8 @@ impl AppState {
                 jobs: Default::default(),
                 readers: Default::default(),
                 militia_rejects: Default::default(),
-                work_cache: Default::default(),
+                work_cache: pages::home::work_cache(),
+                doc_jobs: Default::default(),
             }),
         }
     }
@@ -105,6 +109,10 @@ impl AppState {
     pub(crate) fn work_cache(&self) -> &pages::home::WorkCache {
         &self.inner.work_cache
     }
+
+    pub(crate) fn doc_jobs(&self) -> &pages::doc_jobs::DocJobs {
+        &self.inner.doc_jobs
+    }
 }
 
 /// The Content-Security-Policy of every response: only this server's own scripts, styles and
@@ -120,6 +128,9 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes())
         .fallback(error::not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(|req, next| {
+            deadline::enforce(deadline::REQUEST_DEADLINE, req, next)
+        }))
         .layer(axum::middleware::map_response(security_headers))
 }
 

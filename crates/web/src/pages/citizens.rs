@@ -240,11 +240,15 @@ pub async fn list(
         units: registry_units(&state, &viewer.actor).await?,
         can_write: viewer.actor.role.allows(Permission::Write),
         prev: (page > 1).then(|| link(page - 1)),
-        next: (last < result.total).then(|| link(page + 1)),
+        next: (last < result.total || (result.capped && result.items.len() as i64 == PAGE_SIZE))
+            .then(|| link(page + 1)),
         range: if result.total == 0 {
             String::new()
+        } else if result.capped {
+            // Counting stopped at the cap: said as such rather than counted over the province.
+            format!("{first}–{last} / hơn {}", super::directives::vi_count(result.total))
         } else {
-            format!("{first}–{last} / {}", result.total)
+            format!("{first}–{last} / {}", super::directives::vi_count(result.total))
         },
         query_string: pf.query_string,
     };
