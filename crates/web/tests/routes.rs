@@ -142,6 +142,8 @@ const ROUTES: &[(&str, &str, Access, Obj)] = &[
     ("GET", "/nvqs/{id}/cong-dan/{citizen}/{file}", Read, CycleCitizen),
     ("GET", "/nvqs/{id}/cong-dan/{citizen}", Read, CycleCitizen),
     ("POST", "/nvqs/{id}/cong-dan/{citizen}", Write, CycleCitizen),
+    ("GET", "/tep-in/{id}", Read, Token),
+    ("GET", "/tep-in/{id}/tep", Read, Token),
     ("GET", "/militia", Read, Plain),
     ("POST", "/militia", Write, Plain),
     ("GET", "/militia/{id}", Read, Militia),
