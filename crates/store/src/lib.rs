@@ -11,6 +11,7 @@
 //! differences are commented where they occur.
 
 mod audit;
+mod backup;
 mod citizens;
 mod cycle;
 mod cycle_report;
@@ -41,12 +42,13 @@ pub mod testing;
 mod users;
 
 pub use audit::{AuditEntry, AuditFilter, VerifyReport};
+pub use backup::{restore_sqlite, BackupReport, COUNTED_TABLES};
 pub use citizens::{
     citizen_export_row, first_registration_due, import_batch_rows, Citizen, CitizenColumn, CitizenField, CitizenFilter,
     CitizenPage, DuplicateGroup, FamilyRelation, ImportMode, ImportObserver, ImportOptions, ImportProgress,
     ImportReport, LateRegistration, NewCitizen, NewFamilyRelation, Paging, RegistrationEvent, RegistrationKind,
-    RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX,
-    MAX_LISTED_ERRORS,
+    RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CANDIDATE_CAP as CITIZEN_CANDIDATE_CAP, CITIZEN_COLUMNS,
+    COUNT_CAP as CITIZEN_COUNT_CAP, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX, MAX_LISTED_ERRORS,
 };
 pub use citizens::{commune_label, CitizenEdit, FieldChange, RecordChange};
 pub use cycle::{facts_of, CallUpCycle, CommuneFigures, CycleOverview};

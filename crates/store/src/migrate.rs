@@ -23,6 +23,8 @@ enum Step {
     /// Rebuild every document's search text from its fields and its tasks
     /// (`documents::rebuild_search_texts`): the text folding is Rust's (`text::fold`).
     RebuildSearchTexts,
+    /// Fill the registry's name-word index (`citizen_word`) for every record.
+    IndexNameWords,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -164,8 +166,16 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 18,
+        name: "name_words",
+        common: "",
+        sqlite: include_str!("migrations/0018_name_words.sqlite.sql"),
+        postgres: include_str!("migrations/0018_name_words.postgres.sql"),
+        step: Some(Step::IndexNameWords),
+    },
+    Migration {
+        version: 19,
         name: "import_runs",
-        common: include_str!("migrations/0018_import_runs.sql"),
+        common: include_str!("migrations/0019_import_runs.sql"),
         sqlite: "",
         postgres: "",
         step: None,
@@ -173,7 +183,7 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 18;
+pub const LATEST_SCHEMA_VERSION: i64 = 19;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {
@@ -264,6 +274,9 @@ pub async fn run_to(store: &Store, target: i64) -> Result<MigrationReport, Store
             Some(Step::RebuildSearchTexts) => {
                 let changed = crate::documents::rebuild_search_texts(&mut tx).await?;
                 tracing::info!(changed, "đã dựng lại văn bản tìm kiếm của các văn bản");
+            }
+            Some(Step::IndexNameWords) => {
+                crate::citizens::index_name_words(&mut tx, store.backend(), i64::MIN, i64::MAX).await?;
             }
         }
         for (k, v) in [

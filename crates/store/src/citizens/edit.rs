@@ -155,6 +155,7 @@ impl Scoped<'_> {
             self.check_national_id_free(&mut w.tx, nid, Some(id)).await?;
         }
         let flag = |v: Option<bool>| v.map(i64::from);
+        super::words::unindex(&mut w.tx, id).await?;
         let update = sqlx::query(
             "UPDATE citizen SET unit_id = $1, province_code = $2, national_id = $3, legacy_id = $4, full_name = $5, \
              name_folded = $6, sort_key = $7, birth_date = $8, birth_year = $9, sex = $10, ethnicity = $11, religion = $12, \
@@ -171,6 +172,8 @@ impl Scoped<'_> {
             .execute(&mut *w.tx)
             .await
             .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?;
+        // The search's name-word index follows the record's name and numbers.
+        super::words::index_range(&mut w.tx, self.store.backend(), id, id).await?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
             .bind(id)
             .fetch_one(&mut *w.tx)

@@ -1344,6 +1344,9 @@ impl Scoped<'_> {
         if !secondary.is_empty() {
             sink.rebuild_indexes(secondary).await?;
         }
+        if let (Some(first), Some(last)) = (run.first_id, run.last_id) {
+            sink.index_name_words(first, last).await?;
+        }
         let indexes_done = started.elapsed();
         if let (Some(first), Some(last)) = (run.first_id, run.last_id) {
             run.report.possible_duplicates = sink.count_possible_duplicates(first, last).await?;
@@ -2099,6 +2102,30 @@ impl Sink {
                         for (_, def) in &defs {
                             c.execute_batch(&index_build_sqlite(def))?;
                         }
+                        Ok(())
+                    })
+                    .await
+                }
+            }
+        })
+    }
+
+    /// Fills the name-word index of the search (`citizen_word`) for the records `first..=last`,
+    /// in one statement (sorted by key, so that the index grows in order).
+    fn index_name_words(&mut self, first: i64, last: i64) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            match self {
+                Sink::Postgres { conn, .. } => {
+                    sqlx::query(super::words::fill_sql(Backend::Postgres))
+                        .bind(first)
+                        .bind(last)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                }
+                Sink::Sqlite { raw, .. } => {
+                    raw.call(move |c| {
+                        c.execute(super::words::fill_sql(Backend::Sqlite), [first, last])?;
                         Ok(())
                     })
                     .await

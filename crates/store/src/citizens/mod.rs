@@ -12,7 +12,11 @@
 
 mod edit;
 mod import;
+mod search;
+mod words;
 pub(crate) use import::{header_key, import_summary_vi, match_columns, national_id_cell, KnownColumn, MatchedColumns};
+pub use search::{CANDIDATE_CAP, COUNT_CAP};
+pub(crate) use words::index_range as index_name_words;
 
 pub use edit::{commune_label, CitizenEdit, FieldChange, RecordChange};
 pub use import::{
@@ -161,8 +165,11 @@ impl Default for Paging {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CitizenPage {
-    /// Rows matching the filter in scope (all pages).
+    /// Rows matching the filter in scope (all pages); when `capped`, the count stopped at a
+    /// bound and there are more than this ([`COUNT_CAP`] for a list, the pages shown so far for
+    /// a search of common words only).
     pub total: i64,
+    pub capped: bool,
     pub items: Vec<Citizen>,
 }
 
@@ -786,6 +793,14 @@ impl Sql {
         }
     }
 
+    /// A query without the scope's parameter.
+    pub fn bare() -> Sql {
+        Sql {
+            text: String::new(),
+            args: vec![],
+        }
+    }
+
     pub fn int(&mut self, v: i64) -> String {
         self.args.push(Arg::I(v));
         format!("${}", self.args.len())
@@ -926,6 +941,7 @@ impl Scoped<'_> {
             .await
             .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?
             .get(0);
+        words::index_range(&mut w.tx, self.store.backend(), id, id).await?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
             .bind(id)
             .fetch_one(&mut *w.tx)
@@ -956,6 +972,7 @@ impl Scoped<'_> {
             self.check_national_id_free(&mut w.tx, nid, Some(id)).await?;
         }
         let now = crate::now_text();
+        words::unindex(&mut w.tx, id).await?;
         let update = sqlx::query(
             "UPDATE citizen SET unit_id = $1, province_code = $2, national_id = $3, legacy_id = $4, full_name = $5, \
              name_folded = $6, sort_key = $7, birth_date = $8, birth_year = $9, sex = $10, ethnicity = $11, religion = $12, \
@@ -970,6 +987,7 @@ impl Scoped<'_> {
             .execute(&mut *w.tx)
             .await
             .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?;
+        words::index_range(&mut w.tx, self.store.backend(), id, id).await?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
             .bind(id)
             .fetch_one(&mut *w.tx)
@@ -1004,27 +1022,6 @@ impl Scoped<'_> {
             ))
         })?;
         Ok(citizen_row(&row))
-    }
-
-    /// A page of records in scope, in Vietnamese order of given name, middle name, family name.
-    pub async fn list_citizens(&self, f: &CitizenFilter, page: Paging) -> Result<CitizenPage, StoreError> {
-        self.require(Permission::Read)?;
-        let mut count = Sql::scoped(self.actor.unit_id);
-        let cond = filter_conditions(&mut count, f);
-        count.text = format!("SELECT count(*) FROM citizen c WHERE {cond}");
-        let total: i64 = count.query().fetch_one(&self.store.pool).await?.get(0);
-        let mut sql = Sql::scoped(self.actor.unit_id);
-        let cond = filter_conditions(&mut sql, f);
-        let limit = sql.int(page.limit.clamp(1, 1000));
-        let offset = sql.int(page.offset.max(0));
-        sql.text = format!(
-            "SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE {cond} ORDER BY c.sort_key, c.id LIMIT {limit} OFFSET {offset}"
-        );
-        let rows = sql.query().fetch_all(&self.store.pool).await?;
-        Ok(CitizenPage {
-            total,
-            items: rows.iter().map(citizen_row).collect(),
-        })
     }
 
     /// Calls `each` on every record of the filter, in list order, reading in pages of `chunk`

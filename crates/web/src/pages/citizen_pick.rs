@@ -58,9 +58,11 @@ pub async fn find(scoped: &Scoped<'_>, text: &str, chosen: &str) -> Result<Found
         ),
         many => Found::Ask(
             format!(
-                "Có {} công dân khớp với \"{text}\"{}: hãy chọn một người dưới đây, hoặc ghi số định danh cá nhân.",
+                "Có {}{} công dân khớp với \"{text}\"{}: hãy chọn một người dưới đây, hoặc ghi số định danh cá nhân.",
+                // A search of common words only is not counted: "more than".
+                if page.capped { "hơn " } else { "" },
                 page.total,
-                if page.total > MAX_CHOICES {
+                if page.total > MAX_CHOICES || page.capped {
                     format!(" (hiện {MAX_CHOICES} người đầu)")
                 } else {
                     String::new()

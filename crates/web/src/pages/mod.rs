@@ -9,6 +9,7 @@ mod citizen_pick;
 pub(crate) mod citizens;
 mod cycle;
 pub(crate) mod directives;
+pub(crate) mod doc_jobs;
 mod education;
 mod exam_entry;
 mod forces_docs;
@@ -20,6 +21,7 @@ mod militia_targets;
 mod nvqs_docs;
 mod org;
 mod outgoing;
+pub(crate) mod reading;
 mod reports;
 mod reserve;
 mod reserve_import;
@@ -109,6 +111,8 @@ pub fn routes() -> Router<AppState> {
         .route("/nvqs/kham/tu-choi/{token}", get(exam_entry::rejects))
         .route("/nvqs/{id}/xa/{unit}/{file}", get(nvqs_docs::commune_document))
         .route("/nvqs/{id}/cong-dan/{citizen}/{file}", get(nvqs_docs::citizen_decision))
+        .route("/tep-in/{id}", get(doc_jobs::page))
+        .route("/tep-in/{id}/tep", get(doc_jobs::file))
         .route(
             "/nvqs/{id}/cong-dan/{citizen}",
             get(stages::candidate).post(stages::step),
@@ -220,6 +224,8 @@ pub fn routes() -> Router<AppState> {
             "/documents/upload",
             post(directives::upload).layer(axum::extract::DefaultBodyLimit::max(directives::DOCUMENT_LIMIT_BYTES)),
         )
+        .route("/documents/upload/{job}", get(reading::page))
+        .route("/documents/upload/{job}/cancel", post(reading::cancel))
         .route("/documents/{id}", get(directives::detail))
         .route(
             "/documents/{id}/review",

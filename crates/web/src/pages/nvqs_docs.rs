@@ -40,11 +40,21 @@ pub fn file_stem(name: &str) -> Result<&str, AppError> {
         })
 }
 
-async fn send(docs: Vec<OfficialDocument>, format: Format, stem: &str) -> Result<Response, AppError> {
+async fn send(
+    state: &AppState,
+    viewer: &Viewer,
+    docs: Vec<OfficialDocument>,
+    format: Format,
+    stem: &str,
+) -> Result<Response, AppError> {
     if docs.is_empty() {
         return Err(AppError::not_found(
             "Chưa có công dân nào thuộc văn bản này ở giai đoạn hiện tại.",
         ));
+    }
+    if format == Format::Pdf && docs.len() > super::doc_jobs::BACKGROUND_OVER_DOCS {
+        // A commune's whole batch: typeset in the background, its page shows the progress.
+        return super::doc_jobs::start(state, viewer, docs, stem);
     }
     super::reports::deliver_all(docs, format, stem).await
 }
@@ -453,7 +463,7 @@ pub async fn commune_document(
         _ => vec![list_for(&state, &ctx, &p, stem)
             .ok_or_else(|| AppError::not_found(format!("Không có văn bản \"{stem}\".")))?],
     };
-    send(docs, format, &format!("{stem}-{}-{unit}", ctx.year)).await
+    send(&state, &viewer, docs, format, &format!("{stem}-{}-{unit}", ctx.year)).await
 }
 
 /// `GET /nvqs/{id}/cong-dan/{citizen}/{file}`: one citizen's call-up decision.
@@ -473,6 +483,8 @@ pub async fn citizen_decision(
     }
     let ctx = context(&state, &viewer, id, c.citizen.unit_id).await?;
     send(
+        &state,
+        &viewer,
         vec![decision(&ctx, &state, &c, "", Call::Enlistment)],
         format,
         &format!("quyet-dinh-nhap-ngu-{}-{citizen}", ctx.year),
