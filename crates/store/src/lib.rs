@@ -32,6 +32,7 @@ mod reserve;
 mod reserve_import;
 mod scope;
 mod seed;
+mod stage_documents;
 mod stages;
 mod territory;
 pub mod testing;
@@ -87,6 +88,7 @@ pub use reserve_import::{
     ReservistColumn, ReservistField, ReservistImportOptions, ReservistImportReport, RESERVIST_COLUMNS,
 };
 pub use scope::{Actor, Scoped};
+pub use stage_documents::StepInForce;
 pub use stages::{
     CandidateRow, CommuneCycle, CycleCaps, CycleSettings, ListApproval, ListState, StageEvent, StageRequest,
 };

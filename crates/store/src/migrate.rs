@@ -154,10 +154,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/0016_bytewise_keys.postgres.sql"),
         step: None,
     },
+    Migration {
+        version: 17,
+        name: "pool_incomplete",
+        common: include_str!("migrations/0017_pool_incomplete.sql"),
+        sqlite: "",
+        postgres: "",
+        step: None,
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 16;
+pub const LATEST_SCHEMA_VERSION: i64 = 17;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

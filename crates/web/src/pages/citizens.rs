@@ -617,7 +617,21 @@ struct RegistrationPage {
     year: i32,
     due: String,
     must: Vec<CitizenRow>,
-    late: Vec<(CitizenRow, String, i64)>,
+    /// (citizen, end of his registration period, how long overdue in words).
+    late: Vec<(CitizenRow, String, String)>,
+}
+
+/// How long ago a registration period ended, in years and months ("2 năm 3 tháng", "12 ngày"):
+/// a figure a person reads, not a count of thousands of days.
+fn overdue_text(due: time::Date, today: time::Date) -> String {
+    let months = (today.year() - due.year()) * 12 + (today.month() as i32 - due.month() as i32)
+        - i32::from(today.day() < due.day());
+    match months {
+        m if m <= 0 => format!("{} ngày", (today - due).whole_days().max(0)),
+        m if m < 12 => format!("{m} tháng"),
+        m if m % 12 == 0 => format!("{} năm", m / 12),
+        m => format!("{} năm {} tháng", m / 12, m % 12),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -650,7 +664,13 @@ pub async fn registration(
         .late_registrations(year, today())
         .await?
         .iter()
-        .map(|l| (row(&state, &l.citizen, &names), vi_date(l.due_date), l.days_late))
+        .map(|l| {
+            (
+                row(&state, &l.citizen, &names),
+                vi_date(l.due_date),
+                overdue_text(l.due_date, today()),
+            )
+        })
         .collect();
     render(&RegistrationPage {
         chrome: Chrome::new(&state, Some(&viewer), "Đăng ký nghĩa vụ quân sự", "citizens"),

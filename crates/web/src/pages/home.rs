@@ -126,14 +126,23 @@ async fn work_figures(state: &AppState, viewer: &Viewer) -> Result<WorkFigures, 
         scoped.cycles(),
     )?;
     let mut work = vec![
-        ("Hồ sơ công dân", citizens.total.to_string(), "/citizens"),
+        (
+            "Hồ sơ công dân",
+            crate::forms::vi_count(citizens.total as i64),
+            "/citizens",
+        ),
         ("Nhiệm vụ quá hạn", overdue_tasks.len().to_string(), "/tasks"),
         ("Đơn vị dân quân tự vệ", militia_units.len().to_string(), "/militia"),
     ];
     if let Some(c) = cycles.first() {
+        // A commune command answers for its own quota, not the province's.
+        let quota = match scoped.quota_in_scope(c).await? {
+            Some(q) => crate::forms::vi_count(q),
+            None => "tỉnh chưa phân bổ".into(),
+        };
         work.push((
             "Chỉ tiêu tuyển quân gần nhất",
-            format!("{} (năm {})", c.quota, c.year),
+            format!("{quota} (năm {})", c.year),
             "/nvqs",
         ));
     }
