@@ -86,7 +86,14 @@ async fn a_wards_figures_lists_and_decisions() {
     let split: Vec<(i64, i64)> = overview
         .communes
         .iter()
-        .map(|f| (f.unit_id, if f.unit_id == commune { 2 } else { 1 }))
+        .map(|f| {
+            let q = if f.unit_id == commune {
+                2
+            } else {
+                i64::from(f.unit_id == other)
+            };
+            (f.unit_id, q)
+        })
         .collect();
     s.save_quotas(cycle.id, &split, Some("Thử nghiệm")).await.unwrap();
     assert_eq!(cs.quota_in_scope(&cycle).await.unwrap(), Some(2));
@@ -196,13 +203,10 @@ async fn a_wards_figures_lists_and_decisions() {
         .await
         .unwrap();
     assert_eq!(n, 2);
-    let number = |id: i64| async move { s.candidate(cycle.id, id).await.unwrap().decision_number };
-    assert_eq!(
-        number(ids[0]).await.as_deref(),
-        Some("16/QĐ-UBND"),
-        "Hoàng Văn An first"
-    );
-    assert_eq!(number(ids[1]).await.as_deref(), Some("17/QĐ-UBND"));
+    let first = s.candidate(cycle.id, ids[0]).await.unwrap().decision_number;
+    let second = s.candidate(cycle.id, ids[1]).await.unwrap().decision_number;
+    assert_eq!(first.as_deref(), Some("16/QĐ-UBND"), "Hoàng Văn An first");
+    assert_eq!(second.as_deref(), Some("17/QĐ-UBND"));
     let steps = s.steps_in_force(cycle.id, commune, "issue_call_up").await.unwrap();
     assert_eq!(
         steps[&ids[1]].text("report_place").as_deref(),

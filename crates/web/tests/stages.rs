@@ -258,7 +258,10 @@ async fn a_commune_works_its_cycle_through_the_pages() {
         assert!(text.contains("Lò Văn An") && text.contains("QUYẾT ĐỊNH"), "{text}");
         assert!(text.contains("TM. ỦY BAN NHÂN DÂN"), "{text}");
         // The reporting place and time entered with the decision, and Điều 2 refers to them.
-        assert!(text.contains("Sân vận động xã") && text.contains("07 giờ 00 ngày 04/3/2026"), "{text}");
+        assert!(
+            text.contains("Sân vận động xã") && text.contains("07 giờ 00 ngày 04/3/2026"),
+            "{text}"
+        );
         assert!(!text.contains("thông báo kèm theo"), "{text}");
         // Printed in the order of their numbers.
         assert!(text.find("Số: 15/QĐ-UBND") < text.find("Số: 16/QĐ-UBND"), "{text}");

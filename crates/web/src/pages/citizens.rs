@@ -941,3 +941,18 @@ pub async fn import_rejects(
         .ok_or_else(|| AppError::not_found("Lượt nhập này không có dòng nào bị từ chối."))?;
     Ok(super::download(bytes, super::XLSX, "dong-bi-tu-choi.xlsx"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::overdue_text;
+    use time::macros::date;
+
+    #[test]
+    fn overdue_in_years_and_months_not_thousands_of_days() {
+        let due = date!(1998 - 04 - 30);
+        assert_eq!(overdue_text(due, date!(2026 - 12 - 07)), "28 năm 7 tháng");
+        assert_eq!(overdue_text(date!(2025 - 04 - 30), date!(2025 - 05 - 02)), "2 ngày");
+        assert_eq!(overdue_text(date!(2025 - 04 - 30), date!(2025 - 07 - 30)), "3 tháng");
+        assert_eq!(overdue_text(date!(2024 - 04 - 30), date!(2025 - 04 - 30)), "1 năm");
+    }
+}

@@ -126,11 +126,7 @@ async fn work_figures(state: &AppState, viewer: &Viewer) -> Result<WorkFigures, 
         scoped.cycles(),
     )?;
     let mut work = vec![
-        (
-            "Hồ sơ công dân",
-            crate::forms::vi_count(citizens.total as i64),
-            "/citizens",
-        ),
+        ("Hồ sơ công dân", crate::forms::vi_count(citizens.total), "/citizens"),
         ("Nhiệm vụ quá hạn", overdue_tasks.len().to_string(), "/tasks"),
         ("Đơn vị dân quân tự vệ", militia_units.len().to_string(), "/militia"),
     ];
