@@ -3,8 +3,10 @@
 // its pool, approves the examination list, records examination results per criterion, vets,
 // approves the official and reserve lists, issues the call-up decisions (downloaded as PDF and
 // Word), hands the recruits over and confirms one after the post check; the dashboard shows the
-// quota met. Dates are written out from the cycle's year, so the journey does not depend on
-// today's date.
+// quota met. The cycle is last year's, so that every step (a handover, a decision) is dated in
+// the past, as the rule "a past event is not dated after today" requires; dates are written out
+// from the cycle's year, so the journey does not depend on today's date. Each list approval
+// carries its act's number and date.
 //
 // Run: cargo build -p phongthu && (cd tests/browser && npm ci) && node --test tests/browser/
 
@@ -55,6 +57,7 @@ test("one commune through a whole call-up cycle", async () => {
   const province = await h.newPage();
   await h.login(province, "quantri");
   await province.getByRole("link", { name: "Tuyển quân" }).click();
+  await province.getByLabel("Năm giao, nhận quân").fill(String(new Date().getFullYear() - 1));
   await province.getByLabel("Chỉ tiêu").fill("2");
   await province.getByRole("button", { name: "Mở đợt" }).click();
   const heading = await province.locator("h1").innerText();
@@ -72,6 +75,8 @@ test("one commune through a whole call-up cycle", async () => {
   await tick(commune, NAMES);
   await bulkStep(commune, "screen_pass", `01/10/${year - 1}`);
   assert.match(await commune.locator(".alert.ok").innerText(), /6 công dân/);
+  await commune.locator("#act_number_examination").fill("3/QĐ-UBND");
+  await commune.locator("#act_date_examination").fill(`15/10/${year - 1}`);
   await commune.getByRole("button", { name: "Duyệt danh sách gọi khám sức khỏe" }).click();
   assert.match(await commune.locator(".alert.ok").innerText(), /Đã duyệt/);
 
@@ -103,6 +108,8 @@ test("one commune through a whole call-up cycle", async () => {
   await commune.goto(`${communeUrl}?stage=vetted`);
   await tick(commune, NAMES.slice(2, 3));
   await bulkStep(commune, "approve_reserve", `10/01/${year}`);
+  await commune.locator("#act_number_official").fill("7/QĐ-UBND");
+  await commune.locator("#act_date_official").fill(`15/01/${year}`);
   await commune.getByRole("button", { name: "Duyệt danh sách gọi nhập ngũ chính thức" }).click();
   assert.match(await commune.locator(".alert.ok").innerText(), /Đã duyệt/);
 

@@ -11,6 +11,7 @@
 mod docx;
 pub mod official;
 mod pdf;
+pub mod pdf_batch;
 pub mod tabular;
 mod tool;
 mod typeset;

@@ -694,7 +694,7 @@ pub fn batch_pdf(docs: &[OfficialDocument]) -> Result<Vec<u8>, WriteError> {
 
 /// The title and author of a batch: those of its single document, or "Tập N văn bản" and the
 /// issuers (each once, in order).
-fn batch_meta(docs: &[OfficialDocument]) -> (String, String) {
+pub(crate) fn batch_meta(docs: &[OfficialDocument]) -> (String, String) {
     match docs {
         [one] => (one.meta_title(), one.meta_author()),
         _ => {

@@ -64,6 +64,53 @@ pub fn vi_int(n: i64) -> String {
     out
 }
 
+/// The one rule for the date of an event that has already happened (a handover, an examination, a
+/// training day, a certificate, a step recorded as done): it cannot lie after `today`. `what`
+/// names the date in Vietnamese, capitalised, e.g. "Ngày giao quân"; the error is one Vietnamese
+/// sentence that names it, the date and today. Callers pass "today" in (the domain has no clock);
+/// the store and the web use Vietnam's day (UTC+7).
+pub fn check_past_event(what: &str, date: Date, today: Date) -> Result<(), String> {
+    if date > today {
+        return Err(format!(
+            "{what} {} là ngày trong tương lai (hôm nay là {}): việc đã xảy ra không thể ghi ngày sau hôm nay.",
+            vi_date(date),
+            vi_date(today)
+        ));
+    }
+    Ok(())
+}
+
+/// The date of an act that is usually signed on the day it is recorded (a decision, a list's
+/// approval): a date after `today` is taken only with the user's explicit confirmation
+/// (`confirmed`), since a decision may be prepared ahead of its signing; without it the error
+/// says how far ahead the date is and how to confirm. Dates on or before today pass.
+pub fn check_act_date(what: &str, date: Date, today: Date, confirmed: bool) -> Result<(), String> {
+    if date <= today || confirmed {
+        return Ok(());
+    }
+    let days = (date - today).whole_days();
+    Err(format!(
+        "{what} {} là {days} ngày sau hôm nay ({}): nếu đúng là ngày đã định, hãy đánh dấu \
+         \"Xác nhận ngày sau hôm nay\" rồi gửi lại; nếu không, hãy sửa ngày.",
+        vi_date(date),
+        vi_date(today)
+    ))
+}
+
+/// A date must fall within `[from, to]` (a cycle, a term, a course); `span` names that period in
+/// Vietnamese, e.g. "đợt tuyển quân năm 2027".
+pub fn check_within(what: &str, date: Date, from: Date, to: Date, span: &str) -> Result<(), String> {
+    if date < from || date > to {
+        return Err(format!(
+            "{what} {} nằm ngoài {span} ({} – {}).",
+            vi_date(date),
+            vi_date(from),
+            vi_date(to)
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +139,45 @@ mod tests {
         assert_eq!(parse_iso_date("2025-07-01"), Some(d));
         assert_eq!(parse_iso_date("2025-7-1"), None);
         assert_eq!(vi_date(d), "01/07/2025");
+    }
+
+    #[test]
+    fn past_events_cannot_lie_ahead_of_today() {
+        let today = date!(2026 - 12 - 07);
+        assert_eq!(check_past_event("Ngày giao quân", today, today), Ok(()));
+        assert_eq!(check_past_event("Ngày giao quân", date!(2026 - 01 - 01), today), Ok(()));
+        let e = check_past_event("Ngày giao quân", date!(2027 - 03 - 04), today).unwrap_err();
+        assert!(
+            e.starts_with("Ngày giao quân 04/03/2027 là ngày trong tương lai"),
+            "{e}"
+        );
+        assert!(e.contains("07/12/2026"), "{e}");
+    }
+
+    #[test]
+    fn acts_dated_ahead_need_a_confirmation() {
+        let today = date!(2026 - 12 - 07);
+        assert_eq!(check_act_date("Ngày quyết định", today, today, false), Ok(()));
+        let e = check_act_date("Ngày quyết định", date!(2027 - 02 - 05), today, false).unwrap_err();
+        assert!(e.contains("60 ngày sau hôm nay"), "{e}");
+        assert!(e.contains("Xác nhận ngày sau hôm nay"), "{e}");
+        assert_eq!(
+            check_act_date("Ngày quyết định", date!(2027 - 02 - 05), today, true),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn within_a_period() {
+        let (from, to) = (date!(2026 - 01 - 01), date!(2027 - 12 - 31));
+        assert_eq!(
+            check_within("Ngày khám", date!(2026 - 11 - 02), from, to, "đợt"),
+            Ok(())
+        );
+        let e = check_within("Ngày khám", date!(2025 - 11 - 02), from, to, "đợt tuyển quân năm 2027").unwrap_err();
+        assert_eq!(
+            e,
+            "Ngày khám 02/11/2025 nằm ngoài đợt tuyển quân năm 2027 (01/01/2026 – 31/12/2027)."
+        );
     }
 }

@@ -72,9 +72,8 @@ fn write_output(path: Option<&Path>, json: &str) -> CmdResult {
 
 pub fn nvqs(cmd: &NvqsCommand) -> CmdResult {
     let NvqsCommand::Assess { input, output } = cmd;
-    let text = read_input(input)?;
-    let json = phongthu_domain::nvqs::assess_contract_json(&text).map_err(|e| input_error(e.to_string()))?;
-    write_output(output.as_deref(), &json)
+    // Read case by case: memory does not grow with the number of cases.
+    crate::stream_contracts::nvqs_assess(input, output.as_deref())
 }
 
 pub fn reserve(cmd: &ReserveCommand) -> CmdResult {

@@ -7,6 +7,7 @@ mod cmd_contracts;
 mod cmd_registry;
 mod cmd_territory;
 mod config;
+mod stream_contracts;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -114,7 +114,8 @@ pub fn facts_of(c: &Citizen, circumstances: &[String]) -> CitizenFacts {
         c.birth_date,
         c.sex,
         c.education_grade.as_deref(),
-        c.studying_level,
+        c.studying_level
+            .map(|l| (l, c.studying_full_time, c.studying_first_course)),
         circumstances.iter().filter_map(|s| Circumstance::parse(s)).collect(),
     )
 }
@@ -127,7 +128,7 @@ fn engine_facts(
     birth_date: Date,
     sex: Sex,
     education: Option<&str>,
-    studying_level: Option<StudyLevel>,
+    studying: Option<(StudyLevel, Option<bool>, Option<bool>)>,
     circumstances: Vec<Circumstance>,
 ) -> CitizenFacts {
     CitizenFacts {
@@ -138,10 +139,12 @@ fn engine_facts(
         sex,
         education_grade: education_grade(education),
         hard_area: false,
-        studying: studying_level.map(|level| Studying {
+        // Full time and first course not recorded: the level alone decides, as it did before the
+        // record held them (a missing fact is not an unmet one).
+        studying: studying.map(|(level, full_time, first_course)| Studying {
             level,
-            full_time: true,
-            first_course_at_level: true,
+            full_time: full_time.unwrap_or(true),
+            first_course_at_level: first_course.unwrap_or(true),
         }),
         deferred_before_for_higher_education: false,
         health: None,
@@ -514,7 +517,8 @@ impl Scoped<'_> {
         cycle: &Cycle,
     ) -> Result<HashMap<i64, CommuneFigures>, StoreError> {
         use futures_util::TryStreamExt;
-        /// id, birth_date, sex, education_grade, studying_level, party_member, qualification.
+        /// id, birth_date, sex, education_grade, studying_level, party_member, qualification,
+        /// studying_full_time, studying_first_course.
         type Record = (
             i64,
             Option<String>,
@@ -523,6 +527,8 @@ impl Scoped<'_> {
             Option<String>,
             Option<i64>,
             Option<String>,
+            Option<i64>,
+            Option<i64>,
         );
         let list = id_list(ids);
         let mut circumstances: HashMap<i64, Vec<Circumstance>> = HashMap::new();
@@ -537,7 +543,9 @@ impl Scoped<'_> {
                 circumstances.entry(r.get(0)).or_default().push(c);
             }
         }
-        let columns = "c.id, c.birth_date, c.sex, c.education_grade, c.studying_level, c.party_member, c.qualification";
+        let columns =
+            "c.id, c.birth_date, c.sex, c.education_grade, c.studying_level, c.party_member, c.qualification, \
+                       c.studying_full_time, c.studying_first_course";
         let records = match self.store.backend() {
             Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
             Backend::Postgres => format!("json_agg(json_build_array({columns}))::text"),
@@ -552,7 +560,7 @@ impl Scoped<'_> {
                 serde_json::from_str(&json).map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e))))?;
             drop(json);
             let f = out.entry(unit_id).or_insert_with(|| CommuneFigures::empty(unit_id));
-            for (id, birth, sex, grade, studying, party_member, qualification) in records {
+            for (id, birth, sex, grade, studying, party_member, qualification, full_time, first_course) in records {
                 let facts = engine_facts(
                     // The decision's id and the name are not used by the pool figures.
                     String::new(),
@@ -563,7 +571,10 @@ impl Scoped<'_> {
                         .unwrap_or(Date::MIN),
                     sex.as_deref().and_then(Sex::parse).unwrap_or(Sex::Male),
                     grade.as_deref(),
-                    studying.as_deref().and_then(StudyLevel::parse),
+                    studying
+                        .as_deref()
+                        .and_then(StudyLevel::parse)
+                        .map(|l| (l, full_time.map(|v| v != 0), first_course.map(|v| v != 0))),
                     circumstances.remove(&id).unwrap_or_default(),
                 );
                 let d = assess_with(rules, cycle, &facts);
@@ -772,6 +783,8 @@ mod tests {
             party_member: false,
             union_member: false,
             note: None,
+            studying_full_time: None,
+            studying_first_course: None,
             created_at: String::new(),
             updated_at: String::new(),
         }

@@ -48,6 +48,12 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 impl StoreError {
+    /// Every connection of the pool stayed busy past the wait (the server is overloaded): the
+    /// request did nothing and may be retried.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::PoolTimedOut))
+    }
+
     /// Maps a unique-constraint violation to a Conflict with the given message.
     pub(crate) fn unique_or(e: sqlx::Error, msg: impl Into<String>) -> StoreError {
         if let sqlx::Error::Database(d) = &e {

@@ -22,6 +22,7 @@ mod documents;
 mod education;
 mod equipment_import;
 mod error;
+mod exam_import;
 mod migrate;
 mod militia;
 mod militia_import;
@@ -34,6 +35,7 @@ mod scope;
 mod seed;
 mod stage_documents;
 mod stages;
+mod step_dates;
 mod territory;
 pub mod testing;
 mod users;
@@ -43,9 +45,10 @@ pub use citizens::{
     citizen_export_row, first_registration_due, import_batch_rows, Citizen, CitizenColumn, CitizenField, CitizenFilter,
     CitizenPage, DuplicateGroup, FamilyRelation, ImportMode, ImportObserver, ImportOptions, ImportProgress,
     ImportReport, LateRegistration, NewCitizen, NewFamilyRelation, Paging, RegistrationEvent, RegistrationKind,
-    RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX,
-    MAX_LISTED_ERRORS,
+    RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CANDIDATE_CAP as CITIZEN_CANDIDATE_CAP, CITIZEN_COLUMNS,
+    COUNT_CAP as CITIZEN_COUNT_CAP, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX, MAX_LISTED_ERRORS,
 };
+pub use citizens::{commune_label, CitizenEdit, FieldChange, RecordChange};
 pub use cycle::{facts_of, CallUpCycle, CommuneFigures, CycleOverview};
 pub use cycle_report::{CycleDashboard, CycleFigures, ViolationRecord, YearRollup};
 pub use db::{Backend, OpenOptions, Store};
@@ -68,6 +71,9 @@ pub use education::{
 };
 pub use equipment_import::{EquipmentColumn, EquipmentImportOptions, EquipmentImportReport, EQUIPMENT_COLUMNS};
 pub use error::StoreError;
+pub use exam_import::{
+    ExamColumn, ExamField, ExamImportOptions, ExamImportReport, ExamWaiting, GridExam, EXAM_COLUMNS,
+};
 pub use migrate::{run as migrate, run_to as migrate_to, MigrationReport, LATEST_SCHEMA_VERSION};
 pub use militia::{
     MemberShortfall, MilitiaMemberRecord, MilitiaShortfalls, MilitiaUnit, NewMilitiaMember, NewMilitiaUnit,
@@ -90,7 +96,8 @@ pub use reserve_import::{
 pub use scope::{Actor, Scoped};
 pub use stage_documents::StepInForce;
 pub use stages::{
-    CandidateRow, CommuneCycle, CycleCaps, CycleSettings, ListApproval, ListState, StageEvent, StageRequest,
+    CandidateRow, CommuneCycle, CycleCaps, CycleSettings, ListAct, ListApproval, ListState, StageEvent, StageRequest,
+    StepDate,
 };
 pub use territory::TerritoryLoadReport;
 pub use users::{ApiTokenInfo, NewUser, SessionInfo, User, LOCK_MINUTES, MAX_FAILED_LOGINS, SESSION_HOURS};

@@ -23,6 +23,8 @@ enum Step {
     /// Rebuild every document's search text from its fields and its tasks
     /// (`documents::rebuild_search_texts`): the text folding is Rust's (`text::fold`).
     RebuildSearchTexts,
+    /// Fill the registry's name-word index (`citizen_word`) for every record.
+    IndexNameWords,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -156,8 +158,24 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 17,
+        name: "citizen_study_and_approval_acts",
+        common: include_str!("migrations/0017_citizen_study_and_approval_acts.sql"),
+        sqlite: "",
+        postgres: "",
+        step: None,
+    },
+    Migration {
+        version: 18,
+        name: "name_words",
+        common: "",
+        sqlite: include_str!("migrations/0018_name_words.sqlite.sql"),
+        postgres: include_str!("migrations/0018_name_words.postgres.sql"),
+        step: Some(Step::IndexNameWords),
+    },
+    Migration {
+        version: 19,
         name: "pool_incomplete",
-        common: include_str!("migrations/0017_pool_incomplete.sql"),
+        common: include_str!("migrations/0019_pool_incomplete.sql"),
         sqlite: "",
         postgres: "",
         step: None,
@@ -165,7 +183,7 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 17;
+pub const LATEST_SCHEMA_VERSION: i64 = 19;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {
@@ -256,6 +274,9 @@ pub async fn run_to(store: &Store, target: i64) -> Result<MigrationReport, Store
             Some(Step::RebuildSearchTexts) => {
                 let changed = crate::documents::rebuild_search_texts(&mut tx).await?;
                 tracing::info!(changed, "đã dựng lại văn bản tìm kiếm của các văn bản");
+            }
+            Some(Step::IndexNameWords) => {
+                crate::citizens::index_name_words(&mut tx, store.backend(), i64::MIN, i64::MAX).await?;
             }
         }
         for (k, v) in [

@@ -2377,6 +2377,10 @@ impl crate::db::Store {
             let tag = format!("bench-{unit}-");
             // Citizens: m for the militia, then r for the reserve; national ids are unique tags.
             let series = "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $1)";
+            let before: i64 = sqlx::query("SELECT COALESCE(max(id), 0) FROM citizen")
+                .fetch_one(&mut *tx)
+                .await?
+                .get(0);
             sqlx::query(&format!(
                 "{series} INSERT INTO citizen (unit_id, province_code, national_id, full_name, name_folded, sort_key, \
                  birth_date, birth_year, sex, party_member, union_member, created_at, updated_at) \
@@ -2391,6 +2395,7 @@ impl crate::db::Store {
             .bind(&now)
             .execute(&mut *tx)
             .await?;
+            crate::citizens::index_name_words(&mut tx, self.backend(), before + 1, i64::MAX).await?;
             let mu: i64 = sqlx::query(
                 "INSERT INTO militia_unit (unit_id, province_code, force_type, kind, echelon, name, created_at) \
                  VALUES ($1, $2, 'militia', 'mobile', 'company', $3, $4) RETURNING id",

@@ -17,6 +17,8 @@ use crate::cycle::{engine_for, CallUpCycle};
 use crate::dates::parse_iso;
 use crate::error::StoreError;
 use crate::scope::{Scoped, WriteTx, SCOPE_UNITS};
+pub(crate) use crate::step_dates::check_step_date;
+pub use crate::step_dates::StepDate;
 use phongthu_domain::auth::Permission;
 use phongthu_domain::nvqs::exam::ExamRecord;
 use phongthu_domain::nvqs::plan::{
@@ -142,6 +144,20 @@ pub struct ListApproval {
     pub cap: i64,
     pub override_reason: Option<String>,
     pub approved_at: String,
+    /// Number and symbol of the approving act, e.g. "05/QĐ-UBND" (empty on approvals recorded
+    /// before acts were kept).
+    pub act_number: Option<String>,
+    /// Its date, ISO.
+    pub act_date: Option<String>,
+}
+
+/// The act that approves a list: its number and date, printed on the approved list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListAct {
+    pub number: String,
+    pub date: Date,
+    /// The user confirmed a date after today (`domain::dates::check_act_date`).
+    pub future_confirmed: bool,
 }
 
 /// A list as it stands now against its cap and its approval.
@@ -604,7 +620,7 @@ impl Scoped<'_> {
         list: CappedList,
     ) -> Result<Option<ListApproval>, StoreError> {
         Ok(sqlx::query(
-            "SELECT count, cap, override_reason, approved_at FROM nvqs_list_approval \
+            "SELECT count, cap, override_reason, approved_at, act_number, act_date FROM nvqs_list_approval \
              WHERE cycle_id = $1 AND unit_id = $2 AND list = $3",
         )
         .bind(cycle_id)
@@ -618,6 +634,8 @@ impl Scoped<'_> {
             cap: r.get(1),
             override_reason: r.get(2),
             approved_at: r.get(3),
+            act_number: r.get(4),
+            act_date: r.get(5),
         }))
     }
 
@@ -652,11 +670,14 @@ impl Scoped<'_> {
         cycle_id: i64,
         citizen_id: i64,
         request: StageRequest,
-        on: Date,
+        on: impl Into<StepDate>,
         note: Option<&str>,
     ) -> Result<Stage, StoreError> {
         self.require(Permission::Write)?;
+        let date: StepDate = on.into();
+        let on = date.on;
         let cycle = self.cycle(cycle_id).await?;
+        check_step_date(&cycle, request.kind(), date, crate::citizens::today()).map_err(StoreError::Invalid)?;
         let settings = self.cycle_settings(cycle_id).await?;
         let citizen = self.citizen(citizen_id).await?;
         self.cycle_commune(&cycle, citizen.unit_id).await?;
@@ -676,14 +697,17 @@ impl Scoped<'_> {
         cycle_id: i64,
         citizen_ids: &[i64],
         request: StageRequest,
-        on: Date,
+        on: impl Into<StepDate>,
         note: Option<&str>,
     ) -> Result<usize, StoreError> {
         self.require(Permission::Write)?;
         if citizen_ids.is_empty() {
             return Err(StoreError::Invalid("Hãy chọn ít nhất một công dân.".into()));
         }
+        let date: StepDate = on.into();
+        let on = date.on;
         let cycle = self.cycle(cycle_id).await?;
+        check_step_date(&cycle, request.kind(), date, crate::citizens::today()).map_err(StoreError::Invalid)?;
         let settings = self.cycle_settings(cycle_id).await?;
         let mut citizens = Vec::with_capacity(citizen_ids.len());
         for &id in citizen_ids {
@@ -726,7 +750,7 @@ impl Scoped<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn apply_stage(
+    pub(crate) async fn apply_stage(
         &self,
         w: &mut WriteTx<'_>,
         cycle: &CallUpCycle,
@@ -1135,12 +1159,27 @@ impl Scoped<'_> {
     }
 
     /// Approves a commune's list against its cap; over the cap only with a reason (audited).
+    /// Without the approving act's number and date (see [`Scoped::approve_list_act`]).
     pub async fn approve_list(
         &self,
         cycle_id: i64,
         unit_id: i64,
         list: CappedList,
         override_reason: Option<&str>,
+    ) -> Result<ListApproval, StoreError> {
+        self.approve_list_act(cycle_id, unit_id, list, override_reason, None)
+            .await
+    }
+
+    /// Approves a commune's list against its cap by an act with its number and date (the date
+    /// within the cycle; after today only confirmed); over the cap only with a reason (audited).
+    pub async fn approve_list_act(
+        &self,
+        cycle_id: i64,
+        unit_id: i64,
+        list: CappedList,
+        override_reason: Option<&str>,
+        act: Option<&ListAct>,
     ) -> Result<ListApproval, StoreError> {
         self.require(Permission::Write)?;
         if list == CappedList::Replacement {
@@ -1149,6 +1188,22 @@ impl Scoped<'_> {
             ));
         }
         let cycle = self.cycle(cycle_id).await?;
+        let act_number = act.map(|a| a.number.trim().to_string());
+        if let Some(a) = act {
+            if a.number.trim().is_empty() {
+                return Err(StoreError::Invalid(
+                    "Hãy ghi số, ký hiệu của văn bản duyệt danh sách.".into(),
+                ));
+            }
+            let (from, to) = phongthu_domain::nvqs::plan::cycle_span(cycle.year);
+            let what = "Ngày duyệt danh sách";
+            phongthu_domain::dates::check_within(what, a.date, from, to, &format!("đợt tuyển quân năm {}", cycle.year))
+                .and_then(|()| {
+                    phongthu_domain::dates::check_act_date(what, a.date, crate::citizens::today(), a.future_confirmed)
+                })
+                .map_err(StoreError::Invalid)?;
+        }
+        let act_date = act.map(|a| a.date.to_string());
         self.cycle_commune(&cycle, unit_id).await?;
         let caps: Caps = self.cycle_caps(cycle_id).await?.into();
         let mut w = self.begin_write(Permission::Write).await?;
@@ -1179,7 +1234,7 @@ impl Scoped<'_> {
             .await?;
         sqlx::query(
             "INSERT INTO nvqs_list_approval (cycle_id, unit_id, list, province_code, count, cap, override_reason, \
-             approved_by, approved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             approved_by, approved_at, act_number, act_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(cycle_id)
         .bind(unit_id)
@@ -1190,6 +1245,8 @@ impl Scoped<'_> {
         .bind(reason)
         .bind(w.actor.user_id)
         .bind(&now)
+        .bind(act_number.as_deref())
+        .bind(act_date.as_deref())
         .execute(&mut *w.tx)
         .await?;
         w.audit(
@@ -1198,7 +1255,10 @@ impl Scoped<'_> {
             &format!("{cycle_id}:{unit_id}:{}", list.code()),
             Some(unit_id),
             before.as_ref().map(|b| json!(b)).as_ref(),
-            Some(&json!({"list": list.code(), "count": count, "cap": check.cap, "override_reason": reason})),
+            Some(
+                &json!({"list": list.code(), "count": count, "cap": check.cap, "override_reason": reason,
+                "act_number": act_number, "act_date": act_date}),
+            ),
         )
         .await?;
         w.commit().await?;
@@ -1208,6 +1268,8 @@ impl Scoped<'_> {
             cap: check.cap,
             override_reason: reason.map(str::to_string),
             approved_at: now,
+            act_number,
+            act_date,
         })
     }
 

@@ -61,6 +61,13 @@ impl From<StoreError> for AppError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
+        if e.is_busy() {
+            tracing::warn!(error = %e, "hết kết nối cơ sở dữ liệu");
+            return AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Máy chủ đang bận phục vụ nhiều yêu cầu cùng lúc; thao tác chưa được thực hiện. Hãy thử lại sau ít giây.",
+            );
+        }
         if status == StatusCode::INTERNAL_SERVER_ERROR || status == StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(error = %e, "lỗi lưu trữ");
             return AppError::new(status, "Máy chủ gặp lỗi khi truy cập cơ sở dữ liệu; thao tác chưa được thực hiện. Hãy thử lại hoặc báo quản trị hệ thống.");

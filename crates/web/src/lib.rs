@@ -16,7 +16,9 @@
 mod api;
 mod assets;
 mod csrf;
+mod deadline;
 mod error;
+mod flight;
 mod forms;
 mod pages;
 mod session;
@@ -54,6 +56,7 @@ struct Inner {
     jobs: pages::citizens::Jobs,
     militia_rejects: pages::militia_import::Rejects,
     work_cache: pages::home::WorkCache,
+    doc_jobs: pages::doc_jobs::DocJobs,
 }
 
 impl AppState {
@@ -66,7 +69,8 @@ impl AppState {
                 throttle: Default::default(),
                 jobs: Default::default(),
                 militia_rejects: Default::default(),
-                work_cache: Default::default(),
+                work_cache: pages::home::work_cache(),
+                doc_jobs: Default::default(),
             }),
         }
     }
@@ -98,6 +102,10 @@ impl AppState {
     pub(crate) fn work_cache(&self) -> &pages::home::WorkCache {
         &self.inner.work_cache
     }
+
+    pub(crate) fn doc_jobs(&self) -> &pages::doc_jobs::DocJobs {
+        &self.inner.doc_jobs
+    }
 }
 
 /// The Content-Security-Policy of every response: only this server's own scripts, styles and
@@ -113,6 +121,9 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes())
         .fallback(error::not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(|req, next| {
+            deadline::enforce(deadline::REQUEST_DEADLINE, req, next)
+        }))
         .layer(axum::middleware::map_response(security_headers))
 }
 

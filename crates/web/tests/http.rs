@@ -483,6 +483,32 @@ async fn authorisation_matrix() {
             .id;
         leaving.insert(r, id);
     }
+    // Records to correct (one in each commune) and a cycle whose examination pages are read.
+    let record = |unit_id, name: &str| {
+        let mut n = phongthu_store::NewCitizen::new(
+            unit_id,
+            name,
+            time::macros::date!(2006 - 02 - 01),
+            phongthu_domain::nvqs::Sex::Male,
+        );
+        n.education_grade = Some("12/12".into());
+        n
+    };
+    let cit_a = sys
+        .create_citizen(record(first_commune, "Công Dân Sửa Một"))
+        .await
+        .unwrap()
+        .id;
+    let cit_b = sys
+        .create_citizen(record(second_commune, "Công Dân Sửa Hai"))
+        .await
+        .unwrap()
+        .id;
+    let exam_cycle = sys
+        .create_cycle(app.demo.province_command_id, 2026, 2)
+        .await
+        .unwrap()
+        .id;
     let mut failures = Vec::new();
     for (who, s) in &sessions {
         let own = app.unit_of(who);
@@ -526,6 +552,29 @@ async fn authorisation_matrix() {
                 if writes && own_is_commune { Allowed } else { Denied },
             ),
             ("POST", "/citizens#other".into(), Denied),
+            // correcting a record, examination results for many (the writes by writers are
+            // tested with their content in records.rs)
+            (
+                "GET",
+                format!("/citizens/{cit_a}/sua"),
+                if writes { Allowed } else { Denied },
+            ),
+            (
+                "POST",
+                format!("/citizens/{cit_b}/sua"),
+                match (writes, sibling_visible) {
+                    (false, _) => Denied,
+                    (true, true) => Allowed,
+                    (true, false) => Hidden,
+                },
+            ),
+            ("GET", "/nvqs/kham/mau-ket-qua-kham.xlsx".into(), Allowed),
+            ("GET", format!("/nvqs/{exam_cycle}/xa/{first_commune}/kham"), Allowed),
+            (
+                "GET",
+                format!("/nvqs/{exam_cycle}/xa/{second_commune}/kham"),
+                if sibling_visible { Allowed } else { Denied },
+            ),
             ("GET", "/api/v1/me".into(), Allowed),
             ("GET", "/api/v1/org/units".into(), Allowed),
             ("GET", format!("/api/v1/org/units/{own}"), Allowed),
@@ -650,11 +699,30 @@ async fn authorisation_matrix() {
             ),
             ("POST", "/giao-duc-qp/nhap#other".into(), Denied),
         ];
+        let mut cases = cases;
+        if !writes {
+            cases.push(("POST", format!("/nvqs/{exam_cycle}/xa/{first_commune}/kham"), Denied));
+            cases.push((
+                "POST",
+                format!("/nvqs/{exam_cycle}/xa/{first_commune}/kham/nhap"),
+                Denied,
+            ));
+        } else if !sibling_visible {
+            cases.push(("POST", format!("/nvqs/{exam_cycle}/xa/{second_commune}/kham"), Denied));
+        }
         for (method, path, expect) in cases {
             let before = app.audit_count().await;
             let other_or_sibling = if *who == "chihuy" { second_commune } else { other };
             let r = if method == "GET" {
                 app.get(&path, Some(s)).await
+            } else if path.ends_with("/kham/nhap") {
+                let csv = "Số định danh cá nhân;Thể lực\r\n001206001234;1\r\n";
+                let (ct, body) = multipart(
+                    &[("_csrf", s.csrf.as_str()), ("mode", "all_or_nothing")],
+                    "kham.csv",
+                    csv.as_bytes(),
+                );
+                app.post_multipart(&path, Some(s), &ct, body).await
             } else if let Some(target) = path.strip_prefix("/giao-duc-qp/nhap#") {
                 // The import form is multipart: one new cadre from a CSV file.
                 let unit = if target == "own" { own_commune } else { other_or_sibling };
@@ -800,6 +868,18 @@ async fn authorisation_matrix() {
                             ("attended", "1".into()),
                         ],
                     ),
+                    p if p.starts_with("/citizens/") && p.ends_with("/sua") => (
+                        p.into(),
+                        vec![
+                            ("unit_id", second_commune.to_string()),
+                            ("full_name", "Công Dân Sửa Hai".into()),
+                            ("birth_date", "01/02/2006".into()),
+                            ("sex", "male".into()),
+                            ("education_grade", "11/12".into()),
+                            ("occupation", format!("Sửa bởi {who}")),
+                        ],
+                    ),
+                    p if p.ends_with("/kham") => (p.into(), vec![("date", "20/11/2025".into())]),
                     p if p.ends_with("/xoa") => (p.into(), vec![]),
                     p if p.ends_with("/thoi-theo-doi") => (p.into(), vec![("left_on", "01/06/2026".into())]),
                     p if p.contains("/sua") => {

@@ -154,7 +154,12 @@ async fn a_commune_works_its_cycle_through_the_pages() {
         .post(
             &format!("/nvqs/{cycle}/xa/{commune}/duyet"),
             Some(&s),
-            &[("_csrf", &s.csrf), ("list", "examination")],
+            &[
+                ("_csrf", &s.csrf),
+                ("list", "examination"),
+                ("act_number", "3/QĐ-UBND"),
+                ("act_date", "15/10/2025"),
+            ],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
@@ -231,7 +236,12 @@ async fn a_commune_works_its_cycle_through_the_pages() {
             .post(
                 &format!("/nvqs/{cycle}/xa/{commune}/duyet"),
                 Some(&s),
-                &[("_csrf", &s.csrf), ("list", list)],
+                &[
+                    ("_csrf", &s.csrf),
+                    ("list", list),
+                    ("act_number", "7/QĐ-UBND"),
+                    ("act_date", "15/01/2026"),
+                ],
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{list}: {}", res.body);
@@ -271,6 +281,15 @@ async fn a_commune_works_its_cycle_through_the_pages() {
 
     let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-chinh-thuc.docx"), &s).await;
     support::assert_docx(&d, &format!("ds-chinh-thuc-2026-{commune}.docx"));
+    // The approved list prints the act that approved it.
+    let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-chinh-thuc.pdf"), &s).await;
+    support::assert_pdf(&d, &format!("ds-chinh-thuc-2026-{commune}.pdf"));
+    if let Some(text) = support::pdf_text(&d.bytes) {
+        assert!(
+            text.contains("Danh sách đã được duyệt theo văn bản số 7/QĐ-UBND ngày 15/01/2026"),
+            "{text}"
+        );
+    }
     let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-du-dieu-kien.pdf"), &s).await;
     support::assert_pdf(&d, &format!("ds-du-dieu-kien-2026-{commune}.pdf"));
     if let Some(text) = support::pdf_text(&d.bytes) {
@@ -377,13 +396,17 @@ async fn a_commune_works_its_cycle_through_the_pages() {
             Some(&s),
             &[
                 ("_csrf", &s.csrf),
-                ("citizen_id", "abc"),
+                ("citizen", "abc"),
                 ("kind", "absent_from_screening"),
             ],
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    assert!(res.body.contains("Số hồ sơ công dân"));
+    assert!(
+        res.body.contains("Không tìm thấy công dân nào khớp với"),
+        "{}",
+        res.body
+    );
 
     // Scope: the second commune's commander cannot open this commune's page or its citizens.
     let other = app.login("chihuy.xa2").await;

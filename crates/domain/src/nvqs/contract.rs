@@ -32,7 +32,7 @@ pub enum ContractError {
     },
 }
 
-fn err(item: &str, field: &str, problem: impl Into<String>) -> ContractError {
+pub(super) fn err(item: &str, field: &str, problem: impl Into<String>) -> ContractError {
     ContractError::Field {
         item: item.to_string(),
         field: field.to_string(),
@@ -41,7 +41,7 @@ fn err(item: &str, field: &str, problem: impl Into<String>) -> ContractError {
 }
 
 /// Remove `//` line comments outside JSON strings.
-fn strip_line_comments(input: &str) -> String {
+pub(super) fn strip_line_comments(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut chars = input.chars().peekable();
     let mut in_string = false;
@@ -211,7 +211,7 @@ pub struct Batch {
     pub citizens: Vec<CitizenFacts>,
 }
 
-const TOP_KEYS: &[&str] = &["cycle", "citizens"];
+pub(super) const TOP_KEYS: &[&str] = &["cycle", "citizens"];
 const CYCLE_KEYS: &[&str] = &["year", "reference_date", "allow_grade_7"];
 const CITIZEN_KEYS: &[&str] = &[
     "id",
@@ -238,7 +238,7 @@ const HEALTH_KEYS: &[&str] = &[
     "drug_use",
 ];
 
-fn parse_cycle(v: &Value) -> Result<Cycle, ContractError> {
+pub(super) fn parse_cycle(v: &Value) -> Result<Cycle, ContractError> {
     let item = "Đợt tuyển quân (cycle)";
     let o = Obj::new(v, item, "cycle.", "cycle", CYCLE_KEYS)?;
     let year = o.int("year", 1000, 9999)? as i32;
@@ -289,7 +289,7 @@ fn parse_health(o: &Obj<'_>) -> Result<Option<Health>, ContractError> {
     }))
 }
 
-fn parse_citizen(
+pub(super) fn parse_citizen(
     v: &Value,
     index: usize,
     cycle: &Cycle,
@@ -421,20 +421,29 @@ struct Output<'a> {
     decisions: Vec<OutDecision<'a>>,
 }
 
+fn out_decision(d: &Decision) -> OutDecision<'_> {
+    OutDecision {
+        id: &d.id,
+        status: d.status.code(),
+        grounds: d.grounds.iter().map(|g| g.code()).collect(),
+        unmet_standards: d.unmet_standards.iter().map(|s| s.code()).collect(),
+        age_limit_date: iso(d.age_limit_date),
+        reasons: &d.reasons,
+    }
+}
+
+/// One decision as it stands in the pretty-printed output's array (indented by four spaces),
+/// for writers that produce the output one decision at a time.
+pub(super) fn decision_item_json(d: &Decision) -> String {
+    let one = serde_json::to_string_pretty(&out_decision(d)).expect("plain data serialises");
+    // JSON strings hold no raw line breaks: every line break is the printer's.
+    format!("    {}", one.replace('\n', "\n    "))
+}
+
 /// The contract output for a list of decisions (pretty-printed, keys in the contract's order).
 pub fn decisions_to_contract_json(decisions: &[Decision]) -> String {
     let out = Output {
-        decisions: decisions
-            .iter()
-            .map(|d| OutDecision {
-                id: &d.id,
-                status: d.status.code(),
-                grounds: d.grounds.iter().map(|g| g.code()).collect(),
-                unmet_standards: d.unmet_standards.iter().map(|s| s.code()).collect(),
-                age_limit_date: iso(d.age_limit_date),
-                reasons: &d.reasons,
-            })
-            .collect(),
+        decisions: decisions.iter().map(out_decision).collect(),
     };
     serde_json::to_string_pretty(&out).expect("plain data serialises")
 }

@@ -15,6 +15,7 @@
 mod assess;
 pub mod citizen_id;
 mod contract;
+pub mod contract_stream;
 pub mod exam;
 mod facts;
 pub mod plan;

@@ -135,6 +135,15 @@ pub fn default_timetable(year: i32) -> Vec<Window> {
     ]
 }
 
+/// The days a step of the cycle whose handover is in `year` may be dated: from 1 January of the
+/// year before (the yearly work starts in the year before the handover, the examination is in its
+/// November–December, Art. 40 Luật NVQS) to 31 December of the handover year (the post check and
+/// its replacements follow the handover). A step dated outside is a typing error, not a cycle's
+/// plan; the timetable's own windows are checked where the law fixes them (the examination).
+pub fn cycle_span(year: i32) -> (Date, Date) {
+    (d(year - 1, Month::January, 1), d(year, Month::December, 31))
+}
+
 /// Days after handover within which replacements are made (TT 148/2018 Art. 7.3 as amended by
 /// TT 68/2025).
 pub const REPLACEMENT_DAYS: i64 = 15;

@@ -1305,6 +1305,9 @@ impl Scoped<'_> {
         if !secondary.is_empty() {
             sink.rebuild_indexes(secondary).await?;
         }
+        if let (Some(first), Some(last)) = (run.first_id, run.last_id) {
+            sink.index_name_words(first, last).await?;
+        }
         let indexes_done = started.elapsed();
         if let (Some(first), Some(last)) = (run.first_id, run.last_id) {
             run.report.possible_duplicates = sink.count_possible_duplicates(first, last).await?;
@@ -2051,6 +2054,30 @@ impl Sink {
         })
     }
 
+    /// Fills the name-word index of the search (`citizen_word`) for the records `first..=last`,
+    /// in one statement (sorted by key, so that the index grows in order).
+    fn index_name_words(&mut self, first: i64, last: i64) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            match self {
+                Sink::Postgres { conn, .. } => {
+                    sqlx::query(super::words::fill_sql(Backend::Postgres))
+                        .bind(first)
+                        .bind(last)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                }
+                Sink::Sqlite { raw, .. } => {
+                    raw.call(move |c| {
+                        c.execute(super::words::fill_sql(Backend::Sqlite), [first, last])?;
+                        Ok(())
+                    })
+                    .await
+                }
+            }
+        })
+    }
+
     fn count_possible_duplicates(&mut self, first: i64, last: i64) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(async move {
             match self {
@@ -2751,6 +2778,8 @@ mod tests {
             party_member: false,
             union_member: true,
             note: None,
+            studying_full_time: None,
+            studying_first_course: None,
             created_at: String::new(),
             updated_at: String::new(),
         };

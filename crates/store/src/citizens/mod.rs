@@ -10,9 +10,15 @@
 //! check); the same folded name, birth date and permanent commune is allowed but listed by
 //! [`Scoped::duplicates`], never merged.
 
+mod edit;
 mod import;
+mod search;
+mod words;
 pub(crate) use import::{header_key, import_summary_vi, match_columns, national_id_cell, KnownColumn, MatchedColumns};
+pub use search::{CANDIDATE_CAP, COUNT_CAP};
+pub(crate) use words::index_range as index_name_words;
 
+pub use edit::{commune_label, CitizenEdit, FieldChange, RecordChange};
 pub use import::{
     citizen_export_row, import_batch_rows, CitizenColumn, CitizenField, ImportMode, ImportObserver, ImportOptions,
     ImportProgress, ImportReport, RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CITIZEN_COLUMNS, MAX_LISTED_ERRORS,
@@ -118,6 +124,10 @@ pub struct Citizen {
     pub party_member: bool,
     pub union_member: bool,
     pub note: Option<String>,
+    /// Studying full time; `None` when not recorded (see [`edit`]).
+    pub studying_full_time: Option<bool>,
+    /// In the first course at the level studied; `None` when not recorded.
+    pub studying_first_course: Option<bool>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -155,8 +165,11 @@ impl Default for Paging {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CitizenPage {
-    /// Rows matching the filter in scope (all pages).
+    /// Rows matching the filter in scope (all pages); when `capped`, the count stopped at a
+    /// bound and there are more than this ([`COUNT_CAP`] for a list, the pages shown so far for
+    /// a search of common words only).
     pub total: i64,
+    pub capped: bool,
     pub items: Vec<Citizen>,
 }
 
@@ -537,7 +550,8 @@ pub(crate) const CITIZEN_COLUMNS_SQL: &str =
      c.birth_date, c.sex, c.ethnicity, c.religion, c.birth_registration_place, c.permanent_commune_code, \
      c.permanent_village, c.current_commune_code, c.current_village, c.education_grade, c.qualification, \
      c.studying_level, c.studying_detail, c.occupation, c.workplace, c.party_member, c.union_member, c.note, \
-     c.created_at, c.updated_at";
+     COALESCE(c.studying_full_time, -1) AS studying_full_time, \
+     COALESCE(c.studying_first_course, -1) AS studying_first_course, c.created_at, c.updated_at";
 
 /// The columns an INSERT writes, in bind order (see [`bind_prepared`]).
 pub(crate) const INSERT_COLUMNS: &str = "unit_id, province_code, national_id, legacy_id, full_name, name_folded, sort_key, \
@@ -753,6 +767,8 @@ pub(crate) fn citizen_from_cells(text: impl Fn(&str) -> Option<String>, int: imp
         party_member: int("party_member") != 0,
         union_member: int("union_member") != 0,
         note: text("note"),
+        studying_full_time: edit::flag_cell(int("studying_full_time")),
+        studying_first_course: edit::flag_cell(int("studying_first_course")),
         created_at: text("created_at").unwrap_or_default(),
         updated_at: text("updated_at").unwrap_or_default(),
     }
@@ -774,6 +790,14 @@ impl Sql {
         Sql {
             text: String::new(),
             args: vec![Arg::I(actor_unit)],
+        }
+    }
+
+    /// A query without the scope's parameter.
+    pub fn bare() -> Sql {
+        Sql {
+            text: String::new(),
+            args: vec![],
         }
     }
 
@@ -917,6 +941,7 @@ impl Scoped<'_> {
             .await
             .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?
             .get(0);
+        words::index_range(&mut w.tx, self.store.backend(), id, id).await?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
             .bind(id)
             .fetch_one(&mut *w.tx)
@@ -947,6 +972,7 @@ impl Scoped<'_> {
             self.check_national_id_free(&mut w.tx, nid, Some(id)).await?;
         }
         let now = crate::now_text();
+        words::unindex(&mut w.tx, id).await?;
         let update = sqlx::query(
             "UPDATE citizen SET unit_id = $1, province_code = $2, national_id = $3, legacy_id = $4, full_name = $5, \
              name_folded = $6, sort_key = $7, birth_date = $8, birth_year = $9, sex = $10, ethnicity = $11, religion = $12, \
@@ -961,6 +987,7 @@ impl Scoped<'_> {
             .execute(&mut *w.tx)
             .await
             .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?;
+        words::index_range(&mut w.tx, self.store.backend(), id, id).await?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
             .bind(id)
             .fetch_one(&mut *w.tx)
@@ -995,27 +1022,6 @@ impl Scoped<'_> {
             ))
         })?;
         Ok(citizen_row(&row))
-    }
-
-    /// A page of records in scope, in Vietnamese order of given name, middle name, family name.
-    pub async fn list_citizens(&self, f: &CitizenFilter, page: Paging) -> Result<CitizenPage, StoreError> {
-        self.require(Permission::Read)?;
-        let mut count = Sql::scoped(self.actor.unit_id);
-        let cond = filter_conditions(&mut count, f);
-        count.text = format!("SELECT count(*) FROM citizen c WHERE {cond}");
-        let total: i64 = count.query().fetch_one(&self.store.pool).await?.get(0);
-        let mut sql = Sql::scoped(self.actor.unit_id);
-        let cond = filter_conditions(&mut sql, f);
-        let limit = sql.int(page.limit.clamp(1, 1000));
-        let offset = sql.int(page.offset.max(0));
-        sql.text = format!(
-            "SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE {cond} ORDER BY c.sort_key, c.id LIMIT {limit} OFFSET {offset}"
-        );
-        let rows = sql.query().fetch_all(&self.store.pool).await?;
-        Ok(CitizenPage {
-            total,
-            items: rows.iter().map(citizen_row).collect(),
-        })
     }
 
     /// Calls `each` on every record of the filter, in list order, reading in pages of `chunk`

@@ -88,6 +88,24 @@ async fn registry_units(state: &AppState, actor: &Actor) -> Result<Vec<(i64, Str
         .collect())
 }
 
+/// The picker's suggestions: the communes of the province of the actor's first commune command.
+async fn province_communes(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Vec<super::territory_pick::PickOption>, AppError> {
+    let units = state.store().scoped(actor).org_units().await?;
+    let province = units
+        .iter()
+        .filter(|u| u.kind == OrgKind::CommuneCommand)
+        .find_map(|u| u.province_code.clone())
+        .or_else(|| units.iter().find_map(|u| u.province_code.clone()));
+    Ok(super::territory_pick::commune_options(
+        state.territory(),
+        province.as_deref(),
+        today(),
+    ))
+}
+
 async fn unit_names(state: &AppState, actor: &Actor) -> Result<HashMap<i64, String>, AppError> {
     let units = state.store().scoped(actor).org_units().await?;
     Ok(units.into_iter().map(|u| (u.id, u.name)).collect())
@@ -222,11 +240,15 @@ pub async fn list(
         units: registry_units(&state, &viewer.actor).await?,
         can_write: viewer.actor.role.allows(Permission::Write),
         prev: (page > 1).then(|| link(page - 1)),
-        next: (last < result.total).then(|| link(page + 1)),
+        next: (last < result.total || (result.capped && result.items.len() as i64 == PAGE_SIZE))
+            .then(|| link(page + 1)),
         range: if result.total == 0 {
             String::new()
+        } else if result.capped {
+            // Counting stopped at the cap: said as such rather than counted over the province.
+            format!("{first}–{last} / hơn {}", super::directives::vi_count(result.total))
         } else {
-            format!("{first}–{last} / {}", result.total)
+            format!("{first}–{last} / {}", super::directives::vi_count(result.total))
         },
         query_string: pf.query_string,
     };
@@ -254,6 +276,9 @@ struct DetailPage {
     /// The engine's preliminary assessment for next year's call-up: (year, status, sentence,
     /// reasons, last day of call-up age).
     assessment: (i32, &'static str, String, Vec<String>, String),
+    /// The record's changes, newest first, when shown (`citizen_edit::history_rows`).
+    history: Vec<super::citizen_edit::HistoryRow>,
+    studying: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -336,7 +361,15 @@ pub async fn detail(
             .map(|k| (k.as_str(), k.label_vi()))
             .collect(),
         today: vi_date(today()),
-        flash: q.saved.is_some().then_some("Đã lưu."),
+        flash: q.saved.as_deref().map(|v| {
+            if v == "none" {
+                "Không có thay đổi nào để lưu."
+            } else {
+                "Đã lưu."
+            }
+        }),
+        history: super::citizen_edit::history_rows(&scoped.citizen_history(id).await?),
+        studying: super::citizen_edit::studying_text(&c),
         created: vi_datetime(&c.created_at),
         updated: vi_datetime(&c.updated_at),
         c,
@@ -384,6 +417,7 @@ pub async fn add_registration(
 struct NewPage {
     chrome: Chrome,
     units: Vec<(i64, String)>,
+    communes: Vec<super::territory_pick::PickOption>,
     error: Option<String>,
     f: CitizenForm,
 }
@@ -406,8 +440,9 @@ pub struct CitizenForm {
     ethnicity: String,
     #[serde(default)]
     religion: String,
+    /// The commune's name, chosen in the picker (`territory_pick`).
     #[serde(default)]
-    permanent_commune_code: String,
+    permanent_commune: String,
     #[serde(default)]
     permanent_village: String,
     #[serde(default)]
@@ -424,6 +459,7 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<R
     state.store().scoped(&viewer.actor).require(Permission::Write)?;
     let page = NewPage {
         chrome: Chrome::new(&state, Some(&viewer), "Thêm công dân", "citizens"),
+        communes: province_communes(&state, &viewer.actor).await?,
         units: registry_units(&state, &viewer.actor).await?,
         error: None,
         f: CitizenForm {
@@ -438,7 +474,7 @@ fn opt(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-fn build_new_citizen(f: &CitizenForm) -> Result<NewCitizen, String> {
+fn build_new_citizen(state: &AppState, f: &CitizenForm) -> Result<NewCitizen, String> {
     let unit_id: i64 = f
         .unit_id
         .trim()
@@ -458,7 +494,13 @@ fn build_new_citizen(f: &CitizenForm) -> Result<NewCitizen, String> {
     n.national_id = opt(&f.national_id);
     n.ethnicity = opt(&f.ethnicity);
     n.religion = opt(&f.religion);
-    n.permanent_commune_code = opt(&f.permanent_commune_code);
+    n.permanent_commune_code = super::territory_pick::resolve(
+        state.territory(),
+        &f.permanent_commune,
+        phongthu_domain::territory::Level::Commune,
+        today(),
+        "Xã, phường thường trú",
+    )?;
     n.permanent_village = opt(&f.permanent_village);
     n.education_grade = opt(&f.education_grade);
     n.occupation = opt(&f.occupation);
@@ -475,7 +517,7 @@ pub async fn create(
     csrf::verify(&viewer.csrf, &f.csrf)?;
     let scoped = state.store().scoped(&viewer.actor);
     scoped.require(Permission::Write)?;
-    let result = match build_new_citizen(&f) {
+    let result = match build_new_citizen(&state, &f) {
         Ok(n) => scoped.create_citizen(n).await.map_err(|e| match e {
             StoreError::Invalid(m) | StoreError::Conflict(m) => Ok(m),
             other => Err(other),
@@ -487,6 +529,7 @@ pub async fn create(
         Err(Ok(message)) => {
             let page = NewPage {
                 chrome: Chrome::new(&state, Some(&viewer), "Thêm công dân", "citizens"),
+                communes: province_communes(&state, &viewer.actor).await?,
                 units: registry_units(&state, &viewer.actor).await?,
                 error: Some(message),
                 f,

@@ -309,7 +309,7 @@ pub async fn list(
 }
 
 /// 1234567 → "1.234.567" (Vietnamese digit grouping).
-fn vi_count(n: i64) -> String {
+pub(crate) fn vi_count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -106,27 +106,32 @@ pub struct WorkFigures {
 /// live data).
 pub const WORK_FIGURES_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
-pub type WorkCache = std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, WorkFigures)>>;
+/// The work figures by unit, computed once per expiry (others get the previous figures or wait).
+pub type WorkCache = crate::flight::FlightCache<i64, WorkFigures>;
+
+pub fn work_cache() -> WorkCache {
+    WorkCache::new(WORK_FIGURES_TTL, 10_000)
+}
 
 async fn work_figures(state: &AppState, viewer: &Viewer) -> Result<WorkFigures, AppError> {
-    let unit = viewer.actor.unit_id;
-    if let Some((at, f)) = state.work_cache().lock().unwrap_or_else(|e| e.into_inner()).get(&unit) {
-        if at.elapsed() < WORK_FIGURES_TTL {
-            return Ok(f.clone());
-        }
-    }
+    state
+        .work_cache()
+        .get(&viewer.actor.unit_id, || compute_work_figures(state, viewer))
+        .await
+}
+
+async fn compute_work_figures(state: &AppState, viewer: &Viewer) -> Result<WorkFigures, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
     let today = crate::forms::today();
     // Read concurrently (each is one or two indexed queries).
-    let all = phongthu_store::CitizenFilter::default();
     let (citizens, overdue_tasks, militia_units, cycles) = tokio::try_join!(
-        scoped.list_citizens(&all, phongthu_store::Paging { offset: 0, limit: 1 }),
+        scoped.citizen_count(),
         scoped.overdue(today),
         scoped.militia_units(),
         scoped.cycles(),
     )?;
     let mut work = vec![
-        ("Hồ sơ công dân", crate::forms::vi_count(citizens.total), "/citizens"),
+        ("Hồ sơ công dân", super::directives::vi_count(citizens), "/citizens"),
         ("Nhiệm vụ quá hạn", overdue_tasks.len().to_string(), "/tasks"),
         ("Đơn vị dân quân tự vệ", militia_units.len().to_string(), "/militia"),
     ];
@@ -153,11 +158,5 @@ async fn work_figures(state: &AppState, viewer: &Viewer) -> Result<WorkFigures, 
             )
         })
         .collect();
-    let f = WorkFigures { work, overdue };
-    let mut cache = state.work_cache().lock().unwrap_or_else(|e| e.into_inner());
-    if cache.len() > 10_000 {
-        cache.clear();
-    }
-    cache.insert(unit, (std::time::Instant::now(), f.clone()));
-    Ok(f)
+    Ok(WorkFigures { work, overdue })
 }

@@ -116,7 +116,7 @@ pub async fn template(_viewer: Viewer) -> Result<Response, AppError> {
 }
 
 /// The rejected rows as an Excel file: the file's columns, then the reasons of each row.
-fn rejects_xlsx(headers: &[String], rows: &[SourceRow], errors: &[RowError]) -> Result<Vec<u8>, AppError> {
+pub(super) fn rejects_xlsx(headers: &[String], rows: &[SourceRow], errors: &[RowError]) -> Result<Vec<u8>, AppError> {
     let mut by_row: BTreeMap<u64, Vec<String>> = BTreeMap::new();
     for e in errors {
         by_row.entry(e.row).or_default().push(match &e.column {
@@ -152,7 +152,7 @@ fn rejects_xlsx(headers: &[String], rows: &[SourceRow], errors: &[RowError]) -> 
 }
 
 /// Keeps a file of rejected rows for its owner; returns its token. Files older than an hour go.
-fn keep_rejects(state: &AppState, viewer: &Viewer, bytes: Vec<u8>) -> String {
+pub(super) fn keep_rejects(state: &AppState, viewer: &Viewer, bytes: Vec<u8>) -> String {
     let token = crate::csrf::new_token();
     let mut files = state.militia_rejects().lock().unwrap_or_else(|e| e.into_inner());
     files.retain(|_, f| f.made.elapsed() < REJECTS_KEPT);
@@ -220,17 +220,24 @@ pub async fn rejects(
     viewer: Viewer,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let bytes = {
-        let files = state.militia_rejects().lock().unwrap_or_else(|e| e.into_inner());
-        files
-            .get(&token)
-            .filter(|f| f.owner == viewer.actor.user_id && f.made.elapsed() < REJECTS_KEPT)
-            .map(|f| f.bytes.clone())
-    }
-    .ok_or_else(|| {
-        AppError::not_found("Không tìm thấy tệp các dòng bị từ chối (đã hết hạn hoặc không phải của bạn).")
-    })?;
-    Ok(super::download(bytes, super::XLSX, "dan-quan-dong-bi-tu-choi.xlsx"))
+    Ok(super::download(
+        kept_rejects(&state, &viewer, &token)?,
+        super::XLSX,
+        "dan-quan-dong-bi-tu-choi.xlsx",
+    ))
+}
+
+/// A file of rejected rows kept by [`keep_rejects`] for this user (shared with the examination
+/// results import).
+pub(super) fn kept_rejects(state: &AppState, viewer: &Viewer, token: &str) -> Result<Vec<u8>, AppError> {
+    let files = state.militia_rejects().lock().unwrap_or_else(|e| e.into_inner());
+    files
+        .get(token)
+        .filter(|f| f.owner == viewer.actor.user_id && f.made.elapsed() < REJECTS_KEPT)
+        .map(|f| f.bytes.clone())
+        .ok_or_else(|| {
+            AppError::not_found("Không tìm thấy tệp các dòng bị từ chối (đã hết hạn hoặc không phải của bạn).")
+        })
 }
 
 fn members_xlsx(members: &[phongthu_store::MilitiaMemberRecord], file: &str) -> Result<Response, AppError> {

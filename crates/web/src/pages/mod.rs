@@ -4,10 +4,14 @@
 
 mod account;
 mod audit;
+mod citizen_edit;
+mod citizen_pick;
 pub(crate) mod citizens;
 mod cycle;
 pub(crate) mod directives;
+pub(crate) mod doc_jobs;
 mod education;
+mod exam_entry;
 mod forces_docs;
 pub(crate) mod home;
 mod login;
@@ -22,6 +26,7 @@ mod reserve;
 mod reserve_import;
 mod stages;
 mod territory;
+mod territory_pick;
 mod users;
 
 use crate::session::Viewer;
@@ -66,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .route("/citizens/import/{job}/rejects.xlsx", get(citizens::import_rejects))
         .route("/citizens/{id}", get(citizens::detail))
         .route("/citizens/{id}/registrations", post(citizens::add_registration))
+        .route("/citizens/{id}/sua", get(citizen_edit::form).post(citizen_edit::save))
         // call-up cycle (issue 3)
         .route("/nvqs", get(cycle::list).post(cycle::create))
         .route("/nvqs/sanctions", get(cycle::sanctions))
@@ -90,8 +96,22 @@ pub fn routes() -> Router<AppState> {
         .route("/nvqs/{id}/xa/{unit}", get(stages::commune))
         .route("/nvqs/{id}/xa/{unit}/hang-loat", post(stages::bulk))
         .route("/nvqs/{id}/xa/{unit}/duyet", post(stages::approve))
+        .route(
+            "/nvqs/{id}/xa/{unit}/kham",
+            get(exam_entry::form).post(exam_entry::save_grid),
+        )
+        .route(
+            "/nvqs/{id}/xa/{unit}/kham/nhap",
+            post(exam_entry::upload).layer(axum::extract::DefaultBodyLimit::max(
+                militia_import::MILITIA_IMPORT_LIMIT_BYTES,
+            )),
+        )
+        .route("/nvqs/kham/mau-ket-qua-kham.xlsx", get(exam_entry::template))
+        .route("/nvqs/kham/tu-choi/{token}", get(exam_entry::rejects))
         .route("/nvqs/{id}/xa/{unit}/{file}", get(nvqs_docs::commune_document))
         .route("/nvqs/{id}/cong-dan/{citizen}/{file}", get(nvqs_docs::citizen_decision))
+        .route("/tep-in/{id}", get(doc_jobs::page))
+        .route("/tep-in/{id}/tep", get(doc_jobs::file))
         .route(
             "/nvqs/{id}/cong-dan/{citizen}",
             get(stages::candidate).post(stages::step),

@@ -16,12 +16,13 @@
 use super::reports::Format;
 use crate::error::AppError;
 use crate::forms::extract::Path;
-use crate::forms::{today, vi_date};
+use crate::forms::{parse_date_text, today, vi_date};
 use crate::session::Viewer;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use phongthu_documents::official::{Block, OfficialDocument, Signer};
+use phongthu_domain::nvqs::plan::CappedList;
 use phongthu_domain::nvqs::stage::{CallUpList, Stage};
 use phongthu_domain::nvqs::Status;
 use phongthu_domain::territory::Level;
@@ -39,11 +40,21 @@ pub fn file_stem(name: &str) -> Result<&str, AppError> {
         })
 }
 
-async fn send(docs: Vec<OfficialDocument>, format: Format, stem: &str) -> Result<Response, AppError> {
+async fn send(
+    state: &AppState,
+    viewer: &Viewer,
+    docs: Vec<OfficialDocument>,
+    format: Format,
+    stem: &str,
+) -> Result<Response, AppError> {
     if docs.is_empty() {
         return Err(AppError::not_found(
             "Chưa có công dân nào thuộc văn bản này ở giai đoạn hiện tại.",
         ));
+    }
+    if format == Format::Pdf && docs.len() > super::doc_jobs::BACKGROUND_OVER_DOCS {
+        // A commune's whole batch: typeset in the background, its page shows the progress.
+        return super::doc_jobs::start(state, viewer, docs, stem);
     }
     super::reports::deliver_all(docs, format, stem).await
 }
@@ -284,7 +295,39 @@ fn list_for(state: &AppState, ctx: &Ctx, p: &CommuneCycle, stem: &str) -> Option
     } else {
         vec![public_table(table, last)]
     };
+    let approved = match stem {
+        "ds-chinh-thuc" => Some(CappedList::Official),
+        "ds-du-phong" => Some(CappedList::Reserve),
+        _ => None,
+    };
+    let basis = match approved.and_then(|l| p.lists.iter().find(|s| s.list == l)) {
+        Some(s) => format!("{basis} {}", approval_sentence(s.approval.as_ref())),
+        None => basis,
+    };
     Some(list_document(ctx, title, basis, body))
+}
+
+/// How an approved list says by what act it was approved.
+fn approval_sentence(a: Option<&phongthu_store::ListApproval>) -> String {
+    let Some(a) = a else {
+        return "Danh sách chưa được duyệt.".into();
+    };
+    match (a.act_number.as_deref(), a.act_date.as_deref().and_then(parse_date_text)) {
+        (Some(n), Some(d)) => format!(
+            "Danh sách đã được duyệt theo văn bản số {n} ngày {} ({} người).",
+            vi_date(d),
+            a.count
+        ),
+        _ => format!(
+            "Danh sách đã được duyệt ngày {} ({} người).",
+            a.approved_at
+                .get(..10)
+                .and_then(parse_date_text)
+                .map(vi_date)
+                .unwrap_or_default(),
+            a.count
+        ),
+    }
 }
 
 /// Which individual call a decision is.
@@ -488,7 +531,7 @@ pub async fn commune_document(
         _ => vec![list_for(&state, &ctx, &p, stem)
             .ok_or_else(|| AppError::not_found(format!("Không có văn bản \"{stem}\".")))?],
     };
-    send(docs, format, &format!("{stem}-{}-{unit}", ctx.year)).await
+    send(&state, &viewer, docs, format, &format!("{stem}-{}-{unit}", ctx.year)).await
 }
 
 /// `GET /nvqs/{id}/cong-dan/{citizen}/{file}`: one citizen's call-up decision.
@@ -514,6 +557,8 @@ pub async fn citizen_decision(
         .await?;
     let reporting = reporting_of(steps.get(&c.citizen.id));
     send(
+        &state,
+        &viewer,
         vec![decision(&ctx, &state, &c, "", Call::Enlistment, &reporting)],
         format,
         &format!("quyet-dinh-nhap-ngu-{}-{citizen}", ctx.year),

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use phongthu_domain::auth::Permission;
 use phongthu_domain::org::OrgKind;
-use phongthu_domain::territory::REFORM_DATE;
+use phongthu_domain::territory::{Level, REFORM_DATE};
 use phongthu_store::{NewOrgUnit, OrgUnit};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -73,7 +73,10 @@ struct UnitPage {
     children: Vec<(i64, String, &'static str)>,
     is_regional: bool,
     coverage: Vec<(String, String)>,
+    /// The covered communes, one per line as the picker writes them.
     coverage_codes: String,
+    /// The picker's suggestions: the communes of the unit's province.
+    communes: Vec<super::territory_pick::PickOption>,
     can_manage: bool,
     child_kinds: Vec<(&'static str, &'static str)>,
     parent_options: Vec<(i64, String)>,
@@ -139,6 +142,7 @@ pub async fn unit(
     } else {
         Vec::new()
     };
+    let communes = super::territory_pick::commune_options(t, unit.province_code.as_deref(), on);
     let page = UnitPage {
         chrome: Chrome::new(&state, Some(&viewer), unit.name.clone(), "org"),
         kind_label: unit.kind.label_vi(),
@@ -148,7 +152,12 @@ pub async fn unit(
         children,
         is_regional,
         coverage,
-        coverage_codes: codes.join(", "),
+        coverage_codes: codes
+            .iter()
+            .map(|c| super::territory_pick::code_text(t, Some(c), on))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        communes,
         can_manage,
         child_kinds,
         parent_options,
@@ -163,6 +172,9 @@ pub struct CoverageForm {
     csrf: String,
     #[serde(default)]
     communes: String,
+    /// One more commune, chosen in the picker.
+    #[serde(default)]
+    add: String,
 }
 
 pub async fn set_coverage(
@@ -172,13 +184,31 @@ pub async fn set_coverage(
     Form(f): Form<CoverageForm>,
 ) -> Result<Response, AppError> {
     csrf::verify(&viewer.csrf, &f.csrf)?;
-    let mut codes: Vec<String> = f
+    // One commune per line (a name as the picker writes it, with or without diacritics, or a
+    // code), plus the one chosen in the picker's input.
+    let t = state.territory();
+    let on = today().max(REFORM_DATE);
+    let mut codes: Vec<String> = Vec::new();
+    for line in f
         .communes
-        .split([',', ';', '\n', '\r', ' ', '\t'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+        .split(['\n', '\r', ';'])
+        .chain(std::iter::once(f.add.as_str()))
+    {
+        // A line of codes only ("12345, 23456") is a list of codes.
+        let items: Vec<&str> = if line
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c.is_whitespace())
+        {
+            line.split([',', ' ', '\t']).collect()
+        } else {
+            vec![line]
+        };
+        for item in items {
+            let found = super::territory_pick::resolve(t, item, Level::Commune, on, "Địa bàn phụ trách")
+                .map_err(AppError::bad_request)?;
+            codes.extend(found);
+        }
+    }
     codes.sort();
     codes.dedup();
     state.store().scoped(&viewer.actor).set_coverage(id, &codes).await?;
@@ -194,7 +224,7 @@ pub struct ChildForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
-    admin_code: String,
+    admin_unit: String,
 }
 
 pub async fn add_child(
@@ -207,7 +237,21 @@ pub async fn add_child(
     let kind = OrgKind::parse(&f.kind).map_err(AppError::bad_request)?;
     let scoped = state.store().scoped(&viewer.actor);
     let parent = scoped.org_unit(id).await?;
-    let admin_code = Some(f.admin_code.trim().to_string()).filter(|s| !s.is_empty());
+    // The administrative unit is chosen by name (a commune for a commune command, a province
+    // otherwise), as the picker writes it.
+    let level = if kind == OrgKind::CommuneCommand {
+        Level::Commune
+    } else {
+        Level::Province
+    };
+    let admin_code = super::territory_pick::resolve(
+        state.territory(),
+        &f.admin_unit,
+        level,
+        today().max(REFORM_DATE),
+        "Địa bàn hành chính",
+    )
+    .map_err(AppError::bad_request)?;
     let created = scoped
         .create_org_unit(NewOrgUnit {
             parent_id: Some(id),

@@ -71,7 +71,9 @@ async fn deliver(doc: OfficialDocument, format: Format, stem: &str) -> Result<Re
 /// Writes one document, or several in one file (each on its own pages with its own page
 /// numbers, e.g. a commune's call-up decisions), on the blocking pool, and sends the file.
 pub(crate) async fn deliver_all(docs: Vec<OfficialDocument>, format: Format, stem: &str) -> Result<Response, AppError> {
-    use phongthu_documents::official::{batch_docx, batch_pdf};
+    use phongthu_documents::official::batch_docx;
+    use phongthu_documents::pdf_batch::{batch_pdf_chunked, CHUNK_DOCS};
+    super::doc_jobs::check_size(docs.len())?;
     let (label, content_type, extension) = match format {
         Format::Docx => ("DOCX", super::DOCX, "docx"),
         Format::Pdf => ("PDF", PDF, "pdf"),
@@ -80,7 +82,8 @@ pub(crate) async fn deliver_all(docs: Vec<OfficialDocument>, format: Format, ste
         (Format::Docx, [one]) => one.to_docx(),
         (Format::Pdf, [one]) => one.to_pdf(),
         (Format::Docx, many) => batch_docx(many),
-        (Format::Pdf, many) => batch_pdf(many),
+        // Typeset by chunks: bounded memory and time per page whatever the batch's length.
+        (Format::Pdf, many) => batch_pdf_chunked(many, CHUNK_DOCS, &|_| {}),
     })
     .await
     .map_err(|e| AppError::internal(format!("Không tạo được tệp {label}: {e}")))?;

@@ -85,6 +85,8 @@ pub async fn template(_viewer: Viewer) -> Result<Response, AppError> {
 pub(super) struct Upload {
     pub mode: ImportMode,
     pub unit_id: Option<i64>,
+    /// A date field of the form (the examination import's default exam date), as typed.
+    pub date: String,
     pub bytes: Vec<u8>,
     pub name: String,
 }
@@ -96,6 +98,7 @@ pub(super) async fn read_upload(viewer: &Viewer, mut multipart: Multipart) -> Re
     let mut csrf_sent = String::new();
     let mut mode = ImportMode::AllOrNothing;
     let mut unit_id = None;
+    let mut date = String::new();
     let mut file: Option<(Vec<u8>, String)> = None;
     while let Some(field) = multipart
         .next_field()
@@ -104,6 +107,7 @@ pub(super) async fn read_upload(viewer: &Viewer, mut multipart: Multipart) -> Re
     {
         match field.name().unwrap_or("") {
             "_csrf" => csrf_sent = field.text().await.unwrap_or_default(),
+            "date" => date = field.text().await.unwrap_or_default(),
             "mode" => {
                 mode = if field.text().await.unwrap_or_default() == "valid_only" {
                     ImportMode::ValidOnly
@@ -142,6 +146,7 @@ pub(super) async fn read_upload(viewer: &Viewer, mut multipart: Multipart) -> Re
     Ok(Upload {
         mode,
         unit_id,
+        date,
         bytes,
         name,
     })

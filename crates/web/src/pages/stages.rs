@@ -23,7 +23,8 @@ use phongthu_domain::nvqs::sanctions::Violation;
 use phongthu_domain::nvqs::stage::{CallUpList, Stage};
 use phongthu_domain::nvqs::{RuleSet, Status};
 use phongthu_store::{
-    CandidateRow, CommuneCycle, CycleCaps, CycleFigures, StageEvent, StageRequest, StoreError, ViolationRecord,
+    CandidateRow, CommuneCycle, CycleCaps, CycleFigures, ListAct, StageEvent, StageRequest, StepDate, StoreError,
+    ViolationRecord,
 };
 use std::collections::HashMap;
 use time::Date;
@@ -47,6 +48,14 @@ fn date_field(f: &Fields, k: &str, label: &str) -> Result<Date, AppError> {
         AppError::bad_request(format!(
             "{label} \"{v}\" không hợp lệ: hãy ghi theo dạng ngày/tháng/năm, ví dụ 20/11/2025."
         ))
+    })
+}
+
+/// The step's date with the "date after today is meant" box of the form.
+fn step_date(f: &Fields) -> Result<StepDate, AppError> {
+    Ok(StepDate {
+        on: date_field(f, "date", "Ngày")?,
+        future_confirmed: field(f, "confirm_future") == "on",
     })
 }
 
@@ -343,8 +352,12 @@ fn list_rows(p: &CommuneCycle) -> Vec<ListRow> {
                         .as_deref()
                         .map(|r| format!("; duyệt vượt giới hạn: {r}"))
                         .unwrap_or_default();
+                    let act = match (a.act_number.as_deref(), a.act_date.as_deref().and_then(parse_date_text)) {
+                        (Some(n), Some(d)) => format!(" theo văn bản số {n} ngày {}", vi_date(d)),
+                        _ => String::new(),
+                    };
                     format!(
-                        "Đã duyệt {} người lúc {}{reason}",
+                        "Đã duyệt {} người{act} (ghi lúc {}){reason}",
                         a.count,
                         crate::forms::vi_datetime(&a.approved_at)
                     )
@@ -519,7 +532,7 @@ pub async fn bulk(
     ids.sort_unstable();
     let outcome = async {
         let request = request_of(field(&f, "kind"), &f)?;
-        let on = date_field(&f, "date", "Ngày")?;
+        let on = step_date(&f)?;
         Ok::<_, AppError>((request, on))
     }
     .await;
@@ -556,8 +569,24 @@ pub async fn approve(
     csrf::verify(&viewer.csrf, field(&f, "_csrf"))?;
     let list =
         CappedList::parse(field(&f, "list")).ok_or_else(|| AppError::bad_request("Hãy chọn danh sách cần duyệt."))?;
+    let act = match date_field(&f, "act_date", "Ngày duyệt") {
+        Ok(date) => ListAct {
+            number: field(&f, "act_number").to_string(),
+            date,
+            future_confirmed: field(&f, "confirm_future") == "on",
+        },
+        Err(e) => {
+            let page = commune_page(&state, &viewer, id, unit, "", None, Some(e.message.clone())).await?;
+            let mut res = render(&page)?;
+            *res.status_mut() = StatusCode::BAD_REQUEST;
+            return Ok(res);
+        }
+    };
     let scoped = state.store().scoped(&viewer.actor);
-    match scoped.approve_list(id, unit, list, opt(&f, "reason").as_deref()).await {
+    match scoped
+        .approve_list_act(id, unit, list, opt(&f, "reason").as_deref(), Some(&act))
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/nvqs/{id}/xa/{unit}?saved=duyet")).into_response()),
         Err(e) if is_refusal(&e) => {
             let page = commune_page(&state, &viewer, id, unit, "", None, Some(e.to_string())).await?;
@@ -830,7 +859,7 @@ pub async fn step(
             k => k.to_string(),
         };
         let request = request_of(&kind, &f)?;
-        let on = date_field(&f, "date", "Ngày")?;
+        let on = step_date(&f)?;
         Ok::<_, AppError>((request, on))
     }
     .await;
@@ -1274,7 +1303,9 @@ struct ViolationsPage {
     chrome: Chrome,
     rows: Vec<ViolationRow>,
     kinds: Vec<(&'static str, &'static str)>,
-    citizen_id: String,
+    /// The name or ID number typed, and the citizens to choose among (`citizen_pick`).
+    citizen_text: String,
+    choices: Vec<(i64, String)>,
     can_write: bool,
     today: String,
     error: Option<String>,
@@ -1284,7 +1315,7 @@ struct ViolationsPage {
 async fn violations_page(
     state: &AppState,
     viewer: &Viewer,
-    citizen_id: String,
+    (citizen_text, choices): (String, Vec<(i64, String)>),
     flash: Option<String>,
     error: Option<String>,
 ) -> Result<ViolationsPage, AppError> {
@@ -1293,7 +1324,8 @@ async fn violations_page(
         chrome: Chrome::new(state, Some(viewer), "Vi phạm về nghĩa vụ quân sự", "nvqs"),
         rows: list.iter().map(violation_row).collect(),
         kinds: Violation::ALL.iter().map(|v| (v.code(), v.label_vi())).collect(),
-        citizen_id,
+        citizen_text,
+        choices,
         can_write: viewer.actor.role.allows(Permission::Write),
         today: vi_date(today()),
         error,
@@ -1316,7 +1348,15 @@ pub async fn violations(
     Query(q): Query<ViolationQuery>,
 ) -> Result<Response, AppError> {
     let flash = q.saved.map(|_| "Đã ghi vi phạm.".to_string());
-    render(&violations_page(&state, &viewer, q.citizen.unwrap_or_default(), flash, None).await?)
+    // A link from a record names its citizen by number: offered as the one choice.
+    let picked = match q.citizen.as_deref().and_then(|c| c.trim().parse::<i64>().ok()) {
+        Some(id) => {
+            let c = state.store().scoped(&viewer.actor).citizen(id).await?;
+            (c.full_name.clone(), vec![(c.id, super::citizen_pick::label(&c))])
+        }
+        None => (String::new(), Vec::new()),
+    };
+    render(&violations_page(&state, &viewer, picked, flash, None).await?)
 }
 
 /// `POST /nvqs/vi-pham`.
@@ -1326,18 +1366,23 @@ pub async fn add_violation(
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
     csrf::verify(&viewer.csrf, field(&f, "_csrf"))?;
-    let citizen_text = field(&f, "citizen_id").to_string();
+    let citizen_text = field(&f, "citizen").to_string();
+    let scoped = state.store().scoped(&viewer.actor);
+    let found = super::citizen_pick::find(&scoped, &citizen_text, field(&f, "citizen_id")).await?;
     let parsed = (|| {
-        let citizen = id_of(&citizen_text, "Số hồ sơ công dân")?;
-        let kind =
-            Violation::parse(field(&f, "kind")).ok_or_else(|| AppError::bad_request("Hãy chọn hành vi vi phạm."))?;
-        let on = date_field(&f, "act_date", "Ngày vi phạm")?;
-        Ok::<_, AppError>((citizen, kind, on))
+        let citizen = match found {
+            super::citizen_pick::Found::One(id) => id,
+            super::citizen_pick::Found::Ask(m, choices) => return Err((AppError::bad_request(m), choices)),
+        };
+        let kind = Violation::parse(field(&f, "kind"))
+            .ok_or_else(|| (AppError::bad_request("Hãy chọn hành vi vi phạm."), Vec::new()))?;
+        let on = date_field(&f, "act_date", "Ngày vi phạm").map_err(|e| (e, Vec::new()))?;
+        Ok((citizen, kind, on))
     })();
     let (citizen, kind, on) = match parsed {
         Ok(x) => x,
-        Err(e) => {
-            let page = violations_page(&state, &viewer, citizen_text, None, Some(e.message.clone())).await?;
+        Err((e, choices)) => {
+            let page = violations_page(&state, &viewer, (citizen_text, choices), None, Some(e.message.clone())).await?;
             let mut res = render(&page)?;
             *res.status_mut() = StatusCode::BAD_REQUEST;
             return Ok(res);
@@ -1355,7 +1400,7 @@ pub async fn add_violation(
     {
         Ok(_) => Ok(Redirect::to("/nvqs/vi-pham?saved=1").into_response()),
         Err(e) if is_refusal(&e) || matches!(e, StoreError::NotFound(_)) => {
-            let page = violations_page(&state, &viewer, citizen_text, None, Some(e.to_string())).await?;
+            let page = violations_page(&state, &viewer, (citizen_text, Vec::new()), None, Some(e.to_string())).await?;
             Ok(refused(render(&page)?, &e))
         }
         Err(e) => Err(e.into()),
