@@ -9,6 +9,7 @@
 //! The text is then given to [`phongthu_domain::directive::parse`].
 
 mod docx;
+pub mod hostile;
 pub mod official;
 mod pdf;
 pub mod pdf_batch;
@@ -18,6 +19,7 @@ mod typeset;
 
 pub use pdf::tool_available;
 pub use phongthu_domain::directive::legacy::LegacyEncoding;
+pub use tool::Stop;
 
 use phongthu_domain::directive::legacy;
 use std::fmt;
@@ -215,10 +217,66 @@ pub enum ReadError {
     ToolFailed { tool: &'static str, detail: String },
     #[error("Không tìm thấy chữ nào trong tệp, kể cả sau khi nhận dạng ảnh.")]
     NoText,
+    #[error("Tệp PDF có {pages} trang cần nhận dạng chữ (ảnh quét), quá giới hạn {limit} trang của một lần tải lên; hãy tách tệp thành các phần nhỏ hơn.")]
+    TooManyPages { pages: usize, limit: usize },
+    #[error("Trang {page} của tệp PDF khổ {width} × {height} điểm, lớn hơn khổ A2 ({limit} điểm mỗi chiều) nên không nhận dạng chữ được; hãy quét lại ở khổ A4.")]
+    PageTooLarge {
+        page: usize,
+        width: u32,
+        height: u32,
+        limit: u32,
+    },
+    #[error("Ảnh {width} × {height} điểm ảnh, quá giới hạn {limit} điểm ảnh mỗi chiều để nhận dạng chữ; hãy quét lại ở 300 dpi khổ A4.")]
+    ImageTooLarge { width: usize, height: usize, limit: usize },
+    #[error("Đọc tệp quá thời gian cho phép của một lần tải lên; hãy tách tệp thành các phần nhỏ hơn.")]
+    TimedOut,
+    #[error("Việc đọc tệp đã bị hủy.")]
+    Cancelled,
 }
 
-/// Reads the text of a document (UTF-8 text, DOCX, PDF, scanned PDF or image).
+/// Bounds on reading one upload: scanned pages are what costs (seconds of OCR and hundreds of
+/// megabytes each), so their number, their size in points and in pixels are capped, and the
+/// whole reading stops at a deadline or when asked.
+#[derive(Clone)]
+pub struct ReadLimits {
+    /// Pages that need OCR in one PDF.
+    pub max_ocr_pages: usize,
+    /// Width and height of a page to OCR, in PostScript points (A2 is 1191 × 1684).
+    pub max_page_points: u32,
+    /// Longest side of a rendered page or of an image given to OCR, in pixels (A3 at 300 dpi).
+    pub max_pixels: u32,
+    /// The deadline and the cancel test of the whole reading.
+    pub stop: Stop,
+}
+
+/// The default total time of one reading.
+pub const READ_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_ocr_pages: 20,
+            max_page_points: 1684,
+            max_pixels: 4961,
+            stop: Stop::after(READ_TIME_LIMIT),
+        }
+    }
+}
+
+/// Reads the text of a document (UTF-8 text, DOCX, PDF, scanned PDF or image) within the
+/// default [`ReadLimits`].
 pub fn read_document(path: &Path, progress: &mut dyn FnMut(Progress)) -> Result<Extracted, ReadError> {
+    read_document_within(path, &ReadLimits::default(), progress)
+}
+
+/// Reads the text of a document within `limits`: a PDF with too many scanned pages or a page
+/// too large is refused before any OCR, and every external program is killed when the deadline
+/// passes or the reading is cancelled.
+pub fn read_document_within(
+    path: &Path,
+    limits: &ReadLimits,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Extracted, ReadError> {
     let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
         path: path.to_path_buf(),
         source,
@@ -258,12 +316,13 @@ pub fn read_document(path: &Path, progress: &mut dyn FnMut(Progress)) -> Result<
         }
         FileType::Pdf => {
             progress(Progress::Detected("tệp PDF"));
-            pdf::read_pdf(path, progress)?
+            pdf::read_pdf(path, limits, progress)?
         }
         FileType::Image(_) => {
             progress(Progress::Detected("ảnh quét"));
+            pdf::check_image(&bytes, limits)?;
             progress(Progress::Recognising { page: 1, pages: 1 });
-            let text = pdf::ocr_image(path)?;
+            let text = pdf::ocr_image(path, &limits.stop)?;
             let pages = text.matches('\u{c}').count().max(1);
             Extracted {
                 text: text.replace('\u{c}', "\n\n"),

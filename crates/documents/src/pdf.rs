@@ -1,8 +1,8 @@
 //! PDF (text layer through `pdftotext -layout`; pages without one are rasterised with
 //! `pdftoppm -r 300` and recognised with `tesseract -l vie`) and images (tesseract directly).
 
-use crate::tool::{self, last_line, Tool, PDFTOPPM, PDFTOTEXT, TESSERACT};
-use crate::{Extracted, Progress, ReadError, SourceKind};
+use crate::tool::{self, last_line, Stop, Tool, PDFINFO, PDFTOPPM, PDFTOTEXT, TESSERACT};
+use crate::{Extracted, Progress, ReadError, ReadLimits, SourceKind};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
@@ -20,10 +20,57 @@ fn has_text(page: &str) -> bool {
     page.chars().filter(|c| c.is_alphanumeric()).count() >= 3
 }
 
-pub(crate) fn read_pdf(path: &Path, progress: &mut dyn FnMut(Progress)) -> Result<Extracted, ReadError> {
+/// The size in points of each page (`pdfinfo -f 1 -l N`: "Page    3 size: 595 x 842 pts").
+fn page_sizes(p: &Path, pages: usize, stop: &Stop) -> Result<Vec<(f64, f64)>, ReadError> {
+    let last = OsString::from(pages.max(1).to_string());
+    let out = tool::run_until(
+        PDFINFO,
+        &[
+            OsStr::new("-f"),
+            OsStr::new("1"),
+            OsStr::new("-l"),
+            &last,
+            p.as_os_str(),
+        ],
+        stop,
+    )?;
+    if !out.success {
+        return Err(ReadError::ToolFailed {
+            tool: PDFINFO.name,
+            detail: last_line(&out.stderr),
+        });
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut sizes = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("Page").filter(|_| line.contains(" size:")) else {
+            continue;
+        };
+        let dims = rest.split(" size:").nth(1).unwrap_or("");
+        let mut nums = dims.split_whitespace().filter_map(|w| w.parse::<f64>().ok());
+        if let (Some(w), Some(h)) = (nums.next(), nums.next()) {
+            sizes.push((w, h));
+        }
+    }
+    Ok(sizes)
+}
+
+/// The resolution that renders a page of `w × h` points at 300 dpi or less, with its longest
+/// side at most `max_pixels`.
+pub(crate) fn ocr_dpi(w: f64, h: f64, max_pixels: u32) -> u32 {
+    let long = w.max(h).max(1.0);
+    ((f64::from(max_pixels) * 72.0 / long).floor() as u32).clamp(36, 300)
+}
+
+pub(crate) fn read_pdf(
+    path: &Path,
+    limits: &ReadLimits,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Extracted, ReadError> {
     let p = safe_path(path);
+    let stop = &limits.stop;
     progress(Progress::ExtractingText);
-    let out = tool::run(
+    let out = tool::run_until(
         PDFTOTEXT,
         &[
             OsStr::new("-layout"),
@@ -32,6 +79,7 @@ pub(crate) fn read_pdf(path: &Path, progress: &mut dyn FnMut(Progress)) -> Resul
             p.as_os_str(),
             OsStr::new("-"),
         ],
+        stop,
     )?;
     if !out.success {
         let detail = last_line(&out.stderr);
@@ -53,7 +101,32 @@ pub(crate) fn read_pdf(path: &Path, progress: &mut dyn FnMut(Progress)) -> Resul
     }
     let total = pages.len().max(1);
     let mut source = SourceKind::PdfText;
-    if pages.iter().any(|pg| !has_text(pg)) {
+    let scanned: Vec<usize> = (0..pages.len()).filter(|&i| !has_text(&pages[i])).collect();
+    // Refused before any OCR: too many scanned pages, or one too large.
+    if scanned.len() > limits.max_ocr_pages {
+        return Err(ReadError::TooManyPages {
+            pages: scanned.len(),
+            limit: limits.max_ocr_pages,
+        });
+    }
+    let sizes = if scanned.is_empty() {
+        Vec::new()
+    } else {
+        page_sizes(&p, total, stop)?
+    };
+    for &i in &scanned {
+        let (w, h) = sizes.get(i).copied().unwrap_or((595.0, 842.0));
+        let limit = f64::from(limits.max_page_points);
+        if w > limit || h > limit {
+            return Err(ReadError::PageTooLarge {
+                page: i + 1,
+                width: w.round() as u32,
+                height: h.round() as u32,
+                limit: limits.max_page_points,
+            });
+        }
+    }
+    if !scanned.is_empty() {
         let dir = tempfile::tempdir().map_err(|e| ReadError::ToolFailed {
             tool: PDFTOPPM.name,
             detail: format!("không tạo được thư mục tạm ({e})"),
@@ -66,11 +139,13 @@ pub(crate) fn read_pdf(path: &Path, progress: &mut dyn FnMut(Progress)) -> Resul
             progress(Progress::Rasterising { page: n, pages: total });
             let prefix = dir.path().join(format!("trang{n}"));
             let num = OsString::from(n.to_string());
-            let r = tool::run(
+            let (w, h) = sizes.get(i).copied().unwrap_or((595.0, 842.0));
+            let dpi = OsString::from(ocr_dpi(w, h, limits.max_pixels).to_string());
+            let r = tool::run_until(
                 PDFTOPPM,
                 &[
                     OsStr::new("-r"),
-                    OsStr::new("300"),
+                    &dpi,
                     OsStr::new("-png"),
                     OsStr::new("-f"),
                     &num,
@@ -80,6 +155,7 @@ pub(crate) fn read_pdf(path: &Path, progress: &mut dyn FnMut(Progress)) -> Resul
                     p.as_os_str(),
                     prefix.as_os_str(),
                 ],
+                stop,
             )?;
             let png = prefix.with_extension("png");
             if !r.success || !png.exists() {
@@ -89,7 +165,7 @@ pub(crate) fn read_pdf(path: &Path, progress: &mut dyn FnMut(Progress)) -> Resul
                 });
             }
             progress(Progress::Recognising { page: n, pages: total });
-            *page = ocr_image(&png)?;
+            *page = ocr_image(&png, stop)?;
             source = SourceKind::Ocr;
             let _ = std::fs::remove_file(&png);
         }
@@ -102,10 +178,25 @@ pub(crate) fn read_pdf(path: &Path, progress: &mut dyn FnMut(Progress)) -> Resul
     })
 }
 
+/// Refuses an image whose pixels would take OCR to gigabytes (a small file can declare a huge
+/// picture); its size is read from its header.
+pub(crate) fn check_image(bytes: &[u8], limits: &ReadLimits) -> Result<(), ReadError> {
+    let limit = limits.max_pixels as usize;
+    match imagesize::blob_size(bytes) {
+        Ok(s) if s.width <= limit && s.height <= limit => Ok(()),
+        Ok(s) => Err(ReadError::ImageTooLarge {
+            width: s.width,
+            height: s.height,
+            limit,
+        }),
+        Err(_) => Err(ReadError::Unsupported),
+    }
+}
+
 /// Recognises the Vietnamese text of an image file.
-pub(crate) fn ocr_image(path: &Path) -> Result<String, ReadError> {
+pub(crate) fn ocr_image(path: &Path, stop: &Stop) -> Result<String, ReadError> {
     let p = safe_path(path);
-    let out = tool::run(
+    let out = tool::run_until(
         TESSERACT,
         &[
             p.as_os_str(),
@@ -116,6 +207,7 @@ pub(crate) fn ocr_image(path: &Path) -> Result<String, ReadError> {
             OsStr::new("-c"),
             OsStr::new("preserve_interword_spaces=1"),
         ],
+        stop,
     )?;
     let err = out.stderr.to_lowercase();
     if err.contains("failed loading language") || err.contains("error opening data file") {

@@ -2,6 +2,7 @@
 //! one subcommand. Everything else lives in the library crates.
 
 mod cmd_admin;
+mod cmd_backup;
 mod cmd_bench;
 mod cmd_contracts;
 mod cmd_registry;
@@ -88,6 +89,20 @@ enum Command {
     /// Đo hiệu năng trên dữ liệu sinh ra / Benchmarks on generated data
     #[command(subcommand)]
     Bench(cmd_bench::BenchCommand),
+    /// Sao lưu cơ sở dữ liệu SQLite (chạy được khi máy chủ đang chạy) / Back up the SQLite
+    /// database (while the server runs)
+    Backup {
+        /// Tệp sao lưu mới (không ghi đè) / the new backup file (never overwritten)
+        #[arg(long, value_name = "TỆP")]
+        to: std::path::PathBuf,
+    },
+    /// Phục hồi cơ sở dữ liệu SQLite từ bản sao lưu (máy chủ phải dừng) / Restore the SQLite
+    /// database from a backup (the server must be stopped)
+    Restore {
+        /// Tệp sao lưu / the backup file
+        #[arg(long, value_name = "TỆP")]
+        from: std::path::PathBuf,
+    },
 }
 
 /// An error with its exit code; the message is one Vietnamese sentence.
@@ -143,8 +158,15 @@ fn run(cli: Cli) -> CmdResult {
         },
     )?;
     init_logging(&settings.log);
+    // A SQLite file is used either by one server or by commands, never both at once
+    // (cmd_backup.rs); `backup` reads beside the server, `restore` locks the file itself.
+    let _lock = match &cli.command {
+        Command::Serve { .. } => cmd_backup::lock_for_server(&settings)?,
+        Command::Backup { .. } | Command::Restore { .. } => None,
+        c => cmd_backup::lock_for_command(&settings, command_name(c))?,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         match cli.command {
             Command::Serve { demo, citizens, .. } => {
                 if demo {
@@ -164,9 +186,35 @@ fn run(cli: Cli) -> CmdResult {
             Command::Audit(c) => cmd_admin::audit(&settings, c).await,
             Command::Bench(c) => cmd_bench::run(&settings, c).await,
             Command::Citizen(c) => cmd_registry::run(&settings, c).await,
+            Command::Backup { to } => cmd_backup::backup(&settings, &to).await,
+            Command::Restore { from } => cmd_backup::restore(&settings, &from).await,
             Command::Config | Command::Nvqs(_) | Command::Reserve(_) | Command::Directive(_) => Ok(()),
         }
-    })
+    });
+    // Work left on the blocking pool (a reading being stopped, an import's reader thread) gets
+    // a few seconds to end; the process does not wait longer than that to exit.
+    rt.shutdown_timeout(std::time::Duration::from_secs(5));
+    result
+}
+
+/// The command's name as typed, for messages.
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Serve { .. } => "serve",
+        Command::Migrate => "migrate",
+        Command::User(_) => "user",
+        Command::Territory(_) => "territory",
+        Command::Demo { .. } => "demo",
+        Command::Audit(_) => "audit",
+        Command::Config => "config",
+        Command::Citizen(_) => "citizen",
+        Command::Nvqs(_) => "nvqs",
+        Command::Reserve(_) => "reserve",
+        Command::Directive(_) => "directive",
+        Command::Bench(_) => "bench",
+        Command::Backup { .. } => "backup",
+        Command::Restore { .. } => "restore",
+    }
 }
 
 fn init_logging(filter: &str) {

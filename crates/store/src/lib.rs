@@ -11,6 +11,7 @@
 //! differences are commented where they occur.
 
 mod audit;
+mod backup;
 mod citizens;
 mod cycle;
 mod cycle_report;
@@ -41,6 +42,7 @@ pub mod testing;
 mod users;
 
 pub use audit::{AuditEntry, AuditFilter, VerifyReport};
+pub use backup::{restore_sqlite, BackupReport, COUNTED_TABLES};
 pub use citizens::{
     citizen_export_row, first_registration_due, import_batch_rows, Citizen, CitizenColumn, CitizenField, CitizenFilter,
     CitizenPage, DuplicateGroup, FamilyRelation, ImportMode, ImportObserver, ImportOptions, ImportProgress,

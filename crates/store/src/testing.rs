@@ -18,10 +18,19 @@ enum Cleanup {
 }
 
 /// The PostgreSQL server to test against, if any.
+/// A set but mistyped URL fails the test run: it must never fall back to SQLite silently.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("PHONGTHU_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
+    let url = std::env::var("PHONGTHU_TEST_DATABASE_URL").ok()?;
+    let url = url.trim();
+    if url.is_empty() {
+        return None;
+    }
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        panic!(
+            "PHONGTHU_TEST_DATABASE_URL=\"{url}\" không phải địa chỉ PostgreSQL (postgres://…): sửa lại hoặc bỏ biến này để chạy trên SQLite."
+        );
+    }
+    Some(url.to_string())
 }
 
 fn replace_db_name(url: &str, name: &str) -> String {

@@ -20,6 +20,7 @@ mod deadline;
 mod error;
 mod flight;
 mod forms;
+mod jobs;
 mod pages;
 mod session;
 mod throttle;
@@ -54,6 +55,7 @@ struct Inner {
     territory: &'static Territory,
     throttle: throttle::Throttle,
     jobs: pages::citizens::Jobs,
+    readers: pages::reading::Readers,
     militia_rejects: pages::militia_import::Rejects,
     work_cache: pages::home::WorkCache,
     doc_jobs: pages::doc_jobs::DocJobs,
@@ -68,6 +70,7 @@ impl AppState {
                 territory: Territory::bundled(),
                 throttle: Default::default(),
                 jobs: Default::default(),
+                readers: Default::default(),
                 militia_rejects: Default::default(),
                 work_cache: pages::home::work_cache(),
                 doc_jobs: Default::default(),
@@ -93,6 +96,10 @@ impl AppState {
 
     pub(crate) fn jobs(&self) -> &pages::citizens::Jobs {
         &self.inner.jobs
+    }
+
+    pub(crate) fn readers(&self) -> &pages::reading::Readers {
+        &self.inner.readers
     }
 
     pub(crate) fn militia_rejects(&self) -> &pages::militia_import::Rejects {
@@ -142,11 +149,16 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
     res
 }
 
-/// Serves the application on a bound listener until Ctrl-C or SIGTERM.
+/// Serves the application on a bound listener until Ctrl-C or SIGTERM. At the signal, the
+/// documents being read are stopped at once (their OCR programs killed) so that the open
+/// requests, which then end, are all that the shutdown waits for.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            state.readers().shut_down();
+        })
         .await
 }
 

@@ -736,9 +736,18 @@ pub struct ImportJob {
     pub outcome: Option<Result<ImportReport, String>>,
     /// The refused rows as an Excel file (original cells plus the reason), when any.
     pub rejects: Option<Vec<u8>>,
+    /// When the import ended: the job and its rejects file expire after that
+    /// ([`crate::jobs::JobTable`]).
+    pub finished: Option<std::time::Instant>,
 }
 
-pub type Jobs = Mutex<HashMap<String, Arc<Mutex<ImportJob>>>>;
+impl crate::jobs::JobState for ImportJob {
+    fn finished_at(&self) -> Option<std::time::Instant> {
+        self.finished
+    }
+}
+
+pub type Jobs = crate::jobs::JobTable<ImportJob>;
 
 struct WebObserver {
     job: Arc<Mutex<ImportJob>>,
@@ -864,12 +873,9 @@ pub async fn import_upload(
         progress: ImportProgress::default(),
         outcome: None,
         rejects: None,
+        finished: None,
     }));
-    state
-        .jobs()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(job_id.clone(), job.clone());
+    state.jobs().insert(job_id.clone(), job.clone());
     let store = state.store().clone();
     let actor = viewer.actor.clone();
     tokio::spawn(async move {
@@ -902,6 +908,7 @@ pub async fn import_upload(
         if let Ok(mut j) = job.lock() {
             j.outcome = Some(result.map_err(|e| e.to_string()));
             j.rejects = rejects;
+            j.finished = Some(std::time::Instant::now());
         }
     });
     Ok(Redirect::to(&format!("/citizens/import/{job_id}")).into_response())
@@ -924,10 +931,10 @@ struct JobPage {
 }
 
 fn find_job(state: &AppState, viewer: &Viewer, job_id: &str) -> Result<Arc<Mutex<ImportJob>>, AppError> {
-    let jobs = state.jobs().lock().unwrap_or_else(|e| e.into_inner());
-    jobs.get(job_id)
+    state
+        .jobs()
+        .get(job_id)
         .filter(|j| j.lock().map(|j| j.owner == viewer.actor.user_id).unwrap_or(false))
-        .cloned()
         .ok_or_else(|| AppError::not_found("Không tìm thấy lượt nhập này (đã hết hạn hoặc không phải của bạn)."))
 }
 

@@ -531,6 +531,10 @@ pub async fn upload(
     if bytes.is_empty() {
         return Err(bad("Tệp tải lên rỗng."));
     }
+    // Scans (PDF, images) go to OCR: a background job with its own page ([`super::reading`]).
+    if super::reading::needs_job(&bytes) {
+        return super::reading::start(&state, &viewer, name, bytes);
+    }
     let data = bytes.clone();
     let read = tokio::task::spawn_blocking(move || -> Result<phongthu_documents::Extracted, String> {
         let mut tmp = tempfile::NamedTempFile::new().map_err(|e| format!("Không tạo được tệp tạm: {e}."))?;
@@ -543,6 +547,18 @@ pub async fn upload(
     })
     .await
     .map_err(|_| AppError::internal("Bộ đọc văn bản dừng đột ngột."))?;
+    show_read(&state, &viewer, name, &bytes, read).await
+}
+
+/// The registration form filled from what the reader found, or blank with the reader's error.
+pub(crate) async fn show_read(
+    state: &AppState,
+    viewer: &Viewer,
+    name: String,
+    bytes: &[u8],
+    read: Result<phongthu_documents::Extracted, String>,
+) -> Result<Response, AppError> {
+    let scoped = state.store().scoped(&viewer.actor);
     let units = scoped.org_units().await?;
     match read {
         Ok(x) => {
@@ -552,20 +568,20 @@ pub async fn upload(
                 x.pages
             ));
             render(&new_page(
-                &state,
-                &viewer,
+                state,
+                viewer,
                 &units,
-                prefill(&viewer, x.text, name, &bytes),
+                prefill(viewer, x.text, name, bytes),
                 None,
                 notice,
             ))
         }
         Err(message) => {
             let mut res = render(&new_page(
-                &state,
-                &viewer,
+                state,
+                viewer,
                 &units,
-                blank_form(&viewer),
+                blank_form(viewer),
                 Some(message),
                 None,
             ))?;
@@ -1963,6 +1979,8 @@ pub struct RecurringForm {
 }
 
 pub async fn recurring_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    // The form copies tasks: only those who may write see it.
+    state.store().scoped(&viewer.actor).require(Permission::Write)?;
     render(&RecurringPage {
         chrome: Chrome::new(
             &state,

@@ -21,6 +21,7 @@ mod militia_targets;
 mod nvqs_docs;
 mod org;
 mod outgoing;
+pub(crate) mod reading;
 mod reports;
 mod reserve;
 mod reserve_import;
@@ -223,6 +224,8 @@ pub fn routes() -> Router<AppState> {
             "/documents/upload",
             post(directives::upload).layer(axum::extract::DefaultBodyLimit::max(directives::DOCUMENT_LIMIT_BYTES)),
         )
+        .route("/documents/upload/{job}", get(reading::page))
+        .route("/documents/upload/{job}/cancel", post(reading::cancel))
         .route("/documents/{id}", get(directives::detail))
         .route(
             "/documents/{id}/review",
