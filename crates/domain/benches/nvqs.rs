@@ -38,7 +38,7 @@ fn population(n: usize) -> Vec<CitizenFacts> {
                 full_name: "Nguyễn Văn An".into(),
                 birth_date: birth,
                 sex: if r % 11 == 0 { Sex::Female } else { Sex::Male },
-                education_grade: (5 + (r >> 8) % 8) as u8,
+                education_grade: Some((5 + (r >> 8) % 8) as u8),
                 hard_area: (r >> 12) % 9 == 0,
                 studying: ((r >> 16) % 7 == 0).then_some(Studying {
                     level: StudyLevel::University,

@@ -48,6 +48,22 @@ pub fn vi_date(d: Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
 }
 
+/// A whole number the Vietnamese way, thousands separated by dots: 30201 → "30.201".
+pub fn vi_int(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The one rule for the date of an event that has already happened (a handover, an examination, a
 /// training day, a certificate, a step recorded as done): it cannot lie after `today`. `what`
 /// names the date in Vietnamese, capitalised, e.g. "Ngày giao quân"; the error is one Vietnamese
@@ -98,6 +114,16 @@ pub fn check_within(what: &str, date: Date, from: Date, to: Date, span: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_with_dots() {
+        assert_eq!(vi_int(0), "0");
+        assert_eq!(vi_int(999), "999");
+        assert_eq!(vi_int(1000), "1.000");
+        assert_eq!(vi_int(30201), "30.201");
+        assert_eq!(vi_int(1_000_000), "1.000.000");
+        assert_eq!(vi_int(-12345), "-12.345");
+    }
     use time::macros::date;
 
     #[test]

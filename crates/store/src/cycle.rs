@@ -51,6 +51,9 @@ pub struct CommuneFigures {
     pub citizens: i64,
     /// Assessed eligible (the pool).
     pub eligible: i64,
+    /// Of the pool, citizens whose record lacks a fact a standard needs (the education level):
+    /// kept in the pool, to be checked ("thiếu thông tin").
+    pub incomplete: i64,
     pub deferred: i64,
     pub exempted: i64,
     /// too young, over age, barred, not subject, unqualified.
@@ -150,7 +153,7 @@ fn engine_facts(
     }
 }
 
-/// Pool rows per upsert statement (13 parameters each).
+/// Pool rows per upsert statement (14 parameters each).
 const POOL_ROWS_PER_INSERT: usize = 50;
 
 /// `1, 2, 3` for an `IN (…)` list of row ids (integers read from the database, never user text).
@@ -165,6 +168,7 @@ impl CommuneFigures {
             unit_name: String::new(),
             citizens: 0,
             eligible: 0,
+            incomplete: 0,
             deferred: 0,
             exempted: 0,
             other: 0,
@@ -265,6 +269,24 @@ impl Scoped<'_> {
             )));
         }
         Ok(cycle)
+    }
+
+    /// The quota the actor answers for in a cycle: the cycle's own for the staff of its unit and
+    /// above; for a commune command (below the cycle's unit) the sum of the quotas saved for the
+    /// communes in its scope, `None` while the province has not split the quota among them.
+    pub async fn quota_in_scope(&self, cycle: &CallUpCycle) -> Result<Option<i64>, StoreError> {
+        if self.owned_cycle(cycle.id).await.is_ok() {
+            return Ok(Some(cycle.quota));
+        }
+        let r = sqlx::query(&format!(
+            "SELECT count(*), CAST(COALESCE(sum(quota), 0) AS BIGINT) FROM nvqs_quota \
+             WHERE cycle_id = $2 AND unit_id IN ({SCOPE_UNITS})"
+        ))
+        .bind(self.actor.unit_id)
+        .bind(cycle.id)
+        .fetch_one(&self.store.pool)
+        .await?;
+        Ok((r.get::<i64, _>(0) > 0).then(|| r.get::<i64, _>(1)))
     }
 
     /// Cycles visible to the actor (the condition `CYCLE_VISIBLE`), newest first.
@@ -401,7 +423,7 @@ impl Scoped<'_> {
         } else {
             sqlx::query(
                 "SELECT unit_id, citizens, eligible, deferred, exempted, other, party_members, graduates, grounds, \
-             source_stamp FROM nvqs_pool WHERE cycle_id = $1",
+             source_stamp, incomplete FROM nvqs_pool WHERE cycle_id = $1",
             )
             .bind(cycle.id)
             .fetch_all(&self.store.pool)
@@ -424,6 +446,7 @@ impl Scoped<'_> {
                     grounds: serde_json::from_str(&grounds).unwrap_or_default(),
                     party_members: r.get(6),
                     graduates: r.get(7),
+                    incomplete: r.get(10),
                     ..CommuneFigures::empty(unit_id)
                 },
             );
@@ -440,12 +463,13 @@ impl Scoped<'_> {
         for chunk in stale.chunks(POOL_ROWS_PER_INSERT) {
             let sql = format!(
                 "INSERT INTO nvqs_pool (cycle_id, unit_id, province_code, citizens, eligible, deferred, exempted, \
-                 other, party_members, graduates, grounds, source_stamp, assessed_at) VALUES {} \
+                 other, party_members, graduates, grounds, source_stamp, assessed_at, incomplete) VALUES {} \
                  ON CONFLICT (cycle_id, unit_id) DO UPDATE SET citizens = excluded.citizens, \
+                 incomplete = excluded.incomplete, \
                  eligible = excluded.eligible, deferred = excluded.deferred, exempted = excluded.exempted, \
                  other = excluded.other, party_members = excluded.party_members, graduates = excluded.graduates, \
                  grounds = excluded.grounds, source_stamp = excluded.source_stamp, assessed_at = excluded.assessed_at",
-                crate::citizens::values_groups(chunk.len(), 13)
+                crate::citizens::values_groups(chunk.len(), 14)
             );
             let mut q = sqlx::query(&sql);
             for unit_id in chunk {
@@ -466,7 +490,8 @@ impl Scoped<'_> {
                     .bind(f.graduates)
                     .bind(serde_json::to_string(&f.grounds).unwrap_or_else(|_| "{}".into()))
                     .bind(stamps.get(unit_id).cloned().unwrap_or_default())
-                    .bind(now.clone());
+                    .bind(now.clone())
+                    .bind(f.incomplete);
             }
             q.execute(&mut *tx).await?;
         }
@@ -557,6 +582,7 @@ impl Scoped<'_> {
                 match d.status {
                     Status::Eligible => {
                         f.eligible += 1;
+                        f.incomplete += d.needs_checking() as i64;
                         f.party_members += (party_member.unwrap_or(0) != 0) as i64;
                         f.graduates += qualification.as_deref().is_some_and(is_graduate) as i64;
                     }
@@ -767,10 +793,10 @@ mod tests {
     #[test]
     fn facts_from_a_record() {
         let f = facts_of(&citizen("9/12"), &["sibling_in_service".into(), "unknown_code".into()]);
-        assert_eq!(f.education_grade, 9);
+        assert_eq!(f.education_grade, Some(9));
         assert_eq!(f.circumstances, vec![Circumstance::SiblingInService]);
         assert!(f.health.is_none(), "not examined: not guessed");
-        assert_eq!(facts_of(&citizen("12/12"), &[]).education_grade, 12);
-        assert_eq!(facts_of(&citizen("?"), &[]).education_grade, 0);
+        assert_eq!(facts_of(&citizen("12/12"), &[]).education_grade, Some(12));
+        assert_eq!(facts_of(&citizen("?"), &[]).education_grade, None);
     }
 }

@@ -36,6 +36,7 @@ pub struct CycleFigures {
     pub classes: [i64; 6],
     pub official_called: i64,
     pub reserve_called: i64,
+    /// Handed over and not returned after the post check (a replacement counts once).
     pub handed_over: i64,
     pub confirmed: i64,
     pub returned: i64,
@@ -155,7 +156,9 @@ impl Scoped<'_> {
                 stage.as_str(),
                 "call_up_issued" | "handed_over" | "confirmed" | "returned"
             );
-            let handed = matches!(stage.as_str(), "handed_over" | "confirmed" | "returned");
+            // Handed over = handed over and not returned after the post check: a returned
+            // recruit is not counted, his replacement (handed over in turn) is, once.
+            let handed = matches!(stage.as_str(), "handed_over" | "confirmed");
             if let Some(c) = class.filter(|c| (1..=6).contains(c)) {
                 f.examined += 1;
                 f.classes[(c - 1) as usize] += 1;
@@ -193,8 +196,15 @@ impl Scoped<'_> {
             total.add(&f);
             communes.push(f);
         }
-        // The province's quota is the cycle's, whether or not the split is saved.
-        total.quota = overview.cycle.quota;
+        // The province's staff answer for the cycle's quota, whether or not the split is saved; a
+        // commune command (which sees only its own communes) for the quotas saved for them, and
+        // its total is named after its own unit.
+        if self.owned_cycle(id).await.is_ok() {
+            total.quota = overview.cycle.quota;
+        } else {
+            total.unit_id = self.actor.unit_id;
+            total.unit_name = self.actor.unit_name.clone();
+        }
         Ok(CycleDashboard {
             cycle: overview.cycle,
             communes,

@@ -1,4 +1,4 @@
-//! The journal of the web's background imports (`import_run`, migration 19).
+//! The journal of the web's background imports (`import_run`, migration 20).
 //!
 //! A citizen import started from the web runs in the background while its page refreshes; the
 //! page's state lives in the server's memory. After a crash or a restart that state is gone, but

@@ -35,6 +35,7 @@ mod reserve;
 mod reserve_import;
 mod scope;
 mod seed;
+mod stage_documents;
 mod stages;
 mod step_dates;
 mod territory;
@@ -97,6 +98,7 @@ pub use reserve_import::{
     ReservistColumn, ReservistField, ReservistImportOptions, ReservistImportReport, RESERVIST_COLUMNS,
 };
 pub use scope::{Actor, Scoped};
+pub use stage_documents::StepInForce;
 pub use stages::{
     CandidateRow, CommuneCycle, CycleCaps, CycleSettings, ListAct, ListApproval, ListState, StageEvent, StageRequest,
     StepDate,

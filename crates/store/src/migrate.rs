@@ -174,8 +174,16 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 19,
+        name: "pool_incomplete",
+        common: include_str!("migrations/0019_pool_incomplete.sql"),
+        sqlite: "",
+        postgres: "",
+        step: None,
+    },
+    Migration {
+        version: 20,
         name: "import_runs",
-        common: include_str!("migrations/0019_import_runs.sql"),
+        common: include_str!("migrations/0020_import_runs.sql"),
         sqlite: "",
         postgres: "",
         step: None,
@@ -183,7 +191,7 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 19;
+pub const LATEST_SCHEMA_VERSION: i64 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

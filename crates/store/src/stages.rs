@@ -22,8 +22,8 @@ pub use crate::step_dates::StepDate;
 use phongthu_domain::auth::Permission;
 use phongthu_domain::nvqs::exam::ExamRecord;
 use phongthu_domain::nvqs::plan::{
-    approve_list as check_approval, check_timetable, default_timetable, within_replacement_window, CapCheck,
-    CappedList, Caps, Step, Window, REPLACEMENT_DAYS,
+    approve_list as check_approval, check_timetable, default_timetable, within_recheck_window,
+    within_replacement_window, CapCheck, CappedList, Caps, Step, Window, RECHECK_DAYS, REPLACEMENT_DAYS,
 };
 use phongthu_domain::nvqs::rules::{Clause, Standard};
 use phongthu_domain::nvqs::stage::{possible_steps, CallUpList, History, Stage, Transition, TransitionKind};
@@ -117,6 +117,9 @@ pub struct CandidateRow {
     pub status_label: String,
     /// Grounds of Art. 41 the engine found, e.g. "41.1.g".
     pub grounds: Vec<String>,
+    /// In the pool on the facts recorded, but a fact a standard needs is missing (the education
+    /// level): to be checked ("thiếu thông tin").
+    pub needs_checking: bool,
     pub stage: Stage,
     pub stage_code: String,
     pub stage_label: String,
@@ -335,6 +338,7 @@ fn candidate_row(citizen: Citizen, decision: &Decision, row: Option<&sqlx::any::
         status: decision.status,
         status_label: decision.status.label_vi().to_string(),
         grounds: decision.grounds.iter().map(|g| g.code()).collect(),
+        needs_checking: decision.needs_checking(),
         stage,
         stage_code: stage.code().to_string(),
         stage_label: stage.label_vi().to_string(),
@@ -711,6 +715,11 @@ impl Scoped<'_> {
             self.cycle_commune(&cycle, c.unit_id).await?;
             citizens.push(c);
         }
+        if matches!(request, StageRequest::IssueCallUp { .. }) {
+            // Numbered in the order of the commune's list (Vietnamese name order, then record),
+            // whatever order the ids came in, so that printed decisions follow the list.
+            citizens.sort_by_cached_key(|c| (phongthu_domain::text::person_collation_key(&c.full_name), c.id));
+        }
         let mut w = self.begin_write(Permission::Write).await?;
         for (i, c) in citizens.iter().enumerate() {
             let r = match &request {
@@ -895,6 +904,16 @@ impl Scoped<'_> {
                 if note.is_none() {
                     return Err(StoreError::Invalid("Hãy ghi lý do trả về.".into()));
                 }
+                if let Some(handed) = derived.handed_over_on.as_deref().and_then(parse_iso) {
+                    if !within_recheck_window(handed, on) {
+                        return Err(StoreError::Invalid(format!(
+                            "Trả về sau phúc tra chỉ trong {RECHECK_DAYS} ngày kể từ ngày giao quân {} (khoản 3 Điều 7 \
+                             Thông tư 148/2018/TT-BQP, sửa đổi bởi Thông tư 68/2025/TT-BQP), tức đến hết ngày {}.",
+                            phongthu_domain::dates::vi_date(handed),
+                            phongthu_domain::dates::vi_date(handed + time::Duration::days(RECHECK_DAYS))
+                        )));
+                    }
+                }
                 Transition::Return
             }
             StageRequest::Defer {
@@ -919,6 +938,18 @@ impl Scoped<'_> {
                         "Căn cứ \"{ground}\" không phải là một điểm của khoản {} Điều 41 Luật NVQS.",
                         if deferral { 1 } else { 2 }
                     )));
+                }
+                if from == Stage::Unfit {
+                    // After the examination only the health ground may follow: class 4–6
+                    // (Art. 41.1.a).
+                    let class = exam_before.as_ref().map(|e| e.class().get()).unwrap_or(0);
+                    if !deferral || ground != "41.1.a" || class < 4 {
+                        return Err(StoreError::Invalid(format!(
+                            "{} không đủ sức khỏe (loại {class}): chỉ ghi được quyết định tạm hoãn theo điểm a \
+                             khoản 1 Điều 41 Luật NVQS, và chỉ khi sức khỏe loại 4, 5 hoặc 6.",
+                            citizen.full_name
+                        )));
+                    }
                 }
                 if decision_number.trim().is_empty() {
                     return Err(StoreError::Invalid("Hãy ghi số, ký hiệu của quyết định.".into()));
@@ -1070,7 +1101,7 @@ impl Scoped<'_> {
         })?;
         if !within_replacement_window(handed, on) {
             return Err(StoreError::Invalid(format!(
-                "Bù đổi phải thực hiện trong {REPLACEMENT_DAYS} ngày kể từ ngày giao quân {} (Điều 7 Thông tư 148/2018/TT-BQP), \
+                "Bù đổi phải thực hiện trong {REPLACEMENT_DAYS} ngày kể từ ngày giao quân {} (khoản 3 Điều 7 Thông tư 148/2018/TT-BQP, sửa đổi bởi Thông tư 68/2025/TT-BQP), \
                  tức đến hết ngày {}.",
                 phongthu_domain::dates::vi_date(handed),
                 phongthu_domain::dates::vi_date(handed + time::Duration::days(REPLACEMENT_DAYS))

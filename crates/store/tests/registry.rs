@@ -530,13 +530,29 @@ async fn registration_events_must_register_and_late() {
         v.sort();
         v
     };
-    let mut expected = vec![turns17.id, older.id, at_45.id];
-    expected.sort();
-    assert_eq!(ids(s.must_register(2025).await.unwrap()), expected);
+    // Two lists: the men who turn 17 in 2025 (Art. 16) and, apart, the older men never
+    // registered (overdue).
+    assert_eq!(ids(s.must_register(2025).await.unwrap()), vec![turns17.id]);
     let must = s.must_register(2025).await.unwrap();
-    for c in [&registered, &too_young, &woman, &too_old] {
+    for c in [&registered, &too_young, &woman, &too_old, &older, &at_45] {
         assert!(!must.iter().any(|m| m.id == c.id), "{} must not be listed", c.full_name);
     }
+    let late_ids = |v: Vec<phongthu_store::LateRegistration>| {
+        let mut v: Vec<i64> = v.into_iter().map(|l| l.citizen.id).collect();
+        v.sort();
+        v
+    };
+    let mut expected = vec![older.id, at_45.id];
+    expected.sort();
+    assert_eq!(
+        late_ids(s.late_registrations(2025, date!(2025 - 04 - 15)).await.unwrap()),
+        expected
+    );
+    // The gap a call-up decision warns about.
+    assert_eq!(
+        s.without_first_registration(&[registered.id, older.id]).await.unwrap(),
+        vec![older.id]
+    );
     // Before the end of April 2025 only those whose own period has passed are late.
     let late = s.late_registrations(2025, date!(2025 - 04 - 15)).await.unwrap();
     let late_ids: Vec<i64> = late.iter().map(|l| l.citizen.id).collect();

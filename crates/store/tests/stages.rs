@@ -315,6 +315,7 @@ async fn a_commune_through_the_whole_cycle() {
         date!(2026 - 03 - 12),
     )
     .await;
+    take(&s, cycle.id, ids[3], StageRequest::HandOver, date!(2026 - 03 - 13)).await;
     let e = s
         .record_stage(
             cycle.id,
@@ -366,7 +367,7 @@ async fn a_commune_through_the_whole_cycle() {
     let row = |id: i64| p.candidates.iter().find(|c| c.citizen.id == id).unwrap().clone();
     assert_eq!(row(ids[0]).stage, Stage::Confirmed);
     assert_eq!(row(ids[1]).stage, Stage::Returned);
-    assert_eq!(row(ids[3]).stage, Stage::CallUpIssued);
+    assert_eq!(row(ids[3]).stage, Stage::HandedOver);
     assert_eq!(row(ids[3]).replaces_citizen_id, Some(ids[1]));
     assert_eq!(row(ids[0]).health_class, Some(2));
     assert_eq!(row(ids[0]).decision_number.as_deref(), Some("1/QĐ-UBND"));
@@ -390,7 +391,9 @@ async fn a_commune_through_the_whole_cycle() {
         "six fit and one myopic in class 2, one in class 4"
     );
     assert_eq!((f.official_called, f.reserve_called), (2, 1));
-    assert_eq!((f.handed_over, f.confirmed, f.returned, f.replaced), (2, 1, 1, 0));
+    // Handed over = handed over and not returned: the confirmed one and the replacement; the
+    // returned one is not counted, the replacement once.
+    assert_eq!((f.handed_over, f.confirmed, f.returned, f.replaced), (2, 1, 1, 1));
     assert_eq!(f.deferral_decisions, 1);
     assert_eq!(f.quota_pct(), Some(100.0));
     assert_eq!(d.total.quota, 2);

@@ -17,7 +17,7 @@ pub fn parse_date(s: Option<&str>) -> Result<Date, AppError> {
     };
     parse_date_text(s).ok_or_else(|| {
         AppError::bad_request(format!(
-            "Ngày \"{s}\" không hợp lệ: hãy nhập theo dạng NNNN-TT-NN (ví dụ 2025-07-01) hoặc NN/TT/NNNN (ví dụ 01/07/2025)."
+            "Ngày \"{s}\" không hợp lệ: hãy nhập theo dạng NN/TT/NNNN (ví dụ 01/07/2025)."
         ))
     })
 }
@@ -28,6 +28,11 @@ pub fn parse_date_text(s: &str) -> Option<Date> {
 }
 
 pub use phongthu_domain::dates::vi_date;
+/// A whole number with Vietnamese thousands separators (30.201); takes a reference too, as
+/// templates pass one.
+pub fn vi_count(n: impl std::borrow::Borrow<i64>) -> String {
+    phongthu_domain::dates::vi_int(*n.borrow())
+}
 
 pub fn parse_level(s: Option<&str>) -> Result<Option<Level>, AppError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {

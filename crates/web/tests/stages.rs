@@ -267,7 +267,18 @@ async fn a_commune_works_its_cycle_through_the_pages() {
         );
         assert!(text.contains("Lò Văn An") && text.contains("QUYẾT ĐỊNH"), "{text}");
         assert!(text.contains("TM. ỦY BAN NHÂN DÂN"), "{text}");
+        // The reporting place and time entered with the decision, and Điều 2 refers to them.
+        assert!(
+            text.contains("Sân vận động xã") && text.contains("07 giờ 00 ngày 04/3/2026"),
+            "{text}"
+        );
+        assert!(!text.contains("thông báo kèm theo"), "{text}");
+        // Printed in the order of their numbers.
+        assert!(text.find("Số: 15/QĐ-UBND") < text.find("Số: 16/QĐ-UBND"), "{text}");
     }
+    let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/quyet-dinh.docx"), &s).await;
+    support::assert_docx(&d, &format!("quyet-dinh-2026-{commune}.docx"));
+
     let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-chinh-thuc.docx"), &s).await;
     support::assert_docx(&d, &format!("ds-chinh-thuc-2026-{commune}.docx"));
     // The approved list prints the act that approved it.
@@ -295,9 +306,10 @@ async fn a_commune_works_its_cycle_through_the_pages() {
     support::assert_pdf(&d, &format!("goi-so-tuyen-2026-{commune}.pdf"));
     if let Some(text) = support::pdf_text(&d.bytes) {
         assert!(text.contains("sơ tuyển") && text.contains("Lò Văn Hải"), "{text}");
+        // A call once issued prints again as issued: the screened keep theirs.
         assert!(
-            !text.contains("Lò Văn An,"),
-            "screened citizens get no screening call: {text}"
+            text.contains("Lò Văn An,"),
+            "the screening call of a citizen who has moved on prints again: {text}"
         );
     }
     let d = support::download(&app, &format!("/nvqs/{cycle}/xa/{commune}/ds-khac.pdf"), &s).await;

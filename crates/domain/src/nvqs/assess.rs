@@ -1,7 +1,6 @@
 //! The decision for one citizen in one cycle (contract `nvqs-assess.md`, "Output").
 
 use super::facts::{CitizenFacts, Cycle, PoliticalVetting, StudyLevel};
-use super::iso;
 use super::rules::{Clause, Criterion, Effect, Fact, Ground, RuleSet, Standard, StandardRule};
 use crate::reserve::age::{birthday, last_day_of_age, Sex};
 use std::collections::BTreeMap;
@@ -68,6 +67,10 @@ pub struct Decision {
     pub grounds: Vec<Ground>,
     /// Every standard unmet, in the contract's order.
     pub unmet_standards: Vec<Standard>,
+    /// Standards that could not be checked because the record lacks the fact they need (the
+    /// education level not recorded): not unmet (contract: missing facts are not unmet
+    /// standards), but the citizen "needs checking" (cần kiểm tra).
+    pub unchecked: Vec<Standard>,
     /// The last day of call-up age: the day before the 26th (or 28th) birthday.
     pub age_limit_date: Date,
     /// One sentence per ground, then one per unmet standard, each naming its legal source.
@@ -90,11 +93,16 @@ struct StatusContext {
 }
 
 impl Decision {
+    /// Eligible on the facts recorded, but a fact a standard needs is missing (cần kiểm tra).
+    pub fn needs_checking(&self) -> bool {
+        self.status == Status::Eligible && !self.unchecked.is_empty()
+    }
+
     /// One sentence explaining the status itself, with its legal source (not part of the contract
     /// output; for screens and printed lists).
     pub fn status_reason(&self) -> String {
         let w = &self.why;
-        let date = iso;
+        let date = crate::dates::vi_date;
         match self.status {
             Status::TooYoung => format!(
                 "Chưa đủ {} tuổi vào ngày {} (đủ {} tuổi từ ngày {}) ({})",
@@ -121,6 +129,12 @@ impl Decision {
             Status::Unqualified => {
                 "Không đạt tiêu chuẩn tuyển chọn (Điều 31 Luật NVQS; Điều 4 Thông tư 148/2018/TT-BQP)".to_string()
             }
+            Status::Eligible if !self.unchecked.is_empty() => format!(
+                "Trong độ tuổi gọi nhập ngũ (đến hết ngày {}), không có căn cứ tạm hoãn, miễn theo các \
+                 thông tin đã có; cần kiểm tra: hồ sơ chưa ghi trình độ văn hóa nên chưa xét được tiêu \
+                 chuẩn văn hóa (Điều 30, 31 Luật NVQS)",
+                date(self.age_limit_date)
+            ),
             Status::Eligible => format!(
                 "Trong độ tuổi gọi nhập ngũ (đến hết ngày {}), không có căn cứ tạm hoãn, miễn và \
                  không có tiêu chuẩn nào chưa đạt theo các thông tin đã có (Điều 30, 31 Luật NVQS)",
@@ -177,8 +191,8 @@ fn unmet(rule: &StandardRule, cycle: &Cycle, f: &CitizenFacts) -> Option<String>
             hard_area,
         } => {
             let min = min_grade(general, cycle_allowance, hard_area, cycle, f.hard_area);
-            (f.education_grade < min)
-                .then(|| text(&[("{grade}", f.education_grade.to_string()), ("{min}", min.to_string())]))
+            let grade = f.education_grade?;
+            (grade < min).then(|| text(&[("{grade}", grade.to_string()), ("{min}", min.to_string())]))
         }
         Criterion::MaxHealthClass(max) => health
             .filter(|h| h.class.get() > max)
@@ -215,7 +229,12 @@ pub fn assess(cycle: &Cycle, facts: &CitizenFacts) -> Decision {
 pub fn assess_with(rules: &RuleSet, cycle: &Cycle, f: &CitizenFacts) -> Decision {
     let on = cycle.reference_date();
     let age = rules.age;
-    let max_age = if f.deferred_before_for_higher_education {
+    // Art. 30: to the end of age 27 for a citizen deferred for full-time college or university
+    // study, whether deferred before or deferred now (41.1.g for such a course).
+    let higher_education_now = f.studying.is_some_and(|s| {
+        matches!(s.level, StudyLevel::College | StudyLevel::University) && s.full_time && s.first_course_at_level
+    });
+    let max_age = if f.deferred_before_for_higher_education || higher_education_now {
         age.max_age_higher_education
     } else {
         age.max_age
@@ -295,6 +314,11 @@ pub fn assess_with(rules: &RuleSet, cycle: &Cycle, f: &CitizenFacts) -> Decision
         }
     }
 
+    let mut unchecked = Vec::new();
+    if f.education_grade.is_none() && rules.standards.iter().any(|r| r.standard == Standard::Education) {
+        unchecked.push(Standard::Education);
+    }
+
     let exempt = findings.keys().any(|g| g.clause == Clause::Exemption);
     let unwaivable_deferral = findings
         .iter()
@@ -332,6 +356,7 @@ pub fn assess_with(rules: &RuleSet, cycle: &Cycle, f: &CitizenFacts) -> Decision
         status,
         grounds: findings.keys().copied().collect(),
         unmet_standards,
+        unchecked,
         age_limit_date,
         reasons,
         rule_version: rules.version.label,

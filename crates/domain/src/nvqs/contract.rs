@@ -362,7 +362,7 @@ pub(super) fn parse_citizen(
         full_name,
         birth_date,
         sex,
-        education_grade,
+        education_grade: Some(education_grade),
         hard_area,
         studying,
         deferred_before_for_higher_education,

@@ -111,17 +111,26 @@ impl fmt::Display for ExamError {
 
 impl std::error::Error for ExamError {}
 
-/// The physique score TT 105/2023 gives a BMI, for the three bands the brief quotes; `None`
-/// outside them (the brief gives no score there).
+/// The physique score TT 105/2023/TT-BQP gives a BMI (Phụ lục I, Mục I; the same bands for
+/// both sexes): 1 for 18.5–24.9, 2 for 25–26.9, 3 for 27–29.9, 4 below 18.5 or 30–34.9, 5 for
+/// 35–39.9, 6 from 40. The BMI is the one-decimal value the record shows.
 pub fn physique_score_from_bmi(bmi: f64) -> Option<u8> {
-    if (18.5..25.0).contains(&bmi) {
-        Some(1)
-    } else if (25.0..27.0).contains(&bmi) {
-        Some(2)
-    } else if (27.0..30.0).contains(&bmi) {
-        Some(3)
-    } else {
+    if !bmi.is_finite() {
         None
+    } else if bmi < 18.5 {
+        Some(4)
+    } else if bmi < 25.0 {
+        Some(1)
+    } else if bmi < 27.0 {
+        Some(2)
+    } else if bmi < 30.0 {
+        Some(3)
+    } else if bmi < 35.0 {
+        Some(4)
+    } else if bmi < 40.0 {
+        Some(5)
+    } else {
+        Some(6)
     }
 }
 
@@ -231,23 +240,31 @@ mod tests {
         assert_eq!(r.class().get(), 2);
         // 170 cm, 84 kg → BMI 29.1 → band 3.
         assert_eq!(rec([1; 8], 170.0, 84.0).class().get(), 3);
-        // Outside the quoted bands the examiner's score stands.
-        assert_eq!(rec([4, 1, 1, 1, 1, 1, 1, 1], 170.0, 50.0).physique_score(), 4);
-        assert_eq!(rec([1; 8], 170.0, 50.0).physique_score(), 1);
+        // 170 cm, 50 kg → BMI 17.3 → band 4; 170 cm, 95 kg → BMI 32.9 → band 4: the class that
+        // decides is 4, whatever the examiner scored for physique.
+        assert_eq!(rec([1; 8], 170.0, 50.0).physique_score(), 4);
+        let heavy = rec([1; 8], 170.0, 95.0);
+        assert_eq!((heavy.bmi(), heavy.class().get()), (32.9, 4));
+        assert_eq!(rec([1; 8], 170.0, 110.0).class().get(), 5);
+        assert_eq!(rec([1; 8], 160.0, 110.0).class().get(), 6);
         // A worse examiner score is never improved by the band.
         assert_eq!(rec([3, 1, 1, 1, 1, 1, 1, 1], 170.0, 62.0).physique_score(), 3);
     }
 
     #[test]
     fn band_edges() {
-        assert_eq!(physique_score_from_bmi(18.4), None);
+        assert_eq!(physique_score_from_bmi(18.4), Some(4));
         assert_eq!(physique_score_from_bmi(18.5), Some(1));
         assert_eq!(physique_score_from_bmi(24.9), Some(1));
         assert_eq!(physique_score_from_bmi(25.0), Some(2));
         assert_eq!(physique_score_from_bmi(26.9), Some(2));
         assert_eq!(physique_score_from_bmi(27.0), Some(3));
         assert_eq!(physique_score_from_bmi(29.9), Some(3));
-        assert_eq!(physique_score_from_bmi(30.0), None);
+        assert_eq!(physique_score_from_bmi(30.0), Some(4));
+        assert_eq!(physique_score_from_bmi(34.9), Some(4));
+        assert_eq!(physique_score_from_bmi(35.0), Some(5));
+        assert_eq!(physique_score_from_bmi(39.9), Some(5));
+        assert_eq!(physique_score_from_bmi(40.0), Some(6));
     }
 
     #[test]

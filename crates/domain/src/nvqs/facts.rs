@@ -176,8 +176,9 @@ pub struct CitizenFacts {
     pub full_name: String,
     pub birth_date: Date,
     pub sex: Sex,
-    /// General-education grade completed, 0..=12.
-    pub education_grade: u8,
+    /// General-education grade completed, 0..=12; `None` when the record does not say (the
+    /// education standard is then not checked: the citizen needs checking, not failing).
+    pub education_grade: Option<u8>,
     /// Commune in a remote or extremely difficult area, or an ethnic minority under 10,000 people.
     pub hard_area: bool,
     pub studying: Option<Studying>,

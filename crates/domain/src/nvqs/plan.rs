@@ -68,7 +68,7 @@ impl Step {
     pub fn source_vi(self) -> &'static str {
         match self {
             Step::Examination => "Điều 40 Luật NVQS (từ 01/11 đến hết 31/12)",
-            Step::PostCheck => "Điều 7 Thông tư 148/2018/TT-BQP (bù đổi trong 15 ngày kể từ ngày giao quân)",
+            Step::PostCheck => "Khoản 3 Điều 7 Thông tư 148/2018/TT-BQP, sửa đổi bởi Thông tư 68/2025/TT-BQP (phúc tra trong 10 ngày, bù đổi trong 15 ngày kể từ ngày giao quân)",
             _ => "Mặc định theo kế hoạch tuyển quân thực tế (có thể sửa)",
         }
     }
@@ -144,8 +144,19 @@ pub fn cycle_span(year: i32) -> (Date, Date) {
     (d(year - 1, Month::January, 1), d(year, Month::December, 31))
 }
 
-/// Days after handover within which replacements are made (TT 148/2018 Art. 7; law brief §1.7).
+/// Days after handover within which replacements are made (TT 148/2018 Art. 7.3 as amended by
+/// TT 68/2025).
 pub const REPLACEMENT_DAYS: i64 = 15;
+
+/// Days after handover within which the receiving unit re-checks a recruit's health and may
+/// return him (phúc tra: TT 148/2018 Art. 7.3 as amended by TT 68/2025, 10 days; not 7).
+pub const RECHECK_DAYS: i64 = 10;
+
+/// Whether a return after the re-check, recorded on `on`, falls within [`RECHECK_DAYS`] of
+/// `handover`.
+pub fn within_recheck_window(handover: Date, on: Date) -> bool {
+    on >= handover && (on - handover).whole_days() <= RECHECK_DAYS
+}
 
 /// A timetable that cannot be saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -378,6 +389,15 @@ mod tests {
         };
         assert!(c.check().unwrap_err().contains("2%"));
         assert!(Caps::default().check().is_ok());
+    }
+
+    #[test]
+    fn recheck_window_is_10_days() {
+        let h = d(2026, Month::March, 4);
+        assert!(within_recheck_window(h, h));
+        assert!(within_recheck_window(h, d(2026, Month::March, 14)));
+        assert!(!within_recheck_window(h, d(2026, Month::March, 15)));
+        assert!(!within_recheck_window(h, d(2026, Month::March, 3)));
     }
 
     #[test]

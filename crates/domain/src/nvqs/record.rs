@@ -23,17 +23,16 @@ pub fn is_graduate(qualification: &str) -> bool {
 }
 
 /// The general-education grade completed, from the record's "N/12" (or old "N/10") notation;
-/// 0 when it is missing or unreadable (the engine then reports the education standard as unmet
-/// only if the grade is really known: callers keep the record's text for display).
+/// `None` when it is missing or unreadable: the engine then does not judge the education
+/// standard, and the citizen is shown as needing a check (a blank is not grade 0).
 ///
 /// The old ten-year system's "10/10" is read as grade 10 here, which meets every threshold the
 /// engine applies (the lowest, grade 8); the brief gives no conversion table, so none is invented.
-pub fn education_grade(recorded: Option<&str>) -> u8 {
+pub fn education_grade(recorded: Option<&str>) -> Option<u8> {
     recorded
         .and_then(|g| g.split('/').next())
         .and_then(|g| g.trim().parse::<u8>().ok())
         .map(|g| g.min(12))
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -51,10 +50,11 @@ mod tests {
 
     #[test]
     fn grades_from_the_record() {
-        assert_eq!(education_grade(Some("9/12")), 9);
-        assert_eq!(education_grade(Some("12/12")), 12);
-        assert_eq!(education_grade(Some("10/10")), 10);
-        assert_eq!(education_grade(Some("?")), 0);
-        assert_eq!(education_grade(None), 0);
+        assert_eq!(education_grade(Some("9/12")), Some(9));
+        assert_eq!(education_grade(Some("12/12")), Some(12));
+        assert_eq!(education_grade(Some("10/10")), Some(10));
+        assert_eq!(education_grade(Some("0/12")), Some(0));
+        assert_eq!(education_grade(Some("?")), None);
+        assert_eq!(education_grade(None), None);
     }
 }

@@ -156,6 +156,9 @@ pub struct Sanction {
     pub penalty: Penalty,
     /// False where the brief relies on press reports that disagree.
     pub confirmed: bool,
+    /// The article of the regime's decree that sets it, where the text was read ("khoản 3
+    /// Điều 10"); `None` where only the decree is known.
+    pub article: Option<&'static str>,
 }
 
 impl Sanction {
@@ -170,8 +173,9 @@ impl Sanction {
         } else {
             "; mức theo báo chí đưa tin, cần đối chiếu văn bản"
         };
+        let article = self.article.map(|a| format!("{a} ")).unwrap_or_default();
         format!(
-            "{what} ({}{caveat}). Biện pháp khắc phục: buộc thực hiện nghĩa vụ hoặc đăng ký.",
+            "{what} ({article}{}{caveat}). Biện pháp khắc phục: buộc thực hiện nghĩa vụ hoặc đăng ký.",
             self.regime.source_vi()
         )
     }
@@ -210,11 +214,23 @@ pub fn sanction_for(violation: Violation, act_date: Date) -> Result<Sanction, Sa
                 max: max * M,
             },
             true,
+            None,
+        ))
+    };
+    // Decree 218/2025, read in full: the article that sets the figure.
+    let fine_at = |min: u64, max: u64, article: &'static str| {
+        Some((
+            Penalty::Fine {
+                min: min * M,
+                max: max * M,
+            },
+            true,
+            Some(article),
         ))
     };
     let found = match regime {
         Regime::Decree37of2022 => match violation {
-            FirstRegistrationMissed => Some((Penalty::Warning, true)),
+            FirstRegistrationMissed => Some((Penalty::Warning, true, None)),
             FirstRegistrationMissedRepeat
             | SupplementaryOrReserveRegistrationMissed
             | MoveRegistrationMissed
@@ -228,33 +244,29 @@ pub fn sanction_for(violation: Violation, act_date: Date) -> Result<Sanction, Sa
             NotComplyingWithCallUp => fine(50, 75),
         },
         Regime::Decree218of2025 => match violation {
-            FirstRegistrationMissed => Some((Penalty::Warning, true)),
-            FirstRegistrationMissedRepeat | SupplementaryOrReserveRegistrationMissed => fine(8, 10),
-            // The brief lists no separate figure for these under Decree 218/2025.
-            MoveRegistrationMissed | TemporaryAbsenceRegistrationMissed => None,
+            FirstRegistrationMissed => Some((Penalty::Warning, true, None)),
+            FirstRegistrationMissedRepeat => fine(8, 10),
+            SupplementaryOrReserveRegistrationMissed => fine_at(8, 10, "điểm b khoản 2 Điều 8"),
+            // Registration within 5 working days of a move or a temporary absence.
+            MoveRegistrationMissed => fine_at(8, 10, "điểm d khoản 2 Điều 8"),
+            TemporaryAbsenceRegistrationMissed => fine_at(8, 10, "điểm đ khoản 2 Điều 8"),
             AbsentFromScreening => fine(3, 5),
             RefusingScreeningCall => fine(5, 8),
             AbsentFromExamination => fine(15, 20),
             RefusingExaminationCall => fine(20, 30),
             FalsifyingHealthClass => fine(30, 40),
-            NotComplyingWithExaminationCall => fine(50, 75),
+            NotComplyingWithExaminationCall => fine_at(50, 75, "khoản 6 Điều 9"),
             AbsentAtInduction => fine(30, 40),
             EvadingAfterFoundFit => fine(40, 50),
-            // "up to 75 million (reported as 50–75 million)": the lower bound is from the press.
-            NotComplyingWithCallUp => Some((
-                Penalty::Fine {
-                    min: 50 * M,
-                    max: 75 * M,
-                },
-                false,
-            )),
+            NotComplyingWithCallUp => fine_at(50, 75, "khoản 3 Điều 10"),
         },
     };
     match found {
-        Some((penalty, confirmed)) => Ok(Sanction {
+        Some((penalty, confirmed, article)) => Ok(Sanction {
             regime,
             penalty,
             confirmed,
+            article,
         }),
         None => Err(SanctionError::NotListed {
             act: violation.label_vi(),
@@ -318,8 +330,6 @@ mod tests {
     fn uncovered_dates_and_unlisted_acts_are_errors_not_guesses() {
         let e = sanction_for(Violation::AbsentAtInduction, date!(2022 - 07 - 21)).unwrap_err();
         assert!(e.to_string().contains("22/7/2022"), "{e}");
-        let e = sanction_for(Violation::MoveRegistrationMissed, date!(2025 - 10 - 01)).unwrap_err();
-        assert!(e.to_string().contains("218/2025"), "{e}");
         assert!(sanction_for(Violation::MoveRegistrationMissed, date!(2025 - 01 - 01)).is_ok());
         // Every act has a figure in regime A.
         for v in Violation::ALL {
@@ -329,14 +339,25 @@ mod tests {
 
     #[test]
     fn descriptions_in_vietnamese() {
+        // Decree 218/2025 read in full: 50–75 million for the call-up (Art. 10.3), with its article.
         let s = sanction_for(Violation::NotComplyingWithCallUp, date!(2025 - 12 - 01)).unwrap();
-        assert!(!s.confirmed);
+        assert!(s.confirmed);
         let d = s.describe_vi();
         assert!(
-            d.contains("50.000.000") && d.contains("75.000.000") && d.contains("218/2025"),
+            d.contains("50.000.000") && d.contains("75.000.000") && d.contains("khoản 3 Điều 10 Nghị định 218/2025"),
             "{d}"
         );
-        assert!(d.contains("cần đối chiếu"), "{d}");
+        assert!(!d.contains("cần đối chiếu"), "{d}");
+        // Registration within 5 working days of a move: 8–10 million (Art. 8.2.d).
+        let m = sanction_for(Violation::MoveRegistrationMissed, date!(2025 - 10 - 01)).unwrap();
+        assert_eq!(
+            m.penalty,
+            Penalty::Fine {
+                min: 8 * M,
+                max: 10 * M
+            }
+        );
+        assert!(m.describe_vi().contains("điểm d khoản 2 Điều 8"));
         let w = sanction_for(Violation::FirstRegistrationMissed, date!(2025 - 12 - 01)).unwrap();
         assert!(w.describe_vi().starts_with("Cảnh cáo"));
         assert_eq!(money(8_000_000), "8.000.000");

@@ -127,12 +127,12 @@ impl Stage {
         }
     }
 
-    /// No step forward is possible (only a revert).
+    /// No step forward is possible (only a revert). "Unfit" is not final: a deferral under
+    /// Art. 41.1.a may follow it.
     pub fn is_final(self) -> bool {
         matches!(
             self,
             Stage::ScreeningFailed
-                | Stage::Unfit
                 | Stage::VettingFailed
                 | Stage::Confirmed
                 | Stage::Returned
@@ -314,6 +314,9 @@ pub fn next(from: Stage, t: Transition) -> Result<Stage, StageError> {
         (HandedOver, Transition::Confirm) => Ok(Confirmed),
         (HandedOver, Transition::Return) => Ok(Returned),
         (_, Transition::Defer) if before_handover => Ok(Deferred),
+        // Health class 4–6 found at the examination is a deferral ground (Art. 41.1.a): the
+        // deferral decision follows the "unfit" result (the caller checks the class and ground).
+        (Unfit, Transition::Defer) => Ok(Deferred),
         (_, Transition::Exempt) if before_handover => Ok(Exempted),
         _ => Err(refuse()),
     }
@@ -460,6 +463,9 @@ mod tests {
         for s in [Stage::HandedOver, Stage::Confirmed, Stage::Returned, Stage::Deferred] {
             assert!(next(s, Transition::Defer).is_err());
         }
+        // After an "unfit" examination: the deferral of Art. 41.1.a, nothing else.
+        assert_eq!(next(Stage::Unfit, Transition::Defer), Ok(Stage::Deferred));
+        assert_eq!(possible_steps(Stage::Unfit), vec![TransitionKind::Defer]);
     }
 
     #[test]

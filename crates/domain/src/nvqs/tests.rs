@@ -24,7 +24,7 @@ fn base() -> CitizenFacts {
         full_name: "Nguyễn Văn An".into(),
         birth_date: date!(2006 - 05 - 12),
         sex: Sex::Male,
-        education_grade: 12,
+        education_grade: Some(12),
         hard_area: false,
         studying: None,
         deferred_before_for_higher_education: false,
@@ -106,7 +106,12 @@ fn contract_example_gives_the_contract_output() {
             "status": "deferred",
             "grounds": ["41.1.d", "41.1.g"],
             "unmet_standards": [],
-            "age_limit_date": "2032-05-11",
+            // Deferred now for full-time university study (41.1.g): call-up age runs to the end
+            // of 27 (the contract's `over_age` rule: "deferred before ... or deferred now under
+            // 41.1.g for such a course"), so the day before the 28th birthday. The contract's
+            // example output still shows the 25-year limit (2032-05-11), which contradicts its
+            // own rule.
+            "age_limit_date": "2034-05-11",
             "reasons": [
                 "Có anh/chị/em ruột đang phục vụ tại ngũ (điểm d khoản 1 Điều 41 Luật NVQS)",
                 "Đang được đào tạo trình độ đại học hệ chính quy, trong thời gian một khóa đào tạo \
@@ -239,7 +244,7 @@ fn volunteers() {
     assert_eq!(status(&c), Status::Deferred);
     let c = with(|c| {
         c.circumstances = vec![C::Volunteer, C::SiblingInService];
-        c.education_grade = 6;
+        c.education_grade = Some(6);
     });
     assert_eq!(status(&c), Status::Unqualified);
     // ... nor over age.
@@ -404,7 +409,7 @@ fn standing_militia_is_a_ground_only_from_1_july_2020() {
 #[test]
 fn each_standard() {
     let cases: Vec<(&str, CitizenFacts)> = vec![
-        ("education", with(|c| c.education_grade = 7)),
+        ("education", with(|c| c.education_grade = Some(7))),
         ("myopia", health(|h| h.myopia_diopters = Some(1.75))),
         ("hyperopia", health(|h| h.hyperopia = Some(true))),
         ("bmi", health(|h| h.bmi = Some(17.9))),
@@ -443,7 +448,7 @@ fn each_standard() {
     );
     // All unmet standards at once, in contract order.
     let c = with(|c| {
-        c.education_grade = 3;
+        c.education_grade = Some(3);
         c.political_vetting = Some(PoliticalVetting::Failed);
         c.health = Some(Health {
             class: HealthClass::new(6).unwrap(),
@@ -484,7 +489,7 @@ fn missing_facts_are_not_unmet_standards() {
 fn education_with_allow_grade_7_and_hard_area() {
     let run = |grade: u8, hard_area: bool, allow7: bool| {
         let c = with(|c| {
-            c.education_grade = grade;
+            c.education_grade = Some(grade);
             c.hard_area = hard_area;
         });
         assess(&cycle_on(REF, allow7), &c)
@@ -500,7 +505,7 @@ fn education_with_allow_grade_7_and_hard_area() {
         assert_eq!(run(grade, true, false), hard, "grade {grade} hard area");
         assert_eq!(run(grade, true, true), hard, "grade {grade} both");
     }
-    let d = assess(&cycle(), &with(|c| c.education_grade = 7));
+    let d = assess(&cycle(), &with(|c| c.education_grade = Some(7)));
     assert_eq!(
         d.reasons,
         [
@@ -576,16 +581,52 @@ fn end_of_age_25_and_27_boundaries() {
     let d = assess(&cycle(), &c);
     assert_eq!(d.age_limit_date, date!(2025 - 12 - 30));
     assert_eq!(d.status, Status::OverAge);
-    // Current university study alone does not extend the limit (contract example).
-    let c = with(|c| {
-        c.birth_date = date!(1999 - 12 - 31);
-        c.studying = Some(Studying {
-            level: StudyLevel::University,
-            full_time: true,
-            first_course_at_level: true,
-        });
-    });
-    assert_eq!(assess(&cycle(), &c).status, Status::OverAge);
+    // Deferred now for full-time university study (41.1.g) also runs to the end of age 27
+    // (Art. 30; the contract: "deferred before ... or deferred now under 41.1.g").
+    let studying = |level, full_time, first_course_at_level| {
+        with(|c| {
+            c.birth_date = date!(1999 - 12 - 31);
+            c.studying = Some(Studying {
+                level,
+                full_time,
+                first_course_at_level,
+            });
+        })
+    };
+    let d = assess(&cycle(), &studying(StudyLevel::University, true, true));
+    assert_eq!(d.age_limit_date, date!(2027 - 12 - 30));
+    assert_eq!((d.status, codes(&d)), (Status::Deferred, vec!["41.1.g".to_string()]));
+    assert_eq!(
+        assess(&cycle(), &studying(StudyLevel::College, true, true)).status,
+        Status::Deferred
+    );
+    // Not a deferral for college or university: the limit stays at 25.
+    for (level, full_time, first) in [
+        (StudyLevel::University, false, true),
+        (StudyLevel::University, true, false),
+        (StudyLevel::Vocational, true, true),
+        (StudyLevel::General, true, true),
+    ] {
+        assert_eq!(
+            assess(&cycle(), &studying(level, full_time, first)).status,
+            Status::OverAge,
+            "{level:?} {full_time} {first}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_education_level_needs_checking_and_is_not_unmet() {
+    let d = assess(&cycle(), &with(|c| c.education_grade = None));
+    assert_eq!(d.status, Status::Eligible);
+    assert!(d.unmet_standards.is_empty());
+    assert_eq!(d.unchecked, vec![Standard::Education]);
+    assert!(d.needs_checking());
+    assert!(d.status_reason().contains("cần kiểm tra"), "{}", d.status_reason());
+    let d = assess(&cycle(), &base());
+    assert!(d.unchecked.is_empty() && !d.needs_checking());
+    // A known low grade is still unmet.
+    assert_eq!(status(&with(|c| c.education_grade = Some(6))), Status::Unqualified);
 }
 
 #[test]
@@ -673,7 +714,7 @@ fn citizen_json(c: &CitizenFacts, height_weight: Option<(f64, f64)>) -> Value {
         "full_name": c.full_name,
         "birth_date": iso(c.birth_date),
         "sex": c.sex.as_str(),
-        "education_grade": c.education_grade,
+        "education_grade": c.education_grade.unwrap_or(0),
         "hard_area": c.hard_area,
         "studying": c.studying.map(|s| json!({
             "level": s.level.code(), "full_time": s.full_time,
@@ -933,7 +974,7 @@ fn arb_facts() -> impl Strategy<Value = CitizenFacts> {
                     full_name: "Trần Văn Bình".into(),
                     birth_date,
                     sex,
-                    education_grade: grade,
+                    education_grade: Some(grade),
                     hard_area: hard,
                     studying,
                     deferred_before_for_higher_education: deferred,
@@ -1066,11 +1107,11 @@ fn status_reasons_name_a_legal_source() {
     let cases = [
         (
             with(|c| c.birth_date = date!(2008 - 01 - 01)),
-            "Chưa đủ 18 tuổi vào ngày 2025-12-31 (đủ 18 tuổi từ ngày 2026-01-01) (Điều 30 Luật NVQS",
+            "Chưa đủ 18 tuổi vào ngày 31/12/2025 (đủ 18 tuổi từ ngày 01/01/2026) (Điều 30 Luật NVQS",
         ),
         (
             with(|c| c.birth_date = date!(1999 - 01 - 01)),
-            "Đã hết tuổi 25 (hạn cuối ngày 2024-12-31)",
+            "Đã hết tuổi 25 (hạn cuối ngày 31/12/2024)",
         ),
         (
             with(|c| c.circumstances = vec![C::RegistrationBarred]),
@@ -1085,8 +1126,8 @@ fn status_reasons_name_a_legal_source() {
             with(|c| c.circumstances = vec![C::StandingMilitia]),
             "(khoản 1 Điều 41 Luật NVQS)",
         ),
-        (with(|c| c.education_grade = 2), "Thông tư 148/2018/TT-BQP"),
-        (base(), "đến hết ngày 2032-05-11"),
+        (with(|c| c.education_grade = Some(2)), "Thông tư 148/2018/TT-BQP"),
+        (base(), "đến hết ngày 11/05/2032"),
     ];
     for ((c, needle), expected) in cases.iter().zip(Status::ALL) {
         let d = assess(&cycle(), c);

@@ -1,5 +1,6 @@
-//! Reservist classes (hạng 1 / hạng 2, LNVQS Art. 24 as amended 2019), age groups (nhóm A / B,
-//! LNVQS Art. 25, UNCONFIRMED) and kinds of reserve equipment (phương tiện kỹ thuật dự bị, PTKT).
+//! Reservist classes (hạng 1 / hạng 2, LNVQS Art. 24; point 2.e as replaced by Luật Dân quân tự vệ
+//! 2019 Art. 49), age groups (nhóm A / B, LNVQS Art. 26) and kinds of reserve equipment (phương
+//! tiện kỹ thuật dự bị, PTKT).
 
 use super::age::{within_end_of_age, Sex};
 use serde::{Deserialize, Serialize};
@@ -40,9 +41,13 @@ impl ReservistClass {
     }
 }
 
-/// Months of People's Police service that make a man class 1. The brief records a contradiction
-/// (12 vs 20 months, law brief "Contradictions" 2); 12 is the likely corrected value. UNCONFIRMED.
-pub const POLICE_MONTHS_FOR_CLASS_1: u32 = 12;
+/// Months of People's Police service that make a man class 1: "từ 20 tháng trở lên" (LNVQS
+/// Art. 24.2.c, the official text; neither Luật DQTV 2019 Art. 49 nor Luật 98/2025 amends it).
+pub const POLICE_MONTHS_FOR_CLASS_1: u32 = 20;
+
+/// Below this many months of police service a man is class 2 (LNVQS Art. 24.3.c, "dưới 12
+/// tháng"). From here up to [`POLICE_MONTHS_FOR_CLASS_1`] the law's text classifies nobody.
+pub const POLICE_MONTHS_CLASS_2_BELOW: u32 = 12;
 
 /// The service history that decides the reservist class (LNVQS Art. 24).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,9 +62,12 @@ pub struct ServiceHistory {
     pub former_professional_soldier: bool,
     /// Defence worker or employee converted from NCO or soldier status.
     pub converted_defense_worker: bool,
-    /// Core militia who completed service: months as standing militia.
-    pub standing_militia_months: u32,
-    /// Core militia who completed service: months of concentrated training.
+    /// Standing militia who completed militia service (Art. 24.2.e as replaced by Luật DQTV 2019
+    /// Art. 49: no month threshold).
+    #[serde(default)]
+    pub completed_standing_militia_service: bool,
+    /// On-site, mobile, maritime, air-defence, artillery, reconnaissance, signals, engineering,
+    /// chemical or medical militia: months of concentrated training (class 1 from 3).
     pub militia_concentrated_training_months: u32,
     /// A class-2 soldier's months of concentrated training.
     pub class2_concentrated_training_months: u32,
@@ -68,15 +76,16 @@ pub struct ServiceHistory {
 }
 
 /// The reservist class given the service history: class 1 when any Art. 24 class-1 criterion holds,
-/// otherwise class 2 (discharged under 6 months, other defence workers, police under 12 months,
-/// men past call-up age who never served, women registered under Art. 12.2).
+/// otherwise class 2 (discharged under 6 months, other defence workers, police under 20 months,
+/// men past call-up age who never served, women registered under Art. 12.2). Police service of
+/// 12 to 19 months is not classified by the law's text: see [`needs_manual_review`].
 pub fn classify(h: &ServiceHistory) -> ReservistClass {
     let class1 = h.active_service_months >= 6
         || h.in_combat
         || h.police_months >= POLICE_MONTHS_FOR_CLASS_1
         || h.former_professional_soldier
         || h.converted_defense_worker
-        || h.standing_militia_months >= 12
+        || h.completed_standing_militia_service
         || h.militia_concentrated_training_months >= 3
         || h.class2_concentrated_training_months >= 6
         || h.commune_police_months >= 36;
@@ -87,7 +96,22 @@ pub fn classify(h: &ServiceHistory) -> ReservistClass {
     }
 }
 
-/// Reserve age group (LNVQS Art. 25). UNCONFIRMED: the article text was not retrieved.
+/// Why the class given by [`classify`] must be checked by hand, when it must: a man whose only
+/// ground would be 12 to 19 months of People's Police service, which LNVQS Art. 24 places in
+/// neither class (class 1 from 20 months, point 2.c; class 2 under 12 months, point 3.c).
+pub fn needs_manual_review(h: &ServiceHistory) -> Option<String> {
+    let gap = (POLICE_MONTHS_CLASS_2_BELOW..POLICE_MONTHS_FOR_CLASS_1).contains(&h.police_months);
+    (gap && classify(h) == ReservistClass::Class2).then(|| {
+        format!(
+            "Thời gian phục vụ trong Công an nhân dân {} tháng: điểm c khoản 2 Điều 24 Luật NVQS xếp hạng một từ \
+             20 tháng, điểm c khoản 3 xếp hạng hai dưới 12 tháng; khoảng 12–19 tháng luật không quy định, cần \
+             cán bộ xem xét.",
+            h.police_months
+        )
+    })
+}
+
+/// Reserve age group (LNVQS Art. 26; the service ages themselves are Art. 25).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgeGroup {
@@ -264,6 +288,34 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(classify(&h), ReservistClass::Class2);
+        assert_eq!(needs_manual_review(&h), None);
+        // Police service: class 1 from 20 months (Art. 24.2.c); 12–19 months flagged.
+        for (months, class, review) in [
+            (12, ReservistClass::Class2, true),
+            (19, ReservistClass::Class2, true),
+            (20, ReservistClass::Class1, false),
+        ] {
+            let h = ServiceHistory {
+                police_months: months,
+                ..Default::default()
+            };
+            assert_eq!(classify(&h), class, "{months}");
+            assert_eq!(needs_manual_review(&h).is_some(), review, "{months}");
+        }
+        // Another class-1 ground settles it: nothing to review.
+        let h = ServiceHistory {
+            police_months: 15,
+            active_service_months: 6,
+            ..Default::default()
+        };
+        assert_eq!(needs_manual_review(&h), None);
+        // Standing militia who completed service: class 1 with no month threshold (Luật DQTV
+        // 2019 Art. 49).
+        let h = ServiceHistory {
+            completed_standing_militia_service: true,
+            ..Default::default()
+        };
+        assert_eq!(classify(&h), ReservistClass::Class1);
         let h = ServiceHistory {
             commune_police_months: 36,
             ..Default::default()

@@ -1206,37 +1206,47 @@ impl Scoped<'_> {
             .collect())
     }
 
-    /// Men in scope who must make their first registration in `year`: 17 or older by 31 December
-    /// of `year`, still of military-service age on 1 January of it (at most
-    /// [`MALE_SERVICE_AGE_MAX`]), and without a first registration. Women register from 18 only
-    /// when their occupation fits the army's needs (LNVQS Art. 12.2, ND 14/2016); that list is not
-    /// modelled, so women are not listed here.
+    /// Men in scope who make their first registration in `year`: those who turn 17 in it (LNVQS
+    /// Art. 16: first registration in the year a man turns 17; ordered in April by the commune
+    /// chairman), without a first registration. Women register from 18 only when their
+    /// occupation fits the army's needs (LNVQS Art. 12.2, ND 14/2016); that list is not modelled,
+    /// so women are not listed here. Older men never registered are [`Self::late_registrations`].
     pub async fn must_register(&self, year: i32) -> Result<Vec<Citizen>, StoreError> {
+        let first = Date::from_calendar_date(year - FIRST_REGISTRATION_AGE, Month::January, 1)
+            .map_err(|_| StoreError::Invalid(format!("Năm {year} không hợp lệ.")))?;
+        let last = Date::from_calendar_date(year - FIRST_REGISTRATION_AGE, Month::December, 31)
+            .map_err(|_| StoreError::Invalid(format!("Năm {year} không hợp lệ.")))?;
+        self.unregistered_men(first, last).await
+    }
+
+    /// Men in scope without a first registration born between `first` and `last`, in name order.
+    async fn unregistered_men(&self, first: Date, last: Date) -> Result<Vec<Citizen>, StoreError> {
         self.require(Permission::Read)?;
-        let born_by = Date::from_calendar_date(year - FIRST_REGISTRATION_AGE, Month::December, 31)
-            .map_err(|_| StoreError::Invalid(format!("Năm {year} không hợp lệ.")))?;
-        // Born after 31/12 of (year − 46): at most 45 years old on 1 January of `year`.
-        let born_after = Date::from_calendar_date(year - MALE_SERVICE_AGE_MAX - 1, Month::December, 31)
-            .map_err(|_| StoreError::Invalid(format!("Năm {year} không hợp lệ.")))?;
         let rows = sqlx::query(&format!(
             "SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.unit_id IN ({SCOPE_UNITS}) \
-             AND c.sex = 'male' AND c.birth_date <= $2 AND c.birth_date > $3 \
+             AND c.sex = 'male' AND c.birth_date >= $2 AND c.birth_date <= $3 \
              AND NOT EXISTS (SELECT 1 FROM registration_event e WHERE e.citizen_id = c.id AND e.kind IN ('first', 'removal')) \
              ORDER BY c.sort_key, c.id"
         ))
         .bind(self.actor.unit_id)
-        .bind(iso(born_by))
-        .bind(iso(born_after))
+        .bind(iso(first))
+        .bind(iso(last))
         .fetch_all(&self.store.pool)
         .await?;
         Ok(rows.iter().map(citizen_row).collect())
     }
 
-    /// Of [`Self::must_register`]`(year)`, the men whose first-registration period (April of the
-    /// year they turned 17) ended before `today`, most overdue first.
+    /// Men of registration age in `year` (17 or older by 31 December of it, at most
+    /// [`MALE_SERVICE_AGE_MAX`] on 1 January) who never made a first registration and whose own
+    /// period (April of the year they turned 17) ended before `today`, most overdue first.
     pub async fn late_registrations(&self, year: i32, today: Date) -> Result<Vec<LateRegistration>, StoreError> {
+        let born_by = Date::from_calendar_date(year - FIRST_REGISTRATION_AGE, Month::December, 31)
+            .map_err(|_| StoreError::Invalid(format!("Năm {year} không hợp lệ.")))?;
+        // Born after 31/12 of (year − 46): at most 45 years old on 1 January of `year`.
+        let born_from = Date::from_calendar_date(year - MALE_SERVICE_AGE_MAX, Month::January, 1)
+            .map_err(|_| StoreError::Invalid(format!("Năm {year} không hợp lệ.")))?;
         let mut late: Vec<LateRegistration> = self
-            .must_register(year)
+            .unregistered_men(born_from, born_by)
             .await?
             .into_iter()
             .filter_map(|c| {
@@ -1250,6 +1260,25 @@ impl Scoped<'_> {
             .collect();
         late.sort_by_key(|l| std::cmp::Reverse(l.days_late));
         Ok(late)
+    }
+
+    /// Of the given citizens, those without a first registration on record (the gap a call-up
+    /// decision must not pass over in silence).
+    pub async fn without_first_registration(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+        self.require(Permission::Read)?;
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let registered: std::collections::HashSet<i64> = sqlx::query(&format!(
+            "SELECT DISTINCT e.citizen_id FROM registration_event e WHERE e.kind = 'first' AND e.citizen_id IN ({list})"
+        ))
+        .fetch_all(&self.store.pool)
+        .await?
+        .iter()
+        .map(|r| r.get::<i64, _>(0))
+        .collect();
+        Ok(ids.iter().copied().filter(|id| !registered.contains(id)).collect())
     }
 
     /// Adds a family relation to a citizen in scope.

@@ -418,14 +418,14 @@ impl Scoped<'_> {
                 Ok(m)
             }
             IndicatorKind::QuotaHandedOver => {
-                // Citizens of the subtree's communes handed over (whatever the post check found)
-                // in the call-up of `year`, of the quota saved for those communes. A replacement
-                // counts like anyone handed over; the one he replaced, returned, still counts as
-                // handed over, as the yearly figures do.
+                // Citizens of the subtree's communes handed over and not returned after the post
+                // check in the call-up of `year`, of the quota saved for those communes: the
+                // returned recruit does not count, his replacement (handed over) does, once; the
+                // same figure as the yearly dashboard.
                 let row = sqlx::query(&format!(
                     "SELECT (SELECT count(*) FROM nvqs_candidate n JOIN nvqs_cycle y ON y.id = n.cycle_id \
                      WHERE y.year = $2 AND n.unit_id IN ({SUBTREE}) \
-                     AND n.stage IN ('handed_over', 'confirmed', 'returned')), \
+                     AND n.stage IN ('handed_over', 'confirmed')), \
                      (SELECT CAST(sum(q.quota) AS BIGINT) FROM nvqs_quota q JOIN nvqs_cycle y ON y.id = q.cycle_id \
                      WHERE y.year = $2 AND q.unit_id IN ({SUBTREE}))"
                 ))

@@ -91,7 +91,7 @@ fn check_date(s: &Option<String>, what: &str) -> Result<Option<String>, AppError
         None => Ok(None),
         Some(d) => parse_date_text(&d).map(|d| Some(d.to_string())).ok_or_else(|| {
             AppError::bad_request(format!(
-                "{what} \"{d}\" không hợp lệ: dùng dạng NNNN-TT-NN hoặc NN/TT/NNNN."
+                "{what} \"{d}\" không hợp lệ: dùng dạng NN/TT/NNNN (ví dụ 01/07/2025)."
             ))
         }),
     }

@@ -668,7 +668,21 @@ struct RegistrationPage {
     year: i32,
     due: String,
     must: Vec<CitizenRow>,
-    late: Vec<(CitizenRow, String, i64)>,
+    /// (citizen, end of his registration period, how long overdue in words).
+    late: Vec<(CitizenRow, String, String)>,
+}
+
+/// How long ago a registration period ended, in years and months ("2 năm 3 tháng", "12 ngày"):
+/// a figure a person reads, not a count of thousands of days.
+fn overdue_text(due: time::Date, today: time::Date) -> String {
+    let months = (today.year() - due.year()) * 12 + (today.month() as i32 - due.month() as i32)
+        - i32::from(today.day() < due.day());
+    match months {
+        m if m <= 0 => format!("{} ngày", (today - due).whole_days().max(0)),
+        m if m < 12 => format!("{m} tháng"),
+        m if m % 12 == 0 => format!("{} năm", m / 12),
+        m => format!("{} năm {} tháng", m / 12, m % 12),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -701,7 +715,13 @@ pub async fn registration(
         .late_registrations(year, today())
         .await?
         .iter()
-        .map(|l| (row(&state, &l.citizen, &names), vi_date(l.due_date), l.days_late))
+        .map(|l| {
+            (
+                row(&state, &l.citizen, &names),
+                vi_date(l.due_date),
+                overdue_text(l.due_date, today()),
+            )
+        })
         .collect();
     render(&RegistrationPage {
         chrome: Chrome::new(&state, Some(&viewer), "Đăng ký nghĩa vụ quân sự", "citizens"),
@@ -1052,4 +1072,19 @@ pub async fn import_rejects(
         .clone()
         .ok_or_else(|| AppError::not_found("Lượt nhập này không có dòng nào bị từ chối."))?;
     Ok(super::download(bytes, super::XLSX, "dong-bi-tu-choi.xlsx"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::overdue_text;
+    use time::macros::date;
+
+    #[test]
+    fn overdue_in_years_and_months_not_thousands_of_days() {
+        let due = date!(1998 - 04 - 30);
+        assert_eq!(overdue_text(due, date!(2026 - 12 - 07)), "28 năm 7 tháng");
+        assert_eq!(overdue_text(date!(2025 - 04 - 30), date!(2025 - 05 - 02)), "2 ngày");
+        assert_eq!(overdue_text(date!(2025 - 04 - 30), date!(2025 - 07 - 30)), "3 tháng");
+        assert_eq!(overdue_text(date!(2024 - 04 - 30), date!(2025 - 04 - 30)), "1 năm");
+    }
 }

@@ -23,6 +23,8 @@ use std::collections::HashMap;
 struct CyclesPage {
     chrome: Chrome,
     cycles: Vec<CallUpCycle>,
+    /// Per cycle: the quota the viewer answers for, and the reference date as dd/mm/yyyy.
+    rows: Vec<(String, String)>,
     units: Vec<(i64, String)>,
     can_write: bool,
     next_year: i32,
@@ -47,7 +49,19 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         .collect();
     let mut years: Vec<i32> = cycles.iter().map(|c| c.year).collect();
     years.dedup();
+    let mut rows = Vec::with_capacity(cycles.len());
+    for c in &cycles {
+        let quota = match scoped.quota_in_scope(c).await? {
+            Some(q) => crate::forms::vi_count(q),
+            None => "tỉnh chưa phân bổ cho xã".into(),
+        };
+        let reference = phongthu_domain::dates::parse_iso_date(&c.reference_date)
+            .map(crate::forms::vi_date)
+            .unwrap_or_else(|| c.reference_date.clone());
+        rows.push((quota, reference));
+    }
     render(&CyclesPage {
+        rows,
         chrome: Chrome::new(&state, Some(&viewer), "Tuyển quân", "nvqs"),
         years,
         cycles,
@@ -103,6 +117,8 @@ pub struct Row {
     pub name: String,
     pub citizens: i64,
     pub eligible: i64,
+    /// Of the pool, records lacking a fact a standard needs ("thiếu thông tin").
+    pub incomplete: i64,
     pub deferred: i64,
     pub exempted: i64,
     pub other: i64,
@@ -135,6 +151,13 @@ struct CyclePage {
     ground_codes: Vec<String>,
     totals: Row,
     total_pool: i64,
+    /// The quota this viewer answers for: the cycle's for the province's staff, the sum of the
+    /// communes' saved quotas for a commune command (or a sentence saying it is not split yet).
+    quota_text: String,
+    reference_date: String,
+    /// A warning when part of the pool lacks facts.
+    incomplete_warning: Option<String>,
+    owner: bool,
     proposal_error: Option<String>,
     proposed_even: Option<String>,
     saved_even: Option<String>,
@@ -197,6 +220,7 @@ fn page(
         name: "Cộng".into(),
         citizens: sum(&|f| f.citizens),
         eligible: sum(&|f| f.eligible),
+        incomplete: sum(&|f| f.incomplete),
         deferred: sum(&|f| f.deferred),
         exempted: sum(&|f| f.exempted),
         other: sum(&|f| f.other),
@@ -214,7 +238,28 @@ fn page(
         party_members: sum(&|f| f.party_members),
         graduates: sum(&|f| f.graduates),
     };
+    let incomplete = totals.incomplete;
+    let quota_text = if owner {
+        crate::forms::vi_count(o.cycle.quota)
+    } else {
+        match saved_total {
+            Some(q) => crate::forms::vi_count(q),
+            None => "tỉnh chưa phân bổ chỉ tiêu cho xã".into(),
+        }
+    };
     CyclePage {
+        quota_text,
+        reference_date: phongthu_domain::dates::parse_iso_date(&o.cycle.reference_date)
+            .map(crate::forms::vi_date)
+            .unwrap_or_else(|| o.cycle.reference_date.clone()),
+        incomplete_warning: (incomplete > 0).then(|| {
+            format!(
+                "{} công dân trong nguồn thiếu thông tin (hồ sơ chưa ghi trình độ văn hóa): chưa xét được \
+                 tiêu chuẩn văn hóa, cần kiểm tra. Đề xuất chia chỉ tiêu đang tính cả những người này.",
+                crate::forms::vi_count(incomplete)
+            )
+        }),
+        owner,
         totals,
         chrome: Chrome::new(state, Some(viewer), format!("Tuyển quân năm {}", o.cycle.year), "nvqs"),
         total_pool: o.communes.iter().map(|f| f.eligible).sum(),
@@ -226,6 +271,7 @@ fn page(
                 name: f.unit_name.clone(),
                 citizens: f.citizens,
                 eligible: f.eligible,
+                incomplete: f.incomplete,
                 deferred: f.deferred,
                 exempted: f.exempted,
                 other: f.other,
@@ -245,8 +291,8 @@ fn page(
             })
             .collect(),
         ground_codes: ground_codes.clone(),
-        proposal_error: o.proposal_error.clone(),
-        proposed_even: o.evenness_proposed.as_ref().map(even_text),
+        proposal_error: o.proposal_error.clone().filter(|_| owner),
+        proposed_even: o.evenness_proposed.as_ref().filter(|_| owner).map(even_text),
         saved_even: o.evenness_saved.as_ref().map(even_text),
         chart_height: 16 + bars.len() * 30,
         bars,

@@ -136,9 +136,14 @@ async fn compute_work_figures(state: &AppState, viewer: &Viewer) -> Result<WorkF
         ("Đơn vị dân quân tự vệ", militia_units.len().to_string(), "/militia"),
     ];
     if let Some(c) = cycles.first() {
+        // A commune command answers for its own quota, not the province's.
+        let quota = match scoped.quota_in_scope(c).await? {
+            Some(q) => crate::forms::vi_count(q),
+            None => "tỉnh chưa phân bổ".into(),
+        };
         work.push((
             "Chỉ tiêu tuyển quân gần nhất",
-            format!("{} (năm {})", c.quota, c.year),
+            format!("{quota} (năm {})", c.year),
             "/nvqs",
         ));
     }

@@ -26,7 +26,7 @@ use phongthu_domain::nvqs::plan::CappedList;
 use phongthu_domain::nvqs::stage::{CallUpList, Stage};
 use phongthu_domain::nvqs::Status;
 use phongthu_domain::territory::Level;
-use phongthu_store::{CandidateRow, CommuneCycle};
+use phongthu_store::{CandidateRow, CommuneCycle, StepInForce};
 
 /// The stem of a requested file name, e.g. "ds-nguon" for "ds-nguon.pdf"; the format itself is
 /// read from the same extension by [`Format`].
@@ -148,13 +148,22 @@ fn list_document(ctx: &Ctx, title: String, intro: String, body: Vec<Block>) -> O
         signer: chairman(),
         recipients: vec![
             "Niêm yết tại trụ sở Ủy ban nhân dân, nhà văn hóa thôn, tổ dân phố".into(),
-            "Ban Chỉ huy quân sự xã".into(),
+            format!("Ban Chỉ huy quân sự {}", ctx.commune),
             "Lưu: VT".into(),
         ],
     }
 }
 
+/// Health class 4–6 found at the examination: a deferral under Art. 41.1.a, whether or not its
+/// decision is recorded yet.
+fn unfit_for_health(c: &CandidateRow) -> bool {
+    c.stage == Stage::Unfit && c.health_class.is_some_and(|h| h >= 4)
+}
+
 fn grounds_of(c: &CandidateRow) -> String {
+    if unfit_for_health(c) {
+        return "41.1.a".into();
+    }
     c.ground.clone().unwrap_or_else(|| c.grounds.join(", "))
 }
 
@@ -214,7 +223,11 @@ fn list_for(state: &AppState, ctx: &Ctx, p: &CommuneCycle, stem: &str) -> Option
             let mut picked: Vec<&CandidateRow> = p
                 .candidates
                 .iter()
-                .filter(|c| c.stage == stage || (c.stage == Stage::Pool && c.status == status))
+                .filter(|c| {
+                    c.stage == stage
+                        || (c.stage == Stage::Pool && c.status == status)
+                        || (status == Status::Deferred && unfit_for_health(c))
+                })
                 .collect();
             // Grouped by ground (Art. 41 order: the codes sort as the law orders them), names in
             // Vietnamese order within a ground (the registry's order).
@@ -233,6 +246,10 @@ fn list_for(state: &AppState, ctx: &Ctx, p: &CommuneCycle, stem: &str) -> Option
                 }
                 let reason = match (&c.decision_number, c.stage == stage) {
                     (Some(n), true) => format!("{g}; quyết định số {n}"),
+                    _ if unfit_for_health(c) => format!(
+                        "{g}: sức khỏe loại {} theo kết quả khám (chưa có quyết định)",
+                        c.health_class.unwrap_or(0)
+                    ),
                     _ => format!("{g} (theo hồ sơ, chưa có quyết định)"),
                 };
                 group.push(public_row(state, group.len(), c, reason));
@@ -321,7 +338,28 @@ enum Call {
     Enlistment,
 }
 
-fn decision(ctx: &Ctx, state: &AppState, c: &CandidateRow, window: &str, call: Call) -> OfficialDocument {
+/// Where and when the citizen reports, as entered with the call-up decision.
+#[derive(Debug, Clone, Default)]
+struct Reporting {
+    place: String,
+    at: String,
+}
+
+fn reporting_of(step: Option<&StepInForce>) -> Reporting {
+    Reporting {
+        place: step.and_then(|s| s.text("report_place")).unwrap_or_default(),
+        at: step.and_then(|s| s.text("report_at")).unwrap_or_default(),
+    }
+}
+
+fn decision(
+    ctx: &Ctx,
+    state: &AppState,
+    c: &CandidateRow,
+    window: &str,
+    call: Call,
+    reporting: &Reporting,
+) -> OfficialDocument {
     let call_up = call == Call::Enlistment;
     let who = format!(
         "công dân {}, sinh ngày {}, nơi thường trú: {}",
@@ -334,7 +372,16 @@ fn decision(ctx: &Ctx, state: &AppState, c: &CandidateRow, window: &str, call: C
         let detail = c.decision_number.clone();
         (
             format!("Về việc gọi công dân nhập ngũ năm {year}"),
-            format!("Điều 1. Gọi {who}, nhập ngũ năm {year}."),
+            {
+                let mut a = format!("Điều 1. Gọi {who}, nhập ngũ năm {year}.");
+                if !reporting.at.is_empty() {
+                    a.push_str(&format!(" Thời gian có mặt: {}.", reporting.at));
+                }
+                if !reporting.place.is_empty() {
+                    a.push_str(&format!(" Địa điểm có mặt: {}.", reporting.place));
+                }
+                a
+            },
             c.decision_date
                 .as_deref()
                 .and_then(phongthu_domain::dates::parse_iso_date)
@@ -388,7 +435,7 @@ fn decision(ctx: &Ctx, state: &AppState, c: &CandidateRow, window: &str, call: C
             Block::Heading("QUYẾT ĐỊNH:".into()),
             Block::Paragraph(article1),
             Block::Paragraph(match call {
-                Call::Enlistment => "Điều 2. Công dân có tên tại Điều 1 có mặt đúng thời gian, địa điểm ghi trong thông báo kèm theo; không có mặt mà không có lý do chính đáng thì bị xử lý theo quy định của pháp luật.".into(),
+                Call::Enlistment => "Điều 2. Công dân có tên tại Điều 1 có mặt đúng thời gian, địa điểm ghi tại Điều 1; không có mặt mà không có lý do chính đáng thì bị xử lý theo quy định của pháp luật.".into(),
                 Call::Examination => "Điều 2. Công dân có tên tại Điều 1 có mặt đúng thời gian, địa điểm khám sức khỏe; không có mặt mà không có lý do chính đáng thì bị xử lý theo quy định của pháp luật.".into(),
                 Call::Screening => "Điều 2. Công dân có tên tại Điều 1 có mặt đúng thời gian, địa điểm sơ tuyển; không có mặt mà không có lý do chính đáng thì bị xử lý theo quy định của pháp luật.".into(),
             }),
@@ -438,28 +485,49 @@ pub async fn commune_document(
     let stem = file_stem(&file)?;
     let ctx = context(&state, &viewer, id, unit).await?;
     let p = state.store().scoped(&viewer.actor).commune_cycle(id, unit).await?;
+    let scoped = state.store().scoped(&viewer.actor);
+    let none = Reporting::default();
     let docs = match stem {
-        "quyet-dinh" => p
-            .candidates
-            .iter()
-            .filter(|c| c.stage.called_up())
-            .map(|c| decision(&ctx, &state, c, "", Call::Enlistment))
-            .collect(),
-        "goi-kham" => {
-            let window = exam_window_text(&p);
-            p.candidates
-                .iter()
-                .filter(|c| c.stage == Stage::Screened)
-                .map(|c| decision(&ctx, &state, c, &window, Call::Examination))
+        // Every decision issued, in the order of their numbers (the order of the list they were
+        // issued from), with the place and time entered with each.
+        "quyet-dinh" => {
+            let steps = scoped.steps_in_force(id, unit, "issue_call_up").await?;
+            let mut called: Vec<&CandidateRow> = p.candidates.iter().filter(|c| c.stage.called_up()).collect();
+            called.sort_by_key(|c| decision_order(c.decision_number.as_deref()));
+            called
+                .into_iter()
+                .map(|c| {
+                    let r = reporting_of(steps.get(&c.citizen.id));
+                    decision(&ctx, &state, c, "", Call::Enlistment, &r)
+                })
                 .collect()
         }
-        // Everyone in the pool not yet screened (the engine's "eligible" on the registry's facts).
-        "goi-so-tuyen" => p
-            .candidates
-            .iter()
-            .filter(|c| c.stage == Stage::Pool && c.status == Status::Eligible)
-            .map(|c| decision(&ctx, &state, c, "", Call::Screening))
-            .collect(),
+        // Everyone a call to the examination was issued to: passed screening, whatever came next.
+        "goi-kham" => {
+            let window = exam_window_text(&p);
+            let screened = scoped.steps_in_force(id, unit, "screen").await?;
+            p.candidates
+                .iter()
+                .filter(|c| {
+                    screened
+                        .get(&c.citizen.id)
+                        .is_some_and(|s| s.detail.get("passed").and_then(|v| v.as_bool()) == Some(true))
+                })
+                .map(|c| decision(&ctx, &state, c, &window, Call::Examination, &none))
+                .collect()
+        }
+        // Everyone called to screening: the pool not yet screened (the engine's "eligible" on the
+        // registry's facts) and those already screened, whatever came next.
+        "goi-so-tuyen" => {
+            let screened = scoped.steps_in_force(id, unit, "screen").await?;
+            p.candidates
+                .iter()
+                .filter(|c| {
+                    (c.stage == Stage::Pool && c.status == Status::Eligible) || screened.contains_key(&c.citizen.id)
+                })
+                .map(|c| decision(&ctx, &state, c, "", Call::Screening, &none))
+                .collect()
+        }
         _ => vec![list_for(&state, &ctx, &p, stem)
             .ok_or_else(|| AppError::not_found(format!("Không có văn bản \"{stem}\".")))?],
     };
@@ -482,19 +550,40 @@ pub async fn citizen_decision(
         return Err(AppError::not_found("Công dân này chưa có quyết định gọi nhập ngũ."));
     }
     let ctx = context(&state, &viewer, id, c.citizen.unit_id).await?;
+    let steps = state
+        .store()
+        .scoped(&viewer.actor)
+        .steps_in_force(id, c.citizen.unit_id, "issue_call_up")
+        .await?;
+    let reporting = reporting_of(steps.get(&c.citizen.id));
     send(
         &state,
         &viewer,
-        vec![decision(&ctx, &state, &c, "", Call::Enlistment)],
+        vec![decision(&ctx, &state, &c, "", Call::Enlistment, &reporting)],
         format,
         &format!("quyet-dinh-nhap-ngu-{}-{citizen}", ctx.year),
     )
     .await
 }
 
+/// The order of decisions: by the leading number of "16/QĐ-UBND", then the text (a decision
+/// without a number last).
+fn decision_order(number: Option<&str>) -> (u64, String) {
+    let n = number.unwrap_or("").trim();
+    let digits: String = n.chars().take_while(|c| c.is_ascii_digit()).collect();
+    (digits.parse().unwrap_or(u64::MAX), n.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decisions_sort_by_number() {
+        let mut v = vec![Some("21/QĐ-UBND"), Some("9/QĐ-UBND"), None, Some("16/QĐ-UBND")];
+        v.sort_by_key(|n| decision_order(*n));
+        assert_eq!(v, vec![Some("9/QĐ-UBND"), Some("16/QĐ-UBND"), Some("21/QĐ-UBND"), None]);
+    }
 
     #[test]
     fn file_names() {

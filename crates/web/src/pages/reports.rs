@@ -301,7 +301,9 @@ pub async fn public_list(
     let body = vec![
         Block::Paragraph(format!(
             "Danh sách dự kiến do {unit_name} lập từ dữ liệu hồ sơ, xét điều kiện tại ngày {}; danh sách chính thức được niêm yết sau khi có quyết định của cấp có thẩm quyền.",
-            cycle.reference_date
+            phongthu_domain::dates::parse_iso_date(&cycle.reference_date)
+                .map(crate::forms::vi_date)
+                .unwrap_or_else(|| cycle.reference_date.clone())
         )),
         Block::Heading(format!("I. CÔNG DÂN TẠM HOÃN, MIỄN GỌI NHẬP NGŨ ({})", excused.len())),
         Block::Table { headers: headers.clone(), rows: excused, widths_pct: widths.clone() },

@@ -237,7 +237,11 @@ fn row_of(c: &CandidateRow) -> Row {
             .clone()
             .or_else(|| c.citizen.current_village.clone())
             .unwrap_or_default(),
-        status: c.status_label.clone(),
+        status: if c.needs_checking {
+            format!("{} — cần kiểm tra: thiếu trình độ văn hóa", c.status_label)
+        } else {
+            c.status_label.clone()
+        },
         grounds: c.grounds.join(", "),
         stage: c.stage_label.clone(),
         stage_code: c.stage.code(),
@@ -299,8 +303,27 @@ struct CommunePage {
     can_write: bool,
     today: String,
     exam_window: String,
+    /// The citizens heading for a call-up decision with no first registration on record.
+    unregistered: Option<String>,
     flash: Option<String>,
     error: Option<String>,
+}
+
+/// Stages from which a call-up decision is near: vetted, approved, or already decided.
+fn heading_for_call_up(s: Stage) -> bool {
+    matches!(s, Stage::Vetted | Stage::Approved(_) | Stage::CallUpIssued)
+}
+
+/// The warning that names who reaches a call-up decision without a first registration.
+fn unregistered_warning(names: &[String]) -> Option<String> {
+    (!names.is_empty()).then(|| {
+        format!(
+            "Chưa có đăng ký nghĩa vụ quân sự lần đầu trong hồ sơ ({} người): {}. Cần đăng ký (hoặc ghi lần đăng ký đã có) \
+             trước khi ra quyết định gọi nhập ngũ.",
+            names.len(),
+            names.join(", ")
+        )
+    })
 }
 
 fn list_rows(p: &CommuneCycle) -> Vec<ListRow> {
@@ -309,7 +332,16 @@ fn list_rows(p: &CommuneCycle) -> Vec<ListRow> {
         .map(|l| ListRow {
             code: l.list.code(),
             label: l.label.clone(),
-            describe: l.describe.clone(),
+            // No cap can be worked out before the province splits the quota.
+            describe: if p.quota.is_none() {
+                format!(
+                    "{}: {} người; chưa tính được giới hạn vì tỉnh chưa phân bổ chỉ tiêu cho xã",
+                    l.label,
+                    crate::forms::vi_count(l.count)
+                )
+            } else {
+                l.describe.clone()
+            },
             over: l.over,
             approved: l
                 .approval
@@ -336,6 +368,19 @@ fn list_rows(p: &CommuneCycle) -> Vec<ListRow> {
         .collect()
 }
 
+/// Whether a citizen is selected by a filter of the commune page (the same test for its count
+/// and its rows).
+fn commune_filter(c: &CandidateRow, filter: &str) -> bool {
+    let in_pool = c.status == Status::Eligible;
+    match filter {
+        "" => c.stage != Stage::Pool || in_pool,
+        "ngoai-nguon" => c.stage == Stage::Pool && !in_pool,
+        "thieu-thong-tin" => c.stage == Stage::Pool && c.needs_checking,
+        "pool" => c.stage == Stage::Pool && in_pool,
+        code => c.stage.code() == code,
+    }
+}
+
 async fn commune_page(
     state: &AppState,
     viewer: &Viewer,
@@ -350,32 +395,45 @@ async fn commune_page(
         .scoped(&viewer.actor)
         .commune_cycle(cycle_id, unit_id)
         .await?;
+    // Each filter's name says what it selects, and the counts are those of the filters:
+    // "Trong nguồn, chưa sơ tuyển" holds only the engine's pool (never a man over age), the men
+    // outside the pool who never took a step are "Ngoài nguồn", and "thiếu thông tin" is the
+    // part of the pool whose record lacks a fact.
     let mut counts: Vec<(String, String, usize)> = Vec::new();
-    let in_pool = p
-        .candidates
-        .iter()
-        .filter(|c| c.stage != Stage::Pool || c.status == Status::Eligible)
-        .count();
-    counts.push(("".into(), "Nguồn và người đã có bước".into(), in_pool));
+    let all = p.candidates.iter().filter(|c| commune_filter(c, "")).count();
+    counts.push(("".into(), "Trong nguồn và đã có bước".into(), all));
     counts.push((
         "ngoai-nguon".into(),
-        "Ngoài nguồn (theo hồ sơ)".into(),
-        p.candidates.len() - in_pool,
+        "Ngoài nguồn, chưa có bước (theo hồ sơ)".into(),
+        p.candidates.iter().filter(|c| commune_filter(c, "ngoai-nguon")).count(),
     ));
+    let missing = p
+        .candidates
+        .iter()
+        .filter(|c| commune_filter(c, "thieu-thong-tin"))
+        .count();
+    if missing > 0 {
+        counts.push((
+            "thieu-thong-tin".into(),
+            "Trong nguồn, thiếu thông tin (cần kiểm tra)".into(),
+            missing,
+        ));
+    }
     for s in Stage::ALL {
-        let n = p.candidates.iter().filter(|c| c.stage == s).count();
+        let n = p.candidates.iter().filter(|c| commune_filter(c, s.code())).count();
         if n > 0 {
-            counts.push((s.code().into(), s.label_vi().into(), n));
+            let label = if s == Stage::Pool {
+                "Trong nguồn, chưa sơ tuyển"
+            } else {
+                s.label_vi()
+            };
+            counts.push((s.code().into(), label.into(), n));
         }
     }
     let rows = p
         .candidates
         .iter()
-        .filter(|c| match filter {
-            "" => c.stage != Stage::Pool || c.status == Status::Eligible,
-            "ngoai-nguon" => c.stage == Stage::Pool && c.status != Status::Eligible,
-            code => c.stage.code() == code,
-        })
+        .filter(|c| commune_filter(c, filter))
         .map(row_of)
         .collect();
     let exam_window = p
@@ -387,6 +445,19 @@ async fn commune_page(
             Some(format!("{} – {}", vi_date(s), vi_date(e)))
         })
         .unwrap_or_default();
+    let near: Vec<&CandidateRow> = p.candidates.iter().filter(|c| heading_for_call_up(c.stage)).collect();
+    let gaps = state
+        .store()
+        .scoped(&viewer.actor)
+        .without_first_registration(&near.iter().map(|c| c.citizen.id).collect::<Vec<_>>())
+        .await?;
+    let unregistered = unregistered_warning(
+        &near
+            .iter()
+            .filter(|c| gaps.contains(&c.citizen.id))
+            .map(|c| c.citizen.full_name.clone())
+            .collect::<Vec<_>>(),
+    );
     Ok(CommunePage {
         chrome: Chrome::new(
             state,
@@ -397,7 +468,10 @@ async fn commune_page(
         cycle_id,
         year: p.cycle.year,
         unit_id,
-        quota: p.quota.map(|q| q.to_string()).unwrap_or_else(|| "chưa giao".into()),
+        quota: p
+            .quota
+            .map(crate::forms::vi_count)
+            .unwrap_or_else(|| "chưa giao (tỉnh chưa phân bổ chỉ tiêu cho xã)".into()),
         lists: list_rows(&p),
         rows,
         counts,
@@ -413,6 +487,7 @@ async fn commune_page(
         can_write: viewer.actor.role.allows(Permission::Write),
         today: vi_date(today()),
         exam_window,
+        unregistered,
         unit_name: p.unit_name,
         flash,
         error,
@@ -625,6 +700,9 @@ struct CandidatePage {
     has_decision: bool,
     can_write: bool,
     today: String,
+    /// The health class that decides (the worst criterion, the physique lowered by the BMI band).
+    deciding_class: Option<String>,
+    unregistered: Option<String>,
     error: Option<String>,
     flash: Option<String>,
 }
@@ -663,6 +741,22 @@ async fn candidate_page(
                 .collect()
         })
         .unwrap_or_default();
+    let unregistered =
+        if heading_for_call_up(me.stage) && !scoped.without_first_registration(&[citizen_id]).await?.is_empty() {
+            unregistered_warning(std::slice::from_ref(&citizen.full_name))
+        } else {
+            None
+        };
+    let deciding_class = me.health_class.map(|h| {
+        let bmi = me
+            .bmi
+            .map(|b| format!(", BMI {}", format!("{b:.1}").replace('.', ",")))
+            .unwrap_or_default();
+        format!(
+            "Sức khỏe loại {h}{bmi} (loại quyết định: điểm kém nhất của các chỉ tiêu, thể lực tính cả nhóm BMI theo \
+             Thông tư 105/2023/TT-BQP)"
+        )
+    });
     let returned = scoped
         .returned_unreplaced(cycle_id)
         .await?
@@ -717,6 +811,8 @@ async fn candidate_page(
         has_decision: me.stage.called_up() && me.decision_number.is_some(),
         can_write: viewer.actor.role.allows(Permission::Write),
         today: vi_date(today()),
+        deciding_class,
+        unregistered,
         error,
         flash,
         typed,
