@@ -63,12 +63,7 @@ async fn setup() -> (TestDb, Actor, i64) {
 }
 
 async fn citizens(store: &Store, actor: &Actor) -> i64 {
-    store
-        .scoped(actor)
-        .list_citizens(&Default::default(), Default::default())
-        .await
-        .unwrap()
-        .total
+    store.scoped(actor).citizen_count().await.unwrap()
 }
 
 async fn audit_verifies(store: &Store, url: &str) {

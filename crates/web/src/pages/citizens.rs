@@ -986,8 +986,8 @@ async fn past_job_page(state: &AppState, viewer: &Viewer, job_id: &str) -> Resul
     } else if run.committed {
         (
             Some(format!(
-                "Lượt nhập tệp \"{}\" đã xong và đã được ghi. Chi tiết từng dòng không còn được giữ sau khi máy chủ \
-                 khởi động lại.",
+                "Lượt nhập tệp \"{}\" đã xong và đã được ghi. Chi tiết từng dòng không còn được giữ (lượt nhập đã \
+                 hết hạn hoặc máy chủ đã khởi động lại).",
                 run.file_name
             )),
             None,
@@ -997,7 +997,7 @@ async fn past_job_page(state: &AppState, viewer: &Viewer, job_id: &str) -> Resul
             None,
             Some(format!(
                 "Lượt nhập tệp \"{}\" đã kết thúc mà không ghi hồ sơ nào. Chi tiết từng dòng không còn được giữ \
-                 sau khi máy chủ khởi động lại.",
+                 (lượt nhập đã hết hạn hoặc máy chủ đã khởi động lại).",
                 run.file_name
             )),
         )
