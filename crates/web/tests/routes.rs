@@ -331,7 +331,7 @@ fn declared_routes() -> BTreeSet<(String, String)> {
         let mut at = 0;
         while let Some(i) = s[at..].find(".route(") {
             let open = at + i + ".route(".len();
-            let args = call_args(&s, open);
+            let args = call_args(s, open);
             at = open + args.len();
             let q1 = args.find('"').expect("a route path literal");
             let q2 = q1 + 1 + args[q1 + 1..].find('"').unwrap();
