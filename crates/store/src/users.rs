@@ -228,8 +228,9 @@ impl Store {
         *self.hooks.password_check.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(hook));
     }
 
-    /// Checks a password against a stored hash on the blocking pool, holding no connection.
-    async fn check_password(&self, password: &str, hash: String) -> Result<bool, StoreError> {
+    /// Checks a password against a stored hash (the decoy when `None`) on the blocking pool,
+    /// holding no connection.
+    async fn check_password(&self, password: &str, hash: Option<String>) -> Result<bool, StoreError> {
         let hook = self
             .hooks
             .password_check
@@ -241,7 +242,10 @@ impl Store {
             if let Some(hook) = hook {
                 hook();
             }
-            verify_password(&password, &hash)
+            match &hash {
+                Some(hash) => verify_password(&password, hash),
+                None => verify_password(&password, decoy_hash()),
+            }
         })
         .await
         .map_err(|e| StoreError::Unavailable(format!("Không kiểm tra được mật khẩu: {e}.")))
@@ -256,10 +260,7 @@ impl Store {
     pub async fn login(&self, username: &str, password: &str) -> Result<SessionInfo, StoreError> {
         let username = username.trim().to_lowercase();
         let found = self.user_by(UserKey::Username(&username)).await?;
-        let hash = match &found {
-            Some((_, hash, _, _)) => hash.clone(),
-            None => decoy_hash().to_string(),
-        };
+        let hash = found.as_ref().map(|(_, hash, _, _)| hash.clone());
         let ok = self.check_password(password, hash).await?;
         let Some((user, _, _, _)) = found else {
             return Err(StoreError::Unauthenticated(WRONG_LOGIN.into()));
@@ -560,7 +561,7 @@ impl Scoped<'_> {
             .user_by(UserKey::Id(uid))
             .await?
             .ok_or_else(|| StoreError::NotFound("Không tìm thấy người dùng.".into()))?;
-        if !self.store.check_password(current, hash).await? {
+        if !self.store.check_password(current, Some(hash)).await? {
             return Err(StoreError::Unauthenticated("Mật khẩu hiện tại không đúng.".into()));
         }
         check_new_password(new, &self.actor.username).map_err(|m| StoreError::Invalid(m.into()))?;
