@@ -22,6 +22,7 @@ mod flight;
 mod forms;
 mod jobs;
 mod pages;
+mod read_audit;
 mod session;
 mod throttle;
 
@@ -127,7 +128,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .merge(assets::routes())
         .fallback(error::not_found)
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, read_audit::audit_files))
         .layer(axum::middleware::from_fn(|req, next| {
             deadline::enforce(deadline::REQUEST_DEADLINE, req, next)
         }))
