@@ -418,7 +418,7 @@ async fn duplicates_are_flagged_and_same_id_is_refused() {
     };
     let e = sb.create_citizen(from_b).await.unwrap_err();
     assert!(
-        matches!(e, StoreError::Conflict(_)) && e.to_string().contains("đơn vị khác"),
+        matches!(e, StoreError::Conflict(_)) && e.to_string().contains("không dùng được"),
         "{e}"
     );
     assert!(!e.to_string().contains("Hòa"), "{e}");
@@ -838,7 +838,7 @@ async fn import_valid_only_reports_each_bad_row() {
         .unwrap();
     assert_eq!(r2.rejected_rows, 1);
     assert!(
-        r2.rejected[0].reason_vi.contains("đã có trong sổ đăng ký"),
+        r2.rejected[0].reason_vi.contains("không dùng được"),
         "{:?}",
         r2.rejected
     );
@@ -1088,7 +1088,7 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
         by_row(across)
     );
     assert!(
-        by_row(on_register).reason_vi.contains("đã có trong sổ đăng ký"),
+        by_row(on_register).reason_vi.contains("không dùng được"),
         "{:?}",
         by_row(on_register)
     );
@@ -1181,7 +1181,7 @@ async fn all_or_nothing_import_checks_every_id_number() {
     );
     assert!(reasons[0].1.contains("trùng với dòng 11"), "{reasons:?}");
     assert!(reasons[1].1.contains("trùng với dòng 2 "), "{reasons:?}");
-    assert!(reasons[2].1.contains("đã có trong sổ đăng ký"), "{reasons:?}");
+    assert!(reasons[2].1.contains("không dùng được"), "{reasons:?}");
     assert!(r
         .rejected
         .iter()
@@ -1541,11 +1541,7 @@ async fn import_into_a_large_register_updates_the_indexes_in_place() {
     assert!(r.committed);
     assert_eq!(r.accepted, 1);
     assert_eq!(r.rejected_rows, 1);
-    assert!(
-        r.rejected[0].reason_vi.contains("đã có trong sổ đăng ký"),
-        "{:?}",
-        r.rejected
-    );
+    assert!(r.rejected[0].reason_vi.contains("không dùng được"), "{:?}", r.rejected);
     assert_eq!(f.db.indexes("citizen").await, before);
     let total = s.citizen_count().await.unwrap();
     assert_eq!(total, i64::from(n) + 1);
@@ -1596,4 +1592,38 @@ async fn writers_to_one_commune_at_the_same_time_all_succeed() {
     let audit = f.db.store.verify_audit().await.unwrap();
     assert!(audit.broken.is_none());
     assert!(audit.head_seq > head);
+}
+
+/// The `-wal` file's size of a SQLite test database (0 when absent); `None` on PostgreSQL.
+fn wal_len(db: &TestDb) -> Option<u64> {
+    let path = db.url.strip_prefix("sqlite://")?;
+    let path = path.split('?').next().unwrap_or(path);
+    Some(std::fs::metadata(format!("{path}-wal")).map(|m| m.len()).unwrap_or(0))
+}
+
+/// A bulk import of a few thousand records on SQLite leaves the write-ahead log copied into the
+/// database file and truncated, not as large as the import (its connection's checkpoint runs
+/// behind the answer: waited for here). PostgreSQL has no such file and nothing to do.
+#[tokio::test]
+async fn a_bulk_import_leaves_the_write_ahead_log_truncated() {
+    let f = fixture().await;
+    let s = f.db.store.scoped(&f.province);
+    let opts = import_opts(f.demo.commune_command_ids[0], ImportMode::AllOrNothing, "ds.csv");
+    let r = s
+        .import_citizens(&headers(), numbered_rows(4000), &opts, &mut ())
+        .await
+        .unwrap();
+    assert!(r.committed && r.accepted == 4000, "{}", r.summary_vi());
+    let Some(mut len) = wal_len(&f.db) else {
+        assert!(!f.db.store.settle_wal().await, "PostgreSQL: no log to checkpoint");
+        return;
+    };
+    let started = std::time::Instant::now();
+    while len >= 64 * 1024 && started.elapsed() < std::time::Duration::from_secs(20) {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        len = wal_len(&f.db).unwrap();
+    }
+    assert!(len < 64 * 1024, "the -wal file is still {len} bytes after the import");
+    // The records are in the database file, read back through the pool.
+    assert_eq!(s.citizen_count().await.unwrap(), 4000);
 }

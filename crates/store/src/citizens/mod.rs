@@ -10,7 +10,7 @@
 //! check); the same folded name, birth date and permanent commune is allowed but listed by
 //! [`Scoped::duplicates`], never merged.
 
-mod edit;
+pub(crate) mod edit;
 mod import;
 mod search;
 mod words;
@@ -163,6 +163,33 @@ impl Default for Paging {
     }
 }
 
+/// The largest offset a list reads from: past it a page is empty anyway (no scope holds that many
+/// records), and the bound keeps `offset + limit` and the page arithmetic far from overflow.
+pub const MAX_OFFSET: i64 = 100_000_000;
+
+impl Paging {
+    /// Page `page` (counted from 1) of `size` rows. A page below 1 is the first; the offset is
+    /// computed with checked arithmetic and held to [`MAX_OFFSET`], so no page number, however
+    /// large or negative, overflows.
+    pub fn page(page: i64, size: i64) -> Paging {
+        let size = size.clamp(1, 1000);
+        let offset = page
+            .max(1)
+            .checked_sub(1)
+            .and_then(|p| p.checked_mul(size))
+            .unwrap_or(MAX_OFFSET);
+        Paging {
+            offset: offset.clamp(0, MAX_OFFSET),
+            limit: size,
+        }
+    }
+
+    /// The offset a query may use: never negative, never past [`MAX_OFFSET`].
+    pub fn bounded_offset(self) -> i64 {
+        self.offset.clamp(0, MAX_OFFSET)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CitizenPage {
     /// Rows matching the filter in scope (all pages); when `capped`, the count stopped at a
@@ -290,7 +317,12 @@ pub struct FamilyRelation {
 /// chairman orders the first registration"). The exact days inside April are set by each year's
 /// order and are not in the brief; the end of April is taken as the deadline.
 pub fn first_registration_due(year_turning_17: i32) -> Date {
-    Date::from_calendar_date(year_turning_17, Month::April, 30).expect("30 April exists")
+    // Only a year outside the calendar (a birth date near its end) lacks 30 April: the last day.
+    Date::from_calendar_date(year_turning_17, Month::April, 30).unwrap_or(if year_turning_17 < 0 {
+        Date::MIN
+    } else {
+        Date::MAX
+    })
 }
 
 /// Oldest age (in years, inclusive) of military-service age for men (LNVQS Art. 4 per law brief
@@ -545,6 +577,12 @@ pub(crate) fn today() -> Date {
 // Rows and SQL helpers
 
 /// The columns of [`citizen_row`], qualified with the alias `c` that every query gives `citizen`.
+/// Why an ID number is refused when the record that holds it lies outside the actor's scope (or
+/// may: an import does not look): only that it cannot be used, revealing neither that it is on
+/// the register nor where.
+pub const NATIONAL_ID_UNUSABLE: &str =
+    "Số định danh cá nhân này không dùng được; hãy liên hệ Ban Chỉ huy Quân sự tỉnh để xử lý.";
+
 pub(crate) const CITIZEN_COLUMNS_SQL: &str =
     "c.id, c.unit_id, c.province_code, c.national_id, c.legacy_id, c.full_name, \
      c.birth_date, c.sex, c.ethnicity, c.religion, c.birth_registration_place, c.permanent_commune_code, \
@@ -883,8 +921,8 @@ impl Scoped<'_> {
             .ok_or_else(|| StoreError::Invalid(format!("Không xác định được tỉnh của đơn vị số {unit_id}.")))
     }
 
-    /// Refuses a national ID already on the register (any unit; the other record's details are
-    /// shown only when it is in scope).
+    /// Refuses a national ID already on the register (any unit; the other record is named only
+    /// when it is in scope, otherwise [`NATIONAL_ID_UNUSABLE`] says nothing about it).
     async fn check_national_id_free(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -913,9 +951,9 @@ impl Scoped<'_> {
                     r.get::<String, _>(2)
                 )
             } else {
-                format!(
-                    "Số định danh cá nhân {national_id} đã có trong sổ đăng ký của một đơn vị khác: liên hệ cấp trên để chuyển hồ sơ."
-                )
+                // Outside the scope nothing is told: neither that the number is registered, nor
+                // where. The province, which sees both records, resolves it.
+                NATIONAL_ID_UNUSABLE.to_string()
             };
             return Err(StoreError::Conflict(msg));
         }
@@ -939,7 +977,7 @@ impl Scoped<'_> {
         let id: i64 = bind_prepared(sqlx::query(&sql), &p, &province, &now)
             .fetch_one(&mut *w.tx)
             .await
-            .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?
+            .map_err(|e| StoreError::unique_or(e, NATIONAL_ID_UNUSABLE))?
             .get(0);
         words::index_range(&mut w.tx, self.store.backend(), id, id).await?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
@@ -986,7 +1024,7 @@ impl Scoped<'_> {
             .bind(id)
             .execute(&mut *w.tx)
             .await
-            .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?;
+            .map_err(|e| StoreError::unique_or(e, NATIONAL_ID_UNUSABLE))?;
         words::index_range(&mut w.tx, self.store.backend(), id, id).await?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
             .bind(id)

@@ -19,7 +19,7 @@ use phongthu_domain::nvqs::Sex;
 use phongthu_domain::org::OrgKind;
 use phongthu_store::{
     citizen_export_row, Actor, Citizen, CitizenFilter, ImportMode, ImportObserver, ImportOptions, ImportProgress,
-    ImportReport, NewCitizen, Paging, RegistrationKind, RowError, SourceRow, StoreError, CITIZEN_COLUMNS,
+    ImportReport, NewCitizen, RegistrationKind, RowError, SourceRow, StoreError, CITIZEN_COLUMNS,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -72,7 +72,12 @@ fn row(state: &AppState, c: &Citizen, units: &HashMap<i64, String>) -> CitizenRo
         full_name: c.full_name.clone(),
         birth_date: vi_date(c.birth_date),
         sex: sex_label(c.sex),
-        national_id: c.national_id.clone().unwrap_or_default(),
+        // Lists show the last four digits only; the record's page shows the whole number.
+        national_id: c
+            .national_id
+            .as_deref()
+            .map(crate::forms::masked_id)
+            .unwrap_or_default(),
         residence: residence(state, c),
         unit_name: units.get(&c.unit_id).cloned().unwrap_or_default(),
     }
@@ -200,24 +205,11 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let pf = parse_filter(&q)?;
-    let page: i64 = match q.page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => 1,
-        Some(p) => p
-            .parse::<i64>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| AppError::bad_request("Số trang không hợp lệ."))?,
-    };
+    let page_no = crate::forms::PageNo::parse(q.page.as_deref())?;
+    let page = page_no.get();
+    let paging = page_no.paging(PAGE_SIZE);
     let scoped = state.store().scoped(&viewer.actor);
-    let result = scoped
-        .list_citizens(
-            &pf.filter,
-            Paging {
-                offset: (page - 1) * PAGE_SIZE,
-                limit: PAGE_SIZE,
-            },
-        )
-        .await?;
+    let result = scoped.list_citizens(&pf.filter, paging).await?;
     let names = unit_names(&state, &viewer.actor).await?;
     let link = |p: i64| {
         let mut s = format!("/citizens?page={p}");
@@ -227,7 +219,7 @@ pub async fn list(
         }
         s
     };
-    let first = (page - 1) * PAGE_SIZE + 1;
+    let first = paging.offset + 1;
     let last = (first + result.items.len() as i64 - 1).max(0);
     let page_view = ListPage {
         chrome: Chrome::new(&state, Some(&viewer), "Công dân", "citizens"),
@@ -295,7 +287,7 @@ pub async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
-    let c = scoped.citizen(id).await?;
+    let c = scoped.open_citizen(id).await?;
     let events = scoped
         .registrations(id)
         .await?
@@ -647,7 +639,10 @@ pub async fn duplicates(State(state): State<AppState>, viewer: Viewer) -> Result
                     .map(|c| {
                         (
                             c.id,
-                            c.national_id.unwrap_or_else(|| "chưa có số định danh".into()),
+                            c.national_id
+                                .as_deref()
+                                .map(|n| format!("số định danh {}", crate::forms::masked_id(n)))
+                                .unwrap_or_else(|| "chưa có số định danh".into()),
                             names.get(&c.unit_id).cloned().unwrap_or_default(),
                         )
                     })
