@@ -240,8 +240,13 @@ fn signer_from(sig: &[(usize, String)]) -> Option<Signer> {
         }
     }
     above.reverse();
+    let position = (rank.is_some() && !above.is_empty()).then(|| above.join(" / "));
     let title_or_rank = rank.or_else(|| (!above.is_empty()).then(|| above.join(" / ")));
-    Some(Signer { name, title_or_rank })
+    Some(Signer {
+        name,
+        title_or_rank,
+        position,
+    })
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ doc("t02_cong_van_odd_number", U, kind="cong_van", head="interleaved", num_style
     topics=["tuyen_quan"])
 
 doc("t03_chi_thi_tinh_uy_party", U, kind="chi_thi", party=True, head="layout", md=True,
-    issuer_cells=["TỈNH ỦY HÀ TĨNH"], issuer="Tỉnh ủy Hà Tĩnh",
+    issuer_cells=["TỈNH ỦY HÀ TĨNH"], issuer="Ban Thường vụ Tỉnh ủy Hà Tĩnh",
     number="18-CT/TU", place="Hà Tĩnh", date=(2024, 10, 22), kind_word="CHỈ THỊ",
     title_lines=["CỦA BAN THƯỜNG VỤ TỈNH ỦY", "về tăng cường sự lãnh đạo của Đảng đối với công tác", "dân quân tự vệ trong tình hình mới"],
     title="về tăng cường sự lãnh đạo của Đảng đối với công tác dân quân tự vệ trong tình hình mới",
