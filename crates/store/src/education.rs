@@ -21,7 +21,7 @@ use crate::error::StoreError;
 use crate::scope::{Scoped, WriteTx, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
 use phongthu_domain::militia::education::{
-    default_categories, lacking_certificates, Cadre as DomainCadre, Certificate, CertificateGap, CertificatePolicy,
+    default_categories, lacking_certificates, Cadre as DomainCadre, Certificate, CertificateGap,
     Course as DomainCourse, TraineeCategory,
 };
 use phongthu_domain::nvqs::citizen_id;
@@ -32,10 +32,6 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use time::Date;
-
-/// The longest certificate validity a setting may hold (50 years: anything longer is a typing
-/// error; leave it empty for no expiry).
-pub const MAX_VALIDITY_MONTHS: u32 = 600;
 
 /// At most this many data rows per import file (a province's cadre list is far below).
 pub const EDU_IMPORT_MAX_ROWS: u64 = 20_000;
@@ -92,14 +88,13 @@ pub fn parse_category(v: &str) -> Result<u8, String> {
 // ---------------------------------------------------------------------------------------------
 // Settings
 
-/// The settings in force for a unit: the trainee categories and the certificate policy.
+/// The settings in force for a unit: the trainee categories.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EduSettings {
     /// The unit whose saved settings apply; None when the defaults apply.
     pub source_unit_id: Option<i64>,
     pub source_unit_name: Option<String>,
     pub categories: Vec<TraineeCategory>,
-    pub policy: CertificatePolicy,
 }
 
 impl EduSettings {
@@ -108,7 +103,6 @@ impl EduSettings {
             source_unit_id: None,
             source_unit_name: None,
             categories: default_categories(),
-            policy: CertificatePolicy::default(),
         }
     }
 
@@ -119,14 +113,6 @@ impl EduSettings {
             .find(|c| c.number == n)
             .map(|c| c.label_vi.clone())
             .unwrap_or_else(|| format!("Đối tượng {n}"))
-    }
-
-    /// "Không hết hạn" or "60 tháng".
-    pub fn validity_vi(&self) -> String {
-        match self.policy.validity_months {
-            None => "Không hết hạn (chưa có quy định được xác minh)".into(),
-            Some(m) => format!("{m} tháng kể từ ngày cấp"),
-        }
     }
 }
 
@@ -1007,7 +993,7 @@ impl Scoped<'_> {
         let pool = &self.store.pool;
         // The deepest tree ancestor (itself included) with saved settings.
         let source = sqlx::query(
-            "SELECT p.unit_id, p.validity_months, o.name, \
+            "SELECT p.unit_id, o.name, \
              (SELECT count(*) FROM org_closure d WHERE d.descendant_id = p.unit_id AND d.via = 'tree') AS depth \
              FROM edu_policy p JOIN org_closure cl ON cl.ancestor_id = p.unit_id AND cl.via = 'tree' \
              JOIN org_unit o ON o.id = p.unit_id WHERE cl.descendant_id = $1 ORDER BY depth DESC LIMIT 1",
@@ -1019,7 +1005,6 @@ impl Scoped<'_> {
             return Ok(EduSettings::defaults());
         };
         let source_id: i64 = source.get(0);
-        let months: Option<i64> = source.get(1);
         let rows = sqlx::query(
             "SELECT number, label, description, legal_source, confirmed FROM edu_category WHERE unit_id = $1 \
              ORDER BY number",
@@ -1039,20 +1024,17 @@ impl Scoped<'_> {
         }
         Ok(EduSettings {
             source_unit_id: Some(source_id),
-            source_unit_name: Some(source.get(2)),
+            source_unit_name: Some(source.get(1)),
             categories,
-            policy: CertificatePolicy {
-                validity_months: months.map(|m| m.clamp(0, MAX_VALIDITY_MONTHS as i64) as u32),
-            },
         })
     }
 
-    /// Saves a unit's own settings (the four categories and the certificate validity).
+    /// Saves a unit's own settings (the four categories). Certificates have no validity to set:
+    /// they do not expire.
     pub async fn save_edu_settings(
         &self,
         unit_id: i64,
         categories: &[TraineeCategory],
-        policy: CertificatePolicy,
     ) -> Result<EduSettings, StoreError> {
         self.require(Permission::Write)?;
         self.ensure_unit_in_scope(unit_id).await?;
@@ -1080,13 +1062,6 @@ impl Scoped<'_> {
             });
         }
         clean.sort_by_key(|c| c.number);
-        if let Some(m) = policy.validity_months {
-            if m == 0 || m > MAX_VALIDITY_MONTHS {
-                return Err(StoreError::Invalid(format!(
-                    "Thời hạn giấy chứng nhận {m} tháng không hợp lệ: từ 1 đến {MAX_VALIDITY_MONTHS} tháng, hoặc để trống nếu không hết hạn."
-                )));
-            }
-        }
         let before = self.edu_settings_unchecked(unit_id).await?;
         let mut w = self.begin_write(Permission::Write).await?;
         let now = crate::now_text();
@@ -1111,11 +1086,10 @@ impl Scoped<'_> {
         }
         // Upsert: same syntax on SQLite (≥ 3.24) and PostgreSQL.
         sqlx::query(
-            "INSERT INTO edu_policy (unit_id, validity_months, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (unit_id) DO UPDATE SET validity_months = excluded.validity_months, updated_at = excluded.updated_at",
+            "INSERT INTO edu_policy (unit_id, updated_at) VALUES ($1, $2) \
+             ON CONFLICT (unit_id) DO UPDATE SET updated_at = excluded.updated_at",
         )
         .bind(unit_id)
-        .bind(policy.validity_months.map(i64::from))
         .bind(&now)
         .execute(&mut *w.tx)
         .await?;
@@ -1125,10 +1099,9 @@ impl Scoped<'_> {
             &unit_id.to_string(),
             Some(unit_id),
             Some(&serde_json::json!({
-                "source_unit_id": before.source_unit_id, "categories": before.categories,
-                "validity_months": before.policy.validity_months
+                "source_unit_id": before.source_unit_id, "categories": before.categories
             })),
-            Some(&serde_json::json!({"categories": clean, "validity_months": policy.validity_months})),
+            Some(&serde_json::json!({"categories": clean})),
         )
         .await?;
         w.commit().await?;
@@ -1601,42 +1574,27 @@ impl Scoped<'_> {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        // Group the cadres by the policy in force for their unit.
-        let mut policy_of_unit: HashMap<i64, CertificatePolicy> = HashMap::new();
-        let mut groups: Vec<(CertificatePolicy, Vec<DomainCadre>)> = vec![];
-        for c in &cadres {
-            let policy = match policy_of_unit.get(&c.unit_id) {
-                Some(p) => *p,
-                None => {
-                    let p = self.edu_settings_unchecked(c.unit_id).await?.policy;
-                    policy_of_unit.insert(c.unit_id, p);
-                    p
-                }
-            };
-            let d = DomainCadre {
+        let group: Vec<DomainCadre> = cadres
+            .iter()
+            .map(|c| DomainCadre {
                 person_id: c.id.to_string(),
                 full_name: c.full_name.clone(),
                 category: c.category,
-            };
-            match groups.iter_mut().find(|(p, _)| *p == policy) {
-                Some((_, v)) => v.push(d),
-                None => groups.push((policy, vec![d])),
-            }
-        }
+            })
+            .collect();
         let by_id: HashMap<String, &CadreRecord> = cadres.iter().map(|c| (c.id.to_string(), c)).collect();
         let mut lacking: Vec<(String, LackingCadre)> = vec![];
-        for (policy, group) in &groups {
-            for l in lacking_certificates(group, &certs, *policy, on) {
-                let cadre = (*by_id.get(&l.person_id).expect("a cadre of the group")).clone();
-                lacking.push((
-                    text::person_collation_key(&cadre.full_name),
-                    LackingCadre {
-                        reason_vi: l.to_string(),
-                        gap: l.gap,
-                        cadre,
-                    },
-                ));
-            }
+        for l in lacking_certificates(&group, &certs, on) {
+            let Some(cadre) = by_id.get(&l.person_id) else { continue };
+            let cadre = (*cadre).clone();
+            lacking.push((
+                text::person_collation_key(&cadre.full_name),
+                LackingCadre {
+                    reason_vi: l.to_string(),
+                    gap: l.gap,
+                    cadre,
+                },
+            ));
         }
         lacking.sort_by(|a, b| (&a.0, a.1.cadre.id).cmp(&(&b.0, b.1.cadre.id)));
         let lacking: Vec<LackingCadre> = lacking.into_iter().map(|(_, l)| l).collect();

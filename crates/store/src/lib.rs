@@ -70,7 +70,7 @@ pub use documents::{
 pub use education::{
     edu_export_row, parse_category, Attendance, CadreField, CadreRecord, CadreUpdate, CertificateRecord, CourseRecord,
     CourseResult, EduColumn, EduImportOptions, EduImportReport, EduOverview, EduRollupRow, EduSettings,
-    EnrolmentRecord, LackingCadre, NewCadre, NewCourse, EDU_COLUMNS, EDU_IMPORT_MAX_ROWS, MAX_VALIDITY_MONTHS,
+    EnrolmentRecord, LackingCadre, NewCadre, NewCourse, EDU_COLUMNS, EDU_IMPORT_MAX_ROWS,
 };
 pub use equipment_import::{EquipmentColumn, EquipmentImportOptions, EquipmentImportReport, EQUIPMENT_COLUMNS};
 pub use error::StoreError;

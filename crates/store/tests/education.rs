@@ -3,7 +3,7 @@
 //! record), courses, attendance and certificates, the list of cadres lacking a valid certificate
 //! with its roll-up, the import, scope and audit.
 
-use phongthu_domain::militia::education::{CertificateGap, CertificatePolicy};
+use phongthu_domain::militia::education::CertificateGap;
 use phongthu_domain::nvqs::Sex;
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
@@ -79,7 +79,6 @@ async fn cadres_courses_certificates_and_the_list() {
     let defaults = s.edu_settings(a).await.unwrap();
     assert_eq!(defaults.source_unit_id, None);
     assert_eq!(defaults.categories.len(), 4);
-    assert_eq!(defaults.policy, CertificatePolicy::default());
 
     // Cadres: checked fields, refused input writes nothing.
     let before = audit().await;
@@ -290,72 +289,39 @@ async fn cadres_courses_certificates_and_the_list() {
     assert_eq!(row(a).covered_percent_vi(), "50,0%");
     assert_eq!(o.rollup[0].unit_id, pc, "tree order: the user's unit first");
 
-    // Settings: a 12-month validity at the province expires Bình's certificate a year on; a
-    // commune's own settings (no expiry) apply to its cadres instead.
-    let e = s
-        .save_edu_settings(
-            pc,
-            &defaults.categories,
-            CertificatePolicy {
-                validity_months: Some(0),
-            },
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+    // Settings: the categories only; certificates do not expire (Luật GDQPAN 2013 Art. 18.4;
+    // no validity in ND 13/2014 or TT 24/2014).
     let mut cats = defaults.categories.clone();
     cats[1].label_vi = "  ".into();
-    let e = s
-        .save_edu_settings(pc, &cats, CertificatePolicy::default())
-        .await
-        .unwrap_err();
+    let e = s.save_edu_settings(pc, &cats).await.unwrap_err();
     assert!(e.to_string().contains("Tên gọi của Đối tượng 2"), "{e}");
     let leader = actor(&db.store, "lanhdao").await;
     let e = db
         .store
         .scoped(&leader)
-        .save_edu_settings(pc, &defaults.categories, CertificatePolicy::default())
+        .save_edu_settings(pc, &defaults.categories)
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
     let before = audit().await;
-    let saved = s
-        .save_edu_settings(
-            pc,
-            &defaults.categories,
-            CertificatePolicy {
-                validity_months: Some(12),
-            },
-        )
-        .await
-        .unwrap();
+    let saved = s.save_edu_settings(pc, &defaults.categories).await.unwrap();
     assert_eq!(saved.source_unit_id, Some(pc));
     assert_eq!(audit().await, before + 1);
     assert_eq!(s.edu_settings(a).await.unwrap().source_unit_id, Some(pc), "inherited");
-    let later = date!(2027 - 09 - 01);
-    let o = s.edu_overview(later).await.unwrap();
-    let l = o.lacking.iter().find(|l| l.cadre.id == binh.id).expect("expired");
-    assert_eq!(
-        l.gap,
-        CertificateGap::Expired {
-            expired_on: date!(2027 - 08 - 30)
-        }
-    );
-    assert!(
-        l.reason_vi.contains("hết hiệu lực từ ngày 30/08/2027"),
-        "{}",
-        l.reason_vi
-    );
-    let chihuy = actor(&db.store, "chihuy").await;
-    let commune = db.store.scoped(&chihuy);
-    commune
-        .save_edu_settings(a, &defaults.categories, CertificatePolicy::default())
-        .await
-        .unwrap();
+    let later = date!(2066 - 09 - 01);
     let o = s.edu_overview(later).await.unwrap();
     assert!(
         !o.lacking.iter().any(|l| l.cadre.id == binh.id),
-        "the commune's own setting applies"
+        "a certificate still counts forty years on"
+    );
+    assert!(o.lacking.iter().all(|l| !l.reason_vi.contains("hết hiệu lực")));
+    let chihuy = actor(&db.store, "chihuy").await;
+    let commune = db.store.scoped(&chihuy);
+    commune.save_edu_settings(a, &defaults.categories).await.unwrap();
+    assert_eq!(
+        s.edu_settings(a).await.unwrap().source_unit_id,
+        Some(a),
+        "the commune's own"
     );
 
     // Scope: the commune commander sees only the commune's cadres, not the province's course.
@@ -374,10 +340,7 @@ async fn cadres_courses_certificates_and_the_list() {
         .await
         .is_err());
     assert!(commune.cadre_leaves(dung.id, on).await.is_err());
-    assert!(commune
-        .save_edu_settings(b, &defaults.categories, CertificatePolicy::default())
-        .await
-        .is_err());
+    assert!(commune.save_edu_settings(b, &defaults.categories).await.is_err());
     assert!(commune.create_cadre(cadre(b, "Hoàng Văn Em", 4)).await.is_err());
     assert_eq!(audit().await, before);
     let o = commune.edu_overview(on).await.unwrap();

@@ -48,6 +48,13 @@ async fn cadres_course_list_and_documents() {
     );
     assert!(page.body.contains("Hướng dẫn 90/HD-HĐGDQPAN"));
     assert!(page.body.contains("chưa được xác minh"));
+    assert!(
+        page.body.contains("Giấy chứng nhận không hết hạn"),
+        "certificates do not expire"
+    );
+    let page = app.get("/giao-duc-qp/cai-dat", Some(&admin)).await;
+    assert!(!page.body.contains("validity_months"), "no validity to set");
+    assert!(page.body.contains("không hết hạn"));
 
     // Bad input and a forged token write nothing.
     let before = app.audit_count().await;
@@ -172,6 +179,13 @@ async fn cadres_course_list_and_documents() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Lê Thị An"), "{}", page.body);
     assert!(!page.body.contains("Nguyễn Văn Bình"), "covered");
+    assert!(!page.body.contains("còn hiệu lực"), "{}", page.body);
+    // Forty years on, Bình's certificate still counts.
+    let page = app
+        .get("/giao-duc-qp/chua-co-chung-nhan?ngay=30/09/2066", Some(&admin))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("Nguyễn Văn Bình"), "{}", page.body);
     assert!(page.body.contains("chỉ có giấy chứng nhận đối tượng 4"));
     let page = app.get("/giao-duc-qp?ngay=30/09/2026", Some(&admin)).await;
     assert!(page.body.contains("<svg class=\"chart\""), "chart");
@@ -260,7 +274,7 @@ async fn cadres_course_list_and_documents() {
         .post(
             "/giao-duc-qp/cai-dat",
             Some(&leader),
-            &[("_csrf", &leader.csrf), ("validity_months", "12")],
+            &[("_csrf", &leader.csrf), ("label_1", "Đối tượng 1")],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);

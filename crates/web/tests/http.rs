@@ -813,7 +813,6 @@ async fn authorisation_matrix() {
                                     ),
                                 ]
                             })
-                            .chain([("validity_months", String::new())])
                             .collect(),
                     ),
                     "/giao-duc-qp/can-bo#own" | "/giao-duc-qp/can-bo#other" => (

@@ -2,11 +2,11 @@
 //! as amended by ND 139/2020 and ND 220/2025; law brief §5), exported as `crate::militia::education`.
 //!
 //! Trainee categories 1–4 (đối tượng bồi dưỡng kiến thức QP&AN) are *settings*: the default data
-//! below restates the brief, with its legal source and whether the list was confirmed. Course
-//! durations, certificate validity and any appointment block are UNCONFIRMED, so validity is a
-//! setting ([`CertificatePolicy`]) and this module only flags missing or expired certificates.
+//! below restates them with their legal source and whether the list was confirmed. Course
+//! durations are UNCONFIRMED. A certificate (Luật GDQPAN 2013 Art. 18.4) does not expire: neither
+//! the law, ND 13/2014, ND 139/2020 nor TT 24/2014 sets a validity period or a refresher interval,
+//! so this module flags only cadres who have no certificate for their own category.
 
-use crate::reserve::age::add_months;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
@@ -59,11 +59,9 @@ pub fn default_categories() -> Vec<TraineeCategory> {
     ]
 }
 
-/// How long a certificate counts. `None`: no expiry. UNCONFIRMED in law; a setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct CertificatePolicy {
-    pub validity_months: Option<u32>,
-}
+/// How long a certificate counts, as the pages say it.
+pub const CERTIFICATE_VALIDITY_VI: &str =
+    "không hết hạn (Luật Giáo dục quốc phòng và an ninh 2013, Nghị định 13/2014/NĐ-CP và Thông tư 24/2014/TT-BQP không quy định thời hạn)";
 
 /// A defence-education course.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,21 +100,6 @@ pub struct Certificate {
     pub issued_on: Date,
 }
 
-impl Certificate {
-    /// Last valid day under `policy`, or `None` when it does not expire.
-    pub fn valid_until(&self, policy: CertificatePolicy) -> Option<Date> {
-        policy.validity_months.map(|m| {
-            add_months(self.issued_on, m as i32)
-                .previous_day()
-                .expect("dates far from the calendar's lower bound")
-        })
-    }
-
-    pub fn is_valid_on(&self, policy: CertificatePolicy, on: Date) -> bool {
-        self.issued_on <= on && self.valid_until(policy).is_none_or(|u| on <= u)
-    }
-}
-
 /// A cadre who must hold a certificate for a category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cadre {
@@ -131,8 +114,6 @@ pub struct Cadre {
 pub enum CertificateGap {
     /// No certificate for the category at all.
     Missing,
-    /// The latest certificate for the category expired.
-    Expired { expired_on: Date },
     /// Certificates only for other categories. Whether one category covers another is
     /// UNCONFIRMED, so they do not count.
     OtherCategoryOnly { categories: Vec<u8> },
@@ -156,13 +137,6 @@ impl fmt::Display for Lack {
                 f,
                 "{who} chưa có giấy chứng nhận bồi dưỡng kiến thức quốc phòng và an ninh đối tượng {cat}."
             ),
-            CertificateGap::Expired { expired_on } => write!(
-                f,
-                "{who} có giấy chứng nhận đối tượng {cat} đã hết hiệu lực từ ngày {:02}/{:02}/{}.",
-                expired_on.day(),
-                expired_on.month() as u8,
-                expired_on.year()
-            ),
             CertificateGap::OtherCategoryOnly { categories } => write!(
                 f,
                 "{who} chỉ có giấy chứng nhận đối tượng {}, chưa có giấy chứng nhận đối tượng {cat}.",
@@ -172,13 +146,9 @@ impl fmt::Display for Lack {
     }
 }
 
-/// Cadres without a certificate for their category valid on `on`, in Vietnamese name order.
-pub fn lacking_certificates(
-    cadres: &[Cadre],
-    certificates: &[Certificate],
-    policy: CertificatePolicy,
-    on: Date,
-) -> Vec<Lack> {
+/// Cadres without a certificate for their category issued on or before `on`, in Vietnamese name
+/// order. Certificates never expire.
+pub fn lacking_certificates(cadres: &[Cadre], certificates: &[Certificate], on: Date) -> Vec<Lack> {
     let mut by_person: HashMap<&str, Vec<&Certificate>> = HashMap::new();
     for c in certificates {
         by_person.entry(c.person_id.as_str()).or_default().push(c);
@@ -189,21 +159,10 @@ pub fn lacking_certificates(
             .get(cadre.person_id.as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let own: Vec<&&Certificate> = certs
-            .iter()
-            .filter(|c| c.category == cadre.category && c.issued_on <= on)
-            .collect();
-        if own.iter().any(|c| c.is_valid_on(policy, on)) {
+        if certs.iter().any(|c| c.category == cadre.category && c.issued_on <= on) {
             continue;
         }
-        let gap = if let Some(latest) = own.iter().max_by_key(|c| c.issued_on) {
-            CertificateGap::Expired {
-                expired_on: latest
-                    .valid_until(policy)
-                    .and_then(|u| u.next_day())
-                    .expect("an invalid certificate has an expiry"),
-            }
-        } else {
+        let gap = {
             let mut categories: Vec<u8> = certs.iter().filter(|c| c.issued_on <= on).map(|c| c.category).collect();
             categories.sort_unstable();
             categories.dedup();
@@ -272,27 +231,16 @@ mod tests {
             cert("1", 4, date!(2027 - 01 - 01)), // issued after the check date
         ];
         let on = date!(2026 - 06 - 30);
-        // No expiry: only 1 (nothing yet) and 3 (other category) lack.
-        let l = lacking_certificates(&cadres, &certs, CertificatePolicy::default(), on);
+        // Only 1 (nothing yet) and 3 (other category) lack.
+        let l = lacking_certificates(&cadres, &certs, on);
         assert_eq!(l.len(), 2);
         assert_eq!(l[0].person_id, "1"); // Bình before Cường
         assert_eq!(l[0].gap, CertificateGap::Missing);
         assert_eq!(l[1].gap, CertificateGap::OtherCategoryOnly { categories: vec![4] });
         assert!(l[1].to_string().contains("chỉ có giấy chứng nhận đối tượng 4"));
-        // Five-year validity: An's 2020 certificate expired on 01/05/2025.
-        let policy = CertificatePolicy {
-            validity_months: Some(60),
-        };
-        let l = lacking_certificates(&cadres, &certs, policy, on);
-        assert_eq!(l.len(), 3);
-        assert_eq!(l[0].person_id, "2");
-        assert_eq!(
-            l[0].gap,
-            CertificateGap::Expired {
-                expired_on: date!(2025 - 05 - 01)
-            }
-        );
-        assert!(l[0].to_string().contains("01/05/2025"));
+        // Certificates do not expire: An's certificate of 2020 still counts forty years on.
+        let l = lacking_certificates(&cadres[1..2], &certs, date!(2066 - 06 - 30));
+        assert!(l.is_empty(), "{l:?}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! Defence and security education (issue 5; Luật GDQPAN 30/2013, law brief §5): the overview with
-//! the roll-up per unit and its inline SVG chart, the settings (trainee categories 1–4 and the
-//! certificate validity), cadres, courses with attendance entry, the list of cadres without a
-//! valid certificate for their category (Excel, and DOCX/PDF in the official layout), a course's
+//! Defence and security education (Luật GDQPAN 30/2013; ND 13/2014 as amended by ND 139/2020):
+//! the overview with the roll-up per unit and its inline SVG chart, the settings (trainee
+//! categories 1–4; certificates do not expire), cadres, courses with attendance entry, the list of
+//! cadres without a certificate for their category (Excel, and DOCX/PDF in the official layout), a course's
 //! participant list (Excel, DOCX, PDF), and the import of cadres or course results from Excel/CSV
 //! with Vietnamese headers (all-or-nothing by default; per-row errors). Every read and write goes
 //! through the user's `Scoped` store; leaders and inspectors read only.
@@ -23,7 +23,7 @@ use axum::Router;
 use phongthu_documents::official::{Block, OfficialDocument};
 use phongthu_documents::tabular::{template_xlsx, write_xlsx, ColumnSpec, TabularReader, TemplateColumn};
 use phongthu_domain::auth::Permission;
-use phongthu_domain::militia::education::{CertificatePolicy, TraineeCategory};
+use phongthu_domain::militia::education::{TraineeCategory, CERTIFICATE_VALIDITY_VI};
 use phongthu_domain::org::OrgKind;
 use phongthu_store::{
     edu_export_row, Attendance, CadreRecord, CadreUpdate, CourseRecord, CourseResult, EduImportOptions, EduSettings,
@@ -178,7 +178,7 @@ struct OverviewPage {
     bars: Vec<Bar>,
     chart_height: usize,
     categories: Vec<CategoryLine>,
-    validity: String,
+    validity: &'static str,
     settings_source: String,
 }
 
@@ -235,7 +235,7 @@ pub async fn overview(
         chart_height: 16 + bars.len() * 30,
         bars,
         categories: category_lines(&settings),
-        validity: settings.validity_vi(),
+        validity: CERTIFICATE_VALIDITY_VI,
         settings_source: settings
             .source_unit_name
             .clone()
@@ -253,7 +253,6 @@ struct SettingsPage {
     chrome: Chrome,
     unit_name: String,
     categories: Vec<CategoryLine>,
-    validity_months: String,
     settings_source: String,
     can_write: bool,
     flash: Option<&'static str>,
@@ -286,7 +285,6 @@ async fn settings_page(
         ),
         unit_name: viewer.actor.unit_name.clone(),
         categories: category_lines(&s),
-        validity_months: s.policy.validity_months.map(|m| m.to_string()).unwrap_or_default(),
         settings_source: s
             .source_unit_name
             .clone()
@@ -323,23 +321,10 @@ pub async fn save_settings(
             confirmed: f.contains_key(&format!("confirmed_{n}")),
         })
         .collect();
-    let months = get("validity_months".into());
-    let months = months.trim();
-    let policy = CertificatePolicy {
-        validity_months: if months.is_empty() {
-            None
-        } else {
-            Some(months.parse().map_err(|_| {
-                AppError::bad_request(format!(
-                    "Thời hạn giấy chứng nhận \"{months}\" phải là số tháng (số nguyên dương), hoặc để trống nếu không hết hạn."
-                ))
-            })?)
-        },
-    };
     match state
         .store()
         .scoped(&viewer.actor)
-        .save_edu_settings(viewer.actor.unit_id, &categories, policy)
+        .save_edu_settings(viewer.actor.unit_id, &categories)
         .await
     {
         Ok(_) => Ok(Redirect::to("/giao-duc-qp/cai-dat?saved=1").into_response()),
@@ -1152,7 +1137,7 @@ struct LackingPage {
     on: String,
     on_query: String,
     lines: Vec<LackLine>,
-    validity: String,
+    validity: &'static str,
 }
 
 pub async fn lacking(
@@ -1163,7 +1148,6 @@ pub async fn lacking(
     let on = parse_date(q.ngay.as_deref())?;
     let scoped = state.store().scoped(&viewer.actor);
     let o = scoped.edu_overview(on).await?;
-    let settings = scoped.edu_settings(viewer.actor.unit_id).await?;
     render(&LackingPage {
         chrome: Chrome::new(&state, Some(&viewer), "Cán bộ chưa có giấy chứng nhận", "education"),
         on: vi_date(on),
@@ -1182,7 +1166,7 @@ pub async fn lacking(
                 reason: l.reason_vi.clone(),
             })
             .collect(),
-        validity: settings.validity_vi(),
+        validity: CERTIFICATE_VALIDITY_VI,
     })
 }
 
@@ -1246,18 +1230,13 @@ pub async fn lacking_document(
 ) -> Result<Response, AppError> {
     let on = parse_date(q.ngay.as_deref())?;
     let rows = lacking_rows(&state, &viewer, on).await?;
-    let settings = state
-        .store()
-        .scoped(&viewer.actor)
-        .edu_settings(viewer.actor.unit_id)
-        .await?;
     let (issuer, superior_body, place) = heading(&state, &viewer).await?;
     let body = vec![
         Block::Paragraph(format!(
-            "Danh sách cán bộ thuộc đối tượng bồi dưỡng kiến thức quốc phòng và an ninh chưa có giấy chứng nhận còn hiệu lực cho đối tượng của mình, xét tại ngày {} (thời hạn giấy chứng nhận: {}). Tổng số {} người.",
+            "Danh sách cán bộ thuộc đối tượng bồi dưỡng kiến thức quốc phòng và an ninh chưa có giấy chứng nhận cho đối tượng của mình, xét tại ngày {} (giấy chứng nhận {}). Tổng số {} người.",
             vi_date(on),
-            settings.validity_vi().to_lowercase(),
-            rows.len()
+            CERTIFICATE_VALIDITY_VI,
+            phongthu_domain::dates::vi_int(rows.len() as i64)
         )),
         Block::Table {
             headers: LACKING_HEADERS.iter().map(|s| s.to_string()).collect(),
