@@ -29,8 +29,16 @@ pub enum UserCommand {
     Disable { username: String },
     /// Kích hoạt lại người dùng / Enable a user
     Enable { username: String },
-    /// Cấp lại mật khẩu dùng một lần / Reset a password (prints a one-time password)
+    /// Cấp lại mật khẩu dùng một lần; thu hồi mọi mã truy cập API và kết thúc mọi phiên của
+    /// người đó / Reset a password (prints a one-time password; revokes the user's API tokens and
+    /// ends the user's sessions)
     ResetPassword { username: String },
+    /// Danh sách mã truy cập API của một người dùng / List a user's API tokens
+    Tokens { username: String },
+    /// Thu hồi một mã truy cập API theo mã số (xem `phongthu user tokens`) / Revoke one API token by id
+    RevokeToken { id: i64 },
+    /// Thu hồi mọi mã truy cập API của một người dùng / Revoke all of a user's API tokens
+    RevokeTokens { username: String },
 }
 
 #[derive(Subcommand)]
@@ -222,6 +230,49 @@ pub async fn user(settings: &Settings, cmd: UserCommand) -> CmdResult {
             let u = find_user(&store, &username).await?;
             let p = scoped.reset_password(u.id).await?;
             println!("Mật khẩu dùng một lần mới của {username}: {p}");
+            println!("Mọi phiên đăng nhập của {username} đã kết thúc và mọi mã truy cập API đã bị thu hồi.");
+        }
+        UserCommand::Tokens { username } => {
+            let u = find_user(&store, &username).await?;
+            let tokens = scoped.api_tokens(u.id).await?;
+            if tokens.is_empty() {
+                println!("{username} không có mã truy cập API nào.");
+            }
+            for t in tokens {
+                let state = if t.revoked {
+                    "đã thu hồi"
+                } else if t.live() {
+                    "còn hiệu lực"
+                } else {
+                    "đã hết hạn"
+                };
+                println!(
+                    "{:>6}  {:<12} {:<10} tạo {}  hết hạn {}  dùng gần nhất {}  {}",
+                    t.id,
+                    state,
+                    t.scope.as_str(),
+                    t.created_at,
+                    t.expires_at,
+                    t.last_used_at.as_deref().unwrap_or("chưa dùng"),
+                    t.name
+                );
+            }
+        }
+        UserCommand::RevokeToken { id } => {
+            let t = scoped.api_token(id).await?;
+            if scoped.revoke_api_token(id).await? {
+                println!("Đã thu hồi mã truy cập API số {id} ({}) của {}.", t.name, t.username);
+            } else {
+                println!(
+                    "Mã truy cập API số {id} ({}) của {} đã bị thu hồi từ trước.",
+                    t.name, t.username
+                );
+            }
+        }
+        UserCommand::RevokeTokens { username } => {
+            let u = find_user(&store, &username).await?;
+            let n = scoped.revoke_all_api_tokens(u.id).await?;
+            println!("Đã thu hồi {n} mã truy cập API của {username}.");
         }
     }
     Ok(())

@@ -298,3 +298,67 @@ fn serve_demo_adds_citizens_and_a_cycle_once() {
     assert!(second.contains("không thêm hồ sơ mẫu"), "{second}");
     assert!(!second.contains("Đã mở đợt tuyển quân"), "{second}");
 }
+
+#[test]
+fn user_tokens_are_listed_and_revoked() {
+    use phongthu_domain::auth::TokenScope;
+    let dir = tempfile::tempdir().unwrap();
+    let db = ["--database", "sqlite://p.db"];
+    let o = phongthu(&[&db[..], &["demo"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Two tokens made the way the account page makes them.
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (read, write) = rt.block_on(async {
+        let store = phongthu_store::Store::open(&url, phongthu_store::OpenOptions::default())
+            .await
+            .unwrap();
+        let s = store.login("chihuy", phongthu_store::DEMO_PASSWORD).await.unwrap();
+        let me = store.scoped(&s.actor);
+        let read = me.create_api_token("báo cáo", TokenScope::ReadOnly, 30).await.unwrap();
+        let write = me
+            .create_api_token("đồng bộ", TokenScope::ReadWrite, 365)
+            .await
+            .unwrap();
+        store.close().await;
+        (read, write)
+    });
+    let o = phongthu(&[&db[..], &["user", "tokens", "chihuy"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].contains("còn hiệu lực") && lines[0].contains("read_write") && lines[0].contains("đồng bộ"));
+    assert!(
+        lines[1].contains("read_only") && lines[1].contains("chưa dùng"),
+        "{out}"
+    );
+    let read_id = lines[1].split_whitespace().next().unwrap().to_string();
+    let o = phongthu(&[&db[..], &["user", "revoke-token", &read_id]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Đã thu hồi mã truy cập API số"), "{}", stdout(&o));
+    let o = phongthu(&[&db[..], &["user", "tokens", "chihuy"]].concat(), dir.path());
+    assert!(
+        stdout(&o).lines().nth(1).unwrap().contains("đã thu hồi"),
+        "{}",
+        stdout(&o)
+    );
+    let o = phongthu(&[&db[..], &["user", "revoke-tokens", "chihuy"]].concat(), dir.path());
+    assert!(
+        stdout(&o).contains("Đã thu hồi 1 mã truy cập API của chihuy."),
+        "{}",
+        stdout(&o)
+    );
+    let o = phongthu(&[&db[..], &["user", "revoke-token", "999999"]].concat(), dir.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).starts_with("Lỗi:"), "{}", stderr(&o));
+    rt.block_on(async {
+        let store = phongthu_store::Store::open(&url, phongthu_store::OpenOptions::default())
+            .await
+            .unwrap();
+        assert!(store.api_token_actor(&read).await.unwrap().is_none());
+        assert!(store.api_token_actor(&write).await.unwrap().is_none());
+    });
+    let o = phongthu(&[&db[..], &["audit", "verify"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+}

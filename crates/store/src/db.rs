@@ -46,6 +46,8 @@ pub struct Store {
     /// The SQLite file or the PostgreSQL URL, for the bulk loads that write on a connection of
     /// their own ([`crate::raw_sqlite`], `COPY`).
     pub(crate) target: Target,
+    /// What a test may run at a chosen point of the store's work (none outside tests).
+    pub(crate) hooks: std::sync::Arc<crate::users::Hooks>,
 }
 
 /// A connection URL, which may hold a password: kept to open a bulk load's own connection, never
@@ -244,6 +246,7 @@ impl Store {
             backend,
             description,
             target,
+            hooks: Default::default(),
         };
         // A query that touches the file: fails clearly on a corrupt database.
         store.probe().await?;

@@ -104,7 +104,7 @@ pub use stages::{
     StepDate,
 };
 pub use territory::TerritoryLoadReport;
-pub use users::{ApiTokenInfo, NewUser, SessionInfo, User, LOCK_MINUTES, MAX_FAILED_LOGINS, SESSION_HOURS};
+pub use users::{ApiTokenInfo, NewUser, SessionInfo, User, LAST_USED_PRECISION_MINUTES, SESSION_HOURS};
 
 /// The current instant as RFC 3339 UTC text, the form every timestamp column holds.
 pub(crate) fn now_text() -> String {

@@ -188,10 +188,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
         step: None,
     },
+    Migration {
+        version: 21,
+        name: "token_expiry",
+        common: include_str!("migrations/0021_token_expiry.sql"),
+        sqlite: include_str!("migrations/0021_token_expiry.sqlite.sql"),
+        postgres: include_str!("migrations/0021_token_expiry.postgres.sql"),
+        step: None,
+    },
 ];
 
 /// The schema version this build writes.
-pub const LATEST_SCHEMA_VERSION: i64 = 20;
+pub const LATEST_SCHEMA_VERSION: i64 = 21;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {

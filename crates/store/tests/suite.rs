@@ -63,7 +63,7 @@ async fn bootstrap_creates_one_admin_with_a_one_time_password() {
     assert!(s.actor.must_change_password);
     let scoped = db.store.scoped(&s.actor);
     scoped
-        .change_own_password(&password, "mat-khau-moi-2026")
+        .change_own_password(&password, "mat-khau-moi-2026", None)
         .await
         .unwrap();
     assert!(db.store.login("admin", &password).await.is_err());
@@ -81,19 +81,15 @@ async fn bootstrap_creates_one_admin_with_a_one_time_password() {
 }
 
 #[tokio::test]
-async fn login_throttles_and_sessions_expire_on_logout() {
+async fn wrong_logins_are_refused_and_sessions_expire_on_logout() {
     let db = TestDb::new().await;
     db.store.seed_demo().await.unwrap();
     for _ in 0..5 {
         let e = db.store.login("chihuy", "sai-mat-khau").await.unwrap_err();
         assert!(matches!(e, StoreError::Unauthenticated(_)));
     }
-    let e = db
-        .store
-        .login("chihuy", phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap_err();
-    assert!(e.to_string().contains("tạm khóa"), "{e}");
+    // No account lock (wrong passwords are throttled by the web, per account and address).
+    db.store.login("chihuy", phongthu_store::DEMO_PASSWORD).await.unwrap();
     let s = db.store.login("lanhdao", phongthu_store::DEMO_PASSWORD).await.unwrap();
     let (actor, csrf) = db.store.session(&s.token).await.unwrap().unwrap();
     assert_eq!(actor.username, "lanhdao");
@@ -356,8 +352,13 @@ async fn api_tokens_act_as_their_owner() {
     let db = TestDb::new().await;
     db.store.seed_demo().await.unwrap();
     let leader = demo_actor(&db.store, "lanhdao").await;
-    let token = db.store.scoped(&leader).create_api_token("báo cáo").await.unwrap();
-    let actor = db.store.api_token_actor(&token).await.unwrap().unwrap();
+    let token = db
+        .store
+        .scoped(&leader)
+        .create_api_token("báo cáo", phongthu_domain::auth::TokenScope::ReadOnly, 90)
+        .await
+        .unwrap();
+    let (actor, _) = db.store.api_token_actor(&token).await.unwrap().unwrap();
     assert_eq!(actor.username, "lanhdao");
     assert!(db.store.api_token_actor("pt_forged").await.unwrap().is_none());
 }

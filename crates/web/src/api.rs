@@ -92,6 +92,8 @@ pub struct Me {
     pub role: String,
     pub unit_id: i64,
     pub unit_name: String,
+    /// What the API token may do: read_only | read_write; null for a browser session.
+    pub token_scope: Option<String>,
 }
 
 #[utoipa::path(get, path = "/me", responses(
@@ -99,7 +101,9 @@ pub struct Me {
     (status = 500, description = "The server failed; nothing was changed", body = ErrorBody), (status = 503, description = "The database is unavailable or busy; try again", body = ErrorBody)))]
 async fn me(caller: ApiCaller) -> ApiResult<Me> {
     let a = caller.actor;
+    let token_scope = caller.scope.map(|s| s.as_str().to_string());
     Ok(Json(Me {
+        token_scope,
         username: a.username,
         display_name: a.display_name,
         role: a.role.as_str().into(),

@@ -26,6 +26,7 @@ mod session;
 mod throttle;
 
 use axum::http::{header, HeaderValue};
+use axum::middleware::from_fn_with_state;
 use axum::Router;
 use phongthu_domain::territory::Territory;
 use phongthu_store::Store;
@@ -122,9 +123,11 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 
 /// The whole application: pages, API, assets, with the security headers.
 pub fn router(state: AppState) -> Router {
+    // A read-only API token is refused on any request but a read before any route is matched.
+    let api = api::routes().layer(from_fn_with_state(state.clone(), session::refuse_read_only_writes));
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api)
         .merge(assets::routes())
         .fallback(error::not_found)
         .with_state(state)

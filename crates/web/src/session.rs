@@ -9,6 +9,7 @@ use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use phongthu_domain::auth::TokenScope;
 use phongthu_store::Actor;
 
 pub const SESSION_COOKIE: &str = "phongthu_session";
@@ -146,10 +147,59 @@ where
 }
 
 /// The caller of the JSON API: a bearer token, or a browser session (then writes need the
-/// `X-CSRF-Token` header).
+/// `X-CSRF-Token` header). A read-only token is refused on any request but GET and HEAD.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
     pub actor: Actor,
+    /// The token's scope; `None` for a browser session.
+    pub scope: Option<TokenScope>,
+}
+
+/// The bearer token of a request, if it sends `Authorization: Bearer <token>`.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether a request only reads.
+pub fn reads_only(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+}
+
+/// The refusal of a read-only token's request that is not a read (403, JSON).
+pub fn read_only_refusal(method: &Method) -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        format!(
+            "Mã truy cập API này chỉ được đọc (phạm vi \"chỉ đọc\"): không dùng được cho yêu cầu {method}, chỉ cho GET. Hãy tạo mã \"đọc và ghi\" nếu cần ghi."
+        ),
+    )
+    .as_json()
+}
+
+/// Refuses, before any route or handler, every request of a read-only token that is not a read,
+/// including those to paths or methods the API does not have (they would otherwise answer 404
+/// or 405 and tell the caller what exists).
+pub async fn refuse_read_only_writes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !reads_only(req.method()) {
+        if let Some(token) = bearer(req.headers()) {
+            match state.store().api_token_actor(token).await {
+                Ok(Some((_, TokenScope::ReadOnly))) => return read_only_refusal(req.method()).into_response(),
+                Ok(_) => {}
+                Err(e) => return AppError::from(e).as_json().into_response(),
+            }
+        }
+    }
+    next.run(req).await
 }
 
 impl<S> FromRequestParts<S> for ApiCaller
@@ -161,23 +211,25 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
-            let token = auth
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    AppError::unauthorized("Tiêu đề Authorization phải có dạng \"Bearer <mã truy cập>\".").as_json()
-                })?;
-            let actor = state
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            let token = bearer(&parts.headers).ok_or_else(|| {
+                AppError::unauthorized("Tiêu đề Authorization phải có dạng \"Bearer <mã truy cập>\".").as_json()
+            })?;
+            let (actor, scope) = state
                 .store()
                 .api_token_actor(token)
                 .await
                 .map_err(|e| AppError::from(e).as_json())?
-                .ok_or_else(|| AppError::unauthorized("Mã truy cập API không hợp lệ hoặc đã bị thu hồi.").as_json())?;
-            return Ok(ApiCaller { actor });
+                .ok_or_else(|| {
+                    AppError::unauthorized("Mã truy cập API không hợp lệ, đã hết hạn hoặc đã bị thu hồi.").as_json()
+                })?;
+            if scope == TokenScope::ReadOnly && !reads_only(&parts.method) {
+                return Err(read_only_refusal(&parts.method));
+            }
+            return Ok(ApiCaller {
+                actor,
+                scope: Some(scope),
+            });
         }
         if let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
             let found = state
@@ -201,7 +253,7 @@ where
                     )
                     .as_json());
                 }
-                return Ok(ApiCaller { actor });
+                return Ok(ApiCaller { actor, scope: None });
             }
             return Err(AppError::unauthorized("Phiên làm việc đã hết hạn; hãy đăng nhập lại.").as_json());
         }

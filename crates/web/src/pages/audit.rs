@@ -62,6 +62,7 @@ pub fn action_label(action: &str) -> &str {
         "enable" => "Mở khóa tài khoản",
         "disable" => "Khóa tài khoản",
         "create_api_token" => "Tạo mã truy cập API",
+        "revoke" => "Thu hồi",
         "update_coverage" => "Sửa địa bàn phụ trách",
         "move" => "Chuyển đơn vị",
         other => other,

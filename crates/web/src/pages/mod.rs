@@ -250,6 +250,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks/{id}/cancel", post(directives::cancel))
         .route("/account/password", get(account::form).post(account::change_password))
         .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{token}/revoke", post(account::revoke_token))
         // defence and security education (issue 5)
         .merge(education::routes())
 }
