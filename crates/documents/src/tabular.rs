@@ -531,9 +531,13 @@ pub fn excel_serial_text(serial: f64) -> String {
     let base = Date::from_calendar_date(1899, Month::December, 30).expect("valid date");
     // Serials 1..=59 were counted by Excel as if 1900 were a leap year.
     let date = if days < 61 {
-        base + Duration::days(days + 1)
+        base.checked_add(Duration::days(days + 1))
     } else {
-        base + Duration::days(days)
+        base.checked_add(Duration::days(days))
+    };
+    // Past 31/12/9999 (serial 2,958,465) there is no date: the number as written.
+    let Some(date) = date else {
+        return number_text(serial);
     };
     let secs = ((serial - serial.floor()) * 86_400.0).round() as i64;
     let d = format!("{:04}-{:02}-{:02}", date.year(), date.month() as u8, date.day());
@@ -921,6 +925,11 @@ mod tests {
         assert_eq!(excel_serial_text(1.0), "1900-01-01");
         assert_eq!(excel_serial_text(61.0), "1900-03-01");
         assert_eq!(excel_serial_text(39512.5), "2008-03-05T12:00:00");
+        // A date cell past the calendar's end (a hostile or broken workbook) is its number, not
+        // a panic.
+        assert_eq!(excel_serial_text(2_958_465.0), "9999-12-31");
+        assert_eq!(excel_serial_text(2_958_466.0), number_text(2_958_466.0));
+        assert_eq!(excel_serial_text(2_999_999.5), number_text(2_999_999.5));
         assert_eq!(number_text(33208001234.0), "33208001234");
         assert_eq!(number_text(1.5), "1.5");
     }

@@ -39,8 +39,38 @@ pub fn parse_date_vi(v: &str) -> Result<Date, String> {
         _ => return Err(format_err()),
     };
     let month = Month::try_from(m).map_err(|_| format!("Ngày \"{v}\" không tồn tại: tháng {m} không có."))?;
-    Date::from_calendar_date(y, month, d)
-        .map_err(|_| format!("Ngày \"{v}\" không tồn tại: tháng {m} năm {y} không có ngày {d}."))
+    let date = Date::from_calendar_date(y, month, d)
+        .map_err(|_| format!("Ngày \"{v}\" không tồn tại: tháng {m} năm {y} không có ngày {d}."))?;
+    check_range(date).map_err(|e| format!("Ngày \"{v}\" {e}"))?;
+    Ok(date)
+}
+
+/// The first day a date typed or imported may be: no one in the registry, no document or step the
+/// system keeps is older.
+pub const EARLIEST_DATE: Date = time::macros::date!(1900 - 01 - 01);
+/// The last day a date typed or imported may be: far past any plan, deadline or term the system
+/// keeps, and far enough inside the calendar's end (31/12/9999) that the periods computed from a
+/// date (a 10- or 15-day window, a two-year hold, an age) never leave it.
+pub const LATEST_DATE: Date = time::macros::date!(2100 - 12 - 31);
+
+/// A date outside [`EARLIEST_DATE`] … [`LATEST_DATE`] is a typing error (a year 9999 or 0201):
+/// refused with the range in the message. The error continues a sentence that names the date.
+pub fn check_range(date: Date) -> Result<(), String> {
+    if date < EARLIEST_DATE || date > LATEST_DATE {
+        return Err(format!(
+            "nằm ngoài khoảng ngày được nhận ({} – {}): hãy kiểm tra lại năm.",
+            vi_date(EARLIEST_DATE),
+            vi_date(LATEST_DATE)
+        ));
+    }
+    Ok(())
+}
+
+/// `date` plus `days`, never past the calendar's ends: a date too close to them (one stored
+/// before dates were bounded) gives the last (or first) representable day instead of a panic.
+pub fn add_days(date: Date, days: i64) -> Date {
+    date.checked_add(time::Duration::days(days))
+        .unwrap_or(if days < 0 { Date::MIN } else { Date::MAX })
 }
 
 /// `DD/MM/YYYY`, the way Vietnamese documents and screens write a date.
@@ -139,6 +169,20 @@ mod tests {
         assert_eq!(parse_iso_date("2025-07-01"), Some(d));
         assert_eq!(parse_iso_date("2025-7-1"), None);
         assert_eq!(vi_date(d), "01/07/2025");
+    }
+
+    #[test]
+    fn dates_are_bounded_and_arithmetic_saturates() {
+        let e = parse_date_vi("31/12/9999").unwrap_err();
+        assert!(e.contains("31/12/9999") && e.contains("01/01/1900 – 31/12/2100"), "{e}");
+        assert!(parse_date_vi("9999-12-31").is_err());
+        assert!(parse_date_vi("01/01/0201").is_err());
+        assert!(parse_date_vi("31/12/1899").is_err());
+        assert_eq!(parse_date_vi("01/01/1900"), Ok(EARLIEST_DATE));
+        assert_eq!(parse_date_vi("31/12/2100"), Ok(LATEST_DATE));
+        assert_eq!(add_days(date!(9999 - 12 - 31), 15), Date::MAX);
+        assert_eq!(add_days(date!(2025 - 12 - 25), 15), date!(2026 - 01 - 09));
+        assert_eq!(add_days(Date::MIN, -1), Date::MIN);
     }
 
     #[test]

@@ -16,7 +16,9 @@ use crate::db::Backend;
 use crate::error::StoreError;
 use crate::scope::{Scoped, SCOPE_UNITS};
 use phongthu_domain::auth::Permission;
-use phongthu_domain::nvqs::quota::{check_split, evenness, propose_split, CommunePool, Evenness};
+use phongthu_domain::nvqs::quota::{
+    check_split, commune_quota, cycle_quota, evenness, propose_split, CommunePool, Evenness,
+};
 use phongthu_domain::nvqs::record::{education_grade, is_graduate};
 use phongthu_domain::nvqs::{
     assess_with, Circumstance, CitizenFacts, Cycle, RuleSet, Sex, Status, StudyLevel, Studying,
@@ -192,6 +194,13 @@ pub(crate) fn engine_for(cycle: &CallUpCycle) -> Result<(Cycle, RuleSet), StoreE
     Ok((engine_cycle, rules))
 }
 
+/// A stored figure for the 32-bit split arithmetic: negative as 0, past `u32::MAX` as `u32::MAX`
+/// (a quota stored before the bounds were checked then fails the split's checks with a message
+/// rather than wrapping).
+fn saturate_u32(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+}
+
 impl Scoped<'_> {
     /// Opens the cycle of `year` for a unit in scope (usually the provincial command).
     pub async fn create_cycle(&self, unit_id: i64, year: i32, quota: i64) -> Result<CallUpCycle, StoreError> {
@@ -200,9 +209,7 @@ impl Scoped<'_> {
         if !(2016..=2100).contains(&year) {
             return Err(StoreError::Invalid(format!("Năm tuyển quân {year} không hợp lệ.")));
         }
-        if quota < 0 {
-            return Err(StoreError::Invalid("Chỉ tiêu không được âm.".into()));
-        }
+        phongthu_domain::nvqs::quota::cycle_quota(quota).map_err(StoreError::Invalid)?;
         let province = unit.province_code.clone().filter(|p| !p.is_empty()).ok_or_else(|| {
             StoreError::Invalid("Đơn vị này không gắn với một tỉnh: hãy chọn Bộ Chỉ huy Quân sự tỉnh.".into())
         })?;
@@ -355,10 +362,10 @@ impl Scoped<'_> {
             .iter()
             .map(|f| CommunePool {
                 key: f.unit_id.to_string(),
-                pool: f.eligible as u32,
+                pool: saturate_u32(f.eligible),
             })
             .collect();
-        let (proposal_error, evenness_proposed) = match propose_split(cycle.quota.max(0) as u32, &pools) {
+        let (proposal_error, evenness_proposed) = match propose_split(saturate_u32(cycle.quota), &pools) {
             Ok(split) => {
                 for (f, q) in figures.iter_mut().zip(&split) {
                     f.proposed = *q as i64;
@@ -368,7 +375,7 @@ impl Scoped<'_> {
             Err(e) => (Some(e.to_string()), None),
         };
         let evenness_saved = figures.iter().all(|f| f.quota.is_some()).then(|| {
-            let split: Vec<u32> = figures.iter().map(|f| f.quota.unwrap_or(0).max(0) as u32).collect();
+            let split: Vec<u32> = figures.iter().map(|f| saturate_u32(f.quota.unwrap_or(0))).collect();
             evenness(&pools, &split)
         });
         let evenness_saved = evenness_saved.filter(|_| !figures.is_empty());
@@ -670,16 +677,13 @@ impl Scoped<'_> {
         let overview = self.cycle_overview(id).await?;
         let by_unit: HashMap<i64, i64> = split.iter().copied().collect();
         let mut values = Vec::with_capacity(overview.communes.len());
+        let mut split_u32 = Vec::with_capacity(overview.communes.len());
         for f in &overview.communes {
             let q = *by_unit
                 .get(&f.unit_id)
                 .ok_or_else(|| StoreError::Invalid(format!("Thiếu chỉ tiêu của {}.", f.unit_name)))?;
-            if q < 0 {
-                return Err(StoreError::Invalid(format!(
-                    "Chỉ tiêu của {} không được âm.",
-                    f.unit_name
-                )));
-            }
+            // Bounded before the 32-bit split check: 2^32 + 5 must not pass as 5.
+            split_u32.push(commune_quota(&f.unit_name, q).map_err(StoreError::Invalid)?);
             values.push(q);
         }
         if let Some(extra) = split
@@ -696,11 +700,11 @@ impl Scoped<'_> {
             .iter()
             .map(|f| CommunePool {
                 key: f.unit_name.clone(),
-                pool: f.eligible as u32,
+                pool: saturate_u32(f.eligible),
             })
             .collect();
-        let split_u32: Vec<u32> = values.iter().map(|&q| q as u32).collect();
-        check_split(overview.cycle.quota as u32, &pools, &split_u32).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let total = cycle_quota(overview.cycle.quota).map_err(StoreError::Invalid)?;
+        check_split(total, &pools, &split_u32).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let overridden = overview.communes.iter().zip(&values).any(|(f, &q)| f.proposed != q);
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if overridden && reason.is_none() {

@@ -151,6 +151,10 @@ fn pool_options(backend: Backend, role: Role, max: u32) -> AnyPoolOptions {
         })
 }
 
+/// How long the checkpoint after an import waits for readers before it settles for a passive one
+/// (see [`Store::settle_wal`]); new writers wait meanwhile.
+pub(crate) const SETTLE_WAL_WAIT_MS: u64 = 250;
+
 /// Page cache of each SQLite connection, in KiB (a few connections: the idle memory stays small;
 /// the citizen import raises its own connection's cache for its transaction).
 pub(crate) const SQLITE_CACHE_KIB: i64 = 4096;
@@ -305,6 +309,54 @@ impl Store {
         Err(StoreError::Unavailable(
             "Không chép được nhật ký ghi vào tệp cơ sở dữ liệu: tệp vẫn bận sau 10 phút.".into(),
         ))
+    }
+
+    /// SQLite, after a bulk import has committed: copies the write-ahead log into the database
+    /// file and truncates it, so that the `-wal` file does not stay as large as the largest
+    /// import (a passive checkpoint copies the log but leaves its file at full size). Run on the
+    /// writer connection, so no write of this process is in flight; a TRUNCATE checkpoint also
+    /// waits for readers still on an older snapshot, and holds new writers back while it waits,
+    /// so it is tried for [`SETTLE_WAL_WAIT_MS`] only, then a passive checkpoint (which waits for
+    /// no one) copies what it can. The import has committed whatever happens here: a failure is
+    /// logged, not returned. PostgreSQL: nothing to do. Returns whether the log was truncated.
+    pub async fn settle_wal(&self) -> bool {
+        if self.backend != Backend::Sqlite {
+            return false;
+        }
+        let run = async {
+            let mut c = self.writer.acquire().await?;
+            sqlx::query(&format!("PRAGMA busy_timeout = {SETTLE_WAL_WAIT_MS}"))
+                .execute(&mut *c)
+                .await?;
+            let truncated: Result<bool, sqlx::Error> = async {
+                let row: AnyRow = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .fetch_one(&mut *c)
+                    .await?;
+                if row.try_get::<i64, _>(0).unwrap_or(1) == 0 {
+                    return Ok(true);
+                }
+                sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut *c).await?;
+                Ok(false)
+            }
+            .await;
+            // The writer's own wait again, whatever the checkpoint did.
+            sqlx::query(&format!("PRAGMA busy_timeout = {}", WRITE_WAIT.as_millis()))
+                .execute(&mut *c)
+                .await?;
+            truncated
+        };
+        match run.await {
+            Ok(truncated) => {
+                if !truncated {
+                    tracing::info!("nhật ký ghi SQLite chưa thu gọn được (đang có người đọc); đã chép phần có thể");
+                }
+                truncated
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "không thu gọn được nhật ký ghi SQLite sau khi nhập");
+                false
+            }
+        }
     }
 
     pub(crate) async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {

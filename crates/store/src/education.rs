@@ -1925,6 +1925,8 @@ impl Scoped<'_> {
             return Ok(report);
         }
         w.commit().await?;
+        // A bulk write: the SQLite log goes back into the file and is truncated.
+        self.store.settle_wal().await;
         report.committed = true;
         Ok(report)
     }

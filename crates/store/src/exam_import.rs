@@ -603,6 +603,8 @@ impl Scoped<'_> {
         )
         .await?;
         w.commit().await?;
+        // A bulk write: the SQLite log goes back into the file and is truncated.
+        self.store.settle_wal().await;
         report.committed = true;
         Ok(report)
     }

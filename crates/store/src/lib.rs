@@ -50,6 +50,7 @@ pub use citizens::{
     ImportReport, LateRegistration, NewCitizen, NewFamilyRelation, Paging, RegistrationEvent, RegistrationKind,
     RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CANDIDATE_CAP as CITIZEN_CANDIDATE_CAP, CITIZEN_COLUMNS,
     COUNT_CAP as CITIZEN_COUNT_CAP, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX, MAX_LISTED_ERRORS,
+    MAX_OFFSET as MAX_LIST_OFFSET,
 };
 pub use citizens::{commune_label, CitizenEdit, FieldChange, RecordChange};
 pub use cycle::{facts_of, CallUpCycle, CommuneFigures, CycleOverview};

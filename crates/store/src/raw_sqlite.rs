@@ -45,6 +45,27 @@ fn open_connection(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     Ok(c)
 }
 
+/// Copies the write-ahead log into the database file and truncates it (the `-wal` file would
+/// otherwise stay as large as the import), waiting at most `SETTLE_WAL_WAIT_MS` for readers on an
+/// older snapshot (new writers wait meanwhile); then a passive checkpoint, which waits for no one,
+/// copies what it can. Returns whether the log was truncated. Same rule as `Store::settle_wal`.
+fn settle_wal(conn: &rusqlite::Connection) -> bool {
+    let checkpoint = |mode: &str| {
+        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get::<_, i64>(0))
+            .map(|busy| busy == 0)
+            .unwrap_or(false)
+    };
+    if conn
+        .busy_timeout(Duration::from_millis(crate::db::SETTLE_WAL_WAIT_MS))
+        .is_ok()
+        && checkpoint("TRUNCATE")
+    {
+        return true;
+    }
+    checkpoint("PASSIVE");
+    false
+}
+
 impl RawSqlite {
     /// Opens the file on a new thread. The thread ends when this handle is dropped; a transaction
     /// left open then is rolled back.
@@ -77,10 +98,8 @@ impl RawSqlite {
                     // passive checkpoint blocks neither readers nor writers; if the process
                     // ends first, the log stays and the next commit on the pool copies it.
                     let t = std::time::Instant::now();
-                    let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-                    });
-                    tracing::debug!(took = ?t.elapsed(), frames = ?done.ok(), "bulk connection: checkpoint after its work");
+                    let truncated = settle_wal(&conn);
+                    tracing::debug!(took = ?t.elapsed(), truncated, "bulk connection: checkpoint after its work");
                 }
             })
             .map_err(|e| StoreError::Unavailable(format!("Không tạo được luồng ghi SQLite: {e}.")))?;

@@ -655,7 +655,12 @@ pub(crate) async fn ledger_entries_for_citizen(
             continue;
         };
         let until = opt_date_col(r, "handed_over_on")?
-            .map(|h| h.replace_year(h.year() + 2).unwrap_or(h + time::Duration::days(730)));
+            // Checked: a handover date stored near the calendar's end (before dates were bounded)
+            // gives the last day rather than a panic on every later ledger check.
+            .map(|h| {
+                h.replace_year(h.year() + 2)
+                    .unwrap_or_else(|_| phongthu_domain::dates::add_days(h, 730))
+            });
         out.push(LedgerEntry {
             id: format!("call_up:{}", r.get::<i64, _>("cycle_id")),
             subject: subject.clone(),

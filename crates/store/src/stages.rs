@@ -306,14 +306,46 @@ fn replay(events: &[RawEvent]) -> Result<(History, Derived), StoreError> {
     Ok((h, d))
 }
 
+/// The most digits the number of a decision may start with: a register counts its documents of a
+/// year, never near a billion. A longer run of digits is a typing error, refused before any
+/// arithmetic on it.
+pub const MAX_DECISION_DIGITS: usize = 9;
+
+/// The number a decision starts with (`None` without one), refused when longer than
+/// [`MAX_DECISION_DIGITS`].
+fn leading_number(number: &str) -> Result<Option<(u64, &str)>, StoreError> {
+    let number = number.trim();
+    // ASCII digits are one byte each: the split is on a character boundary.
+    let len = number.bytes().take_while(u8::is_ascii_digit).count();
+    if len == 0 {
+        return Ok(None);
+    }
+    if len > MAX_DECISION_DIGITS {
+        return Err(StoreError::Invalid(format!(
+            "Số quyết định \"{}\" không hợp lệ: phần số ở đầu có tối đa {MAX_DECISION_DIGITS} chữ số.",
+            number.chars().take(40).collect::<String>()
+        )));
+    }
+    let n = number[..len]
+        .parse::<u64>()
+        .map_err(|_| StoreError::Invalid(format!("Số quyết định \"{number}\" không hợp lệ.")))?;
+    Ok(Some((n, &number[len..])))
+}
+
 /// The `i`-th number of a run of decisions: "15/QĐ-UBND" → "17/QĐ-UBND" for i = 2; a number
-/// that does not start with digits is used as is (then every decision carries it).
-fn nth_number(first: &str, i: usize) -> String {
+/// that does not start with digits is used as is (then every decision carries it). Checked: a
+/// number too long for a register, or a run past the largest number, is refused.
+fn nth_number(first: &str, i: usize) -> Result<String, StoreError> {
     let first = first.trim();
-    let digits: String = first.chars().take_while(|c| c.is_ascii_digit()).collect();
-    match digits.parse::<u64>() {
-        Ok(n) if i > 0 => format!("{}{}", n + i as u64, &first[digits.len()..]),
-        _ => first.to_string(),
+    match leading_number(first)? {
+        Some((n, rest)) if i > 0 => {
+            let next = u64::try_from(i)
+                .ok()
+                .and_then(|i| n.checked_add(i))
+                .ok_or_else(|| StoreError::Invalid(format!("Số quyết định \"{first}\" quá lớn để đánh số tiếp.")))?;
+            Ok(format!("{next}{rest}"))
+        }
+        _ => Ok(first.to_string()),
     }
 }
 
@@ -730,7 +762,7 @@ impl Scoped<'_> {
                     replaces,
                     override_reason,
                 } => StageRequest::IssueCallUp {
-                    decision_number: nth_number(decision_number, i),
+                    decision_number: nth_number(decision_number, i)?,
                     report_place: report_place.clone(),
                     report_at: report_at.clone(),
                     replaces: *replaces,
@@ -856,6 +888,7 @@ impl Scoped<'_> {
                         "Hãy ghi số, ký hiệu của quyết định gọi nhập ngũ.".into(),
                     ));
                 }
+                leading_number(number)?;
                 if report_place.trim().is_empty() || report_at.trim().is_empty() {
                     return Err(StoreError::Invalid(
                         "Hãy ghi địa điểm và thời gian có mặt trên quyết định gọi nhập ngũ.".into(),
@@ -910,7 +943,7 @@ impl Scoped<'_> {
                             "Trả về sau phúc tra chỉ trong {RECHECK_DAYS} ngày kể từ ngày giao quân {} (khoản 3 Điều 7 \
                              Thông tư 148/2018/TT-BQP, sửa đổi bởi Thông tư 68/2025/TT-BQP), tức đến hết ngày {}.",
                             phongthu_domain::dates::vi_date(handed),
-                            phongthu_domain::dates::vi_date(handed + time::Duration::days(RECHECK_DAYS))
+                            phongthu_domain::dates::vi_date(phongthu_domain::dates::add_days(handed, RECHECK_DAYS))
                         )));
                     }
                 }
@@ -1104,7 +1137,7 @@ impl Scoped<'_> {
                 "Bù đổi phải thực hiện trong {REPLACEMENT_DAYS} ngày kể từ ngày giao quân {} (khoản 3 Điều 7 Thông tư 148/2018/TT-BQP, sửa đổi bởi Thông tư 68/2025/TT-BQP), \
                  tức đến hết ngày {}.",
                 phongthu_domain::dates::vi_date(handed),
-                phongthu_domain::dates::vi_date(handed + time::Duration::days(REPLACEMENT_DAYS))
+                phongthu_domain::dates::vi_date(phongthu_domain::dates::add_days(handed, REPLACEMENT_DAYS))
             )));
         }
         let count = self.count_list(conn, cycle.id, None, CappedList::Replacement).await? + 1;
@@ -1438,9 +1471,24 @@ mod tests {
 
     #[test]
     fn runs_of_decision_numbers() {
-        assert_eq!(nth_number("15/QĐ-UBND", 0), "15/QĐ-UBND");
-        assert_eq!(nth_number("15/QĐ-UBND", 2), "17/QĐ-UBND");
-        assert_eq!(nth_number("09/QĐ-UBND", 1), "10/QĐ-UBND");
-        assert_eq!(nth_number("QĐ-UBND", 3), "QĐ-UBND");
+        let n = |first: &str, i: usize| nth_number(first, i).unwrap();
+        assert_eq!(n("15/QĐ-UBND", 0), "15/QĐ-UBND");
+        assert_eq!(n("15/QĐ-UBND", 2), "17/QĐ-UBND");
+        assert_eq!(n("09/QĐ-UBND", 1), "10/QĐ-UBND");
+        assert_eq!(n("QĐ-UBND", 3), "QĐ-UBND");
+        assert_eq!(n("999999999/QĐ", 1), "1000000000/QĐ");
+    }
+
+    #[test]
+    fn a_number_too_long_is_refused_not_overflowed() {
+        for (first, i) in [
+            ("18446744073709551615/QĐ", 1),
+            ("18446744073709551615/QĐ", 0),
+            ("1000000000/QĐ", 3),
+        ] {
+            let e = nth_number(first, i).unwrap_err().to_string();
+            assert!(e.contains("tối đa 9 chữ số"), "{first}: {e}");
+        }
+        assert!(nth_number("99999999999999999999999999/QĐ", 2).is_err());
     }
 }

@@ -91,6 +91,23 @@ async fn quotas_follow_the_pools_and_overrides_need_a_reason() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("lý do"), "{e}");
+    // 2^32 + 2 would pass the 32-bit split check as 2 and be stored whole: refused before any
+    // conversion, as is a cycle's quota past its bound.
+    let e = s
+        .save_quotas(cycle.id, &[(a, 4_294_967_298), (b, 4), (c, 0)], Some("x"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("vượt quá giới hạn 10.000"), "{e}");
+    let e = s
+        .save_quotas(cycle.id, &[(a, 2), (b, 4), (c, i64::MIN)], Some("x"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("không được âm"), "{e}");
+    let e = s
+        .create_cycle(demo.province_command_id, 2027, 4_294_967_301)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("vượt quá giới hạn 1.000.000"), "{e}");
     assert_eq!(db.store.verify_audit().await.unwrap().entries, before);
     // The proposal as is, then an override with its reason.
     s.save_quotas(cycle.id, &[(a, 2), (b, 4), (c, 0)], None).await.unwrap();

@@ -562,3 +562,50 @@ async fn equipment_import_checks_kinds_and_plates() {
         .unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_) | StoreError::NotFound(_)), "{e}");
 }
+
+/// An import through the writer connection (reserve equipment, a few thousand rows) on SQLite
+/// ends with the write-ahead log copied into the database file and truncated before it answers.
+#[tokio::test]
+async fn an_equipment_import_leaves_the_write_ahead_log_truncated() {
+    let db = TestDb::new().await;
+    let demo = db.store.seed_demo().await.unwrap();
+    let admin = actor(&db.store, "quantri").await;
+    let s = db.store.scoped(&admin);
+    let headers: Vec<String> = ["Loại", "Chủ phương tiện", "Biển kiểm soát", "Trọng tải", "Tình trạng"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let rows: Vec<SourceRow> = (0..3000u32)
+        .map(|i| SourceRow {
+            line: u64::from(i) + 2,
+            cells: vec![
+                "Xe tải từ 2,5 tấn trở lên".into(),
+                format!("Hợp tác xã vận tải số {i}"),
+                format!("89C-{:03}.{:02}", i / 100, i % 100),
+                "5 tấn".into(),
+                "Tốt".into(),
+            ],
+        })
+        .collect();
+    let r = s
+        .import_equipment(
+            &headers,
+            rows,
+            &phongthu_store::EquipmentImportOptions {
+                unit_id: demo.commune_command_ids[0],
+                mode: ImportMode::AllOrNothing,
+                source_name: "ptkt.csv".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(r.committed && r.accepted == 3000, "{r:?}");
+    match db.url.strip_prefix("sqlite://") {
+        Some(path) => {
+            let path = path.split('?').next().unwrap_or(path);
+            let len = std::fs::metadata(format!("{path}-wal")).map(|m| m.len()).unwrap_or(0);
+            assert!(len < 64 * 1024, "the -wal file is still {len} bytes after the import");
+        }
+        None => assert!(!db.store.settle_wal().await, "PostgreSQL: no log to checkpoint"),
+    }
+}

@@ -547,4 +547,21 @@ async fn a_citizen_approved_for_call_up_is_held_by_the_ledger() {
         .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e}");
     assert!(e.to_string().contains("tuyển quân"), "{e}");
+    // Handed over on a day stored near the calendar's end (before dates were bounded): the
+    // two-year hold runs to the calendar's last day, where adding 730 days used to panic on every
+    // later check of this citizen.
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&format!(
+        "UPDATE nvqs_candidate SET stage = 'handed_over', handed_over_on = '9999-12-25' WHERE citizen_id = {}",
+        c.id
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let e = s.check_assignment(r.id, p.id, date!(2026 - 02 - 01)).await.unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    assert!(e.to_string().contains("tuyển quân"), "{e}");
 }

@@ -472,6 +472,29 @@ async fn a_commune_through_the_whole_cycle() {
     assert!(e.to_string().contains("sau ngày hôm nay"), "{e}");
     assert_eq!(s.violations(Some(ids[9])).await.unwrap().len(), 2);
 
+    // A handover date stored at the calendar's end (before dates were bounded): a return is
+    // refused with the window's end as the last day, where adding 10 days used to panic.
+    raw(
+        &db,
+        &format!(
+            "UPDATE nvqs_stage_event SET event_date = '9999-12-25' WHERE citizen_id = {} AND kind = 'hand_over'; \
+             UPDATE nvqs_candidate SET handed_over_on = '9999-12-25' WHERE citizen_id = {}",
+            ids[3], ids[3]
+        ),
+    )
+    .await;
+    let e = s
+        .record_stage(
+            cycle.id,
+            ids[3],
+            StageRequest::Return,
+            date!(2026 - 03 - 20),
+            Some("Phúc tra"),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("31/12/9999"), "{e}");
+
     // Scope: a commune commander works his own commune only; the other commune's citizen is
     // out of his reach, and he cannot change the cycle's settings.
     let commander = actor(&db.store, "chihuy").await;
@@ -544,4 +567,12 @@ async fn settings_are_checked_and_audited() {
         .await
         .unwrap();
     assert!(audit.iter().any(|a| a.action == "update_settings"));
+}
+
+async fn raw(db: &TestDb, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
 }

@@ -17,14 +17,69 @@ pub fn parse_date(s: Option<&str>) -> Result<Date, AppError> {
     };
     parse_date_text(s).ok_or_else(|| {
         AppError::bad_request(format!(
-            "Ngày \"{s}\" không hợp lệ: hãy nhập theo dạng NN/TT/NNNN (ví dụ 01/07/2025)."
+            "Ngày \"{s}\" không hợp lệ: hãy nhập theo dạng NN/TT/NNNN (ví dụ 01/07/2025), {}.",
+            date_range_text()
         ))
     })
 }
 
-/// `DD/MM/YYYY` (or `YYYY-MM-DD`), as users type dates.
+/// "từ 01/01/1900 đến 31/12/2100": the days a date may be (`phongthu_domain::dates`), for the
+/// messages of date fields.
+pub fn date_range_text() -> String {
+    use phongthu_domain::dates::{EARLIEST_DATE, LATEST_DATE};
+    format!("từ {} đến {}", vi_date(EARLIEST_DATE), vi_date(LATEST_DATE))
+}
+
+/// `DD/MM/YYYY` (or `YYYY-MM-DD`), as users type dates, within 01/01/1900 … 31/12/2100
+/// (`phongthu_domain::dates::check_range`): a later or earlier date is no date.
 pub fn parse_date_text(s: &str) -> Option<Date> {
     phongthu_domain::dates::parse_date_vi(s).ok()
+}
+
+/// A list's page number from the address (`?page=`), counted from 1. Every paged list takes it
+/// through [`PageNo::parse`] and its offset through [`PageNo::paging`], so no typed-in number can
+/// overflow the page arithmetic: below 1 is the first page, above [`PageNo::MAX`] (or too large
+/// for a number at all) is the last page there can be, and text that is not a whole number is a
+/// Vietnamese 400.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageNo(i64);
+
+impl PageNo {
+    /// The largest page: well past any list (a list has at most
+    /// [`phongthu_store::MAX_LIST_OFFSET`] rows before it), small enough that `page ± 1` and
+    /// `page × size` are plain arithmetic.
+    pub const MAX: i64 = 1_000_000;
+
+    pub fn parse(s: Option<&str>) -> Result<PageNo, AppError> {
+        let Some(t) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(PageNo(1));
+        };
+        let (negative, digits) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t.strip_prefix('+').unwrap_or(t)),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AppError::bad_request(format!(
+                "Số trang \"{}\" không hợp lệ: hãy ghi một số nguyên dương (ví dụ 2).",
+                t.chars().take(40).collect::<String>()
+            )));
+        }
+        if negative {
+            return Ok(PageNo(1));
+        }
+        // Too many digits for an i64 is "very large": the last page.
+        let n = digits.parse::<i64>().unwrap_or(i64::MAX);
+        Ok(PageNo(n.clamp(1, Self::MAX)))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// The store's window for this page of `size` rows.
+    pub fn paging(self, size: i64) -> phongthu_store::Paging {
+        phongthu_store::Paging::page(self.0, size)
+    }
 }
 
 pub use phongthu_domain::dates::vi_date;
@@ -73,6 +128,37 @@ mod tests {
         assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
         assert!(e.message.contains("không hợp lệ"));
         assert_eq!(parse_date(Some("  ")).unwrap(), today());
+        assert_eq!(parse_date_text("31/12/9999"), None);
+        let e = parse_date(Some("31/12/9999")).unwrap_err();
+        assert!(e.message.contains("từ 01/01/1900 đến 31/12/2100"), "{}", e.message);
+    }
+
+    #[test]
+    fn page_numbers_never_overflow() {
+        assert_eq!(PageNo::parse(None).unwrap().get(), 1);
+        assert_eq!(PageNo::parse(Some(" ")).unwrap().get(), 1);
+        assert_eq!(PageNo::parse(Some("3")).unwrap().get(), 3);
+        assert_eq!(PageNo::parse(Some("0")).unwrap().get(), 1);
+        assert_eq!(PageNo::parse(Some("-7")).unwrap().get(), 1);
+        assert_eq!(PageNo::parse(Some("-9223372036854775808")).unwrap().get(), 1);
+        assert_eq!(PageNo::parse(Some("9223372036854775807")).unwrap().get(), PageNo::MAX);
+        assert_eq!(
+            PageNo::parse(Some("99999999999999999999999")).unwrap().get(),
+            PageNo::MAX
+        );
+        for bad in ["abc", "1.5", "-", "2e3", "１"] {
+            let e = PageNo::parse(Some(bad)).unwrap_err();
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST, "{bad}");
+            assert!(e.message.contains("Số trang"), "{bad}: {}", e.message);
+        }
+        let p = PageNo::parse(Some("9223372036854775807")).unwrap().paging(50);
+        assert!(p.offset >= 0 && p.offset <= phongthu_store::MAX_LIST_OFFSET);
+        assert_eq!(PageNo::parse(Some("2")).unwrap().paging(50).offset, 50);
+        // The store's own constructor holds too, whatever the caller passes.
+        for page in [i64::MIN, -1, 0, 1, i64::MAX] {
+            let p = phongthu_store::Paging::page(page, 50);
+            assert!((0..=phongthu_store::MAX_LIST_OFFSET).contains(&p.offset), "{page}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 mod api;
 mod assets;
+mod catch_panic;
 mod csrf;
 mod deadline;
 mod error;
@@ -125,17 +126,30 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 pub fn router(state: AppState) -> Router {
     // A read-only API token is refused on any request but a read before any route is matched.
     let api = api::routes().layer(from_fn_with_state(state.clone(), session::refuse_read_only_writes));
-    Router::new()
-        .merge(pages::routes())
-        .nest("/api/v1", api)
-        .merge(assets::routes())
-        .fallback(error::not_found)
-        .with_state(state)
-        .layer(axum::middleware::from_fn(|req, next| {
-            deadline::enforce(deadline::REQUEST_DEADLINE, req, next)
-        }))
-        .layer(axum::middleware::map_response(security_headers))
+    harden(
+        Router::new()
+            .merge(pages::routes())
+            .nest("/api/v1", api)
+            .merge(assets::routes())
+            .fallback(error::not_found)
+            .with_state(state),
+    )
 }
+
+/// The layers every response passes through: the request deadline, the catch-panic net, the
+/// security headers. Public so that a test can put a route of its own (one that panics) under
+/// exactly the production layers.
+pub fn harden(app: Router) -> Router {
+    app.layer(axum::middleware::from_fn(|req, next| {
+        deadline::enforce(deadline::REQUEST_DEADLINE, req, next)
+    }))
+    // A panic anywhere below answers the Vietnamese 500 page (with the security headers).
+    .layer(axum::middleware::from_fn(catch_panic::catch))
+    .layer(axum::middleware::map_response(security_headers))
+}
+
+/// The message a request that panicked answers with (see the router's catch-panic layer).
+pub use catch_panic::PANIC_MESSAGE;
 
 async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
     let h = res.headers_mut();

@@ -110,9 +110,7 @@ impl MilitiaMember {
     /// Last day of the term including `extension_months`, ignoring age.
     pub fn term_last_day(&self, extension_months: u32) -> Date {
         let months = term_years(self.kind) * 12 + extension_months as i32;
-        add_months(self.start_date, months)
-            .previous_day()
-            .expect("dates far from the calendar's lower bound")
+        add_months(self.start_date, months).previous_day().unwrap_or(Date::MIN)
     }
 
     /// Last day of service and why: the end of the term (with the decided extension) or the end of

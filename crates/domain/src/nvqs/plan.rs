@@ -130,7 +130,7 @@ pub fn default_timetable(year: i32) -> Vec<Window> {
         Window {
             step: Step::PostCheck,
             starts: handover,
-            ends: handover + time::Duration::days(REPLACEMENT_DAYS),
+            ends: crate::dates::add_days(handover, REPLACEMENT_DAYS),
         },
     ]
 }

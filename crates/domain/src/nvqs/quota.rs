@@ -10,6 +10,50 @@
 
 use std::cmp::Ordering;
 
+/// The largest quota a call-up cycle (a province's year) may carry, and the largest a commune may
+/// be given. Not law (the Military Service Law sets no figure; the quota comes from the Prime
+/// Minister's and the Ministry's yearly decisions): bounds far above any province's or commune's
+/// yearly call-up, there to refuse a typing error (an extra digit or two) with a clear message and
+/// to keep every figure inside the 32-bit arithmetic of the split, checked before any conversion.
+pub const MAX_CYCLE_QUOTA: u32 = 1_000_000;
+/// See [`MAX_CYCLE_QUOTA`].
+pub const MAX_COMMUNE_QUOTA: u32 = 10_000;
+
+/// A cycle's quota as typed, checked against [`MAX_CYCLE_QUOTA`] before any conversion.
+pub fn cycle_quota(quota: i64) -> Result<u32, String> {
+    if quota < 0 {
+        return Err("Chỉ tiêu không được âm.".into());
+    }
+    u32::try_from(quota)
+        .ok()
+        .filter(|q| *q <= MAX_CYCLE_QUOTA)
+        .ok_or_else(|| {
+            format!(
+                "Chỉ tiêu {} vượt quá giới hạn {} của một đợt tuyển quân: hãy kiểm tra lại số đã nhập.",
+                crate::dates::vi_int(quota),
+                crate::dates::vi_int(i64::from(MAX_CYCLE_QUOTA))
+            )
+        })
+}
+
+/// A commune's quota as typed, checked against [`MAX_COMMUNE_QUOTA`] before any conversion;
+/// `name` is the commune's, for the message.
+pub fn commune_quota(name: &str, quota: i64) -> Result<u32, String> {
+    if quota < 0 {
+        return Err(format!("Chỉ tiêu của {name} không được âm."));
+    }
+    u32::try_from(quota)
+        .ok()
+        .filter(|q| *q <= MAX_COMMUNE_QUOTA)
+        .ok_or_else(|| {
+            format!(
+                "Chỉ tiêu của {name} ({}) vượt quá giới hạn {} cho một xã: hãy kiểm tra lại số đã nhập.",
+                crate::dates::vi_int(quota),
+                crate::dates::vi_int(i64::from(MAX_COMMUNE_QUOTA))
+            )
+        })
+}
+
 /// One commune's figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommunePool {
@@ -163,6 +207,23 @@ mod tests {
         // Remainders decide: 5 over 6/3/1 → 3, 1.5, 0.5 → 3 + 1 + 0 and the larger remainder (tie .5/.5)
         // goes to the larger pool.
         assert_eq!(propose_split(5, &pools(&[6, 3, 1])).unwrap(), vec![3, 2, 0]);
+    }
+
+    #[test]
+    fn quotas_are_bounded_before_any_cast() {
+        assert_eq!(cycle_quota(0), Ok(0));
+        assert_eq!(cycle_quota(1_000_000), Ok(1_000_000));
+        // 2^32 + 5 would be 5 once cast to 32 bits.
+        assert!(cycle_quota(4_294_967_301)
+            .unwrap_err()
+            .contains("vượt quá giới hạn 1.000.000"));
+        assert!(cycle_quota(1_000_001).is_err());
+        assert!(cycle_quota(-1).unwrap_err().contains("không được âm"));
+        assert!(cycle_quota(i64::MAX).is_err());
+        assert_eq!(commune_quota("Xã A", 10_000), Ok(10_000));
+        let e = commune_quota("Xã A", 4_294_967_301).unwrap_err();
+        assert!(e.contains("Xã A") && e.contains("10.000"), "{e}");
+        assert!(commune_quota("Xã A", i64::MIN).unwrap_err().contains("không được âm"));
     }
 
     #[test]

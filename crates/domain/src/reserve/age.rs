@@ -43,8 +43,13 @@ impl Sex {
 pub fn anniversary_in_year(birth: Date, year: i32) -> Date {
     let day = birth.day();
     Date::from_calendar_date(year, birth.month(), day).unwrap_or_else(|_| {
-        // Only 29 February can fail (and only in a common year).
-        Date::from_calendar_date(year, Month::February, 28).expect("28 February always exists")
+        // 29 February in a common year; or a year outside the calendar (a date stored near its
+        // ends before dates were bounded): its first or last day, not a panic.
+        Date::from_calendar_date(year, Month::February, 28).unwrap_or(if year < birth.year() {
+            Date::MIN
+        } else {
+            Date::MAX
+        })
     })
 }
 
@@ -69,25 +74,44 @@ pub fn within_end_of_age(birth: Date, n: i32, on: Date) -> bool {
 
 /// The last day within "the end of age `n`": the day before the (n+1)th birthday.
 pub fn last_day_of_age(birth: Date, n: i32) -> Date {
-    birthday(birth, n + 1)
-        .previous_day()
-        .expect("dates in the registers are far from the calendar's lower bound")
+    birthday(birth, n + 1).previous_day().unwrap_or(Date::MIN)
 }
 
 /// `date` plus a number of calendar months, the day clamped to the end of the target month
 /// (31 March + 1 month = 30 April; 29 February + 12 months = 28 February).
+///
+/// Checked: a result past the calendar's ends (a date stored near them before dates were
+/// bounded, a huge count of months) is the calendar's last (or first) day, not a panic.
 pub fn add_months(date: Date, months: i32) -> Date {
-    let total = date.year() * 12 + (date.month() as i32 - 1) + months;
+    let beyond = if months < 0 { Date::MIN } else { Date::MAX };
+    let Some(total) = (date.year() * 12 + (date.month() as i32 - 1)).checked_add(months) else {
+        return beyond;
+    };
     let year = total.div_euclid(12);
-    let month = Month::try_from((total.rem_euclid(12) + 1) as u8).expect("1..=12");
+    let Ok(month) = Month::try_from((total.rem_euclid(12) + 1) as u8) else {
+        return beyond;
+    };
     let last = time::util::days_in_month(month, year);
-    Date::from_calendar_date(year, month, date.day().min(last)).expect("day clamped to the month")
+    Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(beyond)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn months_past_the_calendar_saturate() {
+        assert_eq!(add_months(date!(2025 - 01 - 31), 1), date!(2025 - 02 - 28));
+        assert_eq!(add_months(date!(9999 - 06 - 15), 24), Date::MAX);
+        assert_eq!(add_months(date!(2025 - 01 - 01), i32::MAX), Date::MAX);
+        assert_eq!(add_months(date!(2025 - 01 - 01), i32::MIN), Date::MIN);
+        assert_eq!(birthday(date!(9999 - 03 - 01), 35), Date::MAX);
+        assert_eq!(
+            last_day_of_age(date!(9990 - 03 - 01), 35),
+            Date::MAX.previous_day().unwrap()
+        );
+    }
 
     #[test]
     fn end_of_age_boundaries() {

@@ -163,6 +163,33 @@ impl Default for Paging {
     }
 }
 
+/// The largest offset a list reads from: past it a page is empty anyway (no scope holds that many
+/// records), and the bound keeps `offset + limit` and the page arithmetic far from overflow.
+pub const MAX_OFFSET: i64 = 100_000_000;
+
+impl Paging {
+    /// Page `page` (counted from 1) of `size` rows. A page below 1 is the first; the offset is
+    /// computed with checked arithmetic and held to [`MAX_OFFSET`], so no page number, however
+    /// large or negative, overflows.
+    pub fn page(page: i64, size: i64) -> Paging {
+        let size = size.clamp(1, 1000);
+        let offset = page
+            .max(1)
+            .checked_sub(1)
+            .and_then(|p| p.checked_mul(size))
+            .unwrap_or(MAX_OFFSET);
+        Paging {
+            offset: offset.clamp(0, MAX_OFFSET),
+            limit: size,
+        }
+    }
+
+    /// The offset a query may use: never negative, never past [`MAX_OFFSET`].
+    pub fn bounded_offset(self) -> i64 {
+        self.offset.clamp(0, MAX_OFFSET)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CitizenPage {
     /// Rows matching the filter in scope (all pages); when `capped`, the count stopped at a
@@ -290,7 +317,12 @@ pub struct FamilyRelation {
 /// chairman orders the first registration"). The exact days inside April are set by each year's
 /// order and are not in the brief; the end of April is taken as the deadline.
 pub fn first_registration_due(year_turning_17: i32) -> Date {
-    Date::from_calendar_date(year_turning_17, Month::April, 30).expect("30 April exists")
+    // Only a year outside the calendar (a birth date near its end) lacks 30 April: the last day.
+    Date::from_calendar_date(year_turning_17, Month::April, 30).unwrap_or(if year_turning_17 < 0 {
+        Date::MIN
+    } else {
+        Date::MAX
+    })
 }
 
 /// Oldest age (in years, inclusive) of military-service age for men (LNVQS Art. 4 per law brief

@@ -110,7 +110,7 @@ impl Scoped<'_> {
         }
         // One record more than the page says whether another page follows.
         let fetch = sql.int(limit + i64::from(dense));
-        let offset = sql.int(page.offset.max(0));
+        let offset = sql.int(page.bounded_offset());
         sql.text = format!(
             "SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE {cond} ORDER BY c.sort_key, c.id LIMIT {fetch} OFFSET {offset}"
         );
@@ -121,7 +121,7 @@ impl Scoped<'_> {
             // page says how many it has seen and whether there are more.
             let more = items.len() as i64 > limit;
             items.truncate(limit as usize);
-            (page.offset.max(0) + items.len() as i64, more)
+            (page.bounded_offset() + items.len() as i64, more)
         } else {
             let mut count = Sql::scoped(self.actor.unit_id);
             let cond = conditions(&mut count);

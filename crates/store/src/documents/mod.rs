@@ -1108,7 +1108,7 @@ impl Scoped<'_> {
         self.require(Permission::Read)?;
         let plan = self.search_plan(s);
         let limit = if s.limit <= 0 { 50 } else { s.limit.min(500) };
-        let offset = s.offset.max(0);
+        let offset = s.offset.clamp(0, crate::citizens::MAX_OFFSET);
         let count_cap = if s.count_cap <= 0 {
             SEARCH_COUNT_CAP
         } else {

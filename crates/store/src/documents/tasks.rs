@@ -169,7 +169,7 @@ impl Task {
         self.status == TaskStatus::Open
             && self
                 .due_date
-                .is_some_and(|d| d >= today && d <= today + time::Duration::days(days))
+                .is_some_and(|d| d >= today && d <= phongthu_domain::dates::add_days(today, days))
     }
 }
 
@@ -622,8 +622,12 @@ impl Scoped<'_> {
 
     /// Open tasks led in scope due from `today` to `today + days` inclusive, soonest first.
     pub async fn due_soon(&self, today: Date, days: i64) -> Result<Vec<Task>, StoreError> {
-        self.open_tasks_between(Some(today), today + time::Duration::days(days.clamp(0, 3660)), false)
-            .await
+        self.open_tasks_between(
+            Some(today),
+            phongthu_domain::dates::add_days(today, days.clamp(0, 3660)),
+            false,
+        )
+        .await
     }
 
     /// Posts a progress report on a task whose lead or coordinating unit is in scope. A report

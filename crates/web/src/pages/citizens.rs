@@ -19,7 +19,7 @@ use phongthu_domain::nvqs::Sex;
 use phongthu_domain::org::OrgKind;
 use phongthu_store::{
     citizen_export_row, Actor, Citizen, CitizenFilter, ImportMode, ImportObserver, ImportOptions, ImportProgress,
-    ImportReport, NewCitizen, Paging, RegistrationKind, RowError, SourceRow, StoreError, CITIZEN_COLUMNS,
+    ImportReport, NewCitizen, RegistrationKind, RowError, SourceRow, StoreError, CITIZEN_COLUMNS,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -200,24 +200,11 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let pf = parse_filter(&q)?;
-    let page: i64 = match q.page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => 1,
-        Some(p) => p
-            .parse::<i64>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| AppError::bad_request("Số trang không hợp lệ."))?,
-    };
+    let page_no = crate::forms::PageNo::parse(q.page.as_deref())?;
+    let page = page_no.get();
+    let paging = page_no.paging(PAGE_SIZE);
     let scoped = state.store().scoped(&viewer.actor);
-    let result = scoped
-        .list_citizens(
-            &pf.filter,
-            Paging {
-                offset: (page - 1) * PAGE_SIZE,
-                limit: PAGE_SIZE,
-            },
-        )
-        .await?;
+    let result = scoped.list_citizens(&pf.filter, paging).await?;
     let names = unit_names(&state, &viewer.actor).await?;
     let link = |p: i64| {
         let mut s = format!("/citizens?page={p}");
@@ -227,7 +214,7 @@ pub async fn list(
         }
         s
     };
-    let first = (page - 1) * PAGE_SIZE + 1;
+    let first = paging.offset + 1;
     let last = (first + result.items.len() as i64 - 1).max(0);
     let page_view = ListPage {
         chrome: Chrome::new(&state, Some(&viewer), "Công dân", "citizens"),

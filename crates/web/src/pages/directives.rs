@@ -236,15 +236,9 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (mut search, qs) = parse_search(&q)?;
-    let page: i64 = match text(&q.page) {
-        None => 1,
-        Some(p) => p
-            .parse::<i64>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| AppError::bad_request("Số trang không hợp lệ."))?,
-    };
-    search.offset = (page - 1) * PAGE_SIZE;
+    let page_no = crate::forms::PageNo::parse(q.page.as_deref())?;
+    let page = page_no.get();
+    search.offset = page_no.paging(PAGE_SIZE).offset;
     let results = state.store().scoped(&viewer.actor).search_documents(&search).await?;
     let link = |p: i64| {
         if qs.is_empty() {

@@ -46,7 +46,8 @@ fn date_field(f: &Fields, k: &str, label: &str) -> Result<Date, AppError> {
     }
     parse_date_text(v).ok_or_else(|| {
         AppError::bad_request(format!(
-            "{label} \"{v}\" không hợp lệ: hãy ghi theo dạng ngày/tháng/năm, ví dụ 20/11/2025."
+            "{label} \"{v}\" không hợp lệ: hãy ghi theo dạng ngày/tháng/năm, ví dụ 20/11/2025, {}.",
+            crate::forms::date_range_text()
         ))
     })
 }
