@@ -235,7 +235,7 @@ const HELD_OUT_FLOOR: &[(&str, f64)] = &[
     ("signer", 1.0),
     ("recipients", 1.0),
     ("tasks (text)", 1.0),
-    ("tasks + lead", 0.89),
+    ("tasks + lead", 0.92),
 ];
 
 #[test]

@@ -23,6 +23,9 @@ const CERTAIN: &[(&str, &str)] = &[
     ("đ", "đã"),
     ("trnh", "trình"),
     ("Trnh", "Trình"),
+    ("thnh", "thành"),
+    ("Thnh", "Thành"),
+    ("THNH", "THÀNH"),
 ];
 
 static WORD_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\w+").expect("word regex"));
@@ -98,6 +101,7 @@ mod tests {
         assert!(r.contains("ngày 12 tháng 3"));
         assert!(r.contains("Kiện toàn lực lượng và phòng chống"));
         assert!(r.contains("V/v sơ tuyển"));
+        assert!(repair("ngy 5, v x, hon thnh").unwrap().contains("hoàn thành"));
         // Text that has the letters is left alone.
         assert_eq!(repair("Hà Nội, ngày 5, v v v ngy ngy ngy"), None);
         assert_eq!(repair("ngy 5"), None);

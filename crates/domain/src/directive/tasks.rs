@@ -117,6 +117,19 @@ const STOPS: &[&str] = &[
     "gui",
     "cu",
     "ky ket",
+    "can doi",
+    "cung cap",
+    "kien toan",
+    "cung co",
+    "dang ky",
+    "tuyen chon",
+    "phat dong",
+    "bao ve",
+    "tiep thu",
+    "dam nhan",
+    "thong bao",
+    "cam moc",
+    "nam chac",
 ];
 
 /// Stop words that fold like other words ("giao"/"giáo", "về"/"vệ", "từ"/"Tư pháp",
@@ -471,16 +484,21 @@ pub(crate) fn lead_of(item: &str) -> Option<String> {
         let f = Folded::new(prefix(sentence, 600));
         let starts = std::iter::once(0).chain(f.folded.match_indices(", giao ").map(|(i, _)| i + 2).take(3));
         for at in starts {
-            let exact: String = f.orig_of(at..(at + 4).min(f.folded.len())).nfc().collect();
-            if exact.to_lowercase() != "giao" {
-                continue;
-            }
-            let rest = f.orig_of(at..f.folded.len());
-            let rest = rest.trim_start();
-            let n = if fold_str(prefix(rest, 12)).starts_with("giao cho ") {
+            let rest = f.orig_of(at..f.folded.len()).trim_start();
+            let word: String = rest
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .nfc()
+                .collect();
+            let word = word.to_lowercase();
+            let n = if word == "giao cho" || word == "đề nghị" || word == "yêu cầu" {
                 2
-            } else {
+            } else if word.starts_with("giao ") {
                 1
+            } else {
+                continue;
             };
             let c = cut_at_stop(super::prep::skip_words(rest, n));
             if unit_like(c, true) {
@@ -1246,14 +1264,7 @@ pub(crate) fn requests_of(paragraphs: &[String], doc_date: Option<Date>) -> Vec<
     for p in paragraphs {
         let mut current: Option<String> = None;
         for sentence in sentences_with(p, &['.', '!', '?']) {
-            let lead = request_target(sentence).or_else(|| {
-                // "X cần …": a unit asked to do something.
-                let f = fold_str(prefix(sentence, 300));
-                subject_unit(sentence).filter(|u| {
-                    let fu = fold_str(u);
-                    f.get(fu.len()..).is_some_and(|r| r.trim_start().starts_with("can "))
-                })
-            });
+            let lead = request_target(sentence).or_else(|| needs_unit(sentence));
             let lead = match lead {
                 Some(l) => Some(l),
                 None if current.is_some() && continues_request(sentence) => current.clone(),
@@ -1277,6 +1288,24 @@ pub(crate) fn requests_of(paragraphs: &[String], doc_date: Option<Date>) -> Vec<
         }
     }
     out
+}
+
+/// "X cần …": the unit asked to do something ("Hội đồng Giáo dục quốc phòng và an ninh các cấp
+/// cần tổ chức tốt …", "Lực lượng vũ trang tỉnh cần chủ động …").
+fn needs_unit(sentence: &str) -> Option<String> {
+    let f = Folded::new(prefix(sentence, 300));
+    let p = *f.find_words("can").first()?;
+    let exact: String = f.orig_of(p..p + 3).nfc().collect();
+    if exact != "cần" {
+        return None;
+    }
+    let subject = f.orig_of(0..p).trim();
+    let ok = !subject.is_empty()
+        && subject.split_whitespace().count() <= 14
+        && subject.starts_with(|c: char| c.is_uppercase())
+        && unit_like(subject, false)
+        && cut_at_stop(subject) == subject;
+    ok.then(|| strip_related(subject))
 }
 
 /// The unit after a request word: "đề nghị Thường trực Tỉnh ủy Lâm Đồng sớm …" → "Thường trực
@@ -1311,7 +1340,8 @@ fn continues_request(sentence: &str) -> bool {
         .or_else(|| f.strip_prefix("ben canh do,"))
         .or_else(|| f.strip_prefix("ngoai ra,"))
         .map_or(f.as_str(), str::trim_start);
-    STOPS.iter().any(|v| v.len() > 3 && starts_with_words(f, v)) && !f.starts_with("dong chi")
+    (STOPS.iter().any(|v| v.len() > 3 && starts_with_words(f, v)) || starts_with_words(f, "som"))
+        && !f.starts_with("dong chi")
 }
 
 /// The unit a section heading addresses: "ĐỐI VỚI BAN CHỈ HUY QUÂN SỰ CÁC XÃ" → "Ban Chỉ huy
@@ -1465,6 +1495,15 @@ mod tests {
                 .as_deref(),
             Some("Các huyện ủy, thị ủy, thành ủy, đảng ủy trực thuộc Tỉnh ủy")
         );
+        // "Đề nghị X …", "Giao X …" at the start of the item; a verb ends the name.
+        assert_eq!(
+            lead_of("Đề nghị Ủy ban Mặt trận Tổ quốc Việt Nam thành phố phối hợp tuyên truyền.").as_deref(),
+            Some("Ủy ban Mặt trận Tổ quốc Việt Nam thành phố")
+        );
+        assert_eq!(
+            lead_of("Giao Sở Tài chính cân đối, bố trí kinh phí.").as_deref(),
+            Some("Sở Tài chính")
+        );
         // A group that leads ("Các địa phương còn lại").
         assert_eq!(
             lead_of("Hiện nay đã có 58/63 tỉnh ban hành. Các địa phương còn lại tiếp tục xây dựng.").as_deref(),
@@ -1492,6 +1531,19 @@ mod tests {
             ]
         );
         assert!(r[1].0.summary.starts_with("Phối hợp chặt chẽ"));
+        // "X cần …" asks a unit; "Bên cạnh đó, sớm …" goes on with the request before it.
+        let p = vec![
+            "Lực lượng vũ trang tỉnh cần chủ động nắm chắc tình hình. Đồng chí đề nghị Ủy ban nhân dân tỉnh đầu tư công trình. Bên cạnh đó, sớm hoàn thành việc cắm mốc.".to_string(),
+        ];
+        let leads: Vec<Option<String>> = requests_of(&p, None).into_iter().map(|(t, _)| t.lead).collect();
+        assert_eq!(
+            leads,
+            vec![
+                Some("Lực lượng vũ trang tỉnh".to_string()),
+                Some("Ủy ban nhân dân tỉnh".to_string()),
+                Some("Ủy ban nhân dân tỉnh".to_string()),
+            ]
+        );
     }
 
     #[test]
