@@ -4,7 +4,7 @@ use crate::config::Settings;
 use crate::CmdResult;
 use clap::Subcommand;
 use phongthu_domain::auth::Role;
-use phongthu_store::{AuditFilter, NewUser, OpenOptions, Store};
+use phongthu_store::{AuditFilter, AuditHead, NewUser, OpenOptions, Store};
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -43,8 +43,16 @@ pub enum UserCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Kiểm tra chuỗi băm của nhật ký / Verify the hash chain
-    Verify,
+    /// Kiểm tra chuỗi băm của nhật ký và dữ liệu đã ghi nhật ký / Verify the hash chain and the
+    /// audited rows against their entries
+    Verify {
+        /// Đầu chuỗi đã chép ra ngoài (SỐ:MÃ-BĂM, hoặc tệp chứa nó) / A head kept outside the
+        /// database (SEQ:HASH, or a file holding it): fails when the chain no longer holds it
+        #[arg(long, value_name = "SEQ:HASH|FILE")]
+        expect_head: Option<String>,
+    },
+    /// In đầu chuỗi (SỐ:MÃ-BĂM) để chép ra ngoài / Print the head (SEQ:HASH) to keep outside
+    Head,
     /// Xem các dòng nhật ký mới nhất / Show the latest entries
     List {
         #[arg(long, default_value_t = 50)]
@@ -281,21 +289,48 @@ pub async fn user(settings: &Settings, cmd: UserCommand) -> CmdResult {
 pub async fn audit(settings: &Settings, cmd: AuditCommand) -> CmdResult {
     let store = open(settings).await?;
     match cmd {
-        AuditCommand::Verify => {
-            let r = store.verify_audit().await?;
-            match r.broken {
-                None => {
-                    println!(
-                        "Nhật ký toàn vẹn: {} dòng, đầu chuỗi {} (băm {}).",
-                        r.entries, r.head_seq, r.head_hash
-                    );
-                    Ok(())
-                }
-                Some(b) => Err(crate::Failure {
+        AuditCommand::Verify { expect_head } => {
+            let expect = match expect_head {
+                None => None,
+                Some(v) => Some(expected_head(&v)?),
+            };
+            let r = store.verify_audit_against(expect.as_ref()).await?;
+            if let Some(b) = &r.broken {
+                return Err(crate::Failure {
                     code: 1,
                     message: format!("Nhật ký KHÔNG toàn vẹn. {b}"),
-                }),
+                });
             }
+            if !r.altered.is_empty() {
+                let mut message = format!(
+                    "Dữ liệu đã bị sửa ngoài hệ thống: {} dòng không khớp nhật ký.",
+                    r.altered.len()
+                );
+                for a in &r.altered {
+                    message.push_str(&format!("\n  {a}"));
+                }
+                return Err(crate::Failure { code: 1, message });
+            }
+            println!(
+                "Nhật ký toàn vẹn: {} dòng, đầu chuỗi {} (băm {}); dữ liệu khớp nhật ký.",
+                r.entries, r.head_seq, r.head_hash
+            );
+            if expect.is_some() {
+                println!("Chuỗi vẫn chứa đầu chuỗi đã lưu bên ngoài.");
+            }
+            println!("Đầu chuỗi (chép lại, giữ ngoài máy chủ): {}", r.head());
+            Ok(())
+        }
+        AuditCommand::Head => {
+            let r = store.verify_audit().await?;
+            if let Some(b) = &r.broken {
+                return Err(crate::Failure {
+                    code: 1,
+                    message: format!("Nhật ký KHÔNG toàn vẹn. {b}"),
+                });
+            }
+            println!("{}", r.head());
+            Ok(())
         }
         AuditCommand::List { limit } => {
             let actor = store.system_actor().await?;
@@ -315,4 +350,17 @@ pub async fn audit(settings: &Settings, cmd: AuditCommand) -> CmdResult {
             Ok(())
         }
     }
+}
+
+/// The head given to `audit verify --expect-head`: `SEQ:HASH` itself, or a file holding it.
+fn expected_head(v: &str) -> Result<AuditHead, crate::Failure> {
+    if let Ok(h) = v.parse::<AuditHead>() {
+        return Ok(h);
+    }
+    let text = std::fs::read_to_string(v).map_err(|e| crate::Failure {
+        code: 2,
+        message: format!("\"{v}\" không phải đầu chuỗi SỐ:MÃ-BĂM và không đọc được như một tệp: {e}"),
+    })?;
+    text.parse::<AuditHead>()
+        .map_err(|m| crate::Failure { code: 2, message: m })
 }

@@ -199,6 +199,57 @@ fn migrate_demo_users_and_audit_verify() {
 }
 
 #[test]
+fn audit_head_is_printed_and_compared_with_a_copy_kept_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ["--database", "sqlite://p.db"];
+    let o = phongthu(&[&db[..], &["migrate"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = phongthu(&[&db[..], &["audit", "head"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let head = stdout(&o).trim().to_string();
+    let (seq, hash) = head.split_once(':').expect("SEQ:HASH");
+    assert!(seq.parse::<i64>().unwrap() > 0 && hash.len() == 64, "{head}");
+    // `audit verify` prints the same head, to be written down.
+    let o = phongthu(&[&db[..], &["audit", "verify"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&head), "{}", stdout(&o));
+    // The chain grows; the head kept outside is still in it (given as text or in a file).
+    let o = phongthu(&[&db[..], &["demo"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = phongthu(
+        &[&db[..], &["audit", "verify", "--expect-head", &head]].concat(),
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(dir.path().join("head.txt"), format!("{head}\n")).unwrap();
+    let o = phongthu(
+        &[&db[..], &["audit", "verify", "--expect-head", "head.txt"]].concat(),
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A head the chain does not hold (another hash at that line, or a line past its end) fails.
+    let other = format!("{seq}:{}", "0".repeat(64));
+    let o = phongthu(
+        &[&db[..], &["audit", "verify", "--expect-head", &other]].concat(),
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("viết lại"), "{}", stderr(&o));
+    let beyond = format!("999999:{hash}");
+    let o = phongthu(
+        &[&db[..], &["audit", "verify", "--expect-head", &beyond]].concat(),
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let o = phongthu(
+        &[&db[..], &["audit", "verify", "--expect-head", "khong-co-tep"]].concat(),
+        dir.path(),
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).starts_with("Lỗi:"), "{}", stderr(&o));
+}
+
+#[test]
 fn nvqs_assess_contract() {
     let dir = tempfile::tempdir().unwrap();
     let input = r#"{"cycle": {"year": 2026, "reference_date": "2025-12-31", "allow_grade_7": false},

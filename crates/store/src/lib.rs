@@ -11,6 +11,7 @@
 //! differences are commented where they occur.
 
 mod audit;
+mod audit_rows;
 mod backup;
 mod citizens;
 mod cycle;
@@ -42,7 +43,7 @@ mod territory;
 pub mod testing;
 mod users;
 
-pub use audit::{AuditEntry, AuditFilter, VerifyReport};
+pub use audit::{AlteredRow, AuditEntry, AuditFilter, AuditHead, VerifyReport};
 pub use backup::{restore_sqlite, BackupReport, COUNTED_TABLES};
 pub use citizens::{
     citizen_export_row, first_registration_due, import_batch_rows, Citizen, CitizenColumn, CitizenField, CitizenFilter,
@@ -50,7 +51,7 @@ pub use citizens::{
     ImportReport, LateRegistration, NewCitizen, NewFamilyRelation, Paging, RegistrationEvent, RegistrationKind,
     RowError, SourceRow, BULK_LOAD_BELOW_ROWS, CANDIDATE_CAP as CITIZEN_CANDIDATE_CAP, CITIZEN_COLUMNS,
     COUNT_CAP as CITIZEN_COUNT_CAP, FIRST_REGISTRATION_AGE, MALE_SERVICE_AGE_MAX, MAX_LISTED_ERRORS,
-    MAX_OFFSET as MAX_LIST_OFFSET,
+    MAX_OFFSET as MAX_LIST_OFFSET, NATIONAL_ID_UNUSABLE,
 };
 pub use citizens::{commune_label, CitizenEdit, FieldChange, RecordChange};
 pub use cycle::{facts_of, CallUpCycle, CommuneFigures, CycleOverview};

@@ -108,6 +108,13 @@ impl WriteTx<'_> {
     }
 }
 
+/// The province (its code) a commune's or province's administrative code lies in, in the unit's
+/// own period (itself for a province).
+pub(crate) fn province_of_admin_code(code: &str) -> Option<String> {
+    let t = phongthu_domain::territory::Territory::bundled();
+    t.units_with_code(code).last().and_then(|u| t.province_code_of(u))
+}
+
 fn validate(u: &NewOrgUnit) -> Result<(), StoreError> {
     if u.name.trim().is_empty() {
         return Err(StoreError::Invalid("Tên đơn vị không được để trống.".into()));
@@ -246,8 +253,39 @@ impl Scoped<'_> {
         Ok(unit_row(&row))
     }
 
-    /// Creates a unit under a parent in scope (administrators).
-    pub async fn create_org_unit(&self, u: NewOrgUnit) -> Result<OrgUnit, StoreError> {
+    /// The province a unit belongs to: its own province code, else that of its administrative
+    /// code (a provincial command), else its nearest ancestor's. `None` above the provinces
+    /// (the ministry, a military region).
+    pub(crate) async fn province_of_unit(&self, unit: &OrgUnit) -> Result<Option<String>, StoreError> {
+        let mut cur = unit.clone();
+        for _ in 0..8 {
+            if let Some(p) = cur.province_code.clone().filter(|p| !p.is_empty()) {
+                return Ok(Some(p));
+            }
+            if matches!(cur.kind, OrgKind::ProvincialCommand | OrgKind::CapitalCommand) {
+                if let Some(p) = cur.admin_code.as_deref().and_then(province_of_admin_code) {
+                    return Ok(Some(p));
+                }
+            }
+            let Some(parent) = cur.parent_id else {
+                return Ok(None);
+            };
+            let row = sqlx::query(&format!("SELECT {COLUMNS} FROM org_unit WHERE id = $1"))
+                .bind(parent)
+                .fetch_optional(&self.store.pool)
+                .await?;
+            match row {
+                Some(r) => cur = unit_row(&r),
+                None => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Creates a unit under a parent in scope (administrators). The unit's province is its
+    /// parent's (a provincial command's is its own territory code), whatever the caller sent; a
+    /// commune command's commune must lie in that province.
+    pub async fn create_org_unit(&self, mut u: NewOrgUnit) -> Result<OrgUnit, StoreError> {
         self.require(Permission::ManageOrganisation)?;
         validate(&u)?;
         let parent_id = u
@@ -255,6 +293,21 @@ impl Scoped<'_> {
             .ok_or_else(|| StoreError::Invalid("Hãy chọn đơn vị cấp trên.".into()))?;
         let parent = self.org_unit(parent_id).await?;
         parent.kind.check_child(u.kind).map_err(StoreError::Invalid)?;
+        u.province_code = if matches!(u.kind, OrgKind::ProvincialCommand | OrgKind::CapitalCommand) {
+            u.admin_code.as_deref().and_then(province_of_admin_code)
+        } else {
+            self.province_of_unit(&parent).await?
+        };
+        if u.kind == OrgKind::CommuneCommand {
+            let code = u.admin_code.as_deref().unwrap_or_default();
+            if province_of_admin_code(code) != u.province_code {
+                return Err(StoreError::Invalid(format!(
+                    "{} nằm ngoài tỉnh của {}: Ban Chỉ huy Quân sự cấp xã chỉ lập cho một xã, phường trong tỉnh. Chưa lưu thay đổi nào.",
+                    crate::citizens::commune_label(code),
+                    parent.name
+                )));
+            }
+        }
         let mut w = self.begin_write(Permission::ManageOrganisation).await?;
         let id = w.insert_org_unit(&u).await?;
         w.commit().await?;
@@ -276,6 +329,22 @@ impl Scoped<'_> {
             return Ok(unit);
         }
         parent.kind.check_child(unit.kind).map_err(StoreError::Invalid)?;
+        // Below the provinces a unit stays in its province: its records carry the province.
+        if !matches!(
+            unit.kind,
+            OrgKind::ProvincialCommand | OrgKind::CapitalCommand | OrgKind::MilitaryRegion
+        ) {
+            let (from, to) = (
+                self.province_of_unit(&unit).await?,
+                self.province_of_unit(&parent).await?,
+            );
+            if from != to {
+                return Err(StoreError::Invalid(format!(
+                    "Không thể chuyển {} sang {}: hai đơn vị thuộc hai tỉnh khác nhau. Chưa lưu thay đổi nào.",
+                    unit.name, parent.name
+                )));
+            }
+        }
         let inside: i64 = sqlx::query(
             "SELECT count(*) FROM org_closure WHERE ancestor_id = $1 AND descendant_id = $2 AND via = 'tree'",
         )
@@ -364,6 +433,12 @@ impl Scoped<'_> {
         }
         let t = phongthu_domain::territory::Territory::bundled();
         let today = time::OffsetDateTime::now_utc().date();
+        // Coverage stays inside the command's province: its users read and write the covered
+        // communes' records.
+        let province = self
+            .province_of_unit(&unit)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("Không xác định được tỉnh của {}.", unit.name)))?;
         for c in communes {
             let ok = t
                 .units()
@@ -372,6 +447,13 @@ impl Scoped<'_> {
             if !ok {
                 return Err(StoreError::Invalid(format!(
                     "Mã xã \"{c}\" không tồn tại hoặc không còn hiệu lực."
+                )));
+            }
+            if province_of_admin_code(c).as_deref() != Some(province.as_str()) {
+                return Err(StoreError::Invalid(format!(
+                    "{} nằm ngoài tỉnh của {}: Ban Chỉ huy Phòng thủ khu vực chỉ phụ trách các xã trong tỉnh mình. Chưa lưu thay đổi nào.",
+                    crate::citizens::commune_label(c),
+                    unit.name
                 )));
             }
         }

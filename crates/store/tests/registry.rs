@@ -418,7 +418,7 @@ async fn duplicates_are_flagged_and_same_id_is_refused() {
     };
     let e = sb.create_citizen(from_b).await.unwrap_err();
     assert!(
-        matches!(e, StoreError::Conflict(_)) && e.to_string().contains("đơn vị khác"),
+        matches!(e, StoreError::Conflict(_)) && e.to_string().contains("không dùng được"),
         "{e}"
     );
     assert!(!e.to_string().contains("Hòa"), "{e}");
@@ -838,7 +838,7 @@ async fn import_valid_only_reports_each_bad_row() {
         .unwrap();
     assert_eq!(r2.rejected_rows, 1);
     assert!(
-        r2.rejected[0].reason_vi.contains("đã có trong sổ đăng ký"),
+        r2.rejected[0].reason_vi.contains("không dùng được"),
         "{:?}",
         r2.rejected
     );
@@ -1088,7 +1088,7 @@ async fn import_batches_refuse_same_id_within_and_across_batches() {
         by_row(across)
     );
     assert!(
-        by_row(on_register).reason_vi.contains("đã có trong sổ đăng ký"),
+        by_row(on_register).reason_vi.contains("không dùng được"),
         "{:?}",
         by_row(on_register)
     );
@@ -1181,7 +1181,7 @@ async fn all_or_nothing_import_checks_every_id_number() {
     );
     assert!(reasons[0].1.contains("trùng với dòng 11"), "{reasons:?}");
     assert!(reasons[1].1.contains("trùng với dòng 2 "), "{reasons:?}");
-    assert!(reasons[2].1.contains("đã có trong sổ đăng ký"), "{reasons:?}");
+    assert!(reasons[2].1.contains("không dùng được"), "{reasons:?}");
     assert!(r
         .rejected
         .iter()
@@ -1541,11 +1541,7 @@ async fn import_into_a_large_register_updates_the_indexes_in_place() {
     assert!(r.committed);
     assert_eq!(r.accepted, 1);
     assert_eq!(r.rejected_rows, 1);
-    assert!(
-        r.rejected[0].reason_vi.contains("đã có trong sổ đăng ký"),
-        "{:?}",
-        r.rejected
-    );
+    assert!(r.rejected[0].reason_vi.contains("không dùng được"), "{:?}", r.rejected);
     assert_eq!(f.db.indexes("citizen").await, before);
     let total = s.citizen_count().await.unwrap();
     assert_eq!(total, i64::from(n) + 1);

@@ -238,3 +238,25 @@ pub mod extract {
     #[from_request(via(axum::extract::Path), rejection(ApiRejection))]
     pub struct ApiPath<T>(pub T);
 }
+
+/// A national ID number as lists show it: its last four digits only ("••••••••1234"); the whole
+/// number is on the record's page and in the forms that need it.
+pub fn masked_id(n: &str) -> String {
+    let n = n.trim();
+    let chars: Vec<char> = n.chars().collect();
+    let keep = chars.len().min(4);
+    let hidden = chars.len() - keep;
+    let mut out: String = "•".repeat(hidden);
+    out.extend(&chars[hidden..]);
+    out
+}
+
+#[cfg(test)]
+mod masked_tests {
+    #[test]
+    fn only_the_last_four_digits_show() {
+        assert_eq!(super::masked_id("033208001234"), "••••••••1234");
+        assert_eq!(super::masked_id("123"), "123");
+        assert_eq!(super::masked_id(""), "");
+    }
+}

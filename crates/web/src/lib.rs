@@ -23,6 +23,7 @@ mod flight;
 mod forms;
 mod jobs;
 mod pages;
+mod read_audit;
 mod session;
 mod throttle;
 
@@ -132,7 +133,8 @@ pub fn router(state: AppState) -> Router {
             .nest("/api/v1", api)
             .merge(assets::routes())
             .fallback(error::not_found)
-            .with_state(state),
+            .with_state(state.clone())
+            .layer(axum::middleware::from_fn_with_state(state, read_audit::audit_files)),
     )
 }
 

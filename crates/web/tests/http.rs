@@ -1100,7 +1100,11 @@ async fn citizen_registry_pages() {
         detail.body.contains("Luật NVQS"),
         "the assessment names its legal source"
     );
-    assert_eq!(app.audit_count().await, before + 1, "the write is audited");
+    assert_eq!(
+        app.audit_count().await,
+        before + 2,
+        "the write is audited, and so is the record's opening"
+    );
     for q in ["nguyen+van+duc", "duc", "%C4%90%E1%BB%A9c"] {
         let r = app.get(&format!("/citizens?q={q}"), Some(&s)).await;
         assert!(r.body.contains("Nguyễn Văn Đức"), "{q}: {}", r.body);

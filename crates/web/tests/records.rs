@@ -127,7 +127,7 @@ async fn a_record_is_corrected_with_its_history_and_found_by_name() {
         .post_fields(&format!("/citizens/{}/sua", c.id), Some(&s), &fields(&typed, "12/12"))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.audit_count().await, before + 1);
+    assert_eq!(app.audit_count().await, before + 2, "the record's opening only");
 
     // The new-record form takes the commune by name too.
     let r = app

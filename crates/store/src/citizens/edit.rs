@@ -59,7 +59,7 @@ pub struct RecordChange {
 }
 
 /// The record's fields as the history names them, in the order the record page shows them.
-const FIELDS: &[(&str, &str)] = &[
+pub(crate) const FIELDS: &[(&str, &str)] = &[
     ("unit_id", "Đơn vị quản lý hồ sơ"),
     ("full_name", "Họ và tên"),
     ("birth_date", "Ngày sinh"),
@@ -171,7 +171,7 @@ impl Scoped<'_> {
             .bind(id)
             .execute(&mut *w.tx)
             .await
-            .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?;
+            .map_err(|e| StoreError::unique_or(e, super::NATIONAL_ID_UNUSABLE))?;
         // The search's name-word index follows the record's name and numbers.
         super::words::index_range(&mut w.tx, self.store.backend(), id, id).await?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))

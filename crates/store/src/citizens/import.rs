@@ -2294,13 +2294,12 @@ fn split_by_id(
 }
 
 /// Why a row's ID number `nid` is refused: it repeats the file's line `earlier`, or (`None`) a
-/// record already on the register before this import.
+/// record already on the register before this import (said without revealing it).
 fn taken_reason(nid: &str, earlier: Option<u64>) -> String {
     match earlier {
         Some(line) => format!("Số định danh cá nhân {nid} trùng với dòng {line} của tệp."),
-        None => format!(
-            "Số định danh cá nhân {nid} đã có trong sổ đăng ký: không tạo trùng (tìm theo số này để xem hồ sơ đã có)."
-        ),
+        // The record holding it may lie outside the importer's scope: nothing is told about it.
+        None => super::NATIONAL_ID_UNUSABLE.to_string(),
     }
 }
 

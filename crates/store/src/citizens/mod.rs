@@ -10,7 +10,7 @@
 //! check); the same folded name, birth date and permanent commune is allowed but listed by
 //! [`Scoped::duplicates`], never merged.
 
-mod edit;
+pub(crate) mod edit;
 mod import;
 mod search;
 mod words;
@@ -577,6 +577,12 @@ pub(crate) fn today() -> Date {
 // Rows and SQL helpers
 
 /// The columns of [`citizen_row`], qualified with the alias `c` that every query gives `citizen`.
+/// Why an ID number is refused when the record that holds it lies outside the actor's scope (or
+/// may: an import does not look): only that it cannot be used, revealing neither that it is on
+/// the register nor where.
+pub const NATIONAL_ID_UNUSABLE: &str =
+    "Số định danh cá nhân này không dùng được; hãy liên hệ Ban Chỉ huy Quân sự tỉnh để xử lý.";
+
 pub(crate) const CITIZEN_COLUMNS_SQL: &str =
     "c.id, c.unit_id, c.province_code, c.national_id, c.legacy_id, c.full_name, \
      c.birth_date, c.sex, c.ethnicity, c.religion, c.birth_registration_place, c.permanent_commune_code, \
@@ -915,8 +921,8 @@ impl Scoped<'_> {
             .ok_or_else(|| StoreError::Invalid(format!("Không xác định được tỉnh của đơn vị số {unit_id}.")))
     }
 
-    /// Refuses a national ID already on the register (any unit; the other record's details are
-    /// shown only when it is in scope).
+    /// Refuses a national ID already on the register (any unit; the other record is named only
+    /// when it is in scope, otherwise [`NATIONAL_ID_UNUSABLE`] says nothing about it).
     async fn check_national_id_free(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -945,9 +951,9 @@ impl Scoped<'_> {
                     r.get::<String, _>(2)
                 )
             } else {
-                format!(
-                    "Số định danh cá nhân {national_id} đã có trong sổ đăng ký của một đơn vị khác: liên hệ cấp trên để chuyển hồ sơ."
-                )
+                // Outside the scope nothing is told: neither that the number is registered, nor
+                // where. The province, which sees both records, resolves it.
+                NATIONAL_ID_UNUSABLE.to_string()
             };
             return Err(StoreError::Conflict(msg));
         }
@@ -971,7 +977,7 @@ impl Scoped<'_> {
         let id: i64 = bind_prepared(sqlx::query(&sql), &p, &province, &now)
             .fetch_one(&mut *w.tx)
             .await
-            .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?
+            .map_err(|e| StoreError::unique_or(e, NATIONAL_ID_UNUSABLE))?
             .get(0);
         words::index_range(&mut w.tx, self.store.backend(), id, id).await?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
@@ -1018,7 +1024,7 @@ impl Scoped<'_> {
             .bind(id)
             .execute(&mut *w.tx)
             .await
-            .map_err(|e| StoreError::unique_or(e, "Số định danh cá nhân này đã có trong sổ đăng ký."))?;
+            .map_err(|e| StoreError::unique_or(e, NATIONAL_ID_UNUSABLE))?;
         words::index_range(&mut w.tx, self.store.backend(), id, id).await?;
         let row = sqlx::query(&format!("SELECT {CITIZEN_COLUMNS_SQL} FROM citizen c WHERE c.id = $1"))
             .bind(id)

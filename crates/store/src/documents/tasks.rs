@@ -145,7 +145,8 @@ pub struct Task {
     pub due_date: Option<Date>,
     pub targets: Vec<String>,
     pub status: TaskStatus,
-    /// The percent of the latest report, if any.
+    /// The percent of the lead unit's latest report, if any (a coordinating unit's reports are
+    /// its contribution, not the task's progress).
     pub latest_percent: Option<i64>,
     /// Coordinating units (id, name).
     pub coordinating: Vec<(i64, String)>,
@@ -301,7 +302,7 @@ pub(super) const TASK_COLUMNS: &str = "t.id, t.document_id, d.number_symbol AS d
      t.unit_id, o.name AS unit_name, t.issuing_unit_id, t.ordinal, t.summary, t.deadline_text, t.due_date, t.targets, \
      t.status, t.created_at, t.recurring, t.cancel_reason, t.copied_from, t.indicator, t.indicator_year, \
      t.indicator_target, \
-     (SELECT r.percent FROM task_report r WHERE r.task_id = t.id ORDER BY r.reported_on DESC, r.id DESC LIMIT 1) AS latest_percent";
+     (SELECT r.percent FROM task_report r WHERE r.task_id = t.id AND r.unit_id = t.unit_id ORDER BY r.reported_on DESC, r.id DESC LIMIT 1) AS latest_percent";
 
 pub(super) const TASK_FROM: &str =
     "FROM task t JOIN document d ON d.id = t.document_id JOIN org_unit o ON o.id = t.unit_id";
@@ -631,7 +632,9 @@ impl Scoped<'_> {
     }
 
     /// Posts a progress report on a task whose lead or coordinating unit is in scope. A report
-    /// of 100% marks the task done (and the document done when no task is left open).
+    /// of 100% by the lead (or by the unit that assigned the task) marks the task done (and the
+    /// document done when no task is left open); a coordinating unit's report is recorded as its
+    /// contribution and changes neither the task's status nor its percent.
     pub async fn add_report(&self, task_id: i64, r: NewReport) -> Result<TaskReport, StoreError> {
         self.require(Permission::Write)?;
         let task = self.task(task_id).await?;
@@ -686,6 +689,8 @@ impl Scoped<'_> {
                 vi_date(r.reported_on)
             )));
         }
+        // Only the lead, or the unit that assigned the task, closes it.
+        let may_close = reporting_unit == task.unit_id || self.unit_in_scope(task.issuing_unit_id).await?;
         let province = self.unit_province(reporting_unit).await?;
         let province_of_report = province.clone();
         let now = crate::now_text();
@@ -758,7 +763,7 @@ impl Scoped<'_> {
             Some(&serde_json::to_value(&report).unwrap_or_default()),
         )
         .await?;
-        if r.percent == 100 {
+        if r.percent == 100 && may_close {
             sqlx::query("UPDATE task SET status = 'done', updated_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(task_id)

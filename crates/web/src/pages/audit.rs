@@ -65,6 +65,9 @@ pub fn action_label(action: &str) -> &str {
         "revoke" => "Thu hồi",
         "update_coverage" => "Sửa địa bàn phụ trách",
         "move" => "Chuyển đơn vị",
+        "view" => "Mở hồ sơ",
+        "export" => "Tải tệp",
+        "edit" => "Sửa hồ sơ",
         other => other,
     }
 }
@@ -76,6 +79,7 @@ pub fn entity_label(entity: &str) -> &str {
         "org_unit" => "Đơn vị",
         "api_token" => "Mã truy cập",
         "citizen" => "Công dân",
+        "file" => "Tệp",
         other => other,
     }
 }
@@ -149,12 +153,26 @@ pub async fn page(
     });
     let verify = if q.verify.is_some() {
         let r = state.store().verify_audit().await?;
-        Some(match r.broken {
-            None => (
+        Some(match (&r.broken, r.altered.is_empty()) {
+            (None, true) => (
                 true,
-                format!("Chuỗi nhật ký toàn vẹn: {} mục, mục cuối số {}.", r.entries, r.head_seq),
+                format!(
+                    "Chuỗi nhật ký toàn vẹn: {} mục, mục cuối số {}; đầu chuỗi {} (hãy chép lại và giữ bên ngoài máy để đối chiếu sau).",
+                    r.entries,
+                    r.head_seq,
+                    r.head()
+                ),
             ),
-            Some(b) => (false, format!("Nhật ký đã bị can thiệp: {b}")),
+            (Some(b), _) => (false, format!("Nhật ký đã bị can thiệp: {b}")),
+            (None, false) => (
+                false,
+                format!(
+                    "Dữ liệu đã bị sửa ngoài hệ thống ({} dòng không khớp nhật ký): {}{}",
+                    r.altered.len(),
+                    r.altered.iter().take(5).map(|a| a.to_string()).collect::<Vec<_>>().join("; "),
+                    if r.altered.len() > 5 { "; …" } else { "." }
+                ),
+            ),
         })
     } else {
         None

@@ -225,7 +225,7 @@ async fn page(
 pub async fn form(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
     scoped.require(Permission::Write)?;
-    let c = scoped.citizen(id).await?;
+    let c = scoped.open_citizen(id).await?;
     let f = form_of(&state, &c);
     render(&page(&state, &viewer, &c, f, None).await?)
 }

@@ -8,12 +8,13 @@ use phongthu_store::{Citizen, CitizenFilter, Paging, Scoped, StoreError};
 /// Matches shown at most when a search is ambiguous.
 pub const MAX_CHOICES: i64 = 20;
 
-/// "Nguyễn Văn Đức — sinh 05/03/2008 — số ĐD 033208001234".
+/// "Nguyễn Văn Đức — sinh 05/03/2008 — số định danh ••••••••1234" (a picker is a list: the
+/// number's last four digits only).
 pub fn label(c: &Citizen) -> String {
     let id = c
         .national_id
         .as_deref()
-        .map(|n| format!(" — số định danh {n}"))
+        .map(|n| format!(" — số định danh {}", crate::forms::masked_id(n)))
         .unwrap_or_default();
     format!("{} — sinh {}{id}", c.full_name, vi_date(c.birth_date))
 }

@@ -72,7 +72,12 @@ fn row(state: &AppState, c: &Citizen, units: &HashMap<i64, String>) -> CitizenRo
         full_name: c.full_name.clone(),
         birth_date: vi_date(c.birth_date),
         sex: sex_label(c.sex),
-        national_id: c.national_id.clone().unwrap_or_default(),
+        // Lists show the last four digits only; the record's page shows the whole number.
+        national_id: c
+            .national_id
+            .as_deref()
+            .map(crate::forms::masked_id)
+            .unwrap_or_default(),
         residence: residence(state, c),
         unit_name: units.get(&c.unit_id).cloned().unwrap_or_default(),
     }
@@ -282,7 +287,7 @@ pub async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, AppError> {
     let scoped = state.store().scoped(&viewer.actor);
-    let c = scoped.citizen(id).await?;
+    let c = scoped.open_citizen(id).await?;
     let events = scoped
         .registrations(id)
         .await?
@@ -634,7 +639,10 @@ pub async fn duplicates(State(state): State<AppState>, viewer: Viewer) -> Result
                     .map(|c| {
                         (
                             c.id,
-                            c.national_id.unwrap_or_else(|| "chưa có số định danh".into()),
+                            c.national_id
+                                .as_deref()
+                                .map(|n| format!("số định danh {}", crate::forms::masked_id(n)))
+                                .unwrap_or_else(|| "chưa có số định danh".into()),
                             names.get(&c.unit_id).cloned().unwrap_or_default(),
                         )
                     })

@@ -87,7 +87,11 @@ async fn page(
             id: c.id,
             name: c.full_name.clone(),
             birth: vi_date(c.birth_date),
-            national_id: c.national_id.clone().unwrap_or_default(),
+            national_id: c
+                .national_id
+                .as_deref()
+                .map(crate::forms::masked_id)
+                .unwrap_or_default(),
         })
         .collect();
     let exam_window = p
