@@ -3,7 +3,9 @@
 // for one account neither lock that account's owner out for good nor stop another user behind the
 // same address, and the answers do not tell whether an account exists; a weak password is refused;
 // an API token is created read-only with an expiry, refused on a write, revoked in the page, and a
-// password change revokes the user's other tokens. The server is the real binary on a scratch
+// password change revokes the user's other tokens; the province cannot give its regional command
+// another province's ward; lists show national ID numbers masked, the record shows it whole, and
+// the province finds the record's opening and the Excel export in the audit log. The server is the real binary on a scratch
 // SQLite file with the demo data. No request may leave the server.
 //
 // Run: cargo build --workspace && (cd tests/browser && npm ci) && node --test tests/browser/*.test.mjs
@@ -137,5 +139,67 @@ test("a weak password is refused; tokens are scoped, expire, and are revoked", a
   const home = await page.goto(`${base}/`);
   assert.equal(home.status(), 200);
   assert.doesNotMatch(page.url(), /\/login/);
+  await page.context().close();
+});
+
+test("a regional command's coverage stays inside its province", async () => {
+  const page = await h.newPage();
+  await h.login(page, "quantri");
+  await page.goto(`${base}/org`);
+  await page.getByRole("link", { name: /Ban Chỉ huy Phòng thủ khu vực 1/ }).first().click();
+  const before = await page.locator("#communes").inputValue();
+  // Phường Ba Đình, Hà Nội (00004): another province's ward.
+  await page.locator("#add_commune").fill("00004");
+  await page.getByRole("button", { name: "Lưu địa bàn" }).click();
+  const e = await page.locator("[role=alert]").first().innerText();
+  assert.match(e, /00004/, e);
+  assert.match(e, /ngoài tỉnh/, e);
+  await page.goBack();
+  await page.reload();
+  assert.equal(await page.locator("#communes").inputValue(), before, "nothing written");
+  await page.context().close();
+});
+
+test("lists mask the national ID; the record shows it and its opening is logged", async () => {
+  const page = await h.newPage();
+  await h.login(page, "chihuy");
+  const id = "033207004321";
+  await page.goto(`${base}/citizens/new`);
+  await page.getByLabel("Họ và tên").fill("Hà Văn Kín");
+  await page.getByLabel("Ngày sinh (NN/TT/NNNN)").fill("06/05/2007");
+  await page.getByLabel("Số định danh cá nhân (12 chữ số)").fill(id);
+  await page.getByRole("button", { name: "Lưu hồ sơ" }).click();
+  await page.waitForLoadState("load");
+  const record = new URL(page.url()).pathname;
+  assert.match(record, /^\/citizens\/\d+$/, page.url());
+  assert.ok((await page.content()).includes(id), "whole on the record");
+
+  await page.goto(`${base}/citizens?q=ha+van+kin`);
+  const html = await page.content();
+  assert.ok(html.includes("Hà Văn Kín"), "found without diacritics");
+  assert.ok(!html.includes(id), "not whole in the list");
+  assert.ok(html.includes("••••••••4321"), "masked: last four digits");
+
+  // The whole list downloaded as Excel.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.evaluate((u) => {
+    const a = document.createElement("a");
+    a.href = u;
+    a.download = "";
+    document.body.append(a);
+    a.click();
+  }, `${base}/citizens/export.xlsx`)]);
+  assert.ok(download.suggestedFilename().endsWith(".xlsx"));
+
+  // The province administrator sees in the audit log that the commander opened the record and took the file.
+  const recordId = record.split("/").pop();
+  const inspector = await h.newPage();
+  await h.login(inspector, "quantri");
+  await inspector.goto(`${base}/audit?action=view`);
+  const views = await inspector.locator("table.audit tbody tr").allInnerTexts();
+  assert.ok(views.some((r) => r.includes("Mở hồ sơ") && r.includes(recordId)), views.join("\n"));
+  await inspector.goto(`${base}/audit?action=export`);
+  const files = await inspector.locator("table.audit tbody tr").allInnerTexts();
+  assert.ok(files.some((r) => r.includes("Tải tệp") && r.includes("export.xlsx")), files.join("\n"));
+  await inspector.context().close();
   await page.context().close();
 });
