@@ -949,7 +949,9 @@ fn other_item_numberings() {
 /// Bounded time on any input: text four times longer takes about four times as long to read
 /// (a quadratic step would take sixteen), for inputs built to hit each loop of the reader: one
 /// huge line, a paragraph of thousands of lines, thousands of items, page numbers, numbers and
-/// dates, requests of a report, a long recipients list, text wrapped at 70 columns.
+/// dates, requests of a report, a long recipients list, text wrapped at 70 columns. (At these
+/// sizes the reader before the bounded look-ups took 16 times as long for four times the page
+/// numbers: 0.25 s → 4.0 s.)
 #[test]
 fn reading_time_grows_linearly_with_the_text() {
     use std::time::{Duration, Instant};
@@ -1008,7 +1010,7 @@ fn reading_time_grows_linearly_with_the_text() {
         best
     };
     for (name, make) in shapes {
-        let (small, big) = (make(400), make(1600));
+        let (small, big) = (make(1500), make(6000));
         let (ts, tb) = (time(&small), time(&big));
         assert!(
             tb < ts * 10 + Duration::from_millis(60),
