@@ -84,7 +84,8 @@ fn utf8_text_with_bom_is_read_by_content_not_extension() {
     assert!(steps.last().unwrap().starts_with("Đã đọc xong 1 trang"));
     let d = parse(&e.text);
     assert_eq!(d.kind, DocumentKind::ChiThi);
-    assert_eq!(d.tasks.len(), 7);
+    // Seven numbered tasks and two closing assignments.
+    assert_eq!(d.tasks.len(), 9);
 }
 
 #[test]
@@ -145,7 +146,8 @@ fn legacy_tcvn3_and_vni_text_files_are_converted() {
     assert!(e.text.contains("Ban Thường vụ Huyện ủy"));
     let d = parse(&e.text);
     assert_eq!(d.kind, DocumentKind::ChiThi);
-    assert_eq!(d.tasks.len(), 7);
+    // Seven numbered tasks and two closing assignments.
+    assert_eq!(d.tasks.len(), 9);
     assert_eq!(d.issuer.as_deref(), Some("Ban Thường vụ Huyện ủy Kim Động"));
 
     let text = "Ban Th\u{ad}êng vô HuyÖn ñy chØ ®¹o c¸c x·, thÞ trÊn ph¶i hoµn thµnh tr\u{ad}íc ngµy 30/6/2025 “100% chØ tiªu”.";

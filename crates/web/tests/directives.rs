@@ -250,17 +250,25 @@ async fn upload_review_confirm_report_and_roll_up() {
         StatusCode::NOT_FOUND
     );
 
-    // Review: the reader's seven tasks, units suggested.
+    // Review: the reader's seven numbered tasks and two closing assignments, units suggested.
     let review = app.get(&format!("/documents/{doc_id}/review"), Some(&province)).await;
     assert_eq!(review.status, StatusCode::OK, "{}", review.body);
     let action = format!("/documents/{doc_id}/review");
     let mut rf = form_fields(&review.body, &action);
     let rows = review_rows(&rf);
-    assert_eq!(rows, 7 + 2, "seven proposals and two blank rows");
-    assert_eq!(rf.iter().filter(|(k, _)| k.starts_with("keep_")).count(), 7);
-    assert!(get_field(&rf, "summary_0")
+    assert_eq!(rows, 9 + 2, "nine proposals and two blank rows");
+    assert_eq!(rf.iter().filter(|(k, _)| k.starts_with("keep_")).count(), 9);
+    // Whole task texts, never cut at some length with "…".
+    let first = get_field(&rf, "summary_0").unwrap();
+    assert!(first.starts_with("Tiếp tục tổ chức thực hiện"), "{first}");
+    assert!(
+        first.ends_with("tiến hành khởi công 01- 02 trụ sở Ban Chỉ huy Quân sự cấp xã"),
+        "{first}"
+    );
+    assert!(first.chars().count() > 1000 && !first.contains('…') && !first.contains(" ..."));
+    assert!(get_field(&rf, "summary_8")
         .unwrap()
-        .starts_with("Tiếp tục tổ chức thực hiện"));
+        .starts_with("Đảng ủy Quân sự huyện chủ trì, phối hợp với Văn phòng Huyện ủy"));
     // "... Ban Chỉ huy Quân sự huyện / Đảng ủy Quân sự huyện" → the regional defense command.
     assert!(
         rf.iter().any(|(k, v)| k.starts_with("lead_") && *v == ptkv.to_string()),
@@ -268,7 +276,7 @@ async fn upload_review_confirm_report_and_roll_up() {
     );
     // Edit: tasks 1 and 2 to commune A with deadlines, drop task 4, every other kept task to PTKV;
     // add one task in a blank row.
-    for i in 0..7 {
+    for i in 0..9 {
         set(&mut rf, &format!("lead_{i}"), &ptkv.to_string());
     }
     set(&mut rf, "lead_0", &unit_a.to_string());
@@ -282,10 +290,10 @@ async fn upload_review_confirm_report_and_roll_up() {
     set(&mut rf, "deadline_1", "quý I/2099");
     set(&mut rf, "due_1", "");
     rf.retain(|(k, _)| k != "keep_3");
-    set(&mut rf, "keep_7", "1");
-    set(&mut rf, "ordinal_7", "8");
-    set(&mut rf, "summary_7", "Báo cáo kết quả thực hiện Chỉ thị");
-    set(&mut rf, "lead_7", &ptkv.to_string());
+    set(&mut rf, "keep_9", "1");
+    set(&mut rf, "ordinal_9", "10");
+    set(&mut rf, "summary_9", "Báo cáo kết quả thực hiện Chỉ thị");
+    set(&mut rf, "lead_9", &ptkv.to_string());
 
     // Bad input: a kept row without a lead unit; forged CSRF. Nothing is written.
     let before = app.audit_count().await;
@@ -330,7 +338,7 @@ async fn upload_review_confirm_report_and_roll_up() {
     let r = app.post_fields(&action, Some(&province), &rf).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let detail = app.get(&format!("/documents/{doc_id}"), Some(&province)).await;
-    assert!(detail.body.contains("7 nhiệm vụ"), "{}", detail.body);
+    assert!(detail.body.contains("9 nhiệm vụ"), "{}", detail.body);
     assert!(
         !detail.body.contains(&format!("/documents/{doc_id}/review")),
         "reviewed once"

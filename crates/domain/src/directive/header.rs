@@ -119,6 +119,25 @@ pub(crate) fn place_date(line: &str) -> Option<(String, Date)> {
     None
 }
 
+static BROKEN_DATE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r",\s*ngay\s*\d{1,2}\s*(?:thang\s*\d{0,2}\s*)?$").expect("broken date regex"));
+
+/// The place and date broken across two lines ("Hà Tĩnh, ngày 3" / "tháng 9 năm 2025"): the
+/// cell that ends the first line joined with the first cell of the next non-blank line.
+fn place_date_across(lines: &[String], i: usize) -> Option<(String, Date)> {
+    let last = cells(&lines[i]).last()?;
+    if !BROKEN_DATE_RE.is_match(&fold_str(last)) {
+        return None;
+    }
+    let next = lines.iter().skip(i + 1).take(3).find(|l| !l.is_empty())?;
+    for c in cells(next) {
+        if let Some(found) = place_date(&format!("{last} {c}")) {
+            return Some(found);
+        }
+    }
+    None
+}
+
 fn number_in(line: &str) -> Option<DocumentNumber> {
     for cell in cells(line) {
         let f = fold_str(cell);
@@ -165,7 +184,7 @@ pub(crate) fn read_head(lines: &[String]) -> Head {
     let limit = lines.len().min(HEAD_LINES);
     for (i, line) in lines.iter().enumerate().take(limit) {
         if h.date.is_none() {
-            if let Some((p, d)) = place_date(line) {
+            if let Some((p, d)) = place_date(line).or_else(|| place_date_across(lines, i)) {
                 h.place = Some(p);
                 h.date = Some(d);
                 h.date_line = Some(i);
@@ -184,6 +203,7 @@ pub(crate) fn read_head(lines: &[String]) -> Head {
     }
     // Issuer block: upper-case cells above the kind line (or above the number / date lines).
     let top = h.kind_line.or(h.date_line).unwrap_or(0).min(limit);
+    let mut raw_issuer: Vec<String> = Vec::new();
     for line in &lines[..top] {
         for cell in cells(line) {
             let f = fold_str(cell);
@@ -197,9 +217,17 @@ pub(crate) fn read_head(lines: &[String]) -> Head {
             if line.split('\t').any(|other| is_stamp_cell(&fold_str(other))) {
                 continue;
             }
-            h.issuer_lines.push(case_name(&c));
+            // "SỞ LAO ĐỘNG - THƯƠNG BINH" / "VÀ XÃ HỘI": one name on two lines.
+            if fold_str(&c).starts_with("va ") {
+                if let Some(prev) = raw_issuer.last_mut() {
+                    *prev = format!("{prev} {c}");
+                    continue;
+                }
+            }
+            raw_issuer.push(c);
         }
     }
+    h.issuer_lines = raw_issuer.iter().map(|c| case_name(c)).collect();
     if h.kind.is_none() {
         h.kind = h.number.as_ref().and_then(DocumentNumber::kind);
         if h.kind.is_none() && lines.iter().take(limit).any(|l| fold_str(&flat(l)).starts_with("v/v ")) {
@@ -400,7 +428,11 @@ pub(crate) fn compose_issuer(h: &Head) -> Option<String> {
             "thi tran ",
             "dac khu ",
         ];
-        if lines.len() >= 2 && LEVELS.iter().any(|l| fl.starts_with(l)) {
+        // "HUYỆN ỦY LỤC NAM" is a body of its own, not the level of the line above.
+        let committee = ["huyen uy", "tinh uy", "thanh uy", "quan uy", "thi uy"]
+            .iter()
+            .any(|c| fl.starts_with(c));
+        if lines.len() >= 2 && !committee && LEVELS.iter().any(|l| fl.starts_with(l)) {
             let lower_first: String = {
                 let mut cs = last.chars();
                 cs.next()
@@ -410,6 +442,12 @@ pub(crate) fn compose_issuer(h: &Head) -> Option<String> {
             format!("{} {}", lines[lines.len() - 2], lower_first)
         } else if lines.len() >= 2 && generic(&fl) {
             format!("{} {}", last, lines[lines.len() - 2])
+        } else if let Some(province) = (lines.len() >= 2 && fl.starts_with("so "))
+            .then(|| province_of(&lines[lines.len() - 2]))
+            .flatten()
+        {
+            // "UBND TỈNH LẠNG SƠN" / "SỞ NỘI VỤ": the department of that province.
+            format!("{last} {province}")
         } else {
             last.clone()
         }
@@ -460,6 +498,20 @@ pub(crate) fn compose_issuer(h: &Head) -> Option<String> {
         return Some(format!("{base} {place}"));
     }
     Some(base)
+}
+
+/// "tỉnh Lạng Sơn" from "UBND tỉnh Lạng Sơn" / "Ủy ban nhân dân tỉnh Lạng Sơn".
+fn province_of(parent: &str) -> Option<String> {
+    let f = fold_str(parent);
+    for head in ["ubnd ", "uy ban nhan dan "] {
+        if let Some(rest) = f.strip_prefix(head) {
+            if rest.starts_with("tinh ") || rest.starts_with("thanh pho ") {
+                let words = head.split_whitespace().count();
+                return Some(super::prep::skip_words(parent, words).to_string());
+            }
+        }
+    }
+    None
 }
 
 /// Names that need their parent line to be a full name ("Văn phòng" + "Bộ Tổng Tham mưu").

@@ -17,6 +17,7 @@ mod header;
 pub mod indicator;
 mod kind;
 pub mod legacy;
+mod lost;
 mod number;
 mod prep;
 pub mod recurring;
@@ -38,6 +39,28 @@ pub struct Signer {
     /// The rank or position printed with the name, else the authority line(s) joined by " / "
     /// ("T/M Ban Thường vụ", "KT. Chủ tịch / Phó Chủ tịch").
     pub title_or_rank: Option<String>,
+    /// The position and authority lines printed above the name when `title_or_rank` is the rank
+    /// ("Chánh Văn phòng" above "Thiếu tướng Đỗ Mạnh Vui"), so that the title is not lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+}
+
+/// How sure the reader is that an item is a task of the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// A numbered item or a closing assignment of the document.
+    #[default]
+    High,
+    /// A request reported from a meeting ("đề nghị…", "yêu cầu…", "mong muốn…"): a proposed task
+    /// that the reviewer confirms or drops.
+    Low,
+}
+
+impl Confidence {
+    fn is_high(&self) -> bool {
+        *self == Confidence::High
+    }
 }
 
 /// One top-level numbered item that assigns work.
@@ -45,7 +68,7 @@ pub struct Signer {
 pub struct Task {
     /// As numbered in the document: "1", "2", "a".
     pub ordinal: String,
-    /// The first sentence of the item (shortened with " ..." when long).
+    /// The whole text of the item, with its sub-items (never shortened).
     pub summary: String,
     /// The unit that leads (chủ trì) or is directed to carry the item out; `None` when the item
     /// addresses everyone.
@@ -56,6 +79,9 @@ pub struct Task {
     pub deadline: Option<String>,
     /// Quantitative or graded targets as written ("100% chỉ tiêu", "1,5ha").
     pub targets: Vec<String>,
+    /// Low for a request reported from a meeting; absent from the JSON when high.
+    #[serde(default, skip_serializing_if = "Confidence::is_high")]
+    pub confidence: Confidence,
 }
 
 /// What the reader found in a document (the JSON object of the contract).
@@ -75,6 +101,10 @@ pub struct ParsedDirective {
     pub cited_documents: Vec<String>,
     pub tasks: Vec<Task>,
     pub topics: Vec<Topic>,
+    /// What the reader could not read with certainty (Vietnamese), e.g. letters lost by an old
+    /// code page; absent from the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 mod iso_date {
@@ -119,7 +149,18 @@ pub fn parse(text: &str) -> ParsedDirective {
     // Text typed in TCVN3 or VNI (as the mojibake it becomes when read as Unicode).
     let converted = legacy::to_unicode(text);
     let text = converted.as_deref().unwrap_or(text);
-    let lines = prep::drop_page_furniture(prep::clean_lines(text));
+    // Text that lost the letters of one code page ("ngy" for "ngày"): the certain words repaired.
+    let repaired = lost::repair(text);
+    let mut warnings = Vec::new();
+    if repaired.is_some() {
+        warnings.push(
+            "Văn bản bị mất các chữ à, ã, ò, ì, è, ù, ỳ, õ (lỗi bảng mã khi trích xuất): đã khôi phục các từ chắc chắn \
+             (ngày, phòng, và, xã, hoàn, toàn, đã); các từ khác có thể còn thiếu chữ, cần đối chiếu bản gốc."
+                .to_string(),
+        );
+    }
+    let text = repaired.as_deref().unwrap_or(text);
+    let lines = prep::drop_page_furniture(prep::drop_preamble(prep::clean_lines(text)));
     let head = header::read_head(&lines);
     let news = head.kind.is_none() && head.number.is_none() && looks_like_news(&lines);
     let foot = signature::read_foot(&lines, head.body_start, !news);
@@ -156,7 +197,7 @@ pub fn parse(text: &str) -> ParsedDirective {
         }
     }
     let with_text = if news {
-        Vec::new()
+        tasks::requests_of(&paragraphs, None)
     } else {
         tasks::tasks_of(&paragraphs, head.date)
     };
@@ -176,6 +217,7 @@ pub fn parse(text: &str) -> ParsedDirective {
         cited_documents,
         tasks,
         topics,
+        warnings,
     }
 }
 
@@ -206,10 +248,17 @@ impl ParsedDirective {
             Some(Signer {
                 name,
                 title_or_rank: Some(t),
+                position: Some(p),
+            }) => format!("{name} ({t}, {p})"),
+            Some(Signer {
+                name,
+                title_or_rank: Some(t),
+                position: None,
             }) => format!("{name} ({t})"),
             Some(Signer {
                 name,
                 title_or_rank: None,
+                ..
             }) => name.clone(),
             None => NONE.to_string(),
         };
@@ -231,7 +280,12 @@ impl ParsedDirective {
         } else {
             s.push_str(&format!("Nhiệm vụ ({}):\n", self.tasks.len()));
             for t in &self.tasks {
-                s.push_str(&format!("  {}. {}\n", t.ordinal, t.summary));
+                let proposed = if t.confidence == Confidence::Low {
+                    " (đề xuất, cần xác nhận)"
+                } else {
+                    ""
+                };
+                s.push_str(&format!("  {}. {}{proposed}\n", t.ordinal, t.summary));
                 if let Some(l) = &t.lead {
                     s.push_str(&format!("     Chủ trì: {l}\n"));
                 }
@@ -245,6 +299,9 @@ impl ParsedDirective {
                     s.push_str(&format!("     Chỉ tiêu: {}\n", t.targets.join("; ")));
                 }
             }
+        }
+        for w in &self.warnings {
+            s.push_str(&format!("Lưu ý: {w}\n"));
         }
         if self.recipients.is_empty() {
             s.push_str("Nơi nhận: không ghi\n");

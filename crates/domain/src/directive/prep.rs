@@ -59,6 +59,16 @@ pub(crate) fn clean_lines(text: &str) -> Vec<String> {
     let nfc = TAG_RE.replace_all(&nfc, "");
     let mut lines = Vec::new();
     for raw in nfc.split('\n') {
+        // A markdown table row ("| ỦY BAN NHÂN DÂN | CỘNG HÒA … |"): its cells; the rule row under
+        // the first row ("|---|---|") is no text.
+        let t = raw.trim();
+        let table = t.starts_with('|') || (t.ends_with('|') && t.matches('|').count() >= 2);
+        if table && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '=' | '+')) {
+            lines.push(String::new());
+            continue;
+        }
+        let raw = if table { raw.replace('|', "\t") } else { raw.to_string() };
+        let raw = raw.as_str();
         let mut s = String::with_capacity(raw.len());
         let mut prev: Option<char> = None;
         for c in raw.chars() {
@@ -111,19 +121,81 @@ pub(crate) fn drop_page_furniture(mut lines: Vec<String>) -> Vec<String> {
         let after = (p + 1..lines.len()).filter(|&j| !lines[j].is_empty()).take(1);
         near.extend(before.chain(after));
     }
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for &i in &near {
+        *counts.entry(lines[i].as_str()).or_default() += 1;
+    }
     let mut furniture: Vec<usize> = Vec::new();
     for &i in &near {
         let l = &lines[i];
         if l.chars().count() < 10 || item_marker(l).is_some() || PAGE_NUMBER_RE.is_match(l) {
             continue;
         }
-        let repeats = near.iter().filter(|&&j| lines[j] == *l).count();
-        if repeats >= 2 {
+        if counts.get(l.as_str()).copied().unwrap_or(0) >= 2 {
             furniture.push(i);
         }
     }
     for i in page_numbers.into_iter().chain(furniture) {
         lines[i].clear();
+    }
+    lines
+}
+
+static PROPS_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:\s*(?:author|template|last modified by|revision|created|modified|pages|words|characters(?: \(with spaces\))?|lines|paragraphs|company|title|tác giả|mẫu|sửa lần cuối bởi|người sửa cuối|lần sửa|tạo lúc|lưu lúc|ngày tạo|số trang|số từ|số ký tự|số dòng|số đoạn)\s*:\s*\S+)+\s*")
+        .expect("file properties regex")
+});
+
+/// The file's properties that a word processor's text export runs into the first line ("Tác giả:
+/// … Mẫu: Normal.dotm … Số ký tự: 7101 ỦY BAN NHÂN DÂN"): cut off, keeping the document's
+/// first line. Three or more "name: value" pairs are needed.
+fn strip_properties(line: &str) -> Option<String> {
+    let m = PROPS_RE.find(line)?;
+    let pairs = m.as_str().matches(':').count();
+    (pairs >= 3).then(|| line[m.end()..].to_string())
+}
+
+/// Pieces of the pages of legal-database web sites and their menus, folded.
+const BOILERPLATE: &[&str] = &[
+    "ban quyen",
+    "©",
+    "dang nhap",
+    "cac noi dung duoc sua doi",
+    "tinh trang hieu luc",
+    "tai ve",
+    "luoc do",
+    "van ban lien quan",
+    "tra cuu",
+    "thu vien",
+    "trang chu",
+    "van ban goc",
+    "thuoc tinh",
+    "hien thi khi",
+    "ghi ro nguon",
+];
+
+/// Blanks what comes before the document itself: file properties run into the first line, and
+/// the boilerplate of a legal-database web page (copyright, menus, "Các nội dung được sửa
+/// đổi…") in the first lines.
+pub(crate) fn drop_preamble(mut lines: Vec<String>) -> Vec<String> {
+    if let Some(i) = lines.iter().position(|l| !l.is_empty()) {
+        if let Some(rest) = strip_properties(&lines[i]) {
+            lines[i] = rest;
+        }
+    }
+    // The document starts with its header: the issuing body or the national motto in capitals,
+    // or the number. Only lines before it can be a web page's boilerplate.
+    let start = lines.iter().take(30).position(|l| {
+        let f = fold_str(&flat(l));
+        is_upper(l) && l.split_whitespace().count() >= 2 || f.starts_with("so:") || f.starts_with("so ")
+    });
+    if let Some(start) = start {
+        for l in lines.iter_mut().take(start) {
+            let f = fold_str(l);
+            if BOILERPLATE.iter().any(|b| super::folded::contains_words(&f, b)) {
+                l.clear();
+            }
+        }
     }
     lines
 }
@@ -196,11 +268,58 @@ pub(crate) fn item_marker(s: &str) -> Option<(String, &str)> {
     }
 }
 
+/// Whether a text has letters and none in lower case, kept up to date line by line so that a
+/// long paragraph is not scanned again for each line it gains.
+#[derive(Default, Clone, Copy)]
+struct Case {
+    letters: usize,
+    lower: bool,
+}
+
+impl Case {
+    fn of(s: &str) -> Case {
+        let mut c = Case::default();
+        c.add(s);
+        c
+    }
+    fn add(&mut self, s: &str) {
+        for ch in s.chars() {
+            if ch.is_alphabetic() {
+                self.letters += 1;
+                self.lower |= ch.is_lowercase();
+            }
+        }
+    }
+    fn upper(&self) -> bool {
+        self.letters >= 2 && !self.lower
+    }
+}
+
+/// The width lines were wrapped at, when the text was (a PDF text layer, a mail): most lines are
+/// close to the longest one, and that is short. `None` for text whose lines are paragraphs.
+fn wrap_width(lines: &[String]) -> Option<usize> {
+    let lens: Vec<usize> = lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.chars().count())
+        .collect();
+    let width = lens.iter().copied().max()?;
+    if !(40..=130).contains(&width) || lens.len() < 8 {
+        return None;
+    }
+    let full = lens.iter().filter(|&&n| n * 4 >= width * 3).count();
+    (full * 10 >= lens.len() * 4).then_some(width)
+}
+
 /// Joins the lines of a body region into paragraphs, repairing lines broken by PDF extraction
-/// and page breaks (and dropping the line that OCR repeats across a page break).
+/// and page breaks (and dropping the line that OCR repeats across a page break). In wrapped text
+/// a full line that ends a sentence goes on in the next line: the paragraph ends at a short line.
 pub(crate) fn paragraphs(lines: &[String]) -> Vec<String> {
+    let wrapped = wrap_width(lines);
     let mut paras: Vec<String> = Vec::new();
     let mut cur = String::new();
+    let mut cur_case = Case::default();
+    let mut prev_full = false;
     let mut blank_before = true;
     for line in lines {
         let l = flat(line);
@@ -209,31 +328,38 @@ pub(crate) fn paragraphs(lines: &[String]) -> Vec<String> {
                 paras.push(std::mem::take(&mut cur));
             }
             blank_before = true;
+            prev_full = false;
             continue;
         }
+        let l_case = Case::of(&l);
+        let full = wrapped.is_some_and(|w| l.chars().count() * 100 >= w * 85);
         if cur.is_empty() {
             // A paragraph after a blank line continues the previous one when that one did not end
             // its sentence and this one starts in lower case (page break).
             if blank_before {
                 if let Some(last) = paras.last_mut() {
                     if !ends_clause(last) && starts_lower(&l) && item_marker(&l).is_none() {
-                        let joined = join_dedup(last, &l);
-                        *last = joined;
+                        join_dedup(last, &l);
                         blank_before = false;
+                        prev_full = full;
                         continue;
                     }
                 }
             }
             cur = l;
+            cur_case = l_case;
         } else if item_marker(&l).is_some()
-            || (ends_clause(&cur) && !starts_lower(&l))
-            || is_upper(&l) != is_upper(&cur)
+            || (ends_clause(&cur) && !starts_lower(&l) && !prev_full)
+            || l_case.upper() != cur_case.upper()
         {
             paras.push(std::mem::take(&mut cur));
             cur = l;
+            cur_case = l_case;
         } else {
-            cur = join_dedup(&cur, &l);
+            join_dedup(&mut cur, &l);
+            cur_case.add(&l);
         }
+        prev_full = full;
         blank_before = false;
     }
     if !cur.is_empty() {
@@ -242,24 +368,31 @@ pub(crate) fn paragraphs(lines: &[String]) -> Vec<String> {
     paras
 }
 
-/// `a + " " + b`, dropping from `b` a run of 3+ words that repeats the end of `a`.
-fn join_dedup(a: &str, b: &str) -> String {
-    let aw: Vec<&str> = a.split(' ').collect();
-    let bw: Vec<&str> = b.split(' ').collect();
+/// Appends `" " + b` to `a`, dropping from `b` a run of 3+ words that repeats the end of `a` (the
+/// line OCR repeats across a page break). Looks at the last 30 words of `a` only, so that joining
+/// the lines of a long paragraph stays linear.
+fn join_dedup(a: &mut String, b: &str) {
+    let aw: Vec<&str> = a.rsplitn(31, ' ').collect::<Vec<_>>().into_iter().rev().collect();
+    // The first piece may hold the rest of the paragraph: it is no word of the tail.
+    let aw = if aw.len() == 31 { &aw[1..] } else { &aw[..] };
+    let bw: Vec<&str> = b.split(' ').take(31).collect();
     let max = aw.len().min(bw.len()).min(30);
+    let mut skip = 0;
     for k in (3..=max).rev() {
         let tail = &aw[aw.len() - k..];
         let head = &bw[..k];
         if tail.iter().zip(head).all(|(x, y)| fold_str(x) == fold_str(y)) {
-            let rest = bw[k..].join(" ");
-            return if rest.is_empty() {
-                a.to_string()
-            } else {
-                format!("{a} {rest}")
-            };
+            skip = k;
+            break;
         }
     }
-    format!("{a} {b}")
+    let rest = skip_words(b, skip);
+    if !rest.is_empty() {
+        if !a.is_empty() {
+            a.push(' ');
+        }
+        a.push_str(rest);
+    }
 }
 
 /// Syllable-case patterns of names of bodies and positions, in folded form: `1` capitalises the

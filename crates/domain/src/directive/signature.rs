@@ -232,7 +232,9 @@ fn signer_from(sig: &[(usize, String)]) -> Option<Signer> {
         }
         if is_upper(c) && c.split_whitespace().count() <= 10 {
             above.push(case_name(c));
-            if AUTHORITY.iter().any(|a| f.starts_with(a)) {
+            // "TM.", "KT.", "TL.", "TUQ." end the block; "Q. CHỦ TỊCH" (acting) is a position
+            // like "CHỦ TỊCH" under "TM. ỦY BAN NHÂN DÂN".
+            if AUTHORITY.iter().any(|a| f.starts_with(a)) && !f.starts_with("q.") {
                 break;
             }
         } else {
@@ -240,8 +242,13 @@ fn signer_from(sig: &[(usize, String)]) -> Option<Signer> {
         }
     }
     above.reverse();
+    let position = (rank.is_some() && !above.is_empty()).then(|| above.join(" / "));
     let title_or_rank = rank.or_else(|| (!above.is_empty()).then(|| above.join(" / ")));
-    Some(Signer { name, title_or_rank })
+    Some(Signer {
+        name,
+        title_or_rank,
+        position,
+    })
 }
 
 #[cfg(test)]
@@ -289,6 +296,13 @@ mod tests {
         let s = f.signer.unwrap();
         assert_eq!(s.name, "Nguyễn Văn An");
         assert_eq!(s.title_or_rank.as_deref(), Some("KT. Chủ tịch / Phó Chủ tịch"));
+    }
+
+    #[test]
+    fn acting_chairman_is_a_position_under_tm() {
+        let lines = clean_lines("Nơi nhận:\n- Lưu: VT.\n\nTM. ỦY BAN NHÂN DÂN\nQ. CHỦ TỊCH\n\nThái Văn Quang");
+        let s = read_foot(&lines, 0, true).signer.unwrap();
+        assert_eq!(s.title_or_rank.as_deref(), Some("TM. Ủy ban nhân dân / Q. Chủ tịch"));
     }
 
     #[test]

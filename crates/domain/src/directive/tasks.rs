@@ -3,7 +3,7 @@
 use super::folded::{contains_words, find_words, fold_str, Folded};
 use super::kind::Topic;
 use super::prep::{is_upper, item_marker};
-use super::Task;
+use super::{Confidence, Task};
 use regex::Regex;
 use std::sync::LazyLock;
 use time::Date;
@@ -110,6 +110,26 @@ const STOPS: &[&str] = &[
     "mua sam",
     "lap",
     "kham",
+    "khac phuc",
+    "dau tu",
+    "nang cap",
+    "xem xet",
+    "gui",
+    "cu",
+    "ky ket",
+    "can doi",
+    "cung cap",
+    "kien toan",
+    "cung co",
+    "dang ky",
+    "tuyen chon",
+    "phat dong",
+    "bao ve",
+    "tiep thu",
+    "dam nhan",
+    "thong bao",
+    "cam moc",
+    "nam chac",
 ];
 
 /// Stop words that fold like other words ("giao"/"giáo", "về"/"vệ", "từ"/"Tư pháp",
@@ -132,17 +152,22 @@ const EXACT_STOPS: &[(&str, &str)] = &[
     ("giup", "giúp"),
     ("theo", "theo"),
     ("khi", "khi"),
+    ("gui", "gửi"),
+    ("cu", "cử"),
 ];
 
-/// Nouns after which "tổ chức" is a noun ("tổ chức chính trị - xã hội"), not a verb.
+/// Words after which "tổ chức" is a noun ("tổ chức chính trị - xã hội"), not a verb, as written.
 const TO_CHUC_NOUN: &[&str] = &[
-    "chinh tri",
-    "doan the",
-    "xa hoi",
-    "dang",
-    "hoi",
-    "cong doan",
-    "quan chung",
+    "chính trị",
+    "đoàn thể",
+    "xã hội",
+    "đảng",
+    "Đảng",
+    "Hội",
+    "hội viên",
+    "công đoàn",
+    "quần chúng",
+    "cơ sở đảng",
 ];
 
 /// First words of the name of a unit (folded).
@@ -164,6 +189,8 @@ const UNIT_HEADS: &[&str] = &[
     "huyen uy",
     "tinh uy",
     "thanh uy",
+    "thi uy",
+    "quan uy",
     "cong an",
     "mat tran",
     "mttq",
@@ -235,7 +262,29 @@ fn starts_with_words(hay: &str, needle: &str) -> bool {
     hay.starts_with(needle) && hay[needle.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
 }
 
-/// True when `phrase` (original) starts with the name of a unit.
+/// Plural heads that name a group of units leading an item ("Các địa phương", "Các bộ, ngành").
+const PLURAL_HEADS: &[&str] = &[
+    "dia phuong",
+    "cap uy",
+    "co quan",
+    "don vi",
+    "nganh",
+    "bo",
+    "ban",
+    "so",
+    "xa",
+    "huyen",
+    "tinh",
+    "chi bo",
+    "dang uy",
+    "huyen uy",
+    "to chuc dang",
+    "doan the",
+];
+
+/// True when `phrase` (original) starts with the name of a unit. For a lead, the name is written
+/// with a capital ("Ủy ban nhân dân huyện", "Các địa phương"); a singular general head ("Lực lượng
+/// vũ trang") needs a proper name after it; a plural one names the group ("Các cơ quan, đơn vị").
 fn unit_like(phrase: &str, for_lead: bool) -> bool {
     let f = fold_str(phrase);
     let f = f.trim();
@@ -243,23 +292,22 @@ fn unit_like(phrase: &str, for_lead: bool) -> bool {
         Some(r) => (r, true),
         None => (f, false),
     };
-    if for_lead && (plural || f.starts_with("moi ")) {
+    if for_lead && f.starts_with("moi ") {
         return false;
     }
-    let Some(head) = UNIT_HEADS
+    let head = UNIT_HEADS
         .iter()
+        .chain(if plural { PLURAL_HEADS } else { &[] })
         .filter(|h| starts_with_words(f, h))
-        .max_by_key(|h| h.len())
-    else {
+        .max_by_key(|h| h.len());
+    let Some(head) = head else {
         return false;
     };
     if for_lead {
-        // A leading unit is a named one: its head is written with a capital ("Ủy ban nhân dân
-        // huyện", "Đảng ủy Quân sự huyện"), and a general head needs a proper name after it.
         if !phrase.trim().starts_with(|c: char| c.is_uppercase()) {
             return false;
         }
-        if GENERAL_HEADS.contains(head) {
+        if GENERAL_HEADS.contains(head) && !plural {
             let rest = phrase.split_whitespace().skip(head.split(' ').count());
             return rest
                 .into_iter()
@@ -269,8 +317,22 @@ fn unit_like(phrase: &str, for_lead: bool) -> bool {
     true
 }
 
+/// At most `max` bytes of the start of `s`, cut at a character boundary: names are short, and
+/// looking at a bounded prefix keeps the reader linear on long items.
+fn prefix(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// Cuts `s` (original) before the first lower-case stop word; returns the kept prefix.
 fn cut_at_stop(s: &str) -> &str {
+    let s = prefix(s, 400);
     let f = Folded::new(s);
     let mut end = s.len();
     for stop in STOPS {
@@ -290,8 +352,12 @@ fn cut_at_stop(s: &str) -> &str {
                 }
             }
             if *stop == "to chuc" {
-                let after = f.folded[p + stop.len()..].trim_start();
-                if TO_CHUC_NOUN.iter().any(|n| starts_with_words(after, n)) {
+                // "tổ chức chính trị - xã hội", "tổ chức Đảng": a noun ("tổ chức hội thao",
+                // "tổ chức đăng ký" are verbs).
+                let after: String = f.orig_of(p + stop.len()..f.folded.len()).trim_start().nfc().collect();
+                if TO_CHUC_NOUN.iter().any(|n| {
+                    after.starts_with(n) && after[n.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+                }) {
                     continue;
                 }
             }
@@ -345,13 +411,43 @@ pub(crate) fn lead_of(item: &str) -> Option<String> {
     for sentence in sentences(item) {
         let f = Folded::new(sentence);
         // "X chủ trì", "Giao X chủ trì", "do X chủ trì".
-        for p in f.find_words("chu tri") {
-            let before = &f.folded[..p];
+        for p in f.find_words("chu tri").into_iter().take(4) {
+            let mut from0 = p.saturating_sub(400);
+            while !f.folded.is_char_boundary(from0) {
+                from0 -= 1;
+            }
+            let before = &f.folded[from0..p];
+            let base = p - before.len();
+            // Words as words: "giao" inside "Ban Tuyên giáo" is no "giao" (assign).
             let from = ["giao cho ", "giao ", "do ", "de nghi ", "yeu cau ", ", ", "; ", ": "]
                 .iter()
-                .filter_map(|m| before.rfind(m).map(|i| i + m.len()))
+                .filter_map(|m| {
+                    let word = m.starts_with(char::is_alphabetic);
+                    let mut hay = before;
+                    while let Some(i) = hay.rfind(m) {
+                        // Written exactly so ("giao", not "giáo" of "Tuyên giáo").
+                        let exact = || {
+                            let orig: String = f.orig_of(base + i..base + i + m.trim_end().len()).nfc().collect();
+                            let want = match m.trim_end() {
+                                "giao cho" => "giao cho",
+                                "giao" => "giao",
+                                "do" => "do",
+                                "de nghi" => "đề nghị",
+                                _ => "yêu cầu",
+                            };
+                            orig.to_lowercase() == want
+                        };
+                        let ok =
+                            !word || (hay[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric()) && exact());
+                        if ok {
+                            return Some(base + i + m.len());
+                        }
+                        hay = &hay[..i];
+                    }
+                    None
+                })
                 .max()
-                .unwrap_or(0);
+                .unwrap_or(base);
             let cand = f.orig_of(from..p).trim().trim_end_matches(',').trim();
             if !cand.is_empty() && cand.split_whitespace().count() <= 14 && unit_like(cand, true) {
                 return Some(cand.to_string());
@@ -382,36 +478,80 @@ pub(crate) fn lead_of(item: &str) -> Option<String> {
             }
         }
     }
-    // "Giao X ..." at the start of a sentence.
+    // "Giao X ..." at the start of a sentence or of a clause ("Một số kiến nghị …, giao Cục Dân
+    // quân tự vệ tổng hợp báo cáo …").
     for sentence in sentences(item) {
-        let f = fold_str(sentence);
-        for m in ["giao cho ", "giao "] {
-            if f.starts_with(m) {
-                let orig = super::prep::skip_words(sentence, m.split_whitespace().count());
-                let c = cut_at_stop(orig);
-                if unit_like(c, true) {
-                    return Some(c.to_string());
-                }
+        let f = Folded::new(prefix(sentence, 600));
+        let starts = std::iter::once(0).chain(f.folded.match_indices(", giao ").map(|(i, _)| i + 2).take(3));
+        for at in starts {
+            let rest = f.orig_of(at..f.folded.len()).trim_start();
+            let word: String = rest
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .nfc()
+                .collect();
+            let word = word.to_lowercase();
+            let n = if word == "giao cho" || word == "đề nghị" || word == "yêu cầu" {
+                2
+            } else if word.starts_with("giao ") {
+                1
+            } else {
+                continue;
+            };
+            let c = cut_at_stop(super::prep::skip_words(rest, n));
+            if unit_like(c, true) {
+                return Some(c.to_string());
             }
+        }
+    }
+    // A unit named as the subject of a later sentence or clause ("…; Bộ Lao động, Thương binh
+    // và Xã hội, Bảo hiểm xã hội Việt Nam và cơ quan liên quan phối hợp sớm ban hành …").
+    for sentence in sentences(item).into_iter().skip(1) {
+        if let Some(c) = subject_unit(sentence) {
+            return Some(c);
         }
     }
     None
 }
 
-/// The unit named at the start of a clause, before its verb.
+/// The unit named at the start of a clause, before its verb: a name, and after commas the bare
+/// nouns or capitalised names that continue a list of units ("Bộ Lao động, Thương binh và Xã
+/// hội, Bảo hiểm xã hội Việt Nam"), without "và (các) cơ quan liên quan".
 fn subject_unit(first: &str) -> Option<String> {
-    let mut segments = first.split([',', ':']);
+    let first = prefix(first, 600);
+    // "Ban Chỉ huy Quân sự huyện: chủ trì …" (a unit and its duties).
+    if let Some((head, _)) = first.split_once(':') {
+        let head = head.trim();
+        if !head.is_empty()
+            && head.split_whitespace().count() <= 14
+            && unit_like(head, true)
+            && cut_at_stop(head) == head
+        {
+            return Some(strip_related(head));
+        }
+    }
+    let first = first.split(':').next().unwrap_or("");
+    let mut segments = first.split(',');
     let subject = segments.next().unwrap_or("");
     let c = cut_at_stop(subject);
     if c.is_empty() || c.split_whitespace().count() > 14 || !unit_like(c, true) || c == first.trim() {
         return None;
     }
     let mut out = c.to_string();
+    let plural = fold_str(c).starts_with("cac ");
     if c == subject.trim() {
-        // No verb yet: the name goes on after the comma only with a bare noun ("thị trấn").
+        // No verb yet: the name goes on after the comma with a bare noun ("thị trấn") or another
+        // capitalised name.
         for seg in segments {
             let k = cut_at_stop(seg);
-            if !CONTINUATIONS.contains(&fold_str(k).as_str()) {
+            let fk = fold_str(k);
+            let bare = CONTINUATIONS.contains(&fk.as_str());
+            let named = k.starts_with(|c: char| c.is_uppercase()) && strip_related(k).split_whitespace().count() <= 10;
+            // "Các huyện ủy, thị ủy, thành ủy, đảng ủy trực thuộc Tỉnh ủy": a list of bodies.
+            let listed = plural && k.split_whitespace().count() <= 10 && unit_like(k, false);
+            if k.is_empty() || !(bare || named || listed) {
                 break;
             }
             out = format!("{out}, {k}");
@@ -420,7 +560,35 @@ fn subject_unit(first: &str) -> Option<String> {
             }
         }
     }
-    Some(out)
+    Some(strip_related(&out))
+}
+
+/// "X và cơ quan liên quan", "X và các đơn vị có liên quan": X.
+fn strip_related(s: &str) -> String {
+    let f = fold_str(s);
+    for tail in [
+        " va cac co quan co lien quan",
+        " va cac co quan lien quan",
+        " va co quan co lien quan",
+        " va co quan lien quan",
+        " va cac don vi co lien quan",
+        " va cac don vi lien quan",
+        " va don vi lien quan",
+    ] {
+        if let Some(i) = f.find(tail) {
+            if i + tail.len() == f.len() {
+                let mut end = 0;
+                for (k, (bi, _)) in s.char_indices().enumerate() {
+                    if k == f[..i].chars().count() {
+                        end = bi;
+                        break;
+                    }
+                }
+                return s[..end].trim().to_string();
+            }
+        }
+    }
+    s.to_string()
 }
 
 /// Bare nouns that continue a list of units ("các ban, ngành", "các xã, thị trấn").
@@ -685,7 +853,11 @@ static GRADE_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The clause (from the last ';' or sentence end) before a byte position.
 fn clause_before(text: &str, pos: usize) -> &str {
-    let start = text[..pos].rfind(['.', ';', ':']).map_or(0, |i| i + 1);
+    let mut from = pos.saturating_sub(400);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let start = text[from..pos].rfind(['.', ';', ':']).map_or(from, |i| from + i + 1);
     &text[start..pos]
 }
 
@@ -762,25 +934,10 @@ pub(crate) fn targets_of(item: &str) -> Vec<String> {
     out
 }
 
-/// The first sentence of an item, shortened for display.
+/// The whole text of an item (with its sub-items), without the closing "./.": the task is
+/// confirmed and reported as the document words it, never cut.
 pub(crate) fn summary_of(item: &str) -> String {
-    // The first sentence ends at a full stop; ';' only separates clauses of it.
-    let first = sentences_with(item, &['.', '!', '?'])
-        .into_iter()
-        .next()
-        .unwrap_or(item)
-        .trim();
-    let first = first.trim_end_matches(['.', ';']).trim();
-    const MAX: usize = 200;
-    if first.chars().count() <= MAX {
-        return first.to_string();
-    }
-    let cut: String = first.chars().take(MAX).collect();
-    let cut = match cut.rfind(' ') {
-        Some(i) => &cut[..i],
-        None => &cut,
-    };
-    format!("{} ...", cut.trim_end_matches([',', ';', ' ']))
+    item.trim().trim_end_matches(['.', ';', '/', ' ']).trim().to_string()
 }
 
 fn task_heading(folded: &str) -> bool {
@@ -921,11 +1078,34 @@ pub(crate) fn tasks_of(paragraphs: &[String], doc_date: Option<Date>) -> Vec<(Ta
             None => return Vec::new(),
         }
     };
+    // The units the lead-in sentence addresses ("… yêu cầu các cấp ủy, chính quyền … thực hiện
+    // tốt những nhiệm vụ sau:") lead the items that name no unit of their own.
+    let lead_in = chosen
+        .first()
+        .and_then(|r| {
+            (r[0].saturating_sub(3)..r[0])
+                .rev()
+                .find(|&j| paras[j].marker.is_none() && !paras[j].heading)
+        })
+        .and_then(|j| addressee(paras[j].text));
+    // A plan that assigns its duties unit by unit under "TỔ CHỨC THỰC HIỆN" after its duties
+    // heading: the units named there lead the duties listed under them.
+    let last_item = chosen.last().and_then(|r| r.last()).copied().unwrap_or(0);
+    {
+        let search_from = if heading_idx.is_some() { to } else { from };
+        if let Some(t) = unit_section_tasks(&paras, search_from, &level, doc_date) {
+            let mut t = t;
+            t.extend(closing_tasks(&paras, last_unit_item(&paras, to), doc_date));
+            return t;
+        }
+    }
     let mut tasks = Vec::new();
     for run in &chosen {
         let sec = section[run[0]].filter(|_| multi);
         let prefix = sec.and_then(|h| paras[h].marker.clone());
-        let section_lead = sec.and_then(|h| heading_unit(paras[h].text));
+        let section_lead = sec
+            .and_then(|h| heading_unit(paras[h].text))
+            .or_else(|| lead_in.clone());
         let end_of_run = if multi {
             (run[run.len() - 1] + 1..to).find(|&j| paras[j].heading).unwrap_or(to)
         } else {
@@ -942,7 +1122,226 @@ pub(crate) fn tasks_of(paragraphs: &[String], doc_date: Option<Date>) -> Vec<(Ta
             section_lead,
         ));
     }
+    tasks.extend(closing_tasks(&paras, last_item, doc_date));
     tasks
+}
+
+/// The units a lead-in sentence addresses: "… yêu cầu cấp ủy Đảng, chính quyền, Mặt trận Tổ
+/// quốc, các ban, ngành, đoàn thể các cấp tập trung …" → "cấp ủy Đảng, chính quyền, Mặt trận Tổ
+/// quốc, các ban, ngành, đoàn thể các cấp".
+fn addressee(lead_in: &str) -> Option<String> {
+    let t = lead_in.trim_end();
+    if !t.ends_with(':') {
+        return None;
+    }
+    let f = Folded::new(t);
+    let at = ["yeu cau ", "de nghi ", "giao cho ", "giao "]
+        .iter()
+        .filter_map(|m| f.find_words(m.trim_end()).last().map(|&p| p + m.len()))
+        .max()?;
+    let rest = f.orig_of(at.min(f.folded.len())..f.folded.len());
+    let c = cut_at_stop(rest);
+    let fc = fold_str(c);
+    let ok = !c.is_empty()
+        && c.split_whitespace().count() <= 24
+        && (unit_like(c, false)
+            || ["cap uy", "cac cap", "cac cap uy"]
+                .iter()
+                .any(|h| starts_with_words(&fc, h)));
+    ok.then(|| c.to_string())
+}
+
+/// The section "TỔ CHỨC THỰC HIỆN" after the duties (from paragraph `from`), when its numbered
+/// items name units ("1. Ban Chỉ huy Quân sự huyện:" with its duties under it): one task per unit,
+/// the unit as its lead.
+fn unit_section_tasks(
+    paras: &[Para],
+    from: usize,
+    level: &dyn Fn(&str) -> u8,
+    doc_date: Option<Date>,
+) -> Option<Vec<(Task, String)>> {
+    let h = (from..paras.len()).find(|&i| paras[i].heading && fold_str(paras[i].text).contains("to chuc thuc hien"))?;
+    let end = (h + 1..paras.len())
+        .find(|&i| paras[i].heading && paras[i].marker.as_deref().is_none_or(is_roman))
+        .unwrap_or(paras.len());
+    let items: Vec<usize> = (h + 1..end)
+        .filter(|&i| paras[i].marker.as_deref().is_some_and(|m| m != "-" && level(m) == 1))
+        .collect();
+    if items.len() < 2 || !items.iter().all(|&i| unit_item(paras[i].text).is_some()) {
+        return None;
+    }
+    Some(run_tasks(paras, &items, end, 1, level, doc_date, None, None))
+}
+
+/// The last numbered item of the "TỔ CHỨC THỰC HIỆN" section after `from`.
+fn last_unit_item(paras: &[Para], from: usize) -> usize {
+    (from..paras.len())
+        .rev()
+        .find(|&i| paras[i].marker.as_deref().is_some_and(|m| m != "-"))
+        .unwrap_or(from)
+}
+
+/// An item that is the name of a unit ("Ban Chỉ huy Quân sự huyện:", "Công an xã: bảo đảm …").
+fn unit_item(text: &str) -> Option<&str> {
+    let head = match text.split_once(':') {
+        Some((h, _)) => h.trim(),
+        None => text.trim().trim_end_matches(['.', ';']),
+    };
+    let ok = !head.is_empty()
+        && head.split_whitespace().count() <= 14
+        && unit_like(head, false)
+        && cut_at_stop(head) == head;
+    ok.then_some(head)
+}
+
+/// Words of a closing sentence that assign work ("cụ thể hóa", "chủ trì", "theo dõi, đôn đốc",
+/// "báo cáo"), folded.
+const CLOSING_VERBS: &[&str] = &[
+    "cu the hoa",
+    "chu tri",
+    "theo doi",
+    "don doc",
+    "bao cao",
+    "tham muu",
+    "huong dan",
+    "tong hop",
+    "to chuc thuc hien",
+];
+
+/// Assignments in the plain paragraphs after the last item ("Ủy ban nhân dân huyện … cụ thể hóa
+/// Chỉ thị này", "Đảng ủy Quân sự huyện chủ trì … báo cáo"): each sentence that names the unit
+/// that does the work, numbered "+1", "+2" after the items.
+fn closing_tasks(paras: &[Para], last_item: usize, doc_date: Option<Date>) -> Vec<(Task, String)> {
+    let mut out: Vec<(Task, String)> = Vec::new();
+    for p in paras.iter().skip(last_item + 1) {
+        if p.marker.is_some() || p.heading {
+            continue;
+        }
+        for sentence in sentences_with(p.text, &['.', '!', '?']) {
+            let fs = fold_str(prefix(sentence, 600));
+            if !CLOSING_VERBS.iter().any(|v| contains_words(&fs, v)) {
+                continue;
+            }
+            let Some(lead) = lead_of(sentence) else {
+                continue;
+            };
+            // The issuer speaking ("Văn phòng … thông báo để …", "UBND huyện đề nghị …").
+            let after = fold_str(prefix(
+                &sentence[sentence.find(lead.as_str()).map_or(0, |i| i + lead.len())..],
+                40,
+            ));
+            if ["thong bao", "tran trong", "de nghi", "yeu cau"]
+                .iter()
+                .any(|w| after.trim_start().starts_with(w))
+            {
+                continue;
+            }
+            let text = sentence.to_string();
+            let task = Task {
+                ordinal: format!("+{}", out.len() + 1),
+                summary: summary_of(&text),
+                coordinating: coordinating_of(&text, Some(&lead)),
+                lead: Some(lead),
+                deadline: deadline_of(&text, doc_date),
+                targets: targets_of(&text),
+                confidence: Confidence::High,
+            };
+            out.push((task, text));
+        }
+    }
+    out
+}
+
+/// Words that make a sentence of a report a request to someone, folded.
+const REQUEST_WORDS: &[&str] = &["de nghi", "yeu cau", "mong muon"];
+
+/// The requests in a report of a meeting ("… đề nghị Thường trực Tỉnh ủy sớm ban hành …", "…
+/// mong muốn tỉnh Lâm Đồng chỉ đạo …", "Hội đồng … các cấp cần tổ chức tốt …"), each sentence
+/// with the unit asked, and the sentences that go on with the same request ("Đồng thời, …"):
+/// proposed tasks, numbered "ĐN1", "ĐN2", with a low confidence.
+pub(crate) fn requests_of(paragraphs: &[String], doc_date: Option<Date>) -> Vec<(Task, String)> {
+    let mut out: Vec<(Task, String)> = Vec::new();
+    for p in paragraphs {
+        let mut current: Option<String> = None;
+        for sentence in sentences_with(p, &['.', '!', '?']) {
+            let lead = request_target(sentence).or_else(|| needs_unit(sentence));
+            let lead = match lead {
+                Some(l) => Some(l),
+                None if current.is_some() && continues_request(sentence) => current.clone(),
+                None => {
+                    current = None;
+                    continue;
+                }
+            };
+            current = lead.clone();
+            let text = sentence.to_string();
+            let task = Task {
+                ordinal: format!("ĐN{}", out.len() + 1),
+                summary: summary_of(&text),
+                coordinating: coordinating_of(&text, lead.as_deref()),
+                lead,
+                deadline: deadline_of(&text, doc_date),
+                targets: targets_of(&text),
+                confidence: Confidence::Low,
+            };
+            out.push((task, text));
+        }
+    }
+    out
+}
+
+/// "X cần …": the unit asked to do something ("Hội đồng Giáo dục quốc phòng và an ninh các cấp
+/// cần tổ chức tốt …", "Lực lượng vũ trang tỉnh cần chủ động …").
+fn needs_unit(sentence: &str) -> Option<String> {
+    let f = Folded::new(prefix(sentence, 300));
+    let p = *f.find_words("can").first()?;
+    let exact: String = f.orig_of(p..p + 3).nfc().collect();
+    if exact != "cần" {
+        return None;
+    }
+    let subject = f.orig_of(0..p).trim();
+    let ok = !subject.is_empty()
+        && subject.split_whitespace().count() <= 14
+        && subject.starts_with(|c: char| c.is_uppercase())
+        && unit_like(subject, false)
+        && cut_at_stop(subject) == subject;
+    ok.then(|| strip_related(subject))
+}
+
+/// The unit after a request word: "đề nghị Thường trực Tỉnh ủy Lâm Đồng sớm …" → "Thường trực
+/// Tỉnh ủy Lâm Đồng"; "mong muốn tỉnh Lâm Đồng chỉ đạo" → "tỉnh Lâm Đồng".
+fn request_target(sentence: &str) -> Option<String> {
+    let f = Folded::new(prefix(sentence, 1200));
+    for w in REQUEST_WORDS {
+        for p in f.find_words(w).into_iter().take(3) {
+            // Written in lower case, as a verb ("các đề nghị" is a noun: no unit follows).
+            let rest = f.orig_of(p + w.len()..f.folded.len()).trim_start();
+            let c = cut_at_stop(rest);
+            let fc = fold_str(c);
+            let place = ["tinh ", "huyen ", "xa ", "thanh pho ", "phuong "].iter().any(|l| {
+                fc.starts_with(l)
+                    && super::prep::skip_words(c, l.split_whitespace().count())
+                        .starts_with(|ch: char| ch.is_uppercase())
+            });
+            if !c.is_empty() && c.split_whitespace().count() <= 14 && (unit_like(c, true) || place) {
+                return Some(strip_related(c));
+            }
+        }
+    }
+    None
+}
+
+/// A sentence that goes on with the request before it: "Đồng thời, tiếp tục …", "Phối hợp chặt
+/// chẽ với …", "Bên cạnh đó, …" — no subject of its own, a verb first.
+fn continues_request(sentence: &str) -> bool {
+    let f = fold_str(prefix(sentence, 80));
+    let f = f
+        .strip_prefix("dong thoi,")
+        .or_else(|| f.strip_prefix("ben canh do,"))
+        .or_else(|| f.strip_prefix("ngoai ra,"))
+        .map_or(f.as_str(), str::trim_start);
+    (STOPS.iter().any(|v| v.len() > 3 && starts_with_words(f, v)) || starts_with_words(f, "som"))
+        && !f.starts_with("dong chi")
 }
 
 /// The unit a section heading addresses: "ĐỐI VỚI BAN CHỈ HUY QUÂN SỰ CÁC XÃ" → "Ban Chỉ huy
@@ -1004,6 +1403,7 @@ fn run_tasks(
             coordinating,
             deadline: deadline_of(&text, doc_date),
             targets: targets_of(&text),
+            confidence: Confidence::High,
         };
         tasks.push((task, text));
     }
@@ -1052,9 +1452,15 @@ mod tests {
                 .as_deref(),
             Some("Ban Chỉ huy Quân sự huyện")
         );
+        // A group of units leads too.
         assert_eq!(
             lead_of("Các cơ quan, đơn vị, địa phương tiếp tục quán triệt.").as_deref(),
-            None
+            Some("Các cơ quan, đơn vị, địa phương")
+        );
+        assert_eq!(
+            lead_of("Một số kiến nghị của cơ quan, đơn vị, giao Cục Dân quân tự vệ tổng hợp báo cáo Bộ Tổng Tham mưu.")
+                .as_deref(),
+            Some("Cục Dân quân tự vệ")
         );
         assert_eq!(
             lead_of("Tiếp tục quán triệt và thực hiện nghiêm túc các nghị quyết.").as_deref(),
@@ -1064,6 +1470,79 @@ mod tests {
         assert_eq!(
             lead_of("Ban Chỉ đạo huyện chỉ đạo các xã rà soát.").as_deref(),
             Some("Ban Chỉ đạo huyện")
+        );
+    }
+
+    #[test]
+    fn leads_named_in_the_text() {
+        assert_eq!(
+            lead_of("Phối hợp chặt chẽ với Bộ Quốc phòng xây dựng thể chế; Bộ Lao động, Thương binh và xã hội, Bảo hiểm xã hội Việt Nam và cơ quan liên quan phối hợp sớm ban hành văn bản hướng dẫn về bảo hiểm xã hội, bảo hiểm y tế cho dân quân thường trực.").as_deref(),
+            Some("Bộ Lao động, Thương binh và xã hội, Bảo hiểm xã hội Việt Nam")
+        );
+        // "giáo" of "Ban Tuyên giáo" is no "giao" (assign).
+        assert_eq!(
+            lead_of("Ban Tuyên giáo Huyện ủy chủ trì, phối hợp với Ban Chỉ huy Quân sự huyện tổ chức quán triệt.")
+                .as_deref(),
+            Some("Ban Tuyên giáo Huyện ủy")
+        );
+        // "tổ chức đăng ký", "tổ chức hội thao" are verbs that end the name.
+        assert_eq!(
+            lead_of("Ban Chỉ huy Quân sự các xã, thị trấn tổ chức đăng ký nghĩa vụ quân sự.").as_deref(),
+            Some("Ban Chỉ huy Quân sự các xã, thị trấn")
+        );
+        assert_eq!(
+            lead_of("Các huyện ủy, thị ủy, thành ủy, đảng ủy trực thuộc Tỉnh ủy quán triệt, cụ thể hóa Chỉ thị này.")
+                .as_deref(),
+            Some("Các huyện ủy, thị ủy, thành ủy, đảng ủy trực thuộc Tỉnh ủy")
+        );
+        // "Đề nghị X …", "Giao X …" at the start of the item; a verb ends the name.
+        assert_eq!(
+            lead_of("Đề nghị Ủy ban Mặt trận Tổ quốc Việt Nam thành phố phối hợp tuyên truyền.").as_deref(),
+            Some("Ủy ban Mặt trận Tổ quốc Việt Nam thành phố")
+        );
+        assert_eq!(
+            lead_of("Giao Sở Tài chính cân đối, bố trí kinh phí.").as_deref(),
+            Some("Sở Tài chính")
+        );
+        // A group that leads ("Các địa phương còn lại").
+        assert_eq!(
+            lead_of("Hiện nay đã có 58/63 tỉnh ban hành. Các địa phương còn lại tiếp tục xây dựng.").as_deref(),
+            Some("Các địa phương còn lại")
+        );
+    }
+
+    #[test]
+    fn requests_of_a_meeting_report() {
+        let p = vec![
+            "Đồng chí Chính ủy đề nghị tỉnh Lâm Đồng tiếp tục triển khai các đề án. Phối hợp chặt chẽ với Quân khu chỉ đạo Bộ CHQS tỉnh chuẩn bị chương trình. Đồng thời, nghiên cứu bố trí quỹ đất. Đồng chí Bí thư cảm ơn Quân khu.".to_string(),
+            "Các đại biểu đáp ứng yêu cầu nhiệm vụ trong tình hình mới.".to_string(),
+        ];
+        let r = requests_of(&p, None);
+        let got: Vec<(&str, Option<&str>, Confidence)> = r
+            .iter()
+            .map(|(t, _)| (t.ordinal.as_str(), t.lead.as_deref(), t.confidence))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("ĐN1", Some("tỉnh Lâm Đồng"), Confidence::Low),
+                ("ĐN2", Some("tỉnh Lâm Đồng"), Confidence::Low),
+                ("ĐN3", Some("tỉnh Lâm Đồng"), Confidence::Low),
+            ]
+        );
+        assert!(r[1].0.summary.starts_with("Phối hợp chặt chẽ"));
+        // "X cần …" asks a unit; "Bên cạnh đó, sớm …" goes on with the request before it.
+        let p = vec![
+            "Lực lượng vũ trang tỉnh cần chủ động nắm chắc tình hình. Đồng chí đề nghị Ủy ban nhân dân tỉnh đầu tư công trình. Bên cạnh đó, sớm hoàn thành việc cắm mốc.".to_string(),
+        ];
+        let leads: Vec<Option<String>> = requests_of(&p, None).into_iter().map(|(t, _)| t.lead).collect();
+        assert_eq!(
+            leads,
+            vec![
+                Some("Lực lượng vũ trang tỉnh".to_string()),
+                Some("Ủy ban nhân dân tỉnh".to_string()),
+                Some("Ủy ban nhân dân tỉnh".to_string()),
+            ]
         );
     }
 
@@ -1179,10 +1658,12 @@ mod tests {
 
     #[test]
     fn summaries() {
-        assert_eq!(summary_of("Làm tốt việc này. Sau đó làm B."), "Làm tốt việc này");
-        assert_eq!(summary_of("Gửi BT. 11 và C12. Sau đó."), "Gửi BT. 11 và C12");
+        // The whole item, never cut; the closing "./." dropped.
+        assert_eq!(
+            summary_of("Làm tốt việc này. Sau đó làm B./."),
+            "Làm tốt việc này. Sau đó làm B"
+        );
         let long = "từ ".repeat(100);
-        let s = summary_of(&long);
-        assert!(s.ends_with(" ...") && s.chars().count() <= 205);
+        assert_eq!(summary_of(&long), long.trim());
     }
 }
