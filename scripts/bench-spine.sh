@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks of the spine (issue 2), recorded in docs/PERFORMANCE.md:
+# Benchmarks of the spine, recorded in docs/PERFORMANCE.md:
 #  1. loading the bundled territory into an empty SQLite file and into PostgreSQL;
 #  2. in-memory lookups: the unit a code meant on a date, the roll-up path;
 #  3. the home page and territory pages under load (wrk, 50 connections, 30 s, SQLite);

@@ -157,15 +157,16 @@ def multipart(s, path, fields, file_name, data):
     status = res.status
     location = res.getheader("Location")
     # A background reading: follow it until it has an answer.
-    while status in (302, 303) and location and ("/upload/" in location or "/import/" in location):
-        conn.request("GET", location, headers={"Cookie": headers["Cookie"]})
-        res = conn.getresponse()
-        out = res.read()
-        status = res.status
-        if status == 200 and (b'http-equiv="refresh"' in out or b"đang đọc" in out.lower()):
+    # A background job: its page refreshes itself (Refresh header) until it has an answer.
+    if status in (302, 303) and location and ("/upload/" in location or "/import/" in location):
+        while True:
+            conn.request("GET", location, headers={"Cookie": headers["Cookie"]})
+            res = conn.getresponse()
+            out = res.read()
+            status = res.status
+            if not res.getheader("Refresh"):
+                break
             time.sleep(0.5)
-            continue
-        break
     conn.close()
     return status, time.monotonic() - t0, out
 
@@ -186,22 +187,26 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--port", type=int, default=18085)
     ap.add_argument("--copies", type=int, default=2, help="each hostile file is sent this many times at once")
+    ap.add_argument("--only-csv", action="store_true", help="send only the large citizen CSV")
+    ap.add_argument("--csv-rows", type=int, default=1_000_000,
+                    help="rows of the large citizen CSV sent with the hostile files (0: none)")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="phongthu-hostile-")
     env = dict(os.environ, PHONGTHU_DATABASE_URL=f"sqlite://{work}/hostile.db", RUST_LOG="warn")
     subprocess.run([args.bin, "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     csv_path = os.path.join(work, "cong-dan.csv")
-    big_csv(csv_path, 1_000_000)
+    if args.csv_rows:
+        big_csv(csv_path, args.csv_rows)
     bombs = {
         "chuỗi chung 200 MB": shared_strings_bomb(20_000, 10_000),
         "DEFLATE 1 GiB": deflate_bomb(),
     }
     print("hostile files:", {k: f"{len(v) / 1024:.0f} KiB" for k, v in bombs.items()},
-          f"CSV {os.path.getsize(csv_path) / 2**20:.0f} MiB", flush=True)
+          f"CSV {os.path.getsize(csv_path) / 2**20:.0f} MiB" if args.csv_rows else "", flush=True)
 
     server = subprocess.Popen([args.bin, "serve", "--listen", f"127.0.0.1:{args.port}"], env=env,
-                              stdout=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         import http.client
         for _ in range(600):
@@ -227,17 +232,18 @@ def main():
         if cycle and unit:
             forms.append((f"/nvqs/{cycle.group(1).decode()}/xa/{unit.group(1).decode()}/kham/nhap", commune))
         jobs = []
-        for path, s in forms:
+        for path, s in ([] if args.only_csv else forms):
             fields = form_fields(s, path)
             for name, data in bombs.items():
                 jobs.append((f"{path} ← {name}", s, path, fields, "bom.xlsx", data))
         doc_fields = form_fields(commune, "/documents/new")
-        for name, file_name, data in [("PDF 1.000 trang trắng", "trang.pdf", blank_pdf(1000, 595, 842)),
+        for name, file_name, data in [] if args.only_csv else [("PDF 1.000 trang trắng", "trang.pdf", blank_pdf(1000, 595, 842)),
                                       ("PDF 4.000 × 4.000 điểm", "lon.pdf", blank_pdf(1, 4000, 4000)),
                                       ("PNG 40.000 × 40.000", "bom.png", huge_png(40_000, 40_000))]:
             jobs.append((f"/documents/upload ← {name}", commune, "/documents/upload", doc_fields, file_name, data))
-        jobs.append(("/citizens/import ← CSV 1.000.000 dòng", commune, "/citizens/import",
-                     form_fields(commune, "/citizens/import"), "cong-dan.csv", csv_path))
+        if args.csv_rows:
+            jobs.append((f"/citizens/import ← CSV {args.csv_rows:,} dòng".replace(",", "."), commune,
+                         "/citizens/import", form_fields(commune, "/citizens/import"), "cong-dan.csv", csv_path))
         jobs = [j for j in jobs for _ in range(args.copies)]
 
         stop = threading.Event()
@@ -269,7 +275,7 @@ def main():
             text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body.decode(errors="replace")))
             msg = re.search(r"(Tệp[^.]{0,160}\.|[^.]{0,80}(quá|vượt|không đọc|từ chối)[^.]{0,120}\.)", text)
             with lock:
-                results.append((label, status, secs, msg.group(0).strip() if msg else text[:120].strip()))
+                results.append((label, status, secs, msg.group(0).strip() if msg else text[:400].strip()))
 
         t_login = threading.Thread(target=login_loop)
         t_login.start()
@@ -296,7 +302,7 @@ def main():
     print("| upload | status | seconds | answer |")
     print("| --- | ---: | ---: | --- |")
     for label, status, secs, msg in sorted(results):
-        print(f"| {label} | {status} | {secs:.1f} | {msg[:110]} |")
+        print(f"| {label} | {status} | {secs:.1f} | {msg[:400]} |")
     times = [t for t, _ in logins]
     print(f"\nlogins meanwhile: {len(times)}, p50 {percentile(times, 50) * 1000:.0f} ms, "
           f"p99 {percentile(times, 99) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms, "

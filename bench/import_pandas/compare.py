@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The pandas baseline for `phongthu bench import` (issue 3, "Measured").
+"""The pandas baseline for `phongthu bench import` ("Measured").
 
 Loads the SAME generated registry file that phongthu imports (CSV with `read_csv`, XLSX with
 `read_excel`) and writes it with `DataFrame.to_sql` into a fresh SQLite file and, when --pg is
@@ -14,7 +14,7 @@ With --sqlite-floor, each CSV is also loaded by the sqlite3 command-line shell's
 (C code: the cells as text into a table without indexes, nothing checked or derived), once into
 a file with phongthu's settings (WAL, synchronous NORMAL) and once into memory with no journal.
 No importer that stores the rows in SQLite can be faster than that on the same machine; it shows
-how much of pandas' time is left for everything else (issue 3, "5x pandas").
+how much of pandas' time is left for everything else ("5x pandas").
 """
 
 import argparse

@@ -1,4 +1,4 @@
-// Browser journey of the call-up cycle (issue 3) in real headless Chromium: a commune command
+// Browser journey of the call-up cycle in real headless Chromium: a commune command
 // imports its citizens; the province opens the cycle and splits the quota; the commune screens
 // its pool, approves the examination list, records examination results per criterion, vets,
 // approves the official and reserve lists, issues the call-up decisions (downloaded as PDF and

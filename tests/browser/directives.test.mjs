@@ -1,4 +1,4 @@
-// Browser journey of the document register and directive follow-up (issue 4) in real headless
+// Browser journey of the document register and directive follow-up in real headless
 // Chromium: the province administrator uploads seed 002 (a Chỉ thị of the Kim Động district
 // party committee), checks what the reader filled in, registers it, reviews the proposed tasks
 // (edits one, drops one, assigns lead units to the demo commune commands) and confirms; the

@@ -1,4 +1,4 @@
-// Browser journey of defence and security education (issue 5) in real headless Chromium: a commune
+// Browser journey of defence and security education in real headless Chromium: a commune
 // commander enters a cadre from the citizen registry and another by hand, opens a course, enrols
 // the registry cadre, records the result with a certificate, and sees that cadre leave the list of
 // cadres without a certificate while the other stays on it; then corrects the other cadre's post

@@ -1,4 +1,4 @@
-// Browser journey of the forces registers (issue 5) in real headless Chromium: a commune commander
+// Browser journey of the forces registers in real headless Chromium: a commune commander
 // creates a militia platoon, adds members from the citizen registry, records training and sees the
 // shortfall; then enters a reservist, creates a mobilisation unit with a position, runs the
 // assignment and accepts it. The server is the real binary on a scratch SQLite file with the demo

@@ -564,8 +564,10 @@ pub struct ColumnSpec<'a> {
 
 /// An .xlsx workbook written row by row: a bold, frozen header row, then the data.
 ///
-/// The workbook is built in memory (the `constant_memory` mode of rust_xlsxwriter is not enabled
-/// in this build), so very long exports use memory in proportion to their size.
+/// The data sheet is written in rust_xlsxwriter's constant-memory mode: each row goes to a
+/// temporary file once the next one starts, so a list of a million rows (an export, the rejected
+/// rows of a hostile import) holds a row in memory, not the list; only the finished, compressed
+/// file is returned as bytes.
 pub struct XlsxWriter {
     book: rust_xlsxwriter::Workbook,
     next_row: u32,
@@ -589,7 +591,7 @@ impl XlsxWriter {
     pub fn new(sheet: &str, columns: &[ColumnSpec<'_>]) -> Result<XlsxWriter, TabularError> {
         use rust_xlsxwriter::{Format, FormatBorder, Workbook};
         let mut book = Workbook::new();
-        let ws = book.add_worksheet();
+        let ws = book.add_worksheet_with_constant_memory();
         ws.set_name(sheet_name(sheet)).map_err(werr)?;
         let head = Format::new()
             .set_bold()

@@ -1,4 +1,4 @@
-//! The annual call-up cycle of a unit and its quota split among commune commands (issue 3).
+//! The annual call-up cycle of a unit and its quota split among commune commands.
 //!
 //! The eligible pool of each commune is computed by the eligibility engine
 //! (`phongthu_domain::nvqs`) from what the registry records; a proposal proportional to the pools

@@ -1,4 +1,4 @@
-//! The figures localities report every year on a call-up cycle (issue 3): per commune, for the
+//! The figures localities report every year on a call-up cycle: per commune, for the
 //! province, and rolled up over every province of a year the actor sees (a military region or the
 //! ministry); and the violations recorded against citizens (law brief §1.9).
 

@@ -1,4 +1,4 @@
-//! Demo data for the forces pages (issue 5), added by `phongthu demo` on top of [`Store::seed_demo`]:
+//! Demo data for the forces pages, added by `phongthu demo` on top of [`Store::seed_demo`]:
 //! a few citizens of the second demo commune, a militia platoon with members, reservists, a
 //! mobilisation unit of the provincial command with positions and a few assignments, reserve
 //! equipment with a need and a readiness check, and militia targets (a province ratio, commune

@@ -1,4 +1,4 @@
-//! Import of reserve equipment (PTKT) from rows with Vietnamese column headers (issue 5), into one
+//! Import of reserve equipment (PTKT) from rows with Vietnamese column headers, into one
 //! commune command chosen on the form (equipment is registered where it is kept). Each row is
 //! checked (kind, owner, plate unique in the province and in the file, capacity, condition) and its
 //! errors reported by row, column and reason; all-or-nothing or valid rows only, as for the

@@ -1,4 +1,4 @@
-//! Militia and self-defence units, their members and yearly training (issue 5; Luật DQTV
+//! Militia and self-defence units, their members and yearly training (Luật DQTV
 //! 48/2019; law brief §3).
 //!
 //! The rules live in `phongthu_domain::militia`: which echelons suit which kind, the age limits by

@@ -1,5 +1,5 @@
 //! Import of militia and self-defence members into one unit from rows with Vietnamese column
-//! headers, and the rows of the matching Excel export (issue 5; the file reading and writing is in
+//! headers, and the rows of the matching Excel export (the file reading and writing is in
 //! `phongthu_documents::tabular`). The same design as the reservist import (`reserve_import`).
 //!
 //! One person, one record: a member is a citizen already on the registry, found by the 12-digit

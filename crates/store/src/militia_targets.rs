@@ -1,4 +1,4 @@
-//! Militia strength against targets per commune (issue 5).
+//! Militia strength against targets per commune.
 //!
 //! **The target is a local setting, not law.** The law brief (§3, "Ratio of militia to
 //! population") finds no legal source for a ratio (UNCONFIRMED; planning documents are said to

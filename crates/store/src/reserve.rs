@@ -1,4 +1,4 @@
-//! Reserve forces (issue 5; Luật LLDBĐV 53/2019, law brief §4): reservists, mobilisation units with
+//! Reserve forces (Luật LLDBĐV 53/2019, law brief §4): reservists, mobilisation units with
 //! their positions, the assignment of reservists to positions, reserve equipment (PTKT) with units'
 //! needs and readiness checks, and the mobilisation ledger across militia and reserves.
 //!

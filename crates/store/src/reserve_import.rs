@@ -1,4 +1,4 @@
-//! Import of reservists from rows with Vietnamese column headers (issue 5; the file reading itself
+//! Import of reservists from rows with Vietnamese column headers (the file reading itself
 //! is in `phongthu_documents::tabular`).
 //!
 //! One person, one record: a reservist is a citizen already on the registry, found by the 12-digit

@@ -1,4 +1,4 @@
-//! Each citizen's way through a call-up cycle (issue 3): screening, the health examination,
+//! Each citizen's way through a call-up cycle: screening, the health examination,
 //! vetting, the official and reserve lists with their caps, call-up decisions, handover, the post
 //! check, returns and replacements, deferral and exemption decisions.
 //!

@@ -1,4 +1,4 @@
-//! HTTP tests of the document register and directive follow-up (issue 4), on a scratch database
+//! HTTP tests of the document register and directive follow-up, on a scratch database
 //! with the demo data (SQLite, or PostgreSQL when PHONGTHU_TEST_DATABASE_URL is set): upload seed
 //! 002 → prefilled form → register → review the proposed tasks → confirm → a commune reports
 //! progress → the province sees the roll-up; another commune cannot see the tasks; forged CSRF

@@ -1,4 +1,4 @@
-//! HTTP tests of the defence and security education pages (issue 5), on a scratch database with
+//! HTTP tests of the defence and security education pages, on a scratch database with
 //! the demo data (SQLite, or PostgreSQL when PHONGTHU_TEST_DATABASE_URL is set): cadres, a course
 //! with attendance, the no-certificate list as HTML, Excel, DOCX and PDF, the course's list; a
 //! commander of another commune cannot see or change; an import with a bad row changes nothing;

@@ -1,4 +1,4 @@
-//! HTTP tests of the forces additions (issue 5), on a scratch database with the demo data (SQLite,
+//! HTTP tests of the forces additions, on a scratch database with the demo data (SQLite,
 //! or PostgreSQL when PHONGTHU_TEST_DATABASE_URL is set): the reservist import (template, Excel and
 //! CSV, per-row errors, all-or-nothing and valid-only, CSRF, roles), militia strength against
 //! targets (ratio and commune settings, roll-up, chart, scope, roles) and the forces lists as PDF

@@ -425,7 +425,7 @@ async fn authorisation_matrix() {
     }
     let ptkv = app.demo.regional_command_id;
     let second_commune = app.demo.commune_command_ids[1];
-    // Defence education (issue 5): cadres and courses in the first commune, the second commune
+    // Defence education: cadres and courses in the first commune, the second commune
     // and another province; one cadre per role to take off the list.
     let first_commune = app.demo.commune_command_ids[0];
     let system = app.store.system_actor().await.unwrap();

@@ -1,4 +1,4 @@
-//! HTTP tests of the militia pages (issue 5), on a scratch database with the demo data (SQLite, or
+//! HTTP tests of the militia pages, on a scratch database with the demo data (SQLite, or
 //! PostgreSQL when PHONGTHU_TEST_DATABASE_URL is set): create a platoon, add a member found in the
 //! registry, record training, see the shortfall; another commune's commander cannot see the unit;
 //! forged CSRF and bad input write nothing; leaders and inspectors read only.

@@ -1,4 +1,4 @@
-//! HTTP tests of the reserve pages (issue 5), on a scratch database with the demo data (SQLite, or
+//! HTTP tests of the reserve pages, on a scratch database with the demo data (SQLite, or
 //! PostgreSQL when PHONGTHU_TEST_DATABASE_URL is set): reservists from the registry, a mobilisation
 //! unit with a position, the solver's proposal with explanations, accepting it, editing and
 //! removing; a ledger conflict shown on the form before saving; equipment with a need, matching and

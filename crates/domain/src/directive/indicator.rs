@@ -1,5 +1,5 @@
 //! Indicators: what the system measures from its own data so that a task's progress is not only
-//! what the assignee reports (issue 4, "a task can be tied to a measurable indicator").
+//! what the assignee reports ("a task can be tied to a measurable indicator").
 //!
 //! An [`IndicatorKind`] names a count the store can take over the assignee unit's subtree for a
 //! year; the store reads the two numbers ([`Measurement`]: how many are done of how many are due)

@@ -1,5 +1,5 @@
-//! The annual cycle: a recurring task of year N is planned again for year N+1 (issue 4,
-//! "copy last year's recurring tasks into a new year's plan").
+//! The annual cycle: a recurring task of year N is planned again for year N+1 (last year's
+//! recurring tasks are copied into the new year's plan).
 
 use time::{Date, Month};
 

@@ -1,4 +1,4 @@
-//! A cycle's settings: its timetable and the caps on its lists (issue 3).
+//! A cycle's settings: its timetable and the caps on its lists.
 //!
 //! The timetable's steps and default dates follow the yearly workflow of law brief §1.4 (the
 //! examination window 1 Nov–31 Dec is the law, Art. 40; the other dates are one city's plan for

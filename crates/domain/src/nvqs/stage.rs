@@ -1,4 +1,4 @@
-//! One citizen's way through a call-up cycle (issue 3, law brief §1.4–§1.7), as a state machine.
+//! One citizen's way through a call-up cycle (law brief §1.4–§1.7), as a state machine.
 //!
 //! ```text
 //! in the pool → screened → examined (fit) → vetted → approved (official or reserve list)

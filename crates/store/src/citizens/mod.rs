@@ -1,5 +1,6 @@
 //! The military-service registry: citizen records, registration events and family relations
-//! (issue 3, law brief §1.2, §1.3, §9).
+//! (Luật NVQS 2015 Art. 12–17 on registration; Luật Căn cước 2023 Art. 12 on the personal
+//! identification number).
 //!
 //! Every read filters by the actor's scope (`unit_id IN (SCOPE_UNITS)`); every write checks the
 //! role and the unit, and appends its audit entry in the same transaction. Names are stored in one

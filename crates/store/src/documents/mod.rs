@@ -1,4 +1,4 @@
-//! The document register (issue 4, law brief §7): incoming and outgoing documents with the
+//! The document register (law brief §7): incoming and outgoing documents with the
 //! elements of ND 30/2020/NĐ-CP, attachments stored by content hash, diacritic-insensitive ranked
 //! search; and the tasks a reviewed directive assigns, with progress reports and a roll-up for the
 //! issuing unit ([`tasks`]).
@@ -379,7 +379,7 @@ pub struct DocumentResults {
     pub hits: Vec<DocumentHit>,
 }
 
-/// A search counts its hits up to this many; above it the page says "hơn 1.000" (issue 4: under
+/// A search counts its hits up to this many; above it the page says "hơn 1.000" (under
 /// 50 ms at 100,000 documents, also for a query that finds most of them).
 pub const SEARCH_COUNT_CAP: i64 = 1000;
 

@@ -1,4 +1,4 @@
-//! The document register and directive follow-up (issue 4): the register with search and
+//! The document register and directive follow-up: the register with search and
 //! filters, registering an incoming document (by hand, or from an uploaded .txt/.docx/.pdf that
 //! the reader turns into a prefilled form), one document with its attachments and the roll-up of
 //! its tasks, the review that turns the reader's proposed tasks into tasks, the unit's task list

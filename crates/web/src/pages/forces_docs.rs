@@ -1,4 +1,4 @@
-//! Lists of the forces (issue 5) as DOCX or PDF in the Decree 30/2020 layout
+//! Lists of the forces as DOCX or PDF in the Decree 30/2020 layout
 //! (`phongthu_documents::official`), the route's extension choosing the format as for the other
 //! official documents (`reports::Format`):
 //!

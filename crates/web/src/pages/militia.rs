@@ -1,4 +1,4 @@
-//! Militia and self-defence (issue 5): the units in scope and a form to create one; a unit's page
+//! Militia and self-defence: the units in scope and a form to create one; a unit's page
 //! with its members, adding a member found in the citizen registry, recording training days per
 //! member and the year's shortfall list against the legal days. Leaders and inspectors read only
 //! (the forms are hidden, and the store refuses their writes).

@@ -1,5 +1,5 @@
 //! Import of militia and self-defence members into one unit from Excel (.xlsx) or CSV, and the
-//! Excel export of members (issue 5). The same design as the reservist import page
+//! Excel export of members. The same design as the reservist import page
 //! (`reserve_import`): a template with Vietnamese headers, the upload read within the request
 //! (a unit's members are a few hundred rows at most), every rejected row listed with its row,
 //! column and reason, all-or-nothing or valid rows only. The store

@@ -1,4 +1,4 @@
-//! Militia strength against targets (issue 5): the dashboard per commune command with the roll-up
+//! Militia strength against targets: the dashboard per commune command with the roll-up
 //! of each command above, an inline SVG chart, the province's ratio and each commune's setting.
 //! The ratio is a local setting, not law (law brief §3 finds no legal ratio; see
 //! `phongthu_store::militia_targets`). Leaders and inspectors read only.

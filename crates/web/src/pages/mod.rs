@@ -73,7 +73,7 @@ pub fn routes() -> Router<AppState> {
         .route("/citizens/{id}", get(citizens::detail))
         .route("/citizens/{id}/registrations", post(citizens::add_registration))
         .route("/citizens/{id}/sua", get(citizen_edit::form).post(citizen_edit::save))
-        // call-up cycle (issue 3)
+        // call-up cycle
         .route("/nvqs", get(cycle::list).post(cycle::create))
         .route("/nvqs/sanctions", get(cycle::sanctions))
         .route("/nvqs/{id}", get(cycle::detail))
@@ -117,12 +117,12 @@ pub fn routes() -> Router<AppState> {
             "/nvqs/{id}/cong-dan/{citizen}",
             get(stages::candidate).post(stages::step),
         )
-        // militia (issue 5)
+        // militia
         .route("/militia", get(militia::list).post(militia::create))
         .route("/militia/{id}", get(militia::detail))
         .route("/militia/{id}/members", post(militia::add_member))
         .route("/militia/{id}/training", post(militia::record_training))
-        // militia members from and to Excel (issue 5)
+        // militia members from and to Excel
         .route(
             "/militia/{id}/import",
             get(militia_import::form)
@@ -138,7 +138,7 @@ pub fn routes() -> Router<AppState> {
         .route("/militia/import/tu-choi/{token}", get(militia_import::rejects))
         .route("/militia/{id}/thanh-vien.xlsx", get(militia_import::export_unit))
         .route("/militia/thanh-vien.xlsx", get(militia_import::export_scope))
-        // militia strength against targets, forces lists as DOCX/PDF, reservist import (issue 5)
+        // militia strength against targets, forces lists as DOCX/PDF, reservist import
         .route("/militia/targets", get(militia_targets::dashboard))
         .route("/militia/targets/ratio", post(militia_targets::set_ratio))
         .route(
@@ -182,7 +182,7 @@ pub fn routes() -> Router<AppState> {
             "/reserve/equipment/import/mau-nhap-phuong-tien.xlsx",
             get(reserve_import::equipment_template),
         )
-        // reserve forces (issue 5)
+        // reserve forces
         .route("/reserve", get(reserve::list))
         .route("/reserve/units", post(reserve::create_unit))
         .route("/reserve/reservists", post(reserve::add_reservist))
@@ -212,7 +212,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reserve/equipment.xlsx", get(reserve::export_equipment))
         .route("/reserve/equipment/accept", post(reserve::accept_equipment))
         .route("/reserve/equipment/{id}/checks", post(reserve::record_check))
-        // directives (issue 4)
+        // directives
         .route(
             "/documents",
             get(directives::list)
@@ -251,7 +251,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/password", get(account::form).post(account::change_password))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{token}/revoke", post(account::revoke_token))
-        // defence and security education (issue 5)
+        // defence and security education
         .merge(education::routes())
 }
 

@@ -1,4 +1,4 @@
-//! Reserve forces (issue 5): reservists from the citizen registry, mobilisation units with their
+//! Reserve forces: reservists from the citizen registry, mobilisation units with their
 //! positions, the assignment flow (the domain's exact solver run on the reservists and seats in the
 //! user's scope, with a per-person explanation; accept all or some, edit one, remove), the đúng CNQS
 //! rate per unit with its roll-up, reserve equipment with needs, matching and readiness checks, and

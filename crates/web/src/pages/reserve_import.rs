@@ -1,4 +1,4 @@
-//! Import of reservists from Excel (.xlsx) or CSV (issue 5): the form, the template with
+//! Import of reservists from Excel (.xlsx) or CSV: the form, the template with
 //! Vietnamese headers, and the upload. The store (`Scoped::import_reservists`) matches each row to
 //! a citizen of the registry by the national ID and checks it; this page reads the file, runs the
 //! import and shows the result with every rejected row (row, column, reason). Reservist files are

@@ -1,4 +1,4 @@
-//! A commune's part of a call-up cycle (issue 3): its citizens and their stages, the lists with
+//! A commune's part of a call-up cycle: its citizens and their stages, the lists with
 //! their caps and approvals, steps for several citizens at once (one transaction: all or none),
 //! one citizen's page with his history and the forms for his next step (examination results per
 //! criterion, deferral and exemption decisions, call-up decision, return, revert), the cycle's
