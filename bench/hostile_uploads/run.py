@@ -38,7 +38,7 @@ import zipfile
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "load"))
-from load import Session, rss_sampler, percentile  # noqa: E402
+from load import Session, percentile, rss_sampler, start_server  # noqa: E402
 
 
 # ---------------------------------------------------------------- hostile files
@@ -205,16 +205,8 @@ def main():
     print("hostile files:", {k: f"{len(v) / 1024:.0f} KiB" for k, v in bombs.items()},
           f"CSV {os.path.getsize(csv_path) / 2**20:.0f} MiB" if args.csv_rows else "", flush=True)
 
-    server = subprocess.Popen([args.bin, "serve", "--listen", f"127.0.0.1:{args.port}"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_server(args.bin, args.port, env, stderr=subprocess.DEVNULL)
     try:
-        import http.client
-        for _ in range(600):
-            try:
-                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("GET", "/login")
-                break
-            except OSError:
-                time.sleep(0.1)
         commune = Session(args.port)
         commune.login("chihuy")
         admin = Session(args.port)

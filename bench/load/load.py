@@ -192,6 +192,19 @@ def worker(sess, user, ids, deadline, results, lock, rng_seed):
         results.extend(local)
 
 
+def start_server(bin_path, port, env, stderr=None):
+    """`phongthu serve` on 127.0.0.1:`port`, once it answers (at most a minute)."""
+    server = subprocess.Popen([bin_path, "serve", "--listen", f"127.0.0.1:{port}"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=stderr)
+    for _ in range(600):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/login")
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
 def rss_sampler(pid, stop, peak):
     while not stop.is_set():
         try:
@@ -221,16 +234,8 @@ def main():
         t0 = time.time()
         run([args.bin, "demo", "--citizens", str(args.citizens)], env=env)
         print(f"province ready in {time.time() - t0:.1f} s", flush=True)
-    server = subprocess.Popen(
-        [args.bin, "serve", "--listen", f"127.0.0.1:{args.port}"], env=env, stdout=subprocess.DEVNULL
-    )
+    server = start_server(args.bin, args.port, env)
     try:
-        for _ in range(600):
-            try:
-                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("GET", "/login")
-                break
-            except OSError:
-                time.sleep(0.1)
         admin = Session(args.port)
         admin.login("quantri")
         ids = discover(admin)

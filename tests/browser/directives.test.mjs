@@ -80,7 +80,7 @@ test("the province uploads seed 002, registers it, reviews and confirms its task
   assert.equal(await page.getByLabel("Thẩm quyền ký").inputValue(), "T/M");
   assert.equal(await page.getByLabel("Người ký", { exact: true }).inputValue(), "Bùi Văn Phúc");
   assert.match(await page.getByLabel("Nơi nhận (mỗi dòng một nơi)").inputValue(), /Đảng ủy Quân sự tỉnh/);
-  assert.match(await page.locator("main").innerText(), /bộ đọc tìm thấy 7 nhiệm vụ/);
+  assert.match(await page.locator("main").innerText(), /bộ đọc tìm thấy 9 nhiệm vụ/);
   // The read text sits in a closed disclosure; open it from the keyboard.
   const bodyText = page.getByLabel("Nội dung", { exact: true });
   assert.equal(await bodyText.isVisible(), false);
@@ -111,23 +111,28 @@ test("the province uploads seed 002, registers it, reviews and confirms its task
   await page.getByRole("link", { name: /nhiệm vụ quân sự, quốc phòng địa phương năm 2025/ }).click();
   assert.equal(new URL(page.url()).pathname, docPath);
 
-  // Review the seven proposed tasks.
+  // Review the proposed tasks: the seven numbered duties and the two closing assignments.
   await page.getByRole("link", { name: "Xem xét và giao nhiệm vụ" }).click();
   assert.match(await page.locator("h1").innerText(), /Xem xét và giao nhiệm vụ/);
-  assert.equal(await page.locator("fieldset").count(), 7 + 2, "seven proposals and two blank rows");
-  for (let n = 1; n <= 7; n++) {
+  assert.equal(await page.locator("fieldset").count(), 9 + 2, "nine proposals and two blank rows");
+  for (const n of [1, 2, 3, 4, 5, 6, 7, "+1", "+2"]) {
     assert.equal(await page.getByRole("group", { name: `Nhiệm vụ ${n}`, exact: true }).getByLabel("Giữ").isChecked(), true);
   }
   const task = (n) => page.getByRole("group", { name: `Nhiệm vụ ${n}`, exact: true });
+  // The closing assignments come whole; this journey keeps the seven numbered duties only.
+  assert.match(await task("+1").getByLabel("Nội dung").inputValue(), /cụ thể hóa/);
+  assert.match(await task("+2").getByLabel("Nội dung").inputValue(), /Đảng ủy Quân sự huyện chủ trì/);
+  await task("+1").getByLabel("Giữ").uncheck();
+  await task("+2").getByLabel("Giữ").uncheck();
   // Split a task written in the first blank row at the typed "||", then merge the two parts back
   // and drop the result: the form changes, nothing is stored.
-  const blank = page.locator("fieldset").nth(7);
+  const blank = page.locator("fieldset").nth(9);
   await blank.getByLabel("Số thứ tự").fill("8");
   await blank.getByLabel("Nội dung").fill("Sơ kết việc thực hiện Chỉ thị || tổng kết việc thực hiện Chỉ thị");
   await blank.getByLabel("Giữ").check();
   await blank.getByRole("button", { name: "Tách tại dấu ||" }).click();
   await task("8a").waitFor();
-  assert.equal(await page.locator("fieldset").count(), 7 + 3, "one row more");
+  assert.equal(await page.locator("fieldset").count(), 9 + 3, "one row more");
   assert.equal(await task("8a").getByLabel("Nội dung").inputValue(), "Sơ kết việc thực hiện Chỉ thị");
   assert.equal(await task("8b").getByLabel("Nội dung").inputValue(), "tổng kết việc thực hiện Chỉ thị");
   assert.match(await task(1).getByLabel("Nội dung").inputValue(), /^Tiếp tục tổ chức thực hiện/, "other rows kept");
@@ -135,7 +140,7 @@ test("the province uploads seed 002, registers it, reviews and confirms its task
   await task("8b").getByLabel("Chọn để gộp").check();
   await page.getByRole("button", { name: "Gộp các nhiệm vụ đã chọn" }).click();
   await task("8a, 8b").waitFor();
-  assert.equal(await page.locator("fieldset").count(), 7 + 2);
+  assert.equal(await page.locator("fieldset").count(), 9 + 2);
   assert.equal(
     await task("8a, 8b").getByLabel("Nội dung").inputValue(),
     "Sơ kết việc thực hiện Chỉ thị tổng kết việc thực hiện Chỉ thị",

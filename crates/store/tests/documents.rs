@@ -548,6 +548,7 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
             reviewed("2", "Diễn tập", other_province, None),
         ],
         vec![reviewed("1", "Tuyển quân", a, Some("sớm nhất có thể"))],
+        vec![reviewed("1", &"Tuyển quân. ".repeat(2_000), a, None)],
         vec![],
     ] {
         let e = s.create_tasks_from_review(doc.id, bad).await.unwrap_err();
@@ -767,6 +768,22 @@ async fn tasks_reports_and_rollup_follow_the_hierarchy() {
     .unwrap();
     assert_eq!(s.document(doc.id).await.unwrap().status, DocumentStatus::Done);
     assert!(f.db.store.verify_audit().await.unwrap().broken.is_none());
+
+    // A whole duty of a plan, over 4,000 characters as the reader finds it, is kept whole.
+    let long_duty = "Các cơ quan, đơn vị tổ chức quán triệt, triển khai thực hiện nghiêm túc nhiệm vụ quân sự, quốc phòng địa phương; ".repeat(45);
+    assert!(long_duty.chars().count() > 4_000 && long_duty.chars().count() < 20_000);
+    let long_doc = s
+        .register_incoming(
+            incoming(pc, "06-KH/HU", "Kế hoạch dài", date!(2024 - 12 - 20)),
+            date!(2024 - 12 - 23),
+        )
+        .await
+        .unwrap();
+    let kept = s
+        .create_tasks_from_review(long_doc.id, vec![reviewed("1", &long_duty, a, None)])
+        .await
+        .unwrap();
+    assert_eq!(kept[0].summary, long_duty.trim());
 }
 
 #[tokio::test]

@@ -64,8 +64,8 @@ impl Scoped<'_> {
         let before = self.task_to_change(id).await?;
         let summary = super::clean(Some(&e.summary))
             .ok_or_else(|| StoreError::Invalid("Nội dung nhiệm vụ không được để trống.".into()))?;
-        if summary.chars().count() > 4000 {
-            return Err(StoreError::Invalid("Nội dung nhiệm vụ dài quá 4000 ký tự.".into()));
+        if summary.chars().count() > super::TASK_TEXT_MAX_CHARS {
+            return Err(super::task_text_too_long("Nội dung nhiệm vụ: "));
         }
         let province = self.unit_province(e.lead_unit_id).await.map_err(|err| match err {
             StoreError::Forbidden(_) | StoreError::NotFound(_) => {

@@ -383,6 +383,18 @@ pub struct DocumentResults {
 /// 50 ms at 100,000 documents, also for a query that finds most of them).
 pub const SEARCH_COUNT_CAP: i64 = 1000;
 
+/// The longest task text kept: a whole duty as the reader finds it (every sentence and sub-item
+/// of a plan's section, across page breaks) fits; a bound only against a runaway paste.
+pub const TASK_TEXT_MAX_CHARS: usize = 20_000;
+
+/// The refusal of a task text longer than [`TASK_TEXT_MAX_CHARS`].
+pub(crate) fn task_text_too_long(prefix: &str) -> StoreError {
+    StoreError::Invalid(format!(
+        "{prefix}nội dung nhiệm vụ dài quá {} ký tự.",
+        phongthu_domain::dates::vi_int(TASK_TEXT_MAX_CHARS as i64)
+    ))
+}
+
 /// Above the count's cap, a rank with at most this many documents is read through the index of
 /// words and sorted; one with more by walking the index of dates (at 100,000 documents such a rank
 /// holds at least one in 400: the walk meets the first 50 after some 20,000 entries at worst

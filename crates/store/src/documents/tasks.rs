@@ -429,10 +429,8 @@ impl Scoped<'_> {
             let n = i + 1;
             let summary = super::clean(Some(&r.summary))
                 .ok_or_else(|| StoreError::Invalid(format!("Nhiệm vụ thứ {n}: nội dung không được để trống.")))?;
-            if summary.chars().count() > 4000 {
-                return Err(StoreError::Invalid(format!(
-                    "Nhiệm vụ thứ {n}: nội dung dài quá 4000 ký tự."
-                )));
+            if summary.chars().count() > super::TASK_TEXT_MAX_CHARS {
+                return Err(super::task_text_too_long(&format!("Nhiệm vụ thứ {n}: ")));
             }
             let province = self.unit_province(r.lead_unit_id).await.map_err(|e| match e {
                 StoreError::Forbidden(_) | StoreError::NotFound(_) => StoreError::Invalid(format!(
