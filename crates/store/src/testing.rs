@@ -3,6 +3,7 @@
 //! database is created there and dropped afterwards).
 
 use crate::db::{OpenOptions, Store};
+use crate::{Actor, DemoReport};
 use rand::RngCore;
 
 /// A scratch database; dropped (PostgreSQL) or deleted (SQLite) with the value.
@@ -193,6 +194,39 @@ impl Drop for TestDb {
                 })
                 .join();
             }
+        }
+    }
+}
+
+/// The actor of a demo account (password [`crate::DEMO_PASSWORD`]).
+pub async fn demo_actor(store: &Store, username: &str) -> Actor {
+    store
+        .login(username, crate::DEMO_PASSWORD)
+        .await
+        .expect("a demo account logs in")
+        .actor
+}
+
+/// A scratch database with the demo seeded, and the actors of the province administrator and
+/// the first two commune commanders.
+pub struct DemoFixture {
+    pub db: TestDb,
+    pub demo: DemoReport,
+    pub province: Actor,
+    pub commune_a: Actor,
+    pub commune_b: Actor,
+}
+
+impl DemoFixture {
+    pub async fn new() -> DemoFixture {
+        let db = TestDb::new().await;
+        let demo = db.store.seed_demo().await.expect("the demo seeds");
+        DemoFixture {
+            province: demo_actor(&db.store, "quantri").await,
+            commune_a: demo_actor(&db.store, "chihuy").await,
+            commune_b: demo_actor(&db.store, "chihuy.xa2").await,
+            db,
+            demo,
         }
     }
 }

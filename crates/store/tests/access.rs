@@ -8,37 +8,15 @@ use phongthu_domain::org::OrgKind;
 use phongthu_domain::territory::{Level, Territory, REFORM_DATE};
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
-    Actor, AuditHead, Backend, CitizenEdit, DemoReport, ImportMode, ImportOptions, NewCitizen, NewDocument, NewOrgUnit,
-    NewReport, ReviewedTask, SourceRow, Store, StoreError, TaskStatus, CITIZEN_COLUMNS, NATIONAL_ID_UNUSABLE,
+    AuditHead, Backend, CitizenEdit, ImportMode, ImportOptions, NewCitizen, NewDocument, NewOrgUnit, NewReport,
+    ReviewedTask, SourceRow, StoreError, TaskStatus, CITIZEN_COLUMNS, NATIONAL_ID_UNUSABLE,
 };
 use time::macros::date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
-
-struct Fixture {
-    db: TestDb,
-    demo: DemoReport,
-    province: Actor,
-    commune_a: Actor,
-    commune_b: Actor,
-}
+use phongthu_store::testing::DemoFixture as Fixture;
 
 async fn fixture() -> Fixture {
-    let db = TestDb::new().await;
-    let demo = db.store.seed_demo().await.unwrap();
-    Fixture {
-        province: actor(&db.store, "quantri").await,
-        commune_a: actor(&db.store, "chihuy").await,
-        commune_b: actor(&db.store, "chihuy.xa2").await,
-        db,
-        demo,
-    }
+    Fixture::new().await
 }
 
 /// A commune of today's territory outside the province `province_code`, and one inside it

@@ -10,17 +10,11 @@ use phongthu_domain::nvqs::plan::CappedList;
 use phongthu_domain::nvqs::stage::{CallUpList, Stage};
 use phongthu_domain::nvqs::Sex;
 use phongthu_store::testing::TestDb;
-use phongthu_store::{Actor, NewCitizen, RegistrationKind, Scoped, StageRequest, Store};
+use phongthu_store::{NewCitizen, RegistrationKind, Scoped, StageRequest};
 use time::macros::date;
 use time::Date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 const EXAM_DAY: Date = date!(2025 - 11 - 20);
 

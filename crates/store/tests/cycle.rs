@@ -2,16 +2,10 @@
 
 use phongthu_domain::nvqs::Sex;
 use phongthu_store::testing::TestDb;
-use phongthu_store::{Actor, NewCitizen, NewFamilyRelation, Store, StoreError};
+use phongthu_store::{NewCitizen, NewFamilyRelation, StoreError};
 use time::macros::date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 #[tokio::test]
 async fn quotas_follow_the_pools_and_overrides_need_a_reason() {

@@ -5,39 +5,18 @@ use phongthu_domain::directive::indicator::{Attainment, IndicatorKind, Measureme
 use phongthu_domain::directive::{DocumentKind, NumberFamily, Topic};
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
-    Actor, AuditFilter, Authority, DemoReport, DocumentSearch, DocumentStatus, MatchRank, NewAttachment, NewDocument,
-    NewReport, OutgoingNumbering, ReviewedTask, Secrecy, Store, StoreError, TaskEdit, TaskIndicator, TaskStatus,
-    Urgency,
+    AuditFilter, Authority, DocumentSearch, DocumentStatus, MatchRank, NewAttachment, NewDocument, NewReport,
+    OutgoingNumbering, ReviewedTask, Secrecy, StoreError, TaskEdit, TaskIndicator, TaskStatus, Urgency,
 };
 use time::macros::date;
 use time::Date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
-struct Fixture {
-    db: TestDb,
-    demo: DemoReport,
-    province: Actor,
-    commune_a: Actor,
-    commune_b: Actor,
-}
+use phongthu_store::testing::DemoFixture as Fixture;
 
 async fn fixture() -> Fixture {
-    let db = TestDb::new().await;
-    let demo = db.store.seed_demo().await.unwrap();
-    Fixture {
-        province: actor(&db.store, "quantri").await,
-        commune_a: actor(&db.store, "chihuy").await,
-        commune_b: actor(&db.store, "chihuy.xa2").await,
-        db,
-        demo,
-    }
+    Fixture::new().await
 }
 
 fn incoming(unit: i64, number: &str, title: &str, issued: Date) -> NewDocument {

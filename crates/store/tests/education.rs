@@ -12,13 +12,7 @@ use phongthu_store::{
 };
 use time::macros::date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 fn cadre(unit_id: i64, name: &str, category: u8) -> NewCadre {
     NewCadre {

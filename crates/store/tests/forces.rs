@@ -10,19 +10,13 @@ use phongthu_domain::org::OrgKind;
 use phongthu_domain::reserve::{MatchKind, ReservistClass};
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
-    Actor, ImportMode, NewCitizen, NewMilitiaMember, NewMilitiaUnit, NewPosition, NewReserveUnit,
-    ReservistImportOptions, SourceRow, Store, StoreError, TargetSource,
+    ImportMode, NewCitizen, NewMilitiaMember, NewMilitiaUnit, NewPosition, NewReserveUnit, ReservistImportOptions,
+    SourceRow, StoreError, TargetSource,
 };
 use time::macros::date;
 use time::Date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 fn citizen(unit: i64, name: &str, birth: Date, nid: &str) -> NewCitizen {
     let mut c = NewCitizen::new(unit, name, birth, Sex::Male);

@@ -4,17 +4,11 @@
 use phongthu_domain::militia::{CommanderPost, Echelon, EndReason, MilitiaKind};
 use phongthu_domain::nvqs::Sex;
 use phongthu_store::testing::TestDb;
-use phongthu_store::{Actor, NewCitizen, NewMilitiaMember, NewMilitiaUnit, Store, StoreError};
+use phongthu_store::{NewCitizen, NewMilitiaMember, NewMilitiaUnit, StoreError};
 use time::macros::date;
 use time::Date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 fn join(unit: i64, citizen: i64, on: Date) -> NewMilitiaMember {
     NewMilitiaMember {

@@ -8,19 +8,13 @@ use phongthu_domain::nvqs::Sex;
 use phongthu_domain::reserve::ReservistClass;
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
-    militia_export_headers, militia_export_row, Actor, ImportMode, MilitiaImportOptions, MilitiaImportReport,
-    NewCitizen, NewMilitiaUnit, NewPosition, NewReserveUnit, NewReservist, SourceRow, Store, StoreError,
+    militia_export_headers, militia_export_row, ImportMode, MilitiaImportOptions, MilitiaImportReport, NewCitizen,
+    NewMilitiaUnit, NewPosition, NewReserveUnit, NewReservist, SourceRow, StoreError,
 };
 use time::macros::date;
 use time::Date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 fn citizen(unit: i64, name: &str, birth: Date, sex: Sex, nid: &str) -> NewCitizen {
     let mut c = NewCitizen::new(unit, name, birth, sex);

@@ -8,19 +8,13 @@ use phongthu_domain::nvqs::Sex;
 use phongthu_domain::reserve::ReservistClass;
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
-    Actor, Attendance, CourseResult, ImportMode, MilitiaImportOptions, NewCadre, NewCitizen, NewCourse,
-    NewMilitiaMember, NewMilitiaUnit, NewReservist, ReservistImportOptions, SourceRow, Store, StoreError,
+    Attendance, CourseResult, ImportMode, MilitiaImportOptions, NewCadre, NewCitizen, NewCourse, NewMilitiaMember,
+    NewMilitiaUnit, NewReservist, ReservistImportOptions, SourceRow, StoreError,
 };
 use time::macros::date;
 use time::{Date, Duration};
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 /// Vietnam's today, as the store takes it.
 fn today() -> Date {

@@ -7,18 +7,12 @@ use phongthu_domain::nvqs::stage::{CallUpList, Stage};
 use phongthu_domain::nvqs::{Sex, StudyLevel};
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
-    Actor, CitizenEdit, ExamImportOptions, GridExam, ImportMode, ListAct, NewCitizen, SourceRow, StageRequest,
-    StepDate, Store, StoreError, EXAM_COLUMNS,
+    CitizenEdit, ExamImportOptions, GridExam, ImportMode, ListAct, NewCitizen, SourceRow, StageRequest, StepDate,
+    StoreError, EXAM_COLUMNS,
 };
 use time::{Date, Duration, Month};
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 fn edit_of(c: &phongthu_store::Citizen) -> CitizenEdit {
     let mut n = NewCitizen::new(c.unit_id, &c.full_name, c.birth_date, c.sex);

@@ -11,13 +11,7 @@ use phongthu_store::{
 use time::macros::date;
 use time::Date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 struct Fixture {
     db: TestDb,

@@ -9,19 +9,13 @@ use phongthu_domain::nvqs::Sex;
 use phongthu_domain::reserve::{EquipmentKind, EquipmentMatch, MatchKind, ReservistClass};
 use phongthu_store::testing::TestDb;
 use phongthu_store::{
-    Actor, EquipmentCondition, NewCitizen, NewEquipment, NewMilitiaMember, NewMilitiaUnit, NewPosition, NewReserveUnit,
-    NewReservist, Store, StoreError,
+    EquipmentCondition, NewCitizen, NewEquipment, NewMilitiaMember, NewMilitiaUnit, NewPosition, NewReserveUnit,
+    NewReservist, StoreError,
 };
 use time::macros::date;
 use time::Date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 fn reservist(citizen_id: i64, spec: &str) -> NewReservist {
     NewReservist {

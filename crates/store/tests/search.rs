@@ -13,13 +13,7 @@ use phongthu_store::{
 };
 use time::macros::date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 const FAMILY: [&str; 8] = ["Nguyễn", "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng"];
 const MIDDLE: [&str; 7] = ["Văn", "Thị", "Văn Minh", "Ngọc", "Đức", "", "Thị Thu"];

@@ -7,17 +7,11 @@ use phongthu_domain::nvqs::plan::{CappedList, Step};
 use phongthu_domain::nvqs::stage::{CallUpList, Stage, TransitionKind};
 use phongthu_domain::nvqs::Sex;
 use phongthu_store::testing::TestDb;
-use phongthu_store::{Actor, CycleCaps, NewCitizen, Scoped, StageRequest, Store, StoreError};
+use phongthu_store::{CycleCaps, NewCitizen, Scoped, StageRequest, StoreError};
 use time::macros::date;
 use time::Date;
 
-async fn actor(store: &Store, username: &str) -> Actor {
-    store
-        .login(username, phongthu_store::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .actor
-}
+use phongthu_store::testing::demo_actor as actor;
 
 fn fit_exam() -> ExamRecord {
     ExamRecord::new([1, 1, 2, 1, 1, 1, 1, 1], 170.0, 62.0, None, false, false).unwrap()
